@@ -1,0 +1,41 @@
+# spectrum-rpc: `make run` serves, `make test` tests; both set everything up first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DATA_DIR ?= ../shared/data
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: install run test lint models evaluate bench clean
+
+install: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test,bench]'
+	touch $(STAMP)
+
+run: install
+	mkdir -p var
+	$(BIN)/spectrum-rpc serve --db var/spectrum.db --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest -q
+
+lint: install
+	$(BIN)/ruff check spectrum_rpc tests scripts
+
+models: install
+	$(BIN)/python scripts/train_models.py --data-dir $(DATA_DIR)
+
+evaluate: install
+	$(BIN)/python scripts/evaluate.py --data-dir $(DATA_DIR)
+
+bench: install
+	$(BIN)/python scripts/bench_rpc.py
+	$(BIN)/python scripts/bench_classify.py
+
+clean:
+	rm -rf $(VENV) var build *.egg-info .pytest_cache

@@ -1,0 +1,43 @@
+"""The `spectrum-rpc` command line: one module per command group, registered here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..settings import ConfigError
+from . import feedback, keys, serve
+
+COMMAND_GROUPS = [serve, keys, feedback]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Build the parser with every command group's sub-commands."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", help="SQLite database file (created if missing)")
+    common.add_argument("--config", metavar="FILE", help="TOML configuration file")
+    parser = argparse.ArgumentParser(
+        prog="spectrum-rpc", description="Self-hosted Spectrum-compatible moderation server."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in COMMAND_GROUPS:
+        group.register(sub, common)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        print(f"spectrum-rpc: config error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""`spectrum-rpc serve`: run the server until SIGTERM/SIGINT, then drain and flush."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from aiohttp import web
+
+from ..app import create_app
+from ..auth import create_key
+from ..constants import DEFAULT_PROJECT, RPC_PATH
+from ..settings import Settings
+from ..store import Store
+from .common import settings_from, with_store
+
+
+def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    serve = sub.add_parser("serve", parents=[common], help="run the server")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    serve.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = settings_from(args, server=server)
+    logging.basicConfig(
+        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    with_store(settings, lambda store: first_start(store, settings))
+    web.run_app(
+        create_app(settings),
+        host=settings.server.host,
+        port=settings.server.port,
+        shutdown_timeout=settings.server.shutdown_timeout,
+        print=lambda _: print(
+            f"spectrum-rpc serving on http://{settings.server.host}:{settings.server.port}",
+            file=sys.stderr,
+            flush=True,
+        ),
+        access_log_format='%a "%r" %s %b %Tfs',
+    )
+    return 0
+
+
+async def first_start(store: Store, settings: Settings) -> None:
+    """On the first start (no active key), create one and print it once with a curl line."""
+    if await store.keys.count_active():
+        return
+    new = await create_key(store, "first-key", DEFAULT_PROJECT)
+    url = f"http://{settings.server.host}:{settings.server.port}{RPC_PATH}"
+    print(
+        "\nNo API key existed, so one was created. It is shown only this once:\n\n"
+        f"  {new.key}\n\n"
+        "Try it:\n\n"
+        f"  curl -s -X POST {url} -H 'Authorization: Apikey {new.key}' \\\n"
+        "    -d '{\"jsonrpc\": \"2.0\", \"method\": \"classifyText\", "
+        "\"params\": {\"text\": \"you are an idiot\"}, \"id\": 1}'\n",
+        file=sys.stdout,
+        flush=True,
+    )

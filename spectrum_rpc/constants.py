@@ -1,0 +1,71 @@
+"""Constants shared across the package: error codes, header names, labels, event types."""
+
+# JSON-RPC 2.0 error codes (specification section 5.1) and our server-defined ones.
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+UNAUTHORIZED = -32001
+PAYLOAD_TOO_LARGE = -32002
+RATE_LIMITED = -32003
+
+ERROR_MESSAGES = {
+    PARSE_ERROR: "Parse error",
+    INVALID_REQUEST: "Invalid Request",
+    METHOD_NOT_FOUND: "Method not found",
+    INVALID_PARAMS: "Invalid params",
+    INTERNAL_ERROR: "Internal error",
+    UNAUTHORIZED: "Unauthorized",
+    PAYLOAD_TOO_LARGE: "Payload too large",
+    RATE_LIMITED: "Too many requests",
+}
+
+# HTTP
+RPC_PATH = "/api/v1/classification"
+REQUEST_ID_HEADER = "X-Request-Id"
+JSON_CONTENT_TYPE = "application/json"
+
+# Authentication
+APIKEY_SCHEME = "Apikey"
+BEARER_SCHEME = "Bearer"
+KEY_PREFIX = "sk_"
+DEFAULT_PROJECT = "default"
+
+# Labels: engine score name -> (Spectrum decision field, Spectrum confidence field)
+SPECTRUM_LABELS = {
+    "toxicity": ("toxic", "toxicityConfidence"),
+    "sexual": ("sexual", "sexualConfidence"),
+    "phishing": ("phishing", "phishingConfidence"),
+}
+
+# Meta fields that Spectrum documents as strings; others pass through untouched.
+DOCUMENTED_META_FIELDS = (
+    "authorId",
+    "authorName",
+    "authorEmail",
+    "authorIpAddress",
+    "streamId",
+    "streamName",
+    "remoteId",
+)
+
+# Webhook event types
+EVENT_CLASSIFICATION = "CLASSIFICATION"
+
+# Size limits
+MAX_TEXT_BYTES = 15 * 1024 * 1024
+
+# Labels a moderator may send in recordUserClassification's `labels` object.
+FEEDBACK_LABELS = (
+    "toxic",
+    "sexual",
+    "phishing",
+    "profanity",
+    "insult",
+    "harassment",
+    "hate",
+    "threat",
+    "violence",
+    "self_harm",
+)

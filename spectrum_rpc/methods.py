@@ -1,0 +1,112 @@
+"""The JSON-RPC methods: classifyText and recordUserClassification."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from . import params
+from .constants import FEEDBACK_LABELS, SPECTRUM_LABELS
+from .params import Param
+from .policy import Policies
+from .rpc import Success
+from .store import KeyRecord, Store, now
+
+log = logging.getLogger(__name__)
+
+
+class Classifier(Protocol):
+    """What the methods need from the engine: async scoring off the event loop."""
+
+    @property
+    def version(self) -> str: ...
+
+    async def classify(self, text: str) -> dict[str, float]: ...
+
+
+@dataclass(frozen=True)
+class Classification:
+    """One classifyText call's outcome, handed to listeners (the webhook outbox)."""
+
+    project: str
+    key_id: str
+    result: dict[str, Any]
+    meta: dict[str, Any]
+    text: str
+    include_text: bool
+
+
+Listener = Callable[[Classification], Awaitable[None]]
+
+
+@dataclass
+class Services:
+    store: Store
+    classifier: Classifier
+    policies: Policies
+    listeners: list[Listener] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Context:
+    services: Services
+    key: KeyRecord
+    request_id: str
+
+
+CLASSIFY_PARAMS = (Param("text", params.text), Param("meta", params.meta, required=False))
+FEEDBACK_PARAMS = (
+    Param("content", params.text),
+    Param("shouldBlock", params.boolean),
+    Param("meta", params.meta, required=False),
+    Param("labels", params.labels(FEEDBACK_LABELS), required=False),
+)
+
+
+async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+    """Score a text and answer in the Spectrum shape; record the event for webhooks first."""
+    p = params.bind(CLASSIFY_PARAMS, args, kwargs)
+    services = ctx.services
+    scores = await services.classifier.classify(p["text"])
+    policy = await services.policies.get(ctx.key.project)
+    result: dict[str, Any] = {}
+    for label, (decision, confidence) in SPECTRUM_LABELS.items():
+        if label in scores:  # a label the engine cannot score is left out, never faked
+            value = round(float(scores[label]), 6)
+            result[decision] = policy.decide(label, value)
+            result[confidence] = value
+    result["modelVersion"] = services.classifier.version
+    event = Classification(
+        ctx.key.project, ctx.key.id, result, p.get("meta", {}), p["text"], policy.include_text
+    )
+    for listener in services.listeners:
+        await listener(event)
+    return Success(result)
+
+
+async def record_user_classification(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+    """Persist a moderator's correction; answer "OK" only once it is committed."""
+    p = params.bind(FEEDBACK_PARAMS, args, kwargs)
+    content: str = p["content"]
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    await ctx.services.store.feedback.add(
+        project=ctx.key.project,
+        key_id=ctx.key.id,
+        created_at=now(),
+        content=content,
+        content_sha256=digest,
+        should_block=p["shouldBlock"],
+        labels=p.get("labels"),
+        meta=p.get("meta"),
+    )
+    log.debug("feedback recorded project=%s len=%d sha256=%s", ctx.key.project, len(content), digest[:12])
+    return Success("OK")
+
+
+METHODS = {
+    "classifyText": classify_text,
+    "recordUserClassification": record_user_classification,
+}

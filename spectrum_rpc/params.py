@@ -1,0 +1,83 @@
+"""Binding and validating JSON-RPC params (by name or by position) against a declared spec."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .constants import DOCUMENTED_META_FIELDS, MAX_TEXT_BYTES
+from .rpc import invalid_params
+
+Check = Callable[[str, Any], Any]
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    check: Check
+    required: bool = True
+
+
+def bind(spec: Sequence[Param], args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Map positional or named params onto the spec; raise -32602 naming the bad one."""
+    if len(args) > len(spec):
+        raise invalid_params(
+            f"params[{len(spec)}]", f"is one too many: at most {len(spec)} positional params"
+        )
+    values = dict(zip((p.name for p in spec), args, strict=False))
+    known = {p.name for p in spec}
+    for name, value in kwargs.items():
+        if name not in known:
+            raise invalid_params(name, "is not a parameter of this method")
+        values[name] = value
+    bound: dict[str, Any] = {}
+    for param in spec:
+        if param.name in values:
+            bound[param.name] = param.check(param.name, values[param.name])
+        elif param.required:
+            raise invalid_params(param.name, "is required")
+    return bound
+
+
+def text(name: str, value: Any) -> str:
+    """A string of at most 15 MB in UTF-8."""
+    if not isinstance(value, str):
+        raise invalid_params(name, "must be a string")
+    # Only long strings can be over the limit: skip the encode for the common case.
+    if len(value) * 4 > MAX_TEXT_BYTES and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+        raise invalid_params(name, f"must be at most {MAX_TEXT_BYTES} bytes in UTF-8")
+    return value
+
+
+def boolean(name: str, value: Any) -> bool:
+    """A JSON boolean (the string "true" is not one)."""
+    if not isinstance(value, bool):
+        raise invalid_params(name, "must be a boolean (true or false)")
+    return value
+
+
+def meta(name: str, value: Any) -> dict[str, Any]:
+    """An object whose documented fields are strings; other fields pass through untouched."""
+    if not isinstance(value, dict):
+        raise invalid_params(name, "must be an object")
+    for field in DOCUMENTED_META_FIELDS:
+        if field in value and not isinstance(value[field], str):
+            raise invalid_params(f"{name}.{field}", "must be a string")
+    return value
+
+
+def labels(allowed: Sequence[str]) -> Check:
+    """An object mapping known label names to booleans."""
+
+    def check(name: str, value: Any) -> dict[str, bool]:
+        if not isinstance(value, dict):
+            raise invalid_params(name, "must be an object of label -> boolean")
+        for label, flag in value.items():
+            if label not in allowed:
+                raise invalid_params(f"{name}.{label}", f"is not a label; known: {', '.join(allowed)}")
+            if not isinstance(flag, bool):
+                raise invalid_params(f"{name}.{label}", "must be a boolean")
+        return value
+
+    return check

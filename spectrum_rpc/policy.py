@@ -1,0 +1,64 @@
+"""Per-project decision policy: thresholds per label and webhook privacy, cached briefly."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .settings import Settings
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Policy:
+    thresholds: dict[str, float] = field(default_factory=dict)
+    include_text: bool = False
+
+    def decide(self, label: str, confidence: float) -> bool:
+        """Return whether a confidence crosses this project's threshold for the label."""
+        return confidence >= self.thresholds.get(label, 0.5)
+
+
+class Policies:
+    """Resolve a project's policy: its stored settings over the server's defaults.
+
+    Cached for `ttl` seconds so that the request path does not read the store, while a change
+    made by the CLI or the admin UI still takes effect within that time.
+    """
+
+    def __init__(self, store: Store, settings: Settings, ttl: float = 1.0):
+        self.store = store
+        self.defaults = Policy(
+            thresholds={
+                "toxicity": settings.thresholds.toxicity,
+                "sexual": settings.thresholds.sexual,
+                "phishing": settings.thresholds.phishing,
+            },
+            include_text=settings.webhooks.include_text,
+        )
+        self.ttl = ttl
+        self._cache: dict[str, tuple[float, Policy]] = {}
+
+    async def get(self, project: str) -> Policy:
+        """Return the project's current policy."""
+        hit = self._cache.get(project)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        policy = self._merge(await self.store.projects.get_settings(project))
+        self._cache[project] = (time.monotonic(), policy)
+        return policy
+
+    def forget(self, project: str | None = None) -> None:
+        """Drop cached policies (after an in-process change)."""
+        if project is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(project, None)
+
+    def _merge(self, stored: dict[str, Any]) -> Policy:
+        thresholds = dict(self.defaults.thresholds)
+        thresholds.update(
+            {k: float(v) for k, v in stored.get("thresholds", {}).items() if k in thresholds}
+        )
+        return Policy(thresholds, bool(stored.get("include_text", self.defaults.include_text)))

@@ -1,0 +1,156 @@
+"""JSON-RPC 2.0 protocol: parsing, per-element batch validation, dispatch, error objects.
+
+Dispatch goes through jsonrpcserver (kept behind this module so it stays replaceable), but
+validation is ours: jsonrpcserver 5 validates a batch as one document and answers one bad
+element with a single error for the whole batch, which section 6 of the specification forbids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import orjson
+from jsonrpcserver import Success
+from jsonrpcserver.async_main import dispatch_to_response
+from jsonrpcserver.exceptions import JsonRpcError
+from jsonrpcserver.response import to_serializable
+from jsonrpcserver.sentinels import NODATA
+
+from .constants import (
+    ERROR_MESSAGES,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    INVALID_REQUEST,
+    PARSE_ERROR,
+)
+
+log = logging.getLogger(__name__)
+
+Method = Callable[..., Awaitable[Any]]
+
+__all__ = ["RpcError", "Protocol", "error_object", "invalid_params", "Success"]
+
+
+class RpcError(JsonRpcError):
+    """An error a method raises to answer with a JSON-RPC error object."""
+
+    def __init__(self, code: int, message: str | None = None, data: Any = None):
+        text = message or ERROR_MESSAGES.get(code, "Server error")
+        super().__init__(code, text, NODATA if data is None else data)
+
+
+def invalid_params(param: str, reason: str) -> RpcError:
+    """Return the -32602 error naming the offending parameter."""
+    return RpcError(
+        INVALID_PARAMS, f"Invalid params: '{param}' {reason}", {"param": param, "reason": reason}
+    )
+
+
+def error_object(code: int, message: str | None = None, data: Any = None, id: Any = None) -> dict:
+    """Build a JSON-RPC error response object."""
+    error: dict[str, Any] = {"code": code, "message": message or ERROR_MESSAGES[code]}
+    if data is not None:
+        error["data"] = data
+    return {"jsonrpc": "2.0", "error": error, "id": id}
+
+
+def _request_problem(obj: Any) -> str | None:
+    """Return why obj is not a valid Request object (section 4), or None if it is."""
+    if not isinstance(obj, dict):
+        return "a request must be an object"
+    if obj.get("jsonrpc") != "2.0":
+        return "'jsonrpc' must be exactly \"2.0\""
+    method = obj.get("method")
+    if not isinstance(method, str):
+        return "'method' must be a string"
+    if "params" in obj and not isinstance(obj["params"], (list, dict)):
+        return "'params' must be an array or an object"
+    if "id" in obj:
+        rid = obj["id"]
+        if isinstance(rid, bool) or not (rid is None or isinstance(rid, (str, int, float))):
+            return "'id' must be a string, a number or null"
+    return None
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+class Protocol:
+    """Turn a request body into a response body (or None: nothing to send back)."""
+
+    def __init__(
+        self,
+        methods: Mapping[str, Method],
+        *,
+        max_batch: int = 1000,
+        concurrency: int = 32,
+    ):
+        self.methods = {name: _guarded(name, fn) for name, fn in methods.items()}
+        self.max_batch = max_batch
+        self.concurrency = concurrency
+
+    async def handle(self, body: bytes, context: Any) -> bytes | None:
+        """Parse, validate and dispatch one HTTP body; return the response body or None."""
+        try:
+            document = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _dump(error_object(PARSE_ERROR, data="the body is not valid JSON"))
+        if isinstance(document, list):
+            return await self._batch(document, context)
+        response = await self._one(document, context)
+        return None if response is None else _dump(response)
+
+    async def _batch(self, batch: list[Any], context: Any) -> bytes | None:
+        if not batch:
+            return _dump(error_object(INVALID_REQUEST, data="the batch is empty"))
+        if len(batch) > self.max_batch:
+            reason = f"the batch has {len(batch)} elements; the maximum is {self.max_batch}"
+            return _dump(error_object(INVALID_REQUEST, data=reason))
+        limit = asyncio.Semaphore(self.concurrency)
+
+        async def bounded(element: Any) -> dict | None:
+            async with limit:
+                return await self._one(element, context)
+
+        responses = await asyncio.gather(*(bounded(e) for e in batch))
+        answered = [r for r in responses if r is not None]
+        return _dump(answered) if answered else None
+
+    async def _one(self, request: Any, context: Any) -> dict | None:
+        problem = _request_problem(request)
+        if problem is not None:
+            return error_object(INVALID_REQUEST, data=problem)
+        response = await dispatch_to_response(
+            request,  # already parsed and validated: both hooks are the identity
+            self.methods,
+            context=context,
+            deserializer=_identity,
+            validator=_identity,
+        )
+        return None if response is None else to_serializable(response)
+
+
+def _guarded(name: str, method: Method) -> Method:
+    """Wrap a method so unexpected failures answer -32603 without leaking their text."""
+
+    @functools.wraps(method)
+    async def wrapper(context: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(context, *args, **kwargs)
+        except JsonRpcError:
+            raise
+        except Exception:
+            request_id = getattr(context, "request_id", None)
+            log.exception("method %s failed (request_id=%s)", name, request_id)
+            raise RpcError(INTERNAL_ERROR, data={"requestId": request_id}) from None
+
+    return wrapper
+
+
+def _dump(obj: Any) -> bytes:
+    return orjson.dumps(obj)

@@ -1,0 +1,203 @@
+"""The frozen settings object: defaults < config TOML < SPECTRUM_RPC_* environment < CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SPECTRUM_RPC_"
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing, unknown or of the wrong type; the message names the key."""
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_batch_size: int = 1000
+    batch_concurrency: int = 32
+    shutdown_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    path: str = "var/spectrum.db"
+    commit_max_batch: int = 2000
+    synchronous: str = "FULL"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    key_cache_ttl: float = 1.0
+    last_used_flush_interval: float = 30.0
+
+
+@dataclass(frozen=True)
+class EngineSettings:
+    model_dir: str = ""
+    max_batch: int = 64
+    max_delay: float = 0.002
+    workers: int = 0
+    data_dir: str = "../shared/data"
+
+
+@dataclass(frozen=True)
+class ThresholdSettings:
+    toxicity: float = 0.5
+    sexual: float = 0.5
+    phishing: float = 0.5
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    enabled: bool = True
+    schedule: tuple[float, ...] = (0, 5, 300, 1800, 7200, 18000, 36000, 36000)
+    jitter: float = 0.2
+    timeout: float = 15.0
+    concurrency: int = 32
+    per_webhook_concurrency: int = 4
+    poll_interval: float = 1.0
+    max_response_bytes: int = 4096
+    retry_after_max: float = 36000.0
+    disable_after_failing_for: float = 5 * 86400.0
+    retention: float = 30 * 86400.0
+    rotation_window: float = 86400.0
+    allow_private_addresses: bool = False
+    include_text: bool = False
+
+
+@dataclass(frozen=True)
+class Settings:
+    server: ServerSettings = field(default_factory=ServerSettings)
+    store: StoreSettings = field(default_factory=StoreSettings)
+    auth: AuthSettings = field(default_factory=AuthSettings)
+    engine: EngineSettings = field(default_factory=EngineSettings)
+    thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+
+    def replace(self, **sections: Mapping[str, Any]) -> Settings:
+        """Return a copy with some keys of some sections replaced (values are coerced)."""
+        return _merge(self, {name: dict(values) for name, values in sections.items()}, "")
+
+
+def load_settings(
+    config_file: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Build settings from defaults, an optional TOML file, the environment and overrides."""
+    settings = Settings()
+    if config_file is not None:
+        settings = _merge(settings, _read_toml(Path(config_file)), "")
+    settings = _merge(settings, _from_environ(environ if environ is not None else os.environ), "")
+    if overrides:
+        settings = _merge(settings, {k: dict(v) for k, v in overrides.items()}, "")
+    _check_ranges(settings)
+    return settings
+
+
+def _check_ranges(settings: Settings) -> None:
+    """Refuse values of the right type that make no sense (a port of 70000, a threshold of 2)."""
+    for name in ("toxicity", "sexual", "phishing"):
+        if not 0.0 <= getattr(settings.thresholds, name) <= 1.0:
+            raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
+    if not 0 <= settings.server.port <= 65535:
+        raise ConfigError("config key server.port must be between 0 and 65535")
+    positive = {
+        "server.max_body_bytes": settings.server.max_body_bytes,
+        "server.max_batch_size": settings.server.max_batch_size,
+        "server.batch_concurrency": settings.server.batch_concurrency,
+        "store.commit_max_batch": settings.store.commit_max_batch,
+        "engine.max_batch": settings.engine.max_batch,
+        "webhooks.timeout": settings.webhooks.timeout,
+        "webhooks.concurrency": settings.webhooks.concurrency,
+        "webhooks.per_webhook_concurrency": settings.webhooks.per_webhook_concurrency,
+    }
+    for name, value in positive.items():
+        if value <= 0:
+            raise ConfigError(f"config key {name} must be greater than 0")
+    if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
+        raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
+    """Map SPECTRUM_RPC_SECTION_KEY=value onto {section: {key: value}}."""
+    sections = {f.name: f.type for f in dataclasses.fields(Settings)}
+    found: dict[str, dict[str, Any]] = {}
+    for name, value in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        rest = name[len(ENV_PREFIX) :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        if section is None:
+            continue  # SPECTRUM_RPC_DATA_DIR and friends belong to scripts, not to settings
+        found.setdefault(section, {})[rest[len(section) + 1 :]] = value
+    return found
+
+
+def _merge(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
+    known = {f.name: f for f in dataclasses.fields(obj)}
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{prefix}{key}"
+        if key not in known:
+            raise ConfigError(f"unknown config key: {name}")
+        current = getattr(obj, key)
+        if dataclasses.is_dataclass(current):
+            if not isinstance(value, Mapping):
+                raise ConfigError(f"config key {name} must be a table")
+            changes[key] = _merge(current, value, name + ".")
+        else:
+            changes[key] = _coerce(name, current, value)
+    return dataclasses.replace(obj, **changes)
+
+
+def _coerce(name: str, current: Any, value: Any) -> Any:
+    """Coerce a value (possibly a string from the environment) to the type of the default."""
+    try:
+        if isinstance(current, bool):
+            return _to_bool(value)
+        if isinstance(current, int):
+            if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                raise ValueError
+            return int(value)
+        if isinstance(current, float):
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        if isinstance(current, tuple):
+            items = value.split(",") if isinstance(value, str) else list(value)
+            return tuple(float(v) for v in items)
+        if isinstance(current, str) and isinstance(value, str):
+            return value
+    except (TypeError, ValueError):
+        pass
+    raise ConfigError(f"config key {name} must be of type {type(current).__name__}, got {value!r}")
+
+
+def _to_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in ("1", "true", "yes", "on"):
+        return True
+    if isinstance(value, str) and value.lower() in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)

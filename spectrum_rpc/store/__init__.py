@@ -1,0 +1,49 @@
+"""The store: every SQL statement of the service, behind one small interface.
+
+`Store` groups one repository per table family over a shared `Database` (SQLite, one writer
+with group commit, one reader). A PostgreSQL store would implement the same attributes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .database import Database, Statement, now
+from .feedback import FeedbackRecord, FeedbackStore
+from .keys import KeyRecord, KeyStore
+from .projects import ProjectStore
+
+__all__ = ["Store", "Database", "Statement", "now", "FeedbackRecord", "KeyRecord"]
+
+
+class Store:
+    """The service's persistent state; use as `async with Store(path) as store:`."""
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
+        self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
+        self.keys = KeyStore(self.db)
+        self.feedback = FeedbackStore(self.db)
+        self.projects = ProjectStore(self.db)
+
+    async def open(self) -> Store:
+        """Open the database and apply migrations."""
+        await self.db.open()
+        return self
+
+    async def close(self) -> None:
+        """Flush pending writes and close."""
+        await self.db.close()
+
+    async def __aenter__(self) -> Store:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def write(self, statements: list[Statement]) -> None:
+        """Commit statements from several repositories in one shared transaction."""
+        await self.db.write(statements)
+
+    async def ping(self) -> bool:
+        """Return whether the store answers."""
+        return await self.db.ping()

@@ -1,0 +1,166 @@
+"""The SQLite connection pair (one writer, one reader), migrations and group commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable, Sequence
+from itertools import groupby
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from .schema import MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+Statement = tuple[str, Sequence[Any]]
+
+
+class Database:
+    """Own the SQLite connections; batch concurrent writes into shared transactions.
+
+    Every write waits until the transaction holding it is committed, so an acknowledged
+    write survives a crash; many writers share one fsync (group commit).
+    """
+
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
+        self.path = Path(path)
+        self.synchronous = synchronous.upper()
+        self.max_batch = max_batch
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._queue: asyncio.Queue[tuple[list[Statement], asyncio.Future[None]]] = asyncio.Queue()
+        self._task: asyncio.Task[None] | None = None
+        self.commits = 0
+        self.statements_committed = 0
+
+    async def open(self) -> None:
+        """Open the connections, apply pending migrations and start the commit loop."""
+        if str(self.path) != ":memory:":
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._migrate(self._writer)
+        self._reader = await self._connect()
+        self._task = asyncio.create_task(self._commit_loop(), name="store-group-commit")
+
+    async def close(self) -> None:
+        """Flush every pending write, then close the connections."""
+        if self._task is not None:
+            await self._queue.join()
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(self.path, timeout=30)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute(f"PRAGMA synchronous={self.synchronous}")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA busy_timeout=30000")
+        return conn
+
+    async def _migrate(self, conn: aiosqlite.Connection) -> None:
+        async with conn.execute("PRAGMA user_version") as cur:
+            (version,) = await cur.fetchone()
+        if version > len(MIGRATIONS):
+            raise RuntimeError(
+                f"database {self.path} has schema version {version}, newer than this "
+                f"program's {len(MIGRATIONS)}: upgrade spectrum-rpc"
+            )
+        for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+            # executescript commits first; the version bump rides in the same script.
+            await conn.executescript(f"BEGIN;\n{script}\nPRAGMA user_version={number};\nCOMMIT;")
+            log.info("store migrated to schema version %d", number)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    async def write(self, statements: list[Statement]) -> None:
+        """Run statements in one transaction shared with concurrent writers; return once durable."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((statements, future))
+        await future
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement durably."""
+        await self.write([(sql, params)])
+
+    async def _commit_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            group = [first]
+            # Whatever queued up while the previous commit ran shares this one.
+            while len(group) < self.max_batch and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                await self._commit_group(group)
+            finally:
+                for _ in group:
+                    self._queue.task_done()
+
+    async def _commit_group(self, group: list[tuple[list[Statement], asyncio.Future[None]]]) -> None:
+        assert self._writer is not None
+        try:
+            await self._run(s for statements, _ in group for s in statements)
+        except Exception as exc:
+            await self._writer.rollback()
+            if len(group) == 1:
+                _settle(group[0][1], exc)
+                return
+            # One bad write must not fail its neighbours: retry each on its own.
+            for item in group:
+                await self._commit_group([item])
+            return
+        self.commits += 1
+        self.statements_committed += sum(len(s) for s, _ in group)
+        for _, future in group:
+            _settle(future)
+
+    async def _run(self, statements: Iterable[Statement]) -> None:
+        assert self._writer is not None
+        # Consecutive statements with the same SQL go through one executemany call.
+        for sql, run in groupby(statements, key=lambda s: s[0]):
+            await self._writer.executemany(sql, [params for _, params in run])
+        await self._writer.commit()
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        """Run a read query on the reader connection (sees every committed write)."""
+        assert self._reader is not None
+        async with self._reader.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        """Run a read query and return its first row, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def ping(self) -> bool:
+        """Return whether the database answers a trivial query."""
+        try:
+            await asyncio.wait_for(self.fetchone("SELECT 1"), timeout=2)
+        except Exception:
+            return False
+        return True
+
+
+def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> None:
+    if future.done():
+        return
+    if exc is None:
+        future.set_result(None)
+    else:
+        future.set_exception(exc)
+
+
+def now() -> float:
+    """Return the current time as a UNIX timestamp (one place, so tests can control it)."""
+    return time.time()
