@@ -1,0 +1,45 @@
+"""The event filter: which classifications a webhook wants."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .models import WebhookError
+
+ALL = "all"
+FLAGGED = "flagged"
+# Filter name -> the Spectrum decision field it looks at.
+LABELS = {"toxic": "toxic", "sexual": "sexual", "phishing": "phishing"}
+EVENT_NAMES = (ALL, FLAGGED, *LABELS)
+
+
+def parse_events(text: str | Iterable[str]) -> tuple[str, ...]:
+    """Parse `all`, `flagged` or labels (comma-separated); raise WebhookError on unknown names."""
+    items = text.split(",") if isinstance(text, str) else list(text)
+    names = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+    if not names:
+        raise WebhookError(f"no event given: choose from {', '.join(EVENT_NAMES)}")
+    unknown = [n for n in names if n not in EVENT_NAMES]
+    if unknown:
+        raise WebhookError(f"unknown event {unknown[0]!r}: choose from {', '.join(EVENT_NAMES)}")
+    if ALL in names:
+        return (ALL,)
+    return names
+
+
+def format_events(events: Iterable[str]) -> str:
+    """Return the stored (comma-separated) form of parsed events."""
+    return ",".join(events)
+
+
+def matches(events: Iterable[str], result: Mapping[str, Any]) -> bool:
+    """Return whether a classification result is wanted by a webhook with these events."""
+    for name in events:
+        if name == ALL:
+            return True
+        if name == FLAGGED and any(result.get(field) is True for field in LABELS.values()):
+            return True
+        if name in LABELS and result.get(LABELS[name]) is True:
+            return True
+    return False

@@ -1,0 +1,84 @@
+"""The classifyText listener: write one event per matching classification before the answer."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from ..store import Store, now
+from .filters import matches, parse_events
+from .payload import build_body, new_event_id
+
+
+class ClassificationLike(Protocol):
+    project: str
+    result: Mapping[str, Any]
+    meta: Mapping[str, Any]
+    text: str
+    include_text: bool
+
+
+Targets = list[tuple[str, tuple[str, ...]]]
+
+
+class Outbox:
+    """Enqueue events durably (group-committed with other writes); then wake the dispatcher.
+
+    A project's enabled webhooks are cached for `ttl` seconds so the request path does not read
+    the store on every call; with no matching webhook nothing is written.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        ttl: float = 1.0,
+        on_enqueue: Callable[[], None] | None = None,
+        clock: Callable[[], float] = now,
+        first_delay: float = 0.0,
+    ):
+        self.store = store
+        self.ttl = ttl
+        self.on_enqueue = on_enqueue
+        self.clock = clock
+        self.first_delay = first_delay
+        self.enqueued = 0
+        self._cache: dict[str, tuple[float, Targets]] = {}
+
+    async def __call__(self, event: ClassificationLike) -> None:
+        """Record the event for every enabled webhook of its project whose filter matches."""
+        targets = [
+            w for w, events in await self._targets(event.project) if matches(events, event.result)
+        ]
+        if not targets:
+            return
+        event_id, created_at = new_event_id(), self.clock()
+        text = event.text if event.include_text else None
+        body = build_body(event_id, created_at, event.result, event.meta, text)
+        due = created_at + self.first_delay
+        await self.store.write(
+            self.store.webhooks.event_statements(
+                event_id, event.project, created_at, body, targets, due
+            )
+        )
+        self.enqueued += 1
+        if self.on_enqueue is not None:
+            self.on_enqueue()
+
+    def forget(self, project: str | None = None) -> None:
+        """Drop cached webhooks (after an in-process change)."""
+        if project is None:
+            self._cache.clear()
+        else:
+            self._cache.pop(project, None)
+
+    async def _targets(self, project: str) -> Targets:
+        hit = self._cache.get(project)
+        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+            return hit[1]
+        targets = [
+            (w.id, parse_events(w.events)) for w in await self.store.webhooks.enabled_for(project)
+        ]
+        self._cache[project] = (time.monotonic(), targets)
+        return targets
