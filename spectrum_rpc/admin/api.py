@@ -1,0 +1,284 @@
+"""The JSON admin API under /api/v1/admin/: what the pages call, described by openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ..auth import create_key
+from ..constants import SPECTRUM_LABELS
+from . import audit, review
+from .access import api_error, api_route, principal
+from .openapi import document
+from .playground import explain, model_version
+from .state import ADMIN, Admin, valid_project
+
+PREFIX = "/api/v1/admin"
+MAX_BODY = 1 << 20
+
+
+class BadRequest(Exception):
+    """The request body or a parameter is unacceptable; the message says why."""
+
+
+def admin(request: web.Request) -> Admin:
+    """Return the admin state of the app serving this request."""
+    return request.app[ADMIN]
+
+
+def project_of(request: web.Request) -> str:
+    """Return the {project} path parameter, refusing malformed names."""
+    name = request.match_info["project"]
+    if not valid_project(name):
+        raise BadRequest("project names are 1-64 letters, digits, '.', '_' or '-'")
+    return name
+
+
+def limit_param(request: web.Request, default: int, most: int) -> int:
+    """Return the ?limit= query parameter, between 1 and `most`."""
+    try:
+        return max(1, min(most, int(request.query.get("limit", default))))
+    except ValueError:
+        raise BadRequest("limit must be a whole number") from None
+
+
+async def body(request: web.Request) -> dict[str, Any]:
+    """Parse a JSON object body."""
+    raw = await request.content.read(MAX_BODY + 1)
+    if len(raw) > MAX_BODY:
+        raise BadRequest("the body is too large")
+    try:
+        data = orjson.loads(raw or b"{}")
+    except orjson.JSONDecodeError:
+        raise BadRequest("the body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object")
+    return data
+
+
+def ok(data: Any, status: int = 200) -> web.Response:
+    """Return a JSON answer."""
+    return web.json_response(data, status=status, dumps=lambda v: orjson.dumps(v).decode())
+
+
+async def act(request: web.Request, action: str, **fields: Any) -> None:
+    """Record an admin action in the audit log."""
+    await audit.record(admin(request).store, request, principal(request).name, action, **fields)
+
+
+def handles_bad_requests(handler):  # type: ignore[no-untyped-def]
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BadRequest as exc:
+            return api_error(400, str(exc))
+
+    wrapped.__name__ = handler.__name__
+    wrapped.__doc__ = handler.__doc__
+    return wrapped
+
+
+# -- session and projects ---------------------------------------------------------------------
+
+
+async def get_me(request: web.Request) -> web.Response:
+    """The logged-in user and the CSRF token to send with changes."""
+    who = principal(request)
+    return ok({"user": who.name, "csrf_token": who.csrf,
+               "model_version": model_version(admin(request).classifier)})
+
+
+async def get_projects(request: web.Request) -> web.Response:
+    """List projects."""
+    return ok({"projects": await admin(request).projects()})
+
+
+async def get_audit(request: web.Request) -> web.Response:
+    """List audit entries, newest first."""
+    limit = limit_param(request, 100, 500)
+    entries = await admin(request).store.admin.audit_log(limit)
+    return ok({"entries": [{**e.__dict__, "at": review.iso(e.at)} for e in entries]})
+
+
+# -- API keys ---------------------------------------------------------------------------------
+
+
+def _key_dict(k: Any) -> dict[str, Any]:
+    return {"id": k.id, "project": k.project, "name": k.name, "prefix": k.prefix,
+            "created_at": review.iso(k.created_at), "last_used_at": review.iso(k.last_used_at),
+            "revoked_at": review.iso(k.revoked_at)}
+
+
+async def list_keys(request: web.Request) -> web.Response:
+    """List a project's API keys (never the keys themselves)."""
+    keys = await admin(request).store.keys.list(project_of(request))
+    return ok({"keys": [_key_dict(k) for k in keys]})
+
+
+async def create_api_key(request: web.Request) -> web.Response:
+    """Create a key; the answer holds the key itself, shown this once."""
+    project = project_of(request)
+    name = str((await body(request)).get("name", "")).strip()
+    if not name or len(name) > 100:
+        raise BadRequest("give the key a name of 1-100 characters")
+    new = await create_key(admin(request).store, name, project)
+    await act(request, "key.create", project=project, target=new.id, detail={"name": name})
+    record = await admin(request).store.keys.get(new.id)
+    return ok({**_key_dict(record), "key": new.key}, 201)
+
+
+async def revoke_key(request: web.Request) -> web.Response:
+    """Revoke a key; it stops working at once in this process."""
+    key_id = request.match_info["key_id"]
+    state = admin(request)
+    record = await state.store.keys.get(key_id)
+    if record is None or not await state.store.keys.revoke(key_id):
+        return api_error(404, "no active key with this id")
+    state.auth.forget()
+    await act(request, "key.revoke", project=record.project, target=key_id)
+    return ok({"revoked": key_id})
+
+
+# -- settings and playground --------------------------------------------------------------------
+
+
+async def get_settings(request: web.Request) -> web.Response:
+    """A project's effective thresholds and webhook text setting."""
+    policy = await admin(request).services.policies.get(project_of(request))
+    return ok({"thresholds": policy.thresholds, "include_text": policy.include_text})
+
+
+def _thresholds(given: Any) -> dict[str, float]:
+    if not isinstance(given, dict):
+        raise BadRequest("thresholds must be an object of label: number")
+    out = {}
+    for label, value in given.items():
+        if label not in SPECTRUM_LABELS:
+            raise BadRequest(f"unknown label {label!r}; known: {', '.join(SPECTRUM_LABELS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise BadRequest(f"the threshold for {label} must be a number from 0 to 1")
+        out[label] = float(value)
+    return out
+
+
+async def put_settings(request: web.Request) -> web.Response:
+    """Change a project's thresholds and/or whether webhook payloads include the text."""
+    project = project_of(request)
+    data = await body(request)
+    changes: dict[str, Any] = {}
+    if "thresholds" in data:
+        stored = (await admin(request).store.projects.get_settings(project)).get("thresholds", {})
+        changes["thresholds"] = {**stored, **_thresholds(data["thresholds"])}
+    if "include_text" in data:
+        if not isinstance(data["include_text"], bool):
+            raise BadRequest("include_text must be true or false")
+        changes["include_text"] = data["include_text"]
+    await admin(request).store.projects.update_settings(project, changes)
+    admin(request).services.policies.forget(project)
+    await act(request, "settings.update", project=project, detail=changes)
+    return await get_settings(request)
+
+
+async def post_playground(request: web.Request) -> web.Response:
+    """Score a text as classifyText would for this project (nothing is recorded or sent)."""
+    project = project_of(request)
+    text = (await body(request)).get("text")
+    if not isinstance(text, str) or not text:
+        raise BadRequest("text must be a non-empty string")
+    state = admin(request)
+    policy = await state.services.policies.get(project)
+    return ok(await explain(state.classifier, policy, project, text))
+
+
+# -- feedback ---------------------------------------------------------------------------------
+
+
+def _query(request: web.Request, project: str) -> Any:
+    try:
+        return review.parse_query(project, request.query)
+    except ValueError:
+        raise BadRequest("bad filter: dates are YYYY-MM-DD, page and limit numbers") from None
+
+
+async def list_feedback(request: web.Request) -> web.Response:
+    """Browse feedback with filters, each row with the current model's verdict."""
+    project = project_of(request)
+    state = admin(request)
+    rows, total = await state.store.admin.search_feedback(_query(request, project))
+    policy = await state.services.policies.get(project)
+    items = await review.with_verdicts(state.classifier, policy, rows)
+    return ok({"total": total, "items": items})
+
+
+async def exclude_feedback(request: web.Request) -> web.Response:
+    """Exclude a row from training (or include it again with {"excluded": false})."""
+    row_id = int(request.match_info["feedback_id"])
+    excluded = (await body(request)).get("excluded", True)
+    if not isinstance(excluded, bool):
+        raise BadRequest("excluded must be true or false")
+    if not await admin(request).store.feedback.set_excluded([row_id], excluded):
+        return api_error(404, "no feedback row with this id")
+    await act(request, "feedback.exclude" if excluded else "feedback.include",
+              target=str(row_id))
+    return ok({"id": row_id, "excluded": excluded})
+
+
+async def export_feedback(request: web.Request) -> web.StreamResponse:
+    """Download the filtered feedback as JSONL or CSV."""
+    project = project_of(request)
+    fmt = request.query.get("format", "jsonl")
+    if fmt not in ("jsonl", "csv"):
+        raise BadRequest("format is jsonl or csv")
+    query = _query(request, project)
+    await act(request, "feedback.export", project=project, detail={"format": fmt})
+    kind = "text/csv" if fmt == "csv" else "application/x-ndjson"
+    response = web.StreamResponse(headers={
+        "Content-Type": f"{kind}; charset=utf-8",
+        "Content-Disposition": f'attachment; filename="feedback-{project}.{fmt}"',
+        "Cache-Control": "no-store",
+    })
+    await response.prepare(request)
+    async for chunk in review.export(admin(request).store, query, fmt):
+        await response.write(chunk)
+    await response.write_eof()
+    return response
+
+
+# -- dashboard --------------------------------------------------------------------------------
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    """Per-minute classification counts for the last 24 hours."""
+    rows = await admin(request).stats.series(project_of(request))
+    return ok({"minutes": [r.__dict__ for r in rows]})
+
+
+async def get_openapi(request: web.Request) -> web.Response:
+    """The OpenAPI 3 description of this API."""
+    return ok(document())
+
+
+ROUTES: list[tuple[str, str, Any]] = [
+    ("GET", "/me", get_me),
+    ("GET", "/projects", get_projects),
+    ("GET", "/audit", get_audit),
+    ("GET", "/projects/{project}/keys", list_keys),
+    ("POST", "/projects/{project}/keys", create_api_key),
+    ("POST", "/keys/{key_id}/revoke", revoke_key),
+    ("GET", "/projects/{project}/settings", get_settings),
+    ("PUT", "/projects/{project}/settings", put_settings),
+    ("POST", "/projects/{project}/playground", post_playground),
+    ("GET", "/projects/{project}/feedback", list_feedback),
+    ("GET", "/projects/{project}/feedback/export", export_feedback),
+    ("POST", r"/feedback/{feedback_id:\d+}/exclude", exclude_feedback),
+    ("GET", "/projects/{project}/stats", get_stats),
+]
+
+
+def add_routes(app: web.Application, extra: list[tuple[str, str, Any]] = ()) -> None:
+    """Register the admin API (every route behind a session) and its OpenAPI document."""
+    for method, path, handler in [*ROUTES, *extra]:
+        app.router.add_route(method, PREFIX + path, api_route(handles_bad_requests(handler)))
+    app.router.add_get(PREFIX + "/openapi.json", get_openapi)

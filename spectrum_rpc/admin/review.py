@@ -1,0 +1,97 @@
+"""Feedback review: filters from a query string, the current model's verdict, exports."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ..policy import Policy
+from ..store import FeedbackRecord, Store
+from ..store.admin import FeedbackQuery
+from .playground import decide
+
+EXPORT_FIELDS = ["id", "project", "key_id", "created_at", "content", "content_sha256",
+                 "should_block", "labels", "meta", "excluded"]
+_PAGE = 500
+
+
+def parse_query(project: str, args: Mapping[str, str]) -> FeedbackQuery:
+    """Build filters from query parameters (should_block, label, since, until, q, page)."""
+    block = args.get("should_block", "")
+    page = max(1, int(args.get("page", "1") or 1))
+    limit = min(200, max(1, int(args.get("limit", "50") or 50)))
+    return FeedbackQuery(
+        project=project,
+        should_block={"true": True, "false": False}.get(block),
+        label=args.get("label") or None,
+        since=_date(args.get("since")),
+        until=_date(args.get("until"), end_of_day=True),
+        search=args.get("q") or None,
+        limit=limit,
+        offset=(page - 1) * limit,
+    )
+
+
+def _date(value: str | None, end_of_day: bool = False) -> float | None:
+    if not value:
+        return None
+    day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    return day.timestamp() + (86400 if end_of_day else 0)
+
+
+def iso(ts: float | None) -> str | None:
+    """Format a UNIX time as ISO-8601 UTC."""
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def as_dict(row: FeedbackRecord) -> dict[str, Any]:
+    """Return one row in the export and API shape."""
+    return {"id": row.id, "project": row.project, "key_id": row.key_id,
+            "created_at": iso(row.created_at), "content": row.content,
+            "content_sha256": row.content_sha256, "should_block": row.should_block,
+            "labels": row.labels, "meta": row.meta, "excluded": row.excluded}
+
+
+async def with_verdicts(classifier: Any, policy: Policy, rows: list[FeedbackRecord]
+                        ) -> list[dict[str, Any]]:
+    """Score each row with the project's current model; `agrees` compares its block verdict."""
+    out = []
+    for row in rows:
+        scores, version = await classifier.score(row.project, row.content)
+        result = decide(scores, policy, version)
+        flagged = any(result.get(d) for d in ("toxic", "sexual", "phishing"))
+        out.append({**as_dict(row), "model": result, "model_blocks": flagged,
+                    "agrees": flagged == row.should_block})
+    return out
+
+
+async def export(store: Store, query: FeedbackQuery, fmt: str) -> AsyncIterator[bytes]:
+    """Yield every matching row as JSONL or CSV, a page at a time."""
+    offset = 0
+    if fmt == "csv":
+        yield _csv_line(EXPORT_FIELDS)
+    while True:
+        page = FeedbackQuery(**{**query.__dict__, "limit": _PAGE, "offset": offset})
+        rows, _ = await store.admin.search_feedback(page)
+        for row in rows:
+            record = as_dict(row)
+            if fmt == "csv":
+                record["labels"] = orjson.dumps(row.labels).decode() if row.labels else ""
+                record["meta"] = orjson.dumps(row.meta).decode() if row.meta else ""
+                yield _csv_line([record[f] for f in EXPORT_FIELDS])
+            else:
+                yield orjson.dumps(record) + b"\n"
+        if len(rows) < _PAGE:
+            return
+        offset += _PAGE
+
+
+def _csv_line(values: list[Any]) -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(values)
+    return buffer.getvalue().encode()

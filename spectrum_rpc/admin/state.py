@@ -1,0 +1,48 @@
+"""The admin UI's long-lived state, built once at start-up and kept under one AppKey."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jinja2
+from aiohttp import web
+
+from ..auth import KeyAuthenticator
+from ..constants import DEFAULT_PROJECT
+from ..methods import Services
+from ..store import Store
+from .sessions import Sessions
+from .stats import StatsRecorder
+from .users import Clock, Logins
+
+PROJECT_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+@dataclass
+class Admin:
+    store: Store
+    services: Services
+    classifier: Any  # the engine's MicroBatcher: .classify(text), .engine
+    auth: KeyAuthenticator
+    clock: Clock
+    logins: Logins
+    sessions: Sessions
+    stats: StatsRecorder
+    templates: jinja2.Environment
+    dispatcher: Any = None  # the webhook Dispatcher, None when delivery is disabled
+
+    async def projects(self) -> list[str]:
+        """List project names, always including the default project."""
+        names = set(await self.store.projects.names())
+        names.add(DEFAULT_PROJECT)
+        return sorted(names)
+
+
+ADMIN = web.AppKey("admin", Admin)
+
+
+def valid_project(name: str) -> bool:
+    """Return whether a project name is acceptable in paths and queries."""
+    return bool(PROJECT_NAME.match(name))

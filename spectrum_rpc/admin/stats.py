@@ -1,0 +1,77 @@
+"""Per-minute classification counts: aggregated in memory by a listener, flushed in batches."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from ..methods import Classification
+from ..store import Store
+from ..store.admin import StatsRow
+
+log = logging.getLogger(__name__)
+
+Counts = dict[tuple[str, int], tuple[int, int, int, int]]
+_FLAGS = ("toxic", "sexual", "phishing")
+
+
+class StatsRecorder:
+    """Count classifyText outcomes per project and minute; one store write every `interval` s."""
+
+    def __init__(self, store: Store, clock: Callable[[], float], interval: float = 5.0):
+        self.store = store
+        self.clock = clock
+        self.interval = interval
+        self._pending: Counts = {}
+        self._task: asyncio.Task[None] | None = None
+
+    async def __call__(self, event: Classification) -> None:
+        """Listener for `Services.listeners`: count one classification (no I/O)."""
+        key = (event.project, int(self.clock() // 60))
+        flags = [int(bool(event.result.get(name))) for name in _FLAGS]
+        old = self._pending.get(key, (0, 0, 0, 0))
+        self._pending[key] = (old[0] + 1, *(o + f for o, f in zip(old[1:], flags, strict=True)))
+
+    async def flush(self) -> None:
+        """Write the counts gathered since the last flush."""
+        pending, self._pending = self._pending, {}
+        try:
+            await self.store.admin.add_stats(pending)
+        except Exception:
+            for key, values in pending.items():  # keep them for the next try
+                old = self._pending.get(key, (0, 0, 0, 0))
+                self._pending[key] = tuple(a + b for a, b in zip(old, values, strict=True))
+            raise
+
+    def start(self) -> None:
+        """Start the periodic flush."""
+        self._task = asyncio.create_task(self._run(), name="admin-stats-flush")
+
+    async def close(self) -> None:
+        """Stop the periodic flush and write what is left."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        await self.flush()
+
+    async def series(self, project: str, minutes: int = 24 * 60) -> list[StatsRow]:
+        """Return stored plus not yet flushed counts for the last `minutes`, oldest first."""
+        since = int(self.clock() // 60) - minutes + 1
+        rows = {r.minute: r for r in await self.store.admin.stats(project, since)}
+        for (p, minute), values in self._pending.items():
+            if p == project and minute >= since:
+                old = rows.get(minute, StatsRow(minute, 0, 0, 0, 0))
+                rows[minute] = StatsRow(minute, *(a + b for a, b in zip(
+                    (old.total, old.toxic, old.sexual, old.phishing), values, strict=True)))
+        return [rows[m] for m in sorted(rows)]
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("could not store classification counts")
