@@ -1,0 +1,436 @@
+"""Benchmark the JSON-RPC server against a bare aiohttp ceiling, with wrk in its own process.
+
+    .venv/bin/python scripts/bench_rpc.py                    # 3 runs, print the median table
+    .venv/bin/python scripts/bench_rpc.py --runs 3 --write   # ... and write docs/BENCHMARKS.md
+
+Starts, on free loopback ports: a real `spectrum-rpc serve` (database in a temporary directory,
+key made with `spectrum-rpc keys create`, --log-level WARNING so there is no access log) and a
+bare aiohttp server (this script with --bare-server: parse the body with orjson, answer a fixed
+JSON-RPC result). wrk drives each workload at each concurrency; figures are medians over runs.
+Needs `wrk` on the PATH (apt-get install wrk). --write replaces the whole "## JSON-RPC server"
+section, hand-written notes under it included: re-add them from the previous version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+RPC_PATH = "/api/v1/classification"
+SHORT_TEXT = "you are a complete idiot and nobody here likes you"
+SECTION = "## JSON-RPC server"
+
+LUA = r"""
+local f = io.open("%(body)s", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Apikey %(key)s"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,' ..
+    ' "p50_us": %%d, "p99_us": %%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    target: str  # "bare" or "server"
+    body: bytes
+    items: int  # durable writes or classifications per request
+
+
+@dataclass(frozen=True)
+class Cell:
+    workload: str
+    concurrency: int
+    rps: float
+    items_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+
+
+def rpc(method: str, params: object, id: int = 1) -> dict:
+    return {"jsonrpc": "2.0", "method": method, "params": params, "id": id}
+
+
+def workloads(batch: int) -> list[Workload]:
+    classify = json.dumps(rpc("classifyText", {"text": SHORT_TEXT})).encode()
+    record = rpc("recordUserClassification", {"content": SHORT_TEXT, "shouldBlock": True})
+    batched = [{**record, "id": i} for i in range(batch)]
+    return [
+        Workload("bare aiohttp (ceiling)", "bare", classify, 1),
+        Workload("classifyText", "server", classify, 1),
+        Workload("recordUserClassification", "server", json.dumps(record).encode(), 1),
+        Workload(
+            f"recordUserClassification x{batch} batch",
+            "server",
+            json.dumps(batched).encode(),
+            batch,
+        ),
+    ]
+
+
+# -- the bare ceiling ----------------------------------------------------------------------------
+
+
+def bare_server(port: int) -> None:
+    """Serve a fixed JSON-RPC answer after parsing the body: the cost of aiohttp + orjson."""
+    import orjson
+    from aiohttp import web
+
+    result = {
+        "toxic": True,
+        "toxicityConfidence": 0.86,
+        "sexual": False,
+        "sexualConfidence": 0.23,
+        "phishing": False,
+        "phishingConfidence": 0.01,
+        "modelVersion": "bare",
+    }
+
+    async def handle(request: web.Request) -> web.Response:
+        doc = orjson.loads(await request.read())
+        body = orjson.dumps({"jsonrpc": "2.0", "result": result, "id": doc.get("id")})
+        return web.Response(body=body, content_type="application/json")
+
+    app = web.Application()
+    app.router.add_post(RPC_PATH, handle)
+    web.run_app(app, host="127.0.0.1", port=port, access_log=None, print=None)
+
+
+# -- processes -----------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise SystemExit(f"server exited early with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except urllib.error.HTTPError:
+            return  # it answers
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"{url} never answered")
+
+
+@contextmanager
+def running(args: list[str], ready_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with log.open("wb") as err:
+        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_ready(ready_url, process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def make_key(db: Path) -> str:
+    done = subprocess.run(
+        [str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1]
+
+
+def post(url: str, key: str, body: bytes) -> object:
+    request = urllib.request.Request(url, data=body, headers={"Authorization": f"Apikey {key}"})
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def check_answers(url: str, key: str, loads: list[Workload]) -> None:
+    """Fail loudly if a workload does not get the answer it should (wrk only sees statuses)."""
+    for load in loads:
+        answer = post(url, key, load.body)
+        answers = answer if isinstance(answer, list) else [answer]
+        if len(answers) != load.items or any("result" not in a for a in answers):
+            raise SystemExit(f"{load.name}: unexpected answer {str(answer)[:300]}")
+
+
+# -- measuring -----------------------------------------------------------------------------------
+
+
+def run_wrk(url: str, key: str, body: Path, concurrency: int, seconds: float, work: Path) -> dict:
+    lua = work / "bench.lua"
+    lua.write_text(LUA % {"body": body, "key": key})
+    threads = min(concurrency, 2)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "-s",
+            str(lua),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    match = re.search(r"^RESULT (.*)$", out, re.M)
+    if match is None:
+        raise SystemExit(f"wrk printed no result:\n{out}")
+    return json.loads(match.group(1))
+
+
+def measure(
+    url: str, key: str, load: Workload, concurrency: int, seconds: float, work: Path
+) -> Cell:
+    body = work / "body.json"
+    body.write_bytes(load.body)
+    run_wrk(url, key, body, concurrency, 1.0, work)  # warm-up: caches, micro-batcher, pages
+    r = run_wrk(url, key, body, concurrency, seconds, work)
+    rps = r["requests"] / (r["duration_us"] / 1e6)
+    return Cell(
+        load.name,
+        concurrency,
+        rps,
+        rps * load.items,
+        r["p50_us"] / 1000,
+        r["p99_us"] / 1000,
+        r["non2xx"] + r["socket_errors"],
+    )
+
+
+def one_run(
+    levels: list[int], batch_levels: list[int], seconds: float, batch: int
+) -> tuple[list[Cell], dict]:
+    loads = workloads(batch)
+    cells: list[Cell] = []
+    extra: dict = {}
+    with tempfile.TemporaryDirectory(prefix="bench-rpc-") as tmp:
+        work = Path(tmp)
+        db = work / "bench.db"
+        key = make_key(db)
+        bare_port, port = free_port(), free_port()
+        bare_url = f"http://127.0.0.1:{bare_port}{RPC_PATH}"
+        url = f"http://127.0.0.1:{port}{RPC_PATH}"
+        bare = [sys.executable, __file__, "--bare-server", str(bare_port)]
+        serve = [
+            str(SCRIPT),
+            "serve",
+            "--db",
+            str(db),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "WARNING",
+        ]
+        with (
+            running(bare, f"http://127.0.0.1:{bare_port}/", work / "bare.log"),
+            running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log"),
+        ):
+            check_answers(url, key, loads[1:])
+            # Ceiling and classifyText back to back at each level: they share the machine's mood.
+            for c in levels:
+                cells.append(measure(bare_url, key, loads[0], c, seconds, work))
+                cells.append(measure(url, key, loads[1], c, seconds, work))
+            for load in loads[2:]:
+                before = count_rows(db)
+                started = time.monotonic()
+                # A batch holds `batch` requests already: fewer connections keep it unsaturated.
+                for c in batch_levels if load.items > 1 else levels:
+                    cells.append(measure(url, key, load, c, seconds, work))
+                rows = count_rows(db) - before
+                extra[load.name] = rows / (time.monotonic() - started)
+        extra["fsync"] = fsync_rate(work)
+    return cells, extra
+
+
+def count_rows(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT COUNT(*) FROM feedback").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def fsync_rate(work: Path, n: int = 200) -> float:
+    """fsyncs per second on this disk: the floor under any durable write."""
+    path = work / "fsync.probe"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        started = time.perf_counter()
+        for _ in range(n):
+            os.write(fd, b"x")
+            os.fsync(fd)
+        return n / (time.perf_counter() - started)
+    finally:
+        os.close(fd)
+
+
+# -- reporting -----------------------------------------------------------------------------------
+
+
+def medians(runs: list[list[Cell]]) -> list[Cell]:
+    out = []
+    for cells in zip(*runs, strict=True):
+        out.append(
+            Cell(
+                cells[0].workload,
+                cells[0].concurrency,
+                statistics.median(c.rps for c in cells),
+                statistics.median(c.items_per_s for c in cells),
+                statistics.median(c.p50_ms for c in cells),
+                statistics.median(c.p99_ms for c in cells),
+                sum(c.errors for c in cells),
+            )
+        )
+    return out
+
+
+def table(cells: list[Cell]) -> str:
+    first: dict[str, int] = {}
+    for c in cells:
+        first.setdefault(c.workload, len(first))
+    cells = sorted(cells, key=lambda c: (first[c.workload], c.concurrency))
+    lines = [
+        "| workload | connections | requests/s | items/s | p50 ms | p99 ms | errors |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for c in cells:
+        lines.append(
+            f"| {c.workload} | {c.concurrency} | {c.rps:,.0f} | {c.items_per_s:,.0f} |"
+            f" {c.p50_ms:.2f} | {c.p99_ms:.2f} | {c.errors} |"
+        )
+    return "\n".join(lines)
+
+
+def ratios(cells: list[Cell]) -> dict[int, float]:
+    """classifyText throughput over the bare ceiling measured right before it, per level."""
+    bare = {c.concurrency: c.rps for c in cells if c.workload.startswith("bare")}
+    return {
+        c.concurrency: c.rps / bare[c.concurrency] for c in cells if c.workload == "classifyText"
+    }
+
+
+def ratio_lines(by_level: dict[int, float]) -> str:
+    return "\n".join(
+        f"- classifyText / bare aiohttp at {c} connections: {r:.0%}" for c, r in by_level.items()
+    )
+
+
+def environment() -> str:
+    load = os.getloadavg()
+    return (
+        f"{os.cpu_count()} CPUs, load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} "
+        f"at the start, Python {sys.version.split()[0]}, {wrk_version()}"
+    )
+
+
+def wrk_version() -> str:
+    out = subprocess.run(["wrk", "-v"], capture_output=True, text=True)
+    return (out.stdout or out.stderr).split()[1] if (out.stdout or out.stderr) else "wrk"
+
+
+def write_section(text: str, path: Path) -> None:
+    """Replace this script's section of docs/BENCHMARKS.md (or append it); keep the others."""
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    start = old.find(SECTION + "\n")
+    if start == -1:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        nxt = old.find("\n## ", start + len(SECTION))
+        new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
+    path.write_text(new.rstrip("\n") + "\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5)
+    parser.add_argument("--levels", default="1,16,64", help="connections per workload")
+    parser.add_argument("--batch-levels", default="1,4,16", help="connections for batches")
+    parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    args = parser.parse_args()
+    if args.bare_server:
+        bare_server(args.bare_server)
+        return 0
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk not found: apt-get install wrk")
+    levels = [int(x) for x in args.levels.split(",")]
+    batch_levels = [int(x) for x in args.batch_levels.split(",")]
+    env = environment()
+    runs, extras = [], []
+    for i in range(args.runs):
+        cells, extra = one_run(levels, batch_levels, args.seconds, args.batch)
+        runs.append(cells)
+        extras.append(extra)
+        print(
+            f"run {i + 1}/{args.runs}\n{table(cells)}\n{ratio_lines(ratios(cells))}\n", flush=True
+        )
+    result = medians(runs)
+    per_run = [ratios(cells) for cells in runs]
+    ratio = {c: statistics.median(r[c] for r in per_run) for c in per_run[0]}
+    rows = {k: statistics.median(e[k] for e in extras) for k in extras[0]}
+    report = (
+        f"Median of {args.runs} runs, {args.seconds:g} s per cell after 1 s warm-up; "
+        f"{env}.\n\n{table(result)}\n\nMedians of the per-run ratios:\n\n{ratio_lines(ratio)}\n"
+        + "".join(
+            f"- rows committed per second over the whole {k} series (from the database): {v:,.0f}\n"
+            for k, v in rows.items()
+            if k != "fsync"
+        )
+        + f"- raw fsync rate of the disk (one byte + fsync, 200 times): "
+        f"{rows['fsync']:,.0f}/s\n"
+    )
+    print(report)
+    if args.write:
+        command = " ".join(["python scripts/bench_rpc.py", *sys.argv[1:]])
+        write_section(f"{SECTION}\n\nCommand: `{command}`\n\n{report}", ROOT / "docs/BENCHMARKS.md")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

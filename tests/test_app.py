@@ -1,0 +1,222 @@
+"""The HTTP side of the app: content types, compression, size limits, errors, health, logs."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import logging
+import sqlite3
+
+import orjson
+import pytest
+
+from spectrum_rpc.constants import (
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
+    MAX_TEXT_BYTES,
+    PARSE_ERROR,
+    PAYLOAD_TOO_LARGE,
+    REQUEST_ID_HEADER,
+    RPC_PATH,
+)
+
+CLASSIFY = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hello"}, "id": 1}
+
+
+def record(content: str, id: int = 1) -> dict:
+    params = {"content": content, "shouldBlock": True}
+    return {"jsonrpc": "2.0", "method": "recordUserClassification", "params": params, "id": id}
+
+
+def auth(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Apikey {api.key}"}
+
+
+# -- content types and encodings -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "application/x-www-form-urlencoded",  # what `curl -d` sends
+        "text/plain; charset=utf-8",
+        "application/octet-stream",
+        None,
+    ],
+)
+async def test_any_content_type_is_accepted(app_client, content_type):
+    headers = auth(app_client)
+    if content_type:
+        headers["Content-Type"] = content_type
+    async with app_client.http.post(RPC_PATH, data=orjson.dumps(CLASSIFY), headers=headers) as resp:
+        assert resp.status == 200
+        assert resp.content_type == "application/json"
+        assert "toxic" in (await resp.json())["result"]
+
+
+async def test_gzip_request_bodies_are_accepted(app_client, committed):
+    headers = {**auth(app_client), "Content-Encoding": "gzip"}
+    body = gzip.compress(orjson.dumps(record("compressed")))
+    async with app_client.http.post(RPC_PATH, data=body, headers=headers) as resp:
+        assert (await resp.json())["result"] == "OK"
+    assert committed("SELECT content FROM feedback") == [("compressed",)]
+
+
+async def test_corrupt_gzip_body_is_a_400_parse_error(app_client, committed, caplog):
+    headers = {**auth(app_client), "Content-Encoding": "gzip"}
+    async with app_client.http.post(RPC_PATH, data=b"not gzip at all", headers=headers) as resp:
+        assert resp.status == 400
+        assert resp.content_type == "application/json"
+        assert (await resp.json())["error"]["code"] == PARSE_ERROR
+    assert not [r for r in caplog.records if r.name.startswith("spectrum_rpc")]
+    assert committed("SELECT id FROM feedback") == []
+
+
+# -- routing errors are JSON ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE", "PATCH"])
+async def test_other_methods_get_405_json(app_client, method):
+    async with app_client.http.request(method, RPC_PATH, headers=auth(app_client)) as resp:
+        assert resp.status == 405
+        assert resp.content_type == "application/json"
+        assert "POST" in resp.headers["Allow"]
+        body = await resp.json()
+        assert body["jsonrpc"] == "2.0" and body["error"]["code"] < 0
+
+
+async def test_unknown_path_gets_404_json(app_client):
+    async with app_client.http.post(
+        "/api/v2/nothing", data=b"{}", headers=auth(app_client)
+    ) as resp:
+        assert resp.status == 404
+        assert resp.content_type == "application/json"
+        assert (await resp.json())["error"]["message"] == "Not Found"
+
+
+async def test_health_endpoints(app_client):
+    for path in ("/healthz", "/readyz"):
+        async with app_client.http.get(path) as resp:
+            assert resp.status == 200
+            assert resp.content_type == "application/json"
+
+
+# -- body size -----------------------------------------------------------------------------------
+
+
+async def assert_too_large(resp) -> None:  # type: ignore[no-untyped-def]
+    assert resp.status == 413
+    assert resp.content_type == "application/json"
+    body = await resp.json()
+    assert body["jsonrpc"] == "2.0" and body["id"] is None
+    assert body["error"]["code"] == PAYLOAD_TOO_LARGE
+
+
+async def test_body_over_the_limit_gets_413(make_client, committed):
+    api = await make_client(server={"max_body_bytes": 1024})
+    async with api.http.post(
+        RPC_PATH, data=orjson.dumps(record("x" * 2000)), headers=auth(api)
+    ) as resp:
+        await assert_too_large(resp)
+    assert committed("SELECT id FROM feedback") == []
+    # Just under the limit still works.
+    async with api.http.post(
+        RPC_PATH, data=orjson.dumps(record("x" * 900)), headers=auth(api)
+    ) as resp:
+        assert (await resp.json())["result"] == "OK"
+
+
+async def test_chunked_body_over_the_limit_gets_413(make_client, committed):
+    api = await make_client(server={"max_body_bytes": 1024})
+
+    async def chunks():  # no Content-Length: the limit applies while reading
+        yield b'{"jsonrpc": "2.0", "method": "recordUserClassification", "params": ["'
+        for _ in range(10):
+            yield b"x" * 200
+        yield b'", true], "id": 1}'
+
+    async with api.http.post(RPC_PATH, data=chunks(), headers=auth(api)) as resp:
+        await assert_too_large(resp)
+    assert committed("SELECT id FROM feedback") == []
+
+
+async def test_gzip_bomb_is_refused_after_decompression(make_client, committed):
+    api = await make_client(server={"max_body_bytes": 64 * 1024})
+    payload = orjson.dumps(record(" " * (8 * 1024 * 1024)))
+    bomb = gzip.compress(payload)
+    assert len(bomb) < 64 * 1024 < len(payload)
+    headers = {**auth(api), "Content-Encoding": "gzip"}
+    async with api.http.post(RPC_PATH, data=bomb, headers=headers) as resp:
+        await assert_too_large(resp)
+    assert committed("SELECT id FROM feedback") == []
+
+
+@pytest.mark.slow
+async def test_text_of_exactly_15_mb_is_accepted(app_client, rpc, committed):
+    text = "a" * MAX_TEXT_BYTES
+    reply = await rpc(app_client, record(text))
+    assert reply.json["result"] == "OK"
+    assert committed("SELECT length(content) FROM feedback") == [(MAX_TEXT_BYTES,)]
+    reply = await rpc(app_client, {**CLASSIFY, "params": {"text": text}})
+    assert "toxic" in reply.json["result"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("text", ["a" * (MAX_TEXT_BYTES + 1), "é" * (MAX_TEXT_BYTES // 2 + 1)])
+async def test_text_over_15_mb_of_utf8_is_invalid_params(app_client, rpc, committed, text):
+    reply = await rpc(app_client, {**CLASSIFY, "params": {"text": text}})
+    assert reply.status == 200
+    error = reply.json["error"]
+    assert error["code"] == INVALID_PARAMS and error["data"]["param"] == "text"
+    reply = await rpc(app_client, record(text))
+    assert reply.json["error"]["data"]["param"] == "content"
+    assert committed("SELECT id FROM feedback") == []
+
+
+@pytest.mark.slow
+async def test_15_mb_text_over_a_smaller_body_limit_gets_413(make_client):
+    api = await make_client(server={"max_body_bytes": 1024 * 1024})
+    body = io.BytesIO(orjson.dumps({**CLASSIFY, "params": {"text": "a" * MAX_TEXT_BYTES}}))
+    async with api.http.post(RPC_PATH, data=body, headers=auth(api)) as resp:
+        await assert_too_large(resp)
+
+
+# -- request ids and internal errors -------------------------------------------------------------
+
+
+async def test_request_id_is_echoed_or_made_up(app_client, rpc):
+    reply = await rpc(app_client, CLASSIFY, headers={REQUEST_ID_HEADER: "trace-42.a_b"})
+    assert reply.headers[REQUEST_ID_HEADER] == "trace-42.a_b"
+    reply = await rpc(app_client, CLASSIFY, headers={REQUEST_ID_HEADER: "bad id\twith junk"})
+    made_up = reply.headers[REQUEST_ID_HEADER]
+    assert made_up and "junk" not in made_up
+    reply = await rpc(app_client, CLASSIFY)
+    assert reply.headers[REQUEST_ID_HEADER] != made_up
+
+
+async def test_internal_error_leaks_nothing_but_the_request_id(app_client, rpc, db_path, caplog):
+    conn = sqlite3.connect(db_path)  # a real fault: the table is gone under the running server
+    conn.execute("DROP TABLE feedback")
+    conn.commit()
+    conn.close()
+    reply = await rpc(app_client, record("doomed"))
+    assert reply.status == 200
+    assert reply.headers["Content-Type"].startswith("application/json")
+    error = reply.json["error"]
+    assert error["code"] == INTERNAL_ERROR
+    assert error["message"] == "Internal error"
+    assert error["data"] == {"requestId": reply.headers[REQUEST_ID_HEADER]}
+    assert b"feedback" not in reply.body and b"table" not in reply.body
+    assert reply.headers[REQUEST_ID_HEADER] in caplog.text  # the operator can find it
+
+
+async def test_logs_never_contain_user_text(app_client, rpc, caplog):
+    caplog.set_level(logging.DEBUG)
+    secret = "zebra-quokka-4711 is a distinctive sentence"
+    await rpc(app_client, {**CLASSIFY, "params": {"text": secret, "meta": {"authorName": secret}}})
+    await rpc(app_client, record(secret))
+    await rpc(app_client, {**CLASSIFY, "params": {"text": secret, "bogus": secret}})
+    await rpc(app_client, data=b'{"broken": "' + secret.encode())
+    assert caplog.records  # something was logged at DEBUG: the check below means something
+    assert "zebra-quokka" not in caplog.text

@@ -1,0 +1,239 @@
+"""classifyText and recordUserClassification: params, the Spectrum shape, persistence."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from spectrum_rpc import params
+from spectrum_rpc.app import SERVICES
+from spectrum_rpc.auth import create_key
+from spectrum_rpc.constants import FEEDBACK_LABELS, INVALID_PARAMS, MAX_TEXT_BYTES
+from spectrum_rpc.params import Param
+from spectrum_rpc.rpc import RpcError
+
+
+def call(method: str, params: Any, id: Any = 1) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": method, "params": params, "id": id}
+
+
+def classify(text: str, **extra: Any) -> dict[str, Any]:
+    return call("classifyText", {"text": text, **extra})
+
+
+def record(content: str, should_block: bool = True, id: Any = 1, **extra: Any) -> dict[str, Any]:
+    return call(
+        "recordUserClassification", {"content": content, "shouldBlock": should_block, **extra}, id
+    )
+
+
+# -- params.bind ---------------------------------------------------------------------------------
+
+SPEC = (Param("a", params.text), Param("b", params.boolean, required=False))
+
+
+def rejected(fn, *args: Any) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    with pytest.raises(RpcError) as info:
+        fn(*args)
+    assert info.value.code == INVALID_PARAMS
+    return info.value.data
+
+
+def test_bind_by_position_and_by_name():
+    assert params.bind(SPEC, ("x", True), {}) == {"a": "x", "b": True}
+    assert params.bind(SPEC, (), {"b": False, "a": "x"}) == {"a": "x", "b": False}
+    assert params.bind(SPEC, ("x",), {}) == {"a": "x"}  # optional and absent: left out
+
+
+def test_bind_names_the_bad_param():
+    assert rejected(params.bind, SPEC, (), {})["param"] == "a"
+    assert rejected(params.bind, SPEC, ("x", True, 1), {})["param"] == "params[2]"
+    assert rejected(params.bind, SPEC, (), {"a": "x", "c": 1})["param"] == "c"
+    assert rejected(params.bind, SPEC, (), {"a": "x", "b": "true"})["param"] == "b"
+
+
+def test_text_limit_counts_utf8_bytes():
+    assert params.text("t", "") == ""
+    assert params.text("t", "a" * MAX_TEXT_BYTES) == "a" * MAX_TEXT_BYTES
+    assert rejected(params.text, "t", "a" * (MAX_TEXT_BYTES + 1))["param"] == "t"
+    # Half as many characters, but two bytes each: over the limit.
+    assert rejected(params.text, "t", "é" * (MAX_TEXT_BYTES // 2 + 1))["param"] == "t"
+    # A lone surrogate (legal in JSON) must not crash the byte count.
+    assert params.text("t", "\ud800") == "\ud800"
+
+
+def test_meta_checks_documented_fields_only():
+    value = {"authorId": "1", "remoteCreatedAt": 1509570919000, "avatarUrl": None}
+    assert params.meta("meta", value) == value
+    assert rejected(params.meta, "meta", {"streamId": 5})["param"] == "meta.streamId"
+    assert rejected(params.meta, "meta", [])["param"] == "meta"
+
+
+def test_labels_known_names_and_booleans():
+    check = params.labels(FEEDBACK_LABELS)
+    assert check("labels", {"toxic": True, "threat": False}) == {"toxic": True, "threat": False}
+    assert rejected(check, "labels", {"toxic": 1})["param"] == "labels.toxic"
+    assert rejected(check, "labels", {"bogus": True})["param"] == "labels.bogus"
+
+
+# -- classifyText --------------------------------------------------------------------------------
+
+
+async def test_classify_answers_in_the_spectrum_shape(app_client, rpc):
+    reply = await rpc(app_client, classify("you are a stupid idiot"))
+    result = reply.json["result"]
+    for decision, confidence in (
+        ("toxic", "toxicityConfidence"),
+        ("sexual", "sexualConfidence"),
+        ("phishing", "phishingConfidence"),
+    ):
+        assert isinstance(result[decision], bool)
+        assert isinstance(result[confidence], float)
+        assert 0.0 <= result[confidence] <= 1.0
+        assert result[decision] == (result[confidence] >= 0.5)  # the default threshold
+    assert isinstance(result["modelVersion"], str) and result["modelVersion"]
+
+
+async def test_classify_accepts_empty_text_and_unknown_meta(app_client, rpc):
+    meta = {
+        "authorId": "123",
+        "authorName": "test",
+        "avatarUrl": "",
+        "remoteCreatedAt": 1509570919000,
+    }
+    reply = await rpc(app_client, classify("", meta=meta))
+    assert "toxic" in reply.json["result"]
+
+
+async def test_server_thresholds_decide(make_client, rpc):
+    api = await make_client(thresholds={"toxicity": 0.0, "sexual": 0.0, "phishing": 0.0})
+    result = (await rpc(api, classify("hello there"))).json["result"]
+    assert result["toxic"] and result["sexual"] and result["phishing"]
+
+
+async def test_project_thresholds_override_the_defaults(app_client, rpc):
+    before = (await rpc(app_client, classify("have a nice day"))).json["result"]
+    assert before["toxicityConfidence"] < 1.0
+    assert before["toxic"] == (before["toxicityConfidence"] >= 0.5)
+
+    await app_client.store.projects.update_settings(
+        "default", {"thresholds": {"toxicity": 0.0, "sexual": 1.0}}
+    )
+    app_client.app[SERVICES].policies.forget()  # else the change shows after the cache TTL
+    after = (await rpc(app_client, classify("have a nice day"))).json["result"]
+    assert after["toxic"] is True
+    assert after["sexual"] is (after["sexualConfidence"] >= 1.0)
+    assert after["phishing"] == (after["phishingConfidence"] >= 0.5)  # untouched default
+
+
+async def test_project_thresholds_are_per_project(make_client, rpc):
+    api = await make_client(project="strict")
+    await api.store.projects.update_settings("strict", {"thresholds": {"toxicity": 0.0}})
+    strict = (await rpc(api, classify("have a nice day"))).json["result"]
+    assert strict["toxic"] is True
+    other = await create_key(api.store, "other", "lenient")
+    lenient = (await rpc(api, classify("have a nice day"), key=other.key)).json["result"]
+    assert lenient["toxic"] == (lenient["toxicityConfidence"] >= 0.5)
+
+
+async def test_project_threshold_change_shows_after_the_policy_ttl(app_client, rpc, monkeypatch):
+    clock = [1000.0]
+    # Replace only the policy module's view of `time`: the event loop keeps the real clock.
+    monkeypatch.setattr("spectrum_rpc.policy.time", SimpleNamespace(monotonic=lambda: clock[0]))
+    first = (await rpc(app_client, classify("have a nice day"))).json["result"]
+    await app_client.store.projects.update_settings("default", {"thresholds": {"toxicity": 0.0}})
+    cached = (await rpc(app_client, classify("have a nice day"))).json["result"]
+    assert cached["toxic"] == first["toxic"]
+    clock[0] += 1.5  # past the 1 s policy cache
+    fresh = (await rpc(app_client, classify("have a nice day"))).json["result"]
+    assert fresh["toxic"] is True
+
+
+async def test_classify_batch_answers_every_element_in_order(app_client, rpc):
+    texts = [f"text number {i}" for i in range(40)]
+    reply = await rpc(app_client, [call("classifyText", [t], id=i) for i, t in enumerate(texts)])
+    assert [a["id"] for a in reply.json] == list(range(40))
+    assert all("toxic" in a["result"] for a in reply.json)
+
+
+# -- recordUserClassification --------------------------------------------------------------------
+
+
+async def test_record_persists_the_row_before_answering(app_client, rpc, committed):
+    meta = {"authorId": "42", "remoteId": "c-1", "extra": [1, 2]}
+    labels = {"toxic": True, "threat": False}
+    reply = await rpc(
+        app_client, record("this content is garbage", True, 7, meta=meta, labels=labels)
+    )
+    assert reply.json == {"jsonrpc": "2.0", "result": "OK", "id": 7}
+    # A separate connection, right after the answer: the row is already committed.
+    (row,) = committed(
+        "SELECT project, key_id, created_at, content, content_sha256, should_block, labels, meta"
+        " FROM feedback"
+    )
+    project, key_id, created_at, content, sha, should_block, labels_json, meta_json = row
+    assert (project, key_id) == ("default", app_client.key_id)
+    assert created_at > 0
+    assert content == "this content is garbage"
+    assert sha == hashlib.sha256(b"this content is garbage").hexdigest()
+    assert should_block == 1
+    assert labels_json is not None and '"threat":false' in labels_json
+    assert meta_json is not None and '"extra":[1,2]' in meta_json
+
+
+async def test_record_uses_the_injected_clock(app_client, rpc, committed, monkeypatch):
+    monkeypatch.setattr("spectrum_rpc.methods.now", lambda: 1509570919.5)
+    await rpc(app_client, record("x"))
+    assert committed("SELECT created_at FROM feedback") == [(1509570919.5,)]
+
+
+async def test_record_as_notification_is_stored_silently(app_client, rpc, committed):
+    payload = {
+        "jsonrpc": "2.0",
+        "method": "recordUserClassification",
+        "params": {"content": "quiet", "shouldBlock": False},
+    }
+    reply = await rpc(app_client, payload)
+    assert (reply.status, reply.body) == (204, b"")
+    assert committed("SELECT content, should_block, labels, meta FROM feedback") == [
+        ("quiet", 0, None, None)
+    ]
+
+
+async def test_record_is_scoped_to_the_keys_project(make_client, rpc, committed):
+    api = await make_client(project="acme")
+    await rpc(api, record("from acme"))
+    assert committed("SELECT project, key_id FROM feedback") == [("acme", api.key_id)]
+
+
+async def test_concurrent_records_share_commits(app_client, rpc, committed):
+    db = app_client.store.db
+    before = db.commits
+    n = 200
+    replies = await asyncio.gather(*(rpc(app_client, record(f"row {i}", id=i)) for i in range(n)))
+    assert all(r.json["result"] == "OK" for r in replies)
+    assert len(committed("SELECT id FROM feedback")) == n
+    assert db.commits - before < n / 2  # group commit: far fewer transactions than rows
+
+
+async def test_batch_of_records_shares_commits(app_client, rpc, committed):
+    db = app_client.store.db
+    before = db.commits
+    reply = await rpc(app_client, [record(f"row {i}", id=i) for i in range(100)])
+    assert [a["result"] for a in reply.json] == ["OK"] * 100
+    assert len(committed("SELECT id FROM feedback")) == 100
+    assert db.commits - before < 50
+
+
+async def test_lone_surrogates_are_refused_as_unparsable(app_client, rpc, committed):
+    raw = (
+        b'{"jsonrpc": "2.0", "method": "recordUserClassification",'
+        b' "params": ["broken \\ud800 text", true], "id": 1}'
+    )
+    reply = await rpc(app_client, data=raw)
+    assert reply.json["error"]["code"] == -32700  # never a half-stored row or a 500
+    assert committed("SELECT id FROM feedback") == []
