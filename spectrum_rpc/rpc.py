@@ -8,17 +8,18 @@ element with a single error for the whole batch, which section 6 of the specific
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import orjson
 from jsonrpcserver import Success
-from jsonrpcserver.async_main import dispatch_to_response
+from jsonrpcserver.async_dispatcher import call
+from jsonrpcserver.dispatcher import create_request, to_response
 from jsonrpcserver.exceptions import JsonRpcError
-from jsonrpcserver.response import to_serializable
-from jsonrpcserver.sentinels import NODATA
+from jsonrpcserver.response import to_serializable_one
+from jsonrpcserver.result import Left, MethodNotFoundResult
+from jsonrpcserver.sentinels import NODATA, NOID
 
 from .constants import (
     ERROR_MESSAGES,
@@ -76,10 +77,6 @@ def _request_problem(obj: Any) -> str | None:
     return None
 
 
-def _identity(value: Any) -> Any:
-    return value
-
-
 class Protocol:
     """Turn a request body into a response body (or None: nothing to send back)."""
 
@@ -111,13 +108,16 @@ class Protocol:
         if len(batch) > self.max_batch:
             reason = f"the batch has {len(batch)} elements; the maximum is {self.max_batch}"
             return _dump(error_object(INVALID_REQUEST, data=reason))
-        limit = asyncio.Semaphore(self.concurrency)
+        responses: list[dict | None] = [None] * len(batch)
+        pending = iter(enumerate(batch))
 
-        async def bounded(element: Any) -> dict | None:
-            async with limit:
-                return await self._one(element, context)
+        # A fixed pool of workers rather than a task per element: bounded concurrency
+        # without paying for a thousand tasks on a thousand-element batch.
+        async def worker() -> None:
+            for index, element in pending:
+                responses[index] = await self._one(element, context)
 
-        responses = await asyncio.gather(*(bounded(e) for e in batch))
+        await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch)))))
         answered = [r for r in responses if r is not None]
         return _dump(answered) if answered else None
 
@@ -125,20 +125,23 @@ class Protocol:
         problem = _request_problem(request)
         if problem is not None:
             return error_object(INVALID_REQUEST, data=problem)
-        response = await dispatch_to_response(
-            request,  # already parsed and validated: both hooks are the identity
-            self.methods,
-            context=context,
-            deserializer=_identity,
-            validator=_identity,
-        )
-        return None if response is None else to_serializable(response)
+        # Already parsed and validated: go straight to jsonrpcserver's per-request call (its
+        # document-level entry point would validate the batch as a whole again, and bind the
+        # params to the signature, which our methods do themselves with better errors).
+        parsed = create_request(request)
+        method = self.methods.get(parsed.method)
+        if method is None:
+            result = Left(MethodNotFoundResult(parsed.method))
+        else:
+            result = await call(parsed, context, method)
+        if parsed.id is NOID:
+            return None
+        return to_serializable_one(to_response(parsed, result))
 
 
 def _guarded(name: str, method: Method) -> Method:
     """Wrap a method so unexpected failures answer -32603 without leaking their text."""
 
-    @functools.wraps(method)
     async def wrapper(context: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(context, *args, **kwargs)
@@ -149,6 +152,8 @@ def _guarded(name: str, method: Method) -> Method:
             log.exception("method %s failed (request_id=%s)", name, request_id)
             raise RpcError(INTERNAL_ERROR, data={"requestId": request_id}) from None
 
+    wrapper.__name__ = wrapper.__qualname__ = name
+    wrapper.__doc__ = method.__doc__
     return wrapper
 
 
