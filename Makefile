@@ -7,7 +7,7 @@ DATA_DIR ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test lint models evaluate bench clean
+.PHONY: install run test browser lint models evaluate bench clean
 
 install: $(STAMP)
 
@@ -21,8 +21,12 @@ run: install
 	mkdir -p var
 	$(BIN)/spectrum-rpc serve --db var/spectrum.db --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
+
+# Headless Chromium for the admin UI's end-to-end tests (Playwright drives the system browser).
+browser:
+	test -x /usr/bin/chromium || (apt-get update && apt-get install -y chromium)
 
 lint: install
 	$(BIN)/ruff check spectrum_rpc tests scripts

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import params
-from .constants import FEEDBACK_LABELS, SPECTRUM_LABELS
+from .constants import FEEDBACK_LABELS, RATE_LIMITED, SPECTRUM_LABELS
 from .params import Param
 from .policy import Policies
-from .rpc import Success
+from .rpc import RpcError, Success
 from .store import KeyRecord, Store, now
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,14 @@ class Classifier(Protocol):
     def version(self) -> str: ...
 
     async def classify(self, text: str) -> dict[str, float]: ...
+
+    async def score(self, project: str, text: str) -> tuple[dict[str, float], str]:
+        """Score with the project's model; return the scores and the version that made them."""
+        ...
+
+
+class RateLimiter(Protocol):
+    def allow(self, key_id: str) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -48,6 +56,7 @@ class Services:
     classifier: Classifier
     policies: Policies
     listeners: list[Listener] = field(default_factory=list)
+    feedback_limiter: RateLimiter | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +79,7 @@ async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
     """Score a text and answer in the Spectrum shape; record the event for webhooks first."""
     p = params.bind(CLASSIFY_PARAMS, args, kwargs)
     services = ctx.services
-    scores = await services.classifier.classify(p["text"])
+    scores, version = await services.classifier.score(ctx.key.project, p["text"])
     policy = await services.policies.get(ctx.key.project)
     result: dict[str, Any] = {}
     for label, (decision, confidence) in SPECTRUM_LABELS.items():
@@ -78,7 +87,7 @@ async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
             value = round(float(scores[label]), 6)
             result[decision] = policy.decide(label, value)
             result[confidence] = value
-    result["modelVersion"] = services.classifier.version
+    result["modelVersion"] = version  # the model that scored this text, even across a swap
     event = Classification(
         ctx.key.project, ctx.key.id, result, p.get("meta", {}), p["text"], policy.include_text
     )
@@ -90,6 +99,9 @@ async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
 async def record_user_classification(ctx: Context, *args: Any, **kwargs: Any) -> Any:
     """Persist a moderator's correction; answer "OK" only once it is committed."""
     p = params.bind(FEEDBACK_PARAMS, args, kwargs)
+    limiter = ctx.services.feedback_limiter
+    if limiter is not None and not limiter.allow(ctx.key.id):
+        raise RpcError(RATE_LIMITED, data="too many corrections from this key; retry later")
     content: str = p["content"]
     digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
     await ctx.services.store.feedback.add(

@@ -23,7 +23,7 @@ class ServerSettings:
     port: int = 8080
     max_body_bytes: int = 16 * 1024 * 1024
     max_batch_size: int = 1000
-    batch_concurrency: int = 32
+    batch_concurrency: int = 128
     shutdown_timeout: float = 30.0
 
 
@@ -72,6 +72,29 @@ class WebhookSettings:
     rotation_window: float = 86400.0
     allow_private_addresses: bool = False
     include_text: bool = False
+    attempt_tries: int = 3
+    attempt_retry_max_delay: float = 10.0
+    prune_interval: float = 3600.0
+    cache_ttl: float = 1.0
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    # Model versions live here; empty = a "models" directory next to the database file.
+    model_root: str = ""
+    base_data: str = "../shared/data"
+    schedule_interval: float = 0.0
+    poll_interval: float = 5.0
+    holdout_share: float = 0.2
+    min_holdout: int = 10
+    tolerance: float = 0.01
+    min_gain: float = 0.0
+    max_key_share: float = 1.0
+    method: str = "finetune"
+    feedback_weight: float = 1.0
+    feedback_rate: float = 0.0
+    feedback_burst: int = 100
+    lock_ttl: float = 7200.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +105,7 @@ class Settings:
     engine: EngineSettings = field(default_factory=EngineSettings)
     thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
+    training: TrainingSettings = field(default_factory=TrainingSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -120,13 +144,34 @@ def _check_ranges(settings: Settings) -> None:
         "webhooks.timeout": settings.webhooks.timeout,
         "webhooks.concurrency": settings.webhooks.concurrency,
         "webhooks.per_webhook_concurrency": settings.webhooks.per_webhook_concurrency,
+        "webhooks.attempt_tries": settings.webhooks.attempt_tries,
+        "webhooks.poll_interval": settings.webhooks.poll_interval,
     }
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"config key {name} must be greater than 0")
+    _check_training(settings.training)
+    if not 0.0 <= settings.webhooks.jitter < 1.0:
+        raise ConfigError("config key webhooks.jitter must be at least 0 and below 1")
+    if not settings.webhooks.schedule or min(settings.webhooks.schedule) < 0:
+        raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
 
+
+
+def _check_training(training: TrainingSettings) -> None:
+    for name in ("holdout_share", "max_key_share"):
+        if not 0.0 < getattr(training, name) <= 1.0:
+            raise ConfigError(f"config key training.{name} must be above 0 and at most 1")
+    if training.method not in ("finetune", "refit"):
+        raise ConfigError('config key training.method must be "finetune" or "refit"')
+    for name in ("schedule_interval", "tolerance", "min_gain", "feedback_rate"):
+        if getattr(training, name) < 0:
+            raise ConfigError(f"config key training.{name} must not be negative")
+    for name in ("poll_interval", "feedback_weight", "feedback_burst", "lock_ttl"):
+        if getattr(training, name) <= 0:
+            raise ConfigError(f"config key training.{name} must be greater than 0")
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:

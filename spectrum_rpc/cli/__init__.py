@@ -7,9 +7,9 @@ import sys
 from collections.abc import Sequence
 
 from ..settings import ConfigError
-from . import feedback, keys, serve
+from . import admin, feedback, keys, models, retrain, serve, webhooks
 
-COMMAND_GROUPS = [serve, keys, feedback]
+COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,6 +8,7 @@ import sys
 
 from aiohttp import web
 
+from ..admin.users import FIRST_USER, ensure_first_user
 from ..app import create_app
 from ..auth import create_key
 from ..constants import DEFAULT_PROJECT, RPC_PATH
@@ -48,6 +49,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 async def first_start(store: Store, settings: Settings) -> None:
     """On the first start (no active key), create one and print it once with a curl line."""
+    await first_admin_user(store, settings)
     if await store.keys.count_active():
         return
     new = await create_key(store, "first-key", DEFAULT_PROJECT)
@@ -59,6 +61,22 @@ async def first_start(store: Store, settings: Settings) -> None:
         f"  curl -s -X POST {url} -H 'Authorization: Apikey {new.key}' \\\n"
         "    -d '{\"jsonrpc\": \"2.0\", \"method\": \"classifyText\", "
         "\"params\": {\"text\": \"you are an idiot\"}, \"id\": 1}'\n",
+        file=sys.stdout,
+        flush=True,
+    )
+
+
+async def first_admin_user(store: Store, settings: Settings) -> None:
+    """When no admin user exists, create one and print its one-time password."""
+    password = await ensure_first_user(store)
+    if password is None:
+        return
+    url = f"http://{settings.server.host}:{settings.server.port}/admin/"
+    print(
+        "\nNo admin user existed, so one was created. Its password is shown only this once:\n\n"
+        f"  user: {FIRST_USER}\n  password: {password}\n\n"
+        f"Log in at {url} and change it with\n"
+        f"  spectrum-rpc admin set-password --name {FIRST_USER}\n",
         file=sys.stdout,
         flush=True,
     )

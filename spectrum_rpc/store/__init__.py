@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .admin import AdminStore
 from .database import Database, Statement, now
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
+from .models import ModelStore
 from .projects import ProjectStore
+from .webhooks import WebhookStore
 
 __all__ = ["Store", "Database", "Statement", "now", "FeedbackRecord", "KeyRecord"]
 
@@ -24,6 +27,9 @@ class Store:
         self.keys = KeyStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.projects = ProjectStore(self.db)
+        self.models = ModelStore(self.db)
+        self.webhooks = WebhookStore(self.db)
+        self.admin = AdminStore(self.db)
 
     async def open(self) -> Store:
         """Open the database and apply migrations."""

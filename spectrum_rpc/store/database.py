@@ -39,6 +39,9 @@ class Database:
 
     async def open(self) -> None:
         """Open the connections, apply pending migrations and start the commit loop."""
+        # aiosqlite logs every statement with its parameters at DEBUG: that is user text.
+        quiet = logging.getLogger("aiosqlite")
+        quiet.setLevel(max(logging.INFO, quiet.level))
         if str(self.path) != ":memory:":
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()

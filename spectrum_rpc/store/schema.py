@@ -36,4 +36,133 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feedback_project_time ON feedback(project, created_at);
     CREATE INDEX feedback_sha ON feedback(project, content_sha256);
     """,
+    # admin UI: users, sessions (ids stored hashed), audit log, per-minute classification counts
+    """
+    CREATE TABLE admin_users (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        name          TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at    REAL NOT NULL,
+        last_login_at REAL,
+        failed_logins INTEGER NOT NULL DEFAULT 0,
+        locked_until  REAL NOT NULL DEFAULT 0
+    );
+    CREATE TABLE admin_sessions (
+        id_hash      TEXT PRIMARY KEY,
+        user_id      INTEGER NOT NULL REFERENCES admin_users(id) ON DELETE CASCADE,
+        created_at   REAL NOT NULL,
+        last_seen_at REAL NOT NULL
+    );
+    CREATE TABLE admin_audit (
+        id       INTEGER PRIMARY KEY AUTOINCREMENT,
+        at       REAL NOT NULL,
+        actor    TEXT NOT NULL,
+        action   TEXT NOT NULL,
+        project  TEXT,
+        target   TEXT,
+        detail   TEXT,
+        address  TEXT
+    );
+    CREATE INDEX admin_audit_time ON admin_audit(at);
+    CREATE TABLE classification_stats (
+        project  TEXT NOT NULL,
+        minute   INTEGER NOT NULL,
+        total    INTEGER NOT NULL DEFAULT 0,
+        toxic    INTEGER NOT NULL DEFAULT 0,
+        sexual   INTEGER NOT NULL DEFAULT 0,
+        phishing INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (project, minute)
+    ) WITHOUT ROWID;
+    """,
+    # webhooks: endpoints, the outbox of events, one delivery per (event, webhook), every attempt
+    """
+    CREATE TABLE webhooks (
+        id               TEXT PRIMARY KEY,
+        project          TEXT NOT NULL,
+        url              TEXT NOT NULL,
+        enabled          INTEGER NOT NULL DEFAULT 1,
+        events           TEXT NOT NULL,
+        basic_username   TEXT,
+        basic_password   TEXT,
+        secret           TEXT NOT NULL,
+        previous_secret  TEXT,
+        rotated_at       REAL,
+        description      TEXT NOT NULL DEFAULT '',
+        created_at       REAL NOT NULL,
+        updated_at       REAL NOT NULL,
+        last_success_at  REAL,
+        failing_since    REAL,
+        disabled_reason  TEXT
+    );
+    CREATE INDEX webhooks_project ON webhooks(project, enabled);
+    CREATE TABLE webhook_events (
+        id          TEXT PRIMARY KEY,
+        project     TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        body        BLOB NOT NULL
+    );
+    CREATE TABLE webhook_deliveries (
+        id               INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_id         TEXT NOT NULL REFERENCES webhook_events(id) ON DELETE CASCADE,
+        webhook_id       TEXT NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+        state            TEXT NOT NULL,
+        attempts         INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at  REAL,
+        lease_token      TEXT,
+        lease_until      REAL,
+        last_status      INTEGER,
+        last_error       TEXT,
+        created_at       REAL NOT NULL,
+        updated_at       REAL NOT NULL
+    );
+    CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_at);
+    CREATE INDEX webhook_deliveries_webhook
+        ON webhook_deliveries(webhook_id, state, next_attempt_at);
+    CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
+    CREATE TABLE webhook_attempts (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        delivery_id   INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+        attempted_at  REAL NOT NULL,
+        status        INTEGER,
+        error         TEXT,
+        latency       REAL,
+        response      BLOB
+    );
+    CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
+    """,
+    # model versions (files under training.model_root), active model per scope, promotion
+    # history for rollback, and the retrain lock
+    """
+    CREATE TABLE model_versions (
+        version     TEXT PRIMARY KEY,
+        project     TEXT,
+        origin      TEXT NOT NULL,
+        parent      TEXT,
+        path        TEXT NOT NULL,
+        created_at  REAL NOT NULL,
+        status      TEXT NOT NULL,
+        report      TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE TABLE model_active (
+        scope       TEXT PRIMARY KEY,
+        version     TEXT NOT NULL REFERENCES model_versions(version),
+        changed_at  REAL NOT NULL
+    );
+    CREATE TABLE model_promotions (
+        id           INTEGER PRIMARY KEY AUTOINCREMENT,
+        scope        TEXT NOT NULL,
+        version      TEXT NOT NULL,
+        previous     TEXT,
+        at           REAL NOT NULL,
+        reason       TEXT NOT NULL,
+        rolled_back  INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX model_promotions_scope ON model_promotions(scope, id);
+    CREATE TABLE training_locks (
+        name         TEXT PRIMARY KEY,
+        owner        TEXT NOT NULL,
+        acquired_at  REAL NOT NULL,
+        expires_at   REAL NOT NULL
+    );
+    """,
 ]

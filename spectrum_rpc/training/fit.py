@@ -1,0 +1,246 @@
+"""Fit a candidate model from the lineage's base model (the shipped one) and the corrections.
+
+Only labels the corrections contradict (some target disagrees with the base model) change;
+the others keep the base model's weights exactly. The vocabulary is the base model's plus
+grams seen in at least two corrections (new grams weigh as the rarest known gram), so new
+slang and spam phrases get features. Two methods:
+
+- "finetune" (default): start from the base model's calibrated weights and minimise the
+  log-loss on the weighted corrections plus a fixed sample of base texts (anchors) scored by
+  the base model itself, with an L2 pull toward the base weights. Seconds; without
+  corrections the optimum is the base model, so it moves only where the moderators pull.
+- "refit": refit the label from scratch on the whole base corpus plus the weighted
+  corrections with the engine's training code (its calibration included). Minutes; only as
+  close to the shipped model as the engine's current training code is to the one that made it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+
+from ..engine import Engine
+from ..engine.corpus import SEED, Sample
+from ..engine.engine import ENGINE_FILE, LEXICON_FILE, MODEL_FILES
+from ..engine.features import LEX_PREFIX
+from ..engine.lexicon import Lexicon
+from ..engine.linear import LINEAR_FILE
+from ..engine.manifest import verify_manifest
+from ..engine.training import (
+    PLANS,
+    FittedLabel,
+    LabelPlan,
+    featurize,
+    fit_label,
+    matrix,
+    targets,
+    write_models,
+)
+from .dataset import BaseCorpus
+
+NEW_GRAM_MIN_DF = 2
+NEW_GRAM_LIMIT = 20_000
+ENCODE_CHUNK = 4000
+ANCHOR_ROWS = 3000
+FINETUNE_L2 = 1.0
+METHODS = ("finetune", "refit")
+MIN_PER_CLASS = 5  # out-of-fold calibration needs a few of each class in every fold
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class ModelFiles:
+    """A model directory's arrays and lexicon, as written by the engine's training."""
+
+    vocabulary: list[str]
+    idf: np.ndarray
+    weights: np.ndarray
+    bias: np.ndarray
+    labels: list[str]
+    lexicon: Lexicon
+    meta: dict
+
+
+def read_model(model_dir: Path) -> ModelFiles:
+    """Verify and read a model directory (the raw arrays, not the serving form)."""
+    verify_manifest(model_dir, MODEL_FILES)
+    with np.load(model_dir / LINEAR_FILE, allow_pickle=False) as data:
+        arrays = {k: data[k] for k in ("vocabulary", "idf", "weights", "bias", "labels")}
+    lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
+    meta = json.loads((model_dir / ENGINE_FILE).read_text())
+    return ModelFiles(arrays["vocabulary"].tolist(), arrays["idf"].astype(np.float64),
+                      arrays["weights"].astype(np.float64), arrays["bias"],
+                      arrays["labels"].tolist(), lexicon, meta)
+
+
+def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
+           lexicon: Lexicon) -> sp.csr_matrix:
+    """Binary tf-idf rows, L2-normalised, as the engine's training builds them (in chunks,
+    so the gram strings of a large corpus never all sit in memory at once)."""
+    parts = [matrix(featurize(texts[i:i + ENCODE_CHUNK], lexicon), vocabulary, idf)
+             for i in range(0, len(texts), ENCODE_CHUNK)]
+    if not parts:
+        return sp.csr_matrix((0, len(vocabulary)))
+    return sp.csr_matrix(sp.vstack(parts))
+
+
+def new_grams(texts: Sequence[str], lexicon: Lexicon, known: Mapping[str, int]) -> list[str]:
+    """Return grams of the corrections missing from the vocabulary, most frequent first."""
+    df: Counter[str] = Counter()
+    for doc in featurize(texts, lexicon):
+        df.update(set(doc))
+    fresh = [g for g, n in df.items()
+             if n >= NEW_GRAM_MIN_DF and g not in known and not g.startswith(LEX_PREFIX)]
+    fresh.sort(key=lambda g: (-df[g], g))
+    return fresh[:NEW_GRAM_LIMIT]
+
+
+def contradicted(engine: Engine, corrections: Sequence[Sample], threshold: float = 0.5
+                 ) -> list[str]:
+    """Return the labels for which some correction disagrees with `engine`'s decision."""
+    scores = engine.classify([s.text for s in corrections]) if corrections else []
+    found = {label for s, sc in zip(corrections, scores, strict=True)
+             for label, y in s.labels.items()
+             if label in sc and (sc[label] >= threshold) != bool(y)}
+    return [label for label in engine.model.labels if label in found]
+
+
+@dataclass
+class Candidate:
+    """A fitted candidate, ready to be written."""
+
+    vocabulary: list[str]
+    idf: np.ndarray
+    fitted: dict[str, FittedLabel]
+    refit: list[str]
+    skipped: dict[str, str]
+    new_grams: int
+
+
+def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: Sequence[Sample],
+                  refit: Sequence[str], weight: float, log: Log,
+                  method: str = "finetune") -> Candidate:
+    """Fit the `refit` labels from base model, base corpus and weighted corrections."""
+    if method not in METHODS:
+        raise ValueError(f"unknown training method {method!r}; choose from {METHODS}")
+    known = {g: i for i, g in enumerate(base_model.vocabulary)}
+    added = new_grams([s.text for s in corrections], base_model.lexicon, known)
+    vocabulary = [*base_model.vocabulary, *added]
+    idf = np.concatenate([base_model.idf, np.full(len(added), base_model.idf.max())])
+    pool = list(base.train) if base else []
+    if method == "finetune":
+        pool = _anchors(pool)
+    x = None
+    if refit:
+        log(f"encoding {len(pool)} base texts and {len(corrections)} corrections")
+        x = encode([s.text for s in [*pool, *corrections]], vocabulary, idf, base_model.lexicon)
+    fitted: dict[str, FittedLabel] = {}
+    skipped: dict[str, str] = {}
+    done: list[str] = []
+    for j, label in enumerate(base_model.labels):
+        kept = _kept(base_model, j, len(added))
+        result = None
+        if label in refit and x is not None:
+            if method == "finetune":
+                result, why = _finetune_one(label, x, pool, corrections, weight, kept)
+            else:
+                result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
+                                       idf, base_model.lexicon)
+            if result is None:
+                skipped[label] = why
+            else:
+                done.append(label)
+                log(f"  {label}: {why}")
+        fitted[label] = result or kept
+    return Candidate(vocabulary, idf, fitted, done, skipped, len(added))
+
+
+def _anchors(pool: list[Sample]) -> list[Sample]:
+    if len(pool) <= ANCHOR_ROWS:
+        return pool
+    chosen = np.random.default_rng(SEED).choice(len(pool), ANCHOR_ROWS, replace=False)
+    return [pool[i] for i in sorted(chosen)]
+
+
+def finetune(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, w0: np.ndarray, b0: float,
+             l2: float = FINETUNE_L2) -> tuple[np.ndarray, float]:
+    """Minimise the weighted log-loss of `x @ (w0 + d) + b0 + db` plus `l2/2 |d|^2`."""
+    z0 = x @ w0 + b0
+    n = x.shape[1]
+    bias_l2 = l2 * 0.01  # the bias may move freely: it carries the deployment's base rate
+
+    def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
+        z = z0 + x @ p[:n] + p[n]
+        g = w * (expit(z) - y)
+        value = np.sum(w * (np.logaddexp(0.0, z) - y * z))
+        value += 0.5 * l2 * (p[:n] @ p[:n]) + 0.5 * bias_l2 * p[n] ** 2
+        return float(value), np.concatenate([x.T @ g + l2 * p[:n], [g.sum() + bias_l2 * p[n]]])
+
+    fit = minimize(loss, np.zeros(n + 1), jac=True, method="L-BFGS-B",
+                   options={"maxiter": 500})
+    return w0 + fit.x[:n], float(b0 + fit.x[n])
+
+
+def _finetune_one(label: str, x: sp.csr_matrix, pool: list[Sample],
+                  corrections: Sequence[Sample], weight: float,
+                  kept: FittedLabel) -> tuple[FittedLabel | None, str]:
+    mine = [i for i, s in enumerate(corrections) if label in s.labels]
+    if not mine:
+        return None, "no correction names this label"
+    anchors = x[: len(pool)]
+    # Anchors keep the base model's own probabilities as targets: without corrections the
+    # optimum is the base model itself, and with them it moves only where they pull.
+    y = np.concatenate([expit(anchors @ kept.weights + kept.bias),
+                        [corrections[i].labels[label] for i in mine]])
+    w = np.concatenate([np.ones(len(pool)), np.full(len(mine), weight)])
+    index = np.concatenate([np.arange(len(pool)), len(pool) + np.array(mine, dtype=np.int64)])
+    weights, bias = finetune(x[index], y, w, kept.weights, kept.bias)
+    how = (f"fine-tuned from the base model on {len(mine)} corrections (weight {weight:g}),"
+           f" anchored on its own scores of {len(pool)} base texts, L2 {FINETUNE_L2:g}")
+    return FittedLabel(weights, bias, how), how
+
+
+def _kept(base_model: ModelFiles, j: int, extra: int) -> FittedLabel:
+    how = base_model.meta.get("calibration", {}).get(base_model.labels[j], "")
+    weights = np.concatenate([base_model.weights[:, j], np.zeros(extra)])
+    return FittedLabel(weights, float(base_model.bias[j]), f"{how} (kept from base model)")
+
+
+def _fit_one(label: str, x: sp.csr_matrix, pool: list[Sample], corrections: Sequence[Sample],
+             weight: float, base: BaseCorpus | None, vocabulary: Sequence[str],
+             idf: np.ndarray, lexicon: Lexicon) -> tuple[FittedLabel | None, str]:
+    if pool:
+        rows, y, w = targets(pool, label)
+    else:
+        rows, y, w = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
+    mine = [i for i, s in enumerate(corrections) if label in s.labels]
+    rows = np.concatenate([rows, len(pool) + np.array(mine, dtype=np.int64)])
+    y = np.concatenate([y, [corrections[i].labels[label] for i in mine]]).astype(np.int64)
+    w = np.concatenate([w, np.full(len(mine), weight)])
+    calib_samples = base.calibration.get(label) if base else None
+    if min(int(y.sum()), int(len(y) - y.sum())) < MIN_PER_CLASS:
+        return None, "too few examples of one class"
+    calib = None
+    if calib_samples:
+        calib = (encode([s.text for s in calib_samples], vocabulary, idf, lexicon),
+                 np.array([s.labels[label] for s in calib_samples]))
+    fitted = fit_label(x[rows], y, w, PLANS.get(label, LabelPlan()), calib)
+    how = f"{len(y)} texts ({len(mine)} corrections, weight {weight:g}), {fitted.calibration}"
+    return fitted, how
+
+
+def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: Candidate,
+                    meta: dict) -> None:
+    """Write the candidate as an engine model directory (with its SHA-256 manifest)."""
+    keep = {k: base_model.meta[k] for k in ("profanity", "seed") if k in base_model.meta}
+    write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
+                 base_model.lexicon, {**keep, **meta})

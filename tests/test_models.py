@@ -1,0 +1,174 @@
+"""Model versions: hot swap under load, rollback, per-project models, the `models` CLI."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from pathlib import Path
+
+import pytest
+from test_training_helpers import corrections, rpc_batch, sentence, training_sections
+
+from spectrum_rpc.app import CLASSIFIER, SETTINGS
+from spectrum_rpc.auth import create_key
+from spectrum_rpc.cli import main
+from spectrum_rpc.engine import load_engine
+from spectrum_rpc.training import RetrainRefused, retrain
+
+
+async def wait_for_version(api, version: str, project: str = "") -> None:
+    router = api.app[CLASSIFIER]
+    for _ in range(400):
+        if router.version_for(project) == version:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"server still uses {router.version_for(project)}, not {version}")
+
+
+async def trained(api, rpc, seed: int = 2, project: str | None = None, key: str | None = None):
+    batch = rpc_batch("recordUserClassification", corrections(random.Random(seed), 80))
+    reply = await rpc(api, batch, **({"key": key} if key else {}))
+    assert all(a["result"] == "OK" for a in reply.json)
+    result = await retrain(api.store, api.app[SETTINGS], project=project)
+    assert result.promoted, result.verdict.reasons
+    return result
+
+
+async def test_hot_swap_under_concurrent_requests_fails_nothing(make_client, rpc, tmp_path):
+    api = await make_client(**training_sections(tmp_path))
+    result = await trained(api, rpc)
+    await api.store.models.rollback("")  # back to tiny-1 while the load runs
+    await wait_for_version(api, "tiny-1")
+    engines = {v: load_engine(Path(p)) for v, p in
+               (("tiny-1", tmp_path / "shipped"), (result.version, result.path))}
+    rng = random.Random(9)
+    swapped = asyncio.Event()
+    answers: list[tuple[str, dict]] = []
+
+    async def client() -> None:
+        # Keep requests in flight until well after the swap.
+        after = 0
+        while after < 40:
+            text = sentence(rng, rng.choice(["spam", "fan", "toxicity", "clean"]))
+            reply = await rpc(api, rpc_batch("classifyText", [{"text": text}])[0])
+            assert reply.status == 200 and "result" in reply.json, reply.body
+            answers.append((text, reply.json["result"]))
+            after += swapped.is_set()
+
+    async def swap() -> None:
+        while len(answers) < 100:
+            await asyncio.sleep(0.01)
+        await api.store.models.activate("", result.version, "test")
+        await wait_for_version(api, result.version)
+        swapped.set()
+
+    await asyncio.gather(*(client() for _ in range(8)), swap())
+    versions = [a["modelVersion"] for _, a in answers]
+    assert set(versions) == set(engines)
+    assert versions[-1] == result.version
+    # Each answer's figures are those of the version it names.
+    for text, answer in answers:
+        expected = engines[answer["modelVersion"]].classify([text])[0]
+        assert abs(answer["phishingConfidence"] - expected["phishing"]) < 1e-5
+    await wait_for_version(api, result.version)
+
+
+async def test_rollback_returns_to_the_previous_model(make_client, rpc, tmp_path):
+    api = await make_client(**training_sections(tmp_path))
+    result = await trained(api, rpc)
+    await wait_for_version(api, result.version)
+    undone = await api.store.models.rollback("")
+    assert undone.version == result.version
+    await wait_for_version(api, "tiny-1")
+    assert (await api.store.models.get(result.version)).status == "rolled back"
+    assert await api.store.models.rollback("") is None  # the shipped model stays
+
+
+async def test_a_project_model_falls_back_to_the_global_one(make_client, rpc, tmp_path):
+    api = await make_client(project="games", **training_sections(tmp_path))
+    other = await create_key(api.store, "other", "news")
+    result = await trained(api, rpc, project="games")
+    assert (await api.store.models.active()) == {"": "tiny-1", "games": result.version}
+    await wait_for_version(api, result.version, "games")
+    spam = "lunch crypto moon with a friend, token presale coffee"
+    mine = (await rpc(api, rpc_batch("classifyText", [{"text": spam}])[0])).json["result"]
+    theirs = (await rpc(api, rpc_batch("classifyText", [{"text": spam}])[0], key=other.key)).json
+    assert mine["modelVersion"] == result.version and mine["phishing"]
+    assert theirs["result"]["modelVersion"] == "tiny-1" and not theirs["result"]["phishing"]
+    await api.store.models.rollback("games")
+    assert (await api.store.models.active()) == {"": "tiny-1"}
+    await wait_for_version(api, "tiny-1", "games")
+
+
+async def test_other_projects_feedback_does_not_train_a_project(make_client, rpc, tmp_path):
+    api = await make_client(project="games", **training_sections(tmp_path))
+    await trained(api, rpc, project="games")
+    with pytest.raises(RetrainRefused, match="no feedback"):
+        await retrain(api.store, api.app[SETTINGS], project="news")
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+def add_feedback(db: Path, params: list[dict], key: str = "k1") -> None:
+    import hashlib
+
+    from spectrum_rpc.store import Store
+
+    async def add() -> None:
+        async with Store(db) as store:
+            for i, p in enumerate(params):
+                digest = hashlib.sha256(p["content"].encode()).hexdigest()
+                await store.feedback.add(project="default", key_id=key, created_at=1000.0 + i,
+                                         content=p["content"], content_sha256=digest,
+                                         should_block=p["shouldBlock"], labels=p.get("labels"),
+                                         meta=None)
+
+    asyncio.run(add())
+
+
+def test_cli_retrain_list_show_rollback_promote(tmp_path, monkeypatch, capsys):
+    for section, values in training_sections(tmp_path).items():
+        for key, value in values.items():
+            monkeypatch.setenv(f"SPECTRUM_RPC_{section.upper()}_{key.upper()}", str(value))
+    db = str(tmp_path / "cli.db")
+    add_feedback(Path(db), corrections(random.Random(2), 80))
+
+    assert main(["retrain", "--db", db, "--dry-run"]) == 0
+    assert "would promote" in capsys.readouterr().out
+    assert main(["retrain", "--db", db, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    version = report["version"]
+    assert report["decision"]["promoted"] and Path(report["path"], "training.json").is_file()
+
+    assert main(["models", "list", "--db", db]) == 0
+    listing = capsys.readouterr().out
+    assert "tiny-1" in listing and f"{version}" in listing
+    assert [line.split()[-1] for line in listing.splitlines()[1:]] == ["-", "global"]
+    assert main(["models", "show", version, "--db", db]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert shown["report"]["data"]["feedback"]["rows"] == 80 and shown["promotions"]
+
+    assert main(["models", "rollback", "--db", db]) == 0
+    assert "now uses tiny-1" in capsys.readouterr().out
+    assert main(["models", "rollback", "--db", db]) == 1
+    assert main(["models", "promote", version, "--db", db]) == 0
+    assert f"{version} is active for global" in capsys.readouterr().out
+    assert main(["models", "promote", "no-such-version", "--db", db]) == 1
+
+    monkeypatch.setenv("SPECTRUM_RPC_TRAINING_MAX_KEY_SHARE", "0.5")
+    assert main(["retrain", "--db", db]) == 1
+    assert "contributed 100%" in capsys.readouterr().err
+
+
+async def test_a_wiped_model_root_gets_the_shipped_model_back(make_client, tmp_path):
+    import shutil
+
+    from spectrum_rpc.training import ModelRegistry
+
+    api = await make_client(**training_sections(tmp_path))
+    shutil.rmtree(tmp_path / "models")
+    registry = ModelRegistry(api.store, tmp_path / "models")
+    record = await registry.ensure_shipped(tmp_path / "shipped")
+    assert load_engine(Path(record.path)).version == "tiny-1"
