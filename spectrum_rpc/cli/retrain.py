@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from ..training import RetrainRefused, retrain
+from ..training import RetrainRefused
 from .common import settings_from, with_store
 
 PROMOTED, REFUSED, GATED = 0, 1, 3
@@ -28,6 +28,8 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_retrain(args: argparse.Namespace) -> int:
+    from ..training.pipeline import retrain  # imports scikit-learn: only for this command
+
     settings = settings_from(args)
     base = Path(args.base_data) if args.base_data else None
 

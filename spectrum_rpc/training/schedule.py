@@ -9,7 +9,6 @@ import logging
 from ..settings import Settings
 from ..store import Store
 from .guards import RetrainRefused
-from .retrain import retrain
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +40,8 @@ class RetrainSchedule:
         """Retrain the global model once; log the outcome."""
         self.runs += 1
         try:
+            from .pipeline import retrain  # imports scikit-learn: only when a run is due
+
             result = await retrain(self.store, self.settings)
         except RetrainRefused as exc:
             self.refusals += 1
