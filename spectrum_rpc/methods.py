@@ -114,7 +114,9 @@ async def record_user_classification(ctx: Context, *args: Any, **kwargs: Any) ->
         labels=p.get("labels"),
         meta=p.get("meta"),
     )
-    log.debug("feedback recorded project=%s len=%d sha256=%s", ctx.key.project, len(content), digest[:12])
+    log.debug(
+        "feedback recorded project=%s len=%d sha256=%s", ctx.key.project, len(content), digest[:12]
+    )
     return Success("OK")
 
 

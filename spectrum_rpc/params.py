@@ -45,9 +45,13 @@ def text(name: str, value: Any) -> str:
     if not isinstance(value, str):
         raise invalid_params(name, "must be a string")
     # Only long strings can be over the limit: skip the encode for the common case.
-    if len(value) * 4 > MAX_TEXT_BYTES and len(value.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
+    if len(value) * 4 > MAX_TEXT_BYTES and _utf8_len(value) > MAX_TEXT_BYTES:
         raise invalid_params(name, f"must be at most {MAX_TEXT_BYTES} bytes in UTF-8")
     return value
+
+
+def _utf8_len(value: str) -> int:
+    return len(value.encode("utf-8", "surrogatepass"))
 
 
 def boolean(name: str, value: Any) -> bool:
@@ -75,7 +79,8 @@ def labels(allowed: Sequence[str]) -> Check:
             raise invalid_params(name, "must be an object of label -> boolean")
         for label, flag in value.items():
             if label not in allowed:
-                raise invalid_params(f"{name}.{label}", f"is not a label; known: {', '.join(allowed)}")
+                known = ", ".join(allowed)
+                raise invalid_params(f"{name}.{label}", f"is not a label; known: {known}")
             if not isinstance(flag, bool):
                 raise invalid_params(f"{name}.{label}", "must be a boolean")
         return value

@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
     create.add_argument("--name", required=True)
     create.add_argument("--project", default=DEFAULT_PROJECT)
     create.set_defaults(run=run_create)
-    listing = keys.add_parser("list", parents=[common], help="list keys (never the keys themselves)")
+    listing = keys.add_parser(
+        "list", parents=[common], help="list keys (never the keys themselves)"
+    )
     listing.add_argument("--project")
     listing.set_defaults(run=run_list)
     revoke = keys.add_parser("revoke", parents=[common], help="revoke a key by id")
@@ -39,7 +41,10 @@ def run_create(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     records = with_store(settings, lambda store: store.keys.list(args.project))
-    print(f"{'ID':<22} {'PROJECT':<16} {'NAME':<20} {'PREFIX':<12} {'CREATED':<20} {'LAST USED':<20} STATUS")
+    print(
+        f"{'ID':<22} {'PROJECT':<16} {'NAME':<20} {'PREFIX':<12} "
+        f"{'CREATED':<20} {'LAST USED':<20} STATUS"
+    )
     for k in records:
         status = "revoked" if k.revoked_at else "active"
         print(

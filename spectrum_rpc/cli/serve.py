@@ -29,7 +29,9 @@ def run_serve(args: argparse.Namespace) -> int:
     server = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = settings_from(args, server=server)
     logging.basicConfig(
-        level=args.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        level=args.log_level,
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     with_store(settings, lambda store: first_start(store, settings))
     web.run_app(

@@ -17,6 +17,7 @@ from .schema import MIGRATIONS
 log = logging.getLogger(__name__)
 
 Statement = tuple[str, Sequence[Any]]
+Pending = tuple[list[Statement], "asyncio.Future[None]"]
 
 
 class Database:
@@ -32,7 +33,7 @@ class Database:
         self.max_batch = max_batch
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._queue: asyncio.Queue[tuple[list[Statement], asyncio.Future[None]]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
         self.statements_committed = 0
@@ -108,7 +109,7 @@ class Database:
                 for _ in group:
                     self._queue.task_done()
 
-    async def _commit_group(self, group: list[tuple[list[Statement], asyncio.Future[None]]]) -> None:
+    async def _commit_group(self, group: list[Pending]) -> None:
         assert self._writer is not None
         try:
             await self._run(s for statements, _ in group for s in statements)

@@ -77,7 +77,9 @@ class FeedbackStore:
         """Insert one feedback row durably (shares its transaction with concurrent writes)."""
         await self.db.write([self.insert_statement(**row)])
 
-    async def iter_all(self, project: str | None = None, page: int = 1000) -> AsyncIterator[FeedbackRecord]:
+    async def iter_all(
+        self, project: str | None = None, page: int = 1000
+    ) -> AsyncIterator[FeedbackRecord]:
         """Yield rows in id order, a page at a time, so exports stay in bounded memory."""
         last = 0
         where = "AND project = ?" if project else ""

@@ -25,7 +25,9 @@ class KeyStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def create(self, *, key_id: str, project: str, name: str, prefix: str, key_hash: str) -> None:
+    async def create(
+        self, *, key_id: str, project: str, name: str, prefix: str, key_hash: str
+    ) -> None:
         """Insert a key (creating its project if needed)."""
         t = now()
         await self.db.write(
@@ -50,7 +52,8 @@ class KeyStore:
     async def list(self, project: str | None = None) -> list[KeyRecord]:
         """List keys, oldest first, optionally for one project."""
         where, params = ("WHERE project = ?", (project,)) if project else ("", ())
-        rows = await self.db.fetchall(f"SELECT {_COLUMNS} FROM api_keys {where} ORDER BY created_at", params)
+        sql = f"SELECT {_COLUMNS} FROM api_keys {where} ORDER BY created_at"
+        rows = await self.db.fetchall(sql, params)
         return [KeyRecord(*r) for r in rows]
 
     async def get(self, key_id: str) -> KeyRecord | None:
@@ -74,9 +77,8 @@ class KeyStore:
     async def touch(self, last_used: dict[str, float]) -> None:
         """Record last-use times collected in memory (one write for many requests)."""
         if last_used:
-            await self.db.write(
-                [
-                    ("UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?", (t, k))
-                    for k, t in last_used.items()
-                ]
+            sql = (
+                "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?)"
+                " WHERE id = ?"
             )
+            await self.db.write([(sql, (t, k)) for k, t in last_used.items()])
