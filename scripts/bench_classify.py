@@ -1,0 +1,174 @@
+"""Benchmark the classification engine against alt-profanity-check; optionally record the figures.
+
+Single-text latency (p50/p99) and batch throughput for short (~100 chars), medium (~2 KB) and
+15 MB texts. Each figure is the median of --runs runs. The machine is shared and noisy, so
+every figure is given twice: wall-clock, and this thread's CPU time (`time.thread_time`), which
+other processes competing for the cores inflate far less.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from spectrum_rpc.engine import Engine, MicroBatcher, load_engine
+
+WORDS = ("the a you this meeting report is was great terrible idiot fucking love hate call now "
+         "free prize win click link account password tomorrow project team budget stupid "
+         "please thanks shit nice weather music video subscribe channel http://x.example.com "
+         "09061701461 morning family friend work school").split()
+SECTION = "## Classification engine"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+
+
+def text_of(chars: int, rng: random.Random) -> str:
+    """Return a pseudo-sentence of about `chars` characters."""
+    out: list[str] = []
+    size = 0
+    while size < chars:
+        word = rng.choice(WORDS)
+        out.append(word)
+        size += len(word) + 1
+    return " ".join(out)[:chars]
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Return the q-quantile (0..1) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def latency(fn: Callable[[list[str]], object], texts: list[str]) -> tuple[float, ...]:
+    """Return wall p50, wall p99, cpu p50, cpu p99 in ms of scoring one text at a time."""
+    fn(texts[:10])
+    wall, cpu = [], []
+    for text in texts:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        fn([text])
+        cpu.append(time.thread_time() - start_cpu)
+        wall.append(time.perf_counter() - start)
+    return tuple(percentile(t, q) * 1e3 for t in (wall, cpu) for q in (0.5, 0.99))
+
+
+def throughput(fn: Callable[[list[str]], object], texts: list[str],
+               batch: int) -> tuple[float, float]:
+    """Return texts per second (wall, cpu) scoring `texts` in batches of `batch`."""
+    start, start_cpu = time.perf_counter(), time.thread_time()
+    for i in range(0, len(texts), batch):
+        fn(texts[i:i + batch])
+    cpu = time.thread_time() - start_cpu
+    return len(texts) / (time.perf_counter() - start), len(texts) / cpu
+
+
+def batcher_throughput(engine: Engine, texts: list[str], workers: int) -> tuple[float, float]:
+    """Return texts per second (wall, process cpu) through a MicroBatcher, all texts at once."""
+
+    async def run() -> float:
+        async with MicroBatcher(engine, workers=workers) as batcher:
+            start = time.perf_counter()
+            await asyncio.gather(*(batcher.classify(t) for t in texts))
+            return time.perf_counter() - start
+
+    start_cpu = time.process_time()
+    wall = asyncio.run(run())
+    return len(texts) / wall, len(texts) / (time.process_time() - start_cpu)
+
+
+def median_of(runs: int, measure: Callable[[], float | tuple[float, ...]]):
+    """Return the per-component median of `runs` measurements."""
+    results = [measure() for _ in range(runs)]
+    if isinstance(results[0], tuple):
+        return tuple(statistics.median(r[i] for r in results) for i in range(len(results[0])))
+    return statistics.median(results)
+
+
+def bench(runs: int, huge_mb: float, compare: bool) -> list[str]:
+    """Run every measurement and return markdown lines."""
+    rng = random.Random(7)
+    engine = load_engine()
+    short = [text_of(100, rng) for _ in range(5000)]
+    medium = [text_of(2048, rng) for _ in range(400)]
+    huge = text_of(int(huge_mb * 1e6), rng)
+    rows = [("spectrum-rpc " + engine.version, engine.classify)]
+    if compare:
+        from profanity_check import predict_prob
+
+        rows.append(("alt-profanity-check", predict_prob))
+    lines = [f"| {'engine':<34} | {'measure':<34} | {'wall':>12} | {'cpu':>12} |",
+             "|---|---|---:|---:|"]
+
+    def add(name: str, what: str, wall: str, cpu: str) -> None:
+        lines.append(f"| {name:<34} | {what:<34} | {wall:>12} | {cpu:>12} |")
+
+    for name, fn in rows:
+        p50, p99, c50, c99 = median_of(runs, lambda fn=fn: latency(fn, short[:2000]))
+        add(name, "short text latency p50", f"{p50:.3f} ms", f"{c50:.3f} ms")
+        add(name, "short text latency p99", f"{p99:.3f} ms", f"{c99:.3f} ms")
+        m50, _, mc50, _ = median_of(runs, lambda fn=fn: latency(fn, medium[:200]))
+        add(name, "2 KB text latency p50", f"{m50:.3f} ms", f"{mc50:.3f} ms")
+        for batch in (64, 1000):
+            tps, cps = median_of(runs, lambda fn=fn, b=batch: throughput(fn, short, b))
+            add(name, f"short texts/s, batches of {batch}", f"{tps:,.0f}", f"{cps:,.0f}")
+        tps, cps = median_of(runs, lambda fn=fn: throughput(fn, medium, 64))
+        add(name, "2 KB texts/s, batches of 64", f"{tps:,.0f}", f"{cps:,.0f}")
+        tps, cps = median_of(max(1, runs // 2), lambda fn=fn: throughput(fn, [huge], 1))
+        add(name, f"one {huge_mb:g} MB text", f"{1 / tps:.2f} s", f"{1 / cps:.2f} s")
+    for workers in (1, 2):
+        tps, cps = median_of(runs, lambda w=workers: batcher_throughput(engine, short, w))
+        add("spectrum-rpc MicroBatcher", f"short texts/s, {workers} worker thread(s)",
+            f"{tps:,.0f}", f"{cps:,.0f}")
+    return lines
+
+
+def write_section(title: str, lines: list[str], command: str) -> None:
+    """Replace (or add) `### title` under `## Classification engine` in docs/BENCHMARKS.md,
+    leaving every other section alone."""
+    text = DOC.read_text() if DOC.exists() else "# Benchmarks\n"
+    if SECTION not in text:
+        text = text.rstrip("\n") + f"\n\n{SECTION}\n"
+    start = text.index(SECTION)
+    end = text.find("\n## ", start + len(SECTION))
+    end = len(text) if end < 0 else end + 1
+    section = text[start:end]
+    heading = f"### {title}"
+    body = "\n".join([
+        heading, "",
+        f"`{command}` — {platform.machine()}, {os.cpu_count()} cores (shared, noisy), "
+        f"Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}.", "",
+        *lines, "",
+    ]) + "\n"
+    at = section.find(heading)
+    if at < 0:
+        section = section.rstrip("\n") + "\n\n" + body
+    else:
+        following = section.find("\n### ", at + len(heading))
+        section = section[:at] + body + ("" if following < 0 else section[following + 1:])
+    DOC.write_text(text[:start] + section.rstrip("\n") + "\n" + text[end:].lstrip("\n")
+                   if end < len(text) else text[:start] + section)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print (and with --write, record) the benchmark table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=5, help="runs per figure (median taken)")
+    parser.add_argument("--huge-mb", type=float, default=15.0, help="size of the huge text")
+    parser.add_argument("--no-compare", action="store_true", help="skip alt-profanity-check")
+    parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    lines = bench(args.runs, args.huge_mb, not args.no_compare)
+    print("\n".join(lines))
+    if args.write:
+        command = " ".join([".venv/bin/python scripts/bench_classify.py", *(argv or sys.argv[1:])])
+        write_section("Speed", lines, command)
+
+
+if __name__ == "__main__":
+    main()

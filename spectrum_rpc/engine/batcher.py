@@ -1,0 +1,163 @@
+"""Micro-batching in front of the engine: gather concurrent requests, score them off the loop.
+
+Short texts are collected into batches (flushed at `max_batch` texts or after `max_delay`
+seconds) and scored in a thread pool; texts of `long_text` characters or more go to their own
+lane so one 15 MB request never holds up small ones. `engine` is read once per batch, so
+assigning `batcher.engine = new_engine` swaps models atomically between batches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from .engine import Engine
+
+log = logging.getLogger(__name__)
+
+Scores = dict[str, float]
+
+
+@dataclass
+class BatcherStats:
+    """Counters for monitoring (one writer: the event loop thread)."""
+
+    batches: int = 0
+    texts: int = 0
+    long_texts: int = 0
+    failures: int = 0
+
+
+class MicroBatcher:
+    """Score texts through `engine` in batches on worker threads.
+
+    Batching adapts to load: while a worker is free, whatever arrived during the current turn
+    of the event loop is sent at once (no fixed wait, so a lone request pays no batching
+    delay); while all workers are busy, arrivals queue up and leave as one batch (up to
+    `max_batch`) the moment a worker frees. A batch therefore never waits longer than one
+    batch's scoring time, and `max_delay` bounds the wait when the pool is saturated.
+    """
+
+    def __init__(self, engine: Engine, max_batch: int = 64, max_delay: float = 0.002,
+                 workers: int | None = None, long_text: int = 64 * 1024,
+                 long_workers: int = 1):
+        if max_batch < 1 or max_delay < 0:
+            raise ValueError("max_batch must be >= 1 and max_delay >= 0")
+        self.engine = engine
+        self.max_batch = max_batch
+        self.max_delay = max_delay
+        # Pure-Python featurisation holds the GIL, so threads beyond the cores only steal
+        # time from the event loop; one per spare core is the sweet spot.
+        self.workers = workers or max(1, min(4, (os.cpu_count() or 2) - 1))
+        self.long_text = long_text
+        self.long_workers = long_workers
+        self.stats = BatcherStats()
+        self._pending: list[tuple[str, asyncio.Future]] = []
+        self._busy = 0
+        self._flush_handle: asyncio.Handle | None = None
+        self._inflight: set[asyncio.Future] = set()
+        self._pool: ThreadPoolExecutor | None = None
+        self._long_pool: ThreadPoolExecutor | None = None
+        self._running = False
+        self._closing = False
+
+    async def start(self) -> None:
+        """Start the worker pools."""
+        if self._running:
+            raise RuntimeError("MicroBatcher already started")
+        self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="spectrum-engine")
+        self._long_pool = ThreadPoolExecutor(self.long_workers,
+                                             thread_name_prefix="spectrum-engine-long")
+        self._running = True
+        log.info("micro-batcher started: %d workers, max_batch=%d, max_delay=%.4fs",
+                 self.workers, self.max_batch, self.max_delay)
+
+    async def close(self) -> None:
+        """Stop accepting texts, finish everything already submitted, stop the pools."""
+        if not self._running or self._closing:
+            return
+        self._closing = True
+        while self._pending or self._inflight:
+            self._flush()
+            await asyncio.gather(*self._inflight, return_exceptions=True)
+        for pool in (self._pool, self._long_pool):
+            if pool is not None:
+                pool.shutdown(wait=True)
+        log.info("micro-batcher closed after %d batches, %d texts", self.stats.batches,
+                 self.stats.texts)
+
+    async def __aenter__(self) -> MicroBatcher:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def classify(self, text: str) -> Scores:
+        """Return the engine's scores for one text."""
+        if not self._running or self._closing:
+            raise RuntimeError("MicroBatcher is not running")
+        if len(text) >= self.long_text:
+            return await self._classify_long(text)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Scores] = loop.create_future()
+        self._pending.append((text, future))
+        if self._flush_handle is None:
+            # Free worker: leave at the end of this loop turn, with whatever else arrived in
+            # it. Busy pool: a finishing batch flushes; the timer only bounds the wait.
+            if self._busy < self.workers:
+                self._flush_handle = loop.call_soon(self._flush)
+            else:
+                self._flush_handle = loop.call_later(self.max_delay, self._flush)
+        return await future
+
+    async def _classify_long(self, text: str) -> Scores:
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self._long_pool, self.engine.classify, [text])
+        self._track(job)
+        self.stats.long_texts += 1
+        return (await job)[0]
+
+    def _flush(self) -> None:
+        if self._flush_handle is not None:
+            self._flush_handle.cancel()
+            self._flush_handle = None
+        while self._pending and self._busy < self.workers:
+            batch, self._pending = self._pending[:self.max_batch], self._pending[self.max_batch:]
+            self._dispatch(batch)
+
+    def _dispatch(self, batch: list[tuple[str, asyncio.Future]]) -> None:
+        texts = [text for text, _ in batch]
+        self._busy += 1
+        job = asyncio.get_running_loop().run_in_executor(self._pool, self.engine.classify, texts)
+        self._track(job)
+        job.add_done_callback(lambda done: self._deliver(batch, done))
+        self.stats.batches += 1
+        self.stats.texts += len(texts)
+
+    def _deliver(self, batch: list[tuple[str, asyncio.Future]], job: asyncio.Future) -> None:
+        self._busy -= 1
+        if self._pending:
+            self._flush()
+        if job.cancelled():
+            for _, future in batch:
+                future.cancel()
+            return
+        error = job.exception()
+        if error is not None:
+            self.stats.failures += 1
+            log.error("engine batch of %d texts failed: %r", len(batch), error)
+        for i, (_, future) in enumerate(batch):
+            if future.done():
+                continue
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(job.result()[i])
+
+    def _track(self, job: asyncio.Future) -> None:
+        self._inflight.add(job)
+        job.add_done_callback(self._inflight.discard)

@@ -1,0 +1,147 @@
+"""Profanity lexicon: one-pass Aho-Corasick matching over normalised text, spans in the original."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from .normalize import normalize, normalize_with_offsets
+
+# Inflections accepted after a term so `fucks`/`fucking` match `fuck` without matching `cocktail`.
+_SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y")
+_MIN_LEN_FOR_SUFFIX = 4
+CUSTOM_CATEGORY = "custom"
+_WORDLIKE = re.compile(r"\w+")
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A lexicon hit: `text[start:end]` of the original text is the offending span."""
+
+    start: int
+    end: int
+    term: str
+    category: str
+    severity: float
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A normalised lexicon term with its category and severity (1 mild .. 3 severe)."""
+
+    term: str
+    category: str
+    severity: float
+
+
+class Lexicon:
+    """Find and mask lexicon terms; derive per-project variants with `with_words`."""
+
+    def __init__(self, entries: Iterable[Entry]):
+        by_term: dict[str, Entry] = {}
+        for entry in entries:
+            term = normalize(entry.term).strip()
+            if term and (term not in by_term or by_term[term].severity < entry.severity):
+                by_term[term] = Entry(term, entry.category, entry.severity)
+        self.entries: tuple[Entry, ...] = tuple(by_term.values())
+        self._automaton = _automaton(self.entries)
+        # Scoring looks single-word terms (and their inflections) up per token; only phrases
+        # and terms with punctuation need the automaton there.
+        words = [e for e in self.entries if _WORDLIKE.fullmatch(e.term)]
+        self._words: dict[str, Entry] = {e.term: e for e in words}
+        for entry in words:
+            if len(entry.term) >= _MIN_LEN_FOR_SUFFIX:
+                for suffix in _SUFFIXES:
+                    self._words.setdefault(entry.term + suffix, entry)
+        self._phrases = _automaton([e for e in self.entries if not _WORDLIKE.fullmatch(e.term)])
+
+    @classmethod
+    def from_records(cls, records: Sequence[dict]) -> Lexicon:
+        """Build from JSON records `{"term", "category", "severity"}`."""
+        return cls(Entry(r["term"], r["category"], float(r["severity"])) for r in records)
+
+    def to_records(self) -> list[dict]:
+        """Return JSON-serialisable records (the stored model file format)."""
+        return [{"term": e.term, "category": e.category, "severity": e.severity}
+                for e in self.entries]
+
+    def with_words(self, banned: Iterable[str] = (), allowed: Iterable[str] = (),
+                   severity: float = 2.0) -> Lexicon:
+        """Return a derived lexicon with extra banned words and without allowed ones."""
+        allow = {normalize(w).strip() for w in allowed}
+        extra = [Entry(w, CUSTOM_CATEGORY, severity) for w in banned]
+        kept = [e for e in self.entries if e.term not in allow]
+        return Lexicon([*kept, *(e for e in extra if normalize(e.term).strip() not in allow)])
+
+    def scoring_hits(self, normalized: str, tokens: Sequence[str]) -> list[Entry]:
+        """Return the distinct terms in a normalised text and its tokens (fast, no spans)."""
+        # sorted: set order varies with the hash seed, and training must be reproducible
+        found = [self._words[t] for t in sorted(self._words.keys() & set(tokens))]
+        found.extend(entry for _, _, entry in _hits(self._phrases, normalized))
+        return found
+
+    def hits(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
+        """Yield (start, end, entry) for whole-word hits in already normalised text."""
+        return _hits(self._automaton, normalized)
+
+    def find(self, text: str) -> list[Match]:
+        """Return non-overlapping matches (longest first) with spans in the original text."""
+        normalized, starts, ends = normalize_with_offsets(text)
+        chosen: list[tuple[int, int, Entry]] = []
+        by_position = sorted(self.hits(normalized), key=lambda h: (h[0], -h[1], -len(h[2].term)))
+        for start, end, entry in by_position:
+            if chosen and start < chosen[-1][1]:
+                continue
+            chosen.append((start, end, entry))
+        return [Match(starts[s], ends[e - 1], entry.term, entry.category, entry.severity)
+                for s, e, entry in chosen]
+
+    def mask(self, text: str, char: str = "*") -> str:
+        """Return `text` with every matched span replaced by `char`s of the same length."""
+        pieces: list[str] = []
+        last = 0
+        for m in self.find(text):
+            pieces.append(text[last:m.start])
+            pieces.append(char * (m.end - m.start))
+            last = m.end
+        pieces.append(text[last:])
+        return "".join(pieces)
+
+
+def _automaton(entries: Sequence[Entry]) -> ahocorasick.Automaton | None:
+    if not entries:
+        return None
+    automaton = ahocorasick.Automaton()
+    for entry in entries:
+        automaton.add_word(entry.term, entry)
+    automaton.make_automaton()
+    return automaton
+
+
+def _hits(automaton: ahocorasick.Automaton | None,
+          normalized: str) -> Iterator[tuple[int, int, Entry]]:
+    if automaton is None:
+        return
+    n = len(normalized)
+    for last, entry in automaton.iter(normalized):
+        start = last + 1 - len(entry.term)
+        if start > 0 and normalized[start - 1].isalnum():
+            continue
+        end = _word_end(normalized, last + 1, n, len(entry.term))
+        if end is not None:
+            yield start, end, entry
+
+
+def _word_end(text: str, end: int, n: int, term_len: int) -> int | None:
+    if end >= n or not text[end].isalnum():
+        return end
+    if term_len < _MIN_LEN_FOR_SUFFIX:
+        return None
+    for suffix in _SUFFIXES:
+        stop = end + len(suffix)
+        if text.startswith(suffix, end) and (stop >= n or not text[stop].isalnum()):
+            return stop
+    return None

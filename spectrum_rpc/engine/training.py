@@ -1,0 +1,305 @@
+"""Fit the linear tier: vocabulary, tf-idf, per-label logistic regression, Platt calibration.
+
+Training side only (imports scikit-learn/scipy); the served engine needs numpy alone.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from . import labels as L
+from .corpus import SEED, Corpus, Sample
+from .engine import ENGINE_FILE, LEXICON_FILE
+from .features import LEX_PREFIX, grams
+from .lexicon import Entry, Lexicon
+from .linear import LINEAR_FILE, LinearModel
+from .manifest import write_manifest
+from .normalize import normalize
+
+# Terms of the source lexicon that are ordinary words or names in most contexts.
+LEXICON_EXCLUDE = frozenset({"69", "bbc", "bj", "s&m", "kkk", "4skin"})
+IDENTITIES = (
+    "gay", "lesbian", "bisexual", "trans", "transgender", "queer", "muslim", "jewish", "jew",
+    "christian", "hindu", "black", "white", "asian", "african", "mexican", "arab", "immigrant",
+    "disabled", "deaf", "blind", "woman", "women", "man", "men", "latino", "indian", "chinese",
+)
+# Ordinary words that contain a profane string (the Scunthorpe problem).
+LOOKALIKES = (
+    "scunthorpe", "cocktail", "assessment", "class", "passion", "therapist", "shiitake",
+    "analysis", "dickens", "essex", "sussex", "middlesex", "cockpit", "peacock", "hancock",
+    "bass", "assassin", "titanic", "title", "cumulative", "cucumber", "button", "arsenal",
+    "scrap", "spicy", "nigeria", "niger river", "hello", "shell", "hellenic", "grass",
+    "compass", "embassy", "harassment policy", "cockatoo", "penistone", "lightwater",
+    "sextant", "sussex university", "shitake", "pussy willow", "bastion", "dictionary",
+)
+LOOKALIKE_TEMPLATES = ("{}", "we visited {} yesterday", "the {} was great", "i like the {}",
+                       "read about {} here", "{} is on the list")
+TEMPLATES = (
+    "{}", "i am {}", "i am a {} person", "we are {}", "{} people", "my friend is {}",
+    "being {} is fine", "she is {}", "he is {} and proud", "my neighbours are {}",
+    "{} rights are human rights", "i love my {} friends",
+)
+
+
+@dataclass(frozen=True)
+class LabelPlan:
+    """Which samples train a label: its own annotations plus clean negatives from elsewhere."""
+
+    negatives_from: tuple[str, ...] = ()
+    source_weights: dict[str, float] = field(default_factory=dict)
+    C: float = 4.0
+    # Naive-Bayes feature scaling |log-count ratio|^nb (Wang & Manning 2012); None = off.
+    nb: float | None = None
+
+
+CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
+# Clean negatives from other domains keep false positives down outside the moderation prompts,
+# but weigh little so they do not drown the few in-domain positives.
+_CLEAN_WEIGHTS = {"olid_clean": 0.3, "sms_ham": 0.3, "youtube_ham": 0.3, "templates": 1.0}
+PLANS: dict[str, LabelPlan] = {
+    L.TOXICITY: LabelPlan(("sms_ham", "templates"),
+                          {"davidson": 0.5, "moderation": 6.0, "templates": 2.0}, C=1.5, nb=0.5),
+    L.SEXUAL: LabelPlan(CLEAN, {"olid_clean": 0.1, "sms_ham": 0.1, "youtube_ham": 0.1,
+                                "templates": 1.0, "moderation": 10.0}, C=8.0),
+    L.PHISHING: LabelPlan(("olid_all", "davidson_all", "moderation_all"),
+                          {"olid_all": 0.3, "davidson_all": 0.1, "moderation_all": 0.3,
+                           "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0},
+                          C=4.0),
+    L.HATE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 6.0, "templates": 2.0}, C=4.0),
+    L.HARASSMENT: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
+    L.VIOLENCE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
+    L.SELF_HARM: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
+}
+# Credential phishing is absent from the spam sets (SMS prizes, YouTube self-promotion), so a
+# few hand-written patterns teach the model what a phishing lure looks like.
+PHISHING_LURES = (
+    "your account has been suspended, verify your password at {}",
+    "unusual sign-in activity detected. confirm your identity here {}",
+    "your package could not be delivered, update your address and pay the fee at {}",
+    "we could not process your payment, update your billing details {}",
+    "your bank card has been locked. unlock it now at {}",
+    "final notice: your mailbox is full, log in to keep receiving mail {}",
+    "you have a pending tax refund, claim it within 24 hours {}",
+    "security alert: reset your password immediately {}",
+    "your apple id was used to sign in on a new device, if this was not you visit {}",
+    "dear customer, your paypal account is limited. restore access {}",
+)
+LURE_LINKS = ("http://secure-login.example.ru", "https://verify-account.example.top/login",
+              "http://bit.ly/3xYz12", "www.account-update.example.info")
+MIN_DF = 2
+MAX_FEATURES = 120_000
+
+
+def read_surge_lexicon(path: Path) -> Lexicon:
+    """Read surge-ai/profanity (text, category_1, severity_rating) minus LEXICON_EXCLUDE."""
+    with path.open(newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    entries = [Entry(r["text"], r["category_1"] or "other", float(r["severity_rating"]))
+               for r in rows if r["text"].strip().lower() not in LEXICON_EXCLUDE]
+    return Lexicon(e for e in entries if not normalize(e.term).strip().isdigit())
+
+
+def template_samples() -> list[Sample]:
+    """Neutral sentences naming identities, so identity words alone do not read as toxic."""
+    identities = [Sample(t.format(i), "templates", {L.TOXICITY: 0, L.HATE: 0})
+                  for i in IDENTITIES for t in TEMPLATES]
+    lookalikes = [Sample(t.format(w), "templates", {L.TOXICITY: 0, L.HATE: 0, L.SEXUAL: 0})
+                  for w in LOOKALIKES for t in LOOKALIKE_TEMPLATES]
+    return identities + lookalikes
+
+
+def lure_samples() -> list[Sample]:
+    """Hand-written phishing lures (labelled phishing), documented in the model card."""
+    return [Sample(t.format(u), "synthetic", {L.PHISHING: 1})
+            for t in PHISHING_LURES for u in LURE_LINKS]
+
+
+def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
+    pools: dict[str, list[int]] = {"olid_clean": [], "sms_ham": [], "youtube_ham": [],
+                                   "templates": [], "olid_all": [], "davidson_all": [],
+                                   "moderation_all": []}
+    for i, s in enumerate(train):
+        if s.source.startswith("olid"):
+            pools["olid_all"].append(i)
+            if s.labels.get(L.TOXICITY) == 0:
+                pools["olid_clean"].append(i)
+        elif s.source == "davidson":
+            pools["davidson_all"].append(i)
+        elif s.source == "moderation":
+            pools["moderation_all"].append(i)
+        elif s.source == "templates":
+            pools["templates"].append(i)
+        elif s.labels.get(L.PHISHING) == 0:
+            pools["sms_ham" if s.source == "sms" else "youtube_ham"].append(i)
+    return pools
+
+
+def targets(train: Sequence[Sample], label: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return (row indices, 0/1 targets, sample weights) for one label."""
+    plan = PLANS[label]
+    rows: dict[int, tuple[int, str]] = {}
+    pools = _pools(train)
+    for pool in plan.negatives_from:
+        for i in pools[pool]:
+            rows[i] = (0, pool)
+    for i, s in enumerate(train):
+        if label in s.labels:
+            rows[i] = (s.labels[label], s.source if i not in rows else rows[i][1])
+    index = np.array(sorted(rows))
+    y = np.array([rows[i][0] for i in index])
+    w = np.array([plan.source_weights.get(rows[i][1], 1.0) for i in index])
+    return index, y, w
+
+
+def build_vocabulary(docs: Sequence[Sequence[str]], lexicon: Lexicon) -> list[str]:
+    """Keep grams seen in >= MIN_DF documents, the most frequent MAX_FEATURES; all lexicon grams."""
+    df: Counter[str] = Counter()
+    for doc in docs:
+        df.update(set(doc))
+    kept = [g for g, c in df.items() if c >= MIN_DF and not g.startswith(LEX_PREFIX)]
+    kept.sort(key=lambda g: (-df[g], g))
+    lex = sorted({LEX_PREFIX + e.category for e in lexicon.entries}
+                 | {f"{LEX_PREFIX}sev{s}" for s in (1, 2, 3)})
+    return lex + kept[: MAX_FEATURES - len(lex)]
+
+
+def featurize(texts: Iterable[str], lexicon: Lexicon) -> list[list[str]]:
+    """Return the gram strings of each text."""
+    return [list(grams(normalize(t), lexicon)) for t in texts]
+
+
+def idf_of(docs: Sequence[Sequence[str]], vocabulary: Sequence[str]) -> np.ndarray:
+    """Smoothed idf (as scikit-learn): log((1 + n) / (1 + df)) + 1."""
+    position = {g: i for i, g in enumerate(vocabulary)}
+    df = np.zeros(len(vocabulary))
+    for doc in docs:
+        for g in set(doc):
+            if g in position:
+                df[position[g]] += 1
+    return np.log((1 + len(docs)) / (1 + df)) + 1.0
+
+
+def matrix(docs: Sequence[Sequence[str]], vocabulary: Sequence[str],
+           idf: np.ndarray) -> sp.csr_matrix:
+    """Rows `count * idf / sqrt(sum count * idf^2)`: exactly what LinearModel computes."""
+    position = {g: i for i, g in enumerate(vocabulary)}
+    indptr, indices = [0], []
+    for doc in docs:
+        indices.extend(position[g] for g in doc if g in position)
+        indptr.append(len(indices))
+    cols = np.array(indices, dtype=np.int64)
+    rows = np.repeat(np.arange(len(docs)), np.diff(indptr))
+    norms = np.sqrt(np.bincount(rows, weights=idf[cols] ** 2, minlength=len(docs)))
+    norms[norms == 0] = 1.0
+    x = sp.csr_matrix((idf[cols] / norms[rows], (rows, cols)), shape=(len(docs), len(vocabulary)))
+    x.sum_duplicates()
+    return x
+
+
+def _classifier(C: float) -> LogisticRegression:
+    return LogisticRegression(C=C, solver="liblinear", max_iter=2000, random_state=SEED)
+
+
+def platt(scores: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Fit p = sigmoid(a * score + c) on held-out scores."""
+    fit = LogisticRegression(C=1e6, solver="lbfgs", max_iter=1000)
+    fit.fit(scores.reshape(-1, 1), y)
+    return float(fit.coef_[0, 0]), float(fit.intercept_[0])
+
+
+def nb_scale(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, power: float) -> np.ndarray:
+    """Return |log((p_j / |p|) / (q_j / |q|))|^power from weighted presence counts."""
+    present = (x > 0).astype(np.float64)
+    p = np.asarray(present[y == 1].T @ w[y == 1]).ravel() + 1.0
+    q = np.asarray(present[y == 0].T @ w[y == 0]).ravel() + 1.0
+    return np.abs(np.log((p / p.sum()) / (q / q.sum()))) ** power
+
+
+def _fit(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan
+         ) -> tuple[np.ndarray, float]:
+    """Return (coef, intercept) in the unscaled feature space."""
+    scale = nb_scale(x, y, w, plan.nb) if plan.nb is not None else None
+    model = _classifier(plan.C).fit(x if scale is None else x @ sp.diags(scale), y,
+                                    sample_weight=w)
+    coef = model.coef_[0] if scale is None else model.coef_[0] * scale
+    return coef, float(model.intercept_[0])
+
+
+def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan) -> np.ndarray:
+    """Return 3-fold out-of-fold decision scores."""
+    scores = np.zeros(len(y))
+    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
+    for fit_rows, held_rows in folds.split(np.zeros(len(y)), y):
+        coef, intercept = _fit(x[fit_rows], y[fit_rows], w[fit_rows], plan)
+        scores[held_rows] = x[held_rows] @ coef + intercept
+    return scores
+
+
+@dataclass
+class FittedLabel:
+    """Calibrated weights of one label and how it was calibrated."""
+
+    weights: np.ndarray
+    bias: float
+    calibration: str
+
+
+def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
+              calib: tuple[sp.csr_matrix, np.ndarray] | None) -> FittedLabel:
+    """Fit one label and fold Platt scaling (held-out set, else out-of-fold) into its weights."""
+    coef, intercept = _fit(x, y, w, plan)
+    if calib is not None:
+        a, c = platt(calib[0] @ coef + intercept, calib[1])
+        how = "platt on held-out calibration set"
+    else:
+        a, c = platt(out_of_fold(x, y, w, plan), y)
+        how = "platt on 3-fold out-of-fold scores"
+    return FittedLabel(coef * a, intercept * a + c, how)
+
+
+def train(corpus: Corpus, lexicon: Lexicon, log=print) -> tuple[list[str], np.ndarray,
+                                                                   dict[str, FittedLabel]]:
+    """Fit every model label; return vocabulary, idf and calibrated weights per label."""
+    samples = [*corpus.train, *template_samples(), *lure_samples()]
+    docs = featurize((s.text for s in samples), lexicon)
+    vocabulary = build_vocabulary(docs, lexicon)
+    idf = idf_of(docs, vocabulary)
+    x = matrix(docs, vocabulary, idf)
+    log(f"{len(samples)} training texts, {len(vocabulary)} features")
+    fitted = {}
+    for label in L.MODEL_LABELS:
+        rows, y, w = targets(samples, label)
+        calib = None
+        if label in corpus.calibration:
+            held = corpus.calibration[label]
+            calib = (matrix(featurize((s.text for s in held), lexicon), vocabulary, idf),
+                     np.array([s.labels[label] for s in held]))
+        fitted[label] = fit_label(x[rows], y, w, PLANS[label], calib)
+        log(f"  {label}: {len(y)} texts, {int(y.sum())} positive, {fitted[label].calibration}")
+    return vocabulary, idf, fitted
+
+
+def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray,
+                 fitted: dict[str, FittedLabel], lexicon: Lexicon, meta: dict) -> None:
+    """Write engine.json, lexicon.json, linear.npz and the SHA-256 manifest."""
+    out.mkdir(parents=True, exist_ok=True)
+    names = list(fitted)
+    weights = np.column_stack([fitted[n].weights for n in names])
+    bias = np.array([fitted[n].bias for n in names])
+    LinearModel.save(out / LINEAR_FILE, vocabulary, idf, weights, bias, names)
+    (out / LEXICON_FILE).write_text(json.dumps(lexicon.to_records(), ensure_ascii=False,
+                                               indent=0) + "\n")
+    engine_meta = {"version": version, "labels": names + [L.PROFANITY],
+                   "calibration": {n: fitted[n].calibration for n in names}, **meta}
+    (out / ENGINE_FILE).write_text(json.dumps(engine_meta, indent=2, sort_keys=True) + "\n")
+    write_manifest(out, [ENGINE_FILE, LEXICON_FILE, LINEAR_FILE])

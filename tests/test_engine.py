@@ -1,0 +1,189 @@
+"""Engine: the interface the server uses, long texts, model integrity, the micro-batcher."""
+
+import asyncio
+import shutil
+import threading
+
+import pytest
+
+from spectrum_rpc.engine import Engine, MicroBatcher, ModelIntegrityError, load_engine
+from spectrum_rpc.engine.engine import SHIPPED_MODELS
+
+BENIGN = ("The committee met on Tuesday to review the budget for the new library wing and "
+          "agreed to publish the minutes next week. ")
+TOXIC = ("You are a worthless piece of shit and a fucking idiot, go to hell. Nobody wants "
+         "you here, you pathetic moron. Shut the fuck up and die. ")
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    return load_engine()
+
+
+def test_interface(engine):
+    assert engine.version
+    assert {"toxicity", "sexual", "phishing"} <= set(engine.labels)
+    scores = engine.classify(["hello there", "", "x" * 10])
+    assert len(scores) == 3
+    for row in scores:
+        assert set(row) == set(engine.labels)
+        assert all(isinstance(v, float) and 0.0 <= v <= 1.0 for v in row.values())
+
+
+def test_batch_equals_single(engine):
+    texts = [BENIGN, TOXIC, "call 09061701461 to claim your prize", ""]
+    batch = engine.classify(texts)
+    for text, row in zip(texts, batch, strict=True):
+        assert engine.classify([text])[0] == pytest.approx(row)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("you are a f4ck1ng idiot", "toxicity"),
+        ("shut up you stupid b1tch", "toxicity"),
+        ("f u c k you", "toxicity"),
+        ("fuuuuuck you loser", "toxicity"),
+        ("you ａｓｓｈｏｌｅ", "profanity"),
+        ("fu\u0441k off", "profanity"),
+        ("WINNER!! You have won a £1000 prize. Call 09061701461 to claim now", "phishing"),
+        ("Your account is suspended, verify your password at http://secure-login.example.ru",
+         "phishing"),
+    ],
+)
+def test_harmful_texts_score_high(engine, text, label):
+    assert engine.classify([text])[0][label] > 0.5
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["This class has an assessment on Friday", "Scunthorpe is a town in Lincolnshire",
+     "She ordered a cocktail", "gay", "muslim", "black", "I am gay", "I am a muslim woman",
+     "black people", "See you at lunch tomorrow"],
+)
+def test_innocent_texts_score_low(engine, text):
+    scores = engine.classify([text])[0]
+    assert max(scores["toxicity"], scores["profanity"], scores["hate"]) < 0.5, scores
+
+
+def test_long_text_reports_its_worst_part(engine):
+    benign = BENIGN * 2000  # ~230 KB
+    middle = len(benign) // 2
+    spiked = benign[:middle] + " " + TOXIC + " " + benign[middle:]
+    clean, dirty = engine.classify([benign, spiked])
+    assert clean["toxicity"] < 0.5
+    assert dirty["toxicity"] > 0.5 and dirty["profanity"] > 0.5
+
+
+def test_text_without_spaces_is_bounded(engine):
+    (row,) = engine.classify(["a" * 300_000])
+    assert set(row) == set(engine.labels)
+
+
+def _copy_models(tmp_path):
+    target = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS, target)
+    return target
+
+
+def test_copied_models_load(tmp_path):
+    assert load_engine(_copy_models(tmp_path)).version == load_engine().version
+
+
+@pytest.mark.parametrize("name", ["linear.npz", "lexicon.json", "engine.json"])
+def test_tampered_model_file_is_rejected(tmp_path, name):
+    models = _copy_models(tmp_path)
+    data = bytearray((models / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (models / name).write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="SHA-256"):
+        load_engine(models)
+
+
+def test_missing_manifest_is_rejected(tmp_path):
+    models = _copy_models(tmp_path)
+    (models / "manifest.json").unlink()
+    with pytest.raises(ModelIntegrityError, match="manifest"):
+        load_engine(models)
+
+
+class ThreadRecordingEngine(Engine):
+    """The real engine, noting which threads ran it."""
+
+    def __init__(self, base: Engine):
+        super().__init__(base.version, base.model, base.lexicon, base.profanity)
+        self.threads: set[int] = set()
+
+    def classify(self, texts):
+        self.threads.add(threading.get_ident())
+        return super().classify(texts)
+
+
+async def test_batcher_scores_off_the_event_loop_and_batches(engine):
+    recording = ThreadRecordingEngine(engine)
+    texts = [f"message number {i} {TOXIC if i % 3 == 0 else BENIGN}" for i in range(200)]
+    async with MicroBatcher(recording, max_batch=32, max_delay=0.01, workers=2) as batcher:
+        results = await asyncio.gather(*(batcher.classify(t) for t in texts))
+    assert threading.get_ident() not in recording.threads
+    assert results == [engine.classify([t])[0] for t in texts]
+    assert batcher.stats.texts == 200 and batcher.stats.batches < 200
+
+
+async def test_event_loop_stays_responsive_during_a_huge_text(engine):
+    huge = BENIGN * 20_000  # ~2.3 MB, long lane
+    async with MicroBatcher(engine, workers=1) as batcher:
+        job = asyncio.create_task(batcher.classify(huge))
+        ticks = 0
+        small = None
+        while not job.done():
+            await asyncio.sleep(0.001)
+            ticks += 1
+            if small is None:
+                small = await batcher.classify("a short message")
+        assert ticks > 5 and small is not None
+        assert set(await job) == set(engine.labels)
+        assert batcher.stats.long_texts == 1
+
+
+async def test_close_drains_in_flight_work(engine):
+    batcher = MicroBatcher(engine, max_batch=8, max_delay=0.05)
+    await batcher.start()
+    jobs = [asyncio.create_task(batcher.classify(f"text {i}")) for i in range(50)]
+    await asyncio.sleep(0)
+    await batcher.close()
+    assert all(job.done() and not job.exception() for job in jobs)
+    with pytest.raises(RuntimeError):
+        await batcher.classify("too late")
+
+
+async def test_engine_can_be_swapped_while_running(engine):
+    stricter = engine.with_lexicon(engine.lexicon.with_words(banned=["grapefruit"]))
+    async with MicroBatcher(engine) as batcher:
+        before = await batcher.classify("grapefruit")
+        batcher.engine = stricter
+        after = await batcher.classify("grapefruit")
+    assert before["profanity"] < 0.5 < after["profanity"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["you are a f4ck1ng idiot!!", "", "Hello, world. Hello again", "zzqx unseen-words here",
+     "WINNER call 09061701461 http://x.example.com", "a" * 100, "émoji 😀 text"],
+)
+def test_serving_features_equal_training_features(engine, text):
+    """The fast path (word rows + index lists) must score exactly what training built."""
+    import numpy as np
+
+    from spectrum_rpc.engine.features import grams
+    from spectrum_rpc.engine.normalize import TOKEN, normalize_tokens
+
+    model = engine.model
+    norm, tokens = normalize_tokens(text)
+    assert tokens == TOKEN.findall(norm)
+    index = [model.vocabulary[g] for g in grams(norm, engine.lexicon) if g in model.vocabulary]
+    words: list[int] = []
+    features: list[int] = []
+    engine._featurizer.add(norm, tokens, words, features)
+    fast = model.logits(words, [len(words)], features, [len(features)])
+    slow = model.logits([model.no_word], [1], [*index, model.no_feature], [len(index) + 1])
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-4)
