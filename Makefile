@@ -7,7 +7,7 @@ DATA_DIR ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test browser lint models evaluate bench clean
+.PHONY: install run test browser lint models evaluate bench bench-feedback clean
 
 install: $(STAMP)
 
@@ -40,6 +40,11 @@ evaluate: install
 bench: install
 	$(BIN)/python scripts/bench_rpc.py
 	$(BIN)/python scripts/bench_classify.py
+	$(BIN)/python scripts/bench_webhooks.py
+
+# The learning curve of issue 6 (several minutes: one retrain per step).
+bench-feedback: install
+	$(BIN)/python scripts/bench_feedback_loop.py
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache
