@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from ..engine import ModelIntegrityError
 from ..settings import ConfigError
 from . import admin, feedback, keys, models, retrain, serve, webhooks
 
@@ -35,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"spectrum-rpc: config error: {exc}", file=sys.stderr)
         return 2
+    except ModelIntegrityError as exc:
+        # A tampered or half-copied model must stop the server, with a line a human can act on.
+        print(f"spectrum-rpc: model files refused: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         return 130
 
