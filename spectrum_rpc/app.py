@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 
 import orjson
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
 from . import admin
 from .auth import KeyAuthenticator
@@ -48,6 +49,23 @@ DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _WWW_AUTHENTICATE = 'Apikey realm="spectrum-rpc", charset="UTF-8"'
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request: method, path without the query string (it may hold user text,
+    e.g. the admin feedback search), status, size, time and request id."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info(
+            '%s "%s %s" %d %s %.1fms rid=%s',
+            request.remote,
+            request.method,
+            request.path,
+            response.status,
+            response.body_length,
+            time * 1000,
+            response.headers.get(REQUEST_ID_HEADER, "-"),
+        )
 
 
 class BodyTooLarge(Exception):

@@ -220,3 +220,22 @@ async def test_logs_never_contain_user_text(app_client, rpc, caplog):
     await rpc(app_client, data=b'{"broken": "' + secret.encode())
     assert caplog.records  # something was logged at DEBUG: the check below means something
     assert "zebra-quokka" not in caplog.text
+
+
+def test_access_log_line_leaves_out_the_query_string(caplog):
+    """Queries can carry user text (the admin feedback search): the access log keeps the path."""
+    import logging
+
+    from aiohttp import web
+    from aiohttp.test_utils import make_mocked_request
+
+    from spectrum_rpc.app import AccessLogger
+
+    request = make_mocked_request("GET", "/admin/feedback?q=private+comment+text")
+    response = web.Response(text="ok", headers={"X-Request-Id": "abc123"})
+    logger = logging.getLogger("test.access")
+    with caplog.at_level(logging.INFO, logger="test.access"):
+        AccessLogger(logger, "").log(request, response, 0.0042)
+    line = caplog.records[-1].getMessage()
+    assert '"GET /admin/feedback" 200' in line and "rid=abc123" in line
+    assert "private" not in line and "q=" not in line

@@ -9,7 +9,7 @@ import sys
 from aiohttp import web
 
 from ..admin.users import FIRST_USER, ensure_first_user
-from ..app import create_app
+from ..app import AccessLogger, create_app
 from ..auth import create_key
 from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..settings import Settings
@@ -44,7 +44,7 @@ def run_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
             flush=True,
         ),
-        access_log_format='%a "%r" %s %b %Tfs',
+        access_log_class=AccessLogger,
     )
     return 0
 
