@@ -33,6 +33,8 @@ def bind(spec: Sequence[Param], args: tuple[Any, ...], kwargs: dict[str, Any]) -
         values[name] = value
     bound: dict[str, Any] = {}
     for param in spec:
+        if not param.required and values.get(param.name) is None:
+            continue  # null for an optional param means "not sent" (fills gaps in by-position)
         if param.name in values:
             bound[param.name] = param.check(param.name, values[param.name])
         elif param.required:

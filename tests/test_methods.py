@@ -47,6 +47,8 @@ def test_bind_by_position_and_by_name():
     assert params.bind(SPEC, ("x", True), {}) == {"a": "x", "b": True}
     assert params.bind(SPEC, (), {"b": False, "a": "x"}) == {"a": "x", "b": False}
     assert params.bind(SPEC, ("x",), {}) == {"a": "x"}  # optional and absent: left out
+    assert params.bind(SPEC, ("x", None), {}) == {"a": "x"}  # null for an optional: absent
+    assert params.bind(SPEC, (), {"a": "x", "b": None}) == {"a": "x"}
 
 
 def test_bind_names_the_bad_param():
