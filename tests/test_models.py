@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from test_training_helpers import corrections, rpc_batch, sentence, training_sections
+from training_helpers import corrections, rpc_batch, sentence, training_sections
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.auth import create_key

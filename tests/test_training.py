@@ -6,7 +6,7 @@ import random
 from dataclasses import replace
 
 import pytest
-from test_training_helpers import corrections, rpc_batch, training_sections
+from training_helpers import corrections, rpc_batch, training_sections
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.constants import RATE_LIMITED
