@@ -64,8 +64,13 @@ class LinearModel:
     def logits(self, word_rows: Sequence[int], word_counts: Sequence[int],
                features: Sequence[int], feature_counts: Sequence[int]) -> np.ndarray:
         """Return calibrated logits for texts given as concatenated rows (each count >= 1)."""
-        sums = _segment_sums(self._words, word_rows, word_counts)
-        sums += _segment_sums(self._features, features, feature_counts)
+        if len(word_counts) == 1:
+            # One text (the common request): plain sums, a third of the numpy calls.
+            sums = self._words[word_rows].sum(axis=0, dtype=np.float64, keepdims=True)
+            sums += self._features[features].sum(axis=0, dtype=np.float64, keepdims=True)
+        else:
+            sums = _segment_sums(self._words, word_rows, word_counts)
+            sums += _segment_sums(self._features, features, feature_counts)
         norms = np.sqrt(sums[:, -1])
         norms[norms == 0.0] = 1.0
         return sums[:, :-1] / norms[:, None] + self._bias
