@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import re
 import secrets
@@ -48,6 +49,15 @@ SCHEDULE = web.AppKey("retrain_schedule", RetrainSchedule)
 DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+# Request ids only have to be unique, not secret: a random per-process prefix and a counter
+# cost nothing, where a fresh token would read the system's random source on every request.
+_REQUEST_ID_PREFIX = secrets.token_hex(4)
+_request_counter = itertools.count(1)
+
+
+def _next_request_id() -> str:
+    return f"{_REQUEST_ID_PREFIX}{next(_request_counter):08x}"
+
 _WWW_AUTHENTICATE = 'Apikey realm="spectrum-rpc", charset="UTF-8"'
 
 
@@ -142,7 +152,7 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     One middleware rather than two: each costs a coroutine frame on every request.
     """
     given = request.headers.get(REQUEST_ID_HEADER, "")
-    request_id = given if _REQUEST_ID.match(given) else secrets.token_hex(8)
+    request_id = given if given and _REQUEST_ID.match(given) else _next_request_id()
     request[REQUEST_ID_KEY] = request_id
     try:
         response = await handler(request)
