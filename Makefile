@@ -38,6 +38,7 @@ evaluate: install
 	$(BIN)/python scripts/evaluate.py --data-dir $(DATA_DIR)
 
 bench: install
+	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 	$(BIN)/python scripts/bench_rpc.py
 	$(BIN)/python scripts/bench_classify.py
 	$(BIN)/python scripts/bench_webhooks.py
