@@ -8,35 +8,20 @@ import re
 
 import orjson
 import pytest
+from admin_helpers import API, logged_in_client
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import ADMIN
-from spectrum_rpc.admin.sessions import CSRF_HEADER
-from spectrum_rpc.admin.users import create_user
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import STORE
 from spectrum_rpc.auth import create_key
-from spectrum_rpc.settings import load_settings
 
-PASSWORD = "correct horse battery staple"
-API = "/api/v1/admin"
 PAGES = ["/admin/", "/admin/playground", "/admin/keys", "/admin/webhooks", "/admin/feedback",
          "/admin/settings", "/admin/audit"]
 
 
 @pytest.fixture
 async def client(aiohttp_client, tmp_path) -> TestClient:
-    settings = load_settings(environ={}, overrides={
-        "store": {"path": str(tmp_path / "db.sqlite"), "synchronous": "NORMAL"},
-    })
-    client = await aiohttp_client(create_app(settings))
-    await create_user(client.app[STORE], "alice", PASSWORD)
-    page = await client.get("/admin/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    await client.post("/admin/login", data={"csrf_token": token, "name": "alice",
-                                            "password": PASSWORD})
-    me = await (await client.get(f"{API}/me")).json()
-    client.session.headers[CSRF_HEADER] = me["csrf_token"]
-    return client
+    return await logged_in_client(aiohttp_client, tmp_path)
 
 
 async def rpc(client: TestClient, key: str, method: str, params: dict) -> dict:

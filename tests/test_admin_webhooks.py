@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
+from admin_helpers import API, logged_in_client
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-
-from spectrum_rpc.admin.sessions import CSRF_HEADER
-from spectrum_rpc.admin.users import create_user
-from spectrum_rpc.app import STORE, create_app
-from spectrum_rpc.settings import load_settings
-
-PASSWORD = "correct horse battery staple"
-API = "/api/v1/admin"
 
 
 class Receiver:
@@ -47,19 +39,8 @@ async def receiver():
 
 @pytest.fixture
 async def client(aiohttp_client, tmp_path) -> TestClient:
-    settings = load_settings(environ={}, overrides={
-        "store": {"path": str(tmp_path / "db.sqlite"), "synchronous": "NORMAL"},
-        "webhooks": {"allow_private_addresses": True, "timeout": 5},
-    })
-    client = await aiohttp_client(create_app(settings))
-    await create_user(client.app[STORE], "alice", PASSWORD)
-    page = await client.get("/admin/login")
-    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
-    await client.post("/admin/login", data={"csrf_token": token, "name": "alice",
-                                            "password": PASSWORD})
-    me = await (await client.get(f"{API}/me")).json()
-    client.session.headers[CSRF_HEADER] = me["csrf_token"]
-    return client
+    return await logged_in_client(aiohttp_client, tmp_path,
+        webhooks={"allow_private_addresses": True, "timeout": 5})
 
 
 async def create_webhook(client: TestClient, receiver: Receiver) -> dict:

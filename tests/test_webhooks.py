@@ -18,6 +18,7 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
 from spectrum_rpc import __version__
+from spectrum_rpc.clock import Clock
 from spectrum_rpc.methods import Classification
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
@@ -36,19 +37,6 @@ FLAGGED_RESULT = {
     "modelVersion": "m-1",
 }
 CLEAN_RESULT = {**FLAGGED_RESULT, "toxic": False, "toxicityConfidence": 0.1}
-
-
-class FakeClock:
-    """The dispatcher's clock: real time plus whatever the test skipped ahead."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        self.offset += seconds
 
 
 @dataclass
@@ -113,12 +101,12 @@ async def make_receiver(aiohttp_server):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Clock:
+    return Clock()
 
 
 @pytest.fixture
-async def make_dispatcher(store: Store, clock: FakeClock):  # type: ignore[no-untyped-def]
+async def make_dispatcher(store: Store, clock: Clock):  # type: ignore[no-untyped-def]
     made: list[tuple[Dispatcher, Any]] = []
     sleeps: list[float] = []
 

@@ -8,9 +8,9 @@ import functools
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import dataclass, field
 
+from ..clock import Clock
 from ..store import Store
 from ..store.admin import UserRecord
 
@@ -22,20 +22,6 @@ _SALT_BYTES = 16
 _HASH_BYTES = 32
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 1024
-
-
-class Clock:
-    """Wall-clock time that tests can move forward (`advance`)."""
-
-    def __init__(self) -> None:
-        self.offset = 0.0
-
-    def __call__(self) -> float:
-        return time.time() + self.offset
-
-    def advance(self, seconds: float) -> None:
-        """Move this clock forward."""
-        self.offset += seconds
 
 
 def hash_password(password: str, *, n: int = SCRYPT_N) -> str:
