@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from . import params
-from .constants import FEEDBACK_LABELS, RATE_LIMITED, SPECTRUM_LABELS
+from .constants import FEEDBACK_LABELS, RATE_LIMITED
 from .params import Param
 from .policy import Policies
 from .rpc import RpcError, Success
@@ -81,13 +81,7 @@ async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
     services = ctx.services
     scores, version = await services.classifier.score(ctx.key.project, p["text"])
     policy = await services.policies.get(ctx.key.project)
-    result: dict[str, Any] = {}
-    for label, (decision, confidence) in SPECTRUM_LABELS.items():
-        if label in scores:  # a label the engine cannot score is left out, never faked
-            value = round(float(scores[label]), 6)
-            result[decision] = policy.decide(label, value)
-            result[confidence] = value
-    result["modelVersion"] = version  # the model that scored this text, even across a swap
+    result = policy.answer(scores, version)
     event = Classification(
         ctx.key.project, ctx.key.id, result, p.get("meta", {}), p["text"], policy.include_text
     )

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .constants import SPECTRUM_LABELS
 from .settings import Settings
 from .store import Store
 
@@ -18,6 +19,17 @@ class Policy:
     def decide(self, label: str, confidence: float) -> bool:
         """Return whether a confidence crosses this project's threshold for the label."""
         return confidence >= self.thresholds.get(label, 0.5)
+
+    def answer(self, scores: dict[str, float], version: str) -> dict[str, Any]:
+        """Return classifyText's result object: Spectrum's decision/confidence pairs."""
+        result: dict[str, Any] = {}
+        for label, (decision, confidence) in SPECTRUM_LABELS.items():
+            if label in scores:  # a label the engine cannot score is left out, never faked
+                value = round(float(scores[label]), 6)
+                result[decision] = self.decide(label, value)
+                result[confidence] = value
+        result["modelVersion"] = version  # the model that scored the text, even across a swap
+        return result
 
 
 class Policies:

@@ -5,20 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..constants import SPECTRUM_LABELS
 from ..policy import Policy
-
-
-def decide(scores: dict[str, float], policy: Policy, version: str) -> dict[str, Any]:
-    """Return classifyText's result object for scores under a project's policy."""
-    result: dict[str, Any] = {}
-    for label, (decision, confidence) in SPECTRUM_LABELS.items():
-        if label in scores:
-            value = round(float(scores[label]), 6)
-            result[decision] = policy.decide(label, value)
-            result[confidence] = value
-    result["modelVersion"] = version
-    return result
 
 
 def segments(text: str, matches: list[Any]) -> list[dict[str, Any]]:
@@ -42,7 +29,7 @@ async def explain(classifier: Any, policy: Policy, project: str, text: str) -> d
     # Spans come from the global model's lexicon (the router exposes no per-project engine).
     matches = await asyncio.to_thread(classifier.engine.lexicon.find, text)
     return {
-        "result": decide(scores, policy, version),
+        "result": policy.answer(scores, version),
         "scores": {k: round(float(v), 6) for k, v in scores.items()},
         "thresholds": policy.thresholds,
         "segments": segments(text, matches),

@@ -13,7 +13,6 @@ import orjson
 from ..policy import Policy
 from ..store import FeedbackRecord, Store
 from ..store.admin import FeedbackQuery
-from .playground import decide
 
 EXPORT_FIELDS = ["id", "project", "key_id", "created_at", "content", "content_sha256",
                  "should_block", "labels", "meta", "excluded"]
@@ -63,7 +62,7 @@ async def with_verdicts(classifier: Any, policy: Policy, rows: list[FeedbackReco
     out = []
     for row in rows:
         scores, version = await classifier.score(row.project, row.content)
-        result = decide(scores, policy, version)
+        result = policy.answer(scores, version)
         flagged = any(result.get(d) for d in ("toxic", "sexual", "phishing"))
         out.append({**as_dict(row), "model": result, "model_blocks": flagged,
                     "agrees": flagged == row.should_block})
