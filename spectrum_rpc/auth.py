@@ -8,6 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
+from .cache import TtlCache
 from .constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
 from .store import KeyRecord, Store
 
@@ -72,8 +73,7 @@ class KeyAuthenticator:
 
     def __init__(self, store: Store, cache_ttl: float = 1.0):
         self.store = store
-        self.cache_ttl = cache_ttl
-        self._cache: dict[str, tuple[float, tuple[KeyRecord, str] | None]] = {}
+        self._cache: TtlCache[str, tuple[KeyRecord, str] | None] = TtlCache(cache_ttl)
         self._last_used: dict[str, float] = {}
 
     async def authenticate(self, header: str | None) -> KeyRecord | None:
@@ -82,7 +82,7 @@ class KeyAuthenticator:
         if key is None:
             return None
         digest = hash_key(key)
-        found = await self._lookup(digest)
+        found = await self._cache.get(digest, self.store.keys.find_active)
         # The index lookup is by hash; the final check is a constant-time comparison.
         if found is None or not hmac.compare_digest(digest, found[1]):
             return None
@@ -90,19 +90,9 @@ class KeyAuthenticator:
         self._last_used[record.id] = time.time()
         return record
 
-    async def _lookup(self, digest: str) -> tuple[KeyRecord, str] | None:
-        hit = self._cache.get(digest)
-        if hit is not None and time.monotonic() - hit[0] < self.cache_ttl:
-            return hit[1]
-        found = await self.store.keys.find_active(digest)
-        if len(self._cache) > 10_000:
-            self._cache.clear()  # bounded: a flood of random keys cannot grow memory
-        self._cache[digest] = (time.monotonic(), found)
-        return found
-
     def forget(self) -> None:
         """Drop the cache (after an in-process revoke)."""
-        self._cache.clear()
+        self._cache.forget()
 
     async def flush_last_used(self) -> None:
         """Write collected last-use times in one transaction."""

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .cache import TtlCache
 from .constants import SPECTRUM_LABELS
 from .settings import Settings
 from .store import Store
@@ -49,24 +49,18 @@ class Policies:
             },
             include_text=settings.webhooks.include_text,
         )
-        self.ttl = ttl
-        self._cache: dict[str, tuple[float, Policy]] = {}
+        self._cache: TtlCache[str, Policy] = TtlCache(ttl)
 
     async def get(self, project: str) -> Policy:
         """Return the project's current policy."""
-        hit = self._cache.get(project)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        policy = self._merge(await self.store.projects.get_settings(project))
-        self._cache[project] = (time.monotonic(), policy)
-        return policy
+        return await self._cache.get(project, self._load)
 
     def forget(self, project: str | None = None) -> None:
         """Drop cached policies (after an in-process change)."""
-        if project is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(project, None)
+        self._cache.forget(project)
+
+    async def _load(self, project: str) -> Policy:
+        return self._merge(await self.store.projects.get_settings(project))
 
     def _merge(self, stored: dict[str, Any]) -> Policy:
         thresholds = dict(self.defaults.thresholds)

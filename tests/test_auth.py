@@ -119,7 +119,7 @@ async def test_revoked_key_gets_401(app_client, rpc, committed):
 
 async def test_revocation_from_elsewhere_shows_after_the_cache_ttl(app_client, rpc, monkeypatch):
     clock = SimpleNamespace(monotonic=lambda: 1000.0, time=time.time)
-    monkeypatch.setattr("spectrum_rpc.auth.time", clock)
+    monkeypatch.setattr("spectrum_rpc.cache.time", clock)
     assert (await rpc(app_client, RECORD)).status == 200
     assert await app_client.store.keys.revoke(app_client.key_id)
     assert (await rpc(app_client, RECORD)).status == 200  # still cached

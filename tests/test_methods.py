@@ -144,8 +144,8 @@ async def test_project_thresholds_are_per_project(make_client, rpc):
 
 async def test_project_threshold_change_shows_after_the_policy_ttl(app_client, rpc, monkeypatch):
     clock = [1000.0]
-    # Replace only the policy module's view of `time`: the event loop keeps the real clock.
-    monkeypatch.setattr("spectrum_rpc.policy.time", SimpleNamespace(monotonic=lambda: clock[0]))
+    # Replace only the cache module's view of `time`: the event loop keeps the real clock.
+    monkeypatch.setattr("spectrum_rpc.cache.time", SimpleNamespace(monotonic=lambda: clock[0]))
     first = (await rpc(app_client, classify("have a nice day"))).json["result"]
     await app_client.store.projects.update_settings("default", {"thresholds": {"toxicity": 0.0}})
     cached = (await rpc(app_client, classify("have a nice day"))).json["result"]

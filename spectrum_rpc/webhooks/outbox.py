@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
+from ..cache import TtlCache
 from ..store import Store, now
 from .filters import matches, parse_events
 from .payload import build_body, new_event_id
@@ -39,12 +39,11 @@ class Outbox:
         first_delay: float = 0.0,
     ):
         self.store = store
-        self.ttl = ttl
         self.on_enqueue = on_enqueue
         self.clock = clock
         self.first_delay = first_delay
         self.enqueued = 0
-        self._cache: dict[str, tuple[float, Targets]] = {}
+        self._cache: TtlCache[str, Targets] = TtlCache(ttl)
 
     async def __call__(self, event: ClassificationLike) -> None:
         """Record the event for every enabled webhook of its project whose filter matches."""
@@ -68,17 +67,11 @@ class Outbox:
 
     def forget(self, project: str | None = None) -> None:
         """Drop cached webhooks (after an in-process change)."""
-        if project is None:
-            self._cache.clear()
-        else:
-            self._cache.pop(project, None)
+        self._cache.forget(project)
 
     async def _targets(self, project: str) -> Targets:
-        hit = self._cache.get(project)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
-            return hit[1]
-        targets = [
-            (w.id, parse_events(w.events)) for w in await self.store.webhooks.enabled_for(project)
-        ]
-        self._cache[project] = (time.monotonic(), targets)
-        return targets
+        return await self._cache.get(project, self._load)
+
+    async def _load(self, project: str) -> Targets:
+        webhooks = await self.store.webhooks.enabled_for(project)
+        return [(w.id, parse_events(w.events)) for w in webhooks]
