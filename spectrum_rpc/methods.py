@@ -21,11 +21,6 @@ log = logging.getLogger(__name__)
 class Classifier(Protocol):
     """What the methods need from the engine: async scoring off the event loop."""
 
-    @property
-    def version(self) -> str: ...
-
-    async def classify(self, text: str) -> dict[str, float]: ...
-
     async def score(self, project: str, text: str) -> tuple[dict[str, float], str]:
         """Score with the project's model; return the scores and the version that made them."""
         ...
