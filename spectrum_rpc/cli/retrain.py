@@ -59,7 +59,9 @@ def print_summary(report: dict, path: str | None) -> None:
         print(f"  - {reason}")
     for role, figures in report["figures"].items():
         held = figures["holdout"]
-        line = f"  {role:<9} {figures['version']}: holdout F1 {held.get('f1', float('nan')):.4f}"
+        nan = float("nan")
+        line = (f"  {role:<9} {figures['version']}: holdout log-loss "
+                f"{held.get('log_loss', nan):.4f}, F1 {held.get('f1', nan):.4f}")
         aucs = [f"{name}/{label} {auc:.4f}" for name, per in figures["base"].items()
                 for label, auc in per.items()]
         print(line + ("; ROC-AUC " + ", ".join(aucs) if aucs else ""))

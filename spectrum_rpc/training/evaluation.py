@@ -1,9 +1,14 @@
 """Evaluation before promotion: the feedback holdout and the base test sets, and the gate.
 
-A candidate is promoted only if its F1 on the holdout (decision: any of the Spectrum labels
-at or above its threshold, against shouldBlock) beats the model in use by more than
-`min_gain`, and no base test set loses more than `tolerance` ROC-AUC on any label. Wrong or
-malicious feedback can make a candidate look good on its own holdout, but not on the
+A candidate is promoted only if it lowers the log-loss on the holdout (per held-out row, summed
+over the labels the row gives a target for) by more than `min_gain` and by more than
+`gain_standard_errors` standard errors of that gain (paired over the rows), and no base test
+set loses more than `tolerance` ROC-AUC on any label. The log-loss is a proper score: every
+held-out row counts by how far its probabilities moved, where F1 at a fixed threshold (also
+reported, with precision, recall and ROC-AUC of the decision against shouldBlock) changes only
+when a row crosses the threshold, which on a holdout of a few dozen rows is mostly chance; the
+standard error keeps a gain the holdout cannot tell from chance from promoting anything.
+Wrong or malicious feedback can make a candidate look good on its own holdout, but not on the
 public test sets, which feedback never touches.
 """
 
@@ -19,6 +24,8 @@ from ..engine import Engine
 from ..engine.corpus import Sample
 from .dataset import Correction
 
+EPSILON = 1e-6  # probabilities are clipped so one confident mistake costs log(1e6), not inf
+
 
 def _auc(y: Sequence[int], p: Sequence[float]) -> float | None:
     return float(roc_auc_score(y, p)) if len(set(y)) == 2 else None
@@ -26,7 +33,7 @@ def _auc(y: Sequence[int], p: Sequence[float]) -> float | None:
 
 def holdout_figures(engine: Engine, rows: Sequence[Correction],
                     thresholds: Mapping[str, float]) -> dict:
-    """Score the holdout: shouldBlock F1/precision/recall/ROC-AUC, plus ROC-AUC per label."""
+    """Score the holdout: log-loss, shouldBlock F1/precision/recall/ROC-AUC, ROC-AUC per label."""
     if not rows:
         return {"rows": 0}
     scores = engine.classify([r.text for r in rows])
@@ -39,6 +46,7 @@ def holdout_figures(engine: Engine, rows: Sequence[Correction],
         "precision": float(precision_score(y, decided, zero_division=0)),
         "recall": float(recall_score(y, decided, zero_division=0)),
         "roc_auc": _auc(y.tolist(), margin.tolist()),
+        "log_loss": float(np.mean(row_log_loss(rows, scores))),
     }
     per_label = {}
     for label in engine.model.labels:
@@ -49,6 +57,30 @@ def holdout_figures(engine: Engine, rows: Sequence[Correction],
             per_label[label] = auc
     out["label_roc_auc"] = per_label
     return out
+
+
+def row_log_loss(rows: Sequence[Correction], scores: Sequence[Mapping[str, float]]
+                 ) -> np.ndarray:
+    """Return each row's log-loss, summed over the labels it has a target for."""
+    out = np.zeros(len(rows))
+    for i, (row, sc) in enumerate(zip(rows, scores, strict=True)):
+        for label, y in row.targets.items():
+            if label in sc:
+                p = min(max(sc[label], EPSILON), 1.0 - EPSILON)
+                out[i] -= np.log(p) if y else np.log(1.0 - p)
+    return out
+
+
+def log_loss_gain(current: Engine, candidate: Engine, rows: Sequence[Correction]) -> dict:
+    """Return how much lower the candidate's mean row log-loss is than the model in use's,
+    with the standard error of that mean (paired over the rows)."""
+    if not rows:
+        return {"mean": 0.0, "standard_error": 0.0}
+    texts = [r.text for r in rows]
+    diff = (row_log_loss(rows, current.classify(texts))
+            - row_log_loss(rows, candidate.classify(texts)))
+    se = float(diff.std(ddof=1) / np.sqrt(len(diff))) if len(diff) > 1 else 0.0
+    return {"mean": float(diff.mean()), "standard_error": se}
 
 
 def base_figures(engine: Engine, tests: Mapping[str, Sequence[Sample]]
@@ -77,8 +109,9 @@ class Verdict:
 
 
 def judge(current: dict, candidate: dict, *, tolerance: float, min_gain: float,
-          min_holdout: int) -> Verdict:
-    """Apply the promotion gate to the figures of the model in use and of the candidate."""
+          min_holdout: int, gain_standard_errors: float) -> Verdict:
+    """Apply the promotion gate to the figures of the model in use and of the candidate
+    (whose holdout figures carry `log_loss_gain`, from `log_loss_gain`)."""
     reasons: list[str] = []
     ok = True
     held = candidate["holdout"]
@@ -86,11 +119,17 @@ def judge(current: dict, candidate: dict, *, tolerance: float, min_gain: float,
         ok = False
         reasons.append(f"holdout has {held.get('rows', 0)} rows, fewer than {min_holdout}")
     else:
-        before, after = current["holdout"]["f1"], held["f1"]
-        better = after > before + min_gain
+        gain = held["log_loss_gain"]
+        bar = max(min_gain, gain_standard_errors * gain["standard_error"])
+        better = gain["mean"] > bar
         ok &= better
-        reasons.append(f"holdout F1 {after:.4f} vs {before:.4f} in use: "
-                       + ("better" if better else f"not better by more than {min_gain:g}"))
+        reasons.append(f"holdout log-loss {held['log_loss']:.4f} vs "
+                       f"{current['holdout']['log_loss']:.4f} in use: "
+                       + ("better" if better else "not better")
+                       + f" (gain {gain['mean']:.4f}, needed above {bar:.4f}: min_gain "
+                       f"{min_gain:g}, {gain_standard_errors:g} x standard error "
+                       f"{gain['standard_error']:.4f}; F1 {held['f1']:.4f} vs "
+                       f"{current['holdout']['f1']:.4f})")
     for name, figures in candidate["base"].items():
         for label, auc in figures.items():
             before = current["base"].get(name, {}).get(label)

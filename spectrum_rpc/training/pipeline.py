@@ -24,7 +24,7 @@ from ..store import Store
 from ..store.models import ModelRecord
 from . import dataset
 from .dataset import FeedbackSet, feedback_set, load_base
-from .evaluation import Verdict, base_figures, holdout_figures, judge
+from .evaluation import Verdict, base_figures, holdout_figures, judge, log_loss_gain
 from .fit import contradicted, fit_candidate, read_model, write_candidate
 from .guards import RetrainRefused, check_key_shares, retrain_lock
 from .registry import (
@@ -114,13 +114,15 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
                     {"parent": current.version, "base_version": root.version, "project": project})
     thresholds = {k: getattr(settings.thresholds, k) for k in SPECTRUM_LABELS}
     tests = base.tests if base else {}
-    figures = {}
-    for role, engine in (("in_use", load_version(current)), ("candidate", load_engine(staging))):
-        figures[role] = {"version": engine.version,
-                         "holdout": holdout_figures(engine, data.holdout, thresholds),
-                         "base": base_figures(engine, tests)}
+    engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
+    figures = {role: {"version": engine.version,
+                      "holdout": holdout_figures(engine, data.holdout, thresholds),
+                      "base": base_figures(engine, tests)} for role, engine in engines.items()}
+    figures["candidate"]["holdout"]["log_loss_gain"] = log_loss_gain(
+        engines["in_use"], engines["candidate"], data.holdout)
     verdict = judge(figures["in_use"], figures["candidate"], tolerance=t.tolerance,
-                    min_gain=t.min_gain, min_holdout=t.min_holdout)
+                    min_gain=t.min_gain, min_holdout=t.min_holdout,
+                    gain_standard_errors=t.gain_standard_errors)
     say(("PROMOTE: " if verdict.promote else "REFUSE: ") + "; ".join(verdict.reasons))
     report = {
         "version": version, "project": project, "parent": current.version,
