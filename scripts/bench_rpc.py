@@ -73,6 +73,7 @@ class Cell:
     p50_ms: float
     p99_ms: float
     errors: int
+    cpu_us: float  # CPU time of the server and its engine processes per request
 
 
 def rpc(method: str, params: object, id: int = 1) -> dict:
@@ -220,13 +221,29 @@ def run_wrk(url: str, key: str, body: Path, concurrency: int, seconds: float, wo
     return json.loads(match.group(1))
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by `pid` and its child processes."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if stat.parent.name == str(pid) or fields[1] == str(pid):  # fields[1]: the parent pid
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def measure(
-    url: str, key: str, load: Workload, concurrency: int, seconds: float, work: Path
+    url: str, key: str, load: Workload, concurrency: int, seconds: float, work: Path, pid: int
 ) -> Cell:
     body = work / "body.json"
     body.write_bytes(load.body)
     run_wrk(url, key, body, concurrency, 1.0, work)  # warm-up: caches, micro-batcher, pages
+    cpu = tree_cpu(pid)
     r = run_wrk(url, key, body, concurrency, seconds, work)
+    cpu = tree_cpu(pid) - cpu
     rps = r["requests"] / (r["duration_us"] / 1e6)
     return Cell(
         load.name,
@@ -236,6 +253,7 @@ def measure(
         r["p50_us"] / 1000,
         r["p99_us"] / 1000,
         r["non2xx"] + r["socket_errors"],
+        cpu / max(1, r["requests"]) * 1e6,
     )
 
 
@@ -266,20 +284,20 @@ def one_run(
             "WARNING",
         ]
         with (
-            running(bare, f"http://127.0.0.1:{bare_port}/", work / "bare.log"),
-            running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log"),
+            running(bare, f"http://127.0.0.1:{bare_port}/", work / "bare.log") as bare_process,
+            running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log") as server,
         ):
             check_answers(url, key, loads[1:])
             # Ceiling and classifyText back to back at each level: they share the machine's mood.
             for c in levels:
-                cells.append(measure(bare_url, key, loads[0], c, seconds, work))
-                cells.append(measure(url, key, loads[1], c, seconds, work))
+                cells.append(measure(bare_url, key, loads[0], c, seconds, work, bare_process.pid))
+                cells.append(measure(url, key, loads[1], c, seconds, work, server.pid))
             for load in loads[2:]:
                 before = count_rows(db)
                 started = time.monotonic()
                 # A batch holds `batch` requests already: fewer connections keep it unsaturated.
                 for c in batch_levels if load.items > 1 else levels:
-                    cells.append(measure(url, key, load, c, seconds, work))
+                    cells.append(measure(url, key, load, c, seconds, work, server.pid))
                 rows = count_rows(db) - before
                 extra[load.name] = rows / (time.monotonic() - started)
         extra["fsync"] = fsync_rate(work)
@@ -323,6 +341,7 @@ def medians(runs: list[list[Cell]]) -> list[Cell]:
                 statistics.median(c.p50_ms for c in cells),
                 statistics.median(c.p99_ms for c in cells),
                 sum(c.errors for c in cells),
+                statistics.median(c.cpu_us for c in cells),
             )
         )
     return out
@@ -334,13 +353,14 @@ def table(cells: list[Cell]) -> str:
         first.setdefault(c.workload, len(first))
     cells = sorted(cells, key=lambda c: (first[c.workload], c.concurrency))
     lines = [
-        "| workload | connections | requests/s | items/s | p50 ms | p99 ms | errors |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| workload | connections | requests/s | items/s | p50 ms | p99 ms | errors "
+        "| server CPU µs/request |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for c in cells:
         lines.append(
             f"| {c.workload} | {c.concurrency} | {c.rps:,.0f} | {c.items_per_s:,.0f} |"
-            f" {c.p50_ms:.2f} | {c.p99_ms:.2f} | {c.errors} |"
+            f" {c.p50_ms:.2f} | {c.p99_ms:.2f} | {c.errors} | {c.cpu_us:,.0f} |"
         )
     return "\n".join(lines)
 
@@ -389,7 +409,7 @@ def main() -> int:
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--levels", default="1,16,64", help="connections per workload")
+    parser.add_argument("--levels", default="1,16,64,256", help="connections per workload")
     parser.add_argument("--batch-levels", default="1,4,16", help="connections for batches")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")

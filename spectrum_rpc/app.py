@@ -65,6 +65,11 @@ class AccessLogger(AbstractAccessLogger):
     """One line per request: method, path without the query string (it may hold user text,
     e.g. the admin feedback search), status, size, time and request id."""
 
+    @property
+    def enabled(self) -> bool:
+        # Checked once per connection: below INFO, aiohttp skips timing and calling log().
+        return self.logger.isEnabledFor(logging.INFO)
+
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
             '%s "%s %s" %d %s %.1fms rid=%s',
@@ -212,7 +217,7 @@ async def _classifier_ctx(app: web.Application) -> AsyncIterator[None]:
         registry,
         lambda model: MicroBatcher(
             model, max_batch=engine.max_batch, max_delay=engine.max_delay,
-            workers=engine.workers or None,
+            workers=engine.workers or None, processes=engine.processes,
         ),
         poll_interval=settings.training.poll_interval,
     )

@@ -46,6 +46,7 @@ class EngineSettings:
     max_batch: int = 64
     max_delay: float = 0.002
     workers: int = 0
+    processes: bool = True
     data_dir: str = "../shared/data"
 
 
@@ -89,6 +90,7 @@ class TrainingSettings:
     min_holdout: int = 10
     tolerance: float = 0.01
     min_gain: float = 0.0
+    gain_standard_errors: float = 1.0
     max_key_share: float = 1.0
     method: str = "finetune"
     feedback_weight: float = 1.0
@@ -166,7 +168,8 @@ def _check_training(training: TrainingSettings) -> None:
             raise ConfigError(f"config key training.{name} must be above 0 and at most 1")
     if training.method not in ("finetune", "refit"):
         raise ConfigError('config key training.method must be "finetune" or "refit"')
-    for name in ("schedule_interval", "tolerance", "min_gain", "feedback_rate"):
+    for name in ("schedule_interval", "tolerance", "min_gain", "gain_standard_errors",
+                 "feedback_rate"):
         if getattr(training, name) < 0:
             raise ConfigError(f"config key training.{name} must not be negative")
     for name in ("poll_interval", "feedback_weight", "feedback_burst", "lock_ttl"):

@@ -20,7 +20,9 @@ API = "/api/v1/admin"
 async def logged_in_client(aiohttp_client: Any, tmp_path: Path, **sections: dict) -> TestClient:
     """Start the app on a fresh database, log "alice" in, and send her CSRF token on changes."""
     settings = load_settings(environ={}, overrides={
-        "store": {"path": str(tmp_path / "db.sqlite"), "synchronous": "NORMAL"}, **sections,
+        "store": {"path": str(tmp_path / "db.sqlite"), "synchronous": "NORMAL"},
+        "engine": {"processes": False},  # see make_settings in conftest.py
+        **sections,
     })
     client = await aiohttp_client(create_app(settings))
     await create_user(client.app[STORE], "alice", PASSWORD)

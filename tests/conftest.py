@@ -100,7 +100,11 @@ def committed(db_path: Path) -> Callable[..., list[tuple[Any, ...]]]:
 @pytest.fixture
 def make_settings(db_path: Path) -> Callable[..., Settings]:
     def make(**sections: Mapping[str, Any]) -> Settings:
-        return load_settings(overrides=_merge({"store": {"path": str(db_path)}}, sections))
+        # In-app tests score in threads: an engine process per app would add seconds to each.
+        # The engine processes (the served default) have their own tests, and every test
+        # that runs `spectrum-rpc serve` uses them.
+        base = {"store": {"path": str(db_path)}, "engine": {"processes": False}}
+        return load_settings(overrides=_merge(base, sections))
 
     return make
 

@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from .engine import Engine
+from .worker import EngineProcess
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ class MicroBatcher:
 
     def __init__(self, engine: Engine, max_batch: int = 64, max_delay: float = 0.002,
                  workers: int | None = None, long_text: int = 64 * 1024,
-                 long_workers: int = 1):
+                 long_workers: int = 1, processes: bool = False):
         if max_batch < 1 or max_delay < 0:
             raise ValueError("max_batch must be >= 1 and max_delay >= 0")
         self.engine = engine
@@ -56,6 +57,11 @@ class MicroBatcher:
         self.workers = workers or max(1, min(4, (os.cpu_count() or 2) - 1))
         self.long_text = long_text
         self.long_workers = long_workers
+        # processes=True: score in child processes (one for short batches, one for long texts)
+        # instead of threads; `workers` is then the number of batches in flight to the child.
+        self.processes = processes
+        self._process: EngineProcess | None = None
+        self._long_process: EngineProcess | None = None
         self.stats = BatcherStats()
         self._pending: list[tuple[str, asyncio.Future]] = []
         self._busy = 0
@@ -75,6 +81,21 @@ class MicroBatcher:
         """Start the worker pools."""
         if self._running:
             raise RuntimeError("MicroBatcher already started")
+        if self.processes:
+            if self.engine.source is None:
+                raise ValueError("an engine process needs an engine loaded from a directory")
+            self._process = EngineProcess(self.engine.source, self.engine.version, "engine")
+            self._long_process = EngineProcess(self.engine.source, self.engine.version,
+                                               "engine-long")
+            try:
+                await asyncio.gather(self._process.start(), self._long_process.start())
+            except BaseException:
+                await asyncio.gather(self._process.close(), self._long_process.close())
+                raise
+            self._running = True
+            log.info("micro-batcher started: engine processes, %d batches in flight, "
+                     "max_batch=%d", self.workers, self.max_batch)
+            return
         loop = asyncio.get_running_loop()
         self._threads = [
             threading.Thread(target=self._work, args=(loop,), name=f"spectrum-engine-{i}",
@@ -98,6 +119,9 @@ class MicroBatcher:
             self._flush()
             await self._idle.wait()
             await asyncio.gather(*self._inflight, return_exceptions=True)
+        for process in (self._process, self._long_process):
+            if process is not None:
+                await process.close()
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:
@@ -134,7 +158,12 @@ class MicroBatcher:
 
     async def _classify_long(self, text: str) -> Scores:
         loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self._long_pool, self.engine.classify, [text])
+        if self._long_process is not None:
+            job = loop.create_future()
+            self._long_process.submit([text], lambda results, error: _settle(job, results,
+                                                                              error))
+        else:
+            job = loop.run_in_executor(self._long_pool, self.engine.classify, [text])
         self._track(job)
         self.stats.long_texts += 1
         return (await job)[0]
@@ -150,7 +179,11 @@ class MicroBatcher:
     def _dispatch(self, batch: list[tuple[str, asyncio.Future]]) -> None:
         self._busy += 1
         self._idle.clear()
-        self._jobs.put((self.engine, batch))  # the engine is read once per batch: swaps are atomic
+        if self._process is not None:
+            self._process.submit([text for text, _ in batch],
+                                 lambda results, error: self._deliver(batch, results, error))
+        else:  # the engine is read once per batch: swaps are atomic
+            self._jobs.put((self.engine, batch))
         self.stats.batches += 1
         self.stats.texts += len(batch)
 
@@ -185,3 +218,13 @@ class MicroBatcher:
     def _track(self, job: asyncio.Future) -> None:
         self._inflight.add(job)
         job.add_done_callback(self._inflight.discard)
+
+
+def _settle(future: asyncio.Future, results: list[Scores] | None,
+            error: BaseException | None) -> None:
+    if future.done():
+        return
+    if results is None:
+        future.set_exception(error or RuntimeError("engine returned nothing"))
+    else:
+        future.set_result(results)

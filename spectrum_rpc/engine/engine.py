@@ -43,8 +43,10 @@ class Engine:
     """Score texts per label; `classify` is synchronous and safe to call from many threads."""
 
     def __init__(self, version: str, model: LinearModel, lexicon: Lexicon,
-                 profanity: ProfanityScale | None = None):
+                 profanity: ProfanityScale | None = None, source: Path | None = None):
         self.version = version
+        # The verified directory the engine was loaded from (an engine process reloads it).
+        self.source = source
         self.model = model
         self.lexicon = lexicon
         self.profanity = profanity or ProfanityScale()
@@ -61,12 +63,16 @@ class Engine:
 
     def classify(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Return per-label probabilities for each text; long texts score their worst window."""
+        names = self.labels
+        return [dict(zip(names, row, strict=True)) for row in self.score(texts).tolist()]
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (texts x labels) array of probabilities, columns in `labels` order."""
         worst = np.zeros((len(texts), len(self.labels)))
         units = ((i, part) for i, text in enumerate(texts) for part in windows(text))
         for owners, rows in self._score_groups(units):
             np.maximum.at(worst, owners, rows)
-        names = self.labels
-        return [dict(zip(names, map(float, row), strict=True)) for row in worst]
+        return worst
 
     def _score_groups(self, units: Iterator[tuple[int, str]]
                       ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -101,4 +107,5 @@ def load_engine(model_dir: Path | None = None) -> Engine:
     meta = json.loads((model_dir / ENGINE_FILE).read_text())
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     model = LinearModel.load(model_dir / LINEAR_FILE)
-    return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})))
+    return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})),
+                  source=model_dir)
