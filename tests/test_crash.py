@@ -155,11 +155,69 @@ def stored_contents(db_path: Path) -> set[str]:
         conn.close()
 
 
+def children(pid: int) -> list[int]:
+    """Return the pids whose parent is `pid` (the server's engine processes)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[1] == str(pid) and fields[0] != "Z":
+            found.append(int(stat.parent.name))
+    return found
+
+
+async def wait_gone(pids: list[int], timeout: float = 30) -> list[int]:
+    """Wait until none of `pids` runs any more; return those still running at the timeout."""
+    for _ in range(int(timeout / 0.1)):
+        running = [p for p in pids if Path(f"/proc/{p}").exists()
+                   and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+        if not running:
+            return []
+        await asyncio.sleep(0.1)
+    return running
+
+
+async def classify(session: aiohttp.ClientSession, server: Server, text: str) -> dict:
+    body = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": text}, "id": 1}
+    headers = {"Authorization": f"Apikey {server.key}"}
+    async with session.post(server.url + RPC_PATH, data=orjson.dumps(body),
+                            headers=headers) as resp:
+        return await resp.json()
+
+
 async def test_health_endpoints_of_a_real_server(start_server, session):
     server = await start_server()
     for path in ("/healthz", "/readyz"):
         async with session.get(server.url + path) as resp:
             assert resp.status == 200
+    engines = children(server.process.pid)
+    assert len(engines) == 2  # the engine processes: short batches and long texts
+    server.process.send_signal(signal.SIGTERM)
+    assert server.process.wait(timeout=60) == 0
+    assert await wait_gone(engines) == []
+
+
+async def test_a_dead_engine_process_is_replaced_while_serving(start_server, session):
+    server = await start_server()
+    assert "toxicityConfidence" in (await classify(session, server, "hello"))["result"]
+    engines = children(server.process.pid)
+    for pid in engines:
+        os.kill(pid, signal.SIGKILL)
+    answers = []
+    for _ in range(600):  # requests during the restart fail cleanly or wait for the new child
+        answer = await classify(session, server, "you are an idiot")
+        answers.append(answer)
+        if "result" in answer:
+            break
+        await asyncio.sleep(0.05)
+    assert "result" in answers[-1], answers[-1]
+    for answer in answers[:-1]:
+        assert answer["error"]["code"] == -32603 and "requestId" in answer["error"]["data"]
+    assert set(children(server.process.pid)).isdisjoint(engines)
+    assert len(children(server.process.pid)) == 2
+    assert "restarting" in server.stderr
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=60) == 0
 
@@ -178,6 +236,7 @@ async def test_acknowledged_writes_survive_sigkill(start_server, session):
 
     tasks = [asyncio.create_task(one(i)) for i in range(2000)]
     await asyncio.wait_for(enough.wait(), 100)
+    engines = children(server.process.pid)
     server.process.send_signal(signal.SIGKILL)  # mid-stream: more requests are in flight
     acknowledged = list(acked)  # everything acknowledged before the kill
     results = await asyncio.gather(*tasks, return_exceptions=True)
@@ -187,6 +246,8 @@ async def test_acknowledged_writes_survive_sigkill(start_server, session):
     missing = [c for c in acked if c not in stored]
     assert not missing, f"{len(missing)} of {len(acked)} acknowledged rows were lost"
     assert len(acknowledged) >= 300
+    # The engine processes see their socket close and exit: no orphans.
+    assert engines and await wait_gone(engines) == []
 
 
 async def raw_post(
