@@ -30,9 +30,11 @@ class RateLimiter(Protocol):
     def allow(self, key_id: str) -> bool: ...
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Classification:
-    """One classifyText call's outcome, handed to listeners (the webhook outbox)."""
+    """One classifyText call's outcome, handed to listeners (the webhook outbox, statistics).
+
+    Not frozen: one is made per call, and a frozen dataclass's __init__ costs twice as much."""
 
     project: str
     key_id: str

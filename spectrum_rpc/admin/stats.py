@@ -13,8 +13,8 @@ from ..store.admin import StatsRow
 
 log = logging.getLogger(__name__)
 
-Counts = dict[tuple[str, int], tuple[int, int, int, int]]
-_FLAGS = ("toxic", "sexual", "phishing")
+Counts = dict[tuple[str, int], list[int]]  # (project, minute) -> [total, toxic, sexual, phishing]
+_FLAGS = ((1, "toxic"), (2, "sexual"), (3, "phishing"))
 
 
 class StatsRecorder:
@@ -28,11 +28,18 @@ class StatsRecorder:
         self._task: asyncio.Task[None] | None = None
 
     async def __call__(self, event: Classification) -> None:
-        """Listener for `Services.listeners`: count one classification (no I/O)."""
+        """Listener for `Services.listeners`: count one classification (no I/O).
+
+        Runs on every classifyText call, so it updates one list in place."""
         key = (event.project, int(self.clock() // 60))
-        flags = [int(bool(event.result.get(name))) for name in _FLAGS]
-        old = self._pending.get(key, (0, 0, 0, 0))
-        self._pending[key] = (old[0] + 1, *(o + f for o, f in zip(old[1:], flags, strict=True)))
+        counts = self._pending.get(key)
+        if counts is None:
+            counts = self._pending[key] = [0, 0, 0, 0]
+        counts[0] += 1
+        result = event.result
+        for i, name in _FLAGS:
+            if result.get(name):
+                counts[i] += 1
 
     async def flush(self) -> None:
         """Write the counts gathered since the last flush."""
@@ -41,8 +48,8 @@ class StatsRecorder:
             await self.store.admin.add_stats(pending)
         except Exception:
             for key, values in pending.items():  # keep them for the next try
-                old = self._pending.get(key, (0, 0, 0, 0))
-                self._pending[key] = tuple(a + b for a, b in zip(old, values, strict=True))
+                old = self._pending.get(key, [0, 0, 0, 0])
+                self._pending[key] = [a + b for a, b in zip(old, values, strict=True)]
             raise
 
     def start(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -216,7 +216,7 @@ class AdminStore:
 
     # -- classification counts ------------------------------------------------------------
 
-    async def add_stats(self, counts: Mapping[tuple[str, int], tuple[int, int, int, int]]) -> None:
+    async def add_stats(self, counts: Mapping[tuple[str, int], Sequence[int]]) -> None:
         """Add per-(project, minute) counts collected in memory, in one transaction."""
         if counts:
             await self.db.write(
