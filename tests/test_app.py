@@ -6,9 +6,12 @@ import gzip
 import io
 import logging
 import sqlite3
+import zlib
 
+import brotli
 import orjson
 import pytest
+from backports import zstd
 
 from spectrum_rpc.constants import (
     INTERNAL_ERROR,
@@ -55,17 +58,29 @@ async def test_any_content_type_is_accepted(app_client, content_type):
         assert "toxic" in (await resp.json())["result"]
 
 
-async def test_gzip_request_bodies_are_accepted(app_client, committed):
-    headers = {**auth(app_client), "Content-Encoding": "gzip"}
-    body = gzip.compress(orjson.dumps(record("compressed")))
+COMPRESSORS = {
+    "gzip": gzip.compress,
+    "deflate": zlib.compress,
+    "br": brotli.compress,
+    "zstd": zstd.compress,
+}
+
+
+@pytest.mark.parametrize("encoding", COMPRESSORS)
+async def test_compressed_request_bodies_are_accepted(app_client, committed, encoding):
+    headers = {**auth(app_client), "Content-Encoding": encoding}
+    body = COMPRESSORS[encoding](orjson.dumps(record("compressed")))
     async with app_client.http.post(RPC_PATH, data=body, headers=headers) as resp:
         assert (await resp.json())["result"] == "OK"
     assert committed("SELECT content FROM feedback") == [("compressed",)]
 
 
-async def test_corrupt_gzip_body_is_a_400_parse_error(app_client, committed, caplog):
-    headers = {**auth(app_client), "Content-Encoding": "gzip"}
-    async with app_client.http.post(RPC_PATH, data=b"not gzip at all", headers=headers) as resp:
+@pytest.mark.parametrize("encoding", COMPRESSORS)
+async def test_corrupt_compressed_body_is_a_400_parse_error(app_client, committed, caplog,
+                                                           encoding):
+    headers = {**auth(app_client), "Content-Encoding": encoding}
+    async with app_client.http.post(RPC_PATH, data=b"not compressed at all",
+                                    headers=headers) as resp:
         assert resp.status == 400
         assert resp.content_type == "application/json"
         assert (await resp.json())["error"]["code"] == PARSE_ERROR
@@ -141,12 +156,14 @@ async def test_chunked_body_over_the_limit_gets_413(make_client, committed):
     assert committed("SELECT id FROM feedback") == []
 
 
-async def test_gzip_bomb_is_refused_after_decompression(make_client, committed):
+@pytest.mark.parametrize("encoding", COMPRESSORS)
+async def test_compression_bomb_is_refused_after_decompression(make_client, committed,
+                                                               encoding):
     api = await make_client(server={"max_body_bytes": 64 * 1024})
     payload = orjson.dumps(record(" " * (8 * 1024 * 1024)))
-    bomb = gzip.compress(payload)
+    bomb = COMPRESSORS[encoding](payload)
     assert len(bomb) < 64 * 1024 < len(payload)
-    headers = {**auth(api), "Content-Encoding": "gzip"}
+    headers = {**auth(api), "Content-Encoding": encoding}
     async with api.http.post(RPC_PATH, data=bomb, headers=headers) as resp:
         await assert_too_large(resp)
     assert committed("SELECT id FROM feedback") == []
