@@ -93,6 +93,20 @@ def json_response(body: bytes | dict | list, status: int = 200, **headers: str) 
     return web.Response(body=raw, status=status, content_type=JSON_CONTENT_TYPE, headers=headers)
 
 
+# What aiohttp decodes (br and zstd through Brotli and backports.zstd); anything else would be
+# read as if it were plain JSON.
+CONTENT_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "identity"})
+
+
+def unsupported_coding(request: web.Request) -> str | None:
+    """Return the request's Content-Encoding if the server cannot decode it, else None."""
+    coding = request.headers.get("Content-Encoding")
+    if coding is None:
+        return None
+    codings = [c.strip().lower() for c in coding.split(",")]
+    return None if all(c in CONTENT_CODINGS for c in codings) else coding
+
+
 async def read_body(request: web.Request, limit: int) -> bytes:
     """Read the (decompressed) body, refusing it as soon as it exceeds `limit` bytes."""
     if request.content_length is not None and request.content_length > limit:
@@ -118,6 +132,11 @@ async def handle_rpc(request: web.Request) -> web.Response:
         body = error_object(UNAUTHORIZED, data="send 'Authorization: Apikey YOUR_KEY'")
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
     settings = app[SETTINGS]
+    coding = unsupported_coding(request)
+    if coding is not None:
+        err = error_object(PARSE_ERROR, data=f"Content-Encoding {coding[:40]!r} is not supported; "
+                           "send gzip, deflate, br, zstd or no encoding")
+        return json_response(err, 415, Connection="close")
     try:
         body = await read_body(request, settings.server.max_body_bytes)
     except BodyTooLarge:

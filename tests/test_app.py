@@ -75,6 +75,18 @@ async def test_compressed_request_bodies_are_accepted(app_client, committed, enc
     assert committed("SELECT content FROM feedback") == [("compressed",)]
 
 
+@pytest.mark.parametrize("encoding", ["compress", "foo", "gzip, foo"])
+async def test_unknown_content_encoding_is_a_415(app_client, committed, encoding):
+    headers = {**auth(app_client), "Content-Encoding": encoding}
+    async with app_client.http.post(RPC_PATH, data=orjson.dumps(record("x")),
+                                    headers=headers) as resp:
+        assert resp.status == 415
+        assert resp.content_type == "application/json"
+        error = (await resp.json())["error"]
+    assert error["code"] == PARSE_ERROR and encoding in error["data"]
+    assert committed("SELECT id FROM feedback") == []
+
+
 @pytest.mark.parametrize("encoding", COMPRESSORS)
 async def test_corrupt_compressed_body_is_a_400_parse_error(app_client, committed, caplog,
                                                            encoding):
