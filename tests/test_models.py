@@ -35,11 +35,17 @@ async def trained(api, rpc, seed: int = 2, project: str | None = None, key: str 
     return result
 
 
-async def test_hot_swap_under_concurrent_requests_fails_nothing(make_client, rpc, tmp_path):
-    api = await make_client(**training_sections(tmp_path))
+@pytest.mark.parametrize("processes", [False, True], ids=["engine-threads", "engine-processes"])
+async def test_hot_swap_under_concurrent_requests_fails_nothing(make_client, rpc, tmp_path,
+                                                               processes):
+    sections = training_sections(tmp_path)
+    sections["engine"]["processes"] = processes
+    api = await make_client(**sections)
     result = await trained(api, rpc)
     await api.store.models.rollback("")  # back to tiny-1 while the load runs
     await wait_for_version(api, "tiny-1")
+    old_lane = api.app[CLASSIFIER].routes.lanes["tiny-1"]
+    old_pids = [p.pid for p in (old_lane._process, old_lane._long_process) if p is not None]
     engines = {v: load_engine(Path(p)) for v, p in
                (("tiny-1", tmp_path / "shipped"), (result.version, result.path))}
     rng = random.Random(9)
@@ -72,6 +78,17 @@ async def test_hot_swap_under_concurrent_requests_fails_nothing(make_client, rpc
         expected = engines[answer["modelVersion"]].classify([text])[0]
         assert abs(answer["phishingConfidence"] - expected["phishing"]) < 1e-5
     await wait_for_version(api, result.version)
+    if processes:  # the retired version's engine processes were closed, the new ones run
+        lanes = api.app[CLASSIFIER].routes.lanes
+        assert list(lanes) == [result.version]
+        lane = lanes[result.version]
+        assert lane._process is not None and lane._process.pid is not None
+        for _ in range(300):
+            if not any(Path(f"/proc/{pid}").exists() for pid in old_pids):
+                break
+            await asyncio.sleep(0.05)
+        assert len(old_pids) == 2
+        assert not any(Path(f"/proc/{pid}").exists() for pid in old_pids)
 
 
 async def test_rollback_returns_to_the_previous_model(make_client, rpc, tmp_path):
