@@ -88,6 +88,23 @@ async def test_a_killed_child_fails_its_batch_and_is_restarted(engine):
         await process.close()
 
 
+async def test_texts_fail_instead_of_hanging_while_the_child_cannot_come_back(engine, tmp_path):
+    models = Path(shutil.copytree(SHIPPED_MODELS, tmp_path / "models"))
+    process = EngineProcess(models, engine.version)
+    await process.start()
+    try:
+        (models / "linear.npz").write_bytes(b"gone")  # every restart now fails its check
+        os.kill(process.pid, signal.SIGKILL)
+        for _ in range(600):  # until a restart has been tried (and refused the model)
+            if process.restarts >= 1:
+                break
+            await asyncio.sleep(0.05)
+        with pytest.raises(EngineCrashed, match="restarting"):
+            await asyncio.wait_for(submit(process, TEXTS[:1]), timeout=60)
+    finally:
+        await asyncio.wait_for(process.close(), timeout=60)
+
+
 async def test_close_answers_everything_already_submitted(engine):
     process = EngineProcess(SHIPPED_MODELS, engine.version)
     await process.start()

@@ -194,9 +194,13 @@ class EngineProcess:
                 try:
                     await self.start()
                     return
-                except Exception:
-                    log.exception("the %s process for model %s failed to restart", self.name,
-                                  self.version)
+                except Exception as exc:
+                    log.error("the %s process for model %s failed to restart: %s", self.name,
+                              self.version, exc)
+                    # Texts waiting for this child fail now rather than hang until it is back.
+                    backlog, self._backlog = self._backlog, []
+                    for _, done in backlog:
+                        done(None, EngineCrashed(f"the {self.name} process is restarting"))
         finally:
             self._restarting = None
 
