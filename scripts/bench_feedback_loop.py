@@ -55,12 +55,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-import numpy as np
 from sklearn.metrics import f1_score
 
 from spectrum_rpc.constants import RPC_PATH, SPECTRUM_LABELS
 from spectrum_rpc.engine import Engine, load_engine
-from spectrum_rpc.engine import labels as L
 from spectrum_rpc.engine.corpus import SEED as CORPUS_SEED
 from spectrum_rpc.engine.corpus import (
     YOUTUBE_TEST,
@@ -75,17 +73,10 @@ from spectrum_rpc.engine.corpus import (
 )
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
 from spectrum_rpc.engine.training import (
-    PLANS,
-    FittedLabel,
-    build_vocabulary,
-    featurize,
-    fit_label,
-    idf_of,
     lure_samples,
-    matrix,
     read_surge_lexicon,
-    targets,
     template_samples,
+    train,
     write_models,
 )
 from spectrum_rpc.training.evaluation import base_figures
@@ -165,7 +156,7 @@ def unseen_setup(root: Path, corpus, domain: Domain, cache: Path) -> Setup:
     else:
         started = time.perf_counter()
         lexicon = read_surge_lexicon(root / "lexicons" / "surge_profanity_en.csv")
-        vocabulary, idf, fitted = train_left_out(Corpus(kept, corpus.calibration, tests), lexicon)
+        vocabulary, idf, fitted = train(Corpus(kept, corpus.calibration, tests), lexicon)
         write_models(model_dir, version, vocabulary, idf, fitted, lexicon,
                      {"seed": CORPUS_SEED, "left_out_sources": list(domain.sources)})
         print(f"trained {version} in {time.perf_counter() - started:.0f}s", flush=True)
@@ -173,37 +164,6 @@ def unseen_setup(root: Path, corpus, domain: Domain, cache: Path) -> Setup:
     write_base_data(base_data, [*kept, *template_samples(), *lure_samples()],
                     corpus.calibration, tests)
     return Setup("unseen", model_dir, base_data, tests, load_engine(model_dir), domain.sources)
-
-
-def train_left_out(corpus: Corpus, lexicon) -> tuple[list[str], np.ndarray, dict]:
-    """`engine.training.train`, step for step, except that a label the reduced corpus has no
-    positive example of (without the moderation samples: sexual, harassment, violence,
-    self-harm) cannot be fitted: it gets zero weights and the bias of its Laplace-smoothed
-    base rate, 1 / (n + 2) - a model that has never seen the label never flags it."""
-    samples = [*corpus.train, *template_samples(), *lure_samples()]
-    docs = featurize((s.text for s in samples), lexicon)
-    vocabulary = build_vocabulary(docs, lexicon)
-    idf = idf_of(docs, vocabulary)
-    x = matrix(docs, vocabulary, idf)
-    print(f"{len(samples)} training texts, {len(vocabulary)} features", flush=True)
-    fitted = {}
-    for label in L.MODEL_LABELS:
-        rows, y, w = targets(samples, label)
-        if y.min() == y.max():
-            p = (y.sum() + 1) / (len(y) + 2)
-            fitted[label] = FittedLabel(np.zeros(len(vocabulary)), float(np.log(p / (1 - p))),
-                                        f"no {'negative' if y.min() else 'positive'} example "
-                                        "in the corpus: constant base rate")
-        else:
-            calib = None
-            if label in corpus.calibration:
-                held = corpus.calibration[label]
-                calib = (matrix(featurize((s.text for s in held), lexicon), vocabulary, idf),
-                         np.array([s.labels[label] for s in held]))
-            fitted[label] = fit_label(x[rows], y, w, PLANS[label], calib)
-        print(f"  {label}: {len(y)} texts, {int(y.sum())} positive, "
-              f"{fitted[label].calibration}", flush=True)
-    return vocabulary, idf, fitted
 
 
 def write_base_data(out: Path, train: list[Sample], calibration: dict[str, list[Sample]],

@@ -279,14 +279,27 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print) -> tuple[list[str], np.nd
     fitted = {}
     for label in L.MODEL_LABELS:
         rows, y, w = targets(samples, label)
-        calib = None
-        if label in corpus.calibration:
-            held = corpus.calibration[label]
-            calib = (matrix(featurize((s.text for s in held), lexicon), vocabulary, idf),
-                     np.array([s.labels[label] for s in held]))
-        fitted[label] = fit_label(x[rows], y, w, PLANS[label], calib)
+        if y.min() == y.max():
+            fitted[label] = base_rate(y, len(vocabulary))
+        else:
+            calib = None
+            if label in corpus.calibration:
+                held = corpus.calibration[label]
+                calib = (matrix(featurize((s.text for s in held), lexicon), vocabulary, idf),
+                         np.array([s.labels[label] for s in held]))
+            fitted[label] = fit_label(x[rows], y, w, PLANS[label], calib)
         log(f"  {label}: {len(y)} texts, {int(y.sum())} positive, {fitted[label].calibration}")
     return vocabulary, idf, fitted
+
+
+def base_rate(y: np.ndarray, features: int) -> FittedLabel:
+    """A label the corpus has examples of one class only (e.g. a corpus without the moderation
+    samples has no sexual text): zero weights and the Laplace-smoothed base rate as its bias,
+    so a model that has never seen the label never flags it."""
+    p = (y.sum() + 1) / (len(y) + 2)
+    missing = "negative" if y.min() else "positive"
+    return FittedLabel(np.zeros(features), float(np.log(p / (1 - p))),
+                       f"no {missing} example in the corpus: constant base rate")
 
 
 def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray,
