@@ -255,3 +255,30 @@ async def asyncio_sleep(seconds: float) -> None:
     import asyncio
 
     await asyncio.sleep(seconds)
+
+
+def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
+    """Fine-tuning starts from the base weights; a constant base-rate label has none, so the
+    corrections fit it anew instead of nudging a model that can never flag."""
+    import numpy as np
+    from training_helpers import WORDS, write_base, write_model
+
+    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import fit_candidate, read_model
+
+    base_dir = write_base(tmp_path / "base")
+    model = read_model(write_model(tmp_path / "model", base_dir))
+    j = model.labels.index("sexual")
+    model.weights[:, j] = 0.0  # as a base trained without any sexual example
+    model.bias[j] = -5.0
+    rng = random.Random(11)
+    fixes = [Sample(f"{rng.choice(WORDS['sexual'])} {rng.choice(WORDS['clean'])} {i}",
+                    "feedback", {"sexual": 1}) for i in range(30)]
+    fixes += [Sample(f"{rng.choice(WORDS['clean'])} {rng.choice(WORDS['clean'])} {i}",
+                     "feedback", {"sexual": 0}) for i in range(30)]
+    candidate = fit_candidate(model, load_base(base_dir), fixes, ["sexual"], 1.0,
+                              lambda _: None, method="finetune")
+    fitted = candidate.fitted["sexual"]
+    assert "fine-tuned" not in fitted.calibration and np.any(fitted.weights)
+    assert candidate.refit == ["sexual"]

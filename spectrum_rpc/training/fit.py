@@ -150,7 +150,9 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
         kept = _kept(base_model, j, len(added))
         result = None
         if label in refit and x is not None:
-            if method == "finetune":
+            # A label the base model never learnt (constant base rate: no weights) has nothing
+            # to fine-tune from; it is fitted afresh on the base texts and the corrections.
+            if method == "finetune" and kept.weights.any():
                 result, why = _finetune_one(label, x, pool, corrections, weight, kept)
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
