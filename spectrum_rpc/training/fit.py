@@ -9,6 +9,8 @@ slang and spam phrases get features. Two methods:
   log-loss on the weighted corrections plus a fixed sample of base texts (anchors) scored by
   the base model itself, with an L2 pull toward the base weights. Seconds; without
   corrections the optimum is the base model, so it moves only where the moderators pull.
+  A label the base model never learnt (a constant base rate, no weights) is fitted afresh
+  on the anchors and the corrections instead: there is nothing to start from.
 - "refit": refit the label from scratch on the whole base corpus plus the weighted
   corrections with the engine's training code (its calibration included). Minutes; only as
   close to the shipped model as the engine's current training code is to the one that made it.
