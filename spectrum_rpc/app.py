@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import re
@@ -32,6 +31,7 @@ from .policy import Policies
 from .rpc import Protocol, error_object
 from .settings import Settings
 from .store import Store
+from .tasks import cancel
 from .training import KeyRateLimiter, ModelRegistry, model_root, shipped_dir
 from .training.router import ModelRouter
 from .training.schedule import RetrainSchedule
@@ -305,8 +305,6 @@ async def _last_used_ctx(app: web.Application) -> AsyncIterator[None]:
 
     task = asyncio.create_task(flush_periodically(), name="key-last-used")
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    await cancel(task)
     await auth.flush_last_used()
 

@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
+from process_helpers import children, wait_gone
 
 from spectrum_rpc.constants import RPC_PATH
 
@@ -153,30 +154,6 @@ def stored_contents(db_path: Path) -> set[str]:
         }
     finally:
         conn.close()
-
-
-def children(pid: int) -> list[int]:
-    """Return the pids whose parent is `pid` (the server's engine processes)."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == str(pid) and fields[0] != "Z":
-            found.append(int(stat.parent.name))
-    return found
-
-
-async def wait_gone(pids: list[int], timeout: float = 30) -> list[int]:
-    """Wait until none of `pids` runs any more; return those still running at the timeout."""
-    for _ in range(int(timeout / 0.1)):
-        running = [p for p in pids if Path(f"/proc/{p}").exists()
-                   and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
-        if not running:
-            return []
-        await asyncio.sleep(0.1)
-    return running
 
 
 async def classify(session: aiohttp.ClientSession, server: Server, text: str) -> dict:

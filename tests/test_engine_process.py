@@ -10,6 +10,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from process_helpers import alive
 
 from spectrum_rpc.engine import MicroBatcher, load_engine
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
@@ -30,16 +31,6 @@ TEXTS = [
 @pytest.fixture(scope="module")
 def engine():
     return load_engine()
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    # A zombie still answers kill(0): look at its state.
-    with open(f"/proc/{pid}/stat") as f:
-        return f.read().split(") ", 1)[1][0] != "Z"
 
 
 async def submit(process: EngineProcess, texts: list[str]) -> list[dict[str, float]]:

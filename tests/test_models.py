@@ -8,6 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
+from process_helpers import wait_gone
 from training_helpers import corrections, rpc_batch, sentence, training_sections
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
@@ -83,12 +84,8 @@ async def test_hot_swap_under_concurrent_requests_fails_nothing(make_client, rpc
         assert list(lanes) == [result.version]
         lane = lanes[result.version]
         assert lane._process is not None and lane._process.pid is not None
-        for _ in range(300):
-            if not any(Path(f"/proc/{pid}").exists() for pid in old_pids):
-                break
-            await asyncio.sleep(0.05)
         assert len(old_pids) == 2
-        assert not any(Path(f"/proc/{pid}").exists() for pid in old_pids)
+        assert await wait_gone(old_pids) == []
 
 
 async def test_rollback_returns_to_the_previous_model(make_client, rpc, tmp_path):

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 
 from ..methods import Classification
 from ..store import Store
 from ..store.admin import StatsRow
+from ..tasks import cancel
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +58,7 @@ class StatsRecorder:
 
     async def close(self) -> None:
         """Stop the periodic flush and write what is left."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
         await self.flush()
 
     async def series(self, project: str, minutes: int = 24 * 60) -> list[StatsRow]:

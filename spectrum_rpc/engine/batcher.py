@@ -208,23 +208,18 @@ class MicroBatcher:
             self.stats.failures += 1
             log.error("engine batch of %d texts failed: %r", len(batch), error)
         for i, (_, future) in enumerate(batch):
-            if future.done():
-                continue
-            if results is None:
-                future.set_exception(error or RuntimeError("engine returned nothing"))
-            else:
-                future.set_result(results[i])
+            _settle(future, None if results is None else results[i], error)
 
     def _track(self, job: asyncio.Future) -> None:
         self._inflight.add(job)
         job.add_done_callback(self._inflight.discard)
 
 
-def _settle(future: asyncio.Future, results: list[Scores] | None,
-            error: BaseException | None) -> None:
-    if future.done():
+def _settle(future: asyncio.Future, value: object, error: BaseException | None) -> None:
+    """Give a waiting request its result, or the batch's error (None means no answer)."""
+    if future.done():  # the request was cancelled while its text was scored
         return
-    if results is None:
+    if value is None:
         future.set_exception(error or RuntimeError("engine returned nothing"))
     else:
-        future.set_result(results)
+        future.set_result(value)

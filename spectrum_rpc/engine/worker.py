@@ -27,6 +27,8 @@ from pathlib import Path
 
 import orjson
 
+from ..tasks import cancel
+
 log = logging.getLogger(__name__)
 
 Scores = dict[str, float]
@@ -207,9 +209,7 @@ class EngineProcess:
     async def close(self) -> None:
         """Let the child answer everything already sent, then stop it."""
         self._closing = True
-        if self._restarting is not None:
-            self._restarting.cancel()
-            await asyncio.gather(self._restarting, return_exceptions=True)
+        await cancel(self._restarting)
         backlog, self._backlog = self._backlog, []
         for _, done in backlog:
             done(None, EngineCrashed(f"the {self.name} process is closed"))

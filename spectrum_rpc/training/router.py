@@ -9,13 +9,13 @@ batcher is closed in the background after finishing every text already handed to
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Engine, MicroBatcher
 from ..store.models import GLOBAL
+from ..tasks import cancel
 from .registry import ModelRegistry, load_version
 
 log = logging.getLogger(__name__)
@@ -57,10 +57,7 @@ class ModelRouter:
 
     async def close(self) -> None:
         """Stop polling; close every batcher after its in-flight texts."""
-        if self._poller is not None:
-            self._poller.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._poller
+        await cancel(self._poller)
         lanes = list(self.routes.lanes.values())
         self.routes = Routes()
         await asyncio.gather(*(lane.close() for lane in lanes), *self._retiring)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
 from ..settings import Settings
 from ..store import Store
+from ..tasks import cancel
 from .guards import RetrainRefused
 
 log = logging.getLogger(__name__)
@@ -31,10 +31,7 @@ class RetrainSchedule:
 
     async def close(self) -> None:
         """Cancel the task and wait for it (a fit running in its thread finishes first)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel(self._task)
 
     async def run_once(self) -> None:
         """Retrain the global model once; log the outcome."""

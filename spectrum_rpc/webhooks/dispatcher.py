@@ -21,6 +21,7 @@ import aiohttp
 from ..settings import WebhookSettings
 from ..store import Store, now
 from ..store.webhooks import DELIVERED, FAILED, PENDING, Claim, WebhookRecord
+from ..tasks import cancel
 from . import payload, schedule
 from .client import Outcome, Sender, Sleep
 from .models import BasicAuth
@@ -88,11 +89,8 @@ class Dispatcher:
         A send still running after that is cancelled: its delivery stays claimed and is
         released at the next start, so it is sent again (at least once).
         """
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
-            self._loop_task = None
+        await cancel(self._loop_task)
+        self._loop_task = None
         if self._tasks:
             await asyncio.wait(
                 self._tasks, timeout=self.settings.timeout if grace is None else grace
