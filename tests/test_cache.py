@@ -1,0 +1,109 @@
+"""The TTL cache in front of the store: reuse within the TTL, one load per expiry under load."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from spectrum_rpc.cache import TtlCache
+
+
+class Source:
+    """A loader that counts its calls and can be held open until released."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.release = asyncio.Event()
+        self.release.set()
+        self.value = "v1"
+        self.error: Exception | None = None
+
+    async def __call__(self, key: str) -> str:
+        self.calls += 1
+        value, error = self.value, self.error  # what the store held when the read began
+        await self.release.wait()
+        if error is not None:
+            raise error
+        return f"{key}:{value}"
+
+
+async def test_a_value_is_reused_within_the_ttl_and_reloaded_after():
+    cache: TtlCache[str, str] = TtlCache(ttl=0.05)
+    source = Source()
+    assert await cache.get("a", source) == "a:v1"
+    source.value = "v2"
+    assert await cache.get("a", source) == "a:v1"
+    assert source.calls == 1
+    await asyncio.sleep(0.06)
+    assert await cache.get("a", source) == "a:v2"
+    assert source.calls == 2
+
+
+async def test_concurrent_misses_share_one_load():
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    source.release.clear()
+    waiters = [asyncio.create_task(cache.get("a", source)) for _ in range(200)]
+    other = asyncio.create_task(cache.get("b", source))
+    await asyncio.sleep(0.01)
+    source.release.set()
+    assert await asyncio.gather(*waiters) == ["a:v1"] * 200
+    assert await other == "b:v1"
+    assert source.calls == 2  # one per key, not one per request
+
+
+async def test_a_failed_load_reaches_every_waiter_and_is_not_cached():
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    source.release.clear()
+    source.error = ConnectionError("store down")
+    waiters = [asyncio.create_task(cache.get("a", source)) for _ in range(5)]
+    await asyncio.sleep(0.01)
+    source.release.set()
+    results = await asyncio.gather(*waiters, return_exceptions=True)
+    assert all(isinstance(r, ConnectionError) for r in results)
+    source.error = None
+    assert await cache.get("a", source) == "a:v1"
+    assert source.calls == 2
+
+
+async def test_a_cancelled_waiter_does_not_cancel_the_shared_load():
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    source.release.clear()
+    first = asyncio.create_task(cache.get("a", source))
+    second = asyncio.create_task(cache.get("a", source))
+    await asyncio.sleep(0.01)
+    first.cancel()  # the client that started the load hangs up
+    await asyncio.sleep(0)
+    source.release.set()
+    assert await second == "a:v1"
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert source.calls == 1
+
+
+async def test_forget_during_a_load_keeps_the_older_value_out_of_the_cache():
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    source.release.clear()
+    before = asyncio.create_task(cache.get("a", source))  # reads the store before the change
+    await asyncio.sleep(0.01)
+    source.value = "v2"  # e.g. a key revoked in this process...
+    cache.forget("a")  # ...which drops what the cache holds
+    source.release.set()
+    assert await before == "a:v1"  # that waiter asked before the change
+    assert await cache.get("a", source) == "a:v2"  # nobody after it sees the older value
+    assert source.calls == 2
+
+
+async def test_the_cache_is_bounded():
+    cache: TtlCache[int, str] = TtlCache(ttl=60, max_size=10)
+
+    async def load(key: int) -> str:
+        return str(key)
+
+    for key in range(25):
+        assert await cache.get(key, load) == str(key)
+    assert len(cache._items) <= 10
