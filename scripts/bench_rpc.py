@@ -7,8 +7,9 @@ Starts, on free loopback ports: a real `spectrum-rpc serve` (database in a tempo
 key made with `spectrum-rpc keys create`, --log-level WARNING so there is no access log) and a
 bare aiohttp server (this script with --bare-server: parse the body with orjson, answer a fixed
 JSON-RPC result). wrk drives each workload at each concurrency; figures are medians over runs.
-Needs `wrk` on the PATH (apt-get install wrk). --write replaces the whole "## JSON-RPC server"
-section, hand-written notes under it included: re-add them from the previous version.
+Needs `wrk` on the PATH (apt-get install wrk). --write replaces the generated top of the
+"## JSON-RPC server" section (up to its first "###" subsection) and keeps the hand-written
+subsections below it.
 """
 
 from __future__ import annotations
@@ -393,14 +394,20 @@ def wrk_version() -> str:
 
 
 def write_section(text: str, path: Path) -> None:
-    """Replace this script's section of docs/BENCHMARKS.md (or append it); keep the others."""
+    """Replace the generated part of this script's section of docs/BENCHMARKS.md.
+
+    The generated part runs from the section's heading to the first `###` heading under it;
+    the hand-written subsections after it (how it was run, targets, notes) are kept. A missing
+    section is appended."""
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     start = old.find(SECTION + "\n")
     if start == -1:
         new = old.rstrip("\n") + "\n\n" + text
     else:
-        nxt = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
+        body = start + len(SECTION)
+        ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
+        end = min(ends) if ends else len(old)
+        new = old[:start] + text.rstrip("\n") + "\n" + old[end:]
     path.write_text(new.rstrip("\n") + "\n")
 
 
