@@ -8,7 +8,7 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .cache import TtlCache
+from .cache import MISSING, TtlCache
 from .constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
 from .store import KeyRecord, Store
 
@@ -82,7 +82,9 @@ class KeyAuthenticator:
         if key is None:
             return None
         digest = hash_key(key)
-        found = await self._cache.get(digest, self.store.keys.find_active)
+        found = self._cache.peek(digest)
+        if found is MISSING:
+            found = await self._cache.get(digest, self.store.keys.find_active)
         # The index lookup is by hash; the final check is a constant-time comparison.
         if found is None or not hmac.compare_digest(digest, found[1]):
             return None

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+MISSING: Any = object()
 
 
 class TtlCache(Generic[K, V]):
@@ -28,11 +29,19 @@ class TtlCache(Generic[K, V]):
         # Bumped by forget(): a load that started before it must not store its older value.
         self._generation = 0
 
-    async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
-        """Return the cached value for key, loading it when absent or older than the TTL."""
+    def peek(self, key: K) -> V:
+        """Return the fresh cached value for key, or MISSING: the hit path without a coroutine
+        (the request path checks three caches per call)."""
         hit = self._items.get(key)
         if hit is not None and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
+        return MISSING
+
+    async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
+        """Return the cached value for key, loading it when absent or older than the TTL."""
+        hit = self.peek(key)
+        if hit is not MISSING:
+            return hit
         task = self._loading.get(key)
         if task is None:
             task = asyncio.ensure_future(self._load(key, load))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import TtlCache
+from .cache import MISSING, TtlCache
 from .constants import SPECTRUM_LABELS
 from .settings import Settings
 from .store import Store
@@ -57,7 +57,8 @@ class Policies:
 
     async def get(self, project: str) -> Policy:
         """Return the project's current policy."""
-        return await self._cache.get(project, self._load)
+        policy = self._cache.peek(project)
+        return policy if policy is not MISSING else await self._cache.get(project, self._load)
 
     def forget(self, project: str | None = None) -> None:
         """Drop cached policies (after an in-process change)."""

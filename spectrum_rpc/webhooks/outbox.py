@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from ..cache import TtlCache
+from ..cache import MISSING, TtlCache
 from ..store import Store, now
 from .filters import matches, parse_events
 from .payload import build_body, new_event_id
@@ -47,9 +47,12 @@ class Outbox:
 
     async def __call__(self, event: ClassificationLike) -> None:
         """Record the event for every enabled webhook of its project whose filter matches."""
-        targets = [
-            w for w, events in await self._targets(event.project) if matches(events, event.result)
-        ]
+        hooks = self._cache.peek(event.project)
+        if hooks is MISSING:
+            hooks = await self._targets(event.project)
+        if not hooks:  # the common case: the project has no webhook
+            return
+        targets = [w for w, events in hooks if matches(events, event.result)]
         if not targets:
             return
         event_id, created_at = new_event_id(), self.clock()
