@@ -75,6 +75,42 @@ def test_long_text_reports_its_worst_part(engine):
     assert dirty["toxicity"] > 0.5 and dirty["profanity"] > 0.5
 
 
+def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
+    # long texts are scored a group of windows at a time; straddle the first group's end
+    from spectrum_rpc.engine.engine import _GROUP
+    from spectrum_rpc.engine.windows import spans
+
+    benign = BENIGN * 2000
+    edge = list(spans(benign))[_GROUP][0]
+    for at in (edge - len(TOXIC) // 2, edge - 40, edge + 1):
+        at = benign.rfind(" ", 0, at) + 1
+        spiked = benign[:at] + TOXIC + benign[at:]
+        (dirty,) = engine.classify([spiked])
+        assert dirty["toxicity"] > 0.5 and dirty["profanity"] > 0.5, at
+
+
+LONG_PARTS = [BENIGN, TOXIC, "f u c k you ", "s h i t. ", "son of a bitch ", "go to hell_ ",
+              "oral sexy ", "c*nt ", "sh!+ ", "fucking a ", "wh\u0430t the fuck ", "x" * 300 + " ",
+              "caf\u00e9 ", "\u00a8 \u203e ", "e\u0301 ", "\uff3f ", "call 09061701461 now ",
+              "http://x.example.com/a ", "idiot_ ", "\n\t", "Ａｓｓｈｏｌｅ "]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_text_scores_the_max_over_its_windows(engine, seed):
+    # the stream path (windows featurised together) equals scoring each window on its own
+    import random
+
+    from spectrum_rpc.engine.windows import windows
+
+    rng = random.Random(seed)
+    # odd seeds: with `_` (phrases found by the automaton); even: without (by token pairs)
+    parts = LONG_PARTS if seed % 2 else [p for p in LONG_PARTS if not {"_", "\uff3f"} & set(p)]
+    text = "".join(rng.choice(parts) for _ in range(3000))
+    (whole,) = engine.score([text])
+    alone = engine.score(list(windows(text))).max(axis=0)
+    assert whole == pytest.approx(alone, rel=0, abs=1e-12)
+
+
 def test_text_without_spaces_is_bounded(engine):
     (row,) = engine.classify(["a" * 300_000])
     assert set(row) == set(engine.labels)

@@ -70,3 +70,21 @@ def test_round_trip_through_records():
     small = Lexicon([Entry("B1tch", "insult", 2.5)])
     again = Lexicon.from_records(small.to_records())
     assert again.find("bitch") == small.find("bitch")
+
+
+def test_phrase_hits_start_with_an_opening_pair(lexicon):
+    # the long-text path looks for phrases only where the tokens hold an opening pair
+    from spectrum_rpc.engine.normalize import TOKEN, normalize
+
+    openings = set(lexicon.phrase_openings())
+    text = normalize("well son of a bitch, go to hell! kiss my asses (oral sexy) c*nty sh!+ "
+                     "fucking a dog's bollocks b to the inch what the fucking hell")
+    assert "_" not in text
+    hits = lexicon.phrase_hits(text)
+    assert len(hits) >= 5
+    tokens = TOKEN.findall(text)
+    pairs = set(zip(tokens, tokens[1:]))  # noqa: B905
+    for entry in hits:
+        first, second = TOKEN.findall(entry.term)[:2]
+        assert (first, second) in openings
+        assert any(pair in pairs for pair in openings if pair[0] == first)

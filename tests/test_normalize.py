@@ -56,3 +56,25 @@ def test_offset_path_produces_the_same_string(text):
     assert out == normalize(text)
     assert len(starts) == len(ends) == len(out)
     assert all(0 <= s < e <= len(text) for s, e in zip(starts, ends, strict=True))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["You are a F4CK1NG idiot, caf\u00e9 \u00a8 \u203e e\u0301 www.x.com/a 09061701461 !!",
+     "the f u c k you s h i t. I am a b c, fuuuuck \uff41\uff53\uff53 fu\u0441k \u200bhi"],
+)
+def test_pieces_normalise_as_their_joined_text(text):
+    from spectrum_rpc.engine.normalize import normalize_pieces, normalize_tokens
+
+    cuts = [0, *(i + 1 for i, c in enumerate(text) if c == " "), len(text)]
+    pieces = [text[a:b] for a, b in zip(cuts, cuts[1:])]  # noqa: B905
+    stream = normalize_pieces(pieces)
+    for start in range(len(pieces)):
+        for stop in range(start, len(pieces) + 1):
+            joined, tokens = normalize_tokens("".join(pieces[start:stop]))
+            if stream.rewrites_spaced(start, stop):  # the caller normalises these alone
+                assert stream.joined(start, stop) != joined
+                continue
+            assert stream.joined(start, stop) == joined
+            edges = stream.token_edges
+            assert stream.tokens[edges[start]:edges[stop]] == tokens

@@ -4,15 +4,20 @@ Training enumerates feature strings with `grams`; serving (`Featurizer`) reaches
 features through the stored vocabulary. Serving keeps per-token Python work near zero: a word
 whose padded form is in the vocabulary maps in one C-level dict lookup to a precomputed row
 (the sum of all its n-gram weights); other words go through a per-word cache of indices.
+A long text's overlapping windows are featurised together (`StreamFeatures`): per-token work
+once per stretch of text, then each window's slice, exactly as `Featurizer.add` would give it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from itertools import repeat
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Mapping
+from itertools import chain, repeat
 
-from .lexicon import Lexicon
-from .normalize import TOKEN
+import numpy as np
+
+from .lexicon import Entry, Lexicon
+from .normalize import TOKEN, Stream
 
 CHAR_NGRAMS = (3, 4, 5)
 MAX_WORD = 24  # longer tokens are cut for char n-grams: a 1 MB "word" must not cost 3 M n-grams
@@ -46,9 +51,14 @@ def bigram_key(gram: str) -> tuple[str, str] | None:
 def lexicon_grams(lexicon: Lexicon, normalized: str,
                   tokens: list[str]) -> tuple[list[str], float]:
     """Return features for each distinct lexicon term (category, severity band), top severity."""
+    return entry_grams(lexicon.scoring_hits(normalized, tokens))
+
+
+def entry_grams(entries: Iterable[Entry]) -> tuple[list[str], float]:
+    """Return the `lexicon_grams` of the lexicon hits `entries`."""
     grams: list[str] = []
     top = 0.0
-    for entry in lexicon.scoring_hits(normalized, tokens):
+    for entry in entries:
         grams.append(LEX_PREFIX + entry.category)
         grams.append(f"{LEX_PREFIX}sev{int(entry.severity)}")
         top = max(top, entry.severity)
@@ -83,29 +93,233 @@ class Featurizer:
         self.no_word = no_word
         self.lexicon = lexicon
         self._others: dict[str, list[int]] = {}
+        self._index: _TokenIndex | None = None  # built on the first long text
 
     def add(self, normalized: str, tokens: list[str], word_rows: list[int],
             features: list[int]) -> float:
         """Append the text's word rows and feature indices (one sentinel each, so neither is
         ever empty); return its top lexicon severity. `tokens` is `TOKEN.findall(normalized)`."""
-        vocab = self.vocabulary
         rows = list(map(self.words.get, tokens, repeat(self.no_word)))
         word_rows.extend(rows)
         word_rows.append(self.no_word)
         if self.no_word in rows:
-            others = self._others
-            if len(others) > _CACHE_LIMIT:
-                others.clear()  # bounded memory; a concurrent reader just recomputes
+            self._bound_others()
             for token, row in zip(tokens, rows, strict=True):
                 if row == self.no_word:
-                    cached = others.get(token)
-                    if cached is None:
-                        cached = others[token] = [vocab[g] for g in word_grams(token)
-                                                  if g in vocab]
-                    features.extend(cached)
+                    features.extend(self._other(token))
         pairs = zip(tokens, tokens[1:])  # noqa: B905 - one shorter by design
         features.extend(map(self.bigrams.get, pairs, repeat(self.no_feature)))
         features.append(self.no_feature)
         lex, severity = lexicon_grams(self.lexicon, normalized, tokens)
-        features.extend(vocab[g] for g in lex if g in vocab)
+        features.extend(self._indices(lex))
         return severity
+
+    def windows(self, stream: Stream) -> StreamFeatures:
+        """Return the features of a normalised stream, to `add` window by window."""
+        if self._index is None:
+            self._index = _TokenIndex(self.words, self.bigrams, self.lexicon, self.no_word,
+                                      self.no_feature)
+        return StreamFeatures(self, stream, self._index)
+
+    def _bound_others(self) -> None:
+        if len(self._others) > _CACHE_LIMIT:
+            self._others.clear()  # bounded memory; a concurrent reader just recomputes
+
+    def _other(self, token: str) -> list[int]:
+        """Return the feature indices of a token that is not a vocabulary word."""
+        cached = self._others.get(token)
+        if cached is None:
+            cached = self._others[token] = self._indices(word_grams(token))
+        return cached
+
+    def _indices(self, grams: Iterable[str]) -> list[int]:
+        vocab = self.vocabulary
+        return [vocab[g] for g in grams if g in vocab]
+
+
+class _TokenIndex:
+    """Word rows, bigram features, lexicon words and phrase openings of a whole token stream
+    in a few numpy calls.
+
+    Every word, bigram, lexicon or phrase-opening token gets an integer id (a word's id is its
+    row), so a token pair is one int64 key looked up by binary search instead of a tuple
+    hashed per pair.
+    """
+
+    def __init__(self, words: Mapping[str, int], bigrams: Mapping[tuple[str, str], int],
+                 lexicon: Lexicon, no_word: int, no_feature: int):
+        if any(not 0 <= row < no_word for row in words.values()):
+            raise ValueError("word rows must lie below the no-word row")
+        lexicon_words = list(lexicon.word_terms())
+        openings = lexicon.phrase_openings()
+        self.ids = dict(words)
+        others = chain(chain.from_iterable(bigrams), lexicon_words,
+                       chain.from_iterable(openings))
+        for token in others:
+            if token not in self.ids:
+                self.ids[token] = no_word + 1 + len(self.ids) - len(words)
+        self.no_word = no_word
+        self.no_feature = no_feature
+        self.base = no_word + 1 + len(self.ids) - len(words)  # above every id
+        pairs = {self._key(pair): feature for pair, feature in bigrams.items()}
+        opening = {self._key(pair) for pair in openings}
+        for key in opening:
+            pairs.setdefault(key, no_feature)
+        self.keys = np.array(sorted(pairs), dtype=np.int64)
+        self.features = np.array([pairs[key] for key in self.keys.tolist()], dtype=np.int64)
+        self.opens = np.array([key in opening for key in self.keys.tolist()], dtype=bool)
+        # by id, plus a last False for the id -1 of unknown tokens
+        self.lexical = np.zeros(self.base + 1, dtype=bool)
+        self.lexical[[self.ids[t] for t in lexicon_words]] = True
+
+    def _key(self, pair: tuple[str, str]) -> int:
+        return self.ids[pair[0]] * self.base + self.ids[pair[1]]
+
+    def index(self, tokens: list[str]) -> tuple[np.ndarray, np.ndarray, list[int], np.ndarray]:
+        """Return each token's word row and each adjacent pair's bigram feature (what
+        `Featurizer.add` finds with dict lookups), the positions of lexicon words and those of
+        pairs that open a phrase (`Lexicon.phrase_openings`)."""
+        ids = np.fromiter(map(self.ids.get, tokens, repeat(-1)), dtype=np.int64,
+                          count=len(tokens))
+        rows = np.where((ids >= 0) & (ids < self.no_word), ids, self.no_word)
+        lexical = np.flatnonzero(self.lexical[ids]).tolist()
+        if not len(self.keys):
+            pairs = np.full(max(0, len(tokens) - 1), self.no_feature)
+            return rows, pairs, lexical, np.zeros(0, dtype=np.int64)
+        first, second = ids[:-1], ids[1:]
+        keys = first * self.base + second
+        # Binary search is several times faster for sorted needles (they hit the cache).
+        order = np.argsort(keys)
+        at = np.empty_like(keys)
+        at[order] = np.searchsorted(self.keys, keys[order])
+        np.minimum(at, len(self.keys) - 1, out=at)
+        found = (first >= 0) & (second >= 0) & (self.keys[at] == keys)
+        pairs = np.where(found, self.features[at], self.no_feature)
+        return rows, pairs, lexical, np.flatnonzero(found & self.opens[at])
+
+
+def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Return the concatenated `arange(start, start + length)` of each pair, in order."""
+    ends = np.cumsum(lengths)
+    return np.repeat(starts - ends + lengths, lengths) + np.arange(ends[-1] if len(ends) else 0)
+
+
+class StreamFeatures:
+    """What `Featurizer.add` appends for each of many windows over one `Stream`.
+
+    The per-token work (dict lookups, bigram pairs) is done once for the stream and each
+    window's word rows and features are gathered from it in a few numpy calls, in the order
+    `add` appends them, so the windows score exactly as they would one by one. Only the
+    lexicon runs per window, and only for windows holding a lexicon word or phrase candidate.
+    """
+
+    def __init__(self, featurizer: Featurizer, stream: Stream, index: _TokenIndex):
+        self.featurizer = featurizer
+        self.stream = stream
+        tokens = stream.tokens
+        rows, self.pairs, lexical, openings = index.index(tokens)
+        self.rows = np.append(rows, featurizer.no_word)  # the window sentinel at the end
+        # Tokens that are not vocabulary words: their char n-gram features, one run each.
+        self.others = np.flatnonzero(rows == featurizer.no_word)
+        featurizer._bound_others()
+        grams = [featurizer._other(tokens[i]) for i in self.others.tolist()]
+        self.other_ends = np.cumsum([len(g) for g in grams], dtype=np.int64)
+        self.other_features = np.fromiter(chain.from_iterable(grams), dtype=np.int64,
+                                          count=int(self.other_ends[-1]) if grams else 0)
+        self.lexical = lexical
+        # lexicon words -> (features, severity): windows of one text share their few terms
+        self._lexicon_cache: dict[frozenset[str], tuple[list[int], float]] = {}
+        # Phrases: runs (first, stop) of tokens, or else of words, that may hold one, sorted;
+        # a window holding none needs no phrase matching.
+        words = stream.words
+        joined = " ".join(words)
+        if "_" not in joined:  # pairs of tokens (no automaton over the text)
+            self.phrase_edges = stream.token_edges
+            self.phrases = [(p, p + 2) for p in openings.tolist()]
+            return
+        self.phrase_edges = stream.word_edges  # words where the automaton finds a phrase
+        found = featurizer.lexicon.phrase_candidates(joined)
+        if found:
+            lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+            starts = np.cumsum(lengths + 1) - lengths - 1  # of each word in the joined text
+            chars = np.array(found, dtype=np.int64) - [0, 1]  # first and last char
+            spans = np.searchsorted(starts, chars, side="right") - 1
+            spans[:, 1] += 1
+            found = spans.tolist()
+        self.phrases = sorted(map(tuple, found))
+
+    def windows(self, starts: np.ndarray, stops: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, list[float]]:
+        """Return word rows, word counts, features, feature counts and top severities (the
+        `Featurizer.add` of each window's normal form) of the windows from piece `starts[k]`
+        to piece `stops[k]`; none may need `Stream.rewrites_spaced`."""
+        featurizer = self.featurizer
+        token_edges = np.asarray(self.stream.token_edges, dtype=np.int64)
+        first, last = token_edges[starts], token_edges[stops]
+        n = last - first
+        # Word rows: the window's tokens, then the sentinel (index len(tokens)).
+        word_counts = n + 1
+        index = _ranges(first, word_counts)
+        index[np.cumsum(word_counts) - 1] = len(self.rows) - 1
+        word_rows = self.rows[index]
+        # Features: other tokens' n-grams, bigram pairs, the sentinel, lexicon features;
+        # all four gathered from one source array by ranges, window by window.
+        lexicon, severities = self._lexicon(starts, stops, first, last)
+        lex_ends = np.cumsum([len(f) for f in lexicon], dtype=np.int64)
+        lex_features = np.fromiter(chain.from_iterable(lexicon), dtype=np.int64,
+                                   count=int(lex_ends[-1]) if len(lex_ends) else 0)
+        others = np.searchsorted(self.others, np.stack([first, last]))
+        other_ends = np.concatenate([[0], self.other_ends])
+        other_start, other_stop = other_ends[others[0]], other_ends[others[1]]
+        source = np.concatenate([self.other_features, self.pairs, [featurizer.no_feature],
+                                 lex_features])
+        at_pairs = len(self.other_features)
+        at_sentinel = at_pairs + len(self.pairs)
+        at_lexicon = at_sentinel + 1
+        part_starts = np.stack([other_start, at_pairs + first, np.full_like(first, at_sentinel),
+                                at_lexicon + lex_ends - [len(f) for f in lexicon]], axis=1)
+        part_lengths = np.stack([other_stop - other_start, np.maximum(n - 1, 0),
+                                 np.ones_like(first), [len(f) for f in lexicon]], axis=1)
+        features = source[_ranges(part_starts.ravel(), part_lengths.ravel())]
+        return word_rows, word_counts, features, part_lengths.sum(axis=1), severities
+
+    def _lexicon(self, starts: np.ndarray, stops: np.ndarray, first: np.ndarray,
+                 last: np.ndarray) -> tuple[list[list[int]], list[float]]:
+        """Return each window's lexicon feature indices and top severity."""
+        featurizer = self.featurizer
+        lexicon = featurizer.lexicon
+        tokens = self.stream.tokens
+        edges = self.phrase_edges
+        lexical = self.lexical
+        cache = self._lexicon_cache
+        at = np.asarray(lexical, dtype=np.int64)
+        lo, hi = np.searchsorted(at, first).tolist(), np.searchsorted(at, last).tolist()
+        features: list[list[int]] = []
+        severities: list[float] = []
+        for k, (start, stop) in enumerate(zip(starts.tolist(), stops.tolist(), strict=True)):
+            words = frozenset(tokens[i] for i in lexical[lo[k]:hi[k]])
+            if self._may_have_phrase(edges[start], edges[stop]):
+                hits = lexicon.word_hits(words)
+                hits.extend(lexicon.phrase_hits(self.stream.joined(start, stop)))
+                lex, severity = entry_grams(hits)
+                found = featurizer._indices(lex), severity
+            else:
+                found = cache.get(words)
+                if found is None:
+                    lex, severity = entry_grams(lexicon.word_hits(words))
+                    found = cache[words] = featurizer._indices(lex), severity
+            features.append(found[0])
+            severities.append(found[1])
+        return features, severities
+
+    def _may_have_phrase(self, begin: int, end: int) -> bool:
+        """Return whether a phrase candidate run lies inside `begin` to `end`."""
+        phrases = self.phrases
+        if not phrases:
+            return False
+        at = bisect_left(phrases, (begin, begin))
+        while at < len(phrases) and phrases[at][0] < end:
+            if phrases[at][1] <= end:
+                return True
+            at += 1
+        return False

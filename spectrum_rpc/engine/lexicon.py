@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from .normalize import normalize, normalize_with_offsets
+from .normalize import TOKEN, normalize, normalize_with_offsets
 
 # Inflections accepted after a term so `fucks`/`fucking` match `fuck` without matching `cocktail`.
 _SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y")
@@ -78,10 +78,47 @@ class Lexicon:
 
     def scoring_hits(self, normalized: str, tokens: Sequence[str]) -> list[Entry]:
         """Return the distinct terms in a normalised text and its tokens (fast, no spans)."""
-        # sorted: set order varies with the hash seed, and training must be reproducible
-        found = [self._words[t] for t in sorted(self._words.keys() & set(tokens))]
-        found.extend(entry for _, _, entry in _hits(self._phrases, normalized))
+        found = self.word_hits(tokens)
+        found.extend(self.phrase_hits(normalized))
         return found
+
+    def word_hits(self, tokens: Iterable[str]) -> list[Entry]:
+        """Return the `scoring_hits` of single-word terms among `tokens`."""
+        # sorted: set order varies with the hash seed, and training must be reproducible
+        return [self._words[t] for t in sorted(self._words.keys() & set(tokens))]
+
+    def phrase_hits(self, normalized: str) -> list[Entry]:
+        """Return the `scoring_hits` of the other terms in a normalised text."""
+        return [entry for _, _, entry in _hits(self._phrases, normalized)]
+
+    def word_terms(self) -> Iterable[str]:
+        """Return the tokens that `word_hits` finds (terms and their inflections)."""
+        return self._words.keys()
+
+    def phrase_openings(self) -> list[tuple[str, str]]:
+        """Return token pairs (as `TOKEN` cuts normalised text) such that every `phrase_hits`
+        term in a normalised text without `_` starts with one of them, the two adjacent.
+
+        A phrase holds a space or punctuation, so it is two tokens or more. `_` is the one
+        word character that is not alphanumeric: without it a whole-word hit starts at a
+        token's start, and its first tokens are whole ones, except that a two-token term's
+        last token may run on into an inflection (`_word_end`)."""
+        openings = []
+        for entry in self.entries:
+            if not _WORDLIKE.fullmatch(entry.term):
+                first, second, *more = TOKEN.findall(entry.term)
+                openings.append((first, second))
+                if not more and _WORDLIKE.fullmatch(second):
+                    openings.extend((first, second + suffix) for suffix in _SUFFIXES)
+        return openings
+
+    def phrase_candidates(self, normalized: str) -> list[tuple[int, int]]:
+        """Return (start, end) of every phrase occurrence, whole word or not: `phrase_hits` of
+        a substring of `normalized` can only find terms inside one of these."""
+        if self._phrases is None:
+            return []
+        return [(last + 1 - len(entry.term), last + 1)
+                for last, entry in self._phrases.iter(normalized)]
 
     def hits(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
         """Yield (start, end, entry) for whole-word hits in already normalised text."""

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
-from itertools import chain
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from itertools import accumulate, chain, pairwise
 from operator import itemgetter
+
+import numpy as np
 
 # Zero-width/format characters and combining marks (after NFKD, accents become marks we drop).
 _INVISIBLE = re.compile(
@@ -120,9 +123,10 @@ _TOKEN_STEPS: tuple[tuple[re.Pattern[str], Rewrite, str | None, Callable[[str], 
     (_SPACED, _join, None, _may_repeat),
 )
 _CACHE_LIMIT = 500_000
-# raw token -> (normalised token, its TOKEN.findall, _shortness)
-_token_cache: dict[str, tuple[str, tuple[str, ...], str]] = {}
-_WORD_OF, _TOKENS_OF, _SHORTNESS_OF = itemgetter(0), itemgetter(1), itemgetter(2)
+# raw token -> (normalised token, its TOKEN.findall, _shortness, how many tokens)
+_token_cache: dict[str, tuple[str, tuple[str, ...], str, int]] = {}
+_WORD_OF, _TOKENS_OF, _SHORTNESS_OF, _COUNT_OF = (itemgetter(0), itemgetter(1), itemgetter(2),
+                                                  itemgetter(3))
 # Word and punctuation tokens, as the models see them.
 TOKEN = re.compile(r"\w+|[^\w\s]")
 
@@ -152,6 +156,22 @@ def _has_spaced_run(tokens: list[str]) -> bool:
     return "sss" in "".join(map(_shortness, tokens))
 
 
+def _parts(raws: list[str]) -> list[tuple[str, tuple[str, ...], str, int]]:
+    """Return the cached (word, tokens, shortness, token count) of each whitespace-separated
+    raw token."""
+    cache = _token_cache
+    if len(cache) > _CACHE_LIMIT:
+        cache.clear()  # bounded memory; other threads at worst recompute a token
+    parts = list(map(cache.get, raws))
+    if None in parts:
+        for i, part in enumerate(parts):
+            if part is None:
+                token = _token(raws[i])
+                tokens = tuple(TOKEN.findall(token))
+                parts[i] = cache[raws[i]] = (token, tokens, _shortness(token), len(tokens))
+    return parts
+
+
 def normalize(text: str) -> str:
     """Return the evasion-resistant normal form of `text` that models and lexicon see."""
     return normalize_tokens(text)[0]
@@ -159,22 +179,70 @@ def normalize(text: str) -> str:
 
 def normalize_tokens(text: str) -> tuple[str, list[str]]:
     """Return `normalize(text)` and its word/punctuation tokens (`TOKEN.findall` of it)."""
-    cache = _token_cache
-    if len(cache) > _CACHE_LIMIT:
-        cache.clear()  # bounded memory; other threads at worst recompute a token
-    raws = _fold(text).split()
-    parts = list(map(cache.get, raws))
-    if None in parts:
-        for i, part in enumerate(parts):
-            if part is None:
-                token = _token(raws[i])
-                parts[i] = cache[raws[i]] = (token, tuple(TOKEN.findall(token)), _shortness(token))
+    parts = _parts(_fold(text).split())
     words = list(map(_WORD_OF, parts))
     joined = " ".join(words)
     if "sss" in "".join(map(_SHORTNESS_OF, parts)):
         joined = _SPACED.sub(lambda m: _join(m)[0], joined)
         return joined, TOKEN.findall(joined)
     return joined, list(chain.from_iterable(map(_TOKENS_OF, parts)))
+
+
+@dataclass(frozen=True, slots=True)
+class Stream:
+    """Consecutive pieces of one text normalised at once (see `normalize_pieces`).
+
+    `words` are the normalised whitespace-separated tokens, `shortness` has one `_shortness`
+    char per word, `tokens` are the word/punctuation tokens of all words in order. The text
+    from piece `i` to piece `j` has words `words[word_edges[i]:word_edges[j]]` and tokens
+    `tokens[token_edges[i]:token_edges[j]]`.
+    """
+
+    words: list[str]
+    shortness: str
+    tokens: list[str]
+    word_edges: list[int]
+    token_edges: list[int]
+
+    def joined(self, start: int, stop: int) -> str:
+        """Return the words of pieces `start` to `stop` joined: their `normalize`, unless
+        `rewrites_spaced` says otherwise."""
+        return " ".join(self.words[self.word_edges[start]:self.word_edges[stop]])
+
+    def rewrites_spaced(self, start: int, stop: int) -> bool:
+        """Return whether the spaced-letters pass over pieces `start` to `stop` joined would
+        change them (then only `normalize_tokens` of their text gives their normal form)."""
+        first, last = self.word_edges[start], self.word_edges[stop]
+        return "sss" in self.shortness[first:last] and _SPACED.search(
+            self.joined(start, stop)) is not None
+
+
+def normalize_pieces(pieces: Sequence[str]) -> Stream:
+    """Normalise consecutive pieces of a text, each cut at a space, in one pass.
+
+    Folding and the per-token rewrites see one whitespace-separated token at a time (NFKD
+    reorders marks only between two spaces), so the text of any run of pieces normalises to
+    the run of their words; only the spaced-letters pass runs over a whole text
+    (`Stream.rewrites_spaced` says when it changes anything).
+    """
+    text = "".join(pieces)
+    if text.isascii():  # fold once; the pieces keep their lengths
+        text = text.lower()
+        cuts = accumulate(map(len, pieces), initial=0)
+        split = [text[start:end].split() for start, end in pairwise(cuts)]
+    else:
+        split = [_fold(piece).split() for piece in pieces]
+    parts = _parts(list(chain.from_iterable(split)))
+    words = list(map(_WORD_OF, parts))
+    word_edges = list(accumulate(map(len, split), initial=0))
+    shortness = "".join(map(_SHORTNESS_OF, parts))
+    counts = np.fromiter(map(_COUNT_OF, parts), dtype=np.int64, count=len(parts))
+    if not len(counts) or counts.min() == counts.max() == 1:
+        # one token per word (as in text without punctuation): the token is the word
+        return Stream(words, shortness, words, word_edges, word_edges)
+    ends = np.concatenate([[0], np.cumsum(counts)])
+    return Stream(words, shortness, list(chain.from_iterable(map(_TOKENS_OF, parts))),
+                  word_edges, ends[word_edges].tolist())
 
 
 def normalize_with_offsets(text: str) -> tuple[str, list[int], list[int]]:
