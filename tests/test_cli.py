@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 import subprocess
 import sys
 
 import orjson
 import pytest
+from aiohttp import web
 
 from spectrum_rpc.auth import hash_key
 from spectrum_rpc.cli import main
+from spectrum_rpc.cli.serve import GC_YOUNG_THRESHOLD, settle_heap
 from spectrum_rpc.store import Store
 
 
@@ -150,3 +153,18 @@ def test_bad_environment_is_a_config_error(db_path):
     done = cli("keys", "list", "--db", str(db_path), SPECTRUM_RPC_SERVER_PORT="eighty")
     assert done.returncode == 2
     assert "server.port" in done.stderr and done.stderr.count("\n") == 1
+
+
+async def test_settle_heap_freezes_start_up_objects_and_collects_young_ones_less_often():
+    before = gc.get_threshold()
+    try:
+        await settle_heap(web.Application())
+        assert gc.get_freeze_count() > 0  # start-up objects are out of the collector's walks
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        garbage = []
+        garbage.append(garbage)  # a cycle: still collected
+        del garbage
+        assert gc.collect() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)

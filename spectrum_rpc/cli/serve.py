@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 
@@ -34,8 +35,10 @@ def run_serve(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
     with_store(settings, lambda store: first_start(store, settings))
+    app = create_app(settings)
+    app.on_startup.append(settle_heap)  # last: after the models and caches are loaded
     web.run_app(
-        create_app(settings),
+        app,
         host=settings.server.host,
         port=settings.server.port,
         shutdown_timeout=settings.server.shutdown_timeout,
@@ -47,6 +50,22 @@ def run_serve(args: argparse.Namespace) -> int:
         access_log_class=AccessLogger,
     )
     return 0
+
+
+# Young-generation collections per this many net new container objects (CPython's default is
+# 700). Requests allocate short-lived futures, tasks and dicts that reference counting frees; at
+# 700 the collector still ran about every hundred requests over every in-flight request's
+# objects (0.5 ms each), and a full collection walked the loaded models (35 ms).
+GC_YOUNG_THRESHOLD = 20_000
+
+
+async def settle_heap(app: web.Application) -> None:
+    """Once start-up has loaded everything, move it out of the collector's sight and collect
+    young objects less often: about 7 µs less CPU per request (measured under wrk, 64
+    connections), with cyclic garbage still collected."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 async def first_start(store: Store, settings: Settings) -> None:
