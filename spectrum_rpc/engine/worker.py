@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import gc
 import logging
 import signal
 import socket
@@ -254,6 +255,11 @@ def serve(sock: socket.socket, model_dir: Path, version: str) -> None:
         sock.sendall(frame({"error": f"{type(exc).__name__}: {exc}"}))
         raise
     labels = engine.labels
+    # The model is loaded for good: out of the collector's walks (as the server does, see
+    # cli/serve.py), so a full collection does not stall a batch for tens of milliseconds.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(20_000, *gc.get_threshold()[1:])
     sock.sendall(frame({"version": engine.version, "labels": labels}))
     stream = sock.makefile("rb")
     while (header := _read_exactly(stream, HEADER)) is not None:
