@@ -4,6 +4,7 @@ import asyncio
 import shutil
 import threading
 
+import numpy as np
 import pytest
 
 from spectrum_rpc.engine import Engine, MicroBatcher, ModelIntegrityError, load_engine
@@ -109,6 +110,22 @@ def test_long_text_scores_the_max_over_its_windows(engine, seed):
     (whole,) = engine.score([text])
     alone = engine.score(list(windows(text))).max(axis=0)
     assert whole == pytest.approx(alone, rel=0, abs=1e-12)
+
+
+@pytest.mark.parametrize("text", [
+    "f u c k " * 3000,  # every window rewrites its spaced letters
+    "calm words about the weather " * 300 + "f u c k you " * 60 + "a nice day " * 900,
+    ("ok f u c k " * 40 + "fine words here " * 200) * 10,  # alternating runs
+])
+def test_spaced_letter_windows_are_scored_once_and_the_same(engine, text):
+    from spectrum_rpc.engine.windows import windows
+
+    parts = list(windows(text))
+    rows = np.concatenate(list(engine._score_long(text)))
+    assert len(rows) == len(parts)  # no window featurised twice
+    alone = np.array([engine.score([part])[0] for part in parts])  # each truly on its own
+    assert np.array_equal(rows, alone)
+    assert engine.score([text])[0][0] > 0.5  # and the worst part shows
 
 
 def test_text_without_spaces_is_bounded(engine):

@@ -140,7 +140,6 @@ class Engine:
                             self._score_groups((0, text[a:b]) for a, b in group))
                 continue
             stream = normalize_pieces([text[a:b] for a, b in pairwise(points)])
-            features = self._featurizer.windows(stream)
             index = {point: i for i, point in enumerate(points)}
             starts = np.array([index[a] for a, _ in group])
             stops = np.array([index[b] for _, b in group])
@@ -148,13 +147,23 @@ class Engine:
             # differ from its words; such a window is normalised on its own, the runs of
             # windows between them from the stream.
             alone = {k for k in range(len(group)) if stream.rewrites_spaced(starts[k], stops[k])}
+            if len(alone) == len(group):  # nothing to share: no stream features to build
+                yield from (rows for _, rows in
+                            self._score_groups((0, text[a:b]) for a, b in group))
+                continue
+            features = self._featurizer.windows(stream)
             parts = []
-            for lo, hi in pairwise([0, *chain.from_iterable((k, k + 1) for k in sorted(alone)),
-                                    len(group)]):
-                if lo in alone:
-                    parts.append(self._add(text[slice(*group[lo])]))
-                elif hi > lo:
-                    parts.append(features.windows(starts[lo:hi], stops[lo:hi]))
+            k = 0
+            while k < len(group):
+                if k in alone:
+                    parts.append(self._add(text[slice(*group[k])]))
+                    k += 1
+                    continue
+                end = k + 1
+                while end < len(group) and end not in alone:
+                    end += 1
+                parts.append(features.windows(starts[k:end], stops[k:end]))
+                k = end
             yield self._rows(*(np.concatenate([part[i] for part in parts]) for i in range(4)),
                              list(chain.from_iterable(part[4] for part in parts)))
 
