@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, Generic, TypeVar
@@ -46,21 +47,26 @@ class TtlCache(Generic[K, V]):
         if task is None:
             task = asyncio.ensure_future(self._load(key, load))
             self._loading[key] = task
+            task.add_done_callback(functools.partial(self._loaded, key))
         # Shielded: one waiter giving up (a client hanging up) must not cancel the others' load.
         return await asyncio.shield(task)
 
     async def _load(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
         generation = self._generation
-        try:
-            value = await load(key)
-        finally:
-            if self._loading.get(key) is asyncio.current_task():
-                del self._loading[key]
+        value = await load(key)
         if generation == self._generation:
             if len(self._items) >= self.max_size:
                 self._items.clear()
             self._items[key] = (time.monotonic(), value)
         return value
+
+    def _loaded(self, key: K, task: asyncio.Task[V]) -> None:
+        # Here rather than in `_load`: a task cancelled before its first step never runs its
+        # body, and must not stay behind as the key's load.
+        if self._loading.get(key) is task:
+            del self._loading[key]
+        if not task.cancelled():
+            task.exception()  # read: a failed load whose waiters all gave up is not an error
 
     def forget(self, key: K | None = None) -> None:
         """Drop one key, or everything (after an in-process change)."""

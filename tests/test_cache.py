@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 
-from spectrum_rpc.cache import TtlCache
+from spectrum_rpc.cache import MISSING, TtlCache
 
 
 class Source:
@@ -107,3 +108,46 @@ async def test_the_cache_is_bounded():
     for key in range(25):
         assert await cache.get(key, load) == str(key)
     assert len(cache._items) <= 10
+
+
+async def test_a_failed_load_nobody_waits_for_is_not_logged_as_unretrieved(caplog):
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    source.release.clear()
+    source.error = ConnectionError("store down")
+    only = asyncio.create_task(cache.get("a", source))
+    await asyncio.sleep(0.01)
+    only.cancel()  # the sole waiter gives up (a timeout, a shutdown)
+    with pytest.raises(asyncio.CancelledError):
+        await only
+    del only  # its traceback would keep the load task alive, and the report with it
+    source.release.set()
+    await asyncio.sleep(0.01)  # the load fails with nobody waiting
+    gc.collect()  # an unretrieved task exception is reported when the task is collected
+    await asyncio.sleep(0)
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    source.error = None
+    assert await cache.get("a", source) == "a:v1"  # and the next get loads again
+
+
+async def test_a_load_cancelled_before_it_starts_does_not_block_its_key():
+    cache: TtlCache[str, str] = TtlCache(ttl=60)
+    source = Source()
+    waiter = asyncio.create_task(cache.get("a", source))
+    await asyncio.sleep(0)  # get() has created the load task, which has not run yet
+    cache._loading["a"].cancel()  # e.g. the loop's tasks cancelled at shutdown
+    with pytest.raises(asyncio.CancelledError):
+        await waiter
+    assert source.calls == 0
+    assert await cache.get("a", source) == "a:v1"
+    assert source.calls == 1
+
+
+async def test_peek_sees_only_fresh_values():
+    cache: TtlCache[str, str] = TtlCache(ttl=0.05)
+    source = Source()
+    assert cache.peek("a") is MISSING
+    await cache.get("a", source)
+    assert cache.peek("a") == "a:v1"
+    await asyncio.sleep(0.06)
+    assert cache.peek("a") is MISSING
