@@ -109,7 +109,9 @@ async def test_failed_deliveries_are_listed_and_replayed(client, receiver):
 
 
 async def _until_delivered(client: TestClient, webhook_id: str, delivery_id: int) -> dict:
-    for _ in range(200):
+    # Up to 40 s: once in several CI runs the replayed attempt was still out after 10 s (one
+    # attempt may take the 15 s send timeout, and the schedule's next try comes 5 s later).
+    for _ in range(800):
         log = await (await client.get(f"{API}/webhooks/{webhook_id}/deliveries")).json()
         found = {d["id"]: d for d in log["deliveries"]}[delivery_id]
         if found["state"] == "delivered":
