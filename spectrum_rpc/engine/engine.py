@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain, islice, pairwise
+from itertools import chain, groupby, islice, pairwise
 from pathlib import Path
 
 import numpy as np
 
 from . import labels as L
-from .features import Featurizer
+from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
 from .manifest import verify_manifest
@@ -89,41 +89,13 @@ class Engine:
     def _score_short(self, texts: Sequence[str]) -> np.ndarray:
         """Score texts that are one window each: the server's usual batch, so none of the
         window bookkeeping (it costs about a tenth of a small batch)."""
-        add = self._featurizer.add
-        words: list[int] = []
-        features: list[int] = []
-        word_counts: list[int] = []
-        feature_counts: list[int] = []
-        severities: list[float] = []
-        for text in texts:
-            w, f = len(words), len(features)
-            severities.append(add(*normalize_tokens(text), words, features))
-            word_counts.append(len(words) - w)
-            feature_counts.append(len(features) - f)
-        return self._rows(words, word_counts, features, feature_counts, severities)
+        return self._rows(*self._featurize(texts))
 
     def _score_groups(self, units: Iterator[tuple[int, str]]
                       ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        add = self._featurizer.add
-        while True:
-            owners: list[int] = []
-            words: list[int] = []
-            features: list[int] = []
-            word_counts: list[int] = []
-            feature_counts: list[int] = []
-            severities: list[float] = []
-            for owner, part in units:
-                w, f = len(words), len(features)
-                severities.append(add(*normalize_tokens(part), words, features))
-                word_counts.append(len(words) - w)
-                feature_counts.append(len(features) - f)
-                owners.append(owner)
-                if len(owners) == _GROUP:
-                    break
-            if not owners:
-                return
-            yield np.asarray(owners), self._rows(words, word_counts, features, feature_counts,
-                                                 severities)
+        while chunk := list(islice(units, _GROUP)):
+            owners = np.asarray([owner for owner, _ in chunk])
+            yield owners, self._rows(*self._featurize(part for _, part in chunk))
 
     def _score_long(self, text: str) -> Iterator[np.ndarray]:
         """Yield the score rows of a long text's windows, a group of windows at a time.
@@ -136,43 +108,45 @@ class Engine:
         while group := list(islice(cuts, _GROUP)):
             points = edges(text, group)
             if points is None:  # a token straddles an edge: score window by window
-                yield from (rows for _, rows in
-                            self._score_groups((0, text[a:b]) for a, b in group))
+                yield self._rows(*self._featurize(text[a:b] for a, b in group))
                 continue
             stream = normalize_pieces([text[a:b] for a, b in pairwise(points)])
             index = {point: i for i, point in enumerate(points)}
             starts = np.array([index[a] for a, _ in group])
             stops = np.array([index[b] for _, b in group])
             # Rare: spaced-out letters across words (`f u c k`) make a window's normal form
-            # differ from its words; such a window is normalised on its own, the runs of
-            # windows between them from the stream.
+            # differ from its words; such windows are normalised on their own, the runs of
+            # windows between them from the stream (built only if there is such a run).
             alone = {k for k in range(len(group)) if stream.rewrites_spaced(starts[k], stops[k])}
-            if len(alone) == len(group):  # nothing to share: no stream features to build
-                yield from (rows for _, rows in
-                            self._score_groups((0, text[a:b]) for a, b in group))
-                continue
-            features = self._featurizer.windows(stream)
+            features: StreamFeatures | None = None
             parts = []
-            k = 0
-            while k < len(group):
-                if k in alone:
-                    parts.append(self._add(text[slice(*group[k])]))
-                    k += 1
+            for lone, run in groupby(range(len(group)), alone.__contains__):
+                ks = list(run)
+                if lone:
+                    parts.append(self._featurize(text[slice(*group[k])] for k in ks))
                     continue
-                end = k + 1
-                while end < len(group) and end not in alone:
-                    end += 1
-                parts.append(features.windows(starts[k:end], stops[k:end]))
-                k = end
+                if features is None:
+                    features = self._featurizer.windows(stream)
+                parts.append(features.windows(starts[ks[0]:ks[-1] + 1], stops[ks[0]:ks[-1] + 1]))
             yield self._rows(*(np.concatenate([part[i] for part in parts]) for i in range(4)),
                              list(chain.from_iterable(part[4] for part in parts)))
 
-    def _add(self, text: str) -> tuple[list[int], list[int], list[int], list[int], list[float]]:
-        """Return the `StreamFeatures.windows` of one text, from `Featurizer.add`."""
+    def _featurize(self, texts: Iterable[str]
+                   ) -> tuple[list[int], list[int], list[int], list[int], list[float]]:
+        """Return word rows, word counts, features, feature counts and top lexicon severities
+        of texts featurised one by one (the shape `StreamFeatures.windows` returns too)."""
+        add = self._featurizer.add
         words: list[int] = []
         features: list[int] = []
-        severity = self._featurizer.add(*normalize_tokens(text), words, features)
-        return words, [len(words)], features, [len(features)], [severity]
+        word_counts: list[int] = []
+        feature_counts: list[int] = []
+        severities: list[float] = []
+        for text in texts:
+            w, f = len(words), len(features)
+            severities.append(add(*normalize_tokens(text), words, features))
+            word_counts.append(len(words) - w)
+            feature_counts.append(len(features) - f)
+        return words, word_counts, features, feature_counts, severities
 
     def _rows(self, words: Sequence[int], word_counts: Sequence[int], features: Sequence[int],
               feature_counts: Sequence[int], severities: list[float]) -> np.ndarray:
