@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 
 from aiohttp import web
 
+from .. import heap
 from ..admin.users import FIRST_USER, ensure_first_user
 from ..app import AccessLogger, create_app
 from ..auth import create_key
@@ -52,20 +52,9 @@ def run_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-# Young-generation collections per this many net new container objects (CPython's default is
-# 700). Requests allocate short-lived futures, tasks and dicts that reference counting frees; at
-# 700 the collector still ran about every hundred requests over every in-flight request's
-# objects (0.5 ms each), and a full collection walked the loaded models (35 ms).
-GC_YOUNG_THRESHOLD = 20_000
-
-
 async def settle_heap(app: web.Application) -> None:
-    """Once start-up has loaded everything, move it out of the collector's sight and collect
-    young objects less often: about 7 µs less CPU per request (measured under wrk, 64
-    connections), with cyclic garbage still collected."""
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
+    """Start-up hook: see `heap.settle`."""
+    heap.settle()
 
 
 async def first_start(store: Store, settings: Settings) -> None:

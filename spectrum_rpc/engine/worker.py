@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import collections
 import contextlib
-import gc
 import logging
 import signal
 import socket
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import orjson
 
+from .. import heap
 from ..tasks import cancel
 
 log = logging.getLogger(__name__)
@@ -255,11 +255,9 @@ def serve(sock: socket.socket, model_dir: Path, version: str) -> None:
         sock.sendall(frame({"error": f"{type(exc).__name__}: {exc}"}))
         raise
     labels = engine.labels
-    # The model is loaded for good: out of the collector's walks (as the server does, see
-    # cli/serve.py), so a full collection does not stall a batch for tens of milliseconds.
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(20_000, *gc.get_threshold()[1:])
+    # The model is loaded for good: out of the collector's walks, so a full collection does
+    # not stall a batch for tens of milliseconds.
+    heap.settle()
     sock.sendall(frame({"version": engine.version, "labels": labels}))
     stream = sock.makefile("rb")
     while (header := _read_exactly(stream, HEADER)) is not None:
