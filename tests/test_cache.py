@@ -29,6 +29,13 @@ class Source:
         return f"{key}:{value}"
 
 
+def held(ttl: float = 60) -> tuple[TtlCache[str, str], Source]:
+    """A cache and a source whose loads wait until `source.release` is set."""
+    source = Source()
+    source.release.clear()
+    return TtlCache(ttl=ttl), source
+
+
 async def test_a_value_is_reused_within_the_ttl_and_reloaded_after():
     cache: TtlCache[str, str] = TtlCache(ttl=0.05)
     source = Source()
@@ -42,9 +49,7 @@ async def test_a_value_is_reused_within_the_ttl_and_reloaded_after():
 
 
 async def test_concurrent_misses_share_one_load():
-    cache: TtlCache[str, str] = TtlCache(ttl=60)
-    source = Source()
-    source.release.clear()
+    cache, source = held()
     waiters = [asyncio.create_task(cache.get("a", source)) for _ in range(200)]
     other = asyncio.create_task(cache.get("b", source))
     await asyncio.sleep(0.01)
@@ -55,9 +60,7 @@ async def test_concurrent_misses_share_one_load():
 
 
 async def test_a_failed_load_reaches_every_waiter_and_is_not_cached():
-    cache: TtlCache[str, str] = TtlCache(ttl=60)
-    source = Source()
-    source.release.clear()
+    cache, source = held()
     source.error = ConnectionError("store down")
     waiters = [asyncio.create_task(cache.get("a", source)) for _ in range(5)]
     await asyncio.sleep(0.01)
@@ -70,9 +73,7 @@ async def test_a_failed_load_reaches_every_waiter_and_is_not_cached():
 
 
 async def test_a_cancelled_waiter_does_not_cancel_the_shared_load():
-    cache: TtlCache[str, str] = TtlCache(ttl=60)
-    source = Source()
-    source.release.clear()
+    cache, source = held()
     first = asyncio.create_task(cache.get("a", source))
     second = asyncio.create_task(cache.get("a", source))
     await asyncio.sleep(0.01)
@@ -86,9 +87,7 @@ async def test_a_cancelled_waiter_does_not_cancel_the_shared_load():
 
 
 async def test_forget_during_a_load_keeps_the_older_value_out_of_the_cache():
-    cache: TtlCache[str, str] = TtlCache(ttl=60)
-    source = Source()
-    source.release.clear()
+    cache, source = held()
     before = asyncio.create_task(cache.get("a", source))  # reads the store before the change
     await asyncio.sleep(0.01)
     source.value = "v2"  # e.g. a key revoked in this process...
@@ -111,9 +110,7 @@ async def test_the_cache_is_bounded():
 
 
 async def test_a_failed_load_nobody_waits_for_is_not_logged_as_unretrieved(caplog):
-    cache: TtlCache[str, str] = TtlCache(ttl=60)
-    source = Source()
-    source.release.clear()
+    cache, source = held()
     source.error = ConnectionError("store down")
     only = asyncio.create_task(cache.get("a", source))
     await asyncio.sleep(0.01)
