@@ -541,6 +541,21 @@ async def test_cancellation_is_not_retried_and_close_releases_nothing_twice(
     assert len(receiver.received) == 2
 
 
+async def test_close_stops_even_when_woken_in_the_same_instant(store, make_dispatcher):
+    # A wake (a delivery finishing, a new event) landing in the same loop turn as close() used
+    # to be swallowed with the cancellation by Python 3.11's asyncio.wait_for: the loop ran on
+    # and close() (so the server's shutdown) waited forever.
+    dispatcher = make_dispatcher(poll_interval=30)
+    await dispatcher.start()
+    await eventually(lambda: dispatcher._wake._waiters)  # the loop is waiting to be woken
+    loop_task = dispatcher._loop_task
+    dispatcher.wake()
+    async with asyncio.timeout(10) as bound:  # a bound against the hang, not a speed assertion
+        await dispatcher.close(grace=0)
+    assert not bound.expired(), "close() hung until the bound cancelled it"
+    assert loop_task is not None and loop_task.done()
+
+
 async def test_send_test_while_the_dispatcher_runs(store, make_receiver, make_dispatcher):
     receiver = await make_receiver()
     created = await ops.add_webhook(store, receiver.url)

@@ -218,7 +218,8 @@ class EngineProcess:
             self._channel.transport.write_eof()  # the child finishes its queue, then exits
             # Its replies are read until its end of the socket closes.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), timeout=30)
+                async with asyncio.timeout(30):  # not wait_for: it can swallow a cancel on 3.11
+                    await self._lost.wait()
         await self._reap()
 
     async def _reap(self) -> None:
@@ -226,7 +227,8 @@ class EngineProcess:
         if process is None:
             return
         try:
-            await asyncio.wait_for(process.wait(), timeout=30)
+            async with asyncio.timeout(30):
+                await process.wait()
         except TimeoutError:
             log.error("the %s process did not exit; killing it", self.name)
             process.kill()

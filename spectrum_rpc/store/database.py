@@ -150,7 +150,8 @@ class Database:
     async def ping(self) -> bool:
         """Return whether the database answers a trivial query."""
         try:
-            await asyncio.wait_for(self.fetchone("SELECT 1"), timeout=2)
+            async with asyncio.timeout(2):
+                await self.fetchone("SELECT 1")
         except Exception:
             return False
         return True

@@ -110,8 +110,11 @@ class Dispatcher:
                 await self._prune_if_due()
             except Exception:  # the store is busy or gone: log, wait, try again
                 log.exception("webhook dispatcher loop failed; retrying")
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.settings.poll_interval)
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
+            # that lands in the same loop turn as a wake, and close() then waits forever.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.poll_interval):
+                    await self._wake.wait()
             self._wake.clear()
 
     async def _claim_and_spawn(self) -> None:

@@ -1,0 +1,39 @@
+"""tasks.cancel: the one way background loops are stopped."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from spectrum_rpc.tasks import cancel
+
+
+async def test_cancel_stops_the_task_and_drops_its_cancellation():
+    task = asyncio.create_task(asyncio.sleep(3600))
+    await asyncio.sleep(0)
+    await cancel(task)
+    assert task.cancelled()
+    await cancel(None)
+
+
+async def test_the_callers_own_cancellation_is_not_swallowed():
+    stop = asyncio.Event()
+
+    async def stubborn() -> None:
+        # Ignores the first cancel, as a loop hit by Python 3.11's wait_for race did.
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            await stop.wait()
+
+    task = asyncio.create_task(stubborn())
+    await asyncio.sleep(0)
+    closer = asyncio.create_task(cancel(task))
+    await asyncio.sleep(0.01)
+    assert not closer.done()  # still waiting for the stubborn task
+    closer.cancel()  # e.g. a shutdown bounded by a timeout gives up
+    with pytest.raises(asyncio.CancelledError):
+        await closer
+    await asyncio.sleep(0)
+    assert task.cancelled()  # the second cancel reached the task too
