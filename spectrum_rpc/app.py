@@ -15,6 +15,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from . import admin
 from .auth import KeyAuthenticator
+from .budget import LARGE_BODY, ByteBudget
 from .constants import (
     INTERNAL_ERROR,
     INVALID_REQUEST,
@@ -23,6 +24,7 @@ from .constants import (
     PAYLOAD_TOO_LARGE,
     REQUEST_ID_HEADER,
     RPC_PATH,
+    SERVER_BUSY,
     UNAUTHORIZED,
 )
 from .engine import MicroBatcher
@@ -30,7 +32,7 @@ from .methods import METHODS, Context, Services
 from .policy import Policies
 from .rpc import Protocol, error_object
 from .settings import Settings
-from .store import Store
+from .store import KeyRecord, Store
 from .tasks import cancel
 from .training import KeyRateLimiter, ModelRegistry, model_root, shipped_dir
 from .training.router import ModelRouter
@@ -47,6 +49,7 @@ PROTOCOL = web.AppKey("protocol", Protocol)
 CLASSIFIER = web.AppKey("classifier", ModelRouter)
 SCHEDULE = web.AppKey("retrain_schedule", RetrainSchedule)
 DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
+BODY_BUDGET = web.AppKey("body_budget", ByteBudget)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # Request ids only have to be unique, not secret: a random per-process prefix and a counter
@@ -126,17 +129,33 @@ async def read_body(request: web.Request, limit: int) -> bytes:
 async def handle_rpc(request: web.Request) -> web.Response:
     """POST /api/v1/classification: authenticate, then hand the body to the protocol."""
     app = request.app
-    request_id = request[REQUEST_ID_KEY]
     key = await app[AUTH].authenticate(request.headers.get("Authorization"))
     if key is None:
         body = error_object(UNAUTHORIZED, data="send 'Authorization: Apikey YOUR_KEY'")
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
-    settings = app[SETTINGS]
     coding = unsupported_coding(request)
     if coding is not None:
         err = error_object(PARSE_ERROR, data=f"Content-Encoding {coding[:40]!r} is not supported; "
                            "send gzip, deflate, br, zstd or no encoding")
         return json_response(err, 415, Connection="close")
+    declared = request.content_length
+    if declared is None or declared < LARGE_BODY or coding is not None:
+        return await _answer(request, key, 0)  # the common case: small, nothing to count
+    # A large body with a declared size takes its share of the budget before it is read.
+    budget = app[BODY_BUDGET]
+    held = budget.charge(declared)
+    if not await budget.acquire(held, app[SETTINGS].server.body_wait):
+        return _busy(app[SETTINGS])
+    try:
+        return await _answer(request, key, held)
+    finally:
+        budget.release(held)
+
+
+async def _answer(request: web.Request, key: KeyRecord, held: int) -> web.Response:
+    """Read the body (counting it against the budget if it turns out large) and answer it."""
+    app = request.app
+    settings = app[SETTINGS]
     try:
         body = await read_body(request, settings.server.max_body_bytes)
     except BodyTooLarge:
@@ -146,11 +165,32 @@ async def handle_rpc(request: web.Request) -> web.Response:
     except web.RequestPayloadError:  # e.g. a corrupt gzip body: the client's fault, not a 500
         err = error_object(PARSE_ERROR, data="the body could not be decoded")
         return json_response(err, 400, Connection="close")
-    context = Context(app[SERVICES], key, request_id)
-    answer = await app[PROTOCOL].handle(body, context)
+    budget = None
+    if not held and len(body) >= LARGE_BODY:
+        # Chunked or compressed: its size is only known now. It waits before being parsed
+        # and handed to the engine, which is where most of its memory would go.
+        budget = app[BODY_BUDGET]
+        held = budget.charge(len(body))
+        if not await budget.acquire(held, settings.server.body_wait):
+            return _busy(settings)
+    try:
+        context = Context(app[SERVICES], key, request[REQUEST_ID_KEY])
+        answer = await app[PROTOCOL].handle(body, context)
+    finally:
+        if budget is not None:
+            budget.release(held)
     if answer is None:
         return web.Response(status=204)
     return json_response(answer)
+
+
+def _busy(settings: Settings) -> web.Response:
+    limit = settings.server.max_pending_body_bytes
+    err = error_object(SERVER_BUSY, data=f"more than {limit} bytes of large requests are "
+                       "waiting to be scored; retry later")
+    retry = max(1, round(settings.server.body_wait))
+    # Closed: a refused body was never read, and the client should come back later anyway.
+    return json_response(err, 503, Connection="close", **{"Retry-After": str(retry)})
 
 
 async def handle_healthz(request: web.Request) -> web.Response:
@@ -202,6 +242,7 @@ def create_app(settings: Settings) -> web.Application:
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings
+    app[BODY_BUDGET] = ByteBudget(settings.server.max_pending_body_bytes)
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(_classifier_ctx)
     app.cleanup_ctx.append(_services_ctx)

@@ -9,6 +9,7 @@ INTERNAL_ERROR = -32603
 UNAUTHORIZED = -32001
 PAYLOAD_TOO_LARGE = -32002
 RATE_LIMITED = -32003
+SERVER_BUSY = -32004
 
 ERROR_MESSAGES = {
     PARSE_ERROR: "Parse error",
@@ -19,6 +20,7 @@ ERROR_MESSAGES = {
     UNAUTHORIZED: "Unauthorized",
     PAYLOAD_TOO_LARGE: "Payload too large",
     RATE_LIMITED: "Too many requests",
+    SERVER_BUSY: "Server busy",
 }
 
 # HTTP

@@ -25,6 +25,8 @@ class ServerSettings:
     max_batch_size: int = 1000
     batch_concurrency: int = 128
     shutdown_timeout: float = 30.0
+    max_pending_body_bytes: int = 128 * 1024 * 1024
+    body_wait: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -141,6 +143,7 @@ def _check_ranges(settings: Settings) -> None:
         "server.max_body_bytes": settings.server.max_body_bytes,
         "server.max_batch_size": settings.server.max_batch_size,
         "server.batch_concurrency": settings.server.batch_concurrency,
+        "server.max_pending_body_bytes": settings.server.max_pending_body_bytes,
         "store.commit_max_batch": settings.store.commit_max_batch,
         "engine.max_batch": settings.engine.max_batch,
         "webhooks.timeout": settings.webhooks.timeout,
@@ -152,6 +155,8 @@ def _check_ranges(settings: Settings) -> None:
     for name, value in positive.items():
         if value <= 0:
             raise ConfigError(f"config key {name} must be greater than 0")
+    if settings.server.body_wait < 0:
+        raise ConfigError("config key server.body_wait must not be negative")
     _check_training(settings.training)
     if not 0.0 <= settings.webhooks.jitter < 1.0:
         raise ConfigError("config key webhooks.jitter must be at least 0 and below 1")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 import io
 import logging
@@ -13,6 +14,7 @@ import orjson
 import pytest
 from backports import zstd
 
+from spectrum_rpc.app import BODY_BUDGET
 from spectrum_rpc.constants import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -21,6 +23,7 @@ from spectrum_rpc.constants import (
     PAYLOAD_TOO_LARGE,
     REQUEST_ID_HEADER,
     RPC_PATH,
+    SERVER_BUSY,
 )
 
 CLASSIFY = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hello"}, "id": 1}
@@ -209,6 +212,75 @@ async def test_15_mb_text_over_a_smaller_body_limit_gets_413(make_client):
     body = io.BytesIO(orjson.dumps({**CLASSIFY, "params": {"text": "a" * MAX_TEXT_BYTES}}))
     async with api.http.post(RPC_PATH, data=body, headers=auth(api)) as resp:
         await assert_too_large(resp)
+
+
+# -- memory budget for large bodies ---------------------------------------------------------------
+
+LARGE = {**CLASSIFY, "params": {"text": "a" * (1 << 20)}}
+
+
+async def start_slow_upload(api, payload: dict):  # type: ignore[no-untyped-def]
+    """Send the headers and the first bytes of a large request, and keep the rest back."""
+    body = orjson.dumps(payload)
+    reader, writer = await asyncio.open_connection(api.http.server.host, api.http.server.port)
+    head = (f"POST {RPC_PATH} HTTP/1.1\r\nHost: test\r\nAuthorization: Apikey {api.key}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n")
+    writer.write(head.encode() + body[:1000])
+    await writer.drain()
+
+    async def finish() -> bytes:
+        writer.write(body[1000:])
+        await writer.drain()
+        response = await reader.read()  # until the server closes, as asked
+        writer.close()
+        return response
+
+    return finish
+
+
+async def until(condition) -> None:  # type: ignore[no-untyped-def]
+    async with asyncio.timeout(30):  # a bound against a hang, not a speed assertion
+        while not condition():
+            await asyncio.sleep(0.01)
+
+
+async def test_large_bodies_beyond_the_memory_budget_wait_then_get_503(make_client, rpc):
+    api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 0.2})
+    budget = api.app[BODY_BUDGET]
+    finish = await start_slow_upload(api, LARGE)
+    await until(lambda: budget.used > 0)  # the first large body holds its share while read
+    for data in (io.BytesIO(orjson.dumps(LARGE)), None):  # declared size, then chunked
+        if data is None:  # size unknown: counted once read
+            async def chunks():  # type: ignore[no-untyped-def]
+                body = orjson.dumps(LARGE)
+                for start in range(0, len(body), 1 << 16):
+                    yield body[start:start + (1 << 16)]
+            data = chunks()
+        async with api.http.post(RPC_PATH, data=data, headers=auth(api)) as resp:
+            assert resp.status == 503 and resp.headers["Retry-After"] == "1"
+            error = (await resp.json())["error"]
+            assert error["code"] == SERVER_BUSY and "retry later" in error["data"]
+    small = await rpc(api, CLASSIFY)  # small requests are not held up
+    assert "toxic" in small.json["result"]
+    answer = await finish()
+    assert answer.startswith(b"HTTP/1.1 200") and b'"toxicityConfidence"' in answer
+    assert budget.used == 0
+    again = await rpc(api, LARGE)
+    assert "toxic" in again.json["result"] and budget.used == 0
+
+
+async def test_a_waiting_large_body_goes_in_when_the_budget_frees(make_client, rpc):
+    api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 60})
+    budget = api.app[BODY_BUDGET]
+    finish = await start_slow_upload(api, LARGE)
+    await until(lambda: budget.used > 0)
+    second = asyncio.create_task(rpc(api, LARGE))
+    await until(lambda: budget._waiters)
+    assert not second.done()
+    assert (await finish()).startswith(b"HTTP/1.1 200")
+    assert "toxic" in (await second).json["result"]
+    assert budget.used == 0
 
 
 # -- request ids and internal errors -------------------------------------------------------------
