@@ -37,3 +37,24 @@ async def test_the_callers_own_cancellation_is_not_swallowed():
         await closer
     await asyncio.sleep(0)
     assert task.cancelled()  # the second cancel reached the task too
+
+
+async def test_cleanup_inside_an_already_cancelled_task_still_runs_to_the_end():
+    # aiohttp cancels its main task at SIGTERM and runs the app's cleanup in its `finally`.
+    done: list[str] = []
+
+    async def main() -> None:
+        try:
+            await asyncio.sleep(3600)
+        finally:
+            await cancel(asyncio.create_task(asyncio.sleep(3600)))
+            done.append("after the first cancel")
+            await cancel(asyncio.create_task(asyncio.sleep(3600)))
+            done.append("after the second cancel")
+
+    task = asyncio.create_task(main())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert done == ["after the first cancel", "after the second cancel"]
