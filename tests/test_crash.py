@@ -272,3 +272,11 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(start_server, sess
     assert acked and acked <= stored_contents(server.db_path)
     assert "narwhal-octopus" not in server.stderr  # DEBUG logs hold no user text
     assert "Traceback" not in server.stderr
+    # Every cleanup ran to its end (aiohttp runs them inside its cancelled main task): the
+    # engine lanes were closed and the key's last use, kept in memory, was written.
+    assert "micro-batcher closed" in server.stderr
+    conn = sqlite3.connect(server.db_path)
+    try:
+        assert conn.execute("SELECT last_used_at FROM api_keys").fetchone()[0] is not None
+    finally:
+        conn.close()
