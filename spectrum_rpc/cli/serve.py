@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
+import signal
 import sys
 
 from aiohttp import web
@@ -16,6 +18,8 @@ from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..settings import Settings
 from ..store import Store
 from .common import settings_from, with_store
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -37,19 +41,40 @@ def run_serve(args: argparse.Namespace) -> int:
     with_store(settings, lambda store: first_start(store, settings))
     app = create_app(settings)
     app.on_startup.append(settle_heap)  # last: after the models and caches are loaded
-    web.run_app(
-        app,
-        host=settings.server.host,
-        port=settings.server.port,
-        shutdown_timeout=settings.server.shutdown_timeout,
-        print=lambda _: print(
-            f"spectrum-rpc serving on http://{settings.server.host}:{settings.server.port}",
-            file=sys.stderr,
-            flush=True,
-        ),
-        access_log_class=AccessLogger,
-    )
+    asyncio.run(serve(app, settings))
     return 0
+
+
+async def serve(app: web.Application, settings: Settings) -> None:
+    """Start the app, serve until SIGTERM or SIGINT, then drain and clean up.
+
+    Not `web.run_app`: it starts the app outside its clean-up, so a signal during start-up
+    (the models load for a few seconds) skipped every clean-up and the store's threads kept
+    the process alive for good. Here a signal only sets `stop`: start-up finishes, and the
+    same clean-up as after serving runs, outside any cancelled task.
+    """
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    runner = web.AppRunner(
+        app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout
+    )
+    try:
+        await runner.setup()
+        if stop.is_set():
+            log.info("stopped during start-up")
+            return
+        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        await site.start()
+        print(f"spectrum-rpc serving on http://{settings.server.host}:{settings.server.port}",
+              file=sys.stderr, flush=True)
+        await stop.wait()
+        log.info("stopping: draining requests in flight")
+    finally:
+        await runner.cleanup()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signum)
 
 
 async def settle_heap(app: web.Application) -> None:

@@ -167,6 +167,8 @@ class EngineProcess:
         if self._hello is not None and not self._hello.done():
             self._hello.set_result(document)
             return
+        if not self._waiting:  # the hello of a start that was given up: nobody waits for it
+            return
         done = self._waiting.popleft()
         if isinstance(document, dict):
             done(None, RuntimeError(f"engine failed: {document.get('error')}"))
