@@ -72,7 +72,7 @@ FEEDBACK_PARAMS = (
 )
 
 
-async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+async def classify_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
     """Score a text and answer in the Spectrum shape; record the event for webhooks first."""
     p = params.bind(CLASSIFY_PARAMS, args, kwargs)
     services = ctx.services
@@ -87,7 +87,7 @@ async def classify_text(ctx: Context, *args: Any, **kwargs: Any) -> Any:
     return Success(result)
 
 
-async def record_user_classification(ctx: Context, *args: Any, **kwargs: Any) -> Any:
+async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
     """Persist a moderator's correction; answer "OK" only once it is committed."""
     p = params.bind(FEEDBACK_PARAMS, args, kwargs)
     limiter = ctx.services.feedback_limiter

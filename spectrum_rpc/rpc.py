@@ -142,7 +142,10 @@ class Protocol:
 def _guarded(name: str, method: Method) -> Method:
     """Wrap a method so unexpected failures answer -32603 without leaking their text."""
 
-    async def wrapper(context: Any, *args: Any, **kwargs: Any) -> Any:
+    # Positional-only: a JSON-RPC param named "context" lands in kwargs (and is refused by the
+    # method as unknown) instead of colliding with the argument, which jsonrpcserver turned
+    # into a -32603 quoting the TypeError.
+    async def wrapper(context: Any, /, *args: Any, **kwargs: Any) -> Any:
         try:
             return await method(context, *args, **kwargs)
         except JsonRpcError:

@@ -239,6 +239,11 @@ async def test_notification_with_errors_is_still_not_answered(app_client, rpc):
         (RECORD, {"content": "x", "shouldBlock": True, "labels": {"toxic": "yes"}}, "labels.toxic"),
         (RECORD, {"content": "x", "shouldBlock": True, "labels": ["toxic"]}, "labels"),
         (RECORD, ["x", True, {}, {}, "extra"], "params[4]"),
+        # Names of the methods' own arguments are unknown params like any other.
+        (CLASSIFY, {"text": "x", "context": 1}, "context"),
+        (CLASSIFY, {"text": "x", "ctx": 1}, "ctx"),
+        (RECORD, {"content": "x", "shouldBlock": True, "context": 1}, "context"),
+        (RECORD, {"content": "x", "shouldBlock": True, "ctx": 1}, "ctx"),
     ],
 )
 async def test_invalid_params_name_the_param(app_client, rpc, committed, method, params, param):
