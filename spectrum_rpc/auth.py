@@ -97,6 +97,13 @@ class KeyAuthenticator:
         self._cache.forget()
 
     async def flush_last_used(self) -> None:
-        """Write collected last-use times in one transaction."""
+        """Write collected last-use times in one transaction; keep them if it fails."""
         pending, self._last_used = self._last_used, {}
-        await self.store.keys.touch(pending)
+        try:
+            await self.store.keys.touch(pending)
+        except BaseException:
+            # Back for the next flush (a cancelled write may land too: touch keeps the max).
+            # A key used again during the write keeps that later time.
+            for key_id, used in pending.items():
+                self._last_used[key_id] = max(used, self._last_used.get(key_id, used))
+            raise

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +10,11 @@ from .constants import DOCUMENTED_META_FIELDS, MAX_TEXT_BYTES
 from .rpc import invalid_params
 
 Check = Callable[[str, Any], Any]
+
+# Meta is re-encoded with orjson (into the stored row, into webhook bodies), which refuses more
+# than 254 levels of nesting although it decodes up to 1024. Real meta is a level or two deep:
+# refuse deep nesting up front as bad params instead of failing later as an internal error.
+MAX_META_DEPTH = 32
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,22 @@ def meta(name: str, value: Any) -> dict[str, Any]:
     for field in DOCUMENTED_META_FIELDS:
         if field in value and not isinstance(value[field], str):
             raise invalid_params(f"{name}.{field}", "must be a string")
+    if _nested_too_deep(value.values(), MAX_META_DEPTH - 1):
+        raise invalid_params(name, f"is nested more than {MAX_META_DEPTH} levels deep")
     return value
+
+
+def _nested_too_deep(values: Iterable[Any], levels_left: int) -> bool:
+    """Whether an object or array among values nests more than levels_left levels."""
+    # Flat meta (the common case) costs one isinstance per value; the walk stops at the bound.
+    for value in values:
+        if isinstance(value, dict):
+            value = value.values()
+        elif not isinstance(value, list):
+            continue
+        if levels_left == 0 or _nested_too_deep(value, levels_left - 1):
+            return True
+    return False
 
 
 def labels(allowed: Sequence[str]) -> Check:

@@ -132,6 +132,52 @@ def load_settings(
     return settings
 
 
+# Numeric keys by range (thresholds, shares, port and jitter have their own bounds below).
+# The tests are written `not value > 0` so that NaN, which compares false, fails them too.
+_GREATER_THAN_ZERO = (
+    "server.max_body_bytes",
+    "server.max_batch_size",
+    "server.batch_concurrency",
+    "server.shutdown_timeout",
+    "server.max_pending_body_bytes",
+    "store.commit_max_batch",
+    # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
+    "auth.last_used_flush_interval",
+    "engine.max_batch",
+    "webhooks.timeout",
+    "webhooks.concurrency",
+    "webhooks.per_webhook_concurrency",
+    "webhooks.poll_interval",
+    "webhooks.max_response_bytes",
+    "webhooks.disable_after_failing_for",
+    "webhooks.retention",
+    "webhooks.attempt_tries",
+    "webhooks.prune_interval",
+    "training.poll_interval",
+    "training.min_holdout",
+    "training.feedback_weight",
+    "training.feedback_burst",
+    "training.lock_ttl",
+)
+# Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
+# "pick from the CPU count" (engine.workers).
+_NOT_NEGATIVE = (
+    "server.body_wait",
+    "auth.key_cache_ttl",
+    "engine.max_delay",
+    "engine.workers",
+    "webhooks.retry_after_max",
+    "webhooks.rotation_window",
+    "webhooks.attempt_retry_max_delay",
+    "webhooks.cache_ttl",
+    "training.schedule_interval",
+    "training.tolerance",
+    "training.min_gain",
+    "training.gain_standard_errors",
+    "training.feedback_rate",
+)
+
+
 def _check_ranges(settings: Settings) -> None:
     """Refuse values of the right type that make no sense (a port of 70000, a threshold of 2)."""
     for name in ("toxicity", "sexual", "phishing"):
@@ -139,32 +185,25 @@ def _check_ranges(settings: Settings) -> None:
             raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
     if not 0 <= settings.server.port <= 65535:
         raise ConfigError("config key server.port must be between 0 and 65535")
-    positive = {
-        "server.max_body_bytes": settings.server.max_body_bytes,
-        "server.max_batch_size": settings.server.max_batch_size,
-        "server.batch_concurrency": settings.server.batch_concurrency,
-        "server.max_pending_body_bytes": settings.server.max_pending_body_bytes,
-        "store.commit_max_batch": settings.store.commit_max_batch,
-        "engine.max_batch": settings.engine.max_batch,
-        "webhooks.timeout": settings.webhooks.timeout,
-        "webhooks.concurrency": settings.webhooks.concurrency,
-        "webhooks.per_webhook_concurrency": settings.webhooks.per_webhook_concurrency,
-        "webhooks.attempt_tries": settings.webhooks.attempt_tries,
-        "webhooks.poll_interval": settings.webhooks.poll_interval,
-    }
-    for name, value in positive.items():
-        if value <= 0:
-            raise ConfigError(f"config key {name} must be greater than 0")
-    if settings.server.body_wait < 0:
-        raise ConfigError("config key server.body_wait must not be negative")
+    for key in _GREATER_THAN_ZERO:
+        if not _value(settings, key) > 0:
+            raise ConfigError(f"config key {key} must be greater than 0")
+    for key in _NOT_NEGATIVE:
+        if not _value(settings, key) >= 0:
+            raise ConfigError(f"config key {key} must not be negative")
     _check_training(settings.training)
     if not 0.0 <= settings.webhooks.jitter < 1.0:
         raise ConfigError("config key webhooks.jitter must be at least 0 and below 1")
-    if not settings.webhooks.schedule or min(settings.webhooks.schedule) < 0:
+    schedule = settings.webhooks.schedule
+    if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
 
+
+def _value(settings: Settings, key: str) -> Any:
+    section, name = key.split(".")
+    return getattr(getattr(settings, section), name)
 
 
 def _check_training(training: TrainingSettings) -> None:
@@ -173,13 +212,7 @@ def _check_training(training: TrainingSettings) -> None:
             raise ConfigError(f"config key training.{name} must be above 0 and at most 1")
     if training.method not in ("finetune", "refit"):
         raise ConfigError('config key training.method must be "finetune" or "refit"')
-    for name in ("schedule_interval", "tolerance", "min_gain", "gain_standard_errors",
-                 "feedback_rate"):
-        if getattr(training, name) < 0:
-            raise ConfigError(f"config key training.{name} must not be negative")
-    for name in ("poll_interval", "feedback_weight", "feedback_burst", "lock_ttl"):
-        if getattr(training, name) <= 0:
-            raise ConfigError(f"config key training.{name} must be greater than 0")
+
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import sqlite3
 import time
 from types import SimpleNamespace
 
@@ -144,3 +145,33 @@ async def test_last_used_is_flushed_periodically(make_client, rpc, committed):
             break
         await asyncio.sleep(0.01)
     assert committed("SELECT last_used_at FROM api_keys") != [(None,)]
+
+
+async def test_last_used_times_survive_a_failed_flush(app_client, rpc, committed, monkeypatch):
+    clock = [1000.0]
+    monkeypatch.setattr("spectrum_rpc.auth.time", SimpleNamespace(time=lambda: clock[0]))
+    other = await create_key(app_client.store, "other", "default")
+    for key in (app_client.key, other.key):
+        assert (await rpc(app_client, RECORD, key=key)).status == 200
+    auth = app_client.app[AUTH]
+
+    # A real failing write: a trigger, added from a side connection, refuses the UPDATE.
+    side = sqlite3.connect(app_client.db_path)
+    side.execute(
+        "CREATE TRIGGER refuse BEFORE UPDATE ON api_keys BEGIN SELECT RAISE(ABORT, 'no'); END"
+    )
+    side.commit()
+    flush = asyncio.create_task(auth.flush_last_used())
+    await asyncio.sleep(0)  # the flush has taken the collected times and waits for its write
+    clock[0] = 2000.0
+    assert await auth.authenticate(f"Apikey {other.key}")  # used again meanwhile (cached)
+    with pytest.raises(sqlite3.IntegrityError):
+        await flush
+    side.execute("DROP TRIGGER refuse")
+    side.commit()
+    side.close()
+
+    await auth.flush_last_used()
+    assert sorted(committed("SELECT id, last_used_at FROM api_keys")) == sorted(
+        [(app_client.key_id, 1000.0), (other.id, 2000.0)]
+    )

@@ -156,6 +156,30 @@ def test_bad_environment_is_a_config_error(db_path):
     assert "server.port" in done.stderr and done.stderr.count("\n") == 1
 
 
+def test_out_of_range_config_values_exit_with_status_2(capsys, tmp_path, db_path):
+    config = tmp_path / "bad.toml"
+    for text, key in (
+        ("[engine]\nmax_delay = -1\n", "engine.max_delay"),
+        ("[server]\nshutdown_timeout = -5\n", "server.shutdown_timeout"),
+    ):
+        config.write_text(text)
+        status, _, err = run(capsys, "keys", "list", "--db", str(db_path), "--config", str(config))
+        assert status == 2
+        assert err.count("\n") == 1 and f"config key {key} must" in err
+
+
+@pytest.mark.slow
+def test_serve_refuses_a_zero_flush_interval(db_path):
+    # Before this was refused, the server started and its flusher spun a core.
+    done = cli(
+        "serve", "--db", str(db_path), "--port", "0",
+        SPECTRUM_RPC_AUTH_LAST_USED_FLUSH_INTERVAL="0",
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "config key auth.last_used_flush_interval must be greater than 0" in done.stderr
+
+
 async def test_settle_heap_freezes_start_up_objects_and_collects_young_ones_less_often():
     before = gc.get_threshold()
     try:

@@ -7,6 +7,7 @@ import hashlib
 from types import SimpleNamespace
 from typing import Any
 
+import orjson
 import pytest
 
 from spectrum_rpc import params
@@ -15,6 +16,7 @@ from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import FEEDBACK_LABELS, INVALID_PARAMS, MAX_TEXT_BYTES
 from spectrum_rpc.params import Param
 from spectrum_rpc.rpc import RpcError
+from spectrum_rpc.webhooks import management as ops
 
 
 def call(method: str, params: Any, id: Any = 1) -> dict[str, Any]:
@@ -80,6 +82,26 @@ def test_labels_known_names_and_booleans():
     assert check("labels", {"toxic": True, "threat": False}) == {"toxic": True, "threat": False}
     assert rejected(check, "labels", {"toxic": 1})["param"] == "labels.toxic"
     assert rejected(check, "labels", {"bogus": True})["param"] == "labels.bogus"
+
+
+def nested(depth: int, leaf: Any = 1) -> Any:
+    """An object `depth` levels deep: {"a": {"a": ... leaf}}."""
+    for _ in range(depth):
+        leaf = {"a": leaf}
+    return leaf
+
+
+def test_meta_nesting_is_bounded():
+    deepest = nested(params.MAX_META_DEPTH)
+    assert params.meta("meta", deepest) is deepest
+    assert rejected(params.meta, "meta", nested(params.MAX_META_DEPTH + 1))["param"] == "meta"
+    # Lists count as levels too, wherever they sit among the values.
+    lists: Any = 1
+    for _ in range(params.MAX_META_DEPTH):
+        lists = [0, lists]
+    assert rejected(params.meta, "meta", {"flat": "x", "deep": lists})["param"] == "meta"
+    flat = {"authorId": "1", "remoteCreatedAt": 1509570919000, "extra": [1, {"b": None}]}
+    assert params.meta("meta", flat) is flat
 
 
 # -- classifyText --------------------------------------------------------------------------------
@@ -238,4 +260,78 @@ async def test_lone_surrogates_are_refused_as_unparsable(app_client, rpc, commit
     )
     reply = await rpc(app_client, data=raw)
     assert reply.json["error"]["code"] == -32700  # never a half-stored row or a 500
+    assert committed("SELECT id FROM feedback") == []
+
+
+# -- deeply nested meta --------------------------------------------------------------------------
+
+# Past orjson's 254-level limit on encoding (not on decoding): the stored row and the webhook
+# body could not be written. Built by hand, since the test client encodes with orjson too.
+TOO_DEEP = 300
+
+
+def raw_call(method: str, params: str, id: int | None = 1) -> bytes:
+    """A JSON-RPC request (or notification when id is None) around params given as JSON text."""
+    tail = "" if id is None else f', "id": {id}'
+    return f'{{"jsonrpc": "2.0", "method": "{method}", "params": {params}{tail}}}'.encode()
+
+
+def deep_json(depth: int) -> str:
+    return '{"a": ' * depth + "1" + "}" * depth
+
+
+@pytest.mark.parametrize(
+    "params_json",
+    [
+        f'{{"content": "x", "shouldBlock": true, "meta": {deep_json(TOO_DEEP)}}}',
+        f'["x", true, {deep_json(TOO_DEEP)}]',
+    ],
+    ids=["by-name", "by-position"],
+)
+async def test_record_refuses_deeply_nested_meta(app_client, rpc, committed, params_json):
+    reply = await rpc(app_client, data=raw_call("recordUserClassification", params_json))
+    assert reply.json["error"]["code"] == INVALID_PARAMS
+    assert reply.json["error"]["data"]["param"] == "meta"
+    assert committed("SELECT id FROM feedback") == []
+
+
+@pytest.mark.parametrize(
+    "params_json",
+    [f'{{"text": "x", "meta": {deep_json(TOO_DEEP)}}}', f'["x", {deep_json(TOO_DEEP)}]'],
+    ids=["by-name", "by-position"],
+)
+async def test_classify_refuses_deeply_nested_meta(app_client, rpc, committed, params_json):
+    # With a webhook the meta is re-encoded into the event body: the path that failed.
+    await ops.add_webhook(app_client.store, "https://example.com/hook")
+    reply = await rpc(app_client, data=raw_call("classifyText", params_json))
+    assert reply.json["error"]["code"] == INVALID_PARAMS
+    assert reply.json["error"]["data"]["param"] == "meta"
+    assert committed("SELECT COUNT(*) FROM webhook_events") == [(0,)]
+
+
+async def test_deeply_nested_meta_in_a_notification_is_dropped_quietly(
+    app_client, rpc, committed, caplog
+):
+    params_json = f'{{"content": "x", "shouldBlock": true, "meta": {deep_json(TOO_DEEP)}}}'
+    reply = await rpc(app_client, data=raw_call("recordUserClassification", params_json, None))
+    # Like every notification with invalid params: no answer, nothing stored, no internal error.
+    assert (reply.status, reply.body) == (204, b"")
+    assert committed("SELECT id FROM feedback") == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+async def test_nested_meta_within_the_bound_is_kept(app_client, rpc, committed):
+    meta = {"authorId": "1", "thread": nested(params.MAX_META_DEPTH - 1, "leaf")}
+    reply = await rpc(app_client, record("x", meta=meta))
+    assert reply.json["result"] == "OK"
+    assert committed("SELECT meta FROM feedback") == [(orjson.dumps(meta).decode(),)]
+    reply = await rpc(app_client, classify("x", meta={"authorId": "1", "remoteId": "r"}))
+    assert "toxic" in reply.json["result"]
+
+
+async def test_deeply_nested_labels_are_refused(app_client, rpc, committed):
+    labels = f'{{"toxic": {deep_json(TOO_DEEP)}}}'
+    params_json = f'{{"content": "x", "shouldBlock": true, "labels": {labels}}}'
+    reply = await rpc(app_client, data=raw_call("recordUserClassification", params_json))
+    assert reply.json["error"]["data"]["param"] == "labels.toxic"  # must be a boolean
     assert committed("SELECT id FROM feedback") == []

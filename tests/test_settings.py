@@ -90,6 +90,58 @@ def test_invalid_values_name_the_key(overrides, key):
         load_settings(environ={}, overrides=overrides)
 
 
+@pytest.mark.parametrize(
+    ("key", "value", "rule"),
+    [
+        ("server.shutdown_timeout", -5.0, "greater than 0"),
+        ("server.shutdown_timeout", 0.0, "greater than 0"),
+        ("server.body_wait", float("nan"), "not be negative"),
+        ("server.shutdown_timeout", float("nan"), "greater than 0"),
+        ("auth.key_cache_ttl", -1.0, "not be negative"),
+        ("auth.last_used_flush_interval", 0.0, "greater than 0"),
+        ("auth.last_used_flush_interval", float("nan"), "greater than 0"),
+        ("engine.max_delay", -1.0, "not be negative"),
+        ("engine.max_delay", float("nan"), "not be negative"),
+        ("engine.workers", -1, "not be negative"),
+        ("webhooks.max_response_bytes", 0, "greater than 0"),
+        ("webhooks.retry_after_max", -1.0, "not be negative"),
+        ("webhooks.disable_after_failing_for", 0.0, "greater than 0"),
+        ("webhooks.retention", 0.0, "greater than 0"),
+        ("webhooks.rotation_window", -1.0, "not be negative"),
+        ("webhooks.attempt_retry_max_delay", -1.0, "not be negative"),
+        ("webhooks.prune_interval", 0.0, "greater than 0"),
+        ("webhooks.cache_ttl", -1.0, "not be negative"),
+        ("webhooks.schedule", (0.0, float("nan")), "all >= 0"),
+        ("training.min_holdout", 0, "greater than 0"),
+        ("training.poll_interval", float("nan"), "greater than 0"),
+        ("training.tolerance", float("nan"), "not be negative"),
+    ],
+)
+def test_out_of_range_values_name_the_key_and_the_rule(key, value, rule):
+    section, name = key.split(".")
+    with pytest.raises(ConfigError, match=rf"^config key {key} must .*{rule}"):
+        load_settings(environ={}, overrides={section: {name: value}})
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("auth.key_cache_ttl", 0.0),  # no cache: every request reads the store
+        ("webhooks.cache_ttl", 0.0),
+        ("engine.max_delay", 0.0),  # flush each batch at once
+        ("engine.workers", 0),  # 0 = pick from the CPU count
+        ("webhooks.retry_after_max", 0.0),  # ignore Retry-After
+        ("webhooks.rotation_window", 0.0),  # the old secret stops at once
+        ("webhooks.attempt_retry_max_delay", 0.0),
+        ("server.body_wait", 0.0),
+    ],
+)
+def test_zero_is_accepted_where_it_means_something(key, value):
+    section, name = key.split(".")
+    settings = load_settings(environ={}, overrides={section: {name: value}})
+    assert getattr(getattr(settings, section), name) == value
+
+
 def test_invalid_environment_names_the_key():
     with pytest.raises(ConfigError, match="server.port"):
         load_settings(environ={"SPECTRUM_RPC_SERVER_PORT": "http"})
