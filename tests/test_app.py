@@ -132,6 +132,20 @@ async def test_health_endpoints(app_client):
             assert resp.content_type == "application/json"
 
 
+async def test_readyz_is_503_once_the_database_file_is_unreadable(app_client, rpc):
+    assert (await rpc(app_client, record("before"))).json["result"] == "OK"
+    for path in (app_client.db_path, app_client.db_path.with_name(app_client.db_path.name
+                                                                 + "-wal")):
+        if path.exists():
+            with path.open("r+b") as fh:  # overwritten in place, as a failing disk would
+                fh.write(b"\x5a" * path.stat().st_size)
+    async with app_client.http.get("/readyz") as resp:
+        assert resp.status == 503
+        assert (await resp.json())["status"] == "store unreachable"
+    async with app_client.http.get("/healthz") as resp:
+        assert resp.status == 200  # alive, just not ready
+
+
 # -- body size -----------------------------------------------------------------------------------
 
 

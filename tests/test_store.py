@@ -8,6 +8,7 @@ import sqlite3
 import pytest
 
 from spectrum_rpc.store import Store
+from spectrum_rpc.store.database import StoreClosed
 from spectrum_rpc.store.schema import MIGRATIONS
 
 
@@ -177,6 +178,14 @@ async def test_project_settings_merge(store):
     merged = await store.projects.update_settings("acme", {"include_text": True})
     assert merged == {"thresholds": {"toxicity": 0.9}, "include_text": True}
     assert await store.projects.get_settings("acme") == merged
+
+
+async def test_a_write_after_close_fails_at_once_instead_of_waiting_forever(db_path):
+    store = await Store(db_path).open()
+    await store.close()
+    async with asyncio.timeout(10):  # a bound against the old hang, not a speed assertion
+        with pytest.raises(StoreClosed):
+            await store.db.execute("DELETE FROM feedback")
 
 
 async def test_ping_fails_once_closed(db_path):

@@ -20,6 +20,10 @@ Statement = tuple[str, Sequence[Any]]
 Pending = tuple[list[Statement], "asyncio.Future[None]"]
 
 
+class StoreClosed(RuntimeError):
+    """A write was attempted on a store that is closed (or whose commit loop has stopped)."""
+
+
 class Database:
     """Own the SQLite connections; batch concurrent writes into shared transactions.
 
@@ -88,6 +92,8 @@ class Database:
 
     async def write(self, statements: list[Statement]) -> None:
         """Run statements in one transaction shared with concurrent writers; return once durable."""
+        if self._task is None or self._task.done():  # nobody would ever commit it
+            raise StoreClosed(f"the store {self.path} is closed")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((statements, future))
         await future
@@ -105,6 +111,10 @@ class Database:
                 group.append(self._queue.get_nowait())
             try:
                 await self._commit_group(group)
+            except Exception as exc:  # e.g. the rollback failed too: fail these, keep going
+                log.exception("store write of %d statement groups failed", len(group))
+                for _, future in group:
+                    _settle(future, exc)
             finally:
                 for _ in group:
                     self._queue.task_done()
@@ -148,10 +158,14 @@ class Database:
         return rows[0] if rows else None
 
     async def ping(self) -> bool:
-        """Return whether the database answers a trivial query."""
+        """Return whether the database file can be read and writes can be committed."""
+        if self._task is None or self._task.done():  # the commit loop is gone: writes hang
+            return False
         try:
             async with asyncio.timeout(2):
-                await self.fetchone("SELECT 1")
+                # Reads the file's first page: a bare `SELECT 1` never touches the file, and
+                # answered "ready" over a database that every request failed on.
+                await self.fetchone("SELECT 1 FROM sqlite_master LIMIT 1")
         except Exception:
             return False
         return True
