@@ -96,9 +96,10 @@ def json_response(body: bytes | dict | list, status: int = 200, **headers: str) 
     return web.Response(body=raw, status=status, content_type=JSON_CONTENT_TYPE, headers=headers)
 
 
-# What aiohttp decodes (br and zstd through Brotli and backports.zstd); anything else would be
-# read as if it were plain JSON.
-CONTENT_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "br", "zstd", "identity"})
+# What aiohttp decodes (br and zstd through Brotli and backports.zstd): one coding, named
+# exactly. Anything else (x-gzip, a list such as "gzip, gzip") would reach the JSON parser
+# still compressed, and the size limit would count compressed bytes.
+CONTENT_CODINGS = frozenset({"gzip", "deflate", "br", "zstd", "identity"})
 
 
 def unsupported_coding(request: web.Request) -> str | None:
@@ -106,8 +107,7 @@ def unsupported_coding(request: web.Request) -> str | None:
     coding = request.headers.get("Content-Encoding")
     if coding is None:
         return None
-    codings = [c.strip().lower() for c in coding.split(",")]
-    return None if all(c in CONTENT_CODINGS for c in codings) else coding
+    return None if coding.strip().lower() in CONTENT_CODINGS else coding
 
 
 async def read_body(request: web.Request, limit: int) -> bytes:

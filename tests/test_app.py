@@ -78,7 +78,9 @@ async def test_compressed_request_bodies_are_accepted(app_client, committed, enc
     assert committed("SELECT content FROM feedback") == [("compressed",)]
 
 
-@pytest.mark.parametrize("encoding", ["compress", "foo", "gzip, foo"])
+@pytest.mark.parametrize(
+    "encoding", ["compress", "foo", "gzip, foo", "x-gzip", "gzip, gzip", "gzip, identity"]
+)
 async def test_unknown_content_encoding_is_a_415(app_client, committed, encoding):
     headers = {**auth(app_client), "Content-Encoding": encoding}
     async with app_client.http.post(RPC_PATH, data=orjson.dumps(record("x")),
