@@ -12,7 +12,7 @@ from . import params
 from .constants import FEEDBACK_LABELS, RATE_LIMITED
 from .params import Param
 from .policy import Policies
-from .rpc import RpcError, Success
+from .rpc import Methods, RpcError, Success
 from .store import KeyRecord, Store, now
 
 log = logging.getLogger(__name__)
@@ -111,7 +111,7 @@ async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any)
     return Success("OK")
 
 
-METHODS = {
+METHODS: Methods = {
     "classifyText": classify_text,
     "recordUserClassification": record_user_classification,
 }

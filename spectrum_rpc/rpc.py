@@ -32,8 +32,11 @@ from .constants import (
 log = logging.getLogger(__name__)
 
 Method = Callable[..., Awaitable[Any]]
+# The registry: jsonrpcserver's documented alternative to its global @method registry (a dict
+# of name -> function passed to the dispatcher), so two apps in one process never share one.
+Methods = Mapping[str, Method]
 
-__all__ = ["RpcError", "Protocol", "error_object", "invalid_params", "Success"]
+__all__ = ["Methods", "RpcError", "Protocol", "error_object", "invalid_params", "Success"]
 
 
 class RpcError(JsonRpcError):
@@ -82,7 +85,7 @@ class Protocol:
 
     def __init__(
         self,
-        methods: Mapping[str, Method],
+        methods: Methods,
         *,
         max_batch: int = 1000,
         concurrency: int = 32,
