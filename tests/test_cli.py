@@ -193,3 +193,24 @@ async def test_settle_heap_freezes_start_up_objects_and_collects_young_ones_less
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+@pytest.mark.slow
+def test_flags_override_the_environment_which_overrides_the_config_file(tmp_path):
+    in_file, in_env, in_flag = (tmp_path / name for name in ("file.db", "env.db", "flag.db"))
+    config = tmp_path / "site.toml"
+    config.write_text(f'[store]\npath = "{in_file}"\n')
+    steps = [  # (arguments, environment, the database that must get the key)
+        ([], {}, in_file),
+        ([], {"SPECTRUM_RPC_STORE_PATH": str(in_env)}, in_env),
+        (["--db", str(in_flag)], {"SPECTRUM_RPC_STORE_PATH": str(in_env)}, in_flag),
+    ]
+    for number, (extra, env, expected) in enumerate(steps):
+        done = cli("keys", "create", "--name", f"k{number}", "--config", str(config), *extra,
+                   **env)
+        assert done.returncode == 0, done.stderr
+        listed = cli("keys", "list", "--db", str(expected))
+        assert f"k{number}" in listed.stdout, (number, listed.stdout)
+    for db, name in ((in_file, "k0"), (in_env, "k1"), (in_flag, "k2")):  # only its own key
+        rows = cli("keys", "list", "--db", str(db)).stdout.strip().splitlines()[1:]
+        assert [row.split()[2] for row in rows] == [name]
