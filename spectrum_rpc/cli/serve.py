@@ -38,14 +38,18 @@ def run_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    # From here on a signal asks for a clean stop instead of killing the process outright.
+    early: list[int] = []
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda number, _frame: early.append(number))
     with_store(settings, lambda store: first_start(store, settings))
     app = create_app(settings)
     app.on_startup.append(settle_heap)  # last: after the models and caches are loaded
-    asyncio.run(serve(app, settings))
+    asyncio.run(serve(app, settings, early))
     return 0
 
 
-async def serve(app: web.Application, settings: Settings) -> None:
+async def serve(app: web.Application, settings: Settings, early: list[int] | None = None) -> None:
     """Start the app, serve until SIGTERM or SIGINT, then drain and clean up.
 
     Not `web.run_app`: it starts the app outside its clean-up, so a signal during start-up
@@ -57,6 +61,9 @@ async def serve(app: web.Application, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if early:  # a signal came before this loop took them over
+        stop.set()
+    log.info("starting: loading the models")
     runner = web.AppRunner(
         app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout
     )
