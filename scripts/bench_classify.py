@@ -151,7 +151,7 @@ def write_section(title: str, lines: list[str], command: str) -> None:
     else:
         following = section.find("\n### ", at + len(heading))
         section = section[:at] + body + ("" if following < 0 else section[following + 1:])
-    DOC.write_text(text[:start] + section.rstrip("\n") + "\n" + text[end:].lstrip("\n")
+    DOC.write_text(text[:start] + section.rstrip("\n") + "\n\n" + text[end:].lstrip("\n")
                    if end < len(text) else text[:start] + section)
 
 

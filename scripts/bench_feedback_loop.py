@@ -156,9 +156,11 @@ def unseen_setup(root: Path, corpus, domain: Domain, cache: Path) -> Setup:
     else:
         started = time.perf_counter()
         lexicon = read_surge_lexicon(root / "lexicons" / "surge_profanity_en.csv")
-        vocabulary, idf, fitted = train(Corpus(kept, corpus.calibration, tests), lexicon)
+        vocabulary, idf, fitted, stack = train(Corpus(kept, corpus.calibration, tests), lexicon)
         write_models(model_dir, version, vocabulary, idf, fitted, lexicon,
-                     {"seed": CORPUS_SEED, "left_out_sources": list(domain.sources)})
+                     {"seed": CORPUS_SEED, "left_out_sources": list(domain.sources),
+                      **({"stack": stack.report} if stack else {})},
+                     stack.stack if stack else None)
         print(f"trained {version} in {time.perf_counter() - started:.0f}s", flush=True)
     base_data = cache / f"base-data-without-{domain.name}"
     write_base_data(base_data, [*kept, *template_samples(), *lure_samples()],

@@ -10,7 +10,7 @@ from spectrum_rpc.engine.corpus import SEED, data_dir, load_corpus
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
 from spectrum_rpc.engine.training import read_surge_lexicon, train, write_models
 
-VERSION = "2026.11.22-linear-1"
+VERSION = "2026.11.22-stacked-1"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -25,8 +25,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     lexicon = read_surge_lexicon(root / "lexicons" / "surge_profanity_en.csv")
     corpus = load_corpus(root)
-    vocabulary, idf, fitted = train(corpus, lexicon)
-    write_models(args.out, args.version, vocabulary, idf, fitted, lexicon, {"seed": SEED})
+    vocabulary, idf, fitted, stack = train(corpus, lexicon)
+    meta = {"seed": SEED, **({"stack": stack.report} if stack else {})}
+    write_models(args.out, args.version, vocabulary, idf, fitted, lexicon, meta,
+                 stack.stack if stack else None)
     print(f"wrote {args.out} ({args.version}) in {time.perf_counter() - started:.1f}s")
 
 

@@ -79,15 +79,19 @@ def test_long_text_reports_its_worst_part(engine):
 def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
     # long texts are scored a group of windows at a time; straddle the first group's end
     from spectrum_rpc.engine.engine import _GROUP
-    from spectrum_rpc.engine.windows import spans
+    from spectrum_rpc.engine.windows import spans, windows
 
     benign = BENIGN * 2000
+    (clean,) = engine.classify([benign])
     edge = list(spans(benign))[_GROUP][0]
-    for at in (edge - len(TOXIC) // 2, edge - 40, edge + 1):
+    # split over two windows (each holds half of it and ~400 benign chars), then whole in one
+    for at, floor in ((edge - len(TOXIC) // 2, 0.3), (edge - 40, 0.5), (edge + 1, 0.5)):
         at = benign.rfind(" ", 0, at) + 1
         spiked = benign[:at] + TOXIC + benign[at:]
         (dirty,) = engine.classify([spiked])
-        assert dirty["toxicity"] > 0.5 and dirty["profanity"] > 0.5, at
+        alone = engine.score(list(windows(spiked))).max(axis=0)
+        assert list(dirty.values()) == pytest.approx(alone.tolist(), rel=0, abs=1e-12), at
+        assert dirty["profanity"] > 0.5 and dirty["toxicity"] > floor > clean["toxicity"], at
 
 
 LONG_PARTS = [BENIGN, TOXIC, "f u c k you ", "s h i t. ", "son of a bitch ", "go to hell_ ",
@@ -237,6 +241,8 @@ def test_serving_features_equal_training_features(engine, text):
     words: list[int] = []
     features: list[int] = []
     engine._featurizer.add(norm, tokens, words, features)
-    fast = model.logits(words, [len(words)], features, [len(features)])
-    slow = model.logits([model.no_word], [1], [*index, model.no_feature], [len(index) + 1])
+    # the linear part: the stack's terms come from word rows, which the slow path has none of
+    fast = model.logits(words, [len(words)], features, [len(features)], stacked=False)
+    slow = model.logits([model.no_word], [1], [*index, model.no_feature], [len(index) + 1],
+                        stacked=False)
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-4)

@@ -71,8 +71,9 @@ def write_base(root: Path, seed: int = 1) -> Path:
     return root
 
 
-def write_model(out: Path, base: Path, version: str = "tiny-1") -> Path:
-    """Fit a three-label model on the base corpus with the engine's training code."""
+def write_model(out: Path, base: Path, version: str = "tiny-1", stacked: bool = False) -> Path:
+    """Fit a three-label model on the base corpus with the engine's training code;
+    `stacked`: with a toxicity stack (random word vectors, the real reference model)."""
     samples = [Sample(r["text"], "base", r["labels"]) for r in
                map(json.loads, (base / "train.jsonl").read_text().splitlines())]
     lexicon = Lexicon([])
@@ -84,8 +85,22 @@ def write_model(out: Path, base: Path, version: str = "tiny-1") -> Path:
     for label in LABELS:
         rows, y, w = targets(samples, label)
         fitted[label] = fit_label(x[rows], y, w, LabelPlan(C=4.0), None)
-    write_models(out, version, vocabulary, idf, fitted, lexicon, {})
+    stack = tiny_stack(vocabulary) if stacked else None
+    write_models(out, version, vocabulary, idf, fitted, lexicon, {}, stack)
     return out
+
+
+def tiny_stack(vocabulary: list[str]):
+    """Return a toxicity stack over the vocabulary's words: random 64-d word vectors (no
+    MiniLM needed) and alt-profanity-check's model."""
+    from spectrum_rpc.engine.features import is_word_feature
+    from spectrum_rpc.engine.reference import ReferenceModel
+    from spectrum_rpc.engine.stack import Stack
+
+    rng = np.random.default_rng(3)
+    words = [g[1:-1] for g in vocabulary if is_word_feature(g)]
+    return Stack("toxicity", words, rng.normal(size=(len(words), 64)), rng.normal(size=64),
+                 2.0, ReferenceModel.from_package())
 
 
 def corrections(rng: random.Random, n: int, flipped: bool = False) -> list[dict]:

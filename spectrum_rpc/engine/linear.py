@@ -3,7 +3,8 @@
 A text's features are its n-gram occurrences: `x_j = count_j * idf_j / sqrt(sum_j count_j *
 idf_j^2)` (tf-idf scaled by the L2 norm of the sqrt-count vector, which needs no per-text
 de-duplication and is additive over words). Calibration (Platt) is folded into the weights at
-training time, so a probability is `sigmoid(x . W[:, label] + bias[label])`.
+training time, so a probability is `sigmoid(x . W[:, label] + bias[label])`. A stacked label
+(`Stack`) adds terms computed from extra word-table columns to its logit.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from .features import bigram_key, is_word_feature, word_grams
+from .stack import Stack
 
 LINEAR_FILE = "linear.npz"
 
@@ -22,36 +24,49 @@ class LinearModel:
     """Per-label linear scores over a shared n-gram vocabulary (read-only, thread-safe)."""
 
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, weights: np.ndarray,
-                 bias: np.ndarray, labels: Sequence[str]):
+                 bias: np.ndarray, labels: Sequence[str], stack: Stack | None = None):
         self.labels = tuple(labels)
+        self.stack = stack
+        self._stacked = self.labels.index(stack.label) if stack is not None else -1
         self.vocabulary = {gram: i for i, gram in enumerate(vocabulary)}
         # Feature table: idf-scaled weights plus idf^2 as the last column; the trailing zero row
         # is the "no feature" sentinel.
         self.no_feature = len(vocabulary)
         table = np.column_stack([weights * idf[:, None], idf.astype(np.float64) ** 2])
         self._features = np.vstack([table, np.zeros((1, table.shape[1]))]).astype(np.float32)
-        self.words, self._words = self._word_table(vocabulary)
+        self.words, self._words, self._terms = self._word_table(vocabulary, idf)
         pairs = ((bigram_key(g), i) for g, i in self.vocabulary.items())
         self.bigrams = {key: i for key, i in pairs if key is not None}
         self.no_word = len(self._words) - 1
         self._bias = bias.astype(np.float64)
 
-    def _word_table(self, vocabulary: Sequence[str]) -> tuple[dict[str, int], np.ndarray]:
-        """Precompute, per vocabulary word, the sum of its n-gram rows (word + char n-grams)."""
+    def _word_table(self, vocabulary: Sequence[str], idf: np.ndarray
+                    ) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """Precompute, per vocabulary word, the sum of its n-gram rows (word + char n-grams),
+        then the stack's columns; return word rows, table and each row's reference word."""
         words = [g[1:-1] for g in vocabulary if is_word_feature(g)]
+        weights = np.zeros(len(words) + 1)
+        weights[:len(words)] = idf[[self.vocabulary[f" {w} "] for w in words]]
+        if self.stack is not None:  # its words score through word rows too (same n-grams)
+            words += self.stack.new_words(set(words))
+            weights = np.concatenate([weights, np.zeros(len(words) + 1 - len(weights))])
         vocab = self.vocabulary
         rows = np.zeros((len(words) + 1, self._features.shape[1]), dtype=np.float64)
         for i, word in enumerate(words):
             index = [vocab[g] for g in word_grams(word) if g in vocab]
             rows[i] = self._features[index].sum(axis=0, dtype=np.float64)
-        return {w: i for i, w in enumerate(words)}, rows.astype(np.float32)
+        terms = np.full(len(words) + 1, -1, dtype=np.int64)
+        if self.stack is not None:
+            extra, terms = self.stack.columns([*words, ""], weights)  # "": the no-word row
+            rows = np.hstack([rows, extra])
+        return {w: i for i, w in enumerate(words)}, rows.astype(np.float32), terms
 
     @classmethod
-    def load(cls, path: Path) -> LinearModel:
+    def load(cls, path: Path, stack: Stack | None = None) -> LinearModel:
         """Load from an `.npz` written by `save` (no pickles)."""
         with np.load(path, allow_pickle=False) as data:
             return cls(data["vocabulary"].tolist(), data["idf"], data["weights"], data["bias"],
-                       data["labels"].tolist())
+                       data["labels"].tolist(), stack)
 
     @staticmethod
     def save(path: Path, vocabulary: Sequence[str], idf: np.ndarray, weights: np.ndarray,
@@ -62,26 +77,68 @@ class LinearModel:
                             bias=bias.astype(np.float64), labels=np.array(labels, dtype=str))
 
     def logits(self, word_rows: Sequence[int], word_counts: Sequence[int],
-               features: Sequence[int], feature_counts: Sequence[int]) -> np.ndarray:
-        """Return calibrated logits for texts given as concatenated rows (each count >= 1)."""
+               features: Sequence[int], feature_counts: Sequence[int],
+               stacked: bool = True) -> np.ndarray:
+        """Return calibrated logits for texts given as concatenated rows (each count >= 1);
+        `stacked=False` leaves out the stack's terms (the linear part alone)."""
+        sums, rows = self.sums(word_rows, word_counts, features, feature_counts)
+        width = self._features.shape[1]
+        norms = np.sqrt(sums[:, width - 1])
+        norms[norms == 0.0] = 1.0
+        out = sums[:, :width - 1] / norms[:, None] + self._bias
+        if self.stack is not None and stacked:
+            out[:, self._stacked] += self.stack.offsets(sums[:, width:], self._terms[rows],
+                                                        word_counts)
+        return out
+
+    def sums(self, word_rows: Sequence[int], word_counts: Sequence[int],
+             features: Sequence[int], feature_counts: Sequence[int]
+             ) -> tuple[np.ndarray, np.ndarray]:
+        """Return each text's summed table columns (the feature table's columns first, the
+        stack's after them) and the word rows as an array."""
+        rows = np.asarray(word_rows, dtype=np.int64)
+        width = self._features.shape[1]
         if len(word_counts) == 1:
             # One text (the common request): plain sums, a third of the numpy calls.
-            sums = self._words[word_rows].sum(axis=0, dtype=np.float64, keepdims=True)
-            sums += self._features[features].sum(axis=0, dtype=np.float64, keepdims=True)
+            sums = self._words[rows].sum(axis=0, dtype=np.float64, keepdims=True)
+            sums[:, :width] += self._features[features].sum(axis=0, dtype=np.float64,
+                                                            keepdims=True)
         else:
-            sums = _segment_sums(self._words, word_rows, word_counts)
-            sums += _segment_sums(self._features, features, feature_counts)
-        norms = np.sqrt(sums[:, -1])
-        norms[norms == 0.0] = 1.0
-        return sums[:, :-1] / norms[:, None] + self._bias
+            sums = _segment_sums(self._words, rows, word_counts, self.no_word)
+            sums[:, :width] += _segment_sums(self._features, features, feature_counts,
+                                             self.no_feature)
+        return sums, rows
+
+    def stack_inputs(self, *args: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the stack's inputs per text (`Stack.inputs`; arguments as for `logits`)."""
+        if self.stack is None:
+            raise ValueError("this model has no stack")
+        sums, rows = self.sums(*args)
+        width = self._features.shape[1]
+        return self.stack.inputs(sums[:, width:], self._terms[rows], args[1])
 
     def probabilities(self, *args: Sequence[int]) -> np.ndarray:
         """Return calibrated probabilities, one row per text (arguments as for `logits`)."""
         return 1.0 / (1.0 + np.exp(-self.logits(*args)))
 
 
-def _segment_sums(table: np.ndarray, rows: Sequence[int], counts: Sequence[int]) -> np.ndarray:
-    index = np.array(rows, dtype=np.int64)
-    offsets = np.zeros(len(counts), dtype=np.int64)
-    np.cumsum(np.array(counts[:-1], dtype=np.int64), out=offsets[1:])
-    return np.add.reduceat(table[index], offsets, axis=0, dtype=np.float64)
+def _segment_sums(table: np.ndarray, rows: Sequence[int], counts: Sequence[int],
+                  zero: int) -> np.ndarray:
+    """Return the float64 sum of `table`'s rows per segment of `rows` (`counts` long each),
+    added in order, as `.sum(axis=0, dtype=np.float64)` of each segment alone adds them.
+
+    Segments of similar length (a long text's windows) are gathered into a padded block
+    (padding: the all-zero row `zero`) and summed along one axis, twice as fast as
+    `np.add.reduceat` on the wide word table; others (a batch of short texts of any length)
+    use `reduceat`. Both add each segment's rows in order, so the scores are the same.
+    """
+    index = np.asarray(rows, dtype=np.int64)
+    lengths = np.asarray(counts, dtype=np.int64)
+    longest = int(lengths.max())
+    if longest * len(lengths) <= 2 * len(index):
+        block = np.full((len(lengths), longest), zero, dtype=np.int64)
+        block[np.arange(longest) < lengths[:, None]] = index
+        return table.take(block, axis=0).sum(axis=1, dtype=np.float64)
+    offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    return np.add.reduceat(table.take(index, axis=0), offsets, axis=0, dtype=np.float64)

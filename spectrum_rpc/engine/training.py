@@ -25,6 +25,8 @@ from .lexicon import Entry, Lexicon
 from .linear import LINEAR_FILE, LinearModel
 from .manifest import write_manifest
 from .normalize import normalize
+from .stack import Stack
+from .stacking import OLID_ONLY, StackFit, fit_stack
 
 # Terms of the source lexicon that are ordinary words or names in most contexts.
 LEXICON_EXCLUDE = frozenset({"69", "bbc", "bj", "s&m", "kkk", "4skin"})
@@ -252,6 +254,8 @@ class FittedLabel:
     weights: np.ndarray
     bias: float
     calibration: str
+    # (a, c) of the Platt scaling folded in: weights = a * raw coef, bias = a * raw + c.
+    platt: tuple[float, float] = (1.0, 0.0)
 
 
 def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
@@ -264,12 +268,14 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
     else:
         a, c = platt(out_of_fold(x, y, w, plan), y)
         how = "platt on 3-fold out-of-fold scores"
-    return FittedLabel(coef * a, intercept * a + c, how)
+    return FittedLabel(coef * a, intercept * a + c, how, (a, c))
 
 
-def train(corpus: Corpus, lexicon: Lexicon, log=print) -> tuple[list[str], np.ndarray,
-                                                                   dict[str, FittedLabel]]:
-    """Fit every model label; return vocabulary, idf and calibrated weights per label."""
+def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True
+          ) -> tuple[list[str], np.ndarray, dict[str, FittedLabel], StackFit | None]:
+    """Fit every model label, then (`stacked`) the toxicity stack; return vocabulary, idf,
+    calibrated weights per label (toxicity's merged with the stack's linear inputs) and the
+    stack (None if not fitted)."""
     samples = [*corpus.train, *template_samples(), *lure_samples()]
     docs = featurize((s.text for s in samples), lexicon)
     vocabulary = build_vocabulary(docs, lexicon)
@@ -289,7 +295,33 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print) -> tuple[list[str], np.nd
                          np.array([s.labels[label] for s in held]))
             fitted[label] = fit_label(x[rows], y, w, PLANS[label], calib)
         log(f"  {label}: {len(y)} texts, {int(y.sum())} positive, {fitted[label].calibration}")
-    return vocabulary, idf, fitted
+    stack = _stack(corpus, samples, x, vocabulary, idf, fitted, lexicon, log) if stacked else None
+    return vocabulary, idf, fitted, stack
+
+
+def _stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix, vocabulary: list[str],
+           idf: np.ndarray, fitted: dict[str, FittedLabel], lexicon: Lexicon,
+           log) -> StackFit | None:
+    """Fit the toxicity stack and merge its linear inputs into `fitted` (in place)."""
+    held = corpus.calibration.get(L.TOXICITY)
+    label = fitted.get(L.TOXICITY)
+    if not held or label is None or not label.weights.any():
+        return None
+    rows, y, w = targets(samples, L.TOXICITY)
+    texts = [s.text for s in held]
+    val = (matrix(featurize(texts, lexicon), vocabulary, idf), texts,
+           np.array([s.labels[L.TOXICITY] for s in held]))
+    plan, olid_plan = PLANS[L.TOXICITY], LabelPlan(C=OLID_ONLY["C"], nb=OLID_ONLY["nb"])
+    result = fit_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
+                       (label.weights, label.bias), vocabulary, idf, val, lexicon,
+                       lambda *a: _fit(*a, olid_plan), plan.source_weights["templates"], log)
+    if result is not None:
+        how = ("stacked logistic regression over [linear logit, OLID-only linear logit, "
+               "alt-profanity-check probability, 64-d MiniLM word embedding] on OLID train, "
+               "moderation and templates (out-of-fold inputs; C and moderation weight chosen "
+               f"on OLID val and moderation out-of-fold); linear logit: {label.calibration}")
+        fitted[L.TOXICITY] = FittedLabel(result.weights, result.bias, how)
+    return result
 
 
 def base_rate(y: np.ndarray, features: int) -> FittedLabel:
@@ -303,9 +335,15 @@ def base_rate(y: np.ndarray, features: int) -> FittedLabel:
 
 
 def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray,
-                 fitted: dict[str, FittedLabel], lexicon: Lexicon, meta: dict) -> None:
-    """Write engine.json, lexicon.json, linear.npz and the SHA-256 manifest."""
+                 fitted: dict[str, FittedLabel], lexicon: Lexicon, meta: dict,
+                 stack: Stack | None = None) -> None:
+    """Write engine.json, lexicon.json, linear.npz, the stack's files (if any) and the SHA-256
+    manifest; `meta["stack"]` describes the stack (engine.json names it only with one)."""
     out.mkdir(parents=True, exist_ok=True)
+    meta = {k: v for k, v in meta.items() if k != "stack" or stack is not None}
+    extra = stack.save(out) if stack is not None else []
+    if stack is not None:
+        meta["stack"] = {**meta.get("stack", {}), "label": stack.label, "files": extra}
     names = list(fitted)
     weights = np.column_stack([fitted[n].weights for n in names])
     bias = np.array([fitted[n].bias for n in names])
@@ -315,4 +353,4 @@ def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray
     engine_meta = {"version": version, "labels": names + [L.PROFANITY],
                    "calibration": {n: fitted[n].calibration for n in names}, **meta}
     (out / ENGINE_FILE).write_text(json.dumps(engine_meta, indent=2, sort_keys=True) + "\n")
-    write_manifest(out, [ENGINE_FILE, LEXICON_FILE, LINEAR_FILE])
+    write_manifest(out, [ENGINE_FILE, LEXICON_FILE, LINEAR_FILE, *extra])

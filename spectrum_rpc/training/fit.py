@@ -14,6 +14,12 @@ slang and spam phrases get features. Two methods:
 - "refit": refit the label from scratch on the whole base corpus plus the weighted
   corrections with the engine's training code (its calibration included). Minutes; only as
   close to the shipped model as the engine's current training code is to the one that made it.
+
+A stacked label (toxicity: `engine/stack.py`) is served as its weight column plus the stack's
+terms (alt-profanity-check's probability, a word-embedding vector). Fine-tuning learns that
+served logit: the stack's terms of each text are a fixed offset and the weight column moves
+around them. Refitting the stacked label from scratch fits a plain linear model, so its
+candidate is written without the stack (and says so in its calibration note).
 """
 
 from __future__ import annotations
@@ -31,11 +37,12 @@ from scipy.special import expit
 
 from ..engine import Engine
 from ..engine.corpus import SEED, Sample
-from ..engine.engine import ENGINE_FILE, LEXICON_FILE, MODEL_FILES
+from ..engine.engine import ENGINE_FILE, LEXICON_FILE, model_files
 from ..engine.features import LEX_PREFIX
 from ..engine.lexicon import Lexicon
-from ..engine.linear import LINEAR_FILE
-from ..engine.manifest import verify_manifest
+from ..engine.linear import LINEAR_FILE, LinearModel
+from ..engine.stack import STACK_FILE, Stack
+from ..engine.stacking import served_inputs
 from ..engine.training import (
     PLANS,
     FittedLabel,
@@ -70,18 +77,31 @@ class ModelFiles:
     labels: list[str]
     lexicon: Lexicon
     meta: dict
+    stack: Stack | None = None
 
 
 def read_model(model_dir: Path) -> ModelFiles:
     """Verify and read a model directory (the raw arrays, not the serving form)."""
-    verify_manifest(model_dir, MODEL_FILES)
+    files = model_files(model_dir)
     with np.load(model_dir / LINEAR_FILE, allow_pickle=False) as data:
         arrays = {k: data[k] for k in ("vocabulary", "idf", "weights", "bias", "labels")}
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     meta = json.loads((model_dir / ENGINE_FILE).read_text())
     return ModelFiles(arrays["vocabulary"].tolist(), arrays["idf"].astype(np.float64),
                       arrays["weights"].astype(np.float64), arrays["bias"],
-                      arrays["labels"].tolist(), lexicon, meta)
+                      arrays["labels"].tolist(), lexicon, meta,
+                      Stack.load(model_dir) if STACK_FILE in files else None)
+
+
+def stack_offsets(model: ModelFiles, texts: Sequence[str]) -> np.ndarray:
+    """Return what the model's stack adds to its label's logit for each text (its served
+    logit minus the weight column's), zeros without a stack."""
+    if model.stack is None or not texts:
+        return np.zeros(len(texts))
+    linear = LinearModel(model.vocabulary, model.idf, model.weights, model.bias, model.labels,
+                         model.stack)
+    inputs = served_inputs(linear, model.lexicon, texts)
+    return model.stack.combine(inputs[:, 0], inputs[:, 1:])
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
@@ -126,6 +146,7 @@ class Candidate:
     refit: list[str]
     skipped: dict[str, str]
     new_grams: int
+    stack: Stack | None = None
 
 
 def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: Sequence[Sample],
@@ -148,6 +169,7 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
     fitted: dict[str, FittedLabel] = {}
     skipped: dict[str, str] = {}
     done: list[str] = []
+    stack = base_model.stack
     for j, label in enumerate(base_model.labels):
         kept = _kept(base_model, j, len(added))
         result = None
@@ -155,17 +177,23 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             # A label the base model never learnt (constant base rate: no weights) has nothing
             # to fine-tune from; it is fitted afresh on the base texts and the corrections.
             if method == "finetune" and kept.weights.any():
-                result, why = _finetune_one(label, x, pool, corrections, weight, kept)
+                stacked = stack is not None and stack.label == label
+                offset = stack_offsets(base_model, [s.text for s in [*pool, *corrections]]) \
+                    if stacked else np.zeros(x.shape[0])
+                result, why = _finetune_one(label, x, pool, corrections, weight, kept, offset)
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
                                        idf, base_model.lexicon)
             if result is None:
                 skipped[label] = why
             else:
+                if stack is not None and stack.label == label and method == "refit":
+                    stack = None  # a plain linear refit replaces the stacked score
+                    result.calibration += " (linear only: the base model's stack is dropped)"
                 done.append(label)
                 log(f"  {label}: {why}")
         fitted[label] = result or kept
-    return Candidate(vocabulary, idf, fitted, done, skipped, len(added))
+    return Candidate(vocabulary, idf, fitted, done, skipped, len(added), stack)
 
 
 def _anchors(pool: list[Sample]) -> list[Sample]:
@@ -176,9 +204,11 @@ def _anchors(pool: list[Sample]) -> list[Sample]:
 
 
 def finetune(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, w0: np.ndarray, b0: float,
-             l2: float = FINETUNE_L2) -> tuple[np.ndarray, float]:
-    """Minimise the weighted log-loss of `x @ (w0 + d) + b0 + db` plus `l2/2 |d|^2`."""
-    z0 = x @ w0 + b0
+             l2: float = FINETUNE_L2, offset: np.ndarray | None = None
+             ) -> tuple[np.ndarray, float]:
+    """Minimise the weighted log-loss of `x @ (w0 + d) + b0 + db + offset` plus `l2/2 |d|^2`
+    (`offset`: fixed per-row logit terms, e.g. a stack's)."""
+    z0 = x @ w0 + b0 + (offset if offset is not None else 0.0)
     n = x.shape[1]
     bias_l2 = l2 * 0.01  # the bias may move freely: it carries the deployment's base rate
 
@@ -195,19 +225,19 @@ def finetune(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, w0: np.ndarray, b0:
 
 
 def _finetune_one(label: str, x: sp.csr_matrix, pool: list[Sample],
-                  corrections: Sequence[Sample], weight: float,
-                  kept: FittedLabel) -> tuple[FittedLabel | None, str]:
+                  corrections: Sequence[Sample], weight: float, kept: FittedLabel,
+                  offset: np.ndarray) -> tuple[FittedLabel | None, str]:
     mine = [i for i, s in enumerate(corrections) if label in s.labels]
     if not mine:
         return None, "no correction names this label"
     anchors = x[: len(pool)]
     # Anchors keep the base model's own probabilities as targets: without corrections the
     # optimum is the base model itself, and with them it moves only where they pull.
-    y = np.concatenate([expit(anchors @ kept.weights + kept.bias),
+    y = np.concatenate([expit(anchors @ kept.weights + kept.bias + offset[:len(pool)]),
                         [corrections[i].labels[label] for i in mine]])
     w = np.concatenate([np.ones(len(pool)), np.full(len(mine), weight)])
     index = np.concatenate([np.arange(len(pool)), len(pool) + np.array(mine, dtype=np.int64)])
-    weights, bias = finetune(x[index], y, w, kept.weights, kept.bias)
+    weights, bias = finetune(x[index], y, w, kept.weights, kept.bias, offset=offset[index])
     how = (f"fine-tuned from the base model on {len(mine)} corrections (weight {weight:g}),"
            f" anchored on its own scores of {len(pool)} base texts, L2 {FINETUNE_L2:g}")
     return FittedLabel(weights, bias, how), how
@@ -245,6 +275,7 @@ def _fit_one(label: str, x: sp.csr_matrix, pool: list[Sample], corrections: Sequ
 def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: Candidate,
                     meta: dict) -> None:
     """Write the candidate as an engine model directory (with its SHA-256 manifest)."""
-    keep = {k: base_model.meta[k] for k in ("profanity", "seed") if k in base_model.meta}
+    keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack")
+            if k in base_model.meta}
     write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
-                 base_model.lexicon, {**keep, **meta})
+                 base_model.lexicon, {**keep, **meta}, candidate.stack)

@@ -14,8 +14,8 @@ import shutil
 from pathlib import Path
 
 from ..engine import Engine, load_engine
-from ..engine.engine import ENGINE_FILE, MODEL_FILES, SHIPPED_MODELS
-from ..engine.manifest import MANIFEST, verify_manifest
+from ..engine.engine import ENGINE_FILE, SHIPPED_MODELS, model_files
+from ..engine.manifest import MANIFEST
 from ..settings import Settings
 from ..store import Store
 from ..store.models import GLOBAL, ModelRecord
@@ -56,7 +56,7 @@ class ModelRegistry:
 
     async def ensure_shipped(self, source: Path) -> ModelRecord:
         """Record the shipped model if this version is new; make it global if nothing is."""
-        verify_manifest(source, MODEL_FILES)
+        model_files(source)  # verified before anything is recorded
         version = json.loads((source / ENGINE_FILE).read_text())["version"]
         record = await self.store.models.get(version)
         if record is None:
@@ -77,7 +77,7 @@ class ModelRegistry:
         if target.is_dir():
             return target
         staging = self.staging_dir(version)
-        for name in (*MODEL_FILES, MANIFEST):
+        for name in (*model_files(source), MANIFEST):
             shutil.copy2(source / name, staging / name)
         try:
             return self.publish(staging, version)

@@ -1,0 +1,163 @@
+"""The inputs a stacked label adds to its linear logit: a reference model and word embeddings.
+
+The served toxicity score is a logistic regression over [its linear logit, a second linear
+model, alt-profanity-check's probability, a 64-d text embedding] (`engine/stacking.py` fits
+it). The two linear inputs merge into the label's weight column. The other two are computed
+from the text's word rows too, so they ride in the word table as extra columns:
+
+- embedding: each vocabulary word's 64-d vector times the word's idf; a text's vector is the
+  sum over its words, L2-normalised, and enters the logit as `unit . embedding_weights`;
+- reference (`ReferenceModel`): each of its words' `idf * coef` per SVM; a text's decision
+  values are those sums over its tf-idf norm (which needs each distinct word's count, so the
+  word rows also map to the reference's word index).
+
+A window's word rows are the same whether it is scored alone or as part of a stream, so it
+gets the same stacked score either way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .reference import REFERENCE_FILE, ReferenceModel
+
+STACK_FILE = "stack.npz"
+
+
+class Stack:
+    """Extra word-table columns of one label and how they add to its logit (read-only)."""
+
+    def __init__(self, label: str, words: Sequence[str], embedding: np.ndarray,
+                 embedding_weights: np.ndarray, reference_weight: float,
+                 reference: ReferenceModel):
+        self.label = label
+        self.words = list(words)
+        # Rounded to the stored precision here, so training computes the served inputs.
+        self.embedding = np.asarray(embedding, dtype=np.float16).astype(np.float32)
+        self.embedding_weights = np.asarray(embedding_weights, dtype=np.float64)
+        self.reference_weight = float(reference_weight)
+        self.reference = reference
+        # Python floats for the one-text loop (squares as `_reference_norms` computes them)
+        self._idf = reference.idf.tolist()
+        self._squares = (reference.idf * reference.idf).tolist()
+        # The reference's calibration with its intercepts folded in, for `offsets`.
+        self._slope = reference.slope
+        self._shift = reference.slope * reference.intercept + reference.offset
+        self._per_svm = self.reference_weight / len(reference.slope)
+        self.dims = self.embedding.shape[1]
+
+    def with_weights(self, embedding_weights: np.ndarray, reference_weight: float) -> Stack:
+        """Return this stack with other combination weights (same inputs)."""
+        return Stack(self.label, self.words, self.embedding, embedding_weights,
+                     reference_weight, self.reference)
+
+    def new_words(self, known: set[str]) -> list[str]:
+        """Return the reference's words missing from `known` (they need word rows too)."""
+        return sorted(w for w in self.reference.vocabulary if w not in known)
+
+    def columns(self, words: Sequence[str], idf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Return the extra columns of word rows `words` (idf: each word's tf-idf weight, 0
+        where none) and each row's reference word index (-1: none).
+
+        Columns: the idf-weighted embedding (`dims`), then per reference SVM `slope * idf *
+        coef` (its calibration slope folded in, so `offsets` needs fewer steps).
+        """
+        extra = np.zeros((len(words), self.dims + len(self._slope)))
+        mine = {w: i for i, w in enumerate(self.words)}
+        rows = [(r, mine[w]) for r, w in enumerate(words) if w in mine]
+        if rows:
+            at, which = np.array(rows).T
+            extra[at, :self.dims] = self.embedding[which] * idf[at, None]
+        vocabulary = self.reference.vocabulary
+        terms = np.array([vocabulary.get(w, -1) for w in words], dtype=np.int64)
+        have = terms >= 0
+        extra[have, self.dims:] = (self.reference.coef[:, terms[have]]
+                                   * self.reference.idf[terms[have]]).T * self._slope
+        return extra, terms
+
+    def inputs(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int]
+               ) -> tuple[np.ndarray, np.ndarray]:
+        """Return each text's reference probability and unit embedding, given the sums of its
+        extra columns, the reference index of each of its word rows and its row counts."""
+        emb = extra[:, :self.dims]
+        length = np.sqrt(np.square(emb).sum(axis=1, keepdims=True))
+        length[length == 0.0] = 1.0
+        reference = self._calibrated(extra[:, self.dims:], terms, counts).sum(axis=1)
+        return reference / len(self._slope), emb / length
+
+    def offsets(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+        """Return what the stack adds to the label's logit of each text (see `inputs`).
+
+        Few numpy calls (a short text's score is mostly call overhead), and only row-wise
+        ones: no matrix product, whose BLAS kernel may change with the batch size, so a
+        window scores the same alone and in a group.
+        """
+        emb = extra[:, :self.dims]
+        length = np.sqrt(np.square(emb).sum(axis=1))
+        np.maximum(length, 1e-300, out=length)  # an empty vector's product is 0 anyway
+        embedded = (emb * self.embedding_weights).sum(axis=1)
+        embedded /= length
+        calibrated = self._calibrated(extra[:, self.dims:], terms, counts, self._per_svm)
+        embedded += calibrated.sum(axis=1)
+        return embedded
+
+    def combine(self, reference: np.ndarray, unit: np.ndarray) -> np.ndarray:
+        """Return the logit terms of texts' reference probabilities and unit embeddings."""
+        return (unit * self.embedding_weights).sum(axis=1) + self.reference_weight * reference
+
+    def _calibrated(self, sums: np.ndarray, terms: np.ndarray, counts: Sequence[int],
+                    scale: float = 1.0) -> np.ndarray:
+        """Return `scale` times each reference SVM's calibrated probability per text."""
+        values = sums / self._reference_norms(terms, counts)[:, None]
+        values += self._shift
+        np.exp(values, out=values)
+        values += 1.0
+        return np.divide(scale, values, out=values)
+
+    def _reference_norms(self, terms: np.ndarray, counts: Sequence[int]) -> np.ndarray:
+        """Return each text's reference tf-idf norm (1 without words): over distinct words in
+        increasing index order, so that one text (a plain loop, the usual request) and a batch
+        (`np.unique` over (text, word) keys) add the same numbers in the same order."""
+        if len(counts) == 1:
+            found = [term for term in terms.tolist() if term >= 0]
+            total = 0.0
+            if len(set(found)) == len(found):  # the usual short text: no word twice
+                for term in sorted(found):
+                    total += self._squares[term]
+            else:
+                for term, repeats in sorted(Counter(found).items()):
+                    value = repeats * self._idf[term]
+                    total += value * value
+            return np.array([math.sqrt(total) if total else 1.0])
+        n, size = len(counts), len(self._idf)
+        owners = np.repeat(np.arange(n), counts)
+        have = terms >= 0
+        keys, repeats = np.unique(owners[have] * size + terms[have], return_counts=True)
+        values = repeats * self.reference.idf[keys % size]
+        norms = np.sqrt(np.bincount(keys // size, weights=values * values, minlength=n))
+        norms[norms == 0.0] = 1.0
+        return norms
+
+    @classmethod
+    def load(cls, model_dir: Path) -> Stack:
+        """Load `stack.npz` and `reference.npz` from a model directory (no pickles)."""
+        with np.load(model_dir / STACK_FILE, allow_pickle=False) as data:
+            return cls(str(data["label"]), data["words"].tolist(),
+                       data["embedding"], data["embedding_weights"],
+                       float(data["reference_weight"]),
+                       ReferenceModel.load(model_dir / REFERENCE_FILE))
+
+    def save(self, model_dir: Path) -> list[str]:
+        """Write the stack's files into `model_dir`; return their names."""
+        np.savez_compressed(model_dir / STACK_FILE, label=np.array(self.label),
+                            words=np.array(self.words, dtype=str),
+                            embedding=self.embedding.astype(np.float16),
+                            embedding_weights=self.embedding_weights,
+                            reference_weight=np.array(self.reference_weight))
+        self.reference.save(model_dir / REFERENCE_FILE)
+        return [STACK_FILE, REFERENCE_FILE]

@@ -1,0 +1,168 @@
+"""The stacked toxicity score: the numpy alt-profanity-check, the shipped stack, retraining it."""
+
+import random
+import shutil
+
+import numpy as np
+import pytest
+
+from spectrum_rpc.engine import ModelIntegrityError, load_engine
+from spectrum_rpc.engine.engine import SHIPPED_MODELS
+from spectrum_rpc.engine.normalize import normalize_tokens
+from spectrum_rpc.engine.reference import REFERENCE_FILE, ReferenceModel
+from spectrum_rpc.engine.stack import STACK_FILE
+
+SAMPLES = [
+    "you are a fucking idiot", "hello there friend, lovely weather", "", "   ",
+    "Shut UP you stupid b1tch!!", "the the the idiot idiot moron 123 éclair",
+    "日本語 迷惑 連絡 見学", "A" * 40, "don't you dare, you ASSHOLE... ass-hole", "x y z 1 2",
+    "Great video!!! Subscribe to my channel http://example.com/abc",
+]
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return load_engine()
+
+
+def test_reference_matches_the_package():
+    from profanity_check import predict_prob
+
+    expected = predict_prob(SAMPLES)
+    for model in (ReferenceModel.from_package(), ReferenceModel.load(SHIPPED_MODELS /
+                                                                     REFERENCE_FILE)):
+        np.testing.assert_allclose(model.probabilities(SAMPLES), expected, rtol=0, atol=1e-9)
+
+
+def test_shipped_toxicity_is_stacked(engine):
+    stack = engine.model.stack
+    assert stack is not None and stack.label == "toxicity"
+    assert stack.reference_weight != 0 and np.any(stack.embedding_weights)
+
+
+@pytest.mark.parametrize(("text", "toxic"), [
+    ("you are a disgusting worthless idiot, shut the fuck up", True),
+    ("@user what a load of bullshit, these people are morons", True),
+    ("The committee met on Tuesday to review the library budget.", False),
+    ("thanks for the lovely dinner, see you next week!", False),
+])
+def test_stacked_score_of_known_texts(engine, text, toxic):
+    assert (engine.classify([text])[0]["toxicity"] > 0.5) == toxic
+
+
+def test_the_stack_terms_are_what_the_served_score_adds(engine):
+    """The served toxicity logit is the linear column plus the stack's reference and
+    embedding terms, computed from the same word rows (reference as the package does)."""
+    model = engine.model
+    column = model.labels.index("toxicity")
+    text = "you are a fucking idiot and a moron"
+    norm, tokens = normalize_tokens(text)
+    words: list[int] = []
+    features: list[int] = []
+    engine._featurizer.add(norm, tokens, words, features)
+    args = (words, [len(words)], features, [len(features)])
+    stacked, linear = model.logits(*args), model.logits(*args, stacked=False)
+    reference, unit = model.stack_inputs(*args)
+    assert reference[0] == pytest.approx(model.stack.reference.probabilities([norm])[0],
+                                         abs=1e-5)
+    assert np.linalg.norm(unit[0]) == pytest.approx(1.0)
+    extra = model.stack.combine(reference, unit)[0]
+    assert stacked[0, column] == pytest.approx(linear[0, column] + extra, abs=1e-9)
+    others = [j for j in range(len(model.labels)) if j != column]
+    assert np.array_equal(stacked[0, others], linear[0, others])
+
+
+def test_windows_get_the_stacked_score_they_get_alone(engine):
+    from spectrum_rpc.engine.windows import windows
+
+    rng = random.Random(5)
+    words = ["idiot", "budget", "fucking", "weather", "you", "moron", "library", "the", "ass"]
+    text = " ".join(rng.choice(words) for _ in range(8000))
+    rows = np.concatenate(list(engine._score_long(text)))
+    alone = engine.score(list(windows(text)))
+    column = engine.labels.index("toxicity")
+    np.testing.assert_allclose(rows[:, column], alone[:, column], rtol=0, atol=1e-12)
+    assert len(set(np.round(rows[:, column], 6))) > 10  # windows differ: a real comparison
+
+
+@pytest.mark.parametrize("name", [STACK_FILE, REFERENCE_FILE])
+def test_tampered_or_missing_stack_files_are_rejected(tmp_path, name):
+    models = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS, models)
+    data = bytearray((models / name).read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (models / name).write_bytes(bytes(data))
+    with pytest.raises(ModelIntegrityError, match="SHA-256"):
+        load_engine(models)
+    (models / name).unlink()
+    with pytest.raises(ModelIntegrityError, match="missing"):
+        load_engine(models)
+
+
+def test_finetuning_learns_the_served_stacked_score(tmp_path):
+    """Fine-tuning moves the weight column around the stack's fixed terms, so the candidate's
+    served score (stack included) is what fits the corrections; the stack is kept."""
+    from training_helpers import WORDS, write_base, write_model
+
+    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import (
+        fit_candidate,
+        read_model,
+        stack_offsets,
+        write_candidate,
+    )
+
+    base_dir = write_base(tmp_path / "base")
+    model_dir = write_model(tmp_path / "model", base_dir, stacked=True)
+    model = read_model(model_dir)
+    base = load_engine(model_dir)
+    assert model.stack is not None and base.model.stack is not None
+    rng = random.Random(4)
+    fixes = [Sample(f"{rng.choice(WORDS['spam'])} {rng.choice(WORDS['clean'])} {i}",
+                    "feedback", {"toxicity": 1}) for i in range(40)]
+    fixes += [Sample(f"{rng.choice(WORDS['fan'])} {rng.choice(WORDS['clean'])} {i}",
+                     "feedback", {"toxicity": 0}) for i in range(40)]
+    texts = [s.text for s in fixes]
+    column = base.labels.index("toxicity")
+    stacked, linear = _logits(base, texts, True), _logits(base, texts, False)
+    np.testing.assert_allclose(stack_offsets(model, texts), stacked - linear, atol=1e-5)
+    candidate = fit_candidate(model, load_base(base_dir), fixes, ["toxicity"], 1.0,
+                              lambda _: None, method="finetune")
+    assert candidate.stack is model.stack
+    write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
+    after = load_engine(tmp_path / "candidate")
+    assert after.model.stack is not None
+    before, now = base.score(texts)[:, column], after.score(texts)[:, column]
+    assert now[:40].mean() > before[:40].mean() + 0.3  # the corrections' toxic texts
+    assert now[40:].mean() < 0.5
+
+
+def _logits(engine, texts, stacked):
+    out = []
+    for text in texts:
+        words: list[int] = []
+        features: list[int] = []
+        engine._featurizer.add(*normalize_tokens(text), words, features)
+        logits = engine.model.logits(words, [len(words)], features, [len(features)], stacked)
+        out.append(logits[0, engine.model.labels.index("toxicity")])
+    return np.array(out)
+
+
+def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
+    from training_helpers import WORDS, write_base, write_model
+
+    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
+
+    base_dir = write_base(tmp_path / "base")
+    model = read_model(write_model(tmp_path / "model", base_dir, stacked=True))
+    fixes = [Sample(f"{w} {i}", "feedback", {"toxicity": i % 2})
+             for i, w in enumerate(WORDS["spam"] * 5)]
+    candidate = fit_candidate(model, load_base(base_dir), fixes, ["toxicity"], 1.0,
+                              lambda _: None, method="refit")
+    assert candidate.stack is None and "stack is dropped" in candidate.fitted[
+        "toxicity"].calibration
+    write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
+    assert load_engine(tmp_path / "candidate").model.stack is None
