@@ -32,7 +32,7 @@ from .methods import METHODS, Context, Services
 from .policy import Policies
 from .rpc import Protocol, error_object
 from .settings import Settings
-from .store import KeyRecord, Store
+from .store import Store
 from .tasks import cancel
 from .training import KeyRateLimiter, ModelRegistry, model_root, shipped_dir
 from .training.router import ModelRouter
@@ -138,46 +138,37 @@ async def handle_rpc(request: web.Request) -> web.Response:
         err = error_object(PARSE_ERROR, data=f"Content-Encoding {coding[:40]!r} is not supported; "
                            "send gzip, deflate, br, zstd or no encoding")
         return json_response(err, 415, Connection="close")
-    declared = request.content_length
-    if declared is None or declared < LARGE_BODY or coding is not None:
-        return await _answer(request, key, 0)  # the common case: small, nothing to count
-    # A large body with a declared size takes its share of the budget before it is read.
-    budget = app[BODY_BUDGET]
-    held = budget.charge(declared)
-    if not await budget.acquire(held, app[SETTINGS].server.body_wait):
-        return _busy(app[SETTINGS])
-    try:
-        return await _answer(request, key, held)
-    finally:
-        budget.release(held)
-
-
-async def _answer(request: web.Request, key: KeyRecord, held: int) -> web.Response:
-    """Read the body (counting it against the budget if it turns out large) and answer it."""
-    app = request.app
     settings = app[SETTINGS]
+    budget = app[BODY_BUDGET]
+    held = 0
     try:
-        body = await read_body(request, settings.server.max_body_bytes)
-    except BodyTooLarge:
-        limit = settings.server.max_body_bytes
-        err = error_object(PAYLOAD_TOO_LARGE, data=f"the body is larger than {limit} bytes")
-        return json_response(err, 413, Connection="close")
-    except web.RequestPayloadError:  # e.g. a corrupt gzip body: the client's fault, not a 500
-        err = error_object(PARSE_ERROR, data="the body could not be decoded")
-        return json_response(err, 400, Connection="close")
-    budget = None
-    if not held and len(body) >= LARGE_BODY:
-        # Chunked or compressed: its size is only known now. It waits before being parsed
-        # and handed to the engine, which is where most of its memory would go.
-        budget = app[BODY_BUDGET]
-        held = budget.charge(len(body))
-        if not await budget.acquire(held, settings.server.body_wait):
-            return _busy(settings)
-    try:
+        # A large body of known size takes its share of the budget before it is read; one
+        # whose size is known only once read (chunked, compressed: Content-Length counts the
+        # compressed bytes) takes it before it is parsed and handed to the engine, where most
+        # of its memory would go.
+        declared = request.content_length
+        if declared is not None and declared >= LARGE_BODY and "Content-Encoding" not in \
+                request.headers:
+            held = await budget.take(declared, settings.server.body_wait)
+            if not held:
+                return _busy(settings)
+        try:
+            body = await read_body(request, settings.server.max_body_bytes)
+        except BodyTooLarge:
+            limit = settings.server.max_body_bytes
+            err = error_object(PAYLOAD_TOO_LARGE, data=f"the body is larger than {limit} bytes")
+            return json_response(err, 413, Connection="close")
+        except web.RequestPayloadError:  # e.g. a corrupt gzip body: the client's fault
+            err = error_object(PARSE_ERROR, data="the body could not be decoded")
+            return json_response(err, 400, Connection="close")
+        if not held and len(body) >= LARGE_BODY:
+            held = await budget.take(len(body), settings.server.body_wait)
+            if not held:
+                return _busy(settings)
         context = Context(app[SERVICES], key, request[REQUEST_ID_KEY])
         answer = await app[PROTOCOL].handle(body, context)
     finally:
-        if budget is not None:
+        if held:
             budget.release(held)
     if answer is None:
         return web.Response(status=204)

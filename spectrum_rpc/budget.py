@@ -53,6 +53,12 @@ class ByteBudget:
             self._leave(entry)
             raise
 
+    async def take(self, size: int, timeout: float) -> int:
+        """Take a body of `size` bytes's share (`charge`), waiting up to `timeout` seconds;
+        return the amount taken, to `release` later, or 0 if it did not fit in time."""
+        amount = self.charge(size)
+        return amount if await self.acquire(amount, timeout) else 0
+
     def release(self, amount: int) -> None:
         """Give back bytes taken by a successful `acquire`."""
         self.used -= amount
