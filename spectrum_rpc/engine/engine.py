@@ -16,16 +16,12 @@ from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
 from .manifest import verify_manifest
 from .normalize import normalize_pieces, normalize_tokens
-from .reference import REFERENCE_FILE
 from .stack import STACK_FILE, Stack
 from .windows import WINDOW, edges, fits_one_window, spans, windows
 
 ENGINE_FILE = "engine.json"
 LEXICON_FILE = "lexicon.json"
 MODEL_FILES = (ENGINE_FILE, LEXICON_FILE, LINEAR_FILE)
-# Present when engine.json has a "stack" entry (a model without one, e.g. a tiny test model or a
-# label refitted from scratch, is linear alone).
-STACK_FILES = (STACK_FILE, REFERENCE_FILE)
 SHIPPED_MODELS = Path(__file__).resolve().parent.parent / "models"
 # Windows scored per numpy call: bounds memory for a 15 MB text at a few MB.
 _GROUP = 256
@@ -162,20 +158,20 @@ class Engine:
         return rows
 
 
-def model_files(model_dir: Path) -> tuple[str, ...]:
-    """Verify a model directory against its manifest; return the names of its model files."""
+def model_files(model_dir: Path) -> tuple[tuple[str, ...], dict]:
+    """Verify a model directory against its manifest; return the names of its model files and
+    its parsed engine.json (a stack's files are the ones engine.json names)."""
     verify_manifest(model_dir, MODEL_FILES)
     meta = json.loads((model_dir / ENGINE_FILE).read_text())
-    extra = STACK_FILES if "stack" in meta else ()
+    extra = tuple(meta["stack"]["files"]) if "stack" in meta else ()
     verify_manifest(model_dir, extra)
-    return (*MODEL_FILES, *extra)
+    return (*MODEL_FILES, *extra), meta
 
 
 def load_engine(model_dir: Path | None = None) -> Engine:
     """Load and verify the models in `model_dir` (default: the shipped ones)."""
     model_dir = Path(model_dir) if model_dir is not None else SHIPPED_MODELS
-    files = model_files(model_dir)
-    meta = json.loads((model_dir / ENGINE_FILE).read_text())
+    files, meta = model_files(model_dir)
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     stack = Stack.load(model_dir) if STACK_FILE in files else None
     model = LinearModel.load(model_dir / LINEAR_FILE, stack)

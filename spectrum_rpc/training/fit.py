@@ -37,7 +37,7 @@ from scipy.special import expit
 
 from ..engine import Engine
 from ..engine.corpus import SEED, Sample
-from ..engine.engine import ENGINE_FILE, LEXICON_FILE, model_files
+from ..engine.engine import LEXICON_FILE, model_files
 from ..engine.features import LEX_PREFIX
 from ..engine.lexicon import Lexicon
 from ..engine.linear import LINEAR_FILE, LinearModel
@@ -82,11 +82,10 @@ class ModelFiles:
 
 def read_model(model_dir: Path) -> ModelFiles:
     """Verify and read a model directory (the raw arrays, not the serving form)."""
-    files = model_files(model_dir)
+    files, meta = model_files(model_dir)
     with np.load(model_dir / LINEAR_FILE, allow_pickle=False) as data:
         arrays = {k: data[k] for k in ("vocabulary", "idf", "weights", "bias", "labels")}
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
-    meta = json.loads((model_dir / ENGINE_FILE).read_text())
     return ModelFiles(arrays["vocabulary"].tolist(), arrays["idf"].astype(np.float64),
                       arrays["weights"].astype(np.float64), arrays["bias"],
                       arrays["labels"].tolist(), lexicon, meta,

@@ -7,14 +7,13 @@ the first global version on first use. A project's active model falls back to th
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 import shutil
 from pathlib import Path
 
 from ..engine import Engine, load_engine
-from ..engine.engine import ENGINE_FILE, SHIPPED_MODELS, model_files
+from ..engine.engine import SHIPPED_MODELS, model_files
 from ..engine.manifest import MANIFEST
 from ..settings import Settings
 from ..store import Store
@@ -56,8 +55,8 @@ class ModelRegistry:
 
     async def ensure_shipped(self, source: Path) -> ModelRecord:
         """Record the shipped model if this version is new; make it global if nothing is."""
-        model_files(source)  # verified before anything is recorded
-        version = json.loads((source / ENGINE_FILE).read_text())["version"]
+        _, meta = model_files(source)  # verified before anything is recorded
+        version = meta["version"]
         record = await self.store.models.get(version)
         if record is None:
             path = await asyncio.to_thread(self._copy_in, source, version)
@@ -77,7 +76,7 @@ class ModelRegistry:
         if target.is_dir():
             return target
         staging = self.staging_dir(version)
-        for name in (*model_files(source), MANIFEST):
+        for name in (*model_files(source)[0], MANIFEST):
             shutil.copy2(source / name, staging / name)
         try:
             return self.publish(staging, version)
