@@ -265,7 +265,8 @@ class StreamFeatures:
         # Features: other tokens' n-grams, bigram pairs, the sentinel, lexicon features;
         # all four gathered from one source array by ranges, window by window.
         lexicon, severities = self._lexicon(starts, stops, first, last)
-        lex_ends = np.cumsum([len(f) for f in lexicon], dtype=np.int64)
+        lex_lengths = np.fromiter(map(len, lexicon), dtype=np.int64, count=len(lexicon))
+        lex_ends = np.cumsum(lex_lengths)
         lex_features = np.fromiter(chain.from_iterable(lexicon), dtype=np.int64,
                                    count=int(lex_ends[-1]) if len(lex_ends) else 0)
         others = np.searchsorted(self.others, np.stack([first, last]))
@@ -277,9 +278,9 @@ class StreamFeatures:
         at_sentinel = at_pairs + len(self.pairs)
         at_lexicon = at_sentinel + 1
         part_starts = np.stack([other_start, at_pairs + first, np.full_like(first, at_sentinel),
-                                at_lexicon + lex_ends - [len(f) for f in lexicon]], axis=1)
+                                at_lexicon + lex_ends - lex_lengths], axis=1)
         part_lengths = np.stack([other_stop - other_start, np.maximum(n - 1, 0),
-                                 np.ones_like(first), [len(f) for f in lexicon]], axis=1)
+                                 np.ones_like(first), lex_lengths], axis=1)
         features = source[_ranges(part_starts.ravel(), part_lengths.ravel())]
         return word_rows, word_counts, features, part_lengths.sum(axis=1), severities
 
