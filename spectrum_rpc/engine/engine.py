@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby, islice, pairwise
 from pathlib import Path
@@ -15,7 +15,7 @@ from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
 from .manifest import verify_manifest
-from .normalize import normalize_pieces, normalize_tokens
+from .normalize import normalize_pieces
 from .stack import STACK_FILE, Stack
 from .windows import WINDOW, edges, fits_one_window, spans, windows
 
@@ -60,8 +60,7 @@ class Engine:
         missing = set(L.REQUIRED) - set(self.labels)
         if missing:
             raise ValueError(f"model lacks required labels {sorted(missing)}")
-        self._featurizer = Featurizer(model.vocabulary, model.words, model.bigrams,
-                                      model.no_feature, model.no_word, lexicon)
+        self._featurizer = Featurizer.for_model(model, lexicon)
 
     def with_lexicon(self, lexicon: Lexicon) -> Engine:
         """Return an engine sharing this model but matching against `lexicon`."""
@@ -90,13 +89,13 @@ class Engine:
     def _score_short(self, texts: Sequence[str]) -> np.ndarray:
         """Score texts that are one window each: the server's usual batch, so none of the
         window bookkeeping (it costs about a tenth of a small batch)."""
-        return self._rows(*self._featurize(texts))
+        return self._rows(*self._featurizer.featurize(texts))
 
     def _score_groups(self, units: Iterator[tuple[int, str]]
                       ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
         while chunk := list(islice(units, _GROUP)):
             owners = np.asarray([owner for owner, _ in chunk])
-            yield owners, self._rows(*self._featurize(part for _, part in chunk))
+            yield owners, self._rows(*self._featurizer.featurize(part for _, part in chunk))
 
     def _score_long(self, text: str) -> Iterator[np.ndarray]:
         """Yield the score rows of a long text's windows, a group of windows at a time.
@@ -109,7 +108,7 @@ class Engine:
         while group := list(islice(cuts, _GROUP)):
             points = edges(text, group)
             if points is None:  # a token straddles an edge: score window by window
-                yield self._rows(*self._featurize(text[a:b] for a, b in group))
+                yield self._rows(*self._featurizer.featurize(text[a:b] for a, b in group))
                 continue
             stream = normalize_pieces([text[a:b] for a, b in pairwise(points)])
             index = {point: i for i, point in enumerate(points)}
@@ -124,30 +123,13 @@ class Engine:
             for lone, run in groupby(range(len(group)), alone.__contains__):
                 ks = list(run)
                 if lone:
-                    parts.append(self._featurize(text[slice(*group[k])] for k in ks))
+                    parts.append(self._featurizer.featurize(text[slice(*group[k])] for k in ks))
                     continue
                 if features is None:
                     features = self._featurizer.windows(stream)
                 parts.append(features.windows(starts[ks[0]:ks[-1] + 1], stops[ks[0]:ks[-1] + 1]))
             yield self._rows(*(np.concatenate([part[i] for part in parts]) for i in range(4)),
                              list(chain.from_iterable(part[4] for part in parts)))
-
-    def _featurize(self, texts: Iterable[str]
-                   ) -> tuple[list[int], list[int], list[int], list[int], list[float]]:
-        """Return word rows, word counts, features, feature counts and top lexicon severities
-        of texts featurised one by one (the shape `StreamFeatures.windows` returns too)."""
-        add = self._featurizer.add
-        words: list[int] = []
-        features: list[int] = []
-        word_counts: list[int] = []
-        feature_counts: list[int] = []
-        severities: list[float] = []
-        for text in texts:
-            w, f = len(words), len(features)
-            severities.append(add(*normalize_tokens(text), words, features))
-            word_counts.append(len(words) - w)
-            feature_counts.append(len(features) - f)
-        return words, word_counts, features, feature_counts, severities
 
     def _rows(self, words: Sequence[int], word_counts: Sequence[int], features: Sequence[int],
               feature_counts: Sequence[int], severities: list[float]) -> np.ndarray:

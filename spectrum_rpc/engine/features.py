@@ -13,11 +13,19 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, repeat
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .lexicon import Entry, Lexicon
-from .normalize import TOKEN, Stream
+from .normalize import TOKEN, Stream, normalize_tokens
+
+if TYPE_CHECKING:
+    from .linear import LinearModel
+
+# What `Featurizer.featurize` returns (and `StreamFeatures.windows` too): word rows, word
+# counts, feature indices, feature counts and top lexicon severities, per text.
+Featurized = tuple[list[int], list[int], list[int], list[int], list[float]]
 
 CHAR_NGRAMS = (3, 4, 5)
 MAX_WORD = 24  # longer tokens are cut for char n-grams: a 1 MB "word" must not cost 3 M n-grams
@@ -94,6 +102,27 @@ class Featurizer:
         self.lexicon = lexicon
         self._others: dict[str, list[int]] = {}
         self._index: _TokenIndex | None = None  # built on the first long text
+
+    @classmethod
+    def for_model(cls, model: LinearModel, lexicon: Lexicon) -> Featurizer:
+        """Return the featurizer of a linear model's tables and a lexicon."""
+        return cls(model.vocabulary, model.words, model.bigrams, model.no_feature,
+                   model.no_word, lexicon)
+
+    def featurize(self, texts: Iterable[str]) -> Featurized:
+        """Featurize texts one by one, each as one unit (normalised, then `add`ed)."""
+        words: list[int] = []
+        features: list[int] = []
+        word_counts: list[int] = []
+        feature_counts: list[int] = []
+        severities: list[float] = []
+        add = self.add
+        for text in texts:
+            w, f = len(words), len(features)
+            severities.append(add(*normalize_tokens(text), words, features))
+            word_counts.append(len(words) - w)
+            feature_counts.append(len(features) - f)
+        return words, word_counts, features, feature_counts, severities
 
     def add(self, normalized: str, tokens: list[str], word_rows: list[int],
             features: list[int]) -> float:

@@ -32,7 +32,6 @@ from .corpus import SEED, Sample
 from .features import Featurizer, is_word_feature
 from .lexicon import Lexicon
 from .linear import LinearModel
-from .normalize import normalize_tokens
 from .reference import ReferenceModel
 from .stack import Stack
 
@@ -93,18 +92,11 @@ def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, fit: Fit) -> np.
 def served_inputs(model: LinearModel, lexicon: Lexicon, texts: Sequence[str]) -> np.ndarray:
     """Return [reference probability, unit embedding] of each text as the engine computes them
     (the whole text as one unit, as the linear tier trains)."""
-    featurizer = Featurizer(model.vocabulary, model.words, model.bigrams, model.no_feature,
-                            model.no_word, lexicon)
+    featurizer = Featurizer.for_model(model, lexicon)
     parts = []
     for start in range(0, len(texts), _CHUNK):
-        words: list[int] = []
-        features: list[int] = []
-        word_counts, feature_counts = [], []
-        for text in texts[start:start + _CHUNK]:
-            w, f = len(words), len(features)
-            featurizer.add(*normalize_tokens(text), words, features)
-            word_counts.append(len(words) - w)
-            feature_counts.append(len(features) - f)
+        words, word_counts, features, feature_counts, _ = featurizer.featurize(
+            texts[start:start + _CHUNK])
         reference, unit = model.stack_inputs(words, word_counts, features, feature_counts)
         parts.append(np.column_stack([reference, unit]))
     return np.vstack(parts) if parts else np.zeros((0, DIMS + 1))
