@@ -66,8 +66,10 @@ def test_the_stack_terms_are_what_the_served_score_adds(engine):
     assert reference[0] == pytest.approx(model.stack.reference.probabilities([norm])[0],
                                          abs=1e-5)
     assert np.linalg.norm(unit[0]) == pytest.approx(1.0)
-    extra = model.stack.combine(reference, unit)[0]
+    stack = model.stack
+    extra = (unit[0] * stack.embedding_weights).sum() + stack.reference_weight * reference[0]
     assert stacked[0, column] == pytest.approx(linear[0, column] + extra, abs=1e-9)
+    assert model.stack_offsets(*args)[0] == pytest.approx(extra, abs=1e-9)
     others = [j for j in range(len(model.labels)) if j != column]
     assert np.array_equal(stacked[0, others], linear[0, others])
 

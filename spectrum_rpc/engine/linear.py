@@ -117,6 +117,15 @@ class LinearModel:
         width = self._features.shape[1]
         return self.stack.inputs(sums[:, width:], self._terms[rows], args[1])
 
+    def stack_offsets(self, *args: Sequence[int]) -> np.ndarray:
+        """Return what the stack adds to its label's logit per text (arguments as for
+        `logits`): the served term itself, for training to hold fixed."""
+        if self.stack is None:
+            raise ValueError("this model has no stack")
+        sums, rows = self.sums(*args)
+        width = self._features.shape[1]
+        return self.stack.offsets(sums[:, width:], self._terms[rows], args[1])
+
     def probabilities(self, *args: Sequence[int]) -> np.ndarray:
         """Return calibrated probabilities, one row per text (arguments as for `logits`)."""
         return 1.0 / (1.0 + np.exp(-self.logits(*args)))

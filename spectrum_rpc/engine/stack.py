@@ -106,10 +106,6 @@ class Stack:
         embedded += calibrated.sum(axis=1)
         return embedded
 
-    def combine(self, reference: np.ndarray, unit: np.ndarray) -> np.ndarray:
-        """Return the logit terms of texts' reference probabilities and unit embeddings."""
-        return (unit * self.embedding_weights).sum(axis=1) + self.reference_weight * reference
-
     def _calibrated(self, sums: np.ndarray, terms: np.ndarray, counts: Sequence[int],
                     scale: float = 1.0) -> np.ndarray:
         """Return `scale` times each reference SVM's calibrated probability per text."""

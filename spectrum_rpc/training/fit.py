@@ -35,14 +35,13 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ..engine import Engine
+from ..engine import Engine, load_engine
 from ..engine.corpus import SEED, Sample
-from ..engine.engine import LEXICON_FILE, model_files
+from ..engine.engine import ENGINE_FILE
 from ..engine.features import LEX_PREFIX
 from ..engine.lexicon import Lexicon
-from ..engine.linear import LINEAR_FILE, LinearModel
-from ..engine.stack import STACK_FILE, Stack
-from ..engine.stacking import served_inputs
+from ..engine.linear import LINEAR_FILE
+from ..engine.stack import Stack
 from ..engine.training import (
     PLANS,
     FittedLabel,
@@ -75,32 +74,33 @@ class ModelFiles:
     weights: np.ndarray
     bias: np.ndarray
     labels: list[str]
-    lexicon: Lexicon
     meta: dict
-    stack: Stack | None = None
+    engine: Engine  # the same directory loaded for serving: its lexicon, stack, contradictions
+
+    @property
+    def lexicon(self) -> Lexicon:
+        return self.engine.lexicon
+
+    @property
+    def stack(self) -> Stack | None:
+        return self.engine.model.stack
 
 
 def read_model(model_dir: Path) -> ModelFiles:
-    """Verify and read a model directory (the raw arrays, not the serving form)."""
-    files, meta = model_files(model_dir)
+    """Verify and read a model directory: the raw arrays, and the engine serving them."""
+    engine = load_engine(model_dir)  # verifies every file against the manifest
     with np.load(model_dir / LINEAR_FILE, allow_pickle=False) as data:
         arrays = {k: data[k] for k in ("vocabulary", "idf", "weights", "bias", "labels")}
-    lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
+    meta = json.loads((model_dir / ENGINE_FILE).read_text())
     return ModelFiles(arrays["vocabulary"].tolist(), arrays["idf"].astype(np.float64),
                       arrays["weights"].astype(np.float64), arrays["bias"],
-                      arrays["labels"].tolist(), lexicon, meta,
-                      Stack.load(model_dir) if STACK_FILE in files else None)
+                      arrays["labels"].tolist(), meta, engine)
 
 
 def stack_offsets(model: ModelFiles, texts: Sequence[str]) -> np.ndarray:
     """Return what the model's stack adds to its label's logit for each text (its served
     logit minus the weight column's), zeros without a stack."""
-    if model.stack is None or not texts:
-        return np.zeros(len(texts))
-    linear = LinearModel(model.vocabulary, model.idf, model.weights, model.bias, model.labels,
-                         model.stack)
-    inputs = served_inputs(linear, model.lexicon, texts)
-    return model.stack.combine(inputs[:, 0], inputs[:, 1:])
+    return model.engine.stack_offsets(texts)
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,

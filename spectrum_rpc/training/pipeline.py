@@ -105,7 +105,7 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
         "base corpus: none found, training on feedback alone")
     base_model = read_model(Path(root.path))
     corrections = [c.sample() for c in data.train]
-    refit = contradicted(load_engine(Path(root.path)), corrections)
+    refit = contradicted(base_model.engine, corrections)
     say(f"{len(corrections)} corrections contradict base model {root.version} "
         f"on {refit or 'nothing'}")
     candidate = fit_candidate(base_model, base, corrections, refit, t.feedback_weight, say,
