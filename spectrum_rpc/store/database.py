@@ -90,9 +90,14 @@ class Database:
 
     # -- writes ---------------------------------------------------------------------------
 
+    @property
+    def committing(self) -> bool:
+        """Whether the commit loop runs (open, and not stopped by a failure)."""
+        return self._task is not None and not self._task.done()
+
     async def write(self, statements: list[Statement]) -> None:
         """Run statements in one transaction shared with concurrent writers; return once durable."""
-        if self._task is None or self._task.done():  # nobody would ever commit it
+        if not self.committing:  # nobody would ever commit it
             raise StoreClosed(f"the store {self.path} is closed")
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._queue.put_nowait((statements, future))
@@ -159,7 +164,7 @@ class Database:
 
     async def ping(self) -> bool:
         """Return whether the database file can be read and writes can be committed."""
-        if self._task is None or self._task.done():  # the commit loop is gone: writes hang
+        if not self.committing:
             return False
         try:
             async with asyncio.timeout(2):
