@@ -8,6 +8,7 @@ element with a single error for the whole batch, which section 6 of the specific
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -62,6 +63,10 @@ def error_object(code: int, message: str | None = None, data: Any = None, id: An
     return {"jsonrpc": "2.0", "error": error, "id": id}
 
 
+# Fragment: an integer beyond 64 bits, kept verbatim (see _exact).
+_ID_TYPES = (str, int, float, orjson.Fragment)
+
+
 def _request_problem(obj: Any) -> str | None:
     """Return why obj is not a valid Request object (section 4), or None if it is."""
     if not isinstance(obj, dict):
@@ -75,7 +80,7 @@ def _request_problem(obj: Any) -> str | None:
         return "'params' must be an array or an object"
     if "id" in obj:
         rid = obj["id"]
-        if isinstance(rid, bool) or not (rid is None or isinstance(rid, (str, int, float))):
+        if isinstance(rid, bool) or not (rid is None or isinstance(rid, _ID_TYPES)):
             return "'id' must be a string, a number or null"
     return None
 
@@ -100,6 +105,8 @@ class Protocol:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
             return _dump(error_object(PARSE_ERROR, data="the body is not valid JSON"))
+        if _has_float_id(document):
+            document = _exact(body)
         if isinstance(document, list):
             return await self._batch(document, context)
         response = await self._one(document, context)
@@ -140,6 +147,33 @@ class Protocol:
         if parsed.id is NOID:
             return None
         return to_serializable_one(to_response(parsed, result))
+
+
+def _has_float_id(document: Any) -> bool:
+    """True if a request id parsed as a float: orjson reads an integer beyond 64 bits that way."""
+    if isinstance(document, dict):
+        return type(document.get("id")) is float
+    if isinstance(document, list):
+        return any(isinstance(e, dict) and type(e.get("id")) is float for e in document)
+    return False
+
+
+def _big_int(token: str) -> int | orjson.Fragment:
+    value = int(token)
+    return value if -(2**63) <= value < 2**64 else orjson.Fragment(token.encode())
+
+
+def _exact(body: bytes) -> Any:
+    """Parse again keeping integers beyond 64 bits exact, so an id such as 2**64 is echoed as
+    sent (the specification asks for the same value) rather than as 1.8446744073709552e+19.
+
+    They become orjson Fragments, written back verbatim; a parameter holding one is not a
+    number to our validators, so only ids and pass-through meta carry them. Rare: called only
+    when an id came out of orjson as a float."""
+    try:
+        return json.loads(body, parse_int=_big_int)
+    except ValueError:  # orjson accepted it, so this should not happen: keep orjson's reading
+        return orjson.loads(body)
 
 
 def _guarded(name: str, method: Method) -> Method:

@@ -99,6 +99,26 @@ async def test_string_and_fractional_ids_are_echoed(app_client, rpc):
         assert reply.json["id"] == rid
 
 
+async def test_integer_ids_beyond_64_bits_are_echoed_exactly(app_client, rpc):
+    # orjson reads such an integer as a float; the answer must carry the very same number.
+    big, negative = "18446744073709551616", "-9223372036854775809"
+    raw = ('[{"jsonrpc": "2.0", "method": "recordUserClassification", "params": ["x", false], '
+           f'"id": {big}}}, {{"jsonrpc": "2.0", "method": "classifyText", "params": ["hi"], '
+           f'"id": {negative}}}, {{"jsonrpc": "2.0", "method": "nope", "id": 2.5}}]')
+    reply = await rpc(app_client, data=raw.encode())
+    assert reply.status == 200
+    first, second, third = reply.json
+    assert f'"id":{big}'.encode() in reply.body and f'"id":{negative}'.encode() in reply.body
+    assert first["result"] == "OK"
+    assert_classification(second["result"])
+    assert_error(third, METHOD_NOT_FOUND, 2.5)
+    single = ('{"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hi", "meta": '
+              f'{{"remoteId": {big}}}}}, "id": {big}}}')
+    reply = await rpc(app_client, data=single.encode())
+    assert f'"id":{big}'.encode() in reply.body
+    assert reply.json["error"]["data"]["param"] == "meta.remoteId"
+
+
 async def test_non_existent_method(app_client, rpc):
     reply = await rpc(app_client, call("foobar", id="1"))
     assert reply.status == 200
