@@ -230,10 +230,19 @@ async def test_batch_over_the_limit_is_one_invalid_request(make_client, rpc, com
     assert [a["result"] for a in reply.json] == ["OK"] * 3
 
 
-async def test_notification_with_errors_is_still_not_answered(app_client, rpc):
-    for obj in (call("nope", ["x"]), call(CLASSIFY, {"bogus": 1})):
+async def test_notification_with_errors_is_still_not_answered(app_client, rpc, caplog):
+    secret = "private words of a user"
+    for obj in (call("nope", [secret]), call(CLASSIFY, {"bogus": 1}),
+                call(RECORD, {"content": secret, "shouldBlock": "yes"})):
         reply = await rpc(app_client, obj)
         assert (reply.status, reply.body) == (204, b"")
+    # ... but the operator can see in the log that they were refused, without their text.
+    refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert len(refused) == 3
+    assert "'nope'" in refused[0] and "-32601" in refused[0]
+    assert "param='bogus'" in refused[1]
+    assert "-32602" in refused[2] and "param='shouldBlock'" in refused[2]
+    assert not any(secret in r.getMessage() for r in caplog.records)
 
 
 # -- -32602 names the parameter ------------------------------------------------------------------
