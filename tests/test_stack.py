@@ -168,3 +168,105 @@ def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
         "toxicity"].calibration
     write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
     assert load_engine(tmp_path / "candidate").model.stack is None
+
+
+
+BATCH_TEXTS = [
+    "you are a fucking idiot", "idiot idiot idiot moron moron fuck", "", "   ", "日本語 迷惑 連絡",
+    "the the the and of", "f u c k you", "sh1t b1tch a$$hole", "fuck you fuck you fuck you",
+    "Great video!!! Subscribe to my channel http://example.com/abc", "x" * 600,
+    " ".join(["stupid", "budget", "meeting", "stupid", "hate", "you"] * 20),
+    "call 09061701461 to claim your prize", "ok",
+]
+WORDS = ("you are a fucking idiot moron stupid hate the meeting budget report love great "
+         "shit f.u.c.k b1tch call now free prize weather music thanks please").split()
+
+
+def test_batches_score_exactly_as_texts_alone(engine):
+    """Texts of similar length get the same bits alone and in batches of any size: the
+    one-text sums and norm loop, and a batch's padded-block sums and sorted-key norms, add
+    the same numbers in the same order."""
+    rng = random.Random(3)
+    texts = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 9))) for _ in range(64)]
+    words, word_counts, features, feature_counts, _ = engine._featurizer.featurize(texts)
+    for total, counts in ((len(words), word_counts), (len(features), feature_counts)):
+        assert max(counts) * len(counts) <= 2 * total  # the padded-block path (`_PADDING`)
+    alone = np.concatenate([engine.score([text]) for text in texts])
+    for size in (2, 8, len(texts)):
+        batched = np.concatenate([engine.score(texts[i:i + size])
+                                  for i in range(0, len(texts), size)])
+        assert np.array_equal(batched, alone)
+    offsets = engine.stack_offsets(texts)
+    assert np.array_equal(offsets, np.concatenate([engine.stack_offsets([t]) for t in texts]))
+
+
+def test_batches_of_mixed_lengths_score_as_texts_alone(engine):
+    """Texts of very different lengths are summed with `np.add.reduceat`, which does not add a
+    segment's rows strictly in order: the same scores up to rounding."""
+    rng = random.Random(4)
+    texts = BATCH_TEXTS + [" ".join(rng.choice(BATCH_TEXTS) for _ in range(3))[:700]
+                           for _ in range(20)]
+    alone = np.concatenate([engine.score([text]) for text in texts])
+    for size in (8, len(texts)):
+        batched = np.concatenate([engine.score(texts[i:i + size])
+                                  for i in range(0, len(texts), size)])
+        np.testing.assert_allclose(batched, alone, rtol=0, atol=1e-12)
+
+
+def test_reference_norms_add_distinct_words_in_index_order(engine):
+    """Both ways of computing the reference's tf-idf norm equal the plain formula: over a
+    text's distinct words in increasing index order, (count * idf) squared, then the root."""
+    stack = engine.model.stack
+    idf = stack.reference.idf
+    rng = np.random.default_rng(0)
+    texts = [rng.integers(-1, 40, size=int(rng.integers(1, 30))) for _ in range(50)]
+    texts += [np.array([-1]), np.array([5, 5, 5]), np.array([-1, 7, -1, 3])]
+
+    def plain(terms):
+        words, counts = np.unique(terms[terms >= 0], return_counts=True)
+        total = 0.0
+        for word, count in zip(words.tolist(), counts.tolist(), strict=True):
+            value = count * float(idf[word])
+            total += value * value
+        return np.sqrt(total) if total else 1.0
+
+    expected = np.array([plain(t) for t in texts])
+    single = np.concatenate([stack._reference_norms(t, [len(t)]) for t in texts])
+    batch = stack._reference_norms(np.concatenate(texts), [len(t) for t in texts])
+    assert np.array_equal(single, expected)
+    assert np.array_equal(batch, expected)
+
+
+def test_segment_sums_add_each_segment_in_order():
+    """The padded-block sums add each segment's rows in order, as one segment's `.sum(axis=0)`
+    does (values over a wide range of magnitudes, so a different order would show)."""
+    from spectrum_rpc.engine import linear
+
+    rng = np.random.default_rng(1)
+    table = rng.standard_normal((50, 9)) * 2.0 ** rng.integers(-30, 30, size=(50, 9))
+    table[-1] = 0.0
+    for counts in ([3, 4, 3, 4], [5, 5, 6, 1, 5, 5], [7]):
+        rows = rng.integers(0, 49, size=sum(counts))
+        expected = np.stack([table[part].sum(axis=0) for part in
+                             np.split(rows, np.cumsum(counts)[:-1])])
+        assert np.array_equal(linear._segment_sums(table, rows, counts, 49), expected)
+    counts = [1, 40, 2]  # `np.add.reduceat`
+    rows = rng.integers(0, 49, size=sum(counts))
+    expected = np.stack([table[part].sum(axis=0) for part in
+                         np.split(rows, np.cumsum(counts)[:-1])])
+    np.testing.assert_allclose(linear._segment_sums(table, rows, counts, 49), expected,
+                               rtol=1e-12)
+
+
+def test_lexicon_features_are_those_of_entry_grams(engine):
+    """The featurizer's per-hit cache appends what `entry_grams` and the vocabulary give."""
+    from spectrum_rpc.engine.features import entry_grams
+
+    featurizer = engine._featurizer
+    for text in BATCH_TEXTS:
+        normalized, tokens = normalize_tokens(text)
+        hits = engine.lexicon.scoring_hits(normalized, tokens)
+        grams, severity = entry_grams(hits)
+        features: list[int] = []
+        assert featurizer._add_hits(hits, features) == severity
+        assert features == featurizer._indices(grams)

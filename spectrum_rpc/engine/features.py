@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -101,6 +101,9 @@ class Featurizer:
         self.no_word = no_word
         self.lexicon = lexicon
         self._others: dict[str, list[int]] = {}
+        # (category, severity) of a lexicon hit -> its feature indices (`entry_grams`, then
+        # `_indices`): a hit costs a tuple lookup instead of formatting and looking up strings.
+        self._entries: dict[tuple[str, float], list[int]] = {}
         self._index: _TokenIndex | None = None  # built on the first long text
 
     @classmethod
@@ -128,20 +131,33 @@ class Featurizer:
             features: list[int]) -> float:
         """Append the text's word rows and feature indices (one sentinel each, so neither is
         ever empty); return its top lexicon severity. `tokens` is `TOKEN.findall(normalized)`."""
-        rows = list(map(self.words.get, tokens, repeat(self.no_word)))
+        no_word = self.no_word
+        rows = list(map(self.words.get, tokens, repeat(no_word)))
         word_rows.extend(rows)
-        word_rows.append(self.no_word)
-        if self.no_word in rows:
+        word_rows.append(no_word)
+        if no_word in rows:
             self._bound_others()
-            for token, row in zip(tokens, rows, strict=True):
-                if row == self.no_word:
-                    features.extend(self._other(token))
+            other = self._other
+            for token in compress(tokens, map(no_word.__eq__, rows)):
+                features.extend(other(token))
         pairs = zip(tokens, tokens[1:])  # noqa: B905 - one shorter by design
         features.extend(map(self.bigrams.get, pairs, repeat(self.no_feature)))
         features.append(self.no_feature)
-        lex, severity = lexicon_grams(self.lexicon, normalized, tokens)
-        features.extend(self._indices(lex))
-        return severity
+        return self._add_hits(self.lexicon.scoring_hits(normalized, tokens), features)
+
+    def _add_hits(self, entries: Iterable[Entry], features: list[int]) -> float:
+        """Append the feature indices of lexicon hits `entries` (those of `entry_grams`, in
+        its order); return their top severity."""
+        top = 0.0
+        cache = self._entries
+        for entry in entries:
+            key = entry.category, entry.severity
+            found = cache.get(key)
+            if found is None:
+                found = cache[key] = self._indices(entry_grams([entry])[0])
+            features.extend(found)
+            top = max(top, entry.severity)
+        return top
 
     def windows(self, stream: Stream) -> StreamFeatures:
         """Return the features of a normalised stream, to `add` window by window."""
@@ -164,6 +180,12 @@ class Featurizer:
     def _indices(self, grams: Iterable[str]) -> list[int]:
         vocab = self.vocabulary
         return [vocab[g] for g in grams if g in vocab]
+
+
+def _hit_features(featurizer: Featurizer, entries: Iterable[Entry]) -> tuple[list[int], float]:
+    """Return the feature indices and top severity of lexicon hits (`Featurizer._add_hits`)."""
+    features: list[int] = []
+    return features, featurizer._add_hits(entries, features)
 
 
 class _TokenIndex:
@@ -331,13 +353,11 @@ class StreamFeatures:
             if self._may_have_phrase(edges[start], edges[stop]):
                 hits = lexicon.word_hits(words)
                 hits.extend(lexicon.phrase_hits(self.stream.joined(start, stop)))
-                lex, severity = entry_grams(hits)
-                found = featurizer._indices(lex), severity
+                found = _hit_features(featurizer, hits)
             else:
                 found = cache.get(words)
                 if found is None:
-                    lex, severity = entry_grams(lexicon.word_hits(words))
-                    found = cache[words] = featurizer._indices(lex), severity
+                    found = cache[words] = _hit_features(featurizer, lexicon.word_hits(words))
             features.append(found[0])
             severities.append(found[1])
         return features, severities

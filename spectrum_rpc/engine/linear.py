@@ -9,6 +9,7 @@ training time, so a probability is `sigmoid(x . W[:, label] + bias[label])`. A s
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from .features import bigram_key, is_word_feature, word_grams
 from .stack import Stack
 
 LINEAR_FILE = "linear.npz"
+# `_segment_sums` pads segments into a block while that at most doubles the rows it adds,
+# and gathers the block in chunks of about this many bytes (they stay in L2 cache).
+_PADDING = 2
+_CHUNK_BYTES = 1 << 20
 
 
 class LinearModel:
@@ -35,6 +40,11 @@ class LinearModel:
         table = np.column_stack([weights * idf[:, None], idf.astype(np.float64) ** 2])
         self._features = np.vstack([table, np.zeros((1, table.shape[1]))]).astype(np.float32)
         self.words, self._words, self._terms = self._word_table(vocabulary, idf)
+        # Served from float64 copies of the float32-rounded tables (the same numbers, so the
+        # same sums): sums of float64 rows need no per-element cast, a third faster, for
+        # twice the memory (about 20 MB instead of 10 for the shipped model).
+        self._features = self._features.astype(np.float64)
+        self._words = self._words.astype(np.float64)
         pairs = ((bigram_key(g), i) for g, i in self.vocabulary.items())
         self.bigrams = {key: i for key, i in pairs if key is not None}
         self.no_word = len(self._words) - 1
@@ -83,11 +93,10 @@ class LinearModel:
         `stacked=False` leaves out the stack's terms (the linear part alone)."""
         sums, rows = self.sums(word_rows, word_counts, features, feature_counts)
         width = self._features.shape[1]
-        norms = np.sqrt(sums[:, width - 1])
-        norms[norms == 0.0] = 1.0
-        out = sums[:, :width - 1] / norms[:, None] + self._bias
+        out = sums[:, :width - 1] / _norms(sums[:, width - 1])
+        out += self._bias
         if self.stack is not None and stacked:
-            out[:, self._stacked] += self.stack.offsets(sums[:, width:], self._terms[rows],
+            out[:, self._stacked] += self.stack.offsets(sums[:, width:], self._terms.take(rows),
                                                         word_counts)
         return out
 
@@ -99,10 +108,13 @@ class LinearModel:
         rows = np.asarray(word_rows, dtype=np.int64)
         width = self._features.shape[1]
         if len(word_counts) == 1:
-            # One text (the common request): plain sums, a third of the numpy calls.
-            sums = self._words[rows].sum(axis=0, dtype=np.float64, keepdims=True)
-            sums[:, :width] += self._features[features].sum(axis=0, dtype=np.float64,
-                                                            keepdims=True)
+            # One text (the common request): plain sums, a third of the numpy calls; `take`
+            # of an array is several times cheaper than indexing with a list, and
+            # `np.add.reduce` is `.sum` without its Python-level wrapper.
+            sums = np.add.reduce(self._words.take(rows, axis=0), axis=0, keepdims=True)
+            sums[:, :width] += np.add.reduce(
+                self._features.take(np.asarray(features, dtype=np.int64), axis=0), axis=0,
+                keepdims=True)
         else:
             sums = _segment_sums(self._words, rows, word_counts, self.no_word)
             sums[:, :width] += _segment_sums(self._features, features, feature_counts,
@@ -131,23 +143,43 @@ class LinearModel:
         return 1.0 / (1.0 + np.exp(-self.logits(*args)))
 
 
+def _norms(squares: np.ndarray) -> np.ndarray | float:
+    """Return the divisor of each text's row: the root of its summed squares (1 where 0), as
+    a column, or for one text as a Python float (the same IEEE root in two numpy calls
+    fewer)."""
+    if len(squares) == 1:
+        return math.sqrt(squares[0]) or 1.0
+    norms = np.sqrt(squares)[:, None]
+    norms[norms == 0.0] = 1.0
+    return norms
+
+
 def _segment_sums(table: np.ndarray, rows: Sequence[int], counts: Sequence[int],
                   zero: int) -> np.ndarray:
-    """Return the float64 sum of `table`'s rows per segment of `rows` (`counts` long each),
-    added in order, as `.sum(axis=0, dtype=np.float64)` of each segment alone adds them.
+    """Return the float64 sum of `table`'s rows per segment of `rows` (`counts` long each).
 
-    Segments of similar length (a long text's windows) are gathered into a padded block
-    (padding: the all-zero row `zero`) and summed along one axis, twice as fast as
-    `np.add.reduceat` on the wide word table; others (a batch of short texts of any length)
-    use `reduceat`. Both add each segment's rows in order, so the scores are the same.
+    Segments of similar length (a batch of short texts, a long text's windows) are gathered
+    into a padded block, position-major (padding: the all-zero row `zero`), and summed over
+    its first axis: one vectorised add per position across all segments, in chunks of a few
+    texts that stay in cache, 2-3x faster than `np.add.reduceat`. That adds each segment's
+    rows in order, exactly as `.sum(axis=0)` of the segment alone (one text) does, so a text
+    or window scores the same bits alone and in such a batch. Others (texts of very different
+    lengths) use `reduceat`, which does not add strictly in order: where a float64 sum of
+    these float32 values rounds, such a batch's score may differ in the last bit.
     """
     index = np.asarray(rows, dtype=np.int64)
     lengths = np.asarray(counts, dtype=np.int64)
-    longest = int(lengths.max())
-    if longest * len(lengths) <= 2 * len(index):
-        block = np.full((len(lengths), longest), zero, dtype=np.int64)
-        block[np.arange(longest) < lengths[:, None]] = index
-        return table.take(block, axis=0).sum(axis=1, dtype=np.float64)
+    longest = int(np.maximum.reduce(lengths))
+    if longest * len(lengths) <= _PADDING * len(index):
+        block = np.empty((longest, len(lengths)), dtype=np.int64)
+        block.fill(zero)
+        block.T[np.arange(longest) < lengths[:, None]] = index  # segment k is column k
+        out = np.empty((len(lengths), table.shape[1]))
+        step = max(1, _CHUNK_BYTES // (longest * table.shape[1] * table.itemsize))
+        for start in range(0, len(lengths), step):
+            stop = start + step
+            np.add.reduce(table.take(block[:, start:stop], axis=0), axis=0, out=out[start:stop])
+        return out
     offsets = np.zeros(len(lengths), dtype=np.int64)
     np.cumsum(lengths[:-1], out=offsets[1:])
-    return np.add.reduceat(table.take(index, axis=0), offsets, axis=0, dtype=np.float64)
+    return np.add.reduceat(table.take(index, axis=0), offsets, axis=0)
