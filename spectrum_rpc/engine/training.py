@@ -72,7 +72,7 @@ PLANS: dict[str, LabelPlan] = {
     L.TOXICITY: LabelPlan(("sms_ham", "templates"),
                           {"davidson": 0.5, "moderation": 6.0, "templates": 2.0}, C=1.5, nb=0.5),
     L.SEXUAL: LabelPlan(CLEAN, {"olid_clean": 0.1, "sms_ham": 0.1, "youtube_ham": 0.1,
-                                "templates": 1.0, "moderation": 10.0}, C=8.0),
+                                "templates": 1.0, "moderation": 10.0}, C=8.0, nb=0.5),
     L.PHISHING: LabelPlan(("olid_all", "davidson_all", "moderation_all"),
                           {"olid_all": 0.3, "davidson_all": 0.1, "moderation_all": 0.3,
                            "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0},
