@@ -10,7 +10,7 @@ from spectrum_rpc.engine.corpus import SEED, data_dir, load_corpus
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
 from spectrum_rpc.engine.training import read_surge_lexicon, train, write_models
 
-VERSION = "2026.11.22-stacked-2"
+VERSION = "2026.11.22-stacked-3"
 
 
 def main(argv: list[str] | None = None) -> None:

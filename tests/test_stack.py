@@ -1,5 +1,7 @@
-"""The stacked toxicity score: the numpy alt-profanity-check, the shipped stack, retraining it."""
+"""The stacked toxicity and sexual scores: the numpy alt-profanity-check, the shipped stack,
+the format before it, retraining it."""
 
+import json
 import random
 import shutil
 
@@ -7,10 +9,12 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import ModelIntegrityError, load_engine
-from spectrum_rpc.engine.engine import SHIPPED_MODELS
+from spectrum_rpc.engine.engine import ENGINE_FILE, MODEL_FILES, SHIPPED_MODELS
+from spectrum_rpc.engine.manifest import write_manifest
 from spectrum_rpc.engine.normalize import normalize_tokens
 from spectrum_rpc.engine.reference import REFERENCE_FILE, ReferenceModel
 from spectrum_rpc.engine.stack import STACK_FILE
+from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
 
 SAMPLES = [
     "you are a fucking idiot", "hello there friend, lovely weather", "", "   ",
@@ -34,10 +38,17 @@ def test_reference_matches_the_package():
         np.testing.assert_allclose(model.probabilities(SAMPLES), expected, rtol=0, atol=1e-9)
 
 
-def test_shipped_toxicity_is_stacked(engine):
+def test_shipped_toxicity_and_sexual_are_stacked(engine):
     stack = engine.model.stack
-    assert stack is not None and stack.label == "toxicity"
-    assert stack.reference_weight != 0 and np.any(stack.embedding_weights)
+    assert stack is not None and stack.labels == ("toxicity", "sexual")
+    assert np.all(stack.reference_weights != 0) and np.all(np.any(stack.embedding_weights,
+                                                                  axis=1))
+    # only sexual weighs the lexicon count, of a category the shipped lexicon has
+    assert stack.lexicon_weights[0] == 0 and stack.lexicon_weights[1] > 0
+    assert stack.lexicon_category == SEXUAL_CATEGORY
+    assert SEXUAL_CATEGORY in {entry.category for entry in engine.lexicon.entries}
+    meta = json.loads((SHIPPED_MODELS / ENGINE_FILE).read_text())["stack"]
+    assert meta["labels"] == ["toxicity", "sexual"] and meta["sexual"]["C"] == 0.1
 
 
 @pytest.mark.parametrize(("text", "toxic"), [
@@ -50,41 +61,118 @@ def test_stacked_score_of_known_texts(engine, text, toxic):
     assert (engine.classify([text])[0]["toxicity"] > 0.5) == toxic
 
 
-def test_the_stack_terms_are_what_the_served_score_adds(engine):
-    """The served toxicity logit is the linear column plus the stack's reference and
-    embedding terms, computed from the same word rows (reference as the package does)."""
+@pytest.mark.parametrize("text", [
+    "you are a fucking idiot and a moron",
+    "send me your nude pics, I want anal and oral sex with your pussy, orgasm",
+])
+def test_the_stack_terms_are_what_the_served_score_adds(engine, text):
+    """Each stacked label's served logit is its linear column plus its weights on the shared
+    reference, embedding and lexicon-count inputs, computed from the same word rows and
+    features (reference as the package does, the count as the lexicon's hits)."""
     model = engine.model
-    column = model.labels.index("toxicity")
-    text = "you are a fucking idiot and a moron"
+    stack = model.stack
     norm, tokens = normalize_tokens(text)
     words: list[int] = []
     features: list[int] = []
     engine._featurizer.add(norm, tokens, words, features)
     args = (words, [len(words)], features, [len(features)])
     stacked, linear = model.logits(*args), model.logits(*args, stacked=False)
-    reference, unit = model.stack_inputs(*args)
-    assert reference[0] == pytest.approx(model.stack.reference.probabilities([norm])[0],
-                                         abs=1e-5)
+    reference, unit, lexicon = model.stack_inputs(*args)
+    assert reference[0] == pytest.approx(stack.reference.probabilities([norm])[0], abs=1e-5)
     assert np.linalg.norm(unit[0]) == pytest.approx(1.0)
-    stack = model.stack
-    extra = (unit[0] * stack.embedding_weights).sum() + stack.reference_weight * reference[0]
-    assert stacked[0, column] == pytest.approx(linear[0, column] + extra, abs=1e-9)
-    assert model.stack_offsets(*args)[0] == pytest.approx(extra, abs=1e-9)
-    others = [j for j in range(len(model.labels)) if j != column]
+    hits = engine.lexicon.scoring_hits(norm, tokens)
+    assert lexicon[0] == np.log1p(sum(h.category == SEXUAL_CATEGORY for h in hits))
+    offsets = model.stack_offsets(*args)
+    assert offsets.shape == (1, len(stack.labels))
+    for k, label in enumerate(stack.labels):
+        column = model.labels.index(label)
+        extra = ((unit[0] * stack.embedding_weights[k]).sum()
+                 + stack.reference_weights[k] * reference[0]
+                 + stack.lexicon_weights[k] * lexicon[0])
+        assert stacked[0, column] == pytest.approx(linear[0, column] + extra, abs=1e-9)
+        assert offsets[0, k] == pytest.approx(extra, abs=1e-9)
+    others = [j for j, label in enumerate(model.labels) if label not in stack.labels]
     assert np.array_equal(stacked[0, others], linear[0, others])
 
 
-def test_windows_get_the_stacked_score_they_get_alone(engine):
+def test_the_sexual_lexicon_count_moves_the_sexual_score(engine):
+    """Each sexual-category hit counts: without the category in the lexicon, the same words
+    (the same word rows, so the same reference and embedding terms) lose exactly the lexicon
+    term of the sexual logit, and toxicity's stack terms do not change."""
+    from spectrum_rpc.engine.lexicon import Lexicon
+
+    stack = engine.model.stack
+    plain = engine.with_lexicon(Lexicon(e for e in engine.lexicon.entries
+                                        if e.category != SEXUAL_CATEGORY))
+    texts = ["the orgasm", "orgasm orgasms anal", "hello there"]
+    counted, uncounted = engine.stack_offsets(texts), plain.stack_offsets(texts)
+    k = stack.labels.index("sexual")
+    np.testing.assert_allclose(counted[:, k] - uncounted[:, k],
+                               stack.lexicon_weights[k] * np.log1p([1, 3, 0]), atol=1e-12)
+    toxicity = stack.labels.index("toxicity")
+    assert np.array_equal(counted[:, toxicity], uncounted[:, toxicity])
+
+
+@pytest.mark.parametrize("label", ["toxicity", "sexual"])
+def test_windows_get_the_stacked_score_they_get_alone(engine, label):
+    """A long text's windows, scored from the stream, get the bits they get alone."""
     from spectrum_rpc.engine.windows import windows
 
     rng = random.Random(5)
-    words = ["idiot", "budget", "fucking", "weather", "you", "moron", "library", "the", "ass"]
+    words = ["idiot", "budget", "fucking", "weather", "you", "moron", "library", "the", "ass",
+             "orgasm", "nude", "pussy", "oral sex", "porn"]
     text = " ".join(rng.choice(words) for _ in range(8000))
     rows = np.concatenate(list(engine._score_long(text)))
     alone = engine.score(list(windows(text)))
-    column = engine.labels.index("toxicity")
-    np.testing.assert_allclose(rows[:, column], alone[:, column], rtol=0, atol=1e-12)
+    column = engine.labels.index(label)
+    assert np.array_equal(rows[:, column], alone[:, column])
     assert len(set(np.round(rows[:, column], 6))) > 10  # windows differ: a real comparison
+
+
+def _single_label_format(models):
+    """Rewrite `models`' stack.npz in the one-label format of models before
+    2026.11.22-stacked-3 (toxicity's weights alone; engine.json's "stack" one report with
+    "label"), its sexual column back to a plain linear one, and re-sign the manifest."""
+    with np.load(models / STACK_FILE) as data:
+        arrays = {k: data[k] for k in data.files}
+    np.savez_compressed(models / STACK_FILE, label=np.array("toxicity"),
+                        words=arrays["words"], embedding=arrays["embedding"],
+                        embedding_weights=arrays["embedding_weights"][0],
+                        reference_weight=arrays["reference_weights"][0])
+    meta = json.loads((models / ENGINE_FILE).read_text())
+    meta["stack"] = {**meta["stack"]["toxicity"], "label": "toxicity",
+                     "files": meta["stack"]["files"]}
+    (models / ENGINE_FILE).write_text(json.dumps(meta))
+    write_manifest(models, [*MODEL_FILES, STACK_FILE, REFERENCE_FILE])
+
+
+def test_the_single_label_stack_format_still_loads(tmp_path, engine):
+    """Models fine-tuned before 2026.11.22-stacked-3 (under var/) keep the one-label format:
+    they load, verify, serve toxicity stacked exactly as the same weights in the new format,
+    and their sexual column is linear only."""
+    models = tmp_path / "models"
+    shutil.copytree(SHIPPED_MODELS, models)
+    _single_label_format(models)
+    old = load_engine(models)
+    assert old.model.stack.labels == ("toxicity",)
+    texts = [*SAMPLES, "send nudes, I want oral sex", "x " * 3000]
+    toxicity, sexual = old.labels.index("toxicity"), old.labels.index("sexual")
+    assert np.array_equal(old.score(texts)[:, toxicity], engine.score(texts)[:, toxicity])
+    words, word_counts, features, feature_counts, _ = old._featurizer.featurize(texts[:4])
+    args = (words, word_counts, features, feature_counts)
+    assert np.array_equal(old.model.logits(*args)[:, sexual],
+                          old.model.logits(*args, stacked=False)[:, sexual])
+    # and it is written back in the new format by a fine-tune's `write_models`
+    from spectrum_rpc.engine.training import write_models
+    from spectrum_rpc.training.fit import _kept, read_model
+
+    model = read_model(models)
+    fitted = {label: _kept(model, j, 0) for j, label in enumerate(model.labels)}
+    write_models(tmp_path / "again", "again", model.vocabulary, model.idf, fitted,
+                 model.lexicon, {"stack": model.meta["stack"]}, model.stack)
+    again = json.loads((tmp_path / "again" / ENGINE_FILE).read_text())["stack"]
+    assert again["labels"] == ["toxicity"] and again["toxicity"]["C"] == 0.1
+    assert np.array_equal(load_engine(tmp_path / "again").score(texts), old.score(texts))
 
 
 @pytest.mark.parametrize("name", [STACK_FILE, REFERENCE_FILE])
@@ -128,7 +216,8 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     texts = [s.text for s in fixes]
     column = base.labels.index("toxicity")
     stacked, linear = _logits(base, texts, True), _logits(base, texts, False)
-    np.testing.assert_allclose(stack_offsets(model, texts), stacked - linear, atol=1e-5)
+    np.testing.assert_allclose(stack_offsets(model, texts, "toxicity"), stacked - linear,
+                               atol=1e-5)
     candidate = fit_candidate(model, load_base(base_dir), fixes, ["toxicity"], 1.0,
                               lambda _: None, method="finetune")
     assert candidate.stack is model.stack
@@ -140,14 +229,14 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     assert now[40:].mean() < 0.5
 
 
-def _logits(engine, texts, stacked):
+def _logits(engine, texts, stacked, label="toxicity"):
     out = []
     for text in texts:
         words: list[int] = []
         features: list[int] = []
         engine._featurizer.add(*normalize_tokens(text), words, features)
         logits = engine.model.logits(words, [len(words)], features, [len(features)], stacked)
-        out.append(logits[0, engine.model.labels.index("toxicity")])
+        out.append(logits[0, engine.model.labels.index(label)])
     return np.array(out)
 
 
@@ -171,6 +260,100 @@ def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
 
 
 
+def _two_label_model(tmp_path):
+    """Write a tiny model whose stack has toxicity and sexual terms; return (base corpus
+    directory, model directory)."""
+    from training_helpers import tiny_stack, write_base, write_model
+
+    from spectrum_rpc.engine.stack import Stack
+    from spectrum_rpc.engine.training import write_models
+    from spectrum_rpc.training.fit import _kept, read_model
+
+    base_dir = write_base(tmp_path / "base")
+    plain = read_model(write_model(tmp_path / "plain", base_dir))
+    one = tiny_stack(plain.vocabulary)
+    rng = np.random.default_rng(8)
+    stack = Stack(["toxicity", "sexual"], one.words, one.embedding,
+                  np.vstack([one.embedding_weights, rng.normal(size=(1, one.dims))]),
+                  [float(one.reference_weights[0]), 1.5], one.reference, [0.0, 0.7],
+                  SEXUAL_CATEGORY)
+    fitted = {label: _kept(plain, j, 0) for j, label in enumerate(plain.labels)}
+    out = tmp_path / "model"
+    write_models(out, "tiny-1", plain.vocabulary, plain.idf, fitted, plain.lexicon, {}, stack)
+    return base_dir, out
+
+
+def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
+    """Fine-tuning sexual moves its weight column around its own stack terms (not
+    toxicity's); the stack is kept (every label's terms unchanged), and toxicity's weight
+    column too."""
+    from training_helpers import WORDS
+
+    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import (
+        fit_candidate,
+        read_model,
+        stack_offsets,
+        write_candidate,
+    )
+
+    base_dir, model_dir = _two_label_model(tmp_path)
+    model, base = read_model(model_dir), load_engine(model_dir)
+    assert base.model.stack.labels == ("toxicity", "sexual")
+    rng = random.Random(6)
+    fixes = [Sample(f"{rng.choice(WORDS['spam'])} {rng.choice(WORDS['clean'])} {i}",
+                    "feedback", {"sexual": 1}) for i in range(40)]
+    fixes += [Sample(f"{rng.choice(WORDS['fan'])} {rng.choice(WORDS['clean'])} {i}",
+                     "feedback", {"sexual": 0}) for i in range(40)]
+    texts = [s.text for s in fixes]
+    for label in ("toxicity", "sexual"):
+        stacked, linear = _logits(base, texts, True, label), _logits(base, texts, False, label)
+        np.testing.assert_allclose(stack_offsets(model, texts, label), stacked - linear,
+                                   atol=1e-5)
+    assert not np.allclose(stack_offsets(model, texts, "sexual"),
+                           stack_offsets(model, texts, "toxicity"))
+    assert not stack_offsets(model, texts, "phishing").any()
+    candidate = fit_candidate(model, load_base(base_dir), fixes, ["sexual"], 1.0,
+                              lambda _: None, method="finetune")
+    assert candidate.stack is model.stack and candidate.refit == ["sexual"]
+    write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
+    after = load_engine(tmp_path / "candidate")
+    assert after.model.stack.labels == ("toxicity", "sexual")
+    sexual, toxicity = base.labels.index("sexual"), base.labels.index("toxicity")
+    before, now = base.score(texts), after.score(texts)
+    assert now[:40, sexual].mean() > before[:40, sexual].mean() + 0.15
+    assert now[40:, sexual].mean() < 0.5
+    np.testing.assert_allclose(after.stack_offsets(texts), base.stack_offsets(texts),
+                               rtol=0, atol=1e-12)
+    kept = candidate.fitted["toxicity"].weights
+    assert np.array_equal(kept[:len(model.vocabulary)], model.weights[:, toxicity])
+    assert not kept[len(model.vocabulary):].any()
+
+
+def test_refitting_one_stacked_label_keeps_the_others_terms(tmp_path):
+    from training_helpers import WORDS
+
+    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
+
+    base_dir, model_dir = _two_label_model(tmp_path)
+    model, base = read_model(model_dir), load_engine(model_dir)
+    fixes = [Sample(f"{w} {i}", "feedback", {"sexual": i % 2})
+             for i, w in enumerate(WORDS["spam"] * 5)]
+    candidate = fit_candidate(model, load_base(base_dir), fixes, ["sexual"], 1.0,
+                              lambda _: None, method="refit")
+    assert candidate.stack.labels == ("toxicity",)
+    assert "stack is dropped" in candidate.fitted["sexual"].calibration
+    write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
+    after = load_engine(tmp_path / "candidate")
+    assert after.model.stack.labels == ("toxicity",)
+    texts = [f"{w} {c}" for w in WORDS["toxicity"] for c in WORDS["clean"][:3]]
+    toxicity = base.labels.index("toxicity")
+    assert np.array_equal(after.score(texts)[:, toxicity], base.score(texts)[:, toxicity])
+
+
 BATCH_TEXTS = [
     "you are a fucking idiot", "idiot idiot idiot moron moron fuck", "", "   ", "日本語 迷惑 連絡",
     "the the the and of", "f u c k you", "sh1t b1tch a$$hole", "fuck you fuck you fuck you",
@@ -179,7 +362,8 @@ BATCH_TEXTS = [
     "call 09061701461 to claim your prize", "ok",
 ]
 WORDS = ("you are a fucking idiot moron stupid hate the meeting budget report love great "
-         "shit f.u.c.k b1tch call now free prize weather music thanks please").split()
+         "shit f.u.c.k b1tch call now free prize weather music thanks please orgasm anal "
+         "pussy nude").split()
 
 
 def test_batches_score_exactly_as_texts_alone(engine):

@@ -134,11 +134,13 @@ class Engine:
                              list(chain.from_iterable(part[4] for part in parts)))
 
     def stack_offsets(self, texts: Sequence[str]) -> np.ndarray:
-        """Return what the stack adds to its label's logit for each whole text (as the linear
-        tier trains: no windows), zeros without a stack."""
-        if self.model.stack is None:
-            return np.zeros(len(texts))
-        parts = [np.zeros(0)]
+        """Return what the stack adds to each stacked label's logit for each whole text (texts
+        x `model.stack.labels`; as the linear tier trains: no windows); an empty column set
+        without a stack."""
+        stack = self.model.stack
+        if stack is None:
+            return np.zeros((len(texts), 0))
+        parts = [np.zeros((0, len(stack.labels)))]
         for start in range(0, len(texts), _OFFSET_CHUNK):  # bounded memory on a large pool
             words, word_counts, features, feature_counts, _ = self._featurizer.featurize(
                 texts[start:start + _OFFSET_CHUNK])

@@ -3,8 +3,8 @@
 A text's features are its n-gram occurrences: `x_j = count_j * idf_j / sqrt(sum_j count_j *
 idf_j^2)` (tf-idf scaled by the L2 norm of the sqrt-count vector, which needs no per-text
 de-duplication and is additive over words). Calibration (Platt) is folded into the weights at
-training time, so a probability is `sigmoid(x . W[:, label] + bias[label])`. A stacked label
-(`Stack`) adds terms computed from extra word-table columns to its logit.
+training time, so a probability is `sigmoid(x . W[:, label] + bias[label])`. Stacked labels
+(`Stack`) add terms computed from extra table columns to their logits.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .features import bigram_key, is_word_feature, word_grams
+from .features import LEX_PREFIX, bigram_key, is_word_feature, word_grams
 from .stack import Stack
 
 LINEAR_FILE = "linear.npz"
@@ -32,12 +32,23 @@ class LinearModel:
                  bias: np.ndarray, labels: Sequence[str], stack: Stack | None = None):
         self.labels = tuple(labels)
         self.stack = stack
-        self._stacked = self.labels.index(stack.label) if stack is not None else -1
+        self._stacked = _columns([self.labels.index(label) for label in stack.labels]
+                                 if stack else [])
         self.vocabulary = {gram: i for i, gram in enumerate(vocabulary)}
-        # Feature table: idf-scaled weights plus idf^2 as the last column; the trailing zero row
-        # is the "no feature" sentinel.
+        # Feature table: idf-scaled weights, idf^2, then (if the stack counts a lexicon
+        # category) 1.0 at that category's feature, whose sum is the text's hit count (0 if
+        # the vocabulary has no such feature: its lexicon lacks the category); the trailing
+        # zero row is the "no feature" sentinel.
         self.no_feature = len(vocabulary)
-        table = np.column_stack([weights * idf[:, None], idf.astype(np.float64) ** 2])
+        columns = [weights * idf[:, None], idf.astype(np.float64) ** 2]
+        self._counted = bool(stack is not None and stack.lexicon_category)
+        if self._counted:
+            hits = np.zeros(len(vocabulary))
+            counted = self.vocabulary.get(LEX_PREFIX + stack.lexicon_category)
+            if counted is not None:
+                hits[counted] = 1.0
+            columns.append(hits)
+        table = np.column_stack(columns)
         self._features = np.vstack([table, np.zeros((1, table.shape[1]))]).astype(np.float32)
         self.words, self._words, self._terms = self._word_table(vocabulary, idf)
         # Served from float64 copies of the float32-rounded tables (the same numbers, so the
@@ -92,13 +103,24 @@ class LinearModel:
         """Return calibrated logits for texts given as concatenated rows (each count >= 1);
         `stacked=False` leaves out the stack's terms (the linear part alone)."""
         sums, rows = self.sums(word_rows, word_counts, features, feature_counts)
-        width = self._features.shape[1]
-        out = sums[:, :width - 1] / _norms(sums[:, width - 1])
+        n = len(self.labels)
+        out = sums[:, :n] / _norms(sums[:, n])
         out += self._bias
         if self.stack is not None and stacked:
-            out[:, self._stacked] += self.stack.offsets(sums[:, width:], self._terms.take(rows),
-                                                        word_counts)
+            out[:, self._stacked] += self._offsets(sums, rows, word_counts)
         return out
+
+    def _offsets(self, sums: np.ndarray, rows: np.ndarray, word_counts: Sequence[int]
+                 ) -> np.ndarray:
+        """Return the stack's terms (texts x stacked labels) from the summed columns."""
+        assert self.stack is not None
+        width = self._features.shape[1]
+        return self.stack.offsets(sums[:, width:], self._terms.take(rows), word_counts,
+                                  self._hits(sums))
+
+    def _hits(self, sums: np.ndarray) -> np.ndarray | None:
+        """Return each text's hit count of the stack's lexicon category (None: not counted)."""
+        return sums[:, len(self.labels) + 1] if self._counted else None
 
     def sums(self, word_rows: Sequence[int], word_counts: Sequence[int],
              features: Sequence[int], feature_counts: Sequence[int]
@@ -121,26 +143,34 @@ class LinearModel:
                                              self.no_feature)
         return sums, rows
 
-    def stack_inputs(self, *args: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    def stack_inputs(self, *args: Sequence[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return the stack's inputs per text (`Stack.inputs`; arguments as for `logits`)."""
         if self.stack is None:
             raise ValueError("this model has no stack")
         sums, rows = self.sums(*args)
         width = self._features.shape[1]
-        return self.stack.inputs(sums[:, width:], self._terms[rows], args[1])
+        return self.stack.inputs(sums[:, width:], self._terms[rows], args[1], self._hits(sums))
 
     def stack_offsets(self, *args: Sequence[int]) -> np.ndarray:
-        """Return what the stack adds to its label's logit per text (arguments as for
-        `logits`): the served term itself, for training to hold fixed."""
+        """Return what the stack adds to each stacked label's logit per text (texts x
+        `stack.labels`; arguments as for `logits`): the served terms, for training to hold
+        fixed."""
         if self.stack is None:
             raise ValueError("this model has no stack")
         sums, rows = self.sums(*args)
-        width = self._features.shape[1]
-        return self.stack.offsets(sums[:, width:], self._terms[rows], args[1])
+        return self._offsets(sums, np.asarray(rows), args[1])
 
     def probabilities(self, *args: Sequence[int]) -> np.ndarray:
         """Return calibrated probabilities, one row per text (arguments as for `logits`)."""
         return 1.0 / (1.0 + np.exp(-self.logits(*args)))
+
+
+def _columns(indices: list[int]) -> slice | list[int]:
+    """Return column indices as a slice where they are consecutive (the stacked labels come
+    first): adding to a slice is in place, a list index copies out and back."""
+    if indices and indices == list(range(indices[0], indices[-1] + 1)):
+        return slice(indices[0], indices[-1] + 1)
+    return indices
 
 
 def _norms(squares: np.ndarray) -> np.ndarray | float:

@@ -1,15 +1,21 @@
-"""The inputs a stacked label adds to its linear logit: a reference model and word embeddings.
+"""The inputs stacked labels add to their linear logits: a reference model, word embeddings
+and a lexicon count.
 
-The served toxicity score is a logistic regression over [its linear logit, a second linear
-model, alt-profanity-check's probability, a 64-d text embedding] (`engine/stacking.py` fits
-it). The two linear inputs merge into the label's weight column. The other two are computed
-from the text's word rows too, so they ride in the word table as extra columns:
+A stacked label's served score is a logistic regression over its linear logit(s) and shared
+inputs (`engine/stacking.py` fits them): toxicity over [its linear logit, a second linear
+model, alt-profanity-check's probability, a 64-d text embedding], sexual over [its linear
+logit, the same probability and embedding, log1p of the text's hits of one lexicon category].
+Linear inputs merge into the label's weight column. The shared inputs are computed once per
+text, each label weighing them with its own coefficients. They come from the text's word rows
+and features, so they ride in the tables as extra columns:
 
 - embedding: each vocabulary word's 64-d vector times the word's idf; a text's vector is the
   sum over its words, L2-normalised, and enters the logit as `unit . embedding_weights`;
 - reference (`ReferenceModel`): each of its words' `idf * coef` per SVM; a text's decision
   values are those sums over its tf-idf norm (which needs each distinct word's count, so the
-  word rows also map to the reference's word index).
+  word rows also map to the reference's word index);
+- lexicon count: a feature-table column holding 1.0 at the category's lexicon feature (one
+  per hit, `features.entry_grams`), so its sum is the text's hit count (`LinearModel`).
 
 A window's word rows are the same whether it is scored alone or as part of a stream, so it
 gets the same stacked score either way.
@@ -40,17 +46,31 @@ def _sum_rows(values: np.ndarray) -> np.ndarray:
 
 
 class Stack:
-    """Extra word-table columns of one label and how they add to its logit (read-only)."""
+    """Shared extra table columns and how they add to each stacked label's logit (read-only).
 
-    def __init__(self, label: str, words: Sequence[str], embedding: np.ndarray,
-                 embedding_weights: np.ndarray, reference_weight: float,
-                 reference: ReferenceModel):
-        self.label = label
+    Per stacked label (`labels[k]`): `embedding_weights[k]` (dims), `reference_weights[k]` and
+    `lexicon_weights[k]` (on log1p of the hits of `lexicon_category`; "" counts nothing). One
+    label may be given as a string with a weight vector and a number.
+    """
+
+    def __init__(self, labels: str | Sequence[str], words: Sequence[str], embedding: np.ndarray,
+                 embedding_weights: np.ndarray, reference_weights: float | Sequence[float],
+                 reference: ReferenceModel, lexicon_weights: Sequence[float] | None = None,
+                 lexicon_category: str = ""):
+        self.labels = (labels,) if isinstance(labels, str) else tuple(labels)
         self.words = list(words)
         # Rounded to the stored precision here, so training computes the served inputs.
         self.embedding = np.asarray(embedding, dtype=np.float16).astype(np.float32)
-        self.embedding_weights = np.asarray(embedding_weights, dtype=np.float64)
-        self.reference_weight = float(reference_weight)
+        # One contiguous row per label: `emb * row` is the same kernel as for one label.
+        self.embedding_weights = np.array(embedding_weights, dtype=np.float64, ndmin=2)
+        self.reference_weights = np.array(reference_weights, dtype=np.float64, ndmin=1)
+        if lexicon_weights is None:
+            lexicon_weights = np.zeros(len(self.labels))
+        self.lexicon_weights = np.array(lexicon_weights, dtype=np.float64, ndmin=1)
+        self.lexicon_category = lexicon_category
+        if not (len(self.labels) == len(self.embedding_weights) == len(self.reference_weights)
+                == len(self.lexicon_weights)):
+            raise ValueError("a stack needs one set of weights per stacked label")
         self.reference = reference
         # Python floats for the one-text loop (squares as `_reference_norms` computes them)
         self._idf = reference.idf.tolist()
@@ -62,13 +82,31 @@ class Stack:
         # The reference's calibration with its intercepts folded in, for `offsets`.
         self._slope = reference.slope
         self._shift = reference.slope * reference.intercept + reference.offset
-        self._per_svm = self.reference_weight / len(reference.slope)
+        self._per_svm = [float(w) / len(reference.slope) for w in self.reference_weights]
+        # Per label (embedding row, per-SVM reference weight, lexicon weight or None): the
+        # lexicon term is left out where its weight is 0 (toxicity), not added as 0.0.
+        self._terms_of = [(self.embedding_weights[k], self._per_svm[k],
+                           float(self.lexicon_weights[k]) or None)
+                          for k in range(len(self.labels))]
+        # The per-SVM weights as a column, for one text's labels in one quotient.
+        self._per_svm_column = np.array(self._per_svm)[:, None]
         self.dims = self.embedding.shape[1]
 
-    def with_weights(self, embedding_weights: np.ndarray, reference_weight: float) -> Stack:
-        """Return this stack with other combination weights (same inputs)."""
-        return Stack(self.label, self.words, self.embedding, embedding_weights,
-                     reference_weight, self.reference)
+    def with_weights(self, embedding_weights: np.ndarray, reference_weights: Sequence[float],
+                     lexicon_weights: Sequence[float] | None = None) -> Stack:
+        """Return this stack with other combination weights (same labels and inputs)."""
+        return Stack(self.labels, self.words, self.embedding, embedding_weights,
+                     reference_weights, self.reference, lexicon_weights, self.lexicon_category)
+
+    def without(self, label: str) -> Stack | None:
+        """Return this stack without `label`'s terms (None if no label is left); the other
+        labels' terms are computed as before."""
+        keep = [k for k, name in enumerate(self.labels) if name != label]
+        if not keep:
+            return None
+        return Stack([self.labels[k] for k in keep], self.words, self.embedding,
+                     self.embedding_weights[keep], self.reference_weights[keep],
+                     self.reference, self.lexicon_weights[keep], self.lexicon_category)
 
     def new_words(self, known: set[str]) -> list[str]:
         """Return the reference's words missing from `known` (they need word rows too)."""
@@ -94,57 +132,78 @@ class Stack:
                                    * self.reference.idf[terms[have]]).T * self._slope
         return extra, terms
 
-    def inputs(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int]
-               ) -> tuple[np.ndarray, np.ndarray]:
-        """Return each text's reference probability and unit embedding, given the sums of its
-        extra columns, the reference index of each of its word rows and its row counts."""
+    def inputs(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int],
+               hits: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return each text's reference probability, unit embedding and log1p lexicon hits
+        (zeros without `hits`), given the sums of its extra columns, the reference index of
+        each of its word rows, its row counts and its summed hit-count column."""
         emb = extra[:, :self.dims]
         length = np.sqrt(np.square(emb).sum(axis=1, keepdims=True))
         length[length == 0.0] = 1.0
-        reference = self._calibrated(extra[:, self.dims:], terms, counts).sum(axis=1)
-        return reference / len(self._slope), emb / length
+        reference = np.divide(1.0, self._denominators(extra[:, self.dims:], terms, counts))
+        lexicon = np.log1p(hits) if hits is not None else np.zeros(len(counts))
+        return reference.sum(axis=1) / len(self._slope), emb / length, lexicon
 
-    def offsets(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int]) -> np.ndarray:
-        """Return what the stack adds to the label's logit of each text (see `inputs`).
+    def offsets(self, extra: np.ndarray, terms: np.ndarray, counts: Sequence[int],
+                hits: np.ndarray | None = None) -> np.ndarray:
+        """Return what the stack adds to each stacked label's logit (texts x labels; inputs
+        as for `inputs`).
 
         Few numpy calls (a short text's score is mostly call overhead), and only row-wise
         ones: no matrix product, whose BLAS kernel may change with the batch size, so a
-        window scores the same alone and in a group.
+        window scores the same alone and in a group. The shared inputs are computed once;
+        each label's terms are then the same operations as for a stack of that label alone.
         """
+        logs = np.log1p(hits) if hits is not None else None
         if len(counts) == 1:
-            return np.array([self._offset_of_one(extra[0], terms)])
+            return np.array([self._offsets_of_one(extra[0], terms, logs)])
         emb = extra[:, :self.dims]
         length = np.sqrt(_sum_rows(np.square(emb)))
         np.maximum(length, _TINY, out=length)  # an empty vector's product is 0 anyway
-        embedded = _sum_rows(emb * self.embedding_weights)
-        embedded /= length
-        calibrated = self._calibrated(extra[:, self.dims:], terms, counts, self._per_svm)
-        embedded += _sum_rows(calibrated)
-        return embedded
+        denominators = self._denominators(extra[:, self.dims:], terms, counts)
+        out = np.empty((len(counts), len(self.labels)))
+        for k, (weights, per_svm, lexicon) in enumerate(self._terms_of):
+            embedded = _sum_rows(emb * weights)
+            embedded /= length
+            embedded += _sum_rows(np.divide(per_svm, denominators))
+            if lexicon is not None:
+                embedded += lexicon * logs
+            out[:, k] = embedded
+        return out
 
-    def _offset_of_one(self, extra: np.ndarray, terms: np.ndarray) -> float:
+    def _offsets_of_one(self, extra: np.ndarray, terms: np.ndarray,
+                        logs: np.ndarray | None) -> list[float]:
         """`offsets` of one text (the usual request): its per-text steps (root, maximum,
-        quotient, sum) on Python floats, which are the same IEEE operations on the same
-        float64 numbers, so the same bits in a third fewer numpy calls; the reductions are
-        the same numpy kernels over the same contiguous rows."""
+        quotient, sums) on Python floats, which are the same IEEE operations on the same
+        float64 numbers, so the same bits in a third fewer numpy calls. The reductions are
+        the same numpy kernels over the same contiguous rows: every label's products (and
+        quotients) are one (labels x n) array, whose rows add as a batch's rows do."""
         emb = extra[:self.dims]
         length = max(math.sqrt(np.add.reduce(np.square(emb))), 1e-300)
-        embedded = float(np.add.reduce(emb * self.embedding_weights)) / length
         values = extra[self.dims:] / self._reference_norm(terms)
         values += self._shift
         np.exp(values, out=values)
         values += 1.0
-        np.divide(self._per_svm, values, out=values)
-        return embedded + float(np.add.reduce(values))
+        embedded = np.add.reduce(emb * self.embedding_weights, axis=1).tolist()
+        referenced = np.add.reduce(self._per_svm_column / values, axis=1).tolist()
+        out = []
+        for k, (_, _, lexicon) in enumerate(self._terms_of):
+            term = embedded[k] / length
+            term += referenced[k]
+            if lexicon is not None:  # `logs` by the batch's kernel: the same bits
+                term += lexicon * float(logs[0])
+            out.append(term)
+        return out
 
-    def _calibrated(self, sums: np.ndarray, terms: np.ndarray, counts: Sequence[int],
-                    scale: float = 1.0) -> np.ndarray:
-        """Return `scale` times each reference SVM's calibrated probability per text."""
+    def _denominators(self, sums: np.ndarray, terms: np.ndarray, counts: Sequence[int]
+                      ) -> np.ndarray:
+        """Return `1 + exp(-z)` of each reference SVM's calibrated decision value per text:
+        a label's reference term is its per-SVM weight over these, summed."""
         values = sums / self._reference_norms(terms, counts)[:, None]
         values += self._shift
         np.exp(values, out=values)
         values += 1.0
-        return np.divide(scale, values, out=values)
+        return values
 
     def _reference_norms(self, terms: np.ndarray, counts: Sequence[int]) -> np.ndarray:
         """Return each text's reference tf-idf norm (1 without words): over distinct words in
@@ -194,19 +253,27 @@ class Stack:
 
     @classmethod
     def load(cls, model_dir: Path) -> Stack:
-        """Load `stack.npz` and `reference.npz` from a model directory (no pickles)."""
+        """Load `stack.npz` and `reference.npz` from a model directory (no pickles); reads the
+        one-label format of models before 2026.11.22-stacked-3 too (fine-tuned ones under
+        var/ keep it): a single `label`, its weights, no lexicon term."""
+        reference = ReferenceModel.load(model_dir / REFERENCE_FILE)
         with np.load(model_dir / STACK_FILE, allow_pickle=False) as data:
-            return cls(str(data["label"]), data["words"].tolist(),
-                       data["embedding"], data["embedding_weights"],
-                       float(data["reference_weight"]),
-                       ReferenceModel.load(model_dir / REFERENCE_FILE))
+            if "labels" not in data:
+                return cls([str(data["label"])], data["words"].tolist(), data["embedding"],
+                           data["embedding_weights"][None, :],
+                           [float(data["reference_weight"])], reference)
+            return cls(data["labels"].tolist(), data["words"].tolist(), data["embedding"],
+                       data["embedding_weights"], data["reference_weights"], reference,
+                       data["lexicon_weights"], str(data["lexicon_category"]))
 
     def save(self, model_dir: Path) -> list[str]:
         """Write the stack's files into `model_dir`; return their names."""
-        np.savez_compressed(model_dir / STACK_FILE, label=np.array(self.label),
+        np.savez_compressed(model_dir / STACK_FILE, labels=np.array(self.labels, dtype=str),
                             words=np.array(self.words, dtype=str),
                             embedding=self.embedding.astype(np.float16),
                             embedding_weights=self.embedding_weights,
-                            reference_weight=np.array(self.reference_weight))
+                            reference_weights=self.reference_weights,
+                            lexicon_weights=self.lexicon_weights,
+                            lexicon_category=np.array(self.lexicon_category))
         self.reference.save(model_dir / REFERENCE_FILE)
         return [STACK_FILE, REFERENCE_FILE]

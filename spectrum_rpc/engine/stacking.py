@@ -1,7 +1,8 @@
-"""Fit the stacked toxicity score ("T3", docs/BENCHMARKS.md): training side only.
+"""Fit the stacked scores of toxicity ("T3") and sexual ("S3+lex", docs/BENCHMARKS.md):
+training side only.
 
-A logistic regression over four inputs, fitted on OLID train plus the moderation training
-rows (weighted):
+Toxicity: a logistic regression over four inputs, fitted on OLID train plus the moderation
+training rows (weighted):
 1. the linear toxicity logit (out-of-fold on its own training rows, so the stack does not
    learn to trust a model on the rows it has memorised);
 2. a second linear model trained on OLID train only (out-of-fold on OLID train);
@@ -12,6 +13,11 @@ rows (weighted):
 C and the moderation weight are chosen on OLID val and the moderation rows' out-of-fold scores,
 never on a test set. Inputs 1 and 2 merge into the label's weight column; 3 and 4 are the
 `Stack` (inputs 3 and 4 of the training rows are computed by the serving code itself).
+
+Sexual: a logistic regression over [the linear sexual logit (out-of-fold on its own training
+rows, 3 folds as the linear tier's calibration), inputs 3 and 4 above, log1p of the text's
+hits of the lexicon's sexual category], fitted on all the label's training rows with their
+source weights, C fixed (chosen offline by repeated CV on the moderation training rows).
 """
 
 from __future__ import annotations
@@ -37,6 +43,10 @@ from .stack import Stack
 
 DIMS = 64
 FOLDS = 5
+# The sexual stack (`fit_sexual_stack`): C and the linear input's folds as chosen offline.
+SEXUAL_CATEGORY = "sexual anatomy / sexual acts"
+SEXUAL_C = 0.1
+SEXUAL_FOLDS = 3
 OLID_ONLY = {"C": 1.5, "nb": 0.5}
 GRID_C = (0.03, 0.1, 0.3, 1.0)
 GRID_WEIGHT = (1.0, 3.0, 5.0)
@@ -70,19 +80,32 @@ def word_vectors(words: Sequence[str], model_dir: Path | None = None) -> np.ndar
 
 
 @dataclass
-class StackFit:
-    """The merged linear column, the stack, and how they were chosen (for engine.json)."""
+class LabelStack:
+    """One stacked label: its merged linear column, its weights on the stack's shared inputs,
+    and how they were chosen (for engine.json)."""
 
+    label: str
     weights: np.ndarray
     bias: float
+    embedding_weights: np.ndarray
+    reference_weight: float
+    lexicon_weight: float
+    report: dict
+
+
+@dataclass
+class StackFit:
+    """The stack of every fitted stacked label and their reports (engine.json's "stack")."""
+
     stack: Stack
     report: dict
 
 
-def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, fit: Fit) -> np.ndarray:
-    """Return FOLDS-fold out-of-fold decision values of `fit`."""
+def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, fit: Fit,
+                n_folds: int = FOLDS) -> np.ndarray:
+    """Return `n_folds`-fold out-of-fold decision values of `fit`."""
     scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=SEED)
+    folds = StratifiedKFold(n_splits=n_folds, shuffle=True, random_state=SEED)
     for fit_rows, held_rows in folds.split(np.zeros(len(y)), y):
         coef, intercept = fit(x[fit_rows], y[fit_rows], w[fit_rows])
         scores[held_rows] = x[held_rows] @ coef + intercept
@@ -90,16 +113,17 @@ def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, fit: Fit) -> np.
 
 
 def served_inputs(model: LinearModel, lexicon: Lexicon, texts: Sequence[str]) -> np.ndarray:
-    """Return [reference probability, unit embedding] of each text as the engine computes them
-    (the whole text as one unit, as the linear tier trains)."""
+    """Return [reference probability, unit embedding, log1p lexicon hits] of each text as the
+    engine computes them (the whole text as one unit, as the linear tier trains)."""
     featurizer = Featurizer.for_model(model, lexicon)
     parts = []
     for start in range(0, len(texts), _CHUNK):
         words, word_counts, features, feature_counts, _ = featurizer.featurize(
             texts[start:start + _CHUNK])
-        reference, unit = model.stack_inputs(words, word_counts, features, feature_counts)
-        parts.append(np.column_stack([reference, unit]))
-    return np.vstack(parts) if parts else np.zeros((0, DIMS + 1))
+        reference, unit, hits = model.stack_inputs(words, word_counts, features,
+                                                   feature_counts)
+        parts.append(np.column_stack([reference, unit, hits]))
+    return np.vstack(parts) if parts else np.zeros((0, DIMS + 2))
 
 
 def _stacker(C: float) -> LogisticRegression:
@@ -142,15 +166,16 @@ def _moderation_oof(inputs: np.ndarray, y: np.ndarray, w: np.ndarray, mod_rows: 
 
 def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: np.ndarray,
               w: np.ndarray, fit: Fit, platt: tuple[float, float],
-              linear: tuple[np.ndarray, float], vocabulary: Sequence[str], idf: np.ndarray,
+              linear: tuple[np.ndarray, float],
               val: tuple[sp.csr_matrix, list[str], np.ndarray], lexicon: Lexicon,
-              fit_olid: Fit, templates: float, log: Callable[[str], None] = print
-              ) -> StackFit | None:
+              fit_olid: Fit, templates: float, model: LinearModel,
+              log: Callable[[str], None] = print) -> LabelStack | None:
     """Fit the stack of the toxicity label; None without OLID train rows.
 
     `rows`, `y`, `w` are the label's training rows of `x`, `fit` its linear fit, `platt` the
     calibration applied to that fit to give `linear` (calibrated weights and bias); `val` is
-    OLID val (matrix, texts, targets); `fit_olid` fits the OLID-only model. The identity and
+    OLID val (matrix, texts, targets); `fit_olid` fits the OLID-only model; `model` serves the
+    stack's inputs (`empty_stack_model`). The identity and
     look-alike templates join the stack's rows at weight `templates`, as they join the linear
     tier's: alt-profanity-check and the embedding both score identity words alone ("gay",
     "muslim") as offensive, and only these rows tell the stack they are not.
@@ -168,15 +193,13 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
     first = platt[0] * out_of_fold(x[rows], y, w, fit) + platt[1]
     second, (coef2, intercept2) = _olid_only(x[rows], y, olid, fit_olid)
     chosen = np.array(olid + moderation + template)
-    stack = _empty_stack(vocabulary)
-    model = LinearModel(vocabulary, idf, np.zeros((len(vocabulary), 1)), np.zeros(1),
-                        [L.TOXICITY], stack)
     log(f"  stack: reference and embedding inputs of {len(chosen) + len(val[2])} texts")
     texts = [samples[rows[k]].text for k in chosen]
+    # Toxicity's stack has no lexicon input: the served inputs' last column is left out.
     inputs = np.column_stack([first[chosen], second[chosen],
-                              served_inputs(model, lexicon, texts)])
+                              served_inputs(model, lexicon, texts)[:, :DIMS + 1]])
     val_inputs = np.column_stack([val[0] @ linear[0] + linear[1], val[0] @ coef2 + intercept2,
-                                  served_inputs(model, lexicon, val[1])])
+                                  served_inputs(model, lexicon, val[1])[:, :DIMS + 1]])
     kind = np.repeat([0, 1, 2], [len(olid), len(moderation), len(template)])
     fixed = np.where(kind == 2, templates, 1.0)
     (C, weight), grid = _choose(inputs, y[chosen], kind == 1, fixed, val_inputs, val[2])
@@ -190,9 +213,54 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
               "coefficients": {"linear": float(a), "olid_only": float(b),
                                "reference": float(reference)}}
     log(f"  stack: C={C:g}, moderation weight {weight:g}: {grid[f'C={C:g} weight={weight:g}']}")
-    return StackFit(a * linear[0] + b * coef2,
-                    float(a * linear[1] + b * intercept2 + final.intercept_[0]),
-                    stack.with_weights(final.coef_[0, 3:], reference), report)
+    return LabelStack(L.TOXICITY, a * linear[0] + b * coef2,
+                      float(a * linear[1] + b * intercept2 + final.intercept_[0]),
+                      final.coef_[0, 3:], float(reference), 0.0, report)
+
+
+def fit_sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray,
+                     y: np.ndarray, w: np.ndarray, fit: Fit, platt: tuple[float, float],
+                     linear: tuple[np.ndarray, float], lexicon: Lexicon, model: LinearModel,
+                     log: Callable[[str], None] = print) -> LabelStack:
+    """Fit the sexual stack ("S3+lex") on the label's training rows `rows` of `x` (targets
+    `y`, source weights `w`); `fit` is its linear fit, `platt` the calibration that turned it
+    into `linear` (calibrated weights, bias), `model` serves the stack's inputs.
+
+    The stack was fitted offline on the raw (uncalibrated) linear logit, so it is here too,
+    and its coefficient goes onto the raw weights: `linear / platt[0]` (minus the shift).
+    """
+    log(f"  sexual stack: {SEXUAL_FOLDS}-fold out-of-fold linear logits on {len(y)} texts")
+    raw = out_of_fold(x[rows], y, w, fit, SEXUAL_FOLDS)
+    texts = [samples[r].text for r in rows]
+    log(f"  sexual stack: reference, embedding and lexicon inputs of {len(texts)} texts")
+    inputs = np.column_stack([raw, served_inputs(model, lexicon, texts)])
+    final = _stacker(SEXUAL_C).fit(inputs, y, sample_weight=w)
+    coef = final.coef_[0]
+    a, c = platt
+    sources = [samples[r].source for r in rows]
+    report = {"label": L.SEXUAL, "C": SEXUAL_C,
+              "rows": {s: sources.count(s) for s in sorted(set(sources))},
+              "linear_folds": SEXUAL_FOLDS, "lexicon_category": SEXUAL_CATEGORY,
+              "selection": "C chosen by repeated 5-fold CV on the moderation training rows, "
+                           "offline, docs/BENCHMARKS.md",
+              "coefficients": {"linear": float(coef[0]), "reference": float(coef[1]),
+                               "lexicon": float(coef[-1])}}
+    log(f"  sexual stack: C={SEXUAL_C:g}, coefficients {report['coefficients']}")
+    return LabelStack(L.SEXUAL, coef[0] / a * linear[0],
+                      float(coef[0] * (linear[1] - c) / a + final.intercept_[0]),
+                      coef[2:2 + DIMS], float(coef[1]), float(coef[-1]), report)
+
+
+def assemble(model: LinearModel, fits: Sequence[LabelStack]) -> StackFit:
+    """Return the stack of the fitted labels (`model`'s stack, their weights) and reports."""
+    empty = model.stack
+    assert empty is not None
+    stack = Stack([f.label for f in fits], empty.words, empty.embedding,
+                  np.array([f.embedding_weights for f in fits]),
+                  [f.reference_weight for f in fits], empty.reference,
+                  [f.lexicon_weight for f in fits],
+                  empty.lexicon_category if any(f.lexicon_weight for f in fits) else "")
+    return StackFit(stack, {f.label: f.report for f in fits})
 
 
 def _olid_only(x: sp.csr_matrix, y: np.ndarray, olid: list[int], fit: Fit
@@ -206,7 +274,12 @@ def _olid_only(x: sp.csr_matrix, y: np.ndarray, olid: list[int], fit: Fit
     return logits, (coef, intercept)
 
 
-def _empty_stack(vocabulary: Sequence[str]) -> Stack:
+def empty_stack_model(vocabulary: Sequence[str], idf: np.ndarray) -> LinearModel:
+    """Return a model (zero weights) whose stack serves every stacked label's inputs."""
     words = [g[1:-1] for g in vocabulary if is_word_feature(g)]
-    return Stack(L.TOXICITY, words, word_vectors(words), np.zeros(DIMS), 0.0,
-                 ReferenceModel.from_package())
+    labels = [L.TOXICITY, L.SEXUAL]
+    stack = Stack(labels, words, word_vectors(words), np.zeros((len(labels), DIMS)),
+                  np.zeros(len(labels)), ReferenceModel.from_package(),
+                  np.zeros(len(labels)), SEXUAL_CATEGORY)
+    return LinearModel(vocabulary, idf, np.zeros((len(vocabulary), len(labels))),
+                       np.zeros(len(labels)), labels, stack)

@@ -26,7 +26,15 @@ from .linear import LINEAR_FILE, LinearModel
 from .manifest import write_manifest
 from .normalize import normalize
 from .stack import Stack
-from .stacking import OLID_ONLY, StackFit, fit_stack
+from .stacking import (
+    OLID_ONLY,
+    LabelStack,
+    StackFit,
+    assemble,
+    empty_stack_model,
+    fit_sexual_stack,
+    fit_stack,
+)
 
 # Terms of the source lexicon that are ordinary words or names in most contexts.
 LEXICON_EXCLUDE = frozenset({"69", "bbc", "bj", "s&m", "kkk", "4skin"})
@@ -273,9 +281,9 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
 
 def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True
           ) -> tuple[list[str], np.ndarray, dict[str, FittedLabel], StackFit | None]:
-    """Fit every model label, then (`stacked`) the toxicity stack; return vocabulary, idf,
-    calibrated weights per label (toxicity's merged with the stack's linear inputs) and the
-    stack (None if not fitted)."""
+    """Fit every model label, then (`stacked`) the toxicity and sexual stacks; return
+    vocabulary, idf, calibrated weights per label (a stacked label's merged with its stack's
+    linear inputs) and the stack (None if no label was stacked)."""
     samples = [*corpus.train, *template_samples(), *lure_samples()]
     docs = featurize((s.text for s in samples), lexicon)
     vocabulary = build_vocabulary(docs, lexicon)
@@ -302,26 +310,64 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True
 def _stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix, vocabulary: list[str],
            idf: np.ndarray, fitted: dict[str, FittedLabel], lexicon: Lexicon,
            log) -> StackFit | None:
-    """Fit the toxicity stack and merge its linear inputs into `fitted` (in place)."""
+    """Fit the toxicity and sexual stacks (each where its label has data) and merge their
+    linear inputs into `fitted` (in place); return their stack, None if neither was fitted."""
+    learnt = [label for label in (L.TOXICITY, L.SEXUAL)
+              if label in fitted and fitted[label].weights.any()]
+    if not learnt:
+        return None
+    model = empty_stack_model(vocabulary, idf)  # the word vectors are computed once, here
+    fits = [fit for fit in (_toxicity_stack(corpus, samples, x, (vocabulary, idf), fitted,
+                                            lexicon, model, log),
+                            _sexual_stack(samples, x, fitted, lexicon, model, log)) if fit]
+    for fit in fits:
+        fitted[fit.label] = FittedLabel(fit.weights, fit.bias, _STACKED_HOW[fit.label].format(
+            fitted[fit.label].calibration))
+    return assemble(model, fits) if fits else None
+
+
+_STACKED_HOW = {
+    L.TOXICITY: ("stacked logistic regression over [linear logit, OLID-only linear logit, "
+                 "alt-profanity-check probability, 64-d MiniLM word embedding] on OLID train, "
+                 "moderation and templates (out-of-fold inputs; C and moderation weight "
+                 "chosen on OLID val and moderation out-of-fold); linear logit: {}"),
+    L.SEXUAL: ("stacked logistic regression over [linear logit (3-fold out-of-fold), "
+               "alt-profanity-check probability, 64-d MiniLM word embedding, log1p sexual "
+               "lexicon hits] on the label's training rows (C chosen offline by repeated CV "
+               "on the moderation training rows); linear logit: {}"),
+}
+
+
+def _toxicity_stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix,
+                    space: tuple[list[str], np.ndarray], fitted: dict[str, FittedLabel],
+                    lexicon: Lexicon, model: LinearModel, log) -> LabelStack | None:
+    """Fit the toxicity stack (None without its calibration set or a learnt label);
+    `space` is the vocabulary and idf of `x`."""
     held = corpus.calibration.get(L.TOXICITY)
     label = fitted.get(L.TOXICITY)
     if not held or label is None or not label.weights.any():
         return None
     rows, y, w = targets(samples, L.TOXICITY)
     texts = [s.text for s in held]
-    val = (matrix(featurize(texts, lexicon), vocabulary, idf), texts,
+    val = (matrix(featurize(texts, lexicon), *space), texts,
            np.array([s.labels[L.TOXICITY] for s in held]))
     plan, olid_plan = PLANS[L.TOXICITY], LabelPlan(C=OLID_ONLY["C"], nb=OLID_ONLY["nb"])
-    result = fit_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
-                       (label.weights, label.bias), vocabulary, idf, val, lexicon,
-                       lambda *a: _fit(*a, olid_plan), plan.source_weights["templates"], log)
-    if result is not None:
-        how = ("stacked logistic regression over [linear logit, OLID-only linear logit, "
-               "alt-profanity-check probability, 64-d MiniLM word embedding] on OLID train, "
-               "moderation and templates (out-of-fold inputs; C and moderation weight chosen "
-               f"on OLID val and moderation out-of-fold); linear logit: {label.calibration}")
-        fitted[L.TOXICITY] = FittedLabel(result.weights, result.bias, how)
-    return result
+    return fit_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
+                     (label.weights, label.bias), val, lexicon,
+                     lambda *a: _fit(*a, olid_plan), plan.source_weights["templates"], model,
+                     log)
+
+
+def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str, FittedLabel],
+                  lexicon: Lexicon, model: LinearModel, log) -> LabelStack | None:
+    """Fit the sexual stack (None if the label was not learnt: a constant base rate)."""
+    label = fitted.get(L.SEXUAL)
+    if label is None or not label.weights.any():
+        return None
+    rows, y, w = targets(samples, L.SEXUAL)
+    plan = PLANS[L.SEXUAL]
+    return fit_sexual_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
+                            (label.weights, label.bias), lexicon, model, log)
 
 
 def base_rate(y: np.ndarray, features: int) -> FittedLabel:
@@ -334,17 +380,27 @@ def base_rate(y: np.ndarray, features: int) -> FittedLabel:
                        f"no {missing} example in the corpus: constant base rate")
 
 
+def _stack_meta(given: dict, stack: Stack, names: Sequence[str], files: list[str]) -> dict:
+    """Return engine.json's "stack": the reports in `given` (one per stacked label, keyed by
+    label; a single-label model's report is `given` itself), minus those of labels no longer
+    stacked (a refit drops its label's stack), with the stacked labels and the files."""
+    if "label" in given:  # the one-label layout of models before 2026.11.22-stacked-3
+        given = {given["label"]: {k: v for k, v in given.items() if k != "files"}}
+    kept = {k: v for k, v in given.items() if k not in names or k in stack.labels}
+    return {**kept, "labels": list(stack.labels), "files": files}
+
+
 def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray,
                  fitted: dict[str, FittedLabel], lexicon: Lexicon, meta: dict,
                  stack: Stack | None = None) -> None:
     """Write engine.json, lexicon.json, linear.npz, the stack's files (if any) and the SHA-256
     manifest; `meta["stack"]` describes the stack (engine.json names it only with one)."""
     out.mkdir(parents=True, exist_ok=True)
+    names = list(fitted)
     meta = {k: v for k, v in meta.items() if k != "stack" or stack is not None}
     extra = stack.save(out) if stack is not None else []
     if stack is not None:
-        meta["stack"] = {**meta.get("stack", {}), "label": stack.label, "files": extra}
-    names = list(fitted)
+        meta["stack"] = _stack_meta(meta.get("stack", {}), stack, names, extra)
     weights = np.column_stack([fitted[n].weights for n in names])
     bias = np.array([fitted[n].bias for n in names])
     LinearModel.save(out / LINEAR_FILE, vocabulary, idf, weights, bias, names)

@@ -15,11 +15,12 @@ slang and spam phrases get features. Two methods:
   corrections with the engine's training code (its calibration included). Minutes; only as
   close to the shipped model as the engine's current training code is to the one that made it.
 
-A stacked label (toxicity: `engine/stack.py`) is served as its weight column plus the stack's
-terms (alt-profanity-check's probability, a word-embedding vector). Fine-tuning learns that
-served logit: the stack's terms of each text are a fixed offset and the weight column moves
-around them. Refitting the stacked label from scratch fits a plain linear model, so its
-candidate is written without the stack (and says so in its calibration note).
+A stacked label (toxicity, sexual: `engine/stack.py`) is served as its weight column plus its
+stack terms (alt-profanity-check's probability, a word-embedding vector, for sexual a lexicon
+count). Fine-tuning learns that served logit: the label's stack terms of each text are a fixed
+offset and the weight column moves around them. Refitting a stacked label from scratch fits a
+plain linear model, so its candidate is written without that label's stack terms (and says so
+in its calibration note); the other stacked labels keep theirs.
 """
 
 from __future__ import annotations
@@ -97,10 +98,13 @@ def read_model(model_dir: Path) -> ModelFiles:
                       arrays["labels"].tolist(), meta, engine)
 
 
-def stack_offsets(model: ModelFiles, texts: Sequence[str]) -> np.ndarray:
-    """Return what the model's stack adds to its label's logit for each text (its served
-    logit minus the weight column's), zeros without a stack."""
-    return model.engine.stack_offsets(texts)
+def stack_offsets(model: ModelFiles, texts: Sequence[str], label: str) -> np.ndarray:
+    """Return what the model's stack adds to `label`'s logit for each text (its served logit
+    minus the weight column's), zeros if the label is not stacked."""
+    stack = model.stack
+    if stack is None or label not in stack.labels:
+        return np.zeros(len(texts))
+    return model.engine.stack_offsets(texts)[:, stack.labels.index(label)]
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
@@ -176,9 +180,9 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             # A label the base model never learnt (constant base rate: no weights) has nothing
             # to fine-tune from; it is fitted afresh on the base texts and the corrections.
             if method == "finetune" and kept.weights.any():
-                stacked = stack is not None and stack.label == label
-                offset = stack_offsets(base_model, [s.text for s in [*pool, *corrections]]) \
-                    if stacked else np.zeros(x.shape[0])
+                # The base model's stack terms of this label, held fixed (zeros if unstacked).
+                offset = stack_offsets(base_model, [s.text for s in [*pool, *corrections]],
+                                       label)
                 result, why = _finetune_one(label, x, pool, corrections, weight, kept, offset)
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
@@ -186,8 +190,8 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             if result is None:
                 skipped[label] = why
             else:
-                if stack is not None and stack.label == label and method == "refit":
-                    stack = None  # a plain linear refit replaces the stacked score
+                if stack is not None and label in stack.labels and method == "refit":
+                    stack = stack.without(label)  # a plain linear refit replaces its terms
                     result.calibration += " (linear only: the base model's stack is dropped)"
                 done.append(label)
                 log(f"  {label}: {why}")
