@@ -16,10 +16,10 @@ pytestmark = pytest.mark.skipif(
 # Floors sit a little under the shipped model's figures (docs/BENCHMARKS.md): they catch a
 # broken model or pipeline, not a point of ROC-AUC.
 FLOORS = [
-    ("olid_test", "toxicity", "roc_auc", 0.80),
+    ("olid_test", "toxicity", "roc_auc", 0.84),
     ("davidson_test", "toxicity", "roc_auc", 0.95),
     ("moderation_test", "toxicity", "roc_auc", 0.75),
-    ("moderation_test", "sexual", "roc_auc", 0.85),
+    ("moderation_test", "sexual", "roc_auc", 0.90),
     ("moderation_test", "self_harm", "roc_auc", 0.90),
     ("sms_test", "phishing", "roc_auc", 0.97),
     ("sms_test", "phishing", "f1", 0.90),
