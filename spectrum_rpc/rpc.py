@@ -154,11 +154,10 @@ class Protocol:
 def _refused_notification(method: str, error: Any, context: Any) -> None:
     """Log a notification that failed: the specification forbids answering it, so the log is
     the only place where an operator can see that, say, a moderator's correction was not stored.
-    Code, parameter and reason only; never the params themselves (they may hold user text)."""
-    data = error.data if isinstance(error.data, dict) else {}
-    log.warning("notification %.40r refused with %d %s param=%.40r reason=%.80r "
-                "(request_id=%s)", method, error.code, error.message, data.get("param"),
-                data.get("reason"), getattr(context, "request_id", None))
+    Code and message only (a -32602 message names the parameter and why); never the params
+    themselves, which may hold user text."""
+    log.warning("notification %.40r refused: %d %.160s (request_id=%s)", method, error.code,
+                error.message, getattr(context, "request_id", None))
 
 
 def _has_float_id(document: Any) -> bool:

@@ -240,8 +240,8 @@ async def test_notification_with_errors_is_still_not_answered(app_client, rpc, c
     refused = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
     assert len(refused) == 3
     assert "'nope'" in refused[0] and "-32601" in refused[0]
-    assert "param='bogus'" in refused[1]
-    assert "-32602" in refused[2] and "param='shouldBlock'" in refused[2]
+    assert "-32602" in refused[1] and "'bogus'" in refused[1]
+    assert "-32602" in refused[2] and "'shouldBlock' must be a boolean" in refused[2]
     assert not any(secret in r.getMessage() for r in caplog.records)
 
 
