@@ -154,19 +154,25 @@ class Protocol:
 def _refused_notification(method: str, error: Any, context: Any) -> None:
     """Log a notification that failed: the specification forbids answering it, so the log is
     the only place where an operator can see that, say, a moderator's correction was not stored.
-    Code and message only (a -32602 message names the parameter and why); never the params
-    themselves, which may hold user text."""
-    log.warning("notification %.40r refused: %d %.160s (request_id=%s)", method, error.code,
+    Code and message only (a -32602 message names the parameter and why), never the params'
+    values, which may hold user text. Both are repr'd and cut: a parameter name or label key is
+    the client's own string, and a newline in it must not forge a log line."""
+    log.warning("notification %.40r refused: %d %.160r (request_id=%s)", method, error.code,
                 error.message, getattr(context, "request_id", None))
 
 
 def _has_float_id(document: Any) -> bool:
-    """True if a request id parsed as a float: orjson reads an integer beyond 64 bits that way."""
+    """True if a request id may be an integer beyond 64 bits, which orjson reads as a float
+    (an id such as 1.5 is not: it is echoed as parsed)."""
     if isinstance(document, dict):
-        return type(document.get("id")) is float
+        return _beyond_64_bits(document.get("id"))
     if isinstance(document, list):
-        return any(isinstance(e, dict) and type(e.get("id")) is float for e in document)
+        return any(isinstance(e, dict) and _beyond_64_bits(e.get("id")) for e in document)
     return False
+
+
+def _beyond_64_bits(rid: Any) -> bool:
+    return type(rid) is float and rid.is_integer() and abs(rid) >= 2**63
 
 
 def _big_int(token: str) -> int | orjson.Fragment:
@@ -180,10 +186,14 @@ def _exact(body: bytes) -> Any:
 
     They become orjson Fragments, written back verbatim; a parameter holding one is not a
     number to our validators, so only ids and pass-through meta carry them. Rare: called only
-    when an id came out of orjson as a float."""
+    when an id came out of orjson as a float with an integral value of 2**63 or more. Integers
+    beyond a double's range (about 1e308) never get here: orjson refuses the body (-32700).
+    """
     try:
         return json.loads(body, parse_int=_big_int)
-    except ValueError:  # orjson accepted it, so this should not happen: keep orjson's reading
+    except (ValueError, RecursionError):
+        # The stdlib parser recurses and gives up nesting earlier than orjson (about 990
+        # levels against 1023): keep orjson's reading, id rounded, rather than fail.
         return orjson.loads(body)
 
 

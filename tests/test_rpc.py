@@ -112,6 +112,12 @@ async def test_integer_ids_beyond_64_bits_are_echoed_exactly(app_client, rpc):
     assert first["result"] == "OK"
     assert_classification(second["result"])
     assert_error(third, METHOD_NOT_FOUND, 2.5)
+    # Deeper than the stdlib parser goes (orjson takes 1023 levels): the id is rounded as
+    # before, never a failure.
+    deep = ('{"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hi", "meta": '
+            '{"x": ' + "[" * 1000 + "]" * 1000 + f'}}}}, "id": {big}}}')
+    reply = await rpc(app_client, data=deep.encode())
+    assert reply.status == 200 and reply.json["error"]["data"]["param"] == "meta"
     single = ('{"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hi", "meta": '
               f'{{"remoteId": {big}}}}}, "id": {big}}}')
     reply = await rpc(app_client, data=single.encode())
@@ -243,6 +249,12 @@ async def test_notification_with_errors_is_still_not_answered(app_client, rpc, c
     assert "-32602" in refused[1] and "'bogus'" in refused[1]
     assert "-32602" in refused[2] and "'shouldBlock' must be a boolean" in refused[2]
     assert not any(secret in r.getMessage() for r in caplog.records)
+    # A label key is the client's own string: a newline in it cannot forge a log line.
+    caplog.clear()
+    forged = {"content": "x", "shouldBlock": True, "labels": {"a\nFAKE: admin login ok": True}}
+    await rpc(app_client, call(RECORD, forged))
+    (line,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert "\n" not in line and "\\nFAKE" in line
 
 
 # -- -32602 names the parameter ------------------------------------------------------------------

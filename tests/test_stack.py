@@ -13,7 +13,7 @@ from spectrum_rpc.engine.engine import ENGINE_FILE, MODEL_FILES, SHIPPED_MODELS
 from spectrum_rpc.engine.manifest import write_manifest
 from spectrum_rpc.engine.normalize import normalize_tokens
 from spectrum_rpc.engine.reference import REFERENCE_FILE, ReferenceModel
-from spectrum_rpc.engine.stack import STACK_FILE
+from spectrum_rpc.engine.stack import STACK_FILE, Stack
 from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
 
 SAMPLES = [
@@ -36,6 +36,13 @@ def test_reference_matches_the_package():
     for model in (ReferenceModel.from_package(), ReferenceModel.load(SHIPPED_MODELS /
                                                                      REFERENCE_FILE)):
         np.testing.assert_allclose(model.probabilities(SAMPLES), expected, rtol=0, atol=1e-9)
+
+
+def test_a_lexicon_weight_without_a_category_is_refused(engine):
+    stack = engine.model.stack
+    with pytest.raises(ValueError, match="lexicon category"):
+        Stack(stack.labels, stack.words, stack.embedding, stack.embedding_weights,
+              stack.reference_weights, stack.reference, stack.lexicon_weights, "")
 
 
 def test_shipped_toxicity_and_sexual_are_stacked(engine):
@@ -216,7 +223,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     texts = [s.text for s in fixes]
     column = base.labels.index("toxicity")
     stacked, linear = _logits(base, texts, True), _logits(base, texts, False)
-    np.testing.assert_allclose(stack_offsets(model, texts, "toxicity"), stacked - linear,
+    np.testing.assert_allclose(stack_offsets(model, texts)["toxicity"], stacked - linear,
                                atol=1e-5)
     candidate = fit_candidate(model, load_base(base_dir), fixes, ["toxicity"], 1.0,
                               lambda _: None, method="finetune")
@@ -309,11 +316,11 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
     texts = [s.text for s in fixes]
     for label in ("toxicity", "sexual"):
         stacked, linear = _logits(base, texts, True, label), _logits(base, texts, False, label)
-        np.testing.assert_allclose(stack_offsets(model, texts, label), stacked - linear,
+        np.testing.assert_allclose(stack_offsets(model, texts)[label], stacked - linear,
                                    atol=1e-5)
-    assert not np.allclose(stack_offsets(model, texts, "sexual"),
-                           stack_offsets(model, texts, "toxicity"))
-    assert not stack_offsets(model, texts, "phishing").any()
+    offsets = stack_offsets(model, texts)
+    assert not np.allclose(offsets["sexual"], offsets["toxicity"])
+    assert set(offsets) == {"toxicity", "sexual"}  # unstacked labels get no terms
     candidate = fit_candidate(model, load_base(base_dir), fixes, ["sexual"], 1.0,
                               lambda _: None, method="finetune")
     assert candidate.stack is model.stack and candidate.refit == ["sexual"]

@@ -71,6 +71,8 @@ class Stack:
         if not (len(self.labels) == len(self.embedding_weights) == len(self.reference_weights)
                 == len(self.lexicon_weights)):
             raise ValueError("a stack needs one set of weights per stacked label")
+        if self.lexicon_weights.any() and not lexicon_category:
+            raise ValueError("a stack with a lexicon weight needs the lexicon category it counts")
         self.reference = reference
         # Python floats for the one-text loop (squares as `_reference_norms` computes them)
         self._idf = reference.idf.tolist()
@@ -91,12 +93,6 @@ class Stack:
         # The per-SVM weights as a column, for one text's labels in one quotient.
         self._per_svm_column = np.array(self._per_svm)[:, None]
         self.dims = self.embedding.shape[1]
-
-    def with_weights(self, embedding_weights: np.ndarray, reference_weights: Sequence[float],
-                     lexicon_weights: Sequence[float] | None = None) -> Stack:
-        """Return this stack with other combination weights (same labels and inputs)."""
-        return Stack(self.labels, self.words, self.embedding, embedding_weights,
-                     reference_weights, self.reference, lexicon_weights, self.lexicon_category)
 
     def without(self, label: str) -> Stack | None:
         """Return this stack without `label`'s terms (None if no label is left); the other

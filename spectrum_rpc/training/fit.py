@@ -98,13 +98,15 @@ def read_model(model_dir: Path) -> ModelFiles:
                       arrays["labels"].tolist(), meta, engine)
 
 
-def stack_offsets(model: ModelFiles, texts: Sequence[str], label: str) -> np.ndarray:
-    """Return what the model's stack adds to `label`'s logit for each text (its served logit
-    minus the weight column's), zeros if the label is not stacked."""
+def stack_offsets(model: ModelFiles, texts: Sequence[str]) -> dict[str, np.ndarray]:
+    """Return what the model's stack adds to each stacked label's logit for each text (its
+    served logit minus the weight column's), by label; empty without a stack. One pass over
+    the texts for every stacked label (a retrain's pool is thousands of texts)."""
     stack = model.stack
-    if stack is None or label not in stack.labels:
-        return np.zeros(len(texts))
-    return model.engine.stack_offsets(texts)[:, stack.labels.index(label)]
+    if stack is None:
+        return {}
+    terms = model.engine.stack_offsets(texts)
+    return {label: terms[:, k] for k, label in enumerate(stack.labels)}
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
@@ -173,6 +175,7 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
     skipped: dict[str, str] = {}
     done: list[str] = []
     stack = base_model.stack
+    offsets: dict[str, np.ndarray] | None = None  # the base model's stack terms, on first need
     for j, label in enumerate(base_model.labels):
         kept = _kept(base_model, j, len(added))
         result = None
@@ -181,8 +184,9 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             # to fine-tune from; it is fitted afresh on the base texts and the corrections.
             if method == "finetune" and kept.weights.any():
                 # The base model's stack terms of this label, held fixed (zeros if unstacked).
-                offset = stack_offsets(base_model, [s.text for s in [*pool, *corrections]],
-                                       label)
+                if offsets is None:
+                    offsets = stack_offsets(base_model, [s.text for s in [*pool, *corrections]])
+                offset = offsets.get(label, np.zeros(x.shape[0]))
                 result, why = _finetune_one(label, x, pool, corrections, weight, kept, offset)
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
