@@ -199,9 +199,8 @@ def test_tampered_or_missing_stack_files_are_rejected(tmp_path, name):
 def test_finetuning_learns_the_served_stacked_score(tmp_path):
     """Fine-tuning moves the weight column around the stack's fixed terms, so the candidate's
     served score (stack included) is what fits the corrections; the stack is kept."""
-    from training_helpers import WORDS, write_base, write_model
+    from training_helpers import write_base, write_model
 
-    from spectrum_rpc.engine.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import (
         fit_candidate,
@@ -215,11 +214,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     model = read_model(model_dir)
     base = load_engine(model_dir)
     assert model.stack is not None and base.model.stack is not None
-    rng = random.Random(4)
-    fixes = [Sample(f"{rng.choice(WORDS['spam'])} {rng.choice(WORDS['clean'])} {i}",
-                    "feedback", {"toxicity": 1}) for i in range(40)]
-    fixes += [Sample(f"{rng.choice(WORDS['fan'])} {rng.choice(WORDS['clean'])} {i}",
-                     "feedback", {"toxicity": 0}) for i in range(40)]
+    fixes = _corrections("toxicity", seed=4)
     texts = [s.text for s in fixes]
     column = base.labels.index("toxicity")
     stacked, linear = _logits(base, texts, True), _logits(base, texts, False)
@@ -234,6 +229,18 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     before, now = base.score(texts)[:, column], after.score(texts)[:, column]
     assert now[:40].mean() > before[:40].mean() + 0.3  # the corrections' toxic texts
     assert now[40:].mean() < 0.5
+
+
+def _corrections(label: str, seed: int) -> list:
+    """40 corrections marking spam-word texts `label` and 40 marking fan-word texts not."""
+    from training_helpers import WORDS
+
+    from spectrum_rpc.engine.corpus import Sample
+
+    rng = random.Random(seed)
+    return [Sample(f"{rng.choice(WORDS[kind])} {rng.choice(WORDS['clean'])} {i}", "feedback",
+                   {label: target}) for kind, target in (("spam", 1), ("fan", 0))
+            for i in range(40)]
 
 
 def _logits(engine, texts, stacked, label="toxicity"):
@@ -294,9 +301,6 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
     """Fine-tuning sexual moves its weight column around its own stack terms (not
     toxicity's); the stack is kept (every label's terms unchanged), and toxicity's weight
     column too."""
-    from training_helpers import WORDS
-
-    from spectrum_rpc.engine.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import (
         fit_candidate,
@@ -308,11 +312,7 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
     base_dir, model_dir = _two_label_model(tmp_path)
     model, base = read_model(model_dir), load_engine(model_dir)
     assert base.model.stack.labels == ("toxicity", "sexual")
-    rng = random.Random(6)
-    fixes = [Sample(f"{rng.choice(WORDS['spam'])} {rng.choice(WORDS['clean'])} {i}",
-                    "feedback", {"sexual": 1}) for i in range(40)]
-    fixes += [Sample(f"{rng.choice(WORDS['fan'])} {rng.choice(WORDS['clean'])} {i}",
-                     "feedback", {"sexual": 0}) for i in range(40)]
+    fixes = _corrections("sexual", seed=6)
     texts = [s.text for s in fixes]
     for label in ("toxicity", "sexual"):
         stacked, linear = _logits(base, texts, True, label), _logits(base, texts, False, label)

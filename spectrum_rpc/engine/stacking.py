@@ -43,10 +43,11 @@ from .stack import Stack
 
 DIMS = 64
 FOLDS = 5
-# The sexual stack (`fit_sexual_stack`): C and the linear input's folds as chosen offline.
+# The sexual stack (`fit_sexual_stack`): C as chosen offline; its linear input is the
+# out-of-fold scores of the label's calibration (CALIBRATION_FOLDS folds), as offline.
 SEXUAL_CATEGORY = "sexual anatomy / sexual acts"
 SEXUAL_C = 0.1
-SEXUAL_FOLDS = 3
+CALIBRATION_FOLDS = 3
 OLID_ONLY = {"C": 1.5, "nb": 0.5}
 GRID_C = (0.03, 0.1, 0.3, 1.0)
 GRID_WEIGHT = (1.0, 3.0, 5.0)
@@ -218,19 +219,18 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
                       final.coef_[0, 3:], float(reference), 0.0, report)
 
 
-def fit_sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray,
-                     y: np.ndarray, w: np.ndarray, fit: Fit, platt: tuple[float, float],
+def fit_sexual_stack(samples: Sequence[Sample], rows: np.ndarray, y: np.ndarray,
+                     w: np.ndarray, raw: np.ndarray, platt: tuple[float, float],
                      linear: tuple[np.ndarray, float], lexicon: Lexicon, model: LinearModel,
                      log: Callable[[str], None] = print) -> LabelStack:
-    """Fit the sexual stack ("S3+lex") on the label's training rows `rows` of `x` (targets
-    `y`, source weights `w`); `fit` is its linear fit, `platt` the calibration that turned it
-    into `linear` (calibrated weights, bias), `model` serves the stack's inputs.
+    """Fit the sexual stack ("S3+lex") on the label's training rows `rows` of `samples`
+    (targets `y`, source weights `w`); `raw` is the linear tier's out-of-fold scores of those
+    rows (its calibration's), `platt` the calibration that turned it into `linear`
+    (calibrated weights, bias), `model` serves the stack's inputs.
 
     The stack was fitted offline on the raw (uncalibrated) linear logit, so it is here too,
     and its coefficient goes onto the raw weights: `linear / platt[0]` (minus the shift).
     """
-    log(f"  sexual stack: {SEXUAL_FOLDS}-fold out-of-fold linear logits on {len(y)} texts")
-    raw = out_of_fold(x[rows], y, w, fit, SEXUAL_FOLDS)
     texts = [samples[r].text for r in rows]
     log(f"  sexual stack: reference, embedding and lexicon inputs of {len(texts)} texts")
     inputs = np.column_stack([raw, served_inputs(model, lexicon, texts)])
@@ -240,7 +240,7 @@ def fit_sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarr
     sources = [samples[r].source for r in rows]
     report = {"label": L.SEXUAL, "C": SEXUAL_C,
               "rows": {s: sources.count(s) for s in sorted(set(sources))},
-              "linear_folds": SEXUAL_FOLDS, "lexicon_category": SEXUAL_CATEGORY,
+              "linear_folds": CALIBRATION_FOLDS, "lexicon_category": SEXUAL_CATEGORY,
               "selection": "C chosen by repeated 5-fold CV on the moderation training rows, "
                            "offline, docs/BENCHMARKS.md",
               "coefficients": {"linear": float(coef[0]), "reference": float(coef[1]),

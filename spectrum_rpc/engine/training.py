@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold
 
 from . import labels as L
 from .corpus import SEED, Corpus, Sample
@@ -27,6 +26,7 @@ from .manifest import write_manifest
 from .normalize import normalize
 from .stack import Stack
 from .stacking import (
+    CALIBRATION_FOLDS,
     OLID_ONLY,
     LabelStack,
     StackFit,
@@ -35,6 +35,7 @@ from .stacking import (
     fit_sexual_stack,
     fit_stack,
 )
+from .stacking import out_of_fold as fold_scores
 
 # Terms of the source lexicon that are ordinary words or names in most contexts.
 LEXICON_EXCLUDE = frozenset({"69", "bbc", "bj", "s&m", "kkk", "4skin"})
@@ -246,13 +247,8 @@ def _fit(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan
 
 
 def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan) -> np.ndarray:
-    """Return 3-fold out-of-fold decision scores."""
-    scores = np.zeros(len(y))
-    folds = StratifiedKFold(n_splits=3, shuffle=True, random_state=SEED)
-    for fit_rows, held_rows in folds.split(np.zeros(len(y)), y):
-        coef, intercept = _fit(x[fit_rows], y[fit_rows], w[fit_rows], plan)
-        scores[held_rows] = x[held_rows] @ coef + intercept
-    return scores
+    """Return the calibration's out-of-fold decision scores of `plan`'s fit."""
+    return fold_scores(x, y, w, lambda *a: _fit(*a, plan), CALIBRATION_FOLDS)
 
 
 @dataclass
@@ -264,6 +260,9 @@ class FittedLabel:
     calibration: str
     # (a, c) of the Platt scaling folded in: weights = a * raw coef, bias = a * raw + c.
     platt: tuple[float, float] = (1.0, 0.0)
+    # The raw out-of-fold scores of its training rows that Platt was fitted on (None when it
+    # was calibrated on a held-out set): the sexual stack's linear input, not fitted twice.
+    out_of_fold: np.ndarray | None = None
 
 
 def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
@@ -273,10 +272,12 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
     if calib is not None:
         a, c = platt(calib[0] @ coef + intercept, calib[1])
         how = "platt on held-out calibration set"
+        scores = None
     else:
-        a, c = platt(out_of_fold(x, y, w, plan), y)
-        how = "platt on 3-fold out-of-fold scores"
-    return FittedLabel(coef * a, intercept * a + c, how, (a, c))
+        scores = out_of_fold(x, y, w, plan)
+        a, c = platt(scores, y)
+        how = f"platt on {CALIBRATION_FOLDS}-fold out-of-fold scores"
+    return FittedLabel(coef * a, intercept * a + c, how, (a, c), scores)
 
 
 def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True
@@ -365,8 +366,8 @@ def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str,
     if label is None or not label.weights.any():
         return None
     rows, y, w = targets(samples, L.SEXUAL)
-    plan = PLANS[L.SEXUAL]
-    return fit_sexual_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
+    assert label.out_of_fold is not None  # no held-out calibration set for sexual
+    return fit_sexual_stack(samples, rows, y, w, label.out_of_fold, label.platt,
                             (label.weights, label.bias), lexicon, model, log)
 
 
