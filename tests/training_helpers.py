@@ -99,8 +99,8 @@ def tiny_stack(vocabulary: list[str]):
 
     rng = np.random.default_rng(3)
     words = [g[1:-1] for g in vocabulary if is_word_feature(g)]
-    return Stack("toxicity", words, rng.normal(size=(len(words), 64)), rng.normal(size=64),
-                 2.0, ReferenceModel.from_package())
+    return Stack(["toxicity"], words, rng.normal(size=(len(words), 64)),
+                 rng.normal(size=(1, 64)), [2.0], ReferenceModel.from_package())
 
 
 def corrections(rng: random.Random, n: int, flipped: bool = False) -> list[dict]:

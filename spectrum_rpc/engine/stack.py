@@ -49,24 +49,23 @@ class Stack:
     """Shared extra table columns and how they add to each stacked label's logit (read-only).
 
     Per stacked label (`labels[k]`): `embedding_weights[k]` (dims), `reference_weights[k]` and
-    `lexicon_weights[k]` (on log1p of the hits of `lexicon_category`; "" counts nothing). One
-    label may be given as a string with a weight vector and a number.
+    `lexicon_weights[k]` (on log1p of the hits of `lexicon_category`; "" counts nothing).
     """
 
-    def __init__(self, labels: str | Sequence[str], words: Sequence[str], embedding: np.ndarray,
-                 embedding_weights: np.ndarray, reference_weights: float | Sequence[float],
+    def __init__(self, labels: Sequence[str], words: Sequence[str], embedding: np.ndarray,
+                 embedding_weights: np.ndarray, reference_weights: Sequence[float],
                  reference: ReferenceModel, lexicon_weights: Sequence[float] | None = None,
                  lexicon_category: str = ""):
-        self.labels = (labels,) if isinstance(labels, str) else tuple(labels)
+        self.labels = tuple(labels)
         self.words = list(words)
         # Rounded to the stored precision here, so training computes the served inputs.
         self.embedding = np.asarray(embedding, dtype=np.float16).astype(np.float32)
         # One contiguous row per label: `emb * row` is the same kernel as for one label.
-        self.embedding_weights = np.array(embedding_weights, dtype=np.float64, ndmin=2)
-        self.reference_weights = np.array(reference_weights, dtype=np.float64, ndmin=1)
+        self.embedding_weights = np.array(embedding_weights, dtype=np.float64)
+        self.reference_weights = np.array(reference_weights, dtype=np.float64)
         if lexicon_weights is None:
             lexicon_weights = np.zeros(len(self.labels))
-        self.lexicon_weights = np.array(lexicon_weights, dtype=np.float64, ndmin=1)
+        self.lexicon_weights = np.array(lexicon_weights, dtype=np.float64)
         self.lexicon_category = lexicon_category
         if not (len(self.labels) == len(self.embedding_weights) == len(self.reference_weights)
                 == len(self.lexicon_weights)):
