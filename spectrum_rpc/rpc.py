@@ -16,9 +16,8 @@ from typing import Any
 import orjson
 from jsonrpcserver import Success
 from jsonrpcserver.async_dispatcher import call
-from jsonrpcserver.dispatcher import create_request, to_response
+from jsonrpcserver.dispatcher import create_request
 from jsonrpcserver.exceptions import JsonRpcError
-from jsonrpcserver.response import to_serializable_one
 from jsonrpcserver.result import Left, MethodNotFoundResult
 from jsonrpcserver.sentinels import NODATA, NOID
 
@@ -148,7 +147,17 @@ class Protocol:
             if isinstance(result, Left):
                 _refused_notification(parsed.method, result._error, context)
             return None
-        return to_serializable_one(to_response(parsed, result))
+        return _response_object(result, parsed.id)
+
+
+def _response_object(result: Any, id: Any) -> dict:
+    """Turn jsonrpcserver's Result into the response object: what its to_response and
+    to_serializable_one make, without their intermediate response tuple on every request."""
+    if isinstance(result, Left):
+        error = result._error
+        data = None if error.data is NODATA else error.data
+        return error_object(error.code, error.message, data, id)
+    return {"jsonrpc": "2.0", "result": result._value.result, "id": id}
 
 
 def _refused_notification(method: str, error: Any, context: Any) -> None:

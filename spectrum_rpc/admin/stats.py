@@ -27,8 +27,9 @@ class StatsRecorder:
         self._pending: Counts = {}
         self._task: asyncio.Task[None] | None = None
 
-    async def __call__(self, event: Classification) -> None:
-        """Listener for `Services.listeners`: count one classification (no I/O).
+    def __call__(self, event: Classification) -> None:
+        """Listener for `Services.listeners`: count one classification (no I/O, so nothing
+        to await).
 
         Runs on every classifyText call, so it updates one list in place."""
         key = (event.project, int(self.clock() // 60))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..cache import MISSING, TtlCache
@@ -45,16 +45,29 @@ class Outbox:
         self.enqueued = 0
         self._cache: TtlCache[str, Targets] = TtlCache(ttl)
 
-    async def __call__(self, event: ClassificationLike) -> None:
-        """Record the event for every enabled webhook of its project whose filter matches."""
+    def __call__(self, event: ClassificationLike) -> Awaitable[None] | None:
+        """Record the event for every enabled webhook of its project whose filter matches.
+
+        Returns what to await, or None when there is nothing to write: the common case (no
+        matching webhook, cached) then costs the request path no coroutine."""
         hooks = self._cache.peek(event.project)
         if hooks is MISSING:
-            hooks = await self._targets(event.project)
+            return self._load_and_record(event)
+        targets = self._matching(hooks, event)
+        return None if not targets else self._record(event, targets)
+
+    async def _load_and_record(self, event: ClassificationLike) -> None:
+        targets = self._matching(await self._targets(event.project), event)
+        if targets:
+            await self._record(event, targets)
+
+    @staticmethod
+    def _matching(hooks: Targets, event: ClassificationLike) -> list[str]:
         if not hooks:  # the common case: the project has no webhook
-            return
-        targets = [w for w, events in hooks if matches(events, event.result)]
-        if not targets:
-            return
+            return []
+        return [w for w, events in hooks if matches(events, event.result)]
+
+    async def _record(self, event: ClassificationLike, targets: list[str]) -> None:
         event_id, created_at = new_event_id(), self.clock()
         text = event.text if event.include_text else None
         body = build_body(event_id, created_at, event.result, event.meta, text)
