@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -119,18 +120,22 @@ class Protocol:
             return _dump(error_object(INVALID_REQUEST, data=reason))
         responses: list[dict | None] = [None] * len(batch)
         pending = iter(enumerate(batch))
+        refusals: list[tuple[str, Any]] = []
 
         # A fixed pool of workers rather than a task per element: bounded concurrency
         # without paying for a thousand tasks on a thousand-element batch.
         async def worker() -> None:
             for index, element in pending:
-                responses[index] = await self._one(element, context)
+                responses[index] = await self._one(element, context, refusals)
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch)))))
+        if refusals:
+            _refused_in_batch(refusals, context)
         answered = [r for r in responses if r is not None]
         return _dump(answered) if answered else None
 
-    async def _one(self, request: Any, context: Any) -> dict | None:
+    async def _one(self, request: Any, context: Any,
+                   refusals: list[tuple[str, Any]] | None = None) -> dict | None:
         problem = _request_problem(request)
         if problem is not None:
             return error_object(INVALID_REQUEST, data=problem)
@@ -145,7 +150,10 @@ class Protocol:
             result = await call(parsed, context, method)
         if parsed.id is NOID:
             if isinstance(result, Left):
-                _refused_notification(parsed.method, result._error, context)
+                if refusals is None:
+                    _refused_notification(parsed.method, result._error, context)
+                else:  # one line for the whole batch, logged by _batch
+                    refusals.append((parsed.method, result._error))
             return None
         return _response_object(result, parsed.id)
 
@@ -168,6 +176,21 @@ def _refused_notification(method: str, error: Any, context: Any) -> None:
     the client's own string, and a newline in it must not forge a log line."""
     log.warning("notification %.40r refused: %d %.160r (request_id=%s)", method, error.code,
                 error.message, getattr(context, "request_id", None))
+
+
+def _refused_in_batch(refusals: list[tuple[str, Any]], context: Any) -> None:
+    """Log a batch's refused notifications in one line however many there are (a batch of a
+    thousand bad ones must not write a thousand lines): their number, how many per code, and
+    the first one as _refused_notification would log it."""
+    if len(refusals) == 1:
+        _refused_notification(*refusals[0], context)
+        return
+    method, error = refusals[0]
+    codes = Counter(e.code for _, e in refusals)
+    log.warning("%d notifications in a batch refused (%s); the first: %.40r %d %.160r "
+                "(request_id=%s)", len(refusals),
+                ", ".join(f"{code}: {n}" for code, n in sorted(codes.items())), method,
+                error.code, error.message, getattr(context, "request_id", None))
 
 
 def _has_float_id(document: Any) -> bool:

@@ -257,6 +257,19 @@ async def test_notification_with_errors_is_still_not_answered(app_client, rpc, c
     assert "\n" not in line and "\\nFAKE" in line
 
 
+async def test_refused_notifications_of_a_batch_are_logged_in_one_line(app_client, rpc, caplog):
+    secret = "private words of a user"
+    batch = [call(RECORD, {"content": secret, "shouldBlock": "yes"}) for _ in range(40)]
+    batch += [call("nope", [secret]) for _ in range(10)]
+    batch.append(call(RECORD, {"content": "fine", "shouldBlock": True}))  # stored, not logged
+    reply = await rpc(app_client, batch)
+    assert (reply.status, reply.body) == (204, b"")
+    (line,) = [r.getMessage() for r in caplog.records if "refused" in r.getMessage()]
+    assert line.startswith("50 notifications in a batch refused (-32602: 40, -32601: 10)"), line
+    assert "'recordUserClassification' -32602" in line and "'shouldBlock'" in line
+    assert not any(secret in r.getMessage() for r in caplog.records)
+
+
 # -- -32602 names the parameter ------------------------------------------------------------------
 
 
