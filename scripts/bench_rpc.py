@@ -38,6 +38,7 @@ SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
 RPC_PATH = "/api/v1/classification"
 SHORT_TEXT = "you are a complete idiot and nobody here likes you"
 SECTION = "## JSON-RPC server"
+BARE = "bare aiohttp (ceiling)"
 
 LUA = r"""
 local f = io.open("%(body)s", "rb")
@@ -86,7 +87,7 @@ def workloads(batch: int) -> list[Workload]:
     record = rpc("recordUserClassification", {"content": SHORT_TEXT, "shouldBlock": True})
     batched = [{**record, "id": i} for i in range(batch)]
     return [
-        Workload("bare aiohttp (ceiling)", "bare", classify, 1),
+        Workload(BARE, "bare", classify, 1),
         Workload("classifyText", "server", classify, 1),
         Workload("recordUserClassification", "server", json.dumps(record).encode(), 1),
         Workload(
@@ -368,10 +369,17 @@ def table(cells: list[Cell]) -> str:
 
 def ratios(cells: list[Cell]) -> dict[int, float]:
     """classifyText throughput over the bare ceiling measured right before it, per level."""
-    bare = {c.concurrency: c.rps for c in cells if c.workload.startswith("bare")}
+    bare = {c.concurrency: c.rps for c in cells if c.workload == BARE}
     return {
         c.concurrency: c.rps / bare[c.concurrency] for c in cells if c.workload == "classifyText"
     }
+
+
+def peak_ratio(cells: list[Cell]) -> float:
+    """Best classifyText throughput at any level over the bare handler's best at any level:
+    the ceiling read as the most the bare handler serves on this machine."""
+    best = {w: max(c.rps for c in cells if c.workload == w) for w in (BARE, "classifyText")}
+    return best["classifyText"] / best[BARE]
 
 
 def ratio_lines(by_level: dict[int, float]) -> str:
@@ -435,15 +443,19 @@ def main() -> int:
         runs.append(cells)
         extras.append(extra)
         print(
-            f"run {i + 1}/{args.runs}\n{table(cells)}\n{ratio_lines(ratios(cells))}\n", flush=True
+            f"run {i + 1}/{args.runs}\n{table(cells)}\n{ratio_lines(ratios(cells))}\n"
+            f"- best classifyText / best bare aiohttp over all levels: {peak_ratio(cells):.0%}\n",
+            flush=True,
         )
     result = medians(runs)
     per_run = [ratios(cells) for cells in runs]
     ratio = {c: statistics.median(r[c] for r in per_run) for c in per_run[0]}
+    peak = statistics.median(peak_ratio(cells) for cells in runs)
     rows = {k: statistics.median(e[k] for e in extras) for k in extras[0]}
     report = (
         f"Median of {args.runs} runs, {args.seconds:g} s per cell after 1 s warm-up; "
         f"{env}.\n\n{table(result)}\n\nMedians of the per-run ratios:\n\n{ratio_lines(ratio)}\n"
+        f"- best classifyText / best bare aiohttp over all levels: {peak:.0%}\n"
         + "".join(
             f"- rows committed per second over the whole {k} series (from the database): {v:,.0f}\n"
             for k, v in rows.items()
