@@ -45,7 +45,8 @@ class Classification:
 
 
 # A listener returns an awaitable only when it has I/O to do (the outbox writing an event):
-# most calls do none, and a coroutine per listener per request is measurable on this path.
+# most calls do none, and a coroutine per listener per request is work the hottest path can
+# skip.
 Listener = Callable[[Classification], Awaitable[None] | None]
 
 
