@@ -139,7 +139,9 @@ async def classify(
 ) -> None:
     """Run the outbox listener the way classifyText does."""
     event = Classification(project, "key_1", result, meta or {}, text, include_text)
-    await Outbox(store)(event)
+    pending = Outbox(store)(event)
+    if pending is not None:  # None: nothing to write
+        await pending
 
 
 async def eventually(condition: Callable[[], bool], timeout: float = 20) -> None:
@@ -268,6 +270,27 @@ async def test_no_matching_webhook_writes_nothing(store, committed):
     await classify(store, {**FLAGGED_RESULT, "phishing": True})
     assert committed("SELECT COUNT(*) FROM webhook_events") == [(0,)]
     assert committed("SELECT COUNT(*) FROM webhook_deliveries") == [(0,)]
+
+
+async def test_outbox_hands_back_nothing_to_await_when_nothing_is_written(store, committed):
+    outbox = Outbox(store)
+    event = Classification("default", "key_1", FLAGGED_RESULT, {}, "you are awful", False)
+    first = outbox(event)  # webhooks not cached yet: a coroutine that loads them
+    assert first is not None
+    await first
+    assert outbox(event) is None  # cached, and the project has no webhook
+    created = await ops.add_webhook(store, "https://example.com/hook", events="phishing")
+    outbox.forget()
+    await outbox(event)  # loads the webhook; its filter does not match
+    assert outbox(event) is None
+    await ops.set_enabled(store, created.view.id, False)
+    await ops.add_webhook(store, "https://example.com/all")
+    outbox.forget()
+    await outbox(event)
+    pending = outbox(event)  # cached and matching: the write to await
+    assert pending is not None
+    await pending
+    assert committed("SELECT COUNT(*) FROM webhook_events") == [(2,)]
 
 
 # -- retries and their outcome --------------------------------------------------------------
