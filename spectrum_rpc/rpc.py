@@ -109,7 +109,10 @@ class Protocol:
             document = _exact(body)
         if isinstance(document, list):
             return await self._batch(document, context)
-        response = await self._one(document, context)
+        refusals: list[tuple[str, Any]] = []
+        response = await self._one(document, context, refusals)
+        if refusals:
+            _log_refusals(refusals, context)
         return None if response is None else _dump(response)
 
     async def _batch(self, batch: list[Any], context: Any) -> bytes | None:
@@ -130,12 +133,14 @@ class Protocol:
 
         await asyncio.gather(*(worker() for _ in range(min(self.concurrency, len(batch)))))
         if refusals:
-            _refused_in_batch(refusals, context)
+            _log_refusals(refusals, context)
         answered = [r for r in responses if r is not None]
         return _dump(answered) if answered else None
 
     async def _one(self, request: Any, context: Any,
-                   refusals: list[tuple[str, Any]] | None = None) -> dict | None:
+                   refusals: list[tuple[str, Any]]) -> dict | None:
+        """Answer one element; a notification that fails goes to `refusals` (method and
+        error) for the caller to log once per HTTP request."""
         problem = _request_problem(request)
         if problem is not None:
             return error_object(INVALID_REQUEST, data=problem)
@@ -150,10 +155,7 @@ class Protocol:
             result = await call(parsed, context, method)
         if parsed.id is NOID:
             if isinstance(result, Left):
-                if refusals is None:
-                    _refused_notification(parsed.method, result._error, context)
-                else:  # one line for the whole batch, logged by _batch
-                    refusals.append((parsed.method, result._error))
+                refusals.append((parsed.method, result._error))
             return None
         return _response_object(result, parsed.id)
 
@@ -168,29 +170,24 @@ def _response_object(result: Any, id: Any) -> dict:
     return {"jsonrpc": "2.0", "result": result._value.result, "id": id}
 
 
-def _refused_notification(method: str, error: Any, context: Any) -> None:
-    """Log a notification that failed: the specification forbids answering it, so the log is
-    the only place where an operator can see that, say, a moderator's correction was not stored.
-    Code and message only (a -32602 message names the parameter and why), never the params'
-    values, which may hold user text. Both are repr'd and cut: a parameter name or label key is
-    the client's own string, and a newline in it must not forge a log line."""
-    log.warning("notification %.40r refused: %d %.160r (request_id=%s)", method, error.code,
-                error.message, getattr(context, "request_id", None))
-
-
-def _refused_in_batch(refusals: list[tuple[str, Any]], context: Any) -> None:
-    """Log a batch's refused notifications in one line however many there are (a batch of a
-    thousand bad ones must not write a thousand lines): their number, how many per code, and
-    the first one as _refused_notification would log it."""
-    if len(refusals) == 1:
-        _refused_notification(*refusals[0], context)
-        return
+def _log_refusals(refusals: list[tuple[str, Any]], context: Any) -> None:
+    """Log the notifications of one HTTP request that failed: the specification forbids
+    answering them, so the log is the only place where an operator can see that, say, a
+    moderator's correction was not stored. One line however many there are (a batch of a
+    thousand bad ones must not write a thousand lines): their number and a count per code
+    when more than one, and the first one's method, code and message (a -32602 message names
+    the parameter and why), never the params' values, which may hold user text. Method and
+    message are repr'd and cut: they hold the client's own strings, and a newline in them must
+    not forge a log line."""
     method, error = refusals[0]
+    first = (method, error.code, error.message, getattr(context, "request_id", None))
+    if len(refusals) == 1:
+        log.warning("notification %.40r refused: %d %.160r (request_id=%s)", *first)
+        return
     codes = Counter(e.code for _, e in refusals)
     log.warning("%d notifications in a batch refused (%s); the first: %.40r %d %.160r "
                 "(request_id=%s)", len(refusals),
-                ", ".join(f"{code}: {n}" for code, n in sorted(codes.items())), method,
-                error.code, error.message, getattr(context, "request_id", None))
+                ", ".join(f"{code}: {n}" for code, n in sorted(codes.items())), *first)
 
 
 def _has_float_id(document: Any) -> bool:
