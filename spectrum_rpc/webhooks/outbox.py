@@ -53,8 +53,10 @@ class Outbox:
         hooks = self._cache.peek(event.project)
         if hooks is MISSING:
             return self._load_and_record(event)
+        if not hooks:  # the common case: the project has no webhook
+            return None
         targets = self._matching(hooks, event)
-        return None if not targets else self._record(event, targets)
+        return self._record(event, targets) if targets else None
 
     async def _load_and_record(self, event: ClassificationLike) -> None:
         targets = self._matching(await self._targets(event.project), event)
@@ -63,8 +65,6 @@ class Outbox:
 
     @staticmethod
     def _matching(hooks: Targets, event: ClassificationLike) -> list[str]:
-        if not hooks:  # the common case: the project has no webhook
-            return []
         return [w for w, events in hooks if matches(events, event.result)]
 
     async def _record(self, event: ClassificationLike, targets: list[str]) -> None:
