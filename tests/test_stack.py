@@ -267,7 +267,7 @@ def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
              for i, w in enumerate(WORDS["spam"] * 5)]
     candidate = fit_candidate(model, load_base(base_dir), fixes, ["toxicity"], 1.0,
                               lambda _: None, method="refit")
-    assert candidate.stack is None and "stack is dropped" in candidate.fitted[
+    assert candidate.stack is None and "stack terms of this label are dropped" in candidate.fitted[
         "toxicity"].calibration
     write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
     assert load_engine(tmp_path / "candidate").model.stack is None
@@ -352,7 +352,7 @@ def test_refitting_one_stacked_label_keeps_the_others_terms(tmp_path):
     candidate = fit_candidate(model, load_base(base_dir), fixes, ["sexual"], 1.0,
                               lambda _: None, method="refit")
     assert candidate.stack.labels == ("toxicity",)
-    assert "stack is dropped" in candidate.fitted["sexual"].calibration
+    assert "stack terms of this label are dropped" in candidate.fitted["sexual"].calibration
     write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
     after = load_engine(tmp_path / "candidate")
     assert after.model.stack.labels == ("toxicity",)

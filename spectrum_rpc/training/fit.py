@@ -196,7 +196,8 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             else:
                 if stack is not None and label in stack.labels and method == "refit":
                     stack = stack.without(label)  # a plain linear refit replaces its terms
-                    result.calibration += " (linear only: the base model's stack is dropped)"
+                    result.calibration += (" (linear only: the base model's stack terms of "
+                                           "this label are dropped)")
                 done.append(label)
                 log(f"  {label}: {why}")
         fitted[label] = result or kept
