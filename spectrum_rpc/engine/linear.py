@@ -114,9 +114,14 @@ class LinearModel:
                  ) -> np.ndarray:
         """Return the stack's terms (texts x stacked labels) from the summed columns."""
         assert self.stack is not None
+        return self.stack.offsets(*self._stack_args(sums, rows, word_counts))
+
+    def _stack_args(self, sums: np.ndarray, rows: np.ndarray, word_counts: Sequence[int]
+                    ) -> tuple[np.ndarray, np.ndarray, Sequence[int], np.ndarray | None]:
+        """Return the stack's arguments from the summed columns: its own columns' sums, the
+        reference index of each word row, the row counts and the lexicon hit counts."""
         width = self._features.shape[1]
-        return self.stack.offsets(sums[:, width:], self._terms.take(rows), word_counts,
-                                  self._hits(sums))
+        return sums[:, width:], self._terms.take(rows), word_counts, self._hits(sums)
 
     def _hits(self, sums: np.ndarray) -> np.ndarray | None:
         """Return each text's hit count of the stack's lexicon category (None: not counted)."""
@@ -148,8 +153,7 @@ class LinearModel:
         if self.stack is None:
             raise ValueError("this model has no stack")
         sums, rows = self.sums(*args)
-        width = self._features.shape[1]
-        return self.stack.inputs(sums[:, width:], self._terms[rows], args[1], self._hits(sums))
+        return self.stack.inputs(*self._stack_args(sums, rows, args[1]))
 
     def stack_offsets(self, *args: Sequence[int]) -> np.ndarray:
         """Return what the stack adds to each stacked label's logit per text (texts x
@@ -157,8 +161,7 @@ class LinearModel:
         fixed."""
         if self.stack is None:
             raise ValueError("this model has no stack")
-        sums, rows = self.sums(*args)
-        return self._offsets(sums, np.asarray(rows), args[1])
+        return self._offsets(*self.sums(*args), args[1])
 
     def probabilities(self, *args: Sequence[int]) -> np.ndarray:
         """Return calibrated probabilities, one row per text (arguments as for `logits`)."""

@@ -135,7 +135,8 @@ class Stack:
         emb = extra[:, :self.dims]
         length = np.sqrt(np.square(emb).sum(axis=1, keepdims=True))
         length[length == 0.0] = 1.0
-        reference = np.divide(1.0, self._denominators(extra[:, self.dims:], terms, counts))
+        reference = np.divide(1.0, self._denominators(
+            extra[:, self.dims:], self._reference_norms(terms, counts)[:, None]))
         lexicon = np.log1p(hits) if hits is not None else np.zeros(len(counts))
         return reference.sum(axis=1) / len(self._slope), emb / length, lexicon
 
@@ -155,7 +156,8 @@ class Stack:
         emb = extra[:, :self.dims]
         length = np.sqrt(_sum_rows(np.square(emb)))
         np.maximum(length, _TINY, out=length)  # an empty vector's product is 0 anyway
-        denominators = self._denominators(extra[:, self.dims:], terms, counts)
+        denominators = self._denominators(extra[:, self.dims:],
+                                           self._reference_norms(terms, counts)[:, None])
         out = np.empty((len(counts), len(self.labels)))
         for k, (weights, per_svm, lexicon) in enumerate(self._terms_of):
             embedded = _sum_rows(emb * weights)
@@ -175,10 +177,7 @@ class Stack:
         quotients) are one (labels x n) array, whose rows add as a batch's rows do."""
         emb = extra[:self.dims]
         length = max(math.sqrt(np.add.reduce(np.square(emb))), 1e-300)
-        values = extra[self.dims:] / self._reference_norm(terms)
-        values += self._shift
-        np.exp(values, out=values)
-        values += 1.0
+        values = self._denominators(extra[self.dims:], self._reference_norm(terms))
         embedded = np.add.reduce(emb * self.embedding_weights, axis=1).tolist()
         referenced = np.add.reduce(self._per_svm_column / values, axis=1).tolist()
         out = []
@@ -190,11 +189,11 @@ class Stack:
             out.append(term)
         return out
 
-    def _denominators(self, sums: np.ndarray, terms: np.ndarray, counts: Sequence[int]
-                      ) -> np.ndarray:
-        """Return `1 + exp(-z)` of each reference SVM's calibrated decision value per text:
-        a label's reference term is its per-SVM weight over these, summed."""
-        values = sums / self._reference_norms(terms, counts)[:, None]
+    def _denominators(self, sums: np.ndarray, norms: np.ndarray | float) -> np.ndarray:
+        """Return `1 + exp(-z)` of each reference SVM's calibrated decision value per text
+        (`norms`: a column of reference norms, or one text's as a float): a label's reference
+        term is its per-SVM weight over these, summed."""
+        values = sums / norms
         values += self._shift
         np.exp(values, out=values)
         values += 1.0

@@ -102,11 +102,8 @@ def stack_offsets(model: ModelFiles, texts: Sequence[str]) -> dict[str, np.ndarr
     """Return what the model's stack adds to each stacked label's logit for each text (its
     served logit minus the weight column's), by label; empty without a stack. One pass over
     the texts for every stacked label (a retrain's pool is thousands of texts)."""
-    stack = model.stack
-    if stack is None:
-        return {}
-    terms = model.engine.stack_offsets(texts)
-    return {label: terms[:, k] for k, label in enumerate(stack.labels)}
+    labels = model.stack.labels if model.stack is not None else ()
+    return dict(zip(labels, model.engine.stack_offsets(texts).T, strict=True))
 
 
 def encode(texts: Sequence[str], vocabulary: Sequence[str], idf: np.ndarray,
