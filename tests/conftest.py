@@ -156,6 +156,3 @@ def rpc() -> Callable[..., Awaitable[RpcReply]]:
 
     return post
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: starts subprocesses or moves many megabytes")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from admin_helpers import API, logged_in_client
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
+
+from tests.helpers.admin import API, logged_in_client
 
 
 class Receiver:

@@ -20,9 +20,9 @@ from pathlib import Path
 import aiohttp
 import orjson
 import pytest
-from process_helpers import children, wait_gone
 
 from spectrum_rpc.constants import RPC_PATH
+from tests.helpers.process import children, wait_gone
 
 pytestmark = pytest.mark.slow
 

@@ -10,11 +10,11 @@ import signal
 from pathlib import Path
 
 import pytest
-from process_helpers import alive
 
 from spectrum_rpc.engine import MicroBatcher, load_engine
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
 from spectrum_rpc.engine.worker import EngineCrashed, EngineProcess
+from tests.helpers.process import alive
 
 pytestmark = pytest.mark.slow
 

@@ -8,14 +8,14 @@ import random
 from pathlib import Path
 
 import pytest
-from process_helpers import wait_gone
-from training_helpers import corrections, rpc_batch, sentence, training_sections
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.cli import main
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import RetrainRefused, retrain
+from tests.helpers.process import wait_gone
+from tests.helpers.training import corrections, rpc_batch, sentence, training_sections
 
 
 async def wait_for_version(api, version: str, project: str = "") -> None:

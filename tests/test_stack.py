@@ -199,8 +199,6 @@ def test_tampered_or_missing_stack_files_are_rejected(tmp_path, name):
 def test_finetuning_learns_the_served_stacked_score(tmp_path):
     """Fine-tuning moves the weight column around the stack's fixed terms, so the candidate's
     served score (stack included) is what fits the corrections; the stack is kept."""
-    from training_helpers import write_base, write_model
-
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import (
         fit_candidate,
@@ -208,6 +206,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
         stack_offsets,
         write_candidate,
     )
+    from tests.helpers.training import write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
     model_dir = write_model(tmp_path / "model", base_dir, stacked=True)
@@ -233,9 +232,8 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
 
 def _corrections(label: str, seed: int) -> list:
     """40 corrections marking spam-word texts `label` and 40 marking fan-word texts not."""
-    from training_helpers import WORDS
-
     from spectrum_rpc.engine.corpus import Sample
+    from tests.helpers.training import WORDS
 
     rng = random.Random(seed)
     return [Sample(f"{rng.choice(WORDS[kind])} {rng.choice(WORDS['clean'])} {i}", "feedback",
@@ -255,11 +253,10 @@ def _logits(engine, texts, stacked, label="toxicity"):
 
 
 def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
-    from training_helpers import WORDS, write_base, write_model
-
     from spectrum_rpc.engine.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
+    from tests.helpers.training import WORDS, write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
     model = read_model(write_model(tmp_path / "model", base_dir, stacked=True))
@@ -277,11 +274,10 @@ def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
 def _two_label_model(tmp_path):
     """Write a tiny model whose stack has toxicity and sexual terms; return (base corpus
     directory, model directory)."""
-    from training_helpers import tiny_stack, write_base, write_model
-
     from spectrum_rpc.engine.stack import Stack
     from spectrum_rpc.engine.training import write_models
     from spectrum_rpc.training.fit import _kept, read_model
+    from tests.helpers.training import tiny_stack, write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
     plain = read_model(write_model(tmp_path / "plain", base_dir))
@@ -339,11 +335,10 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
 
 
 def test_refitting_one_stacked_label_keeps_the_others_terms(tmp_path):
-    from training_helpers import WORDS
-
     from spectrum_rpc.engine.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
+    from tests.helpers.training import WORDS
 
     base_dir, model_dir = _two_label_model(tmp_path)
     model, base = read_model(model_dir), load_engine(model_dir)

@@ -6,7 +6,6 @@ import random
 from dataclasses import replace
 
 import pytest
-from training_helpers import corrections, rpc_batch, training_sections
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.constants import RATE_LIMITED
@@ -15,6 +14,7 @@ from spectrum_rpc.training import KeyRateLimiter, RetrainRefused, retrain
 from spectrum_rpc.training.dataset import Correction, feedback_set, merge, targets_of
 from spectrum_rpc.training.evaluation import judge, row_log_loss
 from spectrum_rpc.training.guards import check_key_shares, retrain_lock
+from tests.helpers.training import corrections, rpc_batch, training_sections
 
 
 def row(id: int, content: str, block: bool, labels=None, t: float = 0.0, key: str = "k1",
@@ -261,11 +261,11 @@ def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
     """Fine-tuning starts from the base weights; a constant base-rate label has none, so the
     corrections fit it anew instead of nudging a model that can never flag."""
     import numpy as np
-    from training_helpers import WORDS, write_base, write_model
 
     from spectrum_rpc.engine.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model
+    from tests.helpers.training import WORDS, write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
     model = read_model(write_model(tmp_path / "model", base_dir))
