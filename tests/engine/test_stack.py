@@ -24,11 +24,6 @@ SAMPLES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engine():
-    return load_engine()
-
-
 def test_reference_matches_the_package():
     from profanity_check import predict_prob
 
@@ -268,7 +263,6 @@ def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
         "toxicity"].calibration
     write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
     assert load_engine(tmp_path / "candidate").model.stack is None
-
 
 
 def _two_label_model(tmp_path):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from spectrum_rpc.engine import MicroBatcher, load_engine
+from spectrum_rpc.engine import MicroBatcher
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
 from spectrum_rpc.engine.worker import EngineCrashed, EngineProcess
 from tests.helpers.process import alive
@@ -26,11 +26,6 @@ TEXTS = [
     "émoji 😀 and a lone surrogate \ud800 survive the trip",
     "f.u.c.k you",
 ]
-
-
-@pytest.fixture(scope="module")
-def engine():
-    return load_engine()
 
 
 async def submit(process: EngineProcess, texts: list[str]) -> list[dict[str, float]]:
