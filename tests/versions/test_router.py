@@ -1,9 +1,9 @@
-"""Model versions: hot swap under load, rollback, per-project models, the `models` CLI."""
+"""The router that picks a project's model: hot swap under load, rollback, per-project models
+falling back to the global one. (The `models` CLI: cli/test_models.py.)"""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 from pathlib import Path
 
@@ -11,7 +11,6 @@ import pytest
 
 from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.auth import create_key
-from spectrum_rpc.cli import main
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import RetrainRefused, retrain
 from tests.helpers.process import wait_gone
@@ -120,69 +119,3 @@ async def test_other_projects_feedback_does_not_train_a_project(make_client, rpc
     await trained(api, rpc, project="games")
     with pytest.raises(RetrainRefused, match="no feedback"):
         await retrain(api.store, api.app[SETTINGS], project="news")
-
-
-# -- the command line ----------------------------------------------------------------------------
-
-
-def add_feedback(db: Path, params: list[dict], key: str = "k1") -> None:
-    import hashlib
-
-    from spectrum_rpc.store import Store
-
-    async def add() -> None:
-        async with Store(db) as store:
-            for i, p in enumerate(params):
-                digest = hashlib.sha256(p["content"].encode()).hexdigest()
-                await store.feedback.add(project="default", key_id=key, created_at=1000.0 + i,
-                                         content=p["content"], content_sha256=digest,
-                                         should_block=p["shouldBlock"], labels=p.get("labels"),
-                                         meta=None)
-
-    asyncio.run(add())
-
-
-def test_cli_retrain_list_show_rollback_promote(tmp_path, monkeypatch, capsys):
-    for section, values in training_sections(tmp_path).items():
-        for key, value in values.items():
-            monkeypatch.setenv(f"SPECTRUM_RPC_{section.upper()}_{key.upper()}", str(value))
-    db = str(tmp_path / "cli.db")
-    add_feedback(Path(db), corrections(random.Random(2), 80))
-
-    assert main(["retrain", "--db", db, "--dry-run"]) == 0
-    assert "would promote" in capsys.readouterr().out
-    assert main(["retrain", "--db", db, "--json"]) == 0
-    report = json.loads(capsys.readouterr().out)
-    version = report["version"]
-    assert report["decision"]["promoted"] and Path(report["path"], "training.json").is_file()
-
-    assert main(["models", "list", "--db", db]) == 0
-    listing = capsys.readouterr().out
-    assert "tiny-1" in listing and f"{version}" in listing
-    assert [line.split()[-1] for line in listing.splitlines()[1:]] == ["-", "global"]
-    assert main(["models", "show", version, "--db", db]) == 0
-    shown = json.loads(capsys.readouterr().out)
-    assert shown["report"]["data"]["feedback"]["rows"] == 80 and shown["promotions"]
-
-    assert main(["models", "rollback", "--db", db]) == 0
-    assert "now uses tiny-1" in capsys.readouterr().out
-    assert main(["models", "rollback", "--db", db]) == 1
-    assert main(["models", "promote", version, "--db", db]) == 0
-    assert f"{version} is active for global" in capsys.readouterr().out
-    assert main(["models", "promote", "no-such-version", "--db", db]) == 1
-
-    monkeypatch.setenv("SPECTRUM_RPC_TRAINING_MAX_KEY_SHARE", "0.5")
-    assert main(["retrain", "--db", db]) == 1
-    assert "contributed 100%" in capsys.readouterr().err
-
-
-async def test_a_wiped_model_root_gets_the_shipped_model_back(make_client, tmp_path):
-    import shutil
-
-    from spectrum_rpc.training import ModelRegistry
-
-    api = await make_client(**training_sections(tmp_path))
-    shutil.rmtree(tmp_path / "models")
-    registry = ModelRegistry(api.store, tmp_path / "models")
-    record = await registry.ensure_shipped(tmp_path / "shipped")
-    assert load_engine(Path(record.path)).version == "tiny-1"
