@@ -1,7 +1,9 @@
-"""A real `spectrum-rpc serve` process: acknowledged writes survive SIGKILL; SIGTERM drains.
+"""`spectrum-rpc serve` as a real process: its engine children, SIGTERM drains (also during
+start-up), a dead engine process is replaced while serving.
 
 Each test starts the installed console script on a free loopback port with its database in
-tmp_path and a key made beforehand with `spectrum-rpc keys create`.
+tmp_path and a key made beforehand with `spectrum-rpc keys create` (tests/helpers/serve.py).
+That acknowledged writes survive SIGKILL is store/test_durability.py.
 """
 
 from __future__ import annotations
@@ -9,13 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import orjson
@@ -23,137 +20,11 @@ import pytest
 
 from spectrum_rpc.constants import RPC_PATH
 from tests.helpers.process import children, wait_gone
+from tests.helpers.serve import SCRIPT, Server, free_port, make_key, record, stored_contents
 
 pytestmark = pytest.mark.slow
 
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
 SECRET = "narwhal-octopus-9001 distinctive user text"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    key: str
-    db_path: Path
-    stderr_path: Path
-
-    @property
-    def stderr(self) -> str:
-        return self.stderr_path.read_text(errors="replace")
-
-
-def make_key(db_path: Path) -> str:
-    done = subprocess.run(
-        [
-            str(SCRIPT),
-            "keys",
-            "create",
-            "--db",
-            str(db_path),
-            "--name",
-            "crash",
-            "--project",
-            "acme",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
-async def wait_until_healthy(server: Server) -> None:
-    async with aiohttp.ClientSession() as session:
-        for _ in range(1200):
-            if server.process.poll() is not None:
-                pytest.fail(f"server exited early:\n{server.stderr}")
-            try:
-                async with session.get(server.url + "/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientConnectionError:
-                pass
-            await asyncio.sleep(0.05)
-    pytest.fail(f"server never became healthy:\n{server.stderr}")
-
-
-@pytest.fixture
-def start_server(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
-    started: list[Server] = []
-
-    async def start(*extra: str) -> Server:
-        db_path = tmp_path / "crash.db"
-        key = make_key(db_path)
-        port = free_port()
-        stderr_path = tmp_path / f"server-{len(started)}.log"
-        with stderr_path.open("wb") as stderr:
-            process = subprocess.Popen(
-                [
-                    str(SCRIPT),
-                    "serve",
-                    "--db",
-                    str(db_path),
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(port),
-                    *extra,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=stderr,
-                env=os.environ.copy(),
-            )
-        server = Server(process, f"http://127.0.0.1:{port}", key, db_path, stderr_path)
-        started.append(server)
-        await wait_until_healthy(server)
-        return server
-
-    yield start
-    for server in started:
-        if server.process.poll() is None:
-            server.process.kill()
-        server.process.wait(timeout=30)
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    connector = aiohttp.TCPConnector(limit=64)
-    async with aiohttp.ClientSession(connector=connector) as client:
-        yield client
-
-
-async def record(session: aiohttp.ClientSession, server: Server, content: str, rid: int) -> str:
-    body = {
-        "jsonrpc": "2.0",
-        "method": "recordUserClassification",
-        "params": {"content": content, "shouldBlock": True, "meta": {"authorId": str(rid)}},
-        "id": rid,
-    }
-    headers = {"Authorization": f"Apikey {server.key}"}
-    async with session.post(
-        server.url + RPC_PATH, data=orjson.dumps(body), headers=headers
-    ) as resp:
-        answer = await resp.json()
-    assert answer["id"] == rid
-    return answer["result"]
-
-
-def stored_contents(db_path: Path) -> set[str]:
-    conn = sqlite3.connect(db_path)  # recovers the WAL a killed process left behind
-    try:
-        return {
-            row[0] for row in conn.execute("SELECT content FROM feedback WHERE project = 'acme'")
-        }
-    finally:
-        conn.close()
 
 
 async def classify(session: aiohttp.ClientSession, server: Server, text: str) -> dict:
@@ -197,34 +68,6 @@ async def test_a_dead_engine_process_is_replaced_while_serving(start_server, ses
     assert "restarting" in server.stderr
     server.process.send_signal(signal.SIGTERM)
     assert server.process.wait(timeout=60) == 0
-
-
-async def test_acknowledged_writes_survive_sigkill(start_server, session):
-    server = await start_server()
-    acked: list[str] = []
-    enough = asyncio.Event()
-
-    async def one(i: int) -> None:
-        content = f"row {i}"
-        if await record(session, server, content, i) == "OK":
-            acked.append(content)
-            if len(acked) >= 300:
-                enough.set()
-
-    tasks = [asyncio.create_task(one(i)) for i in range(2000)]
-    await asyncio.wait_for(enough.wait(), 100)
-    engines = children(server.process.pid)
-    server.process.send_signal(signal.SIGKILL)  # mid-stream: more requests are in flight
-    acknowledged = list(acked)  # everything acknowledged before the kill
-    results = await asyncio.gather(*tasks, return_exceptions=True)
-    assert server.process.wait(timeout=30) == -signal.SIGKILL
-    assert any(isinstance(r, aiohttp.ClientError) for r in results)  # the kill cut some short
-    stored = stored_contents(server.db_path)
-    missing = [c for c in acked if c not in stored]
-    assert not missing, f"{len(missing)} of {len(acked)} acknowledged rows were lost"
-    assert len(acknowledged) >= 300
-    # The engine processes see their socket close and exit: no orphans.
-    assert engines and await wait_gone(engines) == []
 
 
 async def raw_post(
