@@ -12,7 +12,6 @@ from spectrum_rpc.admin.sessions import COOKIE, CSRF_HEADER
 from spectrum_rpc.admin.users import create_user, hash_password, lockout, verify_password
 from spectrum_rpc.app import STORE, create_app
 from spectrum_rpc.auth import create_key
-from spectrum_rpc.cli import main as cli_main
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 
@@ -68,18 +67,6 @@ async def test_create_user_refuses_short_passwords_and_duplicates(tmp_path):
         await create_user(store, "bob", PASSWORD)
         with pytest.raises(ValueError, match="already exists"):
             await create_user(store, "bob", PASSWORD)
-
-
-def test_cli_create_user_reads_password_from_stdin(tmp_path, monkeypatch, capsys):
-    import io
-
-    db = str(tmp_path / "db")
-    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
-    args = ["admin", "create-user", "--db", db, "--name", "carol", "--password-stdin"]
-    assert cli_main(args) == 0
-    assert cli_main(["admin", "list-users", "--db", db]) == 0
-    out = capsys.readouterr().out
-    assert "carol" in out and PASSWORD not in out
 
 
 # -- login, logout, refusal when logged out ---------------------------------------------------
@@ -287,18 +274,3 @@ async def test_unknown_names_are_not_recorded_on_failed_logins(client):
     await login(client, name="my password is hunter2", password="x" * 12)
     entries = await client.app[STORE].admin.audit_log()
     assert [(e.actor, e.action) for e in entries] == [("(unknown user)", "login.failed")]
-
-
-async def test_first_start_creates_an_admin_user_once(tmp_path, capsys):
-    from spectrum_rpc.cli.serve import first_start
-
-    settings = load_settings(environ={}, overrides={"store": {"path": str(tmp_path / "db")}})
-    async with Store(tmp_path / "db") as store:
-        await first_start(store, settings)
-        out = capsys.readouterr().out
-        password = re.search(r"password: (\S+)", out).group(1)
-        assert "user: admin" in out and "sk_" in out  # beside the first API key
-        user = await store.admin.user_by_name("admin")
-        assert verify_password(password, user.password_hash)
-        await first_start(store, settings)
-        assert "password" not in capsys.readouterr().out

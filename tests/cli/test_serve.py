@@ -1,15 +1,18 @@
-"""`spectrum-rpc serve` as a real process: its engine children, SIGTERM drains (also during
-start-up), a dead engine process is replaced while serving.
+"""`spectrum-rpc serve`: the first start, settling the heap, a refused setting; and as a real
+process: its engine children, SIGTERM drains (also during start-up), a dead engine process is
+replaced while serving.
 
-Each test starts the installed console script on a free loopback port with its database in
-tmp_path and a key made beforehand with `spectrum-rpc keys create` (tests/helpers/serve.py).
+The real process is the installed console script on a free loopback port with its database
+in tmp_path and a key made beforehand with `spectrum-rpc keys create` (tests/helpers/serve.py).
 That acknowledged writes survive SIGKILL is store/test_durability.py.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -17,12 +20,62 @@ import subprocess
 import aiohttp
 import orjson
 import pytest
+from aiohttp import web
 
+from spectrum_rpc.admin.users import verify_password
+from spectrum_rpc.cli.serve import settle_heap
 from spectrum_rpc.constants import RPC_PATH
+from spectrum_rpc.heap import GC_YOUNG_THRESHOLD
+from spectrum_rpc.settings import load_settings
+from spectrum_rpc.store import Store
+from tests.helpers.cli import cli
 from tests.helpers.process import children, wait_gone
 from tests.helpers.serve import SCRIPT, Server, free_port, make_key, record, stored_contents
 
-pytestmark = pytest.mark.slow
+
+@pytest.mark.slow
+def test_serve_refuses_a_zero_flush_interval(db_path):
+    # Before this was refused, the server started and its flusher spun a core.
+    done = cli(
+        "serve", "--db", str(db_path), "--port", "0",
+        SPECTRUM_RPC_AUTH_LAST_USED_FLUSH_INTERVAL="0",
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "config key auth.last_used_flush_interval must be greater than 0" in done.stderr
+
+
+async def test_settle_heap_freezes_start_up_objects_and_collects_young_ones_less_often():
+    before = gc.get_threshold()
+    try:
+        await settle_heap(web.Application())
+        assert gc.get_freeze_count() > 0  # start-up objects are out of the collector's walks
+        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
+        garbage = []
+        garbage.append(garbage)  # a cycle: still collected
+        del garbage
+        assert gc.collect() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+
+
+async def test_first_start_creates_an_admin_user_once(tmp_path, capsys):
+    from spectrum_rpc.cli.serve import first_start
+
+    settings = load_settings(environ={}, overrides={"store": {"path": str(tmp_path / "db")}})
+    async with Store(tmp_path / "db") as store:
+        await first_start(store, settings)
+        out = capsys.readouterr().out
+        password = re.search(r"password: (\S+)", out).group(1)
+        assert "user: admin" in out and "sk_" in out  # beside the first API key
+        user = await store.admin.user_by_name("admin")
+        assert verify_password(password, user.password_hash)
+        await first_start(store, settings)
+        assert "password" not in capsys.readouterr().out
+
+
+# -- a real process ------------------------------------------------------------------------------
 
 SECRET = "narwhal-octopus-9001 distinctive user text"
 
@@ -35,6 +88,7 @@ async def classify(session: aiohttp.ClientSession, server: Server, text: str) ->
         return await resp.json()
 
 
+@pytest.mark.slow
 async def test_health_endpoints_of_a_real_server(start_server, session):
     server = await start_server()
     for path in ("/healthz", "/readyz"):
@@ -47,6 +101,7 @@ async def test_health_endpoints_of_a_real_server(start_server, session):
     assert await wait_gone(engines) == []
 
 
+@pytest.mark.slow
 async def test_a_dead_engine_process_is_replaced_while_serving(start_server, session):
     server = await start_server()
     assert "toxicityConfidence" in (await classify(session, server, "hello"))["result"]
@@ -86,6 +141,7 @@ async def raw_post(
     return reader, writer
 
 
+@pytest.mark.slow
 async def test_sigterm_answers_in_flight_requests_and_exits_0(start_server, session):
     server = await start_server("--log-level", "DEBUG")
     # A long text keeps the engine busy: its request is in flight when SIGTERM arrives.
@@ -125,6 +181,7 @@ async def test_sigterm_answers_in_flight_requests_and_exits_0(start_server, sess
         conn.close()
 
 
+@pytest.mark.slow
 async def test_sigterm_during_start_up_stops_cleanly(tmp_path):
     db_path = tmp_path / "early.db"
     make_key(db_path)
