@@ -1,6 +1,8 @@
-"""JSON-RPC payloads and an API key header, for the HTTP tests of the app and of request bodies."""
+"""Building JSON-RPC requests for the tests: payloads, nested values, the API key header."""
 
 from __future__ import annotations
+
+from typing import Any
 
 CLASSIFY = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hello"}, "id": 1}
 
@@ -12,3 +14,10 @@ def record(content: str, id: int = 1) -> dict:
 
 def auth(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
     return {"Authorization": f"Apikey {api.key}"}
+
+
+def nested(depth: int, leaf: Any = 1) -> Any:
+    """An object `depth` levels deep: {"a": {"a": ... leaf}}."""
+    for _ in range(depth):
+        leaf = {"a": leaf}
+    return leaf
