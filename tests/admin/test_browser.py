@@ -28,6 +28,7 @@ from aiohttp import web
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = [
+    pytest.mark.slow,  # a real server in a subprocess, driven by a real browser
     pytest.mark.skipif(not Path(CHROMIUM).exists(),
                        reason=f"{CHROMIUM} is missing (`make test` installs it with apt)"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning"),

@@ -7,6 +7,8 @@ import json
 import random
 from pathlib import Path
 
+import pytest
+
 from spectrum_rpc.cli import main
 from tests.helpers.training import corrections, training_sections
 
@@ -28,6 +30,7 @@ def add_feedback(db: Path, params: list[dict], key: str = "k1") -> None:
     asyncio.run(add())
 
 
+@pytest.mark.slow
 def test_cli_retrain_list_show_rollback_promote(tmp_path, monkeypatch, capsys):
     for section, values in training_sections(tmp_path).items():
         for key, value in values.items():

@@ -6,10 +6,13 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.engine.normalize import normalize_tokens
 from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
+
+pytestmark = pytest.mark.slow  # every test fits a candidate model
 
 
 def test_finetuning_learns_the_served_stacked_score(tmp_path):

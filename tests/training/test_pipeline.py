@@ -21,6 +21,7 @@ async def send(api, rpc, params: list[dict]) -> list[dict]:
     return reply.json
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("method", ["finetune", "refit"])
 async def test_good_feedback_promotes_and_the_server_swaps_by_itself(
     make_client, rpc, tmp_path, method
@@ -52,6 +53,7 @@ async def test_good_feedback_promotes_and_the_server_swaps_by_itself(
     assert after["modelVersion"] == result.version and after["phishing"]
 
 
+@pytest.mark.slow
 async def test_flipped_labels_are_refused_by_the_base_test_sets(make_client, rpc, tmp_path):
     # Weighted heavily enough to win on its own (equally poisoned) holdout, flipped feedback
     # would wreck the model: the base test sets stop it.
@@ -89,6 +91,7 @@ async def test_a_held_lock_refuses_retrain(make_client, rpc, tmp_path):
             await retrain(api.store, api.app[SETTINGS])
 
 
+@pytest.mark.slow
 async def test_dry_run_records_nothing(make_client, rpc, tmp_path):
     api = await make_client(**training_sections(tmp_path))
     await send(api, rpc, corrections(random.Random(7), 60))
@@ -107,6 +110,7 @@ async def test_feedback_rate_limit_answers_too_many_requests(make_client, rpc, t
     assert errors[0]["message"] == "Too many requests"
 
 
+@pytest.mark.slow
 async def test_the_schedule_retrains_inside_the_server(make_client, rpc, tmp_path):
     from spectrum_rpc.app import SCHEDULE
 

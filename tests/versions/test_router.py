@@ -16,6 +16,8 @@ from spectrum_rpc.training import RetrainRefused, retrain
 from tests.helpers.process import wait_gone
 from tests.helpers.training import corrections, rpc_batch, sentence, training_sections
 
+pytestmark = pytest.mark.slow  # every test retrains a model
+
 
 async def wait_for_version(api, version: str, project: str = "") -> None:
     router = api.app[CLASSIFIER]
