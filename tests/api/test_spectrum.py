@@ -1,30 +1,19 @@
-"""classifyText and recordUserClassification: the Spectrum shape, thresholds, persistence,
-refused params. (Parameter validation itself: test_params.py.)"""
+"""classifyText and recordUserClassification: the Spectrum shape, persistence, refused params.
+(Parameter validation itself: test_params.py; thresholds: analysis/test_policy.py.)"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
-from types import SimpleNamespace
 from typing import Any
 
 import orjson
 import pytest
 
 from spectrum_rpc import params
-from spectrum_rpc.app import SERVICES
-from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import INVALID_PARAMS
 from spectrum_rpc.webhooks import management as ops
-from tests.helpers.http import nested
-
-
-def call(method: str, params: Any, id: Any = 1) -> dict[str, Any]:
-    return {"jsonrpc": "2.0", "method": method, "params": params, "id": id}
-
-
-def classify(text: str, **extra: Any) -> dict[str, Any]:
-    return call("classifyText", {"text": text, **extra})
+from tests.helpers.http import call, classify, nested
 
 
 def record(content: str, should_block: bool = True, id: Any = 1, **extra: Any) -> dict[str, Any]:
@@ -60,50 +49,6 @@ async def test_classify_accepts_empty_text_and_unknown_meta(app_client, rpc):
     }
     reply = await rpc(app_client, classify("", meta=meta))
     assert "toxic" in reply.json["result"]
-
-
-async def test_server_thresholds_decide(make_client, rpc):
-    api = await make_client(thresholds={"toxicity": 0.0, "sexual": 0.0, "phishing": 0.0})
-    result = (await rpc(api, classify("hello there"))).json["result"]
-    assert result["toxic"] and result["sexual"] and result["phishing"]
-
-
-async def test_project_thresholds_override_the_defaults(app_client, rpc):
-    before = (await rpc(app_client, classify("have a nice day"))).json["result"]
-    assert before["toxicityConfidence"] < 1.0
-    assert before["toxic"] == (before["toxicityConfidence"] >= 0.5)
-
-    await app_client.store.projects.update_settings(
-        "default", {"thresholds": {"toxicity": 0.0, "sexual": 1.0}}
-    )
-    app_client.app[SERVICES].policies.forget()  # else the change shows after the cache TTL
-    after = (await rpc(app_client, classify("have a nice day"))).json["result"]
-    assert after["toxic"] is True
-    assert after["sexual"] is (after["sexualConfidence"] >= 1.0)
-    assert after["phishing"] == (after["phishingConfidence"] >= 0.5)  # untouched default
-
-
-async def test_project_thresholds_are_per_project(make_client, rpc):
-    api = await make_client(project="strict")
-    await api.store.projects.update_settings("strict", {"thresholds": {"toxicity": 0.0}})
-    strict = (await rpc(api, classify("have a nice day"))).json["result"]
-    assert strict["toxic"] is True
-    other = await create_key(api.store, "other", "lenient")
-    lenient = (await rpc(api, classify("have a nice day"), key=other.key)).json["result"]
-    assert lenient["toxic"] == (lenient["toxicityConfidence"] >= 0.5)
-
-
-async def test_project_threshold_change_shows_after_the_policy_ttl(app_client, rpc, monkeypatch):
-    clock = [1000.0]
-    # Replace only the cache module's view of `time`: the event loop keeps the real clock.
-    monkeypatch.setattr("spectrum_rpc.cache.time", SimpleNamespace(monotonic=lambda: clock[0]))
-    first = (await rpc(app_client, classify("have a nice day"))).json["result"]
-    await app_client.store.projects.update_settings("default", {"thresholds": {"toxicity": 0.0}})
-    cached = (await rpc(app_client, classify("have a nice day"))).json["result"]
-    assert cached["toxic"] == first["toxic"]
-    clock[0] += 1.5  # past the 1 s policy cache
-    fresh = (await rpc(app_client, classify("have a nice day"))).json["result"]
-    assert fresh["toxic"] is True
 
 
 async def test_classify_batch_answers_every_element_in_order(app_client, rpc):

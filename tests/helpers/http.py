@@ -7,13 +7,17 @@ from typing import Any
 CLASSIFY = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hello"}, "id": 1}
 
 
+def call(method: str, params: Any, id: Any = 1) -> dict[str, Any]:
+    return {"jsonrpc": "2.0", "method": method, "params": params, "id": id}
+
+
+def classify(text: str, **extra: Any) -> dict[str, Any]:
+    return call("classifyText", {"text": text, **extra})
+
+
 def record(content: str, id: int = 1) -> dict:
     params = {"content": content, "shouldBlock": True}
     return {"jsonrpc": "2.0", "method": "recordUserClassification", "params": params, "id": id}
-
-
-def auth(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
-    return {"Authorization": f"Apikey {api.key}"}
 
 
 def nested(depth: int, leaf: Any = 1) -> Any:
@@ -21,3 +25,7 @@ def nested(depth: int, leaf: Any = 1) -> Any:
     for _ in range(depth):
         leaf = {"a": leaf}
     return leaf
+
+
+def auth(api) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {"Authorization": f"Apikey {api.key}"}
