@@ -75,7 +75,8 @@ def one_run(command: str, settle: float) -> dict[str, float]:
                         break
                 except OSError:
                     if proc.poll() is not None:
-                        raise RuntimeError(f"{command} serve exited with {proc.returncode}")
+                        code = proc.returncode
+                        raise RuntimeError(f"{command} serve exited with {code}") from None
                     time.sleep(0.01)
             ready = time.perf_counter() - started
             time.sleep(settle)  # let the engine processes finish loading their models

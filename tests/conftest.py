@@ -26,9 +26,10 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import DEFAULT_PROJECT, RPC_PATH
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import Settings, load_settings
 from spectrum_rpc.store import Store
 

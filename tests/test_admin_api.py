@@ -12,8 +12,8 @@ from admin_helpers import API, logged_in_client
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import ADMIN
-from spectrum_rpc.app import STORE
 from spectrum_rpc.auth import create_key
+from spectrum_rpc.resources import STORE
 
 PAGES = ["/admin/", "/admin/playground", "/admin/keys", "/admin/webhooks", "/admin/feedback",
          "/admin/settings", "/admin/audit"]

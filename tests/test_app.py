@@ -14,7 +14,6 @@ import orjson
 import pytest
 from backports import zstd
 
-from spectrum_rpc.app import BODY_BUDGET
 from spectrum_rpc.constants import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -25,6 +24,7 @@ from spectrum_rpc.constants import (
     RPC_PATH,
     SERVER_BUSY,
 )
+from spectrum_rpc.resources import BODIES
 
 CLASSIFY = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hello"}, "id": 1}
 
@@ -263,7 +263,7 @@ async def until(condition) -> None:  # type: ignore[no-untyped-def]
 
 async def test_large_bodies_beyond_the_memory_budget_wait_then_get_503(make_client, rpc):
     api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 0.2})
-    budget = api.app[BODY_BUDGET]
+    budget = api.app[BODIES].budget
     finish = await start_slow_upload(api, LARGE)
     await until(lambda: budget.used > 0)  # the first large body holds its share while read
     for data in (io.BytesIO(orjson.dumps(LARGE)), None):  # declared size, then chunked
@@ -288,7 +288,7 @@ async def test_large_bodies_beyond_the_memory_budget_wait_then_get_503(make_clie
 
 async def test_a_waiting_large_body_goes_in_when_the_budget_frees(make_client, rpc):
     api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 60})
-    budget = api.app[BODY_BUDGET]
+    budget = api.app[BODIES].budget
     finish = await start_slow_upload(api, LARGE)
     await until(lambda: budget.used > 0)
     second = asyncio.create_task(rpc(api, LARGE))
@@ -346,7 +346,7 @@ def test_access_log_line_leaves_out_the_query_string(caplog):
     from aiohttp import web
     from aiohttp.test_utils import make_mocked_request
 
-    from spectrum_rpc.app import AccessLogger
+    from spectrum_rpc.middleware import AccessLogger
 
     request = make_mocked_request("GET", "/admin/feedback?q=private+comment+text")
     response = web.Response(text="ok", headers={"X-Request-Id": "abc123"})

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from spectrum_rpc.budget import ByteBudget
+from spectrum_rpc.body import ByteBudget
 
 
 async def waiting(budget: ByteBudget, amount: int, timeout: float = 30) -> asyncio.Task[bool]:

@@ -16,7 +16,7 @@ from aiohttp import web
 from spectrum_rpc.auth import hash_key
 from spectrum_rpc.cli import main
 from spectrum_rpc.cli.serve import settle_heap
-from spectrum_rpc.heap import GC_YOUNG_THRESHOLD
+from spectrum_rpc.gc_tuning import GC_YOUNG_THRESHOLD
 from spectrum_rpc.store import Store
 
 

@@ -10,12 +10,13 @@ from typing import Any
 import orjson
 import pytest
 
-from spectrum_rpc import params
-from spectrum_rpc.app import SERVICES
+from spectrum_rpc.api import params
+from spectrum_rpc.api.jsonrpc import RpcError
+from spectrum_rpc.api.params import Param
 from spectrum_rpc.auth import create_key
-from spectrum_rpc.constants import FEEDBACK_LABELS, INVALID_PARAMS, MAX_TEXT_BYTES
-from spectrum_rpc.params import Param
-from spectrum_rpc.rpc import RpcError
+from spectrum_rpc.constants import INVALID_PARAMS, MAX_TEXT_BYTES
+from spectrum_rpc.labels import FEEDBACK_LABELS
+from spectrum_rpc.resources import ANALYZER
 from spectrum_rpc.webhooks import management as ops
 
 
@@ -147,7 +148,7 @@ async def test_project_thresholds_override_the_defaults(app_client, rpc):
     await app_client.store.projects.update_settings(
         "default", {"thresholds": {"toxicity": 0.0, "sexual": 1.0}}
     )
-    app_client.app[SERVICES].policies.forget()  # else the change shows after the cache TTL
+    app_client.app[ANALYZER].policies.forget()  # else the change shows after the cache TTL
     after = (await rpc(app_client, classify("have a nice day"))).json["result"]
     assert after["toxic"] is True
     assert after["sexual"] is (after["sexualConfidence"] >= 1.0)
@@ -210,7 +211,7 @@ async def test_record_persists_the_row_before_answering(app_client, rpc, committ
 
 
 async def test_record_uses_the_injected_clock(app_client, rpc, committed, monkeypatch):
-    monkeypatch.setattr("spectrum_rpc.methods.now", lambda: 1509570919.5)
+    monkeypatch.setattr("spectrum_rpc.api.spectrum.now", lambda: 1509570919.5)
     await rpc(app_client, record("x"))
     assert committed("SELECT created_at FROM feedback") == [(1509570919.5,)]
 

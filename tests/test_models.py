@@ -11,10 +11,10 @@ import pytest
 from process_helpers import wait_gone
 from training_helpers import corrections, rpc_batch, sentence, training_sections
 
-from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.cli import main
 from spectrum_rpc.engine import load_engine
+from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.training import RetrainRefused, retrain
 
 
@@ -179,7 +179,7 @@ def test_cli_retrain_list_show_rollback_promote(tmp_path, monkeypatch, capsys):
 async def test_a_wiped_model_root_gets_the_shipped_model_back(make_client, tmp_path):
     import shutil
 
-    from spectrum_rpc.training import ModelRegistry
+    from spectrum_rpc.versions import ModelRegistry
 
     api = await make_client(**training_sections(tmp_path))
     shutil.rmtree(tmp_path / "models")

@@ -14,7 +14,7 @@ from spectrum_rpc.engine.manifest import write_manifest
 from spectrum_rpc.engine.normalize import normalize_tokens
 from spectrum_rpc.engine.reference import REFERENCE_FILE, ReferenceModel
 from spectrum_rpc.engine.stack import STACK_FILE, Stack
-from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
+from spectrum_rpc.training.stacking import SEXUAL_CATEGORY
 
 SAMPLES = [
     "you are a fucking idiot", "hello there friend, lovely weather", "", "   ",
@@ -170,8 +170,8 @@ def test_the_single_label_stack_format_still_loads(tmp_path, engine):
     assert np.array_equal(old.model.logits(*args)[:, sexual],
                           old.model.logits(*args, stacked=False)[:, sexual])
     # and it is written back in the new format by a fine-tune's `write_models`
-    from spectrum_rpc.engine.training import write_models
     from spectrum_rpc.training.fit import _kept, read_model
+    from spectrum_rpc.training.recipe import write_models
 
     model = read_model(models)
     fitted = {label: _kept(model, j, 0) for j, label in enumerate(model.labels)}
@@ -202,12 +202,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     from training_helpers import write_base, write_model
 
     from spectrum_rpc.training.dataset import load_base
-    from spectrum_rpc.training.fit import (
-        fit_candidate,
-        read_model,
-        stack_offsets,
-        write_candidate,
-    )
+    from spectrum_rpc.training.fit import fit_candidate, read_model, stack_offsets, write_candidate
 
     base_dir = write_base(tmp_path / "base")
     model_dir = write_model(tmp_path / "model", base_dir, stacked=True)
@@ -235,7 +230,7 @@ def _corrections(label: str, seed: int) -> list:
     """40 corrections marking spam-word texts `label` and 40 marking fan-word texts not."""
     from training_helpers import WORDS
 
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
 
     rng = random.Random(seed)
     return [Sample(f"{rng.choice(WORDS[kind])} {rng.choice(WORDS['clean'])} {i}", "feedback",
@@ -257,7 +252,7 @@ def _logits(engine, texts, stacked, label="toxicity"):
 def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
     from training_helpers import WORDS, write_base, write_model
 
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
 
@@ -280,8 +275,8 @@ def _two_label_model(tmp_path):
     from training_helpers import tiny_stack, write_base, write_model
 
     from spectrum_rpc.engine.stack import Stack
-    from spectrum_rpc.engine.training import write_models
     from spectrum_rpc.training.fit import _kept, read_model
+    from spectrum_rpc.training.recipe import write_models
 
     base_dir = write_base(tmp_path / "base")
     plain = read_model(write_model(tmp_path / "plain", base_dir))
@@ -302,12 +297,7 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
     toxicity's); the stack is kept (every label's terms unchanged), and toxicity's weight
     column too."""
     from spectrum_rpc.training.dataset import load_base
-    from spectrum_rpc.training.fit import (
-        fit_candidate,
-        read_model,
-        stack_offsets,
-        write_candidate,
-    )
+    from spectrum_rpc.training.fit import fit_candidate, read_model, stack_offsets, write_candidate
 
     base_dir, model_dir = _two_label_model(tmp_path)
     model, base = read_model(model_dir), load_engine(model_dir)
@@ -341,7 +331,7 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
 def test_refitting_one_stacked_label_keeps_the_others_terms(tmp_path):
     from training_helpers import WORDS
 
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
 

@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 from training_helpers import corrections, rpc_batch, training_sections
 
-from spectrum_rpc.app import CLASSIFIER, SETTINGS
+from spectrum_rpc.auth import KeyRateLimiter
 from spectrum_rpc.constants import RATE_LIMITED
+from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.store import FeedbackRecord
-from spectrum_rpc.training import KeyRateLimiter, RetrainRefused, retrain
+from spectrum_rpc.training import RetrainRefused, retrain
 from spectrum_rpc.training.dataset import Correction, feedback_set, merge, targets_of
 from spectrum_rpc.training.evaluation import judge, row_log_loss
 from spectrum_rpc.training.guards import check_key_shares, retrain_lock
@@ -87,7 +88,7 @@ async def test_lock_refuses_a_second_retrain_until_it_expires(store, monkeypatch
         pass  # released
     # A holder that died leaves a lock that expires.
     assert await store.models.acquire_lock("retrain", "dead-process", ttl=60)
-    monkeypatch.setattr("spectrum_rpc.store.models.now", lambda: 10**12)
+    monkeypatch.setattr("spectrum_rpc.store.model_versions.now", lambda: 10**12)
     async with retrain_lock(store, ttl=60) as owner:
         assert owner != "dead-process"
 
@@ -226,7 +227,7 @@ async def test_feedback_rate_limit_answers_too_many_requests(make_client, rpc, t
 
 
 async def test_the_schedule_retrains_inside_the_server(make_client, rpc, tmp_path):
-    from spectrum_rpc.app import SCHEDULE
+    from spectrum_rpc.resources import SCHEDULE
 
     api = await make_client(**training_sections(tmp_path, schedule_interval=0.2))
     await send(api, rpc, corrections(random.Random(2), 80))
@@ -263,7 +264,7 @@ def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
     import numpy as np
     from training_helpers import WORDS, write_base, write_model
 
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model
 

@@ -18,14 +18,14 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
 from spectrum_rpc import __version__
+from spectrum_rpc.analysis import Classification
 from spectrum_rpc.clock import Clock
-from spectrum_rpc.methods import Classification
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 from spectrum_rpc.store.webhooks import DELIVERED, FAILED, PENDING
 from spectrum_rpc.webhooks import Dispatcher, Outbox, create_session
 from spectrum_rpc.webhooks import management as ops
-from spectrum_rpc.webhooks.schedule import Schedule, parse_retry_after
+from spectrum_rpc.webhooks.retry_schedule import Schedule, parse_retry_after
 
 FLAGGED_RESULT = {
     "toxic": True,
