@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .labels import DECIDED
+
 ENV_PREFIX = "SPECTRUM_RPC_"
 
 
@@ -180,7 +182,7 @@ _NOT_NEGATIVE = (
 
 def _check_ranges(settings: Settings) -> None:
     """Refuse values of the right type that make no sense (a port of 70000, a threshold of 2)."""
-    for name in ("toxicity", "sexual", "phishing"):
+    for name in DECIDED:
         if not 0.0 <= getattr(settings.thresholds, name) <= 1.0:
             raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
     if not 0 <= settings.server.port <= 65535:

@@ -33,9 +33,10 @@ import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import DEFAULT_PROJECT, RPC_PATH
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import Settings, load_settings
 from spectrum_rpc.store import Store
 from tests.helpers.serve import SCRIPT, Server, free_port, make_key, wait_until_healthy

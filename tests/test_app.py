@@ -103,7 +103,7 @@ def test_access_log_line_leaves_out_the_query_string(caplog):
     from aiohttp import web
     from aiohttp.test_utils import make_mocked_request
 
-    from spectrum_rpc.app import AccessLogger
+    from spectrum_rpc.middleware import AccessLogger
 
     request = make_mocked_request("GET", "/admin/feedback?q=private+comment+text")
     response = web.Response(text="ok", headers={"X-Request-Id": "abc123"})

@@ -14,8 +14,7 @@ import orjson
 import pytest
 from backports import zstd
 
-from spectrum_rpc.app import BODY_BUDGET
-from spectrum_rpc.budget import ByteBudget
+from spectrum_rpc.body import ByteBudget
 from spectrum_rpc.constants import (
     INVALID_PARAMS,
     MAX_TEXT_BYTES,
@@ -24,6 +23,7 @@ from spectrum_rpc.constants import (
     RPC_PATH,
     SERVER_BUSY,
 )
+from spectrum_rpc.resources import BODIES
 from tests.helpers.http import CLASSIFY, auth, record
 
 # -- content types and encodings -----------------------------------------------------------------
@@ -208,7 +208,7 @@ async def until(condition) -> None:  # type: ignore[no-untyped-def]
 
 async def test_large_bodies_beyond_the_memory_budget_wait_then_get_503(make_client, rpc):
     api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 0.2})
-    budget = api.app[BODY_BUDGET]
+    budget = api.app[BODIES].budget
     finish = await start_slow_upload(api, LARGE)
     await until(lambda: budget.used > 0)  # the first large body holds its share while read
     for data in (io.BytesIO(orjson.dumps(LARGE)), None):  # declared size, then chunked
@@ -233,7 +233,7 @@ async def test_large_bodies_beyond_the_memory_budget_wait_then_get_503(make_clie
 
 async def test_a_waiting_large_body_goes_in_when_the_budget_frees(make_client, rpc):
     api = await make_client(server={"max_pending_body_bytes": 3 << 19, "body_wait": 60})
-    budget = api.app[BODY_BUDGET]
+    budget = api.app[BODIES].budget
     finish = await start_slow_upload(api, LARGE)
     await until(lambda: budget.used > 0)
     second = asyncio.create_task(rpc(api, LARGE))

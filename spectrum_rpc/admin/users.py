@@ -11,8 +11,7 @@ import secrets
 from dataclasses import dataclass, field
 
 from ..clock import Clock
-from ..store import Store
-from ..store.admin import UserRecord
+from ..store import Store, UserRecord
 
 # scrypt cost: 16 MiB of memory and ~50 ms per hash, OWASP's minimum for interactive logins.
 SCRYPT_N = 2**14

@@ -7,7 +7,7 @@ import asyncio
 import getpass
 import sys
 
-from ..admin.users import check_new_password, create_user, hash_password
+from ..admin import check_new_password, create_user, hash_password
 from ..store import Store
 from .common import format_time, settings_from, with_store
 

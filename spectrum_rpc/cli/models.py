@@ -6,10 +6,8 @@ import argparse
 import json
 import sys
 
-from ..store import Store
-from ..store.models import GLOBAL
-from ..training import ModelNotFound, ModelRegistry, model_root, shipped_dir
-from ..training.registry import scope_of
+from ..store import GLOBAL, Store
+from ..versions import ModelNotFound, ModelRegistry, model_root, scope_of, shipped_dir
 from .common import format_time, settings_from, with_store
 
 

@@ -10,11 +10,12 @@ import sys
 
 from aiohttp import web
 
-from .. import heap
-from ..admin.users import FIRST_USER, ensure_first_user
-from ..app import AccessLogger, create_app
+from .. import gc_tuning
+from ..admin import FIRST_USER, ensure_first_user
+from ..app import create_app
 from ..auth import create_key
 from ..constants import DEFAULT_PROJECT, RPC_PATH
+from ..middleware import AccessLogger
 from ..settings import Settings
 from ..store import Store
 from .common import settings_from, with_store
@@ -85,8 +86,8 @@ async def serve(app: web.Application, settings: Settings, early: list[int] | Non
 
 
 async def settle_heap(app: web.Application) -> None:
-    """Start-up hook: see `heap.settle`."""
-    heap.settle()
+    """Start-up hook: see `gc_tuning.settle`."""
+    gc_tuning.settle()
 
 
 async def first_start(store: Store, settings: Settings) -> None:

@@ -16,9 +16,8 @@ from typing import Any
 from ..constants import DEFAULT_PROJECT
 from ..settings import Settings
 from ..store import Store
-from ..webhooks import Dispatcher, NotFound, Result, WebhookError, create_session
+from ..webhooks import EVENT_NAMES, Dispatcher, NotFound, Result, WebhookError, create_session
 from ..webhooks import management as ops
-from ..webhooks.filters import EVENT_NAMES
 from .common import format_time, settings_from, with_store
 
 EVENTS_HELP = f"comma-separated events: {', '.join(EVENT_NAMES)} (default: all)"

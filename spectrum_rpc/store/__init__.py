@@ -8,15 +8,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .admin import AdminStore
+from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
 from .database import Database, Statement, now
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
-from .models import ModelStore
+from .model_versions import GLOBAL, ModelRecord, ModelStore
 from .projects import ProjectStore
-from .webhooks import WebhookStore
+from .webhooks import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    AttemptRecord,
+    Claim,
+    DeliveryRecord,
+    WebhookRecord,
+    WebhookStore,
+)
 
-__all__ = ["Store", "Database", "Statement", "now", "FeedbackRecord", "KeyRecord"]
+__all__ = [
+    "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
+    "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
+    "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
+    "WebhookRecord", "now",
+]
 
 
 class Store:

@@ -11,13 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..constants import DEFAULT_PROJECT
-from ..store import Store, now
-from ..store.webhooks import FAILED, AttemptRecord, DeliveryRecord, WebhookRecord
+from ..store import FAILED, AttemptRecord, DeliveryRecord, Store, WebhookRecord, now
 from .dispatcher import Dispatcher, Result
 from .filters import format_events, parse_events
-from .models import NotFound, WebhookError, parse_basic_auth, validate_description, validate_url
 from .payload import build_body, new_event_id, sample_result
 from .signing import generate_secret, validate_secret
+from .validation import (
+    NotFound,
+    WebhookError,
+    parse_basic_auth,
+    validate_description,
+    validate_url,
+)
 
 UNSET: Any = object()  # "not given", where None means "remove" (Basic auth)
 MAX_PROJECT_LENGTH = 100

@@ -10,8 +10,9 @@ from aiohttp.test_utils import TestClient
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.admin.sessions import COOKIE, CSRF_HEADER
 from spectrum_rpc.admin.users import create_user, hash_password, lockout, verify_password
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
 from spectrum_rpc.auth import create_key
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 

@@ -11,8 +11,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import ADMIN
-from spectrum_rpc.app import STORE
 from spectrum_rpc.auth import create_key
+from spectrum_rpc.resources import STORE
 from tests.helpers.admin import API, logged_in_client
 
 PAGES = ["/admin/", "/admin/playground", "/admin/keys", "/admin/webhooks", "/admin/feedback",

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from spectrum_rpc.app import SERVICES
 from spectrum_rpc.auth import create_key
+from spectrum_rpc.resources import ANALYZER
 from tests.helpers.http import classify
 
 
@@ -24,7 +24,7 @@ async def test_project_thresholds_override_the_defaults(app_client, rpc):
     await app_client.store.projects.update_settings(
         "default", {"thresholds": {"toxicity": 0.0, "sexual": 1.0}}
     )
-    app_client.app[SERVICES].policies.forget()  # else the change shows after the cache TTL
+    app_client.app[ANALYZER].policies.forget()  # else the change shows after the cache TTL
     after = (await rpc(app_client, classify("have a nice day"))).json["result"]
     assert after["toxic"] is True
     assert after["sexual"] is (after["sexualConfidence"] >= 1.0)

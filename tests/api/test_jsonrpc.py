@@ -14,6 +14,7 @@ import orjson
 import pytest
 from jsonrpcclient import Ok, parse, request
 
+from spectrum_rpc.api.jsonrpc import Protocol, RpcError, Success, invalid_params
 from spectrum_rpc.constants import (
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -21,7 +22,6 @@ from spectrum_rpc.constants import (
     METHOD_NOT_FOUND,
     PARSE_ERROR,
 )
-from spectrum_rpc.rpc import Protocol, RpcError, Success, invalid_params
 
 CLASSIFY = "classifyText"
 RECORD = "recordUserClassification"

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from spectrum_rpc import params
-from spectrum_rpc.constants import FEEDBACK_LABELS, INVALID_PARAMS, MAX_TEXT_BYTES
-from spectrum_rpc.params import Param
-from spectrum_rpc.rpc import RpcError
+from spectrum_rpc.api import params
+from spectrum_rpc.api.jsonrpc import RpcError
+from spectrum_rpc.api.params import Param
+from spectrum_rpc.constants import INVALID_PARAMS, MAX_TEXT_BYTES
+from spectrum_rpc.labels import FEEDBACK_LABELS
 from tests.helpers.http import nested
 
 SPEC = (Param("a", params.text), Param("b", params.boolean, required=False))

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 import pytest
 
-from spectrum_rpc import params
+from spectrum_rpc.api import params
 from spectrum_rpc.constants import INVALID_PARAMS
 from spectrum_rpc.webhooks import management as ops
 from tests.helpers.http import call, classify, nested
@@ -84,7 +84,7 @@ async def test_record_persists_the_row_before_answering(app_client, rpc, committ
 
 
 async def test_record_uses_the_injected_clock(app_client, rpc, committed, monkeypatch):
-    monkeypatch.setattr("spectrum_rpc.methods.now", lambda: 1509570919.5)
+    monkeypatch.setattr("spectrum_rpc.api.spectrum.now", lambda: 1509570919.5)
     await rpc(app_client, record("x"))
     assert committed("SELECT created_at FROM feedback") == [(1509570919.5,)]
 

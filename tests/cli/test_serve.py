@@ -25,7 +25,7 @@ from aiohttp import web
 from spectrum_rpc.admin.users import verify_password
 from spectrum_rpc.cli.serve import settle_heap
 from spectrum_rpc.constants import RPC_PATH
-from spectrum_rpc.heap import GC_YOUNG_THRESHOLD
+from spectrum_rpc.gc_tuning import GC_YOUNG_THRESHOLD
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 from tests.helpers.cli import cli

@@ -15,7 +15,7 @@ from spectrum_rpc.engine.manifest import write_manifest
 from spectrum_rpc.engine.normalize import normalize_tokens
 from spectrum_rpc.engine.reference import REFERENCE_FILE, ReferenceModel
 from spectrum_rpc.engine.stack import STACK_FILE, Stack
-from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
+from spectrum_rpc.training.stacking import SEXUAL_CATEGORY
 
 SAMPLES = [
     "you are a fucking idiot", "hello there friend, lovely weather", "", "   ",
@@ -166,8 +166,8 @@ def test_the_single_label_stack_format_still_loads(tmp_path, engine):
     assert np.array_equal(old.model.logits(*args)[:, sexual],
                           old.model.logits(*args, stacked=False)[:, sexual])
     # and it is written back in the new format by a fine-tune's `write_models`
-    from spectrum_rpc.engine.training import write_models
     from spectrum_rpc.training.fit import _kept, read_model
+    from spectrum_rpc.training.recipe import write_models
 
     model = read_model(models)
     fitted = {label: _kept(model, j, 0) for j, label in enumerate(model.labels)}

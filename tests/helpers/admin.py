@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin.sessions import CSRF_HEADER
 from spectrum_rpc.admin.users import create_user
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import load_settings
 
 PASSWORD = "correct horse battery staple"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spectrum_rpc.engine.corpus import Sample
 from spectrum_rpc.engine.lexicon import Lexicon
-from spectrum_rpc.engine.training import (
+from spectrum_rpc.training.corpus import Sample
+from spectrum_rpc.training.recipe import (
     LabelPlan,
     build_vocabulary,
     featurize,

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from spectrum_rpc.methods import Classification
+from spectrum_rpc.analysis import Classification
 from spectrum_rpc.store import Store
 from spectrum_rpc.webhooks import Outbox
 

@@ -10,7 +10,7 @@ import pytest
 
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.engine.normalize import normalize_tokens
-from spectrum_rpc.engine.stacking import SEXUAL_CATEGORY
+from spectrum_rpc.training.stacking import SEXUAL_CATEGORY
 
 pytestmark = pytest.mark.slow  # every test fits a candidate model
 
@@ -19,12 +19,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
     """Fine-tuning moves the weight column around the stack's fixed terms, so the candidate's
     served score (stack included) is what fits the corrections; the stack is kept."""
     from spectrum_rpc.training.dataset import load_base
-    from spectrum_rpc.training.fit import (
-        fit_candidate,
-        read_model,
-        stack_offsets,
-        write_candidate,
-    )
+    from spectrum_rpc.training.fit import fit_candidate, read_model, stack_offsets, write_candidate
     from tests.helpers.training import write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
@@ -51,7 +46,7 @@ def test_finetuning_learns_the_served_stacked_score(tmp_path):
 
 def _corrections(label: str, seed: int) -> list:
     """40 corrections marking spam-word texts `label` and 40 marking fan-word texts not."""
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from tests.helpers.training import WORDS
 
     rng = random.Random(seed)
@@ -72,7 +67,7 @@ def _logits(engine, texts, stacked, label="toxicity"):
 
 
 def test_refitting_the_stacked_label_drops_the_stack(tmp_path):
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
     from tests.helpers.training import WORDS, write_base, write_model
@@ -93,8 +88,8 @@ def _two_label_model(tmp_path):
     """Write a tiny model whose stack has toxicity and sexual terms; return (base corpus
     directory, model directory)."""
     from spectrum_rpc.engine.stack import Stack
-    from spectrum_rpc.engine.training import write_models
     from spectrum_rpc.training.fit import _kept, read_model
+    from spectrum_rpc.training.recipe import write_models
     from tests.helpers.training import tiny_stack, write_base, write_model
 
     base_dir = write_base(tmp_path / "base")
@@ -116,12 +111,7 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
     toxicity's); the stack is kept (every label's terms unchanged), and toxicity's weight
     column too."""
     from spectrum_rpc.training.dataset import load_base
-    from spectrum_rpc.training.fit import (
-        fit_candidate,
-        read_model,
-        stack_offsets,
-        write_candidate,
-    )
+    from spectrum_rpc.training.fit import fit_candidate, read_model, stack_offsets, write_candidate
 
     base_dir, model_dir = _two_label_model(tmp_path)
     model, base = read_model(model_dir), load_engine(model_dir)
@@ -153,7 +143,7 @@ def test_finetuning_holds_every_stacked_labels_terms_fixed(tmp_path):
 
 
 def test_refitting_one_stacked_label_keeps_the_others_terms(tmp_path):
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
     from tests.helpers.training import WORDS
@@ -179,7 +169,7 @@ def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
     corrections fit it anew instead of nudging a model that can never flag."""
     import numpy as np
 
-    from spectrum_rpc.engine.corpus import Sample
+    from spectrum_rpc.training.corpus import Sample
     from spectrum_rpc.training.dataset import load_base
     from spectrum_rpc.training.fit import fit_candidate, read_model
     from tests.helpers.training import WORDS, write_base, write_model

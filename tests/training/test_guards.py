@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from spectrum_rpc.training import KeyRateLimiter, RetrainRefused
+from spectrum_rpc.auth import KeyRateLimiter
+from spectrum_rpc.training import RetrainRefused
 from spectrum_rpc.training.guards import check_key_shares, retrain_lock
 
 
@@ -34,6 +35,6 @@ async def test_lock_refuses_a_second_retrain_until_it_expires(store, monkeypatch
         pass  # released
     # A holder that died leaves a lock that expires.
     assert await store.models.acquire_lock("retrain", "dead-process", ttl=60)
-    monkeypatch.setattr("spectrum_rpc.store.models.now", lambda: 10**12)
+    monkeypatch.setattr("spectrum_rpc.store.model_versions.now", lambda: 10**12)
     async with retrain_lock(store, ttl=60) as owner:
         assert owner != "dead-process"

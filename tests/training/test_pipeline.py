@@ -8,8 +8,8 @@ from dataclasses import replace
 
 import pytest
 
-from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.constants import RATE_LIMITED
+from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.training import RetrainRefused, retrain
 from spectrum_rpc.training.guards import retrain_lock
 from tests.helpers.training import corrections, rpc_batch, training_sections
@@ -112,7 +112,7 @@ async def test_feedback_rate_limit_answers_too_many_requests(make_client, rpc, t
 
 @pytest.mark.slow
 async def test_the_schedule_retrains_inside_the_server(make_client, rpc, tmp_path):
-    from spectrum_rpc.app import SCHEDULE
+    from spectrum_rpc.resources import SCHEDULE
 
     api = await make_client(**training_sections(tmp_path, schedule_interval=0.2))
     await send(api, rpc, corrections(random.Random(2), 80))

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.engine.corpus import data_dir, load_corpus
-from spectrum_rpc.engine.metrics import report
+from spectrum_rpc.training.corpus import data_dir, load_corpus
+from spectrum_rpc.training.metrics import report
 
 ROOT = data_dir()
 pytestmark = pytest.mark.skipif(

@@ -11,7 +11,7 @@ from tests.helpers.training import training_sections
 async def test_a_wiped_model_root_gets_the_shipped_model_back(make_client, tmp_path):
     import shutil
 
-    from spectrum_rpc.training import ModelRegistry
+    from spectrum_rpc.versions import ModelRegistry
 
     api = await make_client(**training_sections(tmp_path))
     shutil.rmtree(tmp_path / "models")

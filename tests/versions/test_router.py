@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from spectrum_rpc.app import CLASSIFIER, SETTINGS
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.engine import load_engine
+from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.training import RetrainRefused, retrain
 from tests.helpers.process import wait_gone
 from tests.helpers.training import corrections, rpc_batch, sentence, training_sections

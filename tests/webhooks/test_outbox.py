@@ -3,7 +3,7 @@ nothing is written."""
 
 from __future__ import annotations
 
-from spectrum_rpc.methods import Classification
+from spectrum_rpc.analysis import Classification
 from spectrum_rpc.webhooks import Outbox
 from spectrum_rpc.webhooks import management as ops
 from tests.helpers.webhooks import FLAGGED_RESULT, classify

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from spectrum_rpc.settings import load_settings
-from spectrum_rpc.webhooks.schedule import Schedule, parse_retry_after
+from spectrum_rpc.webhooks.retry_schedule import Schedule, parse_retry_after
 
 
 def test_retry_after_parsing_and_jittered_schedule():

@@ -12,12 +12,9 @@ import secrets
 import shutil
 from pathlib import Path
 
-from ..engine import Engine, load_engine
-from ..engine.engine import SHIPPED_MODELS, model_files
-from ..engine.manifest import MANIFEST
+from ..engine import MANIFEST, SHIPPED_MODELS, Engine, load_engine, model_files
 from ..settings import Settings
-from ..store import Store
-from ..store.models import GLOBAL, ModelRecord
+from ..store import GLOBAL, ModelRecord, Store
 
 REPORT_FILE = "training.json"
 SHIPPED = "shipped"

@@ -8,9 +8,9 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from .cache import MISSING, TtlCache
-from .constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
-from .store import KeyRecord, Store
+from ..cache import MISSING, TtlCache
+from ..constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
+from ..store import KeyRecord, Store
 
 # Keys are KEY_PREFIX + 43 url-safe characters (32 random bytes = 256 bits).
 _KEY_BYTES = 32

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Engine, MicroBatcher
-from ..store.models import GLOBAL
+from ..store import GLOBAL
 from ..tasks import cancel
 from .registry import ModelRegistry, load_version
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .cache import MISSING, TtlCache
-from .constants import SPECTRUM_LABELS
-from .settings import Settings
-from .store import Store
+from ..cache import MISSING, TtlCache
+from ..labels import DECIDED, SPECTRUM_FIELDS
+from ..settings import Settings
+from ..store import Store
 
-_PAIRS = tuple(SPECTRUM_LABELS.items())
+_PAIRS = tuple(SPECTRUM_FIELDS.items())
 
 
 @dataclass(frozen=True)
@@ -46,11 +46,7 @@ class Policies:
     def __init__(self, store: Store, settings: Settings, ttl: float = 1.0):
         self.store = store
         self.defaults = Policy(
-            thresholds={
-                "toxicity": settings.thresholds.toxicity,
-                "sexual": settings.thresholds.sexual,
-                "phishing": settings.thresholds.phishing,
-            },
+            thresholds={label: getattr(settings.thresholds, label) for label in DECIDED},
             include_text=settings.webhooks.include_text,
         )
         self._cache: TtlCache[str, Policy] = TtlCache(ttl)

@@ -33,13 +33,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from . import labels as L
+from .. import labels as L
+from ..engine import Featurizer, Lexicon, LinearModel, ReferenceModel, Stack, is_word_feature
 from .corpus import SEED, Sample
-from .features import Featurizer, is_word_feature
-from .lexicon import Lexicon
-from .linear import LinearModel
-from .reference import ReferenceModel
-from .stack import Stack
 
 DIMS = 64
 FOLDS = 5

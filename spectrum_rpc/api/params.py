@@ -6,8 +6,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .constants import DOCUMENTED_META_FIELDS, MAX_TEXT_BYTES
-from .rpc import invalid_params
+from ..constants import DOCUMENTED_META_FIELDS, MAX_TEXT_BYTES
+from .jsonrpc import invalid_params
 
 Check = Callable[[str, Any], Any]
 

@@ -17,12 +17,13 @@ from typing import Any
 import orjson
 from jsonrpcserver import Success
 from jsonrpcserver.async_dispatcher import call
-from jsonrpcserver.dispatcher import create_request
+from jsonrpcserver.dispatcher import create_request, to_response
 from jsonrpcserver.exceptions import JsonRpcError
+from jsonrpcserver.response import to_serializable_one
 from jsonrpcserver.result import Left, MethodNotFoundResult
 from jsonrpcserver.sentinels import NODATA, NOID
 
-from .constants import (
+from ..constants import (
     ERROR_MESSAGES,
     INTERNAL_ERROR,
     INVALID_PARAMS,
@@ -109,7 +110,7 @@ class Protocol:
             document = _exact(body)
         if isinstance(document, list):
             return await self._batch(document, context)
-        refusals: list[tuple[str, Any]] = []
+        refusals: list[tuple[str, dict]] = []
         response = await self._one(document, context, refusals)
         if refusals:
             _log_refusals(refusals, context)
@@ -123,7 +124,7 @@ class Protocol:
             return _dump(error_object(INVALID_REQUEST, data=reason))
         responses: list[dict | None] = [None] * len(batch)
         pending = iter(enumerate(batch))
-        refusals: list[tuple[str, Any]] = []
+        refusals: list[tuple[str, dict]] = []
 
         # A fixed pool of workers rather than a task per element: bounded concurrency
         # without paying for a thousand tasks on a thousand-element batch.
@@ -138,7 +139,7 @@ class Protocol:
         return _dump(answered) if answered else None
 
     async def _one(self, request: Any, context: Any,
-                   refusals: list[tuple[str, Any]]) -> dict | None:
+                   refusals: list[tuple[str, dict]]) -> dict | None:
         """Answer one element; a notification that fails goes to `refusals` (method and
         error) for the caller to log once per HTTP request."""
         problem = _request_problem(request)
@@ -155,22 +156,15 @@ class Protocol:
             result = await call(parsed, context, method)
         if parsed.id is NOID:
             if isinstance(result, Left):
-                refusals.append((parsed.method, result._error))
+                # jsonrpcserver makes no response for a notification: ask for one with a null
+                # id, only to read the error that the log line reports.
+                answer = to_serializable_one(to_response(parsed._replace(id=None), result))
+                refusals.append((parsed.method, answer["error"]))
             return None
-        return _response_object(result, parsed.id)
+        return to_serializable_one(to_response(parsed, result))
 
 
-def _response_object(result: Any, id: Any) -> dict:
-    """Turn jsonrpcserver's Result into the response object: what its to_response and
-    to_serializable_one make, without their intermediate response tuple on every request."""
-    if isinstance(result, Left):
-        error = result._error
-        data = None if error.data is NODATA else error.data
-        return error_object(error.code, error.message, data, id)
-    return {"jsonrpc": "2.0", "result": result._value.result, "id": id}
-
-
-def _log_refusals(refusals: list[tuple[str, Any]], context: Any) -> None:
+def _log_refusals(refusals: list[tuple[str, dict]], context: Any) -> None:
     """Log the notifications of one HTTP request that failed: the specification forbids
     answering them, so the log is the only place where an operator can see that, say, a
     moderator's correction was not stored. One line however many there are (a batch of a
@@ -180,11 +174,11 @@ def _log_refusals(refusals: list[tuple[str, Any]], context: Any) -> None:
     message are repr'd and cut: they hold the client's own strings, and a newline in them must
     not forge a log line."""
     method, error = refusals[0]
-    first = (method, error.code, error.message, getattr(context, "request_id", None))
+    first = (method, error["code"], error["message"], getattr(context, "request_id", None))
     if len(refusals) == 1:
         log.warning("notification %.40r refused: %d %.160r (request_id=%s)", *first)
         return
-    codes = Counter(e.code for _, e in refusals)
+    codes = Counter(e["code"] for _, e in refusals)
     log.warning("%d notifications in a batch refused (%s); the first: %.40r %d %.160r "
                 "(request_id=%s)", len(refusals),
                 ", ".join(f"{code}: {n}" for code, n in sorted(codes.items())), *first)

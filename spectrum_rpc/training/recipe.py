@@ -16,15 +16,21 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from . import labels as L
+from .. import labels as L
+from ..engine import (
+    ENGINE_FILE,
+    LEX_PREFIX,
+    LEXICON_FILE,
+    LINEAR_FILE,
+    Entry,
+    Lexicon,
+    LinearModel,
+    Stack,
+    grams,
+    normalize,
+    write_manifest,
+)
 from .corpus import SEED, Corpus, Sample
-from .engine import ENGINE_FILE, LEXICON_FILE
-from .features import LEX_PREFIX, grams
-from .lexicon import Entry, Lexicon
-from .linear import LINEAR_FILE, LinearModel
-from .manifest import write_manifest
-from .normalize import normalize
-from .stack import Stack
 from .stacking import (
     CALIBRATION_FOLDS,
     OLID_ONLY,
@@ -236,7 +242,7 @@ def nb_scale(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, power: float) -> np
     return np.abs(np.log((p / p.sum()) / (q / q.sum()))) ** power
 
 
-def _fit(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan
+def fit_linear(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan
          ) -> tuple[np.ndarray, float]:
     """Return (coef, intercept) in the unscaled feature space."""
     scale = nb_scale(x, y, w, plan.nb) if plan.nb is not None else None
@@ -248,7 +254,7 @@ def _fit(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan
 
 def out_of_fold(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan) -> np.ndarray:
     """Return the calibration's out-of-fold decision scores of `plan`'s fit."""
-    return fold_scores(x, y, w, lambda *a: _fit(*a, plan), CALIBRATION_FOLDS)
+    return fold_scores(x, y, w, lambda *a: fit_linear(*a, plan), CALIBRATION_FOLDS)
 
 
 @dataclass
@@ -268,7 +274,7 @@ class FittedLabel:
 def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
               calib: tuple[sp.csr_matrix, np.ndarray] | None) -> FittedLabel:
     """Fit one label and fold Platt scaling (held-out set, else out-of-fold) into its weights."""
-    coef, intercept = _fit(x, y, w, plan)
+    coef, intercept = fit_linear(x, y, w, plan)
     if calib is not None:
         a, c = platt(calib[0] @ coef + intercept, calib[1])
         how = "platt on held-out calibration set"
@@ -353,9 +359,9 @@ def _toxicity_stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix,
     val = (matrix(featurize(texts, lexicon), *space), texts,
            np.array([s.labels[L.TOXICITY] for s in held]))
     plan, olid_plan = PLANS[L.TOXICITY], LabelPlan(C=OLID_ONLY["C"], nb=OLID_ONLY["nb"])
-    return fit_stack(samples, x, rows, y, w, lambda *a: _fit(*a, plan), label.platt,
+    return fit_stack(samples, x, rows, y, w, lambda *a: fit_linear(*a, plan), label.platt,
                      (label.weights, label.bias), val, lexicon,
-                     lambda *a: _fit(*a, olid_plan), plan.source_weights["templates"], model,
+                     lambda *a: fit_linear(*a, olid_plan), plan.source_weights["templates"], model,
                      log)
 
 

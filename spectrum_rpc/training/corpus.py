@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import labels as L
+from .. import labels as L
 
 DATA_ENV = "SPECTRUM_RPC_DATA_DIR"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
