@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from spectrum_rpc.engine import load_engine
+from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.training.functional import (
     CATEGORIES,
     EASY,
@@ -90,8 +91,10 @@ def functional_report(model_dir: Path | None, thresholds: Mapping[str, float],
             *worst_lines(outcomes, templates, examples)]
 
 
-def _thresholds(default: float, overrides: Sequence[str]) -> dict[str, float]:
-    thresholds = dict.fromkeys(EVERY_LABEL, default)
+def _thresholds(default: float | None, overrides: Sequence[str]) -> dict[str, float]:
+    served = ThresholdSettings()
+    thresholds = {label: default if default is not None else getattr(served, label)
+                  for label in EVERY_LABEL}
     for item in overrides:
         label, _, value = item.partition("=")
         if label not in thresholds or not value:
@@ -104,7 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     """Print (and with --write, record) the functional table's figures."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--models", type=Path, help="model directory (default: shipped)")
-    parser.add_argument("--threshold", type=float, default=0.5, help="every label's threshold")
+    parser.add_argument("--threshold", type=float,
+                        help="every label's threshold (default: the served defaults)")
     parser.add_argument("--label-threshold", action="append", default=[], metavar="LABEL=VALUE",
                         help="one label's threshold (repeatable), e.g. toxicity=0.25")
     parser.add_argument("--templates", type=int, default=15, help="worst templates listed")
