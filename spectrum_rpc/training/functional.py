@@ -26,8 +26,8 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Seq
 from dataclasses import dataclass
 from itertools import product
 
+from .. import labels as L
 from ..engine import Engine
-from ..engine import labels as L
 
 EASY, HARD = "easy", "hard"
 TOX, SEX, PHISH = (L.TOXICITY,), (L.SEXUAL,), (L.PHISHING,)

@@ -4,8 +4,8 @@ from collections import Counter
 
 import pytest
 
+from spectrum_rpc.analysis import Policy
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.policy import Policy
 from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.training.functional import (
     CATEGORIES,
