@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 from .countries import COUNTRIES
 from .match import Match, Mode, Rule, Span, find_tiers, merge_spans
+from .vocabulary import Vocabulary
 
 KIND = "address"
 
@@ -40,9 +41,11 @@ _TYPES = (r"Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Alley|Highway|
 _WEAK_TYPES = r"Place|Way|Hill|Green|Row|Close|Walk|Grove|Rise|Park|Cross|Gate|Path|Loop|Pass"
 _ABBREVIATIONS = (r"St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Ter|Hwy|Pkwy|Cir|Cres|Trl|Str|Pde|Cl"
                   r"|Gdns|Esp")
-_ENDINGS = (r"straat|strasse|straße|stra[sß]e|gasse|weg|laan|plein|gracht|allee|vej|gade|gatan|"
-            r"v[aä]gen|katu|tie|utca|útja|ulica|steig|damm|ufer|markt|platz|dijk|kade|singel|"
-            r"stræde|veien|gata|s[tv]raße")
+_ENDING_WORDS = ("straat", "strasse", "straße", "gasse", "weg", "laan", "plein", "gracht", "allee",
+                 "vej", "gade", "gatan", "vägen", "vagen", "katu", "tie", "utca", "útja", "ulica",
+                 "steig", "damm", "ufer", "markt", "platz", "dijk", "kade", "singel", "stræde",
+                 "veien", "gata")
+_ENDINGS = "|".join(_ENDING_WORDS)
 _PREFIXES = (r"Rue|Rua|Via|Viale|Calle|Avenida|Avinguda|Boulevard|Chemin|Piazza|Plaza|Praça|"
              r"Largo|Travessa|Strada|Ulica|Ul\.|Carrer|Paseo|Camino|Place|Platz|Allée|Corso|"
              r"Πλατεία|Οδός|ulica|rue|via|calle|avenida|rua|plaza|piazza")
@@ -86,7 +89,7 @@ _STREET = re.compile(
 _NAMED_STREET = re.compile(rf"{_NAMED}{_UNIT}?{_TAIL}?")
 _CUED_ZIP = re.compile(r"(?<![^\W\d_])(?i:zip(?:\s?code)?|postcode|postal\s+code|plz)\s*[:#]?\s*"
                        r"(?P<zip>\d{5}(?:-\d{4})?|[A-Z]\d[A-Z] ?\d[A-Z]\d|\d{4})(?!\w)")
-_UK_POSTCODE = re.compile(r"(?<![\w-])(?:[A-Z]{1,2}\d[A-Z\d]?|GIR) ?\d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
+_UK_POSTCODE = re.compile(r"[A-Z](?<![\w-][A-Z])[A-Z]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}(?![\w-])")
 
 # Words that announce an address ("his address:", "lives at", "return to", "corner of").
 _CUE = (r"(?i:(?:(?:my|our|his|her|their|your|the|new|home|billing|shipping|mailing|postal)\s+)?"
@@ -120,28 +123,59 @@ _NOT_NAMES = frozenset("""
 """.split())
 
 
+def _words(pattern: str) -> list[str]:
+    return [word.replace("\\.", ".") for word in pattern.split("|") if word.isalpha()
+            or word.endswith("\\.")]
+
+
+_STREET_WORDS = Vocabulary(words=_words(f"{_TYPES}|{_WEAK_TYPES}|{_ABBREVIATIONS}|{_PREFIXES}"),
+                           endings=_ENDING_WORDS)
+_TYPE_WORDS = Vocabulary(words=_words(_TYPES))
+_WEAK_WORDS = Vocabulary(words=_words(_WEAK_TYPES))
+_POSTCODE_WORDS = Vocabulary(stems=["zip", "postcode", "postal", "plz"])
+_UNIT_WORDS = Vocabulary(words=["apt", "apartment", "suite", "unit", "flat"])
+_CUE_WORDS = Vocabulary(words=["address", "addresses", "live", "lives", "lived", "living",
+                               "located", "stay", "staying", "return", "returned", "send", "ship",
+                               "deliver", "delivered", "move", "moved", "visit", "corner", "end"])
+_DIGIT = re.compile(r"\d")
+
+
 def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
     """Return the postal addresses of `text` that `mode` detects, in order."""
     return find_tiers(text, mode, KIND, _TIERS)
 
 
 def _normal(text: str) -> Iterator[Span]:
-    rules = [_streets(_NAMED_STREET, text)]
-    if any(ch.isdigit() for ch in text):
-        rules += [_streets(_STREET, text), _groups(_CUED_ZIP, text, "zip"),
-                  _groups(_UK_POSTCODE, text, 0)]
+    has_digit = _DIGIT.search(text) is not None
+    street_words = _STREET_WORDS.found_in(text)
+    rules = []
+    if street_words and _TYPE_WORDS.found_in(text):
+        rules.append(_streets(_NAMED_STREET, text))
+    if has_digit:
+        if street_words:
+            rules.append(_streets(_STREET, text))
+        if _POSTCODE_WORDS.found_in(text):
+            rules.append(_groups(_CUED_ZIP, text, "zip"))
+        rules.append(_groups(_UK_POSTCODE, text, 0))
     yield from merge_spans(*rules)
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    rules = [_groups(_LOWER_STREET, text, "street"), _streets(_COMPOUND, text)]
-    if any(ch.isdigit() for ch in text):
-        rules += [_trimmed(_CUED_STREET, text, "street"), _groups(_UNIT_ALONE, text, 0)]
+    rules = [_streets(_COMPOUND, text)] if _STREET_WORDS.found_in(text) else []
+    if _CUE_WORDS.found_in(text):
+        rules.append(_groups(_LOWER_STREET, text, "street"))
+        if _DIGIT.search(text):
+            rules.append(_trimmed(_CUED_STREET, text, "street"))
+    if _UNIT_WORDS.found_in(text) and _DIGIT.search(text):
+        rules.append(_groups(_UNIT_ALONE, text, 0))
     yield from merge_spans(*rules)
 
 
 def _paranoid(text: str) -> Iterator[Span]:
-    yield from merge_spans(_streets(_WEAK_NAMED, text), _cued_rest(text))
+    rules = [_streets(_WEAK_NAMED, text)] if _WEAK_WORDS.found_in(text) else []
+    if _CUE_WORDS.found_in(text):
+        rules.append(_cued_rest(text))
+    yield from merge_spans(*rules)
 
 
 def _streets(pattern: re.Pattern[str], text: str) -> Iterator[Span]:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 
 from .domains import BRACKETED_DOT, FILE_EXTENSIONS, LABEL, SPACED_DOT, WORD_DOT, is_tld
 from .match import Match, Mode, Rule, Span, find_tiers, merge_spans
+from .vocabulary import Vocabulary
 
 KIND = "email"
 
@@ -68,6 +69,7 @@ _STOP_LOCAL = frozenset("""
     worked working works would yes yet you you're your
 """.split())
 _HANDLE_LIKE = re.compile(r"[\d_.]")
+_AT_WORDS = Vocabulary(words=["at"], anywhere=["@", "＠"])
 
 
 def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
@@ -85,11 +87,13 @@ def _normal(text: str) -> Iterator[Span]:
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    yield from _disguised(text, strict=True)
+    if _AT_WORDS.found_in(text):
+        yield from _disguised(text, strict=True)
 
 
 def _paranoid(text: str) -> Iterator[Span]:
-    yield from merge_spans(_disguised(text, strict=False), _provider_phrases(text))
+    if _AT_WORDS.found_in(text):
+        yield from merge_spans(_disguised(text, strict=False), _provider_phrases(text))
 
 
 def _disguised(text: str, strict: bool) -> Iterator[Span]:

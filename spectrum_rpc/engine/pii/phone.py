@@ -32,6 +32,7 @@ import phonenumbers
 
 from .checksums import luhn_valid
 from .match import Match, Mode, Rule, Span, find_tiers
+from .vocabulary import Vocabulary
 
 KIND = "phone"
 
@@ -43,7 +44,7 @@ KIND = "phone"
 DEFAULT_REGIONS = ("DE", "US", "GB", "IN", "AU", "DK")
 MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a price or a code
 
-_RUN = re.compile(r"[+(]?\d[\d \t().\-/\u2010-\u2015]*")
+_RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
 _EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
 _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
 
@@ -76,6 +77,8 @@ _INTERLEAVED = re.compile(
     re.IGNORECASE)
 _NUMBER_TOKEN = re.compile(rf"\d+|(?<![^\W\d_])(?:{_DIGIT_WORDS})(?![^\W\d_])", re.IGNORECASE)
 _YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_DIGIT = re.compile(r"\d")
+_DIGIT_WORD_VOCABULARY = Vocabulary(words=_DIGIT_WORDS.split("|"))
 _DIGIT_COUNT = re.compile(rf"\d|(?<![^\W\d_])(?:{_DIGIT_WORDS})(?![^\W\d_])", re.IGNORECASE)
 
 
@@ -127,11 +130,13 @@ def _is_phone(raw: str) -> bool:
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    yield from _digit_rows(_SPELLED, text)
+    if _DIGIT.search(text) or _DIGIT_WORD_VOCABULARY.found_in(text):
+        yield from _digit_rows(_SPELLED, text)
 
 
 def _paranoid(text: str) -> Iterator[Span]:
-    yield from _digit_rows(_INTERLEAVED, text)
+    if _DIGIT.search(text) or _DIGIT_WORD_VOCABULARY.found_in(text):
+        yield from _digit_rows(_INTERLEAVED, text)
 
 
 def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:

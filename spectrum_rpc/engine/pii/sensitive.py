@@ -32,27 +32,32 @@ from collections.abc import Iterator
 
 from .checksums import IBAN_LENGTHS, card_number_valid, iban_valid, luhn_valid, ssn_valid
 from .match import Match, Mode, Rule, Span, find_tiers, merge_spans
+from .vocabulary import Vocabulary
 
 KIND = "sensitive"
 CARD, IBAN, SSN, IP, PASSWORD = "credit_debit_number", "iban", "ssn", "ip_address", "password"
 
-_CARD_NORMAL = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-]|[ -]\d)")
-_CARD_SPLIT = re.compile(r"(?<![\w.-])\d(?:[ .\-_/|*]{0,3}\d){12,18}(?![\w-]|[ .\-_/|*]{1,3}\d)")
-_CARD_GROUPS = re.compile(r"(?<![\w-])\d{4}([ -])\d{4}\1\d{4}\1\d{4}(?![\w-])")
+# Each pattern starts with its first character class, its boundary checked right after: the
+# regex engine then skips ahead to candidate characters instead of trying every position.
+_CARD_NORMAL = re.compile(r"\d(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-]|[ -]\d)")
+_CARD_SPLIT = re.compile(r"\d(?<![\w.-]\d)(?:[ .\-_/|*]{0,3}\d){12,18}(?![\w-]|[ .\-_/|*]{1,3}\d)")
+_CARD_GROUPS = re.compile(r"\d(?<![\w-]\d)\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?![\w-])")
 
-_IBAN_NORMAL = re.compile(r"(?<!\w)[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
-_IBAN_LOOSE = re.compile(r"(?<!\w)[A-Za-z]{2}[ .-]{0,2}\d{2}(?:[ .-]{0,2}[A-Za-z0-9]){10,30}")
+_IBAN_NORMAL = re.compile(
+    r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
+_IBAN_LOOSE = re.compile(
+    r"[A-Za-z](?<!\w[A-Za-z])[A-Za-z][ .-]{0,2}\d{2}(?:[ .-]{0,2}[A-Za-z0-9]){10,30}")
 
-_SSN_DASHED = re.compile(r"(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
+_SSN_DASHED = re.compile(r"(?=\d)(?<![\w-])(\d{3})-(\d{2})-(\d{4})(?![\w-])")
 _SSN_CUED = re.compile(
     r"(?<![^\W\d_])(?:ssn|social\s+security(?:\s+(?:number|no\.?|#))?)\W{0,5}(?:is\W{0,3})?"
     r"(?P<n>(\d{3})[ .-]?(\d{2})[ .-]?(\d{4}))(?!\d)", re.IGNORECASE)
-_SSN_SPLIT = re.compile(r"(?<![\w.-])(\d{3})[ ._/]{1,3}(\d{2})[ ._/]{1,3}(\d{4})(?![\w-])")
+_SSN_SPLIT = re.compile(r"(?=\d)(?<![\w.-])(\d{3})[ ._/]{1,3}(\d{2})[ ._/]{1,3}(\d{4})(?![\w-])")
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
-_IPV4 = re.compile(rf"(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w]|\.\d)")
+_IPV4 = re.compile(rf"(?=\d)(?<![\w.])(?:{_OCTET}\.){{3}}{_OCTET}(?![\w]|\.\d)")
 _IPV4_WRITTEN = re.compile(
-    rf"(?<![\w.]){_OCTET}(?:(?:\s{{0,2}}(?:\[\.\]|\(\.\)|\[dot\]|\(dot\)|\{{dot\}})\s{{0,2}}"
+    rf"(?=\d)(?<![\w.]){_OCTET}(?:(?:\s{{0,2}}(?:\[\.\]|\(\.\)|\[dot\]|\(dot\)|\{{dot\}})\s{{0,2}}"
     rf"|\s{{1,2}}dot\s{{1,2}}|\s{{1,2}}\.\s{{0,2}}|\.\s{{1,2}}){_OCTET}){{3}}(?![\w]|\.\d)",
     re.IGNORECASE)
 _IPV6 = re.compile(r"(?<![\w:.])(?=[0-9A-Fa-f:.]*::?[0-9A-Fa-f])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]"
@@ -86,6 +91,12 @@ _NOT_SECRETS = frozenset("""
     please correct. changed. required. and or but if when then please thanks
 """.split())
 _TRAILING = ".,;:)]}'\"!?"
+_DIGIT = re.compile(r"\d")
+_PASSWORD_WORDS = Vocabulary(
+    words=["pw", "pwd", "pin", "pins", "senha", "wachtwoord", "lösenord", "losenord", "kodeord",
+           "adgangskode", "mot de passe"],
+    stems=["pass", "contrase"])
+_SSN_WORDS = Vocabulary(words=["ssn", "social security"])
 
 
 def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
@@ -94,19 +105,25 @@ def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
 
 
 def _normal(text: str) -> Iterator[Span]:
-    has_digit = any(ch.isdigit() for ch in text)
-    rules = [_passwords(_PASSWORD_NORMAL, text), _glued_passwords(text)]
-    if has_digit:
+    rules = []
+    if _PASSWORD_WORDS.found_in(text):
+        rules += [_passwords(_PASSWORD_NORMAL, text), _glued_passwords(text)]
+    if _DIGIT.search(text):
         rules += [_cards(_CARD_NORMAL, text), _ibans(_IBAN_NORMAL, text, strict=True),
-                  _ssns(_SSN_DASHED, text), _cued_ssns(text), _ipv4(_IPV4, text, versions=False),
-                  _ipv6(text)]
+                  _ssns(_SSN_DASHED, text), _ipv4(_IPV4, text, versions=False)]
+        if _SSN_WORDS.found_in(text):
+            rules.append(_cued_ssns(text))
+        if ":" in text:
+            rules.append(_ipv6(text))
     yield from merge_spans(*rules)
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    rules = [_passwords(_PASSWORD_LONG_CUE, text),
-             _passwords(_PASSWORD_BARE_CUE, text, password_like=True)]
-    if any(ch.isdigit() for ch in text):
+    rules = []
+    if _PASSWORD_WORDS.found_in(text):
+        rules += [_passwords(_PASSWORD_LONG_CUE, text),
+                  _passwords(_PASSWORD_BARE_CUE, text, password_like=True)]
+    if _DIGIT.search(text):
         rules += [_cards(_CARD_SPLIT, text), _ibans(_IBAN_LOOSE, text, strict=True),
                   _ssns(_SSN_SPLIT, text), _ipv4(_IPV4_WRITTEN, text, versions=False)]
     yield from merge_spans(*rules)
@@ -114,7 +131,7 @@ def _suspicious(text: str) -> Iterator[Span]:
 
 def _paranoid(text: str) -> Iterator[Span]:
     rules = [_strong_tokens(text)]
-    if any(ch.isdigit() for ch in text):
+    if _DIGIT.search(text):
         rules += [_card_shapes(text), _ibans(_IBAN_LOOSE, text, strict=False),
                   _ipv4(_IPV4, text, versions=True)]
     yield from merge_spans(*rules)
@@ -193,8 +210,6 @@ def _ipv4(pattern: re.Pattern[str], text: str, versions: bool) -> Iterator[Span]
 
 
 def _ipv6(text: str) -> Iterator[Span]:
-    if ":" not in text:
-        return
     for found in _IPV6.finditer(text):
         value = found.group()
         groups = [g for g in re.split(r"[:.]", value) if g]

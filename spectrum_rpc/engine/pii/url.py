@@ -28,6 +28,7 @@ from .domains import (
     is_tld,
 )
 from .match import Match, Mode, Rule, Span, find_tiers, merge_spans
+from .vocabulary import Vocabulary
 
 KIND = "url"
 
@@ -56,6 +57,8 @@ _STOP_LABELS = frozenset("""
     small little big tiny red blue black white green yellow polka single final
 """.split())
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
+_DOT_LETTER = re.compile(r"\.[^\W_]")
+_WRITTEN_DOTS = Vocabulary(words=["dot"], anywhere=[" .", "[.", "(.", "{.", "<.", "|."])
 
 
 def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
@@ -73,11 +76,17 @@ def _normal(text: str) -> Iterator[Span]:
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    yield from merge_spans(_trimmed(_DEFANGED, text), _bare(text, strict=True))
+    rules = [_bare(text, strict=True)]
+    if "//" in text:
+        rules.append(_trimmed(_DEFANGED, text))
+    yield from merge_spans(*rules)
 
 
 def _paranoid(text: str) -> Iterator[Span]:
-    yield from merge_spans(_bare(text, strict=False), _written_out(text))
+    rules = [_bare(text, strict=False)]
+    if _WRITTEN_DOTS.found_in(text):
+        rules.append(_written_out(text))
+    yield from merge_spans(*rules)
 
 
 def _trimmed(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
@@ -89,7 +98,7 @@ def _trimmed(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
 
 def _bare(text: str, strict: bool) -> Iterator[Span]:
     """Yield bare domains ("anonymous.com", "example.co.uk/path") whose last label is a TLD."""
-    if "." not in text:
+    if not _DOT_LETTER.search(text):
         return
     for found in _BARE.finditer(text):
         tld = found.group("host").rsplit(".", 1)[-1]

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from .match import Match, Mode, Rule, Span, find_tiers, merge_spans
+from .vocabulary import Vocabulary
 
 KIND = "username"
 
@@ -46,6 +47,8 @@ _CUE_VERB = re.compile(
 _SPACED_AT = re.compile(rf"(?<![\w@])@\s+(?P<handle>{_HANDLE})(?![\w@])")
 _UNDERSCORED = re.compile(r"(?<![\w@#/.-])[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+_?(?![\w@#/-]|\.\w)")
 _HANDLE_LIKE = re.compile(r"[\d_.]")
+_CUE_WORDS = Vocabulary(words=[w for w in re.split(r"[|()?:\\s]+", f"{_PLATFORMS}|{_GENERIC}")
+                               if w.isalpha() and len(w) > 1] + ["tik", "tok", "user"])
 
 # After "@", these mean "at" ("@home", "@ the station", "@noon").
 _AT_WORDS = frozenset("""
@@ -78,13 +81,23 @@ def _normal(text: str) -> Iterator[Span]:
 
 
 def _suspicious(text: str) -> Iterator[Span]:
-    yield from merge_spans(_cued(text, _looks_like_handle),
-                           _group(_SPACED_AT, text, _looks_like_handle))
+    rules = []
+    if _CUE_WORDS.found_in(text):
+        rules.append(_cued(text, _looks_like_handle))
+    if "@" in text:
+        rules.append(_group(_SPACED_AT, text, _looks_like_handle))
+    yield from merge_spans(*rules)
 
 
 def _paranoid(text: str) -> Iterator[Span]:
-    yield from merge_spans(_cued(text, _not_english), _at_handles(text, keep=_any_handle),
-                           _group(_SPACED_AT, text, _not_english), _spans(_UNDERSCORED, text))
+    rules = []
+    if _CUE_WORDS.found_in(text):
+        rules.append(_cued(text, _not_english))
+    if "@" in text:
+        rules += [_at_handles(text, keep=_any_handle), _group(_SPACED_AT, text, _not_english)]
+    if "_" in text:
+        rules.append(_spans(_UNDERSCORED, text))
+    yield from merge_spans(*rules)
 
 
 Keep = Callable[[str], bool]
