@@ -39,8 +39,12 @@ CARD, IBAN, SSN, IP, PASSWORD = "credit_debit_number", "iban", "ssn", "ip_addres
 
 # Each pattern starts with its first character class, its boundary checked right after: the
 # regex engine then skips ahead to candidate characters instead of trying every position.
-_CARD_NORMAL = re.compile(r"\d(?<![\w-]\d)(?:[ -]?\d){12,18}(?![\w-]|[ -]\d)")
-_CARD_SPLIT = re.compile(r"\d(?<![\w.-]\d)(?:[ .\-_/|*]{0,3}\d){12,18}(?![\w-]|[ .\-_/|*]{1,3}\d)")
+# A card number is a whole run of digit groups: it starts where the run starts (not after a
+# digit and a separator) and it is taken whole (possessive: a run of more than 19 digits is no
+# card, and giving digits back could not make it one), so each run is read once.
+_CARD_NORMAL = re.compile(r"\d(?<![\w-]\d)(?<!\d[ -]\d)(?:[ -]?\d){12,18}+(?![\w-]|[ -]\d)")
+_CARD_SPLIT = re.compile(r"\d(?<![\w.-]\d)(?<!\d[ .\-_/|*]\d)(?:[ .\-_/|*]{0,3}\d){12,18}+"
+                         r"(?![\w-]|[ .\-_/|*]{1,3}\d)")
 _CARD_GROUPS = re.compile(r"\d(?<![\w-]\d)\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?![\w-])")
 
 _IBAN_NORMAL = re.compile(

@@ -47,8 +47,12 @@ _CUE_VERB = re.compile(
 _SPACED_AT = re.compile(rf"(?<![\w@])@\s+(?P<handle>{_HANDLE})(?![\w@])")
 _UNDERSCORED = re.compile(r"(?<![\w@#/.-])[A-Za-z0-9]+(?:_[A-Za-z0-9]+)+_?(?![\w@#/-]|\.\w)")
 _HANDLE_LIKE = re.compile(r"[\d_.]")
-_CUE_WORDS = Vocabulary(words=[w for w in re.split(r"[|()?:\\s]+", f"{_PLATFORMS}|{_GENERIC}")
-                               if w.isalpha() and len(w) > 1] + ["tik", "tok", "user"])
+_CUE_WORDS = Vocabulary(words=[
+    "insta", "instagram", "ig", "snap", "snapchat", "sc", "tik", "tiktok", "twitter", "discord",
+    "telegram", "tg", "kik", "twitch", "reddit", "youtube", "yt", "fb", "facebook", "onlyfans",
+    "skype", "wechat", "threads", "bluesky", "bsky", "github", "gitlab", "steam", "xbox", "psn",
+    "roblox", "minecraft", "venmo", "cashapp", "user", "username", "handle", "gamertag", "ign",
+    "account", "acc", "profile", "page"])
 
 # After "@", these mean "at" ("@home", "@ the station", "@noon").
 _AT_WORDS = frozenset("""
