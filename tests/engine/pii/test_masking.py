@@ -1,4 +1,4 @@
-"""Masking: templates per type, overlaps resolved longest first, document 001's moderation example."""
+"""Masking: templates per type, overlaps resolved longest first, document 001's example."""
 
 from __future__ import annotations
 
@@ -41,11 +41,11 @@ def test_overlaps_keep_the_longest_match() -> None:
 
 
 def test_equal_overlaps_are_resolved_by_type_then_order() -> None:
-    text = "id 531 21 7351"
     phone = Match("phone", "531 21 7351", 3, 14, Mode.NORMAL)
     ssn = Match("sensitive", "531 21 7351", 3, 14, Mode.SUSPICIOUS, "ssn")
     assert resolve_overlaps([phone, ssn]) == [ssn]
     assert resolve_overlaps([ssn, phone]) == [ssn]
+    assert mask("id 531 21 7351", [phone, ssn]) == "id {{ sensitive hidden }}"
     left = Match("url", "ab", 0, 2, Mode.NORMAL)
     right = Match("url", "bc", 1, 3, Mode.NORMAL)
     assert resolve_overlaps([right, left]) == [left]
