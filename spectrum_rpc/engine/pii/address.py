@@ -35,10 +35,12 @@ from .vocabulary import Vocabulary
 
 KIND = "address"
 
-_TYPES = (r"Street|Avenue|Road|Boulevard|Lane|Drive|Court|Terrace|Alley|Highway|Parkway|"
+_TYPES = (r"Street|Avenue|Road|Boulevard|Lane|Drive|Terrace|Alley|Highway|Parkway|"
           r"Crescent|Square|Plaza|Trail|Circle|Expressway|Freeway|Turnpike|Esplanade|Promenade|"
           r"Embankment|Quay|Wharf|Mews|Gardens")
-_WEAK_TYPES = r"Place|Way|Hill|Green|Row|Close|Walk|Grove|Rise|Park|Cross|Gate|Path|Loop|Pass"
+# Also ordinary words or institutions ("Hiding Place", "Supreme Court"): PARANOID alone.
+_WEAK_TYPES = (r"Place|Way|Hill|Green|Row|Close|Walk|Grove|Rise|Park|Cross|Gate|Path|Loop|Pass|"
+               r"Court")
 _ABBREVIATIONS = (r"St|Ave|Av|Rd|Blvd|Ln|Dr|Ct|Pl|Sq|Ter|Hwy|Pkwy|Cir|Cres|Trl|Str|Pde|Cl"
                   r"|Gdns|Esp")
 _ENDING_WORDS = ("straat", "strasse", "straße", "gasse", "weg", "laan", "plein", "gracht", "allee",
@@ -51,7 +53,9 @@ _PREFIXES = (r"Rue|Rua|Via|Viale|Calle|Avenida|Avinguda|Boulevard|Chemin|Piazza|
              r"Πλατεία|Οδός|ulica|rue|via|calle|avenida|rua|plaza|piazza")
 _PARTICLE = r"(?:(?:de|du|des|del|de la|da|do|dos|das|della|di|la|le|les|von|van|der|den)\s+)"
 
-_CAP = r"(?:[^\W\d_a-z][\w'’.-]{0,24})"  # capitalised (or all-caps, or non-Latin) word
+# A capitalised (or all-caps, or non-Latin) word; a full stop ends one only as an abbreviation
+# ("St.", "N."), so "Conservatives. The Ontario Court" is not one name.
+_CAP = r"(?:[^\W\d_a-z](?:[\w'’-]{0,24}|[\w'’-]{0,2}\.))"
 _ORDINAL = r"(?:\d{1,3}(?:st|nd|rd|th))"
 _DIRECTION = r"(?:(?:N|S|E|W|NE|NW|SE|SW|North|South|East|West)\.?\s+)"
 _NUMBER = r"(?:\d{1,5}[A-Za-z]?(?:[-/]\d{1,4}[A-Za-z]?)?)"
@@ -108,9 +112,12 @@ _CUED_STREET = re.compile(
     rf"{_UNIT}?{_TAIL}?|{_HOUSE}\s+(?:{_WORD}\s+){{0,2}}?{_WORD}{_UNIT}?{_TAIL})")
 _UNIT_ALONE = re.compile(
     r"(?<![\w-])(?i:apt|apartment|suite|unit|flat)\.?\s?#?\d{1,5}[A-Za-z]?(?!\w)")
-_COMPOUND = re.compile(rf"(?<![\w-]){_CAP}(?i:{_ENDINGS})(?!\w)")
+# Alone, without a house number, endings that also end English words ("Cutie", "Brigade") are out.
+_ALONE_ENDINGS = "|".join(e for e in _ENDING_WORDS if e not in ("tie", "gade", "kade"))
+_COMPOUND = re.compile(rf"(?<![\w-]){_CAP}(?i:{_ALONE_ENDINGS})(?!\w)")
 _WEAK_NAMED = re.compile(rf"(?<![\w-]){_CAP}(?:\s+{_CAP}){{0,2}}\s+(?:{_WEAK_TYPES})\b")
 _CUED_ANYTHING = re.compile(rf"{_CUE}\s*(?P<rest>[^.;!?\n]{{4,120}})")
+_NAME_OR_NUMBER = re.compile(r"\d|\b[A-Z]")
 
 # After leading non-names are skipped, a name must still stand before the street type.
 _NAME_LEFT = re.compile(rf"{_CAP}\s+\S")
@@ -216,7 +223,14 @@ def _trimmed(pattern: re.Pattern[str], text: str, group: str) -> Iterator[Span]:
 
 
 def _cued_rest(text: str) -> Iterator[Span]:
-    yield from _trimmed(_CUED_ANYTHING, text, "rest")
+    """After "address", anything; after other cues ("end of", "live in"), a clause with a digit
+    or a capitalised word: "the end of time" names no place."""
+    for found in _CUED_ANYTHING.finditer(text):
+        begin, end = found.span("rest")
+        end = _trim(text, begin, end)
+        rest = text[begin:end]
+        if "address" in found.group().lower() or _NAME_OR_NUMBER.search(rest):
+            yield begin, end, None
 
 
 _TIERS: dict[Mode, tuple[Rule, ...]] = {

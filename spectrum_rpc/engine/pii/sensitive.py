@@ -20,8 +20,9 @@ Components (document 001's names): `credit_debit_number`, `iban`, `ssn`, `ip_add
   separator ("password hunter2") when the secret has a digit or a symbol.
 - PARANOID: the shapes without the checks: 16 digits in four groups of four that fail Luhn
   ("1234 5678 9012 3456"), Luhn-valid runs with no network prefix, IBAN-shaped strings whose
-  checksum fails, version-cued dotted quads, and strong-looking tokens with no cue at all
-  ("Tr0ub4dor&3": letters in both cases, a digit and a symbol, 8 characters or more).
+  checksum fails (still capitals and digits, half digits), version-cued dotted quads, and
+  strong-looking tokens with no cue at all ("Tr0ub4dor&3": ASCII, letters in both cases, a
+  digit and a punctuation mark, 8 characters or more, no hashtag in it).
 """
 
 from __future__ import annotations
@@ -84,6 +85,8 @@ _PASSWORD_LONG_CUE = re.compile(
 # Without a separator, "pass" and "pin" are too often verbs ("pass 123 cars") to be a cue.
 _PASSWORD_BARE_CUE = re.compile(
     rf"(?<![^\W\d_])(?:pass(?:word|wd|wort|code|phrase)|pwd?)\s+{_SECRET}", re.IGNORECASE)
+_PASSWORD_SYMBOL = re.compile(r"[!-/:-@\[-`{-~]")
+_HASHTAG = re.compile(r"#\w")
 _STRONG_TOKEN = re.compile(r"(?<!\S)[^\s@/]{8,64}(?!\S)")
 _NOT_SECRETS = frozenset("""
     a an the my your his her our their its this that it is was be been being not no so too very
@@ -188,10 +191,18 @@ def _iban_span(text: str, begin: int, end: int, strict: bool) -> tuple[int, int]
                 if index + 1 < len(text) and text[index + 1].isalnum():
                     return None  # the value runs on: not an IBAN of this country
                 iban = "".join(compact)
-                if iban_valid(iban) or (not strict and iban[2:4].isdigit()):
+                if iban_valid(iban) or (not strict and _iban_shaped(iban)):
                     return begin, index + 1
                 return None
     return None
+
+
+def _iban_shaped(iban: str) -> bool:
+    """Check digits, then only digits and capitals, half of them digits at least: "Pt 51.1
+    Barometer 29.997" has a country code and digits but words in it."""
+    rest = iban[4:]
+    return (iban[2:4].isdigit() and all(ch.isdigit() or ch.isupper() for ch in rest)
+            and sum(ch.isdigit() for ch in rest) * 2 >= len(rest))
 
 
 def _ssns(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
@@ -256,9 +267,9 @@ def _strong_tokens(text: str) -> Iterator[Span]:
     for found in _STRONG_TOKEN.finditer(text):
         token = found.group().rstrip(_TRAILING)
         if (any(ch.islower() for ch in token) and any(ch.isupper() for ch in token)
-                and any(ch.isdigit() for ch in token)
-                and any(not ch.isalnum() for ch in token) and len(token) >= 8
-                and "://" not in token and not token.startswith("#")):
+                and any(ch.isdigit() for ch in token) and _PASSWORD_SYMBOL.search(token)
+                and len(token) >= 8 and token.isascii() and "://" not in token
+                and not _HASHTAG.search(token)):
             yield found.start(), found.start() + len(token), PASSWORD
 
 
