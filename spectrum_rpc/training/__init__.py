@@ -23,7 +23,8 @@ _LAZY = {
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 
-__all__ = ["RetrainRefused", "RetrainSchedule", *_LAZY]
+# `functional`: the functional test table (templated cases with expected decisions).
+__all__ = ["RetrainRefused", "RetrainSchedule", "functional", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
