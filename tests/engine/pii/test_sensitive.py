@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from pii_assertions import assert_lowest_mode, assert_none, texts_found
 
 from spectrum_rpc.engine.pii import Mode
 from spectrum_rpc.engine.pii.checksums import (
@@ -13,6 +12,7 @@ from spectrum_rpc.engine.pii.checksums import (
     ssn_valid,
 )
 from spectrum_rpc.engine.pii.sensitive import find
+from tests.helpers.pii import assert_lowest_mode, assert_none, texts_found
 
 
 def components(text: str, mode: Mode) -> list[tuple[str | None, str]]:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from pii_assertions import assert_lowest_mode, assert_none, texts_found
 
 from spectrum_rpc.engine.pii import Mode
 from spectrum_rpc.engine.pii.username import find
+from tests.helpers.pii import assert_lowest_mode, assert_none, texts_found
 
 
 @pytest.mark.parametrize(("text", "value"), [
