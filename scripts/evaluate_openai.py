@@ -78,8 +78,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--data-dir", help="labelled data (default: $SPECTRUM_RPC_DATA_DIR "
                         "or ../shared/data)")
     parser.add_argument("--models", type=Path, help="model directory (default: shipped)")
-    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
-    print("\n".join(evaluate(data_dir(args.data_dir), args.models)))
+    parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    argv = argv if argv is not None else sys.argv[1:]
+    args = parser.parse_args(argv)
+    lines = evaluate(data_dir(args.data_dir), args.models)
+    print("\n".join(lines))
+    if args.write:
+        from bench_classify import write_section  # scripts/ is on sys.path when run as a script
+
+        command = " ".join([".venv/bin/python scripts/evaluate_openai.py", *argv])
+        write_section("OpenAI moderation categories", lines, command)
 
 
 if __name__ == "__main__":
