@@ -23,6 +23,7 @@ from ..analysis import Analyzer, Options
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, BODIES, SETTINGS
+from ..store import KeyRecord
 from .responses import json_response
 
 PATH = "/v1/moderations"
@@ -162,14 +163,15 @@ def result(moderated: dict[str, Any]) -> dict[str, Any]:
             "category_scores": scores, "category_applied_input_types": applied}
 
 
-async def moderate(analyzer: Analyzer, project: str, texts: list[str],
+async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
                    concurrency: int) -> list[dict[str, Any]]:
-    """Analyse the texts concurrently (the engine batches them), at most `concurrency` at once."""
+    """Analyse the texts concurrently (the engine batches them), at most `concurrency` at once;
+    each one's outcome goes to the listeners (webhooks) as a classifyText call's does."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(text: str) -> dict[str, Any]:
         async with gate:
-            return await analyzer.moderate(project, text, LABELS_ONLY)
+            return await analyzer.moderate(key.project, text, LABELS_ONLY, key.id)
 
     return await asyncio.gather(*(one(text) for text in texts))
 
@@ -192,7 +194,7 @@ async def _answer(request: web.Request) -> web.Response:
     try:
         async with app[BODIES].receive(request) as body:
             texts = parse(body, limits.max_inputs)
-            analyses = await moderate(app[ANALYZER], key.project, texts, limits.concurrency)
+            analyses = await moderate(app[ANALYZER], key, texts, limits.concurrency)
     except BodyRefused as refused:
         raise _refusal(refused) from None
     answer = {

@@ -11,6 +11,7 @@ import openai
 import pytest
 
 from spectrum_rpc.api.openai import CATEGORIES, MODELS, PATH, SCORED, UNSUPPORTED
+from spectrum_rpc.resources import ANALYZER
 
 # Texts the shipped model flags (sexual 0.68, self-harm 0.55 at the time of writing).
 SEXUAL = "send me nudes, I want to have sex with you tonight"
@@ -132,6 +133,17 @@ async def test_the_answer_field_by_field(app_client):
                 (result["category_scores"][category] >= 0.5)
         assert result["flagged"] == any(result["categories"].values())
     assert answer["results"][0]["flagged"] and not answer["results"][1]["flagged"]
+
+
+async def test_each_input_reaches_the_listeners_as_classify_text_does(app_client):
+    heard = []  # a listener returning None: nothing to await (the webhook outbox is one)
+    app_client.app[ANALYZER].listeners.append(heard.append)
+    await post(app_client, {"input": [SEXUAL, "hi"]})
+    assert sorted(event.text for event in heard) == sorted([SEXUAL, "hi"])
+    assert all(e.key_id == app_client.key_id and e.meta == {} for e in heard)
+    by_text = {event.text: event.result for event in heard}
+    assert by_text[SEXUAL]["sexual"] is True and by_text["hi"]["sexual"] is False
+    assert set(by_text["hi"]) >= {"toxic", "toxicityConfidence", "modelVersion"}
 
 
 async def test_ids_differ_between_requests(app_client):
