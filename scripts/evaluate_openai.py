@@ -1,16 +1,16 @@
 """Measure how well our labels score OpenAI's moderation categories, on OpenAI's own prompts.
 
 The moderation samples (openai/moderation-api-release) carry OpenAI's category labels: S, H, V,
-HR, SH, S3, H2, V2. This scores their TEST part, split exactly as `training.corpus.moderation`
-splits them (same seed, fraction and strata, checked row for row), so no row the shipped model
-was trained on is used, and prints each candidate mapping's ROC-AUC with its positive count.
-`/v1/moderations` scores a category only where this table supports it (`api/openai.py`).
+HR, SH, S3, H2, V2. This scores their TEST part, split by `training.moderation_rows` exactly as
+`training.moderation` splits them for training (same seed, fraction and strata), so no row the
+shipped model was trained on is used, and prints each candidate mapping's ROC-AUC with its
+positive count. `/v1/moderations` scores a category only where this table supports it
+(`api/openai.py`).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -18,8 +18,7 @@ import numpy as np
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.training import data_dir, moderation, report
-from spectrum_rpc.training.corpus import MODERATION_TEST, _split
+from spectrum_rpc.training import data_dir, moderation_rows, report
 
 # (OpenAI's data key, OpenAI category, our candidate label); a sub-category's candidate is its
 # parent's label: we have no label of our own for threats, gore or minors.
@@ -44,15 +43,7 @@ HEADER = (f"| {'key':<3} | {'OpenAI category':<17} | {'our label':<10} | {'n':>4
 
 def test_rows(root: Path) -> list[dict]:
     """Return the raw rows of the moderation test part (the rows training never saw)."""
-    path = root / "moderation" / "openai_moderation_dev.jsonl"
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    strata = [(r.get("S", -1), r.get("SH", -1)) for r in rows]  # as corpus.moderation does
-    mask = _split(len(rows), MODERATION_TEST, strata)
-    held = [r for r, t in zip(rows, mask, strict=True) if t]
-    expected = [s.text for s in moderation(root)[1]]
-    if [r["prompt"] for r in held] != expected:
-        raise SystemExit("the split differs from training.corpus.moderation(): fix this script")
-    return held
+    return moderation_rows(root)[1]
 
 
 def evaluate(root: Path, model_dir: Path | None) -> list[str]:
