@@ -31,6 +31,7 @@ UNSUPPORTED_HEADER = "X-Unsupported-Categories"
 # The names OpenAI's clients send; any of them (or none) is answered by the project's model.
 MODELS = ("omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest",
           "text-moderation-stable")
+FIELDS = ("input", "model")
 CATEGORIES = ("harassment", "harassment/threatening", "hate", "hate/threatening", "illicit",
               "illicit/violent", "self-harm", "self-harm/intent", "self-harm/instructions",
               "sexual", "sexual/minors", "violence", "violence/graphic")
@@ -95,6 +96,10 @@ def parse(body: bytes, max_inputs: int) -> list[str]:
                       "expects a JSON object with an 'input' field.", None) from None
     if not isinstance(request, dict):
         raise invalid(None, "The body must be a JSON object with an 'input' field.", None)
+    for name in request:
+        if name not in FIELDS:
+            raise invalid(str(name)[:100], "Unrecognized request argument supplied: "
+                          f"{str(name)[:100]}", "unknown_parameter")
     model = request.get("model")
     if model is not None and model not in MODELS:
         raise invalid("model", f"The model `{str(model)[:100]}` does not exist. This server "
@@ -229,9 +234,16 @@ def _refusal(refused: BodyRefused) -> OpenAIError:
                        code=code, type=kind, headers=refused.headers)
 
 
+async def wrong_method(request: web.Request) -> web.Response:
+    """Any method but POST on the endpoint: 405 in OpenAI's shape."""
+    return OpenAIError(405, f"Invalid method for URL ({request.method[:16]} {PATH}): use POST.",
+                       headers={"Allow": "POST"}).response()
+
+
 def setup(app: web.Application) -> None:
     """Add the endpoint; inputs per request are capped, and scored at once, as JSON-RPC
     batches are (`server.max_batch_size`, `server.batch_concurrency`)."""
     server = app[SETTINGS].server
     app[LIMITS] = Limits(server.max_batch_size, server.batch_concurrency)
     app.router.add_post(PATH, handle)
+    app.router.add_route("*", PATH, wrong_method)

@@ -192,6 +192,7 @@ async def test_no_key_and_a_wrong_key(app_client):
     ({"input": [{"type": "image_url", "image_url": {"url": "data:image/png;base64,AA=="}}]},
      "input[0].type", "unsupported_input_type"),
     (["hi"], None, None),
+    ({"input": "hi", "user": "u1"}, "user", "unknown_parameter"),
 ])
 async def test_bad_input_names_its_param(app_client, body, param, code):
     assert_error(await post(app_client, body), 400, param, code)
@@ -228,3 +229,12 @@ async def test_gzip_bodies_are_read(app_client):
                                    headers={"Content-Encoding": "gzip",
                                             "Content-Type": "application/json"})
     assert status == 200 and len(answer["results"]) == 2
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+async def test_other_methods_are_405_in_openai_shape(app_client, method):
+    async with app_client.http.request(method, PATH) as response:
+        body = await response.json()
+        assert response.status == 405 and response.headers["Allow"] == "POST"
+    assert body["error"]["type"] == "invalid_request_error" and "use POST" in \
+        body["error"]["message"]
