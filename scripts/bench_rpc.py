@@ -6,10 +6,11 @@
 Workloads: the bare handler, classifyText and OpenAI's /v1/moderations with one text back to
 back at each level; then /v1/moderations with an array of 16 texts, and recordUserClassification
 alone and in batches. Every request sends `Authorization: Apikey KEY` (/v1/moderations takes it
-as it takes `Bearer KEY`). Starts, on free loopback ports: a real `spectrum-rpc serve` (database in a temporary directory,
-key made with `spectrum-rpc keys create`, --log-level WARNING so there is no access log) and a
-bare aiohttp server (this script with --bare-server: parse the body with orjson, answer a fixed
-JSON-RPC result). wrk drives each workload at each concurrency; figures are medians over runs.
+as it takes `Bearer KEY`). Starts, on free loopback ports: a real `spectrum-rpc serve`
+(database in a temporary directory, key made with `spectrum-rpc keys create`, --log-level
+WARNING so there is no access log) and a bare aiohttp server (this script with --bare-server:
+parse the body with orjson, answer a fixed JSON-RPC result). wrk drives each workload at each
+concurrency; figures are medians over runs.
 Needs `wrk` on the PATH (apt-get install wrk). --write replaces the generated top of the
 "## JSON-RPC server" section (up to its first "###" subsection) and keeps the hand-written
 subsections below it.

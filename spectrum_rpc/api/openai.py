@@ -172,13 +172,19 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
                    concurrency: int) -> list[dict[str, Any]]:
     """Analyse the texts concurrently (the engine batches them), at most `concurrency` at once;
     each one's outcome goes to the listeners (webhooks) as a classifyText call's does."""
+    if len(texts) == 1:  # the common case: no task to make
+        return [await analyzer.moderate(key.project, texts[0], LABELS_ONLY, key.id)]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(text: str) -> dict[str, Any]:
         async with gate:
             return await analyzer.moderate(key.project, text, LABELS_ONLY, key.id)
 
-    return await asyncio.gather(*(one(text) for text in texts))
+    # A task group rather than gather: if one analysis fails, the others are cancelled, not
+    # left running for an answer nobody will read.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(one(text)) for text in texts]
+    return [task.result() for task in tasks]
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -202,12 +208,20 @@ async def _answer(request: web.Request) -> web.Response:
             analyses = await moderate(app[ANALYZER], key, texts, limits.concurrency)
     except BodyRefused as refused:
         raise _refusal(refused) from None
-    answer = {
-        "id": "modr-" + secrets.token_hex(16),
-        "model": analyses[0]["modelVersion"],
-        "results": [result(a) for a in analyses],
-    }
-    return json_response(answer, **{UNSUPPORTED_HEADER: _UNSUPPORTED_VALUE})
+    results = [result(a) for a in analyses]
+    answer = {"id": "modr-" + secrets.token_hex(16), "model": analyses[0]["modelVersion"],
+              "results": results}
+    return json_response(answer, **{UNSUPPORTED_HEADER: unscored(results)})
+
+
+def unscored(results: list[dict[str, Any]]) -> str:
+    """Return the header's value: the categories some result did not score (UNSUPPORTED, and
+    any a project's model has no label for)."""
+    missing = [c for c in SCORED
+               if any(not r["category_applied_input_types"][c] for r in results)]
+    if not missing:
+        return _UNSUPPORTED_VALUE
+    return ",".join(c for c in CATEGORIES if c in UNSUPPORTED or c in missing)
 
 
 def _unauthorized(header: str | None) -> OpenAIError:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 import openai
 import pytest
 
+from spectrum_rpc.api import openai as dialect
 from spectrum_rpc.api.openai import CATEGORIES, MODELS, PATH, SCORED, UNSUPPORTED
 from spectrum_rpc.resources import ANALYZER
 
@@ -238,3 +239,18 @@ async def test_other_methods_are_405_in_openai_shape(app_client, method):
         assert response.status == 405 and response.headers["Allow"] == "POST"
     assert body["error"]["type"] == "invalid_request_error" and "use POST" in \
         body["error"]["message"]
+
+
+def test_a_label_the_projects_model_lacks_is_not_scored_and_said_so():
+    full = {"labels": {"sexual": 0.9, "hate": 0.7, "harassment": 0.1, "violence": 0.2,
+                       "self_harm": 0.0}, "flagged": {"sexual": True}}
+    without_hate = {"labels": {k: v for k, v in full["labels"].items() if k != "hate"},
+                    "flagged": {"sexual": False}}  # e.g. a stricter project's threshold
+    scored, lacking = dialect.result(full), dialect.result(without_hate)
+    assert scored["categories"]["hate"] is True and scored["category_scores"]["hate"] == 0.7
+    assert lacking["category_scores"]["hate"] == 0.0 and lacking["categories"]["hate"] is False
+    assert lacking["category_applied_input_types"]["hate"] == []
+    assert lacking["categories"]["sexual"] is False and lacking["flagged"] is False
+    assert dialect.unscored([scored]) == UNSUPPORTED_HEADER
+    assert dialect.unscored([scored, lacking]).split(",") == \
+        [c for c in CATEGORIES if c in UNSUPPORTED or c == "hate"]
