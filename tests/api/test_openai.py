@@ -3,9 +3,13 @@ answer's shape field by field, and every mistake answered in OpenAI's error shap
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gzip
+import io
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import openai
 import pytest
@@ -17,6 +21,7 @@ from spectrum_rpc.resources import ANALYZER
 # Texts the shipped model flags (sexual 0.68, self-harm 0.55 at the time of writing).
 SEXUAL = "send me nudes, I want to have sex with you tonight"
 SELF_HARM = "I want to kill myself tonight"
+README = Path(__file__).resolve().parents[2] / "README.md"
 UNSUPPORTED_HEADER = ("harassment/threatening,hate/threatening,illicit,illicit/violent,"
                       "self-harm/intent,self-harm/instructions,sexual/minors,violence/graphic")
 
@@ -254,3 +259,22 @@ def test_a_label_the_projects_model_lacks_is_not_scored_and_said_so():
     assert dialect.unscored([scored]) == UNSUPPORTED_HEADER
     assert dialect.unscored([scored, lacking]).split(",") == \
         [c for c in CATEGORIES if c in UNSUPPORTED or c == "hate"]
+
+
+async def test_the_readme_example_runs_with_the_sync_client(app_client):
+    """The README's example, with only its base URL and key made this test's: the whole
+    migration it promises."""
+    section = README.read_text().split("## Moving from OpenAI moderation", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)  # type: ignore[union-attr]
+    assert 'base_url="http://127.0.0.1:8080/v1"' in code and 'api_key="sk_…"' in code
+    code = code.replace("http://127.0.0.1:8080/v1", str(app_client.http.make_url("/v1")))
+    code = code.replace("sk_…", app_client.key)
+    printed = io.StringIO()
+
+    def run() -> None:
+        with contextlib.redirect_stdout(printed):
+            exec(code, {})  # noqa: S102 - our own README's example
+
+    await asyncio.to_thread(run)  # the sync client blocks: the app serves it from this loop
+    flagged, score = printed.getvalue().split()
+    assert flagged in ("True", "False") and 0.0 <= float(score) <= 1.0
