@@ -11,6 +11,7 @@ in the `X-Unsupported-Categories` header: never a guess dressed as a probability
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -22,9 +23,11 @@ from .. import labels as L
 from ..analysis import Analyzer, Options
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
-from ..resources import ANALYZER, AUTH, BODIES, SETTINGS
+from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS
 from ..store import KeyRecord
 from .responses import json_response
+
+log = logging.getLogger(__name__)
 
 PATH = "/v1/moderations"
 UNSUPPORTED_HEADER = "X-Unsupported-Categories"
@@ -193,6 +196,13 @@ async def handle(request: web.Request) -> web.Response:
         return await _answer(request)
     except OpenAIError as error:
         return error.response()
+    except ConnectionResetError:  # the client left: nobody to answer
+        raise
+    except Exception:  # logged, and answered in OpenAI's shape (the middleware's is JSON-RPC)
+        request_id = request[REQUEST_ID]
+        log.exception("unhandled error (request_id=%s)", request_id)
+        return OpenAIError(500, "The server had an error while processing your request "
+                           f"(request id {request_id}).", type="server_error").response()
 
 
 async def _answer(request: web.Request) -> web.Response:

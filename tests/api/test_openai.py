@@ -278,3 +278,16 @@ async def test_the_readme_example_runs_with_the_sync_client(app_client):
     await asyncio.to_thread(run)  # the sync client blocks: the app serves it from this loop
     flagged, score = printed.getvalue().split()
     assert flagged in ("True", "False") and 0.0 <= float(score) <= 1.0
+
+
+async def test_a_failure_is_a_500_in_openai_shape_with_the_request_id(app_client, caplog):
+    def failing(event: object) -> None:  # a listener that breaks: the analysis fails
+        raise RuntimeError("listener broke")
+
+    app_client.app[ANALYZER].listeners.append(failing)
+    status, headers, body = await post(app_client, {"input": ["a", "b"]})
+    assert status == 500
+    assert body["error"]["type"] == "server_error"
+    assert headers["X-Request-Id"] in body["error"]["message"]
+    assert "listener broke" not in str(body)  # nothing internal leaks
+    assert "listener broke" in caplog.text  # but the log has it
