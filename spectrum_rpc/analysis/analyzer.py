@@ -41,9 +41,11 @@ class Analyzer:
             self._detection = Detection()
         return self._detection
 
-    async def moderate(self, project: str, text: str, options: Options) -> dict[str, Any]:
+    async def moderate(self, project: str, text: str, options: Options,
+                       key_id: str | None = None) -> dict[str, Any]:
         """Run the detectors `options` ask for over a text; the labels with the project's
-        model and policy (`flagged`, `actions`); everything else off the event loop."""
+        model and policy (`flagged`, `actions`); everything else off the event loop. With a
+        `key_id`, the labels' outcome is told to the listeners as classify tells them."""
         result: dict[str, Any] = {}
         if "labels" in options.detect:
             scores, version = await self.classifier.score(project, text)
@@ -51,6 +53,9 @@ class Analyzer:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"], result["actions"] = policy.decisions(scores)
             result["modelVersion"] = version
+            if key_id is not None:
+                await self._tell(Classification(project, key_id, policy.answer(scores, version),
+                                                {}, text, policy.include_text))
         if options.detect - {"labels"}:
             result.update(await asyncio.to_thread(self.detection.run, text, options))
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
@@ -69,3 +74,9 @@ class Analyzer:
             if pending is not None:
                 await pending
         return result
+
+    async def _tell(self, event: Classification) -> None:
+        for listener in self.listeners:
+            pending = listener(event)
+            if pending is not None:
+                await pending
