@@ -129,8 +129,9 @@ def _with_dispatcher(
 
 
 def run_add(args: argparse.Namespace) -> int:
-    created = _run(
-        args,
+    settings = settings_from(args)
+    created = with_store(
+        settings,
         lambda store: ops.add_webhook(
             store,
             args.url,
@@ -139,6 +140,7 @@ def run_add(args: argparse.Namespace) -> int:
             basic_auth=args.basic_auth,
             secret=args.secret,
             description=args.description,
+            allow_private_addresses=settings.webhooks.allow_private_addresses,
         ),
     )
     v = created.view
@@ -183,7 +185,14 @@ def run_update(args: argparse.Namespace) -> int:
     }
     if args.no_basic_auth:
         changes["basic_auth"] = None
-    v = _run(args, lambda store: ops.update_webhook(store, args.id, **changes))
+    settings = settings_from(args)
+    allow = settings.webhooks.allow_private_addresses
+    v = with_store(
+        settings,
+        lambda store: ops.update_webhook(
+            store, args.id, **changes, allow_private_addresses=allow
+        ),
+    )
     print(
         f"updated {v.id}: project={v.project} events={','.join(v.events)} "
         f"auth={'basic' if v.basic_auth else '-'} url={v.url}"
