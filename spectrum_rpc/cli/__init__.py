@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
+from ..store.database import StoreOpenError
 from . import admin, feedback, keys, models, retrain, serve, webhooks
 
 COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks]
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"spectrum-rpc: config error: {exc}", file=sys.stderr)
         return 2
+    except StoreOpenError as exc:
+        print(f"spectrum-rpc: {exc}", file=sys.stderr)
+        return 1
     except ModelIntegrityError as exc:
         # A tampered or half-copied model must stop the server, with a line a human can act on.
         print(f"spectrum-rpc: model files refused: {exc}", file=sys.stderr)
