@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
 from ..store.database import StoreOpenError
-from . import admin, feedback, keys, models, retrain, serve, webhooks
+from ..store.encryption import MasterKeyError
+from . import admin, feedback, keys, models, retrain, serve, store, webhooks
 
-COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks]
+COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks, store]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +37,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except ConfigError as exc:
         print(f"spectrum-rpc: config error: {exc}", file=sys.stderr)
+        return 2
+    except MasterKeyError as exc:
+        print(f"spectrum-rpc: master key: {exc}", file=sys.stderr)
         return 2
     except StoreOpenError as exc:
         print(f"spectrum-rpc: {exc}", file=sys.stderr)

@@ -25,7 +25,7 @@ def with_store(settings: Settings, action: Callable[[Store], Awaitable[T]]) -> T
     """Open the store, run an async action on it, close the store, return the result."""
 
     async def run() -> T:
-        async with Store(settings.store.path, synchronous=settings.store.synchronous) as store:
+        async with Store.from_settings(settings.store) as store:
             return await action(store)
 
     return asyncio.run(run())

@@ -20,6 +20,7 @@ from ..middleware import AccessLogger
 from ..resources import STORE
 from ..settings import Settings
 from ..store import Store
+from ..store.encryption import KEY_SETTINGS, load_secret_box
 from .common import settings_from
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ def run_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    box = load_secret_box(settings.store.master_key, settings.store.master_key_file)
     # Bound before anything else happens: a port in use or a bad --host is one line, before
     # the models load and before anything is created or printed.
     host, port = settings.server.host, settings.server.port
@@ -50,6 +52,9 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"spectrum-rpc: cannot listen on {host}:{port} (server.host, server.port):"
               f" {exc.strerror or exc}", file=sys.stderr)
         return 1
+    if not box.encrypting:
+        log.warning("no master key is configured (%s): webhook signing secrets and Basic-auth"
+                    " passwords are stored in clear", KEY_SETTINGS)
     # From here on a signal asks for a clean stop instead of killing the process outright.
     early: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):

@@ -2,14 +2,17 @@
 
 `Store` groups one repository per table family over a shared `Database` (SQLite, one writer
 with group commit, one reader). A PostgreSQL store would implement the same attributes.
+Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
 from .database import Database, Statement, now
+from .encryption import SecretBox, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore
@@ -25,6 +28,9 @@ from .webhooks import (
     WebhookStore,
 )
 
+if TYPE_CHECKING:
+    from ..settings import StoreSettings
+
 __all__ = [
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
@@ -36,18 +42,41 @@ __all__ = [
 class Store:
     """The service's persistent state; use as `async with Store(path) as store:`."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        max_batch: int = 2000,
+        secret_box: SecretBox | None = None,
+    ):
         self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
         self.keys = KeyStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.projects = ProjectStore(self.db)
         self.models = ModelStore(self.db)
-        self.webhooks = WebhookStore(self.db)
+        self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
 
+    @classmethod
+    def from_settings(cls, settings: StoreSettings) -> Store:
+        """Return the store the `[store]` settings describe, master key included."""
+        box = load_secret_box(settings.master_key, settings.master_key_file)
+        return cls(
+            settings.path,
+            synchronous=settings.synchronous,
+            max_batch=settings.commit_max_batch,
+            secret_box=box,
+        )
+
     async def open(self) -> Store:
-        """Open the database and apply migrations."""
+        """Open the database, apply migrations, and check (or seal) the stored secrets."""
         await self.db.open()
+        try:
+            await self.webhooks.prepare_secrets()
+        except BaseException:
+            await self.db.close()
+            raise
         return self
 
     async def close(self) -> None:

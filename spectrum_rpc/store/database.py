@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
@@ -58,7 +59,7 @@ class Database:
         if str(self.path) != ":memory:":
             if self.path.is_dir():
                 raise StoreOpenError(f"{self.path} is a directory, not a database file")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            create_private(self.path)
         try:
             self._writer = await self._connect()
             await self._migrate(self._writer)
@@ -200,6 +201,21 @@ class Database:
         except Exception:
             return False
         return True
+
+
+def create_private(path: Path) -> None:
+    """Create the missing folders (0700) and the database file (0600), readable by the owner only.
+
+    SQLite gives the -wal and -shm files the database file's permissions; an existing file or
+    folder is left as it is.
+    """
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
 
 
 def _why(path: Path, exc: sqlite3.DatabaseError) -> str:
