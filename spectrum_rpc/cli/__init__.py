@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
 from ..store.database import StoreOpenError
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spectrum-rpc", description="Self-hosted Spectrum-compatible moderation server."
     )
+    parser.add_argument("--version", action="version", version=f"spectrum-rpc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(sub, common)
