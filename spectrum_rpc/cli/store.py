@@ -7,7 +7,7 @@ import sys
 
 from ..store import Store
 from ..store.encryption import KEY_SETTINGS, generate_key, load_secret_box
-from .common import settings_from, with_store
+from .common import audit, settings_from, with_store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -36,7 +36,7 @@ def run_rotate_key(args: argparse.Namespace) -> int:
 
     async def rotate(store: Store) -> int:
         done = await store.webhooks.rotate_secrets()
-        await store.admin.audit("cli", "store.rotate_key", detail={"webhooks": done})
+        await audit(store, "store.rotate_key", detail={"webhooks": done})
         return done
 
     done = with_store(settings, rotate)
