@@ -9,8 +9,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
-from ..store.database import StoreOpenError
-from ..store.encryption import MasterKeyError
+from ..store import MasterKeyError, StoreOpenError
 from . import admin, feedback, keys, models, retrain, serve, store, webhooks
 
 COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks, store]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
-from ..auth import NewKey, create_key
+from ..auth import create_key
 from ..constants import DEFAULT_PROJECT, KEY_PREFIX
 from ..store import Store
 from .common import audit, format_time, settings_from, with_store
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 def run_create(args: argparse.Namespace) -> int:
     settings = settings_from(args)
 
-    async def create(store: Store) -> NewKey:
+    async def create(store: Store) -> Any:  # the new key (auth.keys.NewKey)
         new = await create_key(store, args.name, args.project)
         await audit(store, "key.create", project=args.project, target=new.id,
                     detail={"name": args.name})

@@ -19,8 +19,7 @@ from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..middleware import AccessLogger
 from ..resources import STORE
 from ..settings import Settings
-from ..store import Store
-from ..store.encryption import KEY_SETTINGS, load_secret_box
+from ..store import KEY_SETTINGS, Store, load_secret_box
 from .common import settings_from
 
 log = logging.getLogger(__name__)

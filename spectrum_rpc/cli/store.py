@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..store import Store
-from ..store.encryption import KEY_SETTINGS, generate_key, load_secret_box
+from ..store import KEY_SETTINGS, Store, generate_key, load_secret_box
 from .common import audit, settings_from, with_store
 
 

@@ -8,11 +8,11 @@ Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
-from .database import Database, Statement, now
-from .encryption import SecretBox, load_secret_box
+from .database import Database, Statement, StoreOpenError, now
+from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore
@@ -28,15 +28,30 @@ from .webhooks import (
     WebhookStore,
 )
 
-if TYPE_CHECKING:
-    from ..settings import StoreSettings
-
 __all__ = [
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
     "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
     "WebhookRecord", "now",
+    # the database file, and the master key that seals webhook secrets
+    "KEY_SETTINGS", "MasterKeyError", "SecretBox", "StoreConfig", "StoreOpenError",
+    "generate_key", "load_secret_box",
 ]
+
+
+class StoreConfig(Protocol):
+    """What `Store.from_settings` reads: the `[store]` settings (the store imports no settings)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def synchronous(self) -> str: ...
+    @property
+    def commit_max_batch(self) -> int: ...
+    @property
+    def master_key(self) -> str: ...
+    @property
+    def master_key_file(self) -> str: ...
 
 
 class Store:
@@ -59,7 +74,7 @@ class Store:
         self.admin = AdminStore(self.db)
 
     @classmethod
-    def from_settings(cls, settings: StoreSettings) -> Store:
+    def from_settings(cls, settings: StoreConfig) -> Store:
         """Return the store the `[store]` settings describe, master key included."""
         box = load_secret_box(settings.master_key, settings.master_key_file)
         return cls(
