@@ -220,8 +220,8 @@ def create_private(path: Path) -> None:
 
 def _why(path: Path, exc: sqlite3.DatabaseError) -> str:
     if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
-        return f"{path} is not a SQLite database (--db, store.path)"
-    return f"cannot open the database {path} (--db, store.path): {exc}"
+        return f"{path} is not a SQLite database"
+    return f"cannot open the database {path}: {exc}"
 
 
 def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> None:
