@@ -19,8 +19,9 @@ import pytest
 from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
 from spectrum_rpc.cli import main
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 from spectrum_rpc.store.encryption import MasterKeyError, SecretBox, generate_key

@@ -11,7 +11,6 @@ import time
 from typing import Any
 
 import pytest
-from admin_helpers import API, logged_in_client
 from aiohttp import web
 
 from spectrum_rpc.cli import main
@@ -22,6 +21,7 @@ from spectrum_rpc.webhooks import Dispatcher, WebhookError, create_session
 from spectrum_rpc.webhooks import management as ops
 from spectrum_rpc.webhooks.payload import build_body, new_event_id, sample_result
 from spectrum_rpc.webhooks.ssrf import ForbiddenAddress, GuardedResolver, is_forbidden
+from tests.helpers.admin import API, logged_in_client
 
 SETTING = "webhooks.allow_private_addresses"
 
