@@ -204,11 +204,6 @@ def test_serve_warns_once_at_start_up_when_no_master_key_is_configured(tmp_path)
     assert "store.master_key_file" in warnings[0]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="app.py's _store_ctx must build the store with Store.from_settings(settings.store)"
-    " (left to the lead: app.py is being reshaped); remove this mark with that one-line change",
-)
 async def test_the_server_seals_with_the_configured_master_key(aiohttp_client, make_settings,
                                                                db_path):
     app = create_app(make_settings(store={"master_key": NEW}))
