@@ -30,11 +30,13 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A normalised lexicon term with its category and severity (1 mild .. 3 severe)."""
+    """A normalised lexicon term with its category, severity (1 mild .. 3 severe) and canonical
+    form (the word it spells: `fuck` for `fvck`; the term itself when the source gives none)."""
 
     term: str
     category: str
     severity: float
+    canonical: str = ""
 
 
 class Lexicon:
@@ -45,7 +47,8 @@ class Lexicon:
         for entry in entries:
             term = normalize(entry.term).strip()
             if term and (term not in by_term or by_term[term].severity < entry.severity):
-                by_term[term] = Entry(term, entry.category, entry.severity)
+                canonical = entry.canonical.strip().lower() or term
+                by_term[term] = Entry(term, entry.category, entry.severity, canonical)
         self.entries: tuple[Entry, ...] = tuple(by_term.values())
         self._automaton = _automaton(self.entries)
         # Scoring looks single-word terms (and their inflections) up per token; only phrases
@@ -60,12 +63,16 @@ class Lexicon:
 
     @classmethod
     def from_records(cls, records: Sequence[dict]) -> Lexicon:
-        """Build from JSON records `{"term", "category", "severity"}`."""
-        return cls(Entry(r["term"], r["category"], float(r["severity"])) for r in records)
+        """Build from JSON records `{"term", "category", "severity"}` and an optional
+        `"canonical"`."""
+        return cls(Entry(r["term"], r["category"], float(r["severity"]), r.get("canonical", ""))
+                   for r in records)
 
     def to_records(self) -> list[dict]:
-        """Return JSON-serialisable records (the stored model file format)."""
-        return [{"term": e.term, "category": e.category, "severity": e.severity}
+        """Return JSON-serialisable records (the stored model file format); `canonical` only
+        where it differs from the term, so a lexicon without canonical forms writes as before."""
+        return [{"term": e.term, "category": e.category, "severity": e.severity,
+                 **({"canonical": e.canonical} if e.canonical != e.term else {})}
                 for e in self.entries]
 
     def with_words(self, banned: Iterable[str] = (), allowed: Iterable[str] = (),

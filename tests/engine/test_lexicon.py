@@ -88,3 +88,17 @@ def test_phrase_hits_start_with_an_opening_pair(lexicon):
         first, second = TOKEN.findall(entry.term)[:2]
         assert (first, second) in openings
         assert any(pair in pairs for pair in openings if pair[0] == first)
+
+
+def test_entries_carry_their_canonical_form(lexicon):
+    by_term = {e.term: e for e in lexicon.entries}
+    assert by_term["assfvcker"].canonical == "fuck"
+    assert by_term["fuck"].canonical == "fuck"
+
+
+def test_canonical_form_defaults_to_the_term_and_round_trips():
+    small = Lexicon([Entry("B1tch", "insult", 2.5), Entry("fvck", "x", 2, "Fuck")])
+    assert [e.canonical for e in small.entries] == ["bitch", "fuck"]
+    records = small.to_records()
+    assert "canonical" not in records[0] and records[1]["canonical"] == "fuck"
+    assert Lexicon.from_records(records).entries == small.entries
