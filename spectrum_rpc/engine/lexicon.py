@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import ahocorasick
 
@@ -42,10 +43,12 @@ class Entry:
 class Lexicon:
     """Find and mask lexicon terms; derive per-project variants with `with_words`."""
 
-    def __init__(self, entries: Iterable[Entry]):
+    def __init__(self, entries: Iterable[Entry], fold: Callable[[str], str] = normalize):
+        """Index `entries` under `fold` of their terms (`normalize`: matched in normalised
+        text; `str.lower`: matched in lower-cased text as written)."""
         by_term: dict[str, Entry] = {}
         for entry in entries:
-            term = normalize(entry.term).strip()
+            term = fold(entry.term).strip()
             if term and (term not in by_term or by_term[term].severity < entry.severity):
                 canonical = entry.canonical.strip().lower() or term
                 by_term[term] = Entry(term, entry.category, entry.severity, canonical)
@@ -102,6 +105,10 @@ class Lexicon:
         """Return the tokens that `word_hits` finds (terms and their inflections)."""
         return self._words.keys()
 
+    def word_entries(self) -> Mapping[str, Entry]:
+        """Return the tokens that `word_hits` finds, each with its entry (read-only)."""
+        return MappingProxyType(self._words)
+
     def phrase_openings(self) -> list[tuple[str, str]]:
         """Return token pairs (as `TOKEN` cuts normalised text) such that every `phrase_hits`
         term in a normalised text without `_` starts with one of them, the two adjacent.
@@ -130,6 +137,13 @@ class Lexicon:
     def hits(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
         """Yield (start, end, entry) for whole-word hits in already normalised text."""
         return _hits(self._automaton, normalized)
+
+    def occurrences(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
+        """Yield (start, end, entry) for every occurrence of a term, whole word or not."""
+        if self._automaton is None:
+            return iter(())
+        return ((last + 1 - len(entry.term), last + 1, entry)
+                for last, entry in self._automaton.iter(normalized))
 
     def find(self, text: str) -> list[Match]:
         """Return non-overlapping matches (longest first) with spans in the original text."""
