@@ -216,14 +216,16 @@ class _Matcher:
         # a masked word fitting several terms reads as the canonical form most entries share
         self._prior = Counter(e.canonical for e in lexicon.entries)
 
-    def squeezed_hits(self, view: _View, squeezed: _Squeezed,
+    def squeezed_hits(self, text: str, view: _View, squeezed: _Squeezed,
                       vocabulary: Container[str]) -> Iterator[tuple[int, int, Entry]]:
         """Yield view spans whose letters, each repeated at least as often as in a term, spell it
-        (`ffuuccckkk` -> `fuck`), unless they are a `vocabulary` word (`battery`)."""
+        (`ffuuccckkk` -> `fuck`), unless the original word is in `vocabulary` (`battery`)."""
         for start, end, hit in self.squeezed.hits(squeezed.text):
             entry = self._fitting(view, squeezed, start, hit.term)
+            if entry is None:
+                continue
             begin, stop = squeezed.first[start], squeezed.last[end - 1] + 1
-            if entry is not None and view.text[begin:stop] not in vocabulary:
+            if _word(text, *view.span(begin, stop)) not in vocabulary:
                 yield begin, stop, entry
 
     def _fitting(self, view: _View, squeezed: _Squeezed, start: int, key: str) -> Entry | None:
@@ -254,6 +256,10 @@ class _Matcher:
         # the plain word of the likeliest canonical form, else its most severe spelling
         return max(fits, key=lambda e: (self._prior[e.canonical], e.term == e.canonical,
                                         e.severity, e.term))
+
+
+def _word(text: str, begin: int, end: int) -> str:
+    return text[begin:end].lower()
 
 
 def _masked_tokens(text: str) -> Iterator[tuple[int, int, str]]:
@@ -376,17 +382,17 @@ class Profanity:
             evasive = _View.evasions(text, plain.text)
             views.append(evasive)
             try:
-                found += self._evasive_spans(evasive, matchers, mode)
+                found += self._evasive_spans(text, evasive, matchers, mode)
             except _Renormalized:
                 evasive = views[-1] = _View(*normalize_with_offsets(text))
-                found += self._evasive_spans(evasive, matchers, mode)
+                found += self._evasive_spans(text, evasive, matchers, mode)
         if not found:
             return []
         return _chosen(text, self._cleared(found, views), lists, views)
 
-    def _evasive_spans(self, view: _View, matchers: list[_Matcher],
+    def _evasive_spans(self, text: str, view: _View, matchers: list[_Matcher],
                        mode: Mode) -> list[tuple[int, int, Entry, Mode]]:
-        hits = list(self._evasive(view, matchers, mode))
+        hits = list(self._evasive(text, view, matchers, mode))
         return [(*view.span(s, e), entry, m) for s, e, entry, m in hits]
 
     def _cleared(self, found: list[tuple[int, int, Entry, Mode]],
@@ -398,14 +404,14 @@ class Profanity:
         return [f for f in found
                 if f[2].category == CUSTOM_CATEGORY or not _inside(f[0], f[1], innocent)]
 
-    def _evasive(self, view: _View, matchers: list[_Matcher],
+    def _evasive(self, text: str, view: _View, matchers: list[_Matcher],
                  mode: Mode) -> Iterator[tuple[int, int, Entry, Mode]]:
         squeezed = _Squeezed.of(view.text)
         masked = list(_masked_tokens(view.text))
         for matcher in matchers:
             for s, e, entry in matcher.lexicon.hits(view.text):
                 yield s, e, entry, Mode.SUSPICIOUS
-            for s, e, entry in matcher.squeezed_hits(view, squeezed, self._vocabulary):
+            for s, e, entry in matcher.squeezed_hits(text, view, squeezed, self._vocabulary):
                 yield s, e, entry, Mode.SUSPICIOUS
             for s, e, token in masked:
                 entry = matcher.masked(token, 1 if mode is Mode.PARANOID else 2)
