@@ -103,15 +103,20 @@ class Match:
 class _View:
     """A transformed text and, per character, its original start and end (None: the same).
 
-    The evasion view is `normalize(source)`, whose offsets (`normalize_with_offsets`, ten times
-    slower) are computed only when a match needs them.
+    The evasion view is `normalize(source)`. Its offsets (`normalize_with_offsets`, ten times
+    slower) are computed only where a match needs them: for ASCII text whose words stay one per
+    whitespace-separated token, on just the tokens a match spans; else on the whole text.
     """
 
-    __slots__ = ("text", "starts", "ends", "_source")
+    __slots__ = ("text", "starts", "ends", "_source", "_words", "_tokens", "_pieces")
 
     def __init__(self, text: str, starts: list[int] | None = None,
                  ends: list[int] | None = None, source: str | None = None):
         self.text, self.starts, self.ends, self._source = text, starts, ends, source
+        self._words: list[int] | None = None  # start of each word of `text`
+        self._tokens: list[tuple[int, int]] | None = None  # span of each token of `_source`
+        # (first, last) word -> the offsets of their tokens' normal form (None: they differ)
+        self._pieces: dict[tuple[int, int], tuple[int, list[int], list[int]] | None] = {}
 
     @classmethod
     def evasions(cls, text: str, lowered: str) -> _View:
@@ -120,20 +125,49 @@ class _View:
             return cls(normal)  # nothing rewritten: every character is where it was
         return cls(normal, source=text)
 
-    def offsets(self) -> tuple[list[int], list[int]] | None:
-        """Return the per-character starts and ends, None for the identity."""
+    def between(self, a: int, b: int) -> tuple[list[int], list[int]] | None:
+        """Return the original starts and ends of characters a..b-1, None for the identity."""
         if self._source is not None:
+            local = self._local(a, b)
+            if local is not None:
+                return local
             text, self.starts, self.ends = normalize_with_offsets(self._source)
             self._source = None
             if text != self.text:  # the two paths agree (tested); should they not, use this one
                 raise _Renormalized(text)
         if self.starts is None or self.ends is None:
             return None
-        return self.starts, self.ends
+        return self.starts[a:b], self.ends[a:b]
 
     def span(self, start: int, end: int) -> tuple[int, int]:
-        offsets = self.offsets()
-        return (start, end) if offsets is None else (offsets[0][start], offsets[1][end - 1])
+        offsets = self.between(start, end)
+        return (start, end) if offsets is None else (offsets[0][0], offsets[1][-1])
+
+    def _local(self, a: int, b: int) -> tuple[list[int], list[int]] | None:
+        source = self._source
+        if source is None or not source.isascii():
+            return None
+        if self._words is None:
+            self._words = [0, *(m.end() for m in re.finditer(" ", self.text))]
+            self._tokens = [m.span() for m in re.finditer(r"\S+", source)]
+        words, tokens = self._words, self._tokens
+        if tokens is None or len(words) != len(tokens):
+            return None  # spaced-out letters joined tokens: words and tokens do not pair
+        first = bisect.bisect_right(words, a) - 1
+        last = bisect.bisect_right(words, b - 1) - 1
+        if (first, last) not in self._pieces:
+            stop = words[last + 1] - 1 if last + 1 < len(words) else len(self.text)
+            begin = tokens[first][0]
+            text, starts, ends = normalize_with_offsets(source[begin:tokens[last][1]])
+            self._pieces[first, last] = ((begin, starts, ends)
+                                         if text == self.text[words[first]:stop] else None)
+        piece = self._pieces[first, last]
+        if piece is None:
+            return None
+        begin, starts, ends = piece
+        base = words[first]
+        return ([begin + starts[i - base] for i in range(a, b)],
+                [begin + ends[i - base] for i in range(a, b)])
 
 
 class _Renormalized(Exception):
@@ -217,32 +251,25 @@ class _Matcher:
         self._prior = Counter(e.canonical for e in lexicon.entries)
 
     def squeezed_hits(self, text: str, view: _View, squeezed: _Squeezed,
-                      vocabulary: Container[str]) -> Iterator[tuple[int, int, Entry]]:
+                      vocabulary: Container[str],
+                      found: Container[tuple[int, int]]) -> Iterator[tuple[int, int, Entry]]:
         """Yield view spans whose letters, each repeated at least as often as in a term, spell it
-        (`ffuuccckkk` -> `fuck`), unless the original word is in `vocabulary` (`battery`)."""
+        (`ffuuccckkk` -> `fuck`), unless the original word is in `vocabulary` (`battery`) or the
+        span is `found` already."""
         for start, end, hit in self.squeezed.hits(squeezed.text):
-            entry = self._fitting(view, squeezed, start, hit.term)
-            if entry is None:
-                continue
             begin, stop = squeezed.first[start], squeezed.last[end - 1] + 1
-            if _word(text, *view.span(begin, stop)) not in vocabulary:
+            if (begin, stop) in found:
+                continue
+            entry = self._fitting(view, squeezed, start, hit.term)
+            if entry is not None and _word(text, *view.span(begin, stop)) not in vocabulary:
                 yield begin, stop, entry
 
     def _fitting(self, view: _View, squeezed: _Squeezed, start: int, key: str) -> Entry | None:
-        weights = [self._weight(view, squeezed, start + k) for k in range(len(key))]
+        weights = _weights(view, squeezed, start, len(key))
         for entry in self._by_squeeze.get(key, ()):
             if all(w >= r for w, r in zip(weights, _runs(entry.term), strict=True)):
                 return entry
         return None
-
-    @staticmethod
-    def _weight(view: _View, squeezed: _Squeezed, k: int) -> int:
-        first, last = squeezed.first[k], squeezed.last[k]
-        offsets = view.offsets()
-        if offsets is None:
-            return last + 1 - first
-        starts, ends = offsets
-        return sum(ends[i] - starts[i] for i in range(first, last + 1))
 
     def masked(self, token: str, min_shown: int) -> Entry | None:
         """Return the entry of the likeliest word `token` spells with its masked letters, if at
@@ -260,6 +287,18 @@ class _Matcher:
 
 def _word(text: str, begin: int, end: int) -> str:
     return text[begin:end].lower()
+
+
+def _weights(view: _View, squeezed: _Squeezed, start: int, count: int) -> list[int]:
+    """Return how many original characters each of `count` squeezed characters stands for."""
+    low, high = squeezed.first[start], squeezed.last[start + count - 1] + 1
+    offsets = view.between(low, high)
+    spans = [(squeezed.first[k], squeezed.last[k]) for k in range(start, start + count)]
+    if offsets is None:
+        return [last + 1 - first for first, last in spans]
+    starts, ends = offsets
+    return [sum(ends[i - low] - starts[i - low] for i in range(first, last + 1))
+            for first, last in spans]
 
 
 def _masked_tokens(text: str) -> Iterator[tuple[int, int, str]]:
@@ -409,9 +448,12 @@ class Profanity:
         squeezed = _Squeezed.of(view.text)
         masked = list(_masked_tokens(view.text))
         for matcher in matchers:
-            for s, e, entry in matcher.lexicon.hits(view.text):
+            hits = list(matcher.lexicon.hits(view.text))
+            for s, e, entry in hits:
                 yield s, e, entry, Mode.SUSPICIOUS
-            for s, e, entry in matcher.squeezed_hits(text, view, squeezed, self._vocabulary):
+            found = {(s, e) for s, e, _ in hits}
+            for s, e, entry in matcher.squeezed_hits(text, view, squeezed, self._vocabulary,
+                                                     found):
                 yield s, e, entry, Mode.SUSPICIOUS
             for s, e, token in masked:
                 entry = matcher.masked(token, 1 if mode is Mode.PARANOID else 2)

@@ -1,0 +1,261 @@
+"""Benchmark the profanity, spelling and sentiment detectors; optionally record the figures.
+
+Times each detector on a fixed set of ~100-character comments (p50/p99 of one text at a time,
+wall clock and this thread's CPU time, median of --runs runs) and on one long text, and compares
+the two spelling libraries on codespell's list of common misspellings (accuracy, wrong changes,
+time per word, load time and memory) and on words the other library's dictionary knows (how
+often a real word gets "corrected").
+
+    .venv/bin/python scripts/bench_detectors.py --write
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.resources
+import json
+import random
+import re
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from spectrum_rpc.engine import load_engine
+from spectrum_rpc.engine.profanity import Mode, Profanity
+from spectrum_rpc.engine.sentiment import SentimentAnalyzer
+from spectrum_rpc.engine.spelling import Speller, english_words
+
+SECTION = "## Profanity, spelling and sentiment"
+DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
+WORDS = ("the a you this meeting report is was great terrible idiot fucking love hate call now "
+         "thanks please shit nice weather music video subscribe channel morning family friend "
+         "work school tomorrow project team stupid recieve definately f*ck sh!t ffuuckk kcuf "
+         "amazing awful really never again service people seriously wrong good bad").split()
+BANNED = [f"brand{i}" for i in range(49)] + ["acme"]
+SAMPLE = 1000
+
+
+def comments(count: int, chars: int = 100, seed: int = 7) -> list[str]:
+    """Return `count` deterministic pseudo-comments of about `chars` characters."""
+    rng = random.Random(seed)
+    out = []
+    for _ in range(count):
+        words: list[str] = []
+        while sum(map(len, words)) + len(words) < chars:
+            words.append(rng.choice(WORDS))
+        out.append(" ".join(words)[:chars])
+    return out
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * 4096 / 1e6
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def per_text(fn: Callable[[str], object], texts: list[str], runs: int) -> tuple[float, ...]:
+    """Return µs p50, p99 (wall) and p50, p99 (CPU) per text, medians over `runs` runs."""
+    results = []
+    for _ in range(runs):
+        for text in texts[:20]:
+            fn(text)
+        wall, cpu = [], []
+        for text in texts:
+            start, start_cpu = time.perf_counter(), time.thread_time()
+            fn(text)
+            cpu.append(time.thread_time() - start_cpu)
+            wall.append(time.perf_counter() - start)
+        results.append(tuple(percentile(t, q) * 1e6 for t in (wall, cpu) for q in (0.5, 0.99)))
+    return tuple(statistics.median(r[i] for r in results) for i in range(4))
+
+
+def detector_lines(runs: int, long_mb: float) -> tuple[list[str], Speller]:
+    lexicon = load_engine().lexicon
+    profanity = Profanity(lexicon, english_words())
+    started, before = time.perf_counter(), rss_mb()
+    speller = Speller(frozenset(lexicon.word_terms()))
+    speller_load = (time.perf_counter() - started, rss_mb() - before)
+    sentiment = SentimentAnalyzer()
+    texts = comments(500)
+    cases: list[tuple[str, Callable[[str], object]]] = [
+        (f"profanity {mode.value}", lambda t, m=mode: profanity.find(t, m)) for mode in Mode]
+    cases += [
+        ("profanity NORMAL, 50 banned + 1 allowed word",
+         lambda t: profanity.find(t, Mode.NORMAL, banned=BANNED, allowed=["damn"])),
+        ("profanity SUSPICIOUS, 50 banned + 1 allowed word",
+         lambda t: profanity.find(t, Mode.SUSPICIOUS, banned=BANNED, allowed=["damn"])),
+        ("spelling", speller.correct),
+        ("sentiment", sentiment.analyze),
+    ]
+    lines = ["| detector | p50 wall | p99 wall | p50 CPU | p99 CPU |", "|---|---|---|---|---|"]
+    for name, fn in cases:
+        p50, p99, c50, c99 = per_text(fn, texts, runs)
+        lines.append(f"| {name} | {p50:.0f} µs | {p99:.0f} µs | {c50:.0f} µs | {c99:.0f} µs |")
+    lines += ["", f"Speller load: {speller_load[0]:.1f} s, resident memory +{speller_load[1]:.0f} "
+              "MB (symspellpy's dictionary with every deletion within two edits).", ""]
+    lines += long_text_lines(profanity, speller, sentiment, long_mb)
+    return lines, speller
+
+
+PROFANE = {"idiot", "fucking", "shit", "stupid", "f*ck", "sh!t", "ffuuckk", "kcuf"}
+
+
+def long_text_lines(profanity: Profanity, speller: Speller, sentiment: SentimentAnalyzer,
+                    long_mb: float) -> list[str]:
+    base = " ".join(comments(50))
+    text = (base + " ") * int(long_mb * 1e6 / (len(base) + 1))
+    clean = " ".join(w for w in text.split(" ") if w not in PROFANE)
+    lines = [f"One {len(text) / 1e6:.1f} MB text (the comments above, repeated: a profane word "
+             "every ten or so), and the same without its profane words:", "",
+             "| detector | wall | result | wall, clean text |", "|---|---|---|---|"]
+    for mode in Mode:
+        started = time.perf_counter()
+        count = sum(1 for _ in profanity.scan(text, mode))
+        took = time.perf_counter() - started
+        started = time.perf_counter()
+        clean_count = sum(1 for _ in profanity.scan(clean, mode))
+        lines.append(f"| profanity {mode.value} | {took:.2f} s | {count} matches | "
+                     f"{time.perf_counter() - started:.2f} s ({clean_count} matches) |")
+    for name, fn in (("spelling", speller.correct), ("sentiment", sentiment.analyze)):
+        started = time.perf_counter()
+        result = fn(text)
+        what = (f"skipped: {result.skipped}" if name == "spelling"
+                else f"first 20,000 chars, truncated={result.truncated}")
+        lines.append(f"| {name} | {(time.perf_counter() - started) * 1e3:.1f} ms | {what} | |")
+    return lines
+
+
+def codespell_pairs() -> list[tuple[str, str]]:
+    """Return (misspelling, correction) pairs of codespell's dictionary: one correction, both
+    lower-case letters only."""
+    path = importlib.resources.files("codespell_lib") / "data" / "dictionary.txt"
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        typo, _, fixes = line.partition("->")
+        options = [f.strip() for f in fixes.split(",") if f.strip()]
+        if len(options) == 1 and re.fullmatch(r"[a-z]{3,}", typo) and \
+                re.fullmatch(r"[a-z]{3,}", options[0]):
+            pairs.append((typo, options[0]))
+    return pairs
+
+
+def score(fix: Callable[[str], str], pairs: list[tuple[str, str]]) -> tuple[float, ...]:
+    """Return accuracy, wrong-change rate, mean and p50, p99 µs per word."""
+    right = wrong = 0
+    times = []
+    for typo, expected in pairs:
+        started = time.perf_counter()
+        got = fix(typo)
+        times.append(time.perf_counter() - started)
+        right += got == expected
+        wrong += got not in (expected, typo)
+    n = len(pairs)
+    return (right / n, wrong / n, statistics.mean(times) * 1e6, percentile(times, 0.5) * 1e6,
+            percentile(times, 0.99) * 1e6)
+
+
+def spelling_lines(speller: Speller) -> list[str]:
+    from spellchecker import SpellChecker
+    from symspellpy import Verbosity
+
+    ours = english_words()
+    started, before = time.perf_counter(), rss_mb()
+    checker = SpellChecker(language="en", distance=2)
+    pyspell_load = (time.perf_counter() - started, rss_mb() - before)
+    theirs = set(json.loads(gzip.decompress(
+        (importlib.resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes())))
+    usable = [(t, c) for t, c in codespell_pairs()
+              if c in ours and c in theirs and t not in ours and t not in theirs]
+    rng = random.Random(0)
+    rng.shuffle(usable)
+    sample = usable[:SAMPLE]
+    raw = speller._symspell  # the speller's own dictionary, queried without its rules
+
+    def symspell_top(word: str, distance: int = 2) -> str:
+        found = raw.lookup(word, Verbosity.TOP, max_edit_distance=distance)
+        return found[0].term if found else word
+
+    def pyspell(distance: int) -> Callable[[str], str]:
+        checker.distance = distance
+        return lambda w: checker.correction(w) or w
+
+    rows = [("spelling.Speller (symspellpy, 1 edit up to 5 letters, else 2)",
+             lambda w: speller.suggestion(w) or w, sample),
+            ("symspellpy, 2 edits", symspell_top, sample),
+            ("pyspellchecker, 1 edit", pyspell(1), sample)]
+    lines = [f"Misspellings: {len(sample)} pairs drawn (seed 0) from codespell's list of common "
+             f"misspellings ({len(usable)} usable: one correction, known to both dictionaries, "
+             "the misspelling known to neither).", "",
+             "| corrector | accuracy | wrong change | mean / p50 / p99 per word |",
+             "|---|---|---|---|"]
+    for name, fix, pairs in rows:
+        acc, wrong, mean, p50, p99 = score(fix, pairs)
+        lines.append(f"| {name} | {acc:.3f} | {wrong:.3f} | {mean:.0f} / {p50:.0f} / {p99:.0f}"
+                     " µs |")
+    few = sample[:50]
+    acc, wrong, mean, p50, p99 = score(pyspell(2), few)
+    lines.append(f"| pyspellchecker, 2 edits (first 50 pairs only) | {acc:.3f} | {wrong:.3f} | "
+                 f"{mean / 1e3:.0f} / {p50 / 1e3:.0f} / {p99 / 1e3:.0f} ms |")
+    lines += ["", f"pyspellchecker load: {pyspell_load[0]:.1f} s, +{pyspell_load[1]:.0f} MB.", ""]
+    lines += real_word_lines(speller, pyspell(1), ours, theirs)
+    return lines
+
+
+def real_word_lines(speller: Speller, pyspell: Callable[[str], str], ours: frozenset[str],
+                    theirs: set[str]) -> list[str]:
+    """How often each changes a real word its own dictionary lacks (the other one has it)."""
+    rng = random.Random(1)
+    only_theirs = sorted(w for w in theirs - ours if re.fullmatch(r"[a-z]{4,}", w))
+    only_ours = sorted(w for w in ours - theirs if re.fullmatch(r"[a-z]{4,}", w))
+    ours_sample = rng.sample(only_theirs, min(SAMPLE, len(only_theirs)))
+    theirs_sample = rng.sample(only_ours, min(SAMPLE, len(only_ours)))
+    changed_ours = sum(speller.correct(w).text != w for w in ours_sample) / len(ours_sample)
+    changed_theirs = sum(pyspell(w) != w for w in theirs_sample) / len(theirs_sample)
+    return ["Real words a dictionary lacks (1,000 drawn from the words only the other "
+            "library's dictionary has, 4+ letters):", "",
+            "| corrector | share changed |", "|---|---|",
+            f"| spelling.Speller on words only pyspellchecker knows | {changed_ours:.3f} |",
+            f"| pyspellchecker, 1 edit, on words only symspellpy knows | {changed_theirs:.3f} |"]
+
+
+def write_section(lines: list[str], command: str) -> None:
+    text = DOC.read_text()
+    section = "\n".join([SECTION, "", f"Measured with `{command}` on "
+                         f"{time.strftime('%Y-%m-%d')} (Python {sys.version.split()[0]}).", "",
+                         *lines]) + "\n"
+    if SECTION in text:
+        start = text.index(SECTION)
+        end = text.find("\n## ", start + len(SECTION))
+        end = len(text) if end < 0 else end + 1
+        text = text[:start] + section + "\n" + text[end:].lstrip("\n")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    DOC.write_text(text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Print (and with --write, record) the figures."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (median)")
+    parser.add_argument("--long-mb", type=float, default=1.0, help="size of the long text")
+    parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    lines, speller = detector_lines(args.runs, args.long_mb)
+    lines += ["", *spelling_lines(speller)]
+    print("\n".join(lines))
+    if args.write:
+        command = "python scripts/bench_detectors.py" + (
+            f" --runs {args.runs}" if args.runs != 3 else "") + (
+            f" --long-mb {args.long_mb:g}" if args.long_mb != 1.0 else "") + " --write"
+        write_section(lines, command)
+
+
+if __name__ == "__main__":
+    main()
