@@ -1,9 +1,12 @@
-"""Spelling correction of English text with symspellpy and the dictionary it ships.
+"""Spelling correction of English text with symspellpy and the dictionaries two packages ship.
 
 symspellpy (MIT) finds the most frequent dictionary word within an edit distance (Damerau-OSA,
 computed by editdistpy) of an unknown word; its English dictionary holds 82,765 words with
-their frequencies. Chosen over pyspellchecker by measurement (docs/BENCHMARKS.md): as accurate
-on a public list of misspellings and bounded in time where pyspellchecker is not.
+their frequencies. Chosen over pyspellchecker by measurement (docs/BENCHMARKS.md): more
+accurate on a public list of misspellings, ten times faster, and bounded in time where
+pyspellchecker is not. But its dictionary is British-leaning: it lacks a third of US spellings
+(`favorite`, `neighborhood`, `theater`), so pyspellchecker's English word list (MIT; 160,572
+words, US spellings) also counts as known: a word either list holds is never corrected.
 
 Conservative on purpose, since a wrong correction is worse than none. A word is corrected only
 when it is English letters (4-30 of them), unknown to the dictionary, and none of: a lexicon
@@ -26,6 +29,7 @@ import re
 from collections.abc import Collection, Container, Iterator
 from dataclasses import dataclass
 
+from spellchecker import SpellChecker
 from symspellpy import SymSpell, Verbosity
 from symspellpy.editdistance import DistanceAlgorithm, EditDistance
 
@@ -79,8 +83,10 @@ def dictionary_lines() -> Iterator[tuple[str, int]]:
 
 
 def english_words() -> frozenset[str]:
-    """Return the words of symspellpy's English dictionary (lower case, about 30 ms)."""
-    return frozenset(word for word, _ in dictionary_lines())
+    """Return the words of symspellpy's and pyspellchecker's English dictionaries (lower case;
+    about half a second)."""
+    listed = SpellChecker(language="en", distance=1).word_frequency.keys()
+    return frozenset(word for word, _ in dictionary_lines()) | frozenset(listed)
 
 
 def is_english(language: str) -> bool:
@@ -91,18 +97,20 @@ def is_english(language: str) -> bool:
 class Speller:
     """Correct misspelt English words; `protected` words (the lexicon's) are never touched.
 
-    Building one loads the dictionary with every deletion within two edits: about 140 MB and
+    Building one loads the dictionary with every deletion within two edits: about 150 MB and
     several seconds, so build it once, when spelling is first enabled. Thread-safe.
     """
 
-    def __init__(self, protected: Container[str] = frozenset()):
+    def __init__(self, protected: Container[str] = frozenset(),
+                 known: Container[str] | None = None):
+        """`known`: the words never corrected, `english_words()` unless given."""
         self._protected = protected
         self._symspell = SymSpell(max_dictionary_edit_distance=2, prefix_length=7,
                                   distance_comparer=EditDistance(
                                       DistanceAlgorithm.DAMERAU_OSA_FAST))
         for word, count in dictionary_lines():
             self._symspell.create_dictionary_entry(word, count)
-        self._known = self._symspell.words
+        self._known = english_words() if known is None else known
         self._suggestions: dict[str, str | None] = {}
 
     def correct(self, text: str, language: str = "en", allowed: Collection[str] = (),
