@@ -99,6 +99,7 @@ def detector_lines(runs: int, long_mb: float) -> tuple[list[str], Speller]:
     lines += ["", f"Speller load: {speller_load[0]:.1f} s, resident memory +{speller_load[1]:.0f} "
               "MB (symspellpy's dictionary with every deletion within two edits).", ""]
     lines += long_text_lines(profanity, speller, sentiment, long_mb)
+    lines += ["", *dictionary_word_lines(profanity)]
     return lines, speller
 
 
@@ -128,6 +129,22 @@ def long_text_lines(profanity: Profanity, speller: Speller, sentiment: Sentiment
                 else f"first 20,000 chars, truncated={result.truncated}")
         lines.append(f"| {name} | {(time.perf_counter() - started) * 1e3:.1f} ms | {what} | |")
     return lines
+
+
+def dictionary_word_lines(profanity: Profanity) -> list[str]:
+    """How many words of symspellpy's English dictionary each mode flags, and which the modes
+    above NORMAL add (innocent words should not be among them)."""
+    words = sorted((count, word) for word, count in dictionary_lines())[::-1]
+    lines = ["Words of symspellpy's English dictionary (82,765) flagged, each alone:", "",
+             "| mode | flagged | added by the mode | the most frequent added |",
+             "|---|---|---|---|"]
+    for mode in Mode:
+        flagged = [(w, m) for _, w in words for m in profanity.find(w, mode)]
+        added = [w for w, m in flagged if m.mode is mode]
+        lines.append(f"| {mode.value} | {len(flagged)} | {len(added)} | "
+                     f"{', '.join(added[:12]) if mode is not Mode.NORMAL else ''} |")
+    normal = [w for _, w in words if profanity.find(w)]
+    return lines + ["", "The most frequent words NORMAL flags: " + ", ".join(normal[:40]) + "."]
 
 
 def codespell_pairs() -> list[tuple[str, str]]:

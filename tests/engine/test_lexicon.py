@@ -102,3 +102,19 @@ def test_canonical_form_defaults_to_the_term_and_round_trips():
     records = small.to_records()
     assert "canonical" not in records[0] and records[1]["canonical"] == "fuck"
     assert Lexicon.from_records(records).entries == small.entries
+
+
+def test_occurrences_include_terms_inside_words_and_word_entries_map_inflections():
+    small = Lexicon([Entry("fuck", "x", 2), Entry("ass", "y", 1)])
+    assert [(s, e, x.term) for s, e, x in small.occurrences("fuckface class")] == [
+        (0, 4, "fuck"), (11, 14, "ass")]
+    assert list(small.hits("fuckface class")) == []
+    assert small.word_entries()["fucking"].term == "fuck"
+    with pytest.raises(TypeError):
+        small.word_entries()["x"] = small.entries[0]  # read-only
+
+
+def test_fold_decides_how_terms_are_indexed():
+    as_written = Lexicon([Entry("Covid19", "custom", 2)], fold=str.lower)
+    assert [e.term for e in as_written.entries] == ["covid19"]
+    assert [e.term for e in Lexicon([Entry("Covid19", "custom", 2)]).entries] == ["covidi9"]
