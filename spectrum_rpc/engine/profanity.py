@@ -184,7 +184,6 @@ def _plain(text: str) -> _View:
 
 
 _DOUBLE = re.compile(r"([a-z])\1+")
-_ALNUM = re.compile(r"[^\W_]+")
 # a word with letters masked: `f*ck`, `f**k`, `f***`, `a**hole`, `f-ck`, `f_ck`
 _MASKED = re.compile(r"(?<![\w*#%-])[a-z]+(?:[*#%]+[a-z]*|[-_][a-z]+)+(?![\w*#%-])")
 
@@ -197,33 +196,39 @@ def _runs(term: str) -> list[int]:
     return [len(m.group()) for m in re.finditer(r"([a-z])\1*|[^a-z]", term)]
 
 
-@dataclass(frozen=True, slots=True)
 class _Squeezed:
-    """A view with every run of one repeated letter merged; per char, its view indices."""
+    """A view with every run of one repeated letter merged (`ffuuck` -> `fuck`); `first(k)` and
+    `last(k)` give the view indices of its character k (mapped only when asked)."""
 
-    text: str
-    first: list[int]
-    last: list[int]
+    __slots__ = ("text", "_source", "_at", "_runs", "_gone")
 
-    @classmethod
-    def of(cls, text: str) -> _Squeezed:
-        if _DOUBLE.search(text) is None:
-            every = list(range(len(text)))
-            return cls(text, every, every)
-        pieces: list[str] = []
-        first: list[int] = []
-        last: list[int] = []
-        pos = 0
-        for m in _DOUBLE.finditer(text):
-            pieces.append(text[pos:m.start()] + m.group(1))
-            first.extend(range(pos, m.start() + 1))
-            last.extend(range(pos, m.start()))
-            last.append(m.end() - 1)
-            pos = m.end()
-        pieces.append(text[pos:])
-        first.extend(range(pos, len(text)))
-        last.extend(range(pos, len(text)))
-        return cls("".join(pieces), first, last)
+    def __init__(self, text: str):
+        self.text = _DOUBLE.sub(r"\1", text)
+        self._source = text
+        self._at: list[int] = []  # the squeezed index of each run's letter
+        self._runs: list[tuple[int, int]] = []  # each run's span in the view
+        self._gone: list[int] = []  # characters merged away up to each run's end
+        if len(self.text) != len(text):
+            gone = 0
+            for m in _DOUBLE.finditer(text):
+                self._at.append(m.start() - gone)
+                self._runs.append(m.span())
+                gone += m.end() - m.start() - 1
+                self._gone.append(gone)
+
+    def first(self, k: int) -> int:
+        return self._map(k, 0)
+
+    def last(self, k: int) -> int:
+        return self._map(k, 1)
+
+    def _map(self, k: int, side: int) -> int:
+        i = bisect.bisect_right(self._at, k) - 1
+        if i < 0:
+            return k
+        if self._at[i] == k:
+            return self._runs[i][side] - side
+        return k + self._gone[i]
 
 
 # ---------------------------------------------------------------- one compiled word list
@@ -257,7 +262,7 @@ class _Matcher:
         (`ffuuccckkk` -> `fuck`), unless the original word is in `vocabulary` (`battery`) or the
         span is `found` already."""
         for start, end, hit in self.squeezed.hits(squeezed.text):
-            begin, stop = squeezed.first[start], squeezed.last[end - 1] + 1
+            begin, stop = squeezed.first(start), squeezed.last(end - 1) + 1
             if (begin, stop) in found:
                 continue
             entry = self._fitting(view, squeezed, start, hit.term)
@@ -291,9 +296,9 @@ def _word(text: str, begin: int, end: int) -> str:
 
 def _weights(view: _View, squeezed: _Squeezed, start: int, count: int) -> list[int]:
     """Return how many original characters each of `count` squeezed characters stands for."""
-    low, high = squeezed.first[start], squeezed.last[start + count - 1] + 1
+    low, high = squeezed.first(start), squeezed.last(start + count - 1) + 1
     offsets = view.between(low, high)
-    spans = [(squeezed.first[k], squeezed.last[k]) for k in range(start, start + count)]
+    spans = [(squeezed.first(k), squeezed.last(k)) for k in range(start, start + count)]
     if offsets is None:
         return [last + 1 - first for first, last in spans]
     starts, ends = offsets
@@ -445,7 +450,7 @@ class Profanity:
 
     def _evasive(self, text: str, view: _View, matchers: list[_Matcher],
                  mode: Mode) -> Iterator[tuple[int, int, Entry, Mode]]:
-        squeezed = _Squeezed.of(view.text)
+        squeezed = _Squeezed(view.text)
         masked = list(_masked_tokens(view.text))
         for matcher in matchers:
             hits = list(matcher.lexicon.hits(view.text))
@@ -465,24 +470,31 @@ class Profanity:
 
     def _paranoid(self, text: str,
                   matchers: list[_Matcher]) -> Iterator[tuple[int, int, Entry, Mode]]:
-        reversed_text = _ALNUM.sub(lambda m: m.group()[::-1], text)
-        tokens = [m.span() for m in _ALNUM.finditer(text)]
-        starts = [s for s, _ in tokens]
+        backwards = text[::-1]  # a word reversed in place: `kcuf` reads `fuck`
+        n = len(text)
         for matcher in matchers:
-            for s, e, entry in matcher.lexicon.hits(reversed_text):
-                token = text[s:e]
-                if reversed_text[s:e].isalnum() and token != reversed_text[s:e] \
-                        and token not in self._vocabulary:
-                    yield s, e, entry, Mode.PARANOID
+            for s, e, entry in matcher.lexicon.hits(backwards):
+                token = text[n - e:n - s]
+                if token.isalnum() and token != token[::-1] and token not in self._vocabulary:
+                    yield n - e, n - s, entry, Mode.PARANOID
             for s, e, entry in matcher.lexicon.occurrences(text):
                 if len(entry.term) < EMBEDDED_MIN_CHARS or not entry.term.isalpha():
                     continue
-                i = bisect.bisect_right(starts, s) - 1
-                if i < 0 or tokens[i][1] < e:
-                    continue
-                a, b = tokens[i]
+                a, b = _token_around(text, s, e)
                 if (a, b) != (s, e) and text[a:b] not in self._vocabulary:
                     yield s, e, entry, Mode.PARANOID
+
+
+def _token_around(text: str, begin: int, end: int, reach: int = MAX_WORD_CHARS) -> tuple[int, int]:
+    """Return the alphanumeric run holding text[begin:end], looking at most `reach` characters
+    each way (a longer run is no word anyway)."""
+    a = begin
+    while a > max(0, begin - reach) and text[a - 1].isalnum():
+        a -= 1
+    b = end
+    while b < min(len(text), end + reach) and text[b].isalnum():
+        b += 1
+    return a, b
 
 
 def _chosen(text: str, found: list[tuple[int, int, Entry, Mode]], lists: WordLists | None,
