@@ -16,7 +16,7 @@ finds it, so `fuck` is NORMAL in every mode):
   4+ letters inside longer tokens (`fuckface99`). A reversed or longer token that is an English
   word of `vocabulary` is skipped (`stun` is not `nuts`, `bonk` not `knob`, `assessment` and
   `cocktail` stay clean), but a token the vocabulary lacks is flagged: `Scunthorpe`,
-  `shitake`, `penistone` are PARANOID matches, as the document warns this mode may give false
+  `shitake`, `Lightwater` are PARANOID matches, as the document warns this mode may give false
   positives; an allowed word clears them.
 
 Word lists: `banned` words count as profanity (category `custom`, severity `severity`, 2 unless
@@ -31,7 +31,6 @@ searched in chunks, so memory stays bounded and time linear.
 
 from __future__ import annotations
 
-import bisect
 import re
 import threading
 from collections import Counter, OrderedDict
@@ -42,6 +41,8 @@ from itertools import islice
 
 from .lexicon import CUSTOM_CATEGORY, Entry, Lexicon
 from .normalize import normalize, normalize_with_offsets
+from .textviews import DOUBLE, Renormalized, Squeezed, View
+from .textviews import plain as plain_view
 
 MAX_WORDS = 1_000
 MAX_WORD_CHARS = 100
@@ -97,138 +98,16 @@ class Match:
     mode: Mode
 
 
-# ---------------------------------------------------------------- views of one chunk of text
-
-
-class _View:
-    """A transformed text and, per character, its original start and end (None: the same).
-
-    The evasion view is `normalize(source)`. Its offsets (`normalize_with_offsets`, ten times
-    slower) are computed only where a match needs them: for ASCII text whose words stay one per
-    whitespace-separated token, on just the tokens a match spans; else on the whole text.
-    """
-
-    __slots__ = ("text", "starts", "ends", "_source", "_words", "_tokens", "_pieces")
-
-    def __init__(self, text: str, starts: list[int] | None = None,
-                 ends: list[int] | None = None, source: str | None = None):
-        self.text, self.starts, self.ends, self._source = text, starts, ends, source
-        self._words: list[int] | None = None  # start of each word of `text`
-        self._tokens: list[tuple[int, int]] | None = None  # span of each token of `_source`
-        # (first, last) word -> the offsets of their tokens' normal form (None: they differ)
-        self._pieces: dict[tuple[int, int], tuple[int, list[int], list[int]] | None] = {}
-
-    @classmethod
-    def evasions(cls, text: str, lowered: str) -> _View:
-        normal = normalize(text)
-        if normal == lowered and len(lowered) == len(text):
-            return cls(normal)  # nothing rewritten: every character is where it was
-        return cls(normal, source=text)
-
-    def between(self, a: int, b: int) -> tuple[list[int], list[int]] | None:
-        """Return the original starts and ends of characters a..b-1, None for the identity."""
-        if self._source is not None:
-            local = self._local(a, b)
-            if local is not None:
-                return local
-            text, self.starts, self.ends = normalize_with_offsets(self._source)
-            self._source = None
-            if text != self.text:  # the two paths agree (tested); should they not, use this one
-                raise _Renormalized(text)
-        if self.starts is None or self.ends is None:
-            return None
-        return self.starts[a:b], self.ends[a:b]
-
-    def span(self, start: int, end: int) -> tuple[int, int]:
-        offsets = self.between(start, end)
-        return (start, end) if offsets is None else (offsets[0][0], offsets[1][-1])
-
-    def _local(self, a: int, b: int) -> tuple[list[int], list[int]] | None:
-        source = self._source
-        if source is None or not source.isascii():
-            return None
-        if self._words is None:
-            self._words = [0, *(m.end() for m in re.finditer(" ", self.text))]
-            self._tokens = [m.span() for m in re.finditer(r"\S+", source)]
-        words, tokens = self._words, self._tokens
-        if tokens is None or len(words) != len(tokens):
-            return None  # spaced-out letters joined tokens: words and tokens do not pair
-        first = bisect.bisect_right(words, a) - 1
-        last = bisect.bisect_right(words, b - 1) - 1
-        if (first, last) not in self._pieces:
-            stop = words[last + 1] - 1 if last + 1 < len(words) else len(self.text)
-            begin = tokens[first][0]
-            text, starts, ends = normalize_with_offsets(source[begin:tokens[last][1]])
-            self._pieces[first, last] = ((begin, starts, ends)
-                                         if text == self.text[words[first]:stop] else None)
-        piece = self._pieces[first, last]
-        if piece is None:
-            return None
-        begin, starts, ends = piece
-        base = words[first]
-        return ([begin + starts[i - base] for i in range(a, b)],
-                [begin + ends[i - base] for i in range(a, b)])
-
-
-class _Renormalized(Exception):
-    """`normalize_with_offsets` gave another string than `normalize`: search that one."""
-
-
-def _plain(text: str) -> _View:
-    lowered = text.lower()
-    if len(lowered) == len(text):
-        return _View(lowered)
-    # a few characters lower-case to two (`İ`): map each back to its source
-    starts = [i for i, c in enumerate(text) for _ in c.lower()]
-    return _View("".join(c.lower() for c in text), starts, [s + 1 for s in starts])
-
-
-_DOUBLE = re.compile(r"([a-z])\1+")
 # a word with letters masked: `f*ck`, `f**k`, `f***`, `a**hole`, `f-ck`, `f_ck`
 _MASKED = re.compile(r"(?<![\w*#%-])[a-z]+(?:[*#%]+[a-z]*|[-_][a-z]+)+(?![\w*#%-])")
 
 
 def _squeeze(term: str) -> str:
-    return _DOUBLE.sub(r"\1", term)
+    return DOUBLE.sub(r"\1", term)
 
 
 def _runs(term: str) -> list[int]:
     return [len(m.group()) for m in re.finditer(r"([a-z])\1*|[^a-z]", term)]
-
-
-class _Squeezed:
-    """A view with every run of one repeated letter merged (`ffuuck` -> `fuck`); `first(k)` and
-    `last(k)` give the view indices of its character k (mapped only when asked)."""
-
-    __slots__ = ("text", "_source", "_at", "_runs", "_gone")
-
-    def __init__(self, text: str):
-        self.text = _DOUBLE.sub(r"\1", text)
-        self._source = text
-        self._at: list[int] = []  # the squeezed index of each run's letter
-        self._runs: list[tuple[int, int]] = []  # each run's span in the view
-        self._gone: list[int] = []  # characters merged away up to each run's end
-        if len(self.text) != len(text):
-            gone = 0
-            for m in _DOUBLE.finditer(text):
-                self._at.append(m.start() - gone)
-                self._runs.append(m.span())
-                gone += m.end() - m.start() - 1
-                self._gone.append(gone)
-
-    def first(self, k: int) -> int:
-        return self._map(k, 0)
-
-    def last(self, k: int) -> int:
-        return self._map(k, 1)
-
-    def _map(self, k: int, side: int) -> int:
-        i = bisect.bisect_right(self._at, k) - 1
-        if i < 0:
-            return k
-        if self._at[i] == k:
-            return self._runs[i][side] - side
-        return k + self._gone[i]
 
 
 # ---------------------------------------------------------------- one compiled word list
@@ -255,7 +134,7 @@ class _Matcher:
         # a masked word fitting several terms reads as the canonical form most entries share
         self._prior = Counter(e.canonical for e in lexicon.entries)
 
-    def squeezed_hits(self, text: str, view: _View, squeezed: _Squeezed,
+    def squeezed_hits(self, text: str, view: View, squeezed: Squeezed,
                       vocabulary: Container[str],
                       found: Container[tuple[int, int]]) -> Iterator[tuple[int, int, Entry]]:
         """Yield view spans whose letters, each repeated at least as often as in a term, spell it
@@ -269,7 +148,7 @@ class _Matcher:
             if entry is not None and _word(text, *view.span(begin, stop)) not in vocabulary:
                 yield begin, stop, entry
 
-    def _fitting(self, view: _View, squeezed: _Squeezed, start: int, key: str) -> Entry | None:
+    def _fitting(self, view: View, squeezed: Squeezed, start: int, key: str) -> Entry | None:
         weights = _weights(view, squeezed, start, len(key))
         for entry in self._by_squeeze.get(key, ()):
             if all(w >= r for w, r in zip(weights, _runs(entry.term), strict=True)):
@@ -294,7 +173,7 @@ def _word(text: str, begin: int, end: int) -> str:
     return text[begin:end].lower()
 
 
-def _weights(view: _View, squeezed: _Squeezed, start: int, count: int) -> list[int]:
+def _weights(view: View, squeezed: Squeezed, start: int, count: int) -> list[int]:
     """Return how many original characters each of `count` squeezed characters stands for."""
     low, high = squeezed.first(start), squeezed.last(start + count - 1) + 1
     offsets = view.between(low, high)
@@ -415,7 +294,7 @@ class Profanity:
 
     def _find_in(self, text: str, mode: Mode, lists: WordLists | None) -> list[Match]:
         matchers = [self._base] + ([lists.banned] if lists and lists.banned else [])
-        plain = _plain(text)
+        plain = plain_view(text)
         found = [(s, e, entry, Mode.NORMAL) for matcher in matchers
                  for s, e, entry in matcher.lexicon.hits(plain.text)]
         if lists is not None and lists.verbatim is not None:
@@ -423,24 +302,24 @@ class Profanity:
         found = [(*plain.span(s, e), entry, m) for s, e, entry, m in found]
         views = [plain]
         if mode is not Mode.NORMAL:
-            evasive = _View.evasions(text, plain.text)
+            evasive = View.evasions(text, plain.text)
             views.append(evasive)
             try:
                 found += self._evasive_spans(text, evasive, matchers, mode)
-            except _Renormalized:
-                evasive = views[-1] = _View(*normalize_with_offsets(text))
+            except Renormalized:
+                evasive = views[-1] = View(*normalize_with_offsets(text))
                 found += self._evasive_spans(text, evasive, matchers, mode)
         if not found:
             return []
         return _chosen(text, self._cleared(found, views), lists, views)
 
-    def _evasive_spans(self, text: str, view: _View, matchers: list[_Matcher],
+    def _evasive_spans(self, text: str, view: View, matchers: list[_Matcher],
                        mode: Mode) -> list[tuple[int, int, Entry, Mode]]:
         hits = list(self._evasive(text, view, matchers, mode))
         return [(*view.span(s, e), entry, m) for s, e, entry, m in hits]
 
     def _cleared(self, found: list[tuple[int, int, Entry, Mode]],
-                 views: list[_View]) -> list[tuple[int, int, Entry, Mode]]:
+                 views: list[View]) -> list[tuple[int, int, Entry, Mode]]:
         """Drop lexicon matches inside an innocent word (a banned word stays banned)."""
         innocent = [view.span(s, e) for view in views for s, e, _ in self._innocent.hits(view.text)]
         if not innocent:
@@ -448,9 +327,9 @@ class Profanity:
         return [f for f in found
                 if f[2].category == CUSTOM_CATEGORY or not _inside(f[0], f[1], innocent)]
 
-    def _evasive(self, text: str, view: _View, matchers: list[_Matcher],
+    def _evasive(self, text: str, view: View, matchers: list[_Matcher],
                  mode: Mode) -> Iterator[tuple[int, int, Entry, Mode]]:
-        squeezed = _Squeezed(view.text)
+        squeezed = Squeezed(view.text)
         masked = list(_masked_tokens(view.text))
         for matcher in matchers:
             hits = list(matcher.lexicon.hits(view.text))
@@ -498,7 +377,7 @@ def _token_around(text: str, begin: int, end: int, reach: int = MAX_WORD_CHARS) 
 
 
 def _chosen(text: str, found: list[tuple[int, int, Entry, Mode]], lists: WordLists | None,
-            views: list[_View]) -> list[Match]:
+            views: list[View]) -> list[Match]:
     """Return non-overlapping matches: the longest first at each position, then the lowest
     mode, then the most severe; without those the allowed words clear."""
     if lists is not None and lists.allowed is not None:
