@@ -24,7 +24,7 @@ from pathlib import Path
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.engine.profanity import Mode, Profanity
 from spectrum_rpc.engine.sentiment import SentimentAnalyzer
-from spectrum_rpc.engine.spelling import Speller, dictionary_lines, english_words
+from spectrum_rpc.engine.spelling import MAX_CHARS, Speller, dictionary_lines, english_words
 
 SECTION = "## Profanity, spelling and sentiment"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -134,6 +134,12 @@ def long_text_lines(profanity: Profanity, speller: Speller, sentiment: Sentiment
         what = (f"skipped: {result.skipped}" if name == "spelling"
                 else f"first 20,000 chars, truncated={result.truncated}")
         lines.append(f"| {name} | {took} | {what} | |")
+    rng = random.Random(3)
+    nonsense = " ".join("".join(rng.choice("etaoinshrdlu") for _ in range(rng.randint(6, 12)))
+                        for _ in range(3000))[:MAX_CHARS]
+    result, took = timed(lambda: speller.correct(nonsense))
+    lines.append(f"| spelling, {len(nonsense):,} chars of unseen nonsense words (its worst case) "
+                 f"| {took} | {len(result.edits)} edits | |")
     return lines
 
 
