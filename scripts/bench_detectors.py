@@ -21,10 +21,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from spectrum_rpc.engine import load_engine
-from spectrum_rpc.engine.profanity import Mode, Profanity
-from spectrum_rpc.engine.sentiment import SentimentAnalyzer
-from spectrum_rpc.engine.spelling import MAX_CHARS, Speller, dictionary_lines, english_words
+from spectrum_rpc.engine import load_engine, profanity, sentiment, spelling
+
+Mode, Profanity = profanity.Mode, profanity.Profanity
+SentimentAnalyzer = sentiment.SentimentAnalyzer
+MAX_CHARS, Speller = spelling.MAX_CHARS, spelling.Speller
+dictionary_lines, english_words = spelling.dictionary_lines, spelling.english_words
 
 SECTION = "## Profanity, spelling and sentiment"
 DOC = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -83,7 +85,7 @@ def detector_lines(runs: int, long_mb: float) -> tuple[list[str], Speller]:
     sentiment = SentimentAnalyzer()
     texts = comments(500)
     cases: list[tuple[str, Callable[[str], object]]] = [
-        (f"profanity {mode.value}", lambda t, m=mode: profanity.find(t, m)) for mode in Mode]
+        (f"profanity {mode.name}", lambda t, m=mode: profanity.find(t, m)) for mode in Mode]
     cases += [
         ("profanity NORMAL, 50 banned + 1 allowed word",
          lambda t: profanity.find(t, Mode.NORMAL, banned=BANNED, allowed=["damn"])),
@@ -127,7 +129,7 @@ def long_text_lines(profanity: Profanity, speller: Speller, sentiment: Sentiment
     for mode in Mode:
         (count, took), (clean_count, clean_took) = (
             timed(lambda t=t, m=mode: sum(1 for _ in profanity.scan(t, m))) for t in (text, clean))
-        lines.append(f"| profanity {mode.value} | {took} | {count} matches | {clean_took} "
+        lines.append(f"| profanity {mode.name} | {took} | {count} matches | {clean_took} "
                      f"({clean_count} matches) |")
     for name, fn in (("spelling", speller.correct), ("sentiment", sentiment.analyze)):
         result, took = timed(lambda f=fn: f(text))
@@ -153,7 +155,7 @@ def dictionary_word_lines(profanity: Profanity) -> list[str]:
     for mode in Mode:
         flagged = [(w, m) for _, w in words for m in profanity.find(w, mode)]
         added = [w for w, m in flagged if m.mode is mode]
-        lines.append(f"| {mode.value} | {len(flagged)} | {len(added)} | "
+        lines.append(f"| {mode.name} | {len(flagged)} | {len(added)} | "
                      f"{', '.join(added[:12]) if mode is not Mode.NORMAL else ''} |")
     normal = [w for _, w in words if profanity.find(w)]
     return lines + ["", "The most frequent words NORMAL flags: " + ", ".join(normal[:40]) + "."]

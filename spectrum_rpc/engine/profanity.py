@@ -25,8 +25,9 @@ words are never flagged, in any mode, and neither is any match inside an allowed
 Lists are bounded (`MAX_WORDS` words of `MAX_WORD_CHARS` characters; callers validate, `find`
 refuses more) and compiled once per distinct list, in a bounded cache.
 
-Offsets are code points into the original text, begin inclusive, end exclusive. Long texts are
-searched in chunks, so memory stays bounded and time linear.
+Modes are `engine/modes.py`'s `Mode`, shared with the personal-data detectors; a mode may also
+be given by name. Offsets are code points into the original text, begin inclusive, end
+exclusive. Long texts are searched in chunks, so memory stays bounded and time linear.
 """
 
 from __future__ import annotations
@@ -36,10 +37,10 @@ import threading
 from collections import Counter, OrderedDict
 from collections.abc import Collection, Container, Iterable, Iterator
 from dataclasses import dataclass
-from enum import StrEnum
 from itertools import islice
 
 from .lexicon import CUSTOM_CATEGORY, Entry, Lexicon
+from .modes import Mode
 from .normalize import normalize, normalize_with_offsets
 from .textviews import DOUBLE, Renormalized, Squeezed, View
 from .textviews import plain as plain_view
@@ -71,17 +72,6 @@ spicy spiked spikes spiking spiky spooked spooking spooky spunky swine tardy tar
 tramp tramped tramper tramping tramps wang
 """.split()) | {"pussy willow", "pussy willows", "niger river", "river niger",
                                   "niger delta"}
-
-
-class Mode(StrEnum):
-    """Detection mode of document 001, from the strictest to the most eager."""
-
-    NORMAL = "NORMAL"
-    SUSPICIOUS = "SUSPICIOUS"
-    PARANOID = "PARANOID"
-
-
-_MODES = tuple(Mode)
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,7 +249,7 @@ class Profanity:
              allowed: Collection[str] = (), severity: float = CUSTOM_SEVERITY
              ) -> Iterator[Match]:
         """Yield `find`'s matches one chunk of text at a time (bounded memory on long texts)."""
-        mode = Mode(mode)
+        mode = Mode.parse(mode) if isinstance(mode, str) else mode
         lists = self.compiled(banned, allowed, severity)
         last = 0
         for begin, stop, end in _chunks(text):
@@ -384,7 +374,7 @@ def _chosen(text: str, found: list[tuple[int, int, Entry, Mode]], lists: WordLis
         cleared = [view.span(s, e) for view in views for s, e, _ in lists.allowed.hits(view.text)]
         found = [f for f in found if f[2].term not in lists.allowed_terms
                  and not _inside(f[0], f[1], cleared)]
-    found.sort(key=lambda f: (f[0], -f[1], _MODES.index(f[3]), -f[2].severity, f[2].term))
+    found.sort(key=lambda f: (f[0], -f[1], f[3], -f[2].severity, f[2].term))
     chosen: list[Match] = []
     for begin, end, entry, mode in found:
         if chosen and begin < chosen[-1].end:
