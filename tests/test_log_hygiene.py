@@ -1,0 +1,41 @@
+"""What a client cannot do to the log: forge lines through the access log's path."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp.test_utils import TestServer
+
+from spectrum_rpc.app import create_app
+from spectrum_rpc.middleware import AccessLogger
+
+FORGED = "2026-12-05 03:00:00,000 ERROR spectrum_rpc.store database corrupt"
+
+
+async def raw_exchange(host: str, port: int, data: bytes) -> bytes:
+    """Send `data` on a fresh connection and return everything the server answers."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), 10)
+    finally:
+        writer.close()
+
+
+async def test_a_newline_in_the_path_does_not_forge_an_access_log_line(
+    aiohttp_client, make_settings, caplog
+):
+    server = TestServer(create_app(make_settings()))
+    await server.start_server(access_log_class=AccessLogger)  # as `serve` runs it
+    client = await aiohttp_client(server)
+    path = "/x%0A" + FORGED.replace(" ", "%20") + "%0D%0A%22"
+    request = f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode()
+    with caplog.at_level(logging.INFO, logger="aiohttp.access"):
+        answer = await raw_exchange(client.server.host, client.server.port, request)
+    assert answer.startswith(b"HTTP/1.1 404")
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.access"]
+    assert len(lines) == 1
+    assert "\n" not in lines[0] and "\r" not in lines[0]
+    assert '"GET /x%0A2026-12-05%2003' in lines[0]
