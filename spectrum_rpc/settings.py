@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -13,6 +14,10 @@ from typing import Any
 from .labels import DECIDED
 
 ENV_PREFIX = "SPECTRUM_RPC_"
+# Variables with the prefix that are not settings: the scripts' and the tests' own.
+NOT_SETTINGS = frozenset({"SPECTRUM_RPC_DATA_DIR", "SPECTRUM_RPC_E2E_SCREENSHOTS"})
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -236,7 +241,10 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
         rest = name[len(ENV_PREFIX) :].lower()
         section = next((s for s in sections if rest.startswith(s + "_")), None)
         if section is None:
-            continue  # SPECTRUM_RPC_DATA_DIR and friends belong to scripts, not to settings
+            if name not in NOT_SETTINGS:  # a typo would otherwise be ignored without a word
+                log.warning("ignoring %s: it names no setting (SPECTRUM_RPC_<SECTION>_<KEY>, "
+                            "sections: %s)", name, ", ".join(sections))
+            continue
         found.setdefault(section, {})[rest[len(section) + 1 :]] = value
     return found
 
