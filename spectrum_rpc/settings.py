@@ -37,6 +37,12 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class AdminSettings:
+    # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
+    max_body_bytes: int = 64 * 1024
+
+
+@dataclass(frozen=True)
 class StoreSettings:
     path: str = "var/spectrum.db"
     commit_max_batch: int = 2000
@@ -117,6 +123,7 @@ class Settings:
     thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -148,6 +155,7 @@ _GREATER_THAN_ZERO = (
     "server.shutdown_timeout",
     "server.max_pending_body_bytes",
     "store.commit_max_batch",
+    "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
     "engine.max_batch",
