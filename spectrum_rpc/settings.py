@@ -34,6 +34,8 @@ class ServerSettings:
     shutdown_timeout: float = 30.0
     max_pending_body_bytes: int = 128 * 1024 * 1024
     body_wait: float = 30.0
+    max_connections: int = 0  # 0 = below the open-file limit (connections.connection_limit)
+    idle_timeout: float = 75.0
 
 
 @dataclass(frozen=True)
@@ -154,6 +156,7 @@ _GREATER_THAN_ZERO = (
     "server.batch_concurrency",
     "server.shutdown_timeout",
     "server.max_pending_body_bytes",
+    "server.idle_timeout",
     "store.commit_max_batch",
     "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
@@ -178,6 +181,7 @@ _GREATER_THAN_ZERO = (
 # "pick from the CPU count" (engine.workers).
 _NOT_NEGATIVE = (
     "server.body_wait",
+    "server.max_connections",
     "auth.key_cache_ttl",
     "engine.max_delay",
     "engine.workers",

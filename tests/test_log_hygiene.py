@@ -1,11 +1,15 @@
-"""What a client cannot do to the log: forge lines through the access log's path."""
+"""What a client cannot do to the log: forge lines through the access log's path, or fill it
+with tracebacks by sending corrupt bodies and malformed requests."""
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
 
+import pytest
 from aiohttp.test_utils import TestServer
+from server_process import running_server
 
 from spectrum_rpc.app import create_app
 from spectrum_rpc.middleware import AccessLogger
@@ -39,3 +43,33 @@ async def test_a_newline_in_the_path_does_not_forge_an_access_log_line(
     assert len(lines) == 1
     assert "\n" not in lines[0] and "\r" not in lines[0]
     assert '"GET /x%0A2026-12-05%2003' in lines[0]
+
+
+CORRUPT_GZIP = gzip.compress(b'{"jsonrpc": "2.0"}' * 100)[:-12] + b"\x00" * 12
+MALFORMED = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nthis line is no header\r\n\r\n"
+
+
+def corrupt_post(path: str) -> bytes:
+    head = (f"POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Encoding: gzip\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(CORRUPT_GZIP)}\r\n\r\n")
+    return head.encode() + CORRUPT_GZIP
+
+
+@pytest.mark.slow
+async def test_corrupt_bodies_and_malformed_requests_log_one_line_per_cause(tmp_path):
+    with running_server(tmp_path) as server:
+        for _ in range(20):
+            unauthorized = await raw_exchange(server.host, server.port,
+                                              corrupt_post("/api/v1/classification"))
+            assert unauthorized.startswith(b"HTTP/1.1 401")
+            await raw_exchange(server.host, server.port, corrupt_post("/admin/login"))
+            refused = await raw_exchange(server.host, server.port, MALFORMED)
+            assert refused.split(b" ")[1] == b"400"
+        await asyncio.sleep(0.5)
+        log = server.log
+    assert "Traceback" not in log
+    assert "Unhandled exception" not in log and "Error handling request" not in log
+    lines = log.splitlines()
+    assert len([line for line in lines if "refused a corrupt request body" in line]) == 1
+    assert len([line for line in lines if "refused a malformed HTTP request" in line]) == 1
+    assert all(" WARNING " in line for line in lines if "refused a" in line)

@@ -10,10 +10,11 @@ import sys
 
 from aiohttp import web
 
-from .. import gc_tuning
+from .. import gc_tuning, log_limits
 from ..admin import FIRST_USER, ensure_first_user
 from ..app import create_app
 from ..auth import create_key
+from ..connections import ConnectionGuard, GuardedSite, connection_limit
 from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..middleware import AccessLogger
 from ..settings import Settings
@@ -39,6 +40,7 @@ def run_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    log_limits.install()  # what clients can make aiohttp and asyncio log: one line per cause
     # From here on a signal asks for a clean stop instead of killing the process outright.
     early: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -66,14 +68,16 @@ async def serve(app: web.Application, settings: Settings, early: list[int] | Non
         stop.set()
     log.info("starting: loading the models")
     runner = web.AppRunner(
-        app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout
+        app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout,
+        keepalive_timeout=settings.server.idle_timeout,
     )
     try:
         await runner.setup()
         if stop.is_set():
             log.info("stopped during start-up")
             return
-        site = web.TCPSite(runner, settings.server.host, settings.server.port)
+        guard = ConnectionGuard(connection_limit(settings))
+        site = GuardedSite(runner, settings.server.host, settings.server.port, guard)
         await site.start()
         print(f"spectrum-rpc serving on http://{settings.server.host}:{settings.server.port}",
               file=sys.stderr, flush=True)
