@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import gzip
 import logging
+import sys
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from server_process import running_server
 
 from spectrum_rpc.app import create_app
+from spectrum_rpc.log_limits import ClientNoise, Throttle
 from spectrum_rpc.middleware import AccessLogger
 
 FORGED = "2026-12-05 03:00:00,000 ERROR spectrum_rpc.store database corrupt"
@@ -73,3 +76,28 @@ async def test_corrupt_bodies_and_malformed_requests_log_one_line_per_cause(tmp_
     assert len([line for line in lines if "refused a corrupt request body" in line]) == 1
     assert len([line for line in lines if "refused a malformed HTTP request" in line]) == 1
     assert all(" WARNING " in line for line in lines if "refused a" in line)
+
+
+def payload_error_record() -> logging.LogRecord:
+    try:
+        raise web.RequestPayloadError("Can not decode content-encoding: gzip\n  forged line")
+    except web.RequestPayloadError:
+        return logging.LogRecord("aiohttp.server", logging.ERROR, __file__, 1,
+                                 "Unhandled exception", (), sys.exc_info())
+
+
+def test_client_noise_is_one_warning_per_cause_per_interval_with_a_count():
+    now = [0.0]
+    noise = ClientNoise(Throttle(60.0, clock=lambda: now[0]))
+    first = payload_error_record()
+    assert noise.filter(first)
+    assert first.levelno == logging.WARNING and first.exc_info is None
+    assert "\n" not in first.getMessage()
+    assert not noise.filter(payload_error_record())
+    assert not noise.filter(payload_error_record())
+    now[0] = 61.0
+    later = payload_error_record()
+    assert noise.filter(later)
+    assert "2 more" in later.getMessage()
+    unrelated = logging.LogRecord("aiohttp.server", logging.ERROR, __file__, 1, "other", (), None)
+    assert noise.filter(unrelated) and unrelated.levelno == logging.ERROR
