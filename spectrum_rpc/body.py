@@ -7,9 +7,11 @@ and leaves the error's shape to the dialect.
 The budget: a 15 MB text stays in memory from the moment its body is read until the engine has
 scored it, and the long-text lane scores one at a time (about 2 s each), so a burst of large
 requests queues up: measured, each one held about 60 MB in the server process (body, its copy
-while read, parsed text and the frame to the engine; scripts/bench_body_budget.py). Without a bound, a few dozen concurrent large requests from
-one key exhaust a small machine's memory. Requests beyond the budget wait their turn (first
-come, first served) for a bounded time, holding only their connection, then are refused.
+while read, parsed text and the frame to the engine; scripts/bench_body_budget.py). Without a
+bound, a few dozen concurrent large requests from one key exhaust a small machine's memory.
+Requests beyond the budget wait their turn (first come, first served) for a bounded time,
+holding only their connection (and up to 1 MiB of a body whose size was not declared), then
+are refused.
 """
 
 from __future__ import annotations
