@@ -116,3 +116,5 @@ class GuardedSite(web.BaseSite):
         assert server is not None
         self._server = await asyncio.get_running_loop().create_server(
             self._guard.factory(server), self._host, self._port, backlog=self._backlog)
+        log.info("at most %d client connections at once (server.max_connections)",
+                 self._guard.limit)
