@@ -2,7 +2,7 @@
 
 Without one, a thousand connections that never send a byte use up the open-file limit: every
 real request then times out and asyncio logs each failed accept. `GuardedSite` listens like
-aiohttp's TCPSite, but past `limit` open connections it closes the one that has waited longest
+aiohttp's SockSite, but past `limit` open connections it closes the one that has waited longest
 for a request (a client that never sent one, sent its headers slowly, or an idle keep-alive)
 to make room, and only when every connection is busy with a request turns the newcomer away.
 Slow headers and idle keep-alives are timed out by aiohttp itself (`server.idle_timeout`,
@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+import socket
 from collections.abc import Callable
 
 from aiohttp import web
@@ -97,24 +98,25 @@ class ConnectionGuard:
 
 
 class GuardedSite(web.BaseSite):
-    """aiohttp's TCP site with a `ConnectionGuard` in front of the runner's server."""
+    """aiohttp's SockSite (a bound socket) with a `ConnectionGuard` in front of the runner's
+    server; sites that share a guard share its limit."""
 
-    def __init__(self, runner: web.BaseRunner, host: str, port: int, guard: ConnectionGuard):
+    def __init__(self, runner: web.BaseRunner, sock: socket.socket, guard: ConnectionGuard):
         super().__init__(runner)
-        self._host = host
-        self._port = port
+        self._sock = sock
         self._guard = guard
 
     @property
     def name(self) -> str:
-        return f"http://{self._host}:{self._port}"
+        host, port = self._sock.getsockname()[:2]
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}"
 
     async def start(self) -> None:
-        """Listen on host and port (registered with the runner, which stops it)."""
+        """Listen on the socket (registered with the runner, which stops it)."""
         await super().start()
         server = self._runner.server
         assert server is not None
         self._server = await asyncio.get_running_loop().create_server(
-            self._guard.factory(server), self._host, self._port, backlog=self._backlog)
-        log.info("at most %d client connections at once (server.max_connections)",
-                 self._guard.limit)
+            self._guard.factory(server), sock=self._sock, backlog=self._backlog)
+        log.info("listening on %s, at most %d client connections at once "
+                 "(server.max_connections)", self.name, self._guard.limit)

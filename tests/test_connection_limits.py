@@ -7,7 +7,8 @@ import asyncio
 
 import aiohttp
 import pytest
-from server_process import running_server
+
+from tests.helpers.attack import running_server
 
 pytestmark = pytest.mark.slow
 

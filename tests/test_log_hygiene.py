@@ -11,11 +11,11 @@ import sys
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from server_process import running_server
 
 from spectrum_rpc.app import create_app
 from spectrum_rpc.log_limits import ClientNoise, Throttle
 from spectrum_rpc.middleware import AccessLogger
+from tests.helpers.attack import running_server
 
 FORGED = "2026-12-05 03:00:00,000 ERROR spectrum_rpc.store database corrupt"
 

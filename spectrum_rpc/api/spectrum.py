@@ -1,5 +1,5 @@
 """The Spectrum API: JSON-RPC 2.0 at /api/v1/classification, `Authorization: Apikey KEY`,
-with the methods classifyText and recordUserClassification."""
+with the methods classifyText and recordUserClassification, and our extension moderateText."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..analysis import Analyzer
+from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
 from ..auth import KeyRateLimiter
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
@@ -26,7 +26,7 @@ from ..labels import FEEDBACK_LABELS
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
 from ..store import KeyRecord, Store, now
 from . import params
-from .jsonrpc import Methods, RpcError, Success, error_object
+from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
 from .jsonrpc import Protocol as JsonRpc
 from .params import Param
 from .responses import json_response
@@ -99,9 +99,36 @@ async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any)
     return Success("OK")
 
 
+MODERATE_PARAMS = (
+    Param("text", params.text),
+    Param("options", params.moderation_options(DETECTORS, MODED, MODES), required=False),
+    Param("meta", params.meta, required=False),
+)
+
+
+async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the detectors asked for (labels, personal data, ...) and answer what each found."""
+    p = params.bind(MODERATE_PARAMS, args, kwargs)
+    asked = p.get("options", {})
+    detect = asked.get("detect")
+    for i, name in enumerate(detect or ()):
+        if name not in AVAILABLE:
+            raise invalid_params(f"options.detect[{i}]", f"{name!r} is not supported by "
+                                        f"this server yet; it runs: {', '.join(AVAILABLE)}")
+    options = Options(
+        modes=asked.get("modes", {}),
+        banned=tuple(asked.get("bannedWords", ())),
+        allowed=tuple(asked.get("allowedWords", ())),
+        expected_language=tuple(asked.get("expectedLanguage", ())),
+        **({"detect": frozenset(detect)} if detect is not None else {}),
+    )
+    return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
+
+
 METHODS: Methods = {
     "classifyText": classify_text,
     "recordUserClassification": record_user_classification,
+    "moderateText": moderate_text,
 }
 
 

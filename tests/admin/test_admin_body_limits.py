@@ -10,12 +10,11 @@ import re
 
 import pytest
 
-from spectrum_rpc.admin.sessions import CSRF_HEADER
 from spectrum_rpc.admin.users import create_user
 from spectrum_rpc.app import create_app
 from spectrum_rpc.resources import STORE
+from tests.helpers.admin import API, PASSWORD, logged_in_client
 
-PASSWORD = "correct horse battery staple"
 LIMIT = 64 * 1024
 CORRUPT_GZIP = gzip.compress(b"name=alice&password=x" * 50)[:-12] + b"\x00" * 12
 
@@ -39,16 +38,16 @@ async def login_token(client) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 async def admin_client(aiohttp_client, make_settings):  # type: ignore[no-untyped-def]
+    """The app with a user "alice", nobody logged in."""
     client = await aiohttp_client(create_app(make_settings(admin={"max_body_bytes": LIMIT})))
     await create_user(client.app[STORE], "alice", PASSWORD)
     return client
 
 
-async def logged_in(client) -> None:  # type: ignore[no-untyped-def]
-    await client.post("/admin/login", data={"csrf_token": await login_token(client),
-                                            "name": "alice", "password": PASSWORD})
-    me = await (await client.get("/api/v1/admin/me")).json()
-    client.session.headers[CSRF_HEADER] = me["csrf_token"]
+@pytest.fixture
+async def api_client(aiohttp_client, tmp_path):  # type: ignore[no-untyped-def]
+    """Alice logged in, her CSRF token sent on changes."""
+    return await logged_in_client(aiohttp_client, tmp_path, admin={"max_body_bytes": LIMIT})
 
 
 async def test_a_login_form_that_decodes_past_the_limit_is_refused(admin_client):
@@ -70,12 +69,11 @@ async def test_a_login_form_within_the_limit_still_logs_in(admin_client):
     assert resp.status == 303
 
 
-async def test_an_api_body_that_decodes_past_the_limit_is_413_in_the_api_shape(admin_client):
-    await logged_in(admin_client)
+async def test_an_api_body_that_decodes_past_the_limit_is_413_in_the_api_shape(api_client):
     body = gzip.compress(b'{"name": "' + b"k" * (2 * 1024 * 1024) + b'"}')
-    resp = await admin_client.post("/api/v1/admin/projects/default/keys", data=body,
-                                   headers={"Content-Encoding": "gzip",
-                                            "Content-Type": "application/json"})
+    resp = await api_client.post(f"{API}/projects/default/keys", data=body,
+                                 headers={"Content-Encoding": "gzip",
+                                          "Content-Type": "application/json"})
     assert resp.status == 413
     assert "larger than" in (await resp.json())["error"]
 
@@ -92,14 +90,12 @@ async def test_a_corrupt_login_body_is_400_on_the_login_page_without_a_traceback
 
 
 async def test_a_corrupt_api_body_is_400_in_the_api_shape_without_a_traceback(
-    admin_client, caplog
+    api_client, caplog
 ):
-    await logged_in(admin_client)
     with caplog.at_level(logging.ERROR):
-        resp = await admin_client.post("/api/v1/admin/projects/default/keys",
-                                       data=CORRUPT_GZIP,
-                                       headers={"Content-Encoding": "gzip",
-                                                "Content-Type": "application/json"})
+        resp = await api_client.post(f"{API}/projects/default/keys", data=CORRUPT_GZIP,
+                                     headers={"Content-Encoding": "gzip",
+                                              "Content-Type": "application/json"})
     assert resp.status == 400
     assert (await resp.json())["error"] == "the body could not be decoded"
     assert not ours_at_error(caplog)
