@@ -7,8 +7,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DATA_DIR ?= ../shared/data
-HOST ?= 127.0.0.1
-PORT ?= 8080
+# `make run CONFIG=my.toml`: a settings file for the server; host, port and database come from
+# it and from SPECTRUM_RPC_* variables (no flags here, so that nothing overrides them).
+CONFIG ?=
 
 .PHONY: install run test test-quick browser lint models evaluate evaluate-pii bench bench-feedback semantic clean
 
@@ -22,7 +23,7 @@ $(STAMP): setup.cfg pyproject.toml
 
 run: install
 	mkdir -p var
-	$(BIN)/spectrum-rpc serve --db var/spectrum.db --host $(HOST) --port $(PORT)
+	$(BIN)/spectrum-rpc serve $(if $(CONFIG),--config $(CONFIG))
 
 test: install browser
 	$(BIN)/python -m pytest -q

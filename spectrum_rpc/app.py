@@ -8,11 +8,12 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from . import admin, api
+from . import __version__, admin, api
 from .analysis import Analyzer, Policies
 from .api.responses import json_response
 from .auth import KeyAuthenticator
 from .body import Bodies, ByteBudget
+from .constants import RPC_PATH
 from .engine import MicroBatcher
 from .middleware import request_middleware
 from .resources import (
@@ -53,10 +54,19 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_webhooks_ctx)
     for dialect in api.DIALECTS:
         dialect.setup(app)
+    app.router.add_get("/", handle_root)
     app.router.add_get("/healthz", handle_healthz)
     app.router.add_get("/readyz", handle_readyz)
     admin.setup(app)
     return app
+
+
+async def handle_root(request: web.Request) -> web.Response:
+    """Send a browser to the admin UI; tell a program what this server is and where."""
+    if "text/html" in request.headers.get("Accept", ""):
+        raise web.HTTPFound("/admin/")
+    return json_response({"name": "spectrum-rpc", "version": __version__,
+                          "api": RPC_PATH, "admin": "/admin/"})
 
 
 async def handle_healthz(request: web.Request) -> web.Response:

@@ -6,17 +6,19 @@ and leaves the error's shape to the dialect.
 
 The budget: a 15 MB text stays in memory from the moment its body is read until the engine has
 scored it, and the long-text lane scores one at a time (about 2 s each), so a burst of large
-requests queues up: measured, each one held about 50 MB in the server process (body, parsed
-text and the frame to the engine). Without a bound, a few dozen concurrent large requests from
-one key exhaust a small machine's memory. Requests beyond the budget wait their turn (first
-come, first served) for a bounded time, holding only their connection, then are refused.
+requests queues up: measured, each one held about 60 MB in the server process (body, its copy
+while read, parsed text and the frame to the engine; scripts/bench_body_budget.py). Without a
+bound, a few dozen concurrent large requests from one key exhaust a small machine's memory.
+Requests beyond the budget wait their turn (first come, first served) for a bounded time,
+holding only their connection (and up to 1 MiB of a body whose size was not declared), then
+are refused.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from aiohttp import web
@@ -126,23 +128,23 @@ class Bodies:
         if coding is not None:
             raise _closing(UNSUPPORTED_CODING, f"Content-Encoding {coding[:40]!r} is not "
                            "supported; send gzip, deflate, br, zstd or no encoding")
-        held = 0
+        share = _Share(self)
         try:
-            # A large body of known size takes its share of the budget before it is read; one
-            # whose size is known only once read (chunked, compressed: Content-Length counts
-            # the compressed bytes) takes it before it is parsed and handed to the engine,
-            # where most of its memory would go.
+            # A large body of known size takes its share before it is read. One whose decoded
+            # size is known only once read (compressed: Content-Length counts the compressed
+            # bytes; chunked) takes, as it passes LARGE_BODY decoded, the share of the largest
+            # body it could become, and gives back the excess once read: taken in steps as it
+            # grows, a burst of them would each hold part of the budget and wait for the rest
+            # that none of them can give back.
             declared = request.content_length
             if declared is not None and declared >= LARGE_BODY and \
                     "Content-Encoding" not in request.headers:
-                held = await self._take(declared)
-            body = await read_body(request, self.max_bytes)
-            if not held and len(body) >= LARGE_BODY:
-                held = await self._take(len(body))
+                await share.take(declared)
+            body = await read_body(request, self.max_bytes, on_large=share.reserve)
+            share.trim(len(body))
             yield body
         finally:
-            if held:
-                self.budget.release(held)
+            share.release()
 
     async def _take(self, size: int) -> int:
         held = await self.budget.take(size, self.wait)
@@ -155,6 +157,34 @@ class Bodies:
         return held
 
 
+class _Share:
+    """One body's share of the budget: taken, trimmed to the body's size, given back."""
+
+    def __init__(self, bodies: Bodies):
+        self.bodies = bodies
+        self.held = 0
+
+    async def take(self, size: int) -> None:
+        self.held = await self.bodies._take(size)
+
+    async def reserve(self) -> None:
+        """Take the share of the largest body allowed, unless a share is held already."""
+        if not self.held:
+            await self.take(self.bodies.max_bytes)
+
+    def trim(self, size: int) -> None:
+        """Give back what a body of `size` bytes does not need of the share held."""
+        excess = self.held - self.bodies.budget.charge(size) if size >= LARGE_BODY else self.held
+        if excess > 0:
+            self.held -= excess
+            self.bodies.budget.release(excess)
+
+    def release(self) -> None:
+        if self.held:
+            self.bodies.budget.release(self.held)
+            self.held = 0
+
+
 def unsupported_coding(request: web.Request) -> str | None:
     """Return the request's Content-Encoding if the server cannot decode it, else None."""
     coding = request.headers.get("Content-Encoding")
@@ -163,8 +193,10 @@ def unsupported_coding(request: web.Request) -> str | None:
     return None if coding.strip().lower() in CONTENT_CODINGS else coding
 
 
-async def read_body(request: web.Request, limit: int) -> bytes:
-    """Read the (decompressed) body, refusing it as soon as it exceeds `limit` bytes."""
+async def read_body(request: web.Request, limit: int,
+                    on_large: Callable[[], Awaitable[None]] | None = None) -> bytes:
+    """Read the (decompressed) body, refusing it as soon as it exceeds `limit` bytes; a body
+    read in chunks awaits `on_large` once, when it reaches LARGE_BODY bytes decoded."""
     if request.content_length is not None and request.content_length > limit:
         raise _too_large(limit)
     try:
@@ -173,6 +205,8 @@ async def read_body(request: web.Request, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         async for chunk in request.content.iter_chunked(1 << 16):
+            if on_large is not None and size < LARGE_BODY <= size + len(chunk):
+                await on_large()
             size += len(chunk)
             if size > limit:  # also catches gzip bombs: aiohttp counts decompressed bytes here
                 raise _too_large(limit)

@@ -10,6 +10,7 @@ import itertools
 import logging
 import re
 import secrets
+from urllib.parse import quote
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -26,6 +27,9 @@ _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 # cost nothing, where a fresh token would read the system's random source on every request.
 _REQUEST_ID_PREFIX = secrets.token_hex(4)
 _request_counter = itertools.count(1)
+# What stays readable in a logged path; everything else (control characters, spaces, quotes,
+# non-ASCII) is percent-encoded, so that a decoded %0A cannot start a forged log line.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def _next_request_id() -> str:
@@ -34,7 +38,8 @@ def _next_request_id() -> str:
 
 class AccessLogger(AbstractAccessLogger):
     """One line per request: method, path without the query string (it may hold user text,
-    e.g. the admin feedback search), status, size, time and request id."""
+    e.g. the admin feedback search), status, size, time and request id. The path is the
+    client's: it is logged percent-encoded (see `loggable_path`)."""
 
     @property
     def enabled(self) -> bool:
@@ -46,12 +51,17 @@ class AccessLogger(AbstractAccessLogger):
             '%s "%s %s" %d %s %.1fms rid=%s',
             request.remote,
             request.method,
-            request.path,
+            loggable_path(request.path),
             response.status,
             response.body_length,
             time * 1000,
             response.headers.get(REQUEST_ID_HEADER, "-"),
         )
+
+
+def loggable_path(path: str) -> str:
+    """Return `path` with every character that could forge or garble a log line escaped."""
+    return quote(path, safe=_PATH_SAFE)
 
 
 @web.middleware

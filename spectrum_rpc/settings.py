@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import tomllib
 from collections.abc import Mapping
@@ -13,6 +14,10 @@ from typing import Any
 from .labels import DECIDED
 
 ENV_PREFIX = "SPECTRUM_RPC_"
+# Variables with the prefix that are not settings: the scripts' and the tests' own.
+NOT_SETTINGS = frozenset({"SPECTRUM_RPC_DATA_DIR", "SPECTRUM_RPC_E2E_SCREENSHOTS"})
+
+log = logging.getLogger(__name__)
 
 
 class ConfigError(ValueError):
@@ -29,6 +34,14 @@ class ServerSettings:
     shutdown_timeout: float = 30.0
     max_pending_body_bytes: int = 128 * 1024 * 1024
     body_wait: float = 30.0
+    max_connections: int = 0  # 0 = below the open-file limit (connections.connection_limit)
+    idle_timeout: float = 75.0
+
+
+@dataclass(frozen=True)
+class AdminSettings:
+    # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
+    max_body_bytes: int = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -116,6 +129,7 @@ class Settings:
     thresholds: ThresholdSettings = field(default_factory=ThresholdSettings)
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
+    admin: AdminSettings = field(default_factory=AdminSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -146,7 +160,9 @@ _GREATER_THAN_ZERO = (
     "server.batch_concurrency",
     "server.shutdown_timeout",
     "server.max_pending_body_bytes",
+    "server.idle_timeout",
     "store.commit_max_batch",
+    "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
     "engine.max_batch",
@@ -169,6 +185,7 @@ _GREATER_THAN_ZERO = (
 # "pick from the CPU count" (engine.workers).
 _NOT_NEGATIVE = (
     "server.body_wait",
+    "server.max_connections",
     "auth.key_cache_ttl",
     "engine.max_delay",
     "engine.workers",
@@ -244,7 +261,10 @@ def _from_environ(environ: Mapping[str, str]) -> dict[str, Any]:
         rest = name[len(ENV_PREFIX) :].lower()
         section = next((s for s in sections if rest.startswith(s + "_")), None)
         if section is None:
-            continue  # SPECTRUM_RPC_DATA_DIR and friends belong to scripts, not to settings
+            if name not in NOT_SETTINGS:  # a typo would otherwise be ignored without a word
+                log.warning("ignoring %s: it names no setting (SPECTRUM_RPC_<SECTION>_<KEY>, "
+                            "sections: %s)", name, ", ".join(sections))
+            continue
         found.setdefault(section, {})[rest[len(section) + 1 :]] = value
     return found
 

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE
-from . import api, pages, webhooks
+from . import api, bodies, pages, webhooks
 from .pages import environment
 from .sessions import Sessions
 from .state import ADMIN, Admin
@@ -42,6 +42,7 @@ def setup(app: web.Application) -> None:
         yield
         await state.stats.close()
 
+    bodies.setup(app)
     app.cleanup_ctx.append(admin_ctx)
     api.add_routes(app, webhooks.ROUTES)
     pages.add_routes(app)

@@ -13,6 +13,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
+from ..body import BodyRefused
+from .bodies import read_form
 from .sessions import COOKIE, CSRF_FIELD, CSRF_HEADER, Principal, csrf_ok
 from .state import ADMIN
 
@@ -75,7 +77,11 @@ def page_route(handler: Handler) -> Handler:
         if who is None:
             raise web.HTTPSeeOther(f"{LOGIN_PATH}?next={quote(request.path_qs, safe='')}")
         if request.method not in SAFE_METHODS:
-            form = await request.post()
+            try:
+                form = await read_form(request)
+            except BodyRefused as refused:
+                return web.Response(status=refused.status, text=refused.reason,
+                                    headers={**SECURITY_HEADERS, **refused.headers})
             if not csrf_ok(str(form.get(CSRF_FIELD, "")), who.csrf):
                 raise web.HTTPForbidden(reason="missing or wrong CSRF token")
         request[PRINCIPAL] = who

@@ -8,19 +8,25 @@ import orjson
 from aiohttp import web
 
 from ..auth import create_key
+from ..body import BodyRefused
 from ..labels import DECIDED
-from . import audit, review
+from . import audit, bodies, review
 from .access import api_error, api_route, principal
 from .openapi import document
 from .playground import explain, model_version
 from .state import ADMIN, Admin, valid_project
 
 PREFIX = "/api/v1/admin"
-MAX_BODY = 1 << 20
 
 
 class BadRequest(Exception):
-    """The request body or a parameter is unacceptable; the message says why."""
+    """The request body or a parameter is unacceptable; the message says why, `status` (400
+    unless the body was too large) and `headers` go with the answer."""
+
+    def __init__(self, message: str, status: int = 400, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.headers = headers or {}
 
 
 def admin(request: web.Request) -> Admin:
@@ -46,9 +52,10 @@ def limit_param(request: web.Request, default: int, most: int) -> int:
 
 async def body(request: web.Request) -> dict[str, Any]:
     """Parse a JSON object body."""
-    raw = await request.content.read(MAX_BODY + 1)
-    if len(raw) > MAX_BODY:
-        raise BadRequest("the body is too large")
+    try:
+        raw = await bodies.read(request)
+    except BodyRefused as refused:
+        raise BadRequest(refused.reason, refused.status, refused.headers) from None
     try:
         data = orjson.loads(raw or b"{}")
     except orjson.JSONDecodeError:
@@ -73,7 +80,9 @@ def handles_bad_requests(handler):  # type: ignore[no-untyped-def]
         try:
             return await handler(request)
         except BadRequest as exc:
-            return api_error(400, str(exc))
+            response = api_error(exc.status, str(exc))
+            response.headers.update(exc.headers)
+            return response
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__

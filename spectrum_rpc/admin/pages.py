@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from ..body import TOO_LARGE, BodyRefused
 from ..constants import DEFAULT_PROJECT
 from ..labels import SPECTRUM_FIELDS
 from ..store import StatsRow, WebhookHealth
@@ -18,6 +19,7 @@ from ..webhooks import management as webhook_ops
 from . import audit, charts, review
 from .access import LOGIN_PATH, SECURITY_HEADERS, page_route, principal
 from .api import PREFIX
+from .bodies import read_form
 from .playground import model_version
 from .sessions import COOKIE, CSRF_FIELD, LOGIN_COOKIE, csrf_ok
 from .state import ADMIN, Admin, valid_project
@@ -91,7 +93,14 @@ async def login_form(request: web.Request, error: str = "", status: int = 200,
 async def login(request: web.Request) -> web.StreamResponse:
     """POST /admin/login: check the password (throttled), start a session, redirect."""
     admin = request.app[ADMIN]
-    form = await request.post()
+    try:
+        form = await read_form(request)
+    except BodyRefused as refused:
+        error = ("The form is too large." if refused.status == TOO_LARGE
+                 else "The form could not be read; please try again.")
+        response = await login_form(request, error, refused.status)
+        response.headers.update(refused.headers)
+        return response
     target = _next(str(form.get("next", "")))
     if not csrf_ok(str(form.get(CSRF_FIELD, "")), request.cookies.get(LOGIN_COOKIE, "")):
         return await login_form(request, "The form expired; please try again.", 403, target)

@@ -11,10 +11,11 @@ import sys
 
 from aiohttp import web
 
-from .. import gc_tuning
+from .. import gc_tuning, log_limits
 from ..admin import FIRST_USER, ensure_first_user
 from ..app import create_app
 from ..auth import create_key
+from ..connections import ConnectionGuard, GuardedSite, connection_limit
 from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..middleware import AccessLogger
 from ..resources import STORE
@@ -41,6 +42,7 @@ def run_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    log_limits.install()  # what clients can make aiohttp and asyncio log: one line per cause
     box = load_secret_box(settings.store.master_key, settings.store.master_key_file)
     # Bound before anything else happens: a port in use or a bad --host is one line, before
     # the models load and before anything is created or printed.
@@ -111,7 +113,8 @@ async def serve(
         stop.set()
     log.info("starting: loading the models")
     runner = web.AppRunner(
-        app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout
+        app, access_log_class=AccessLogger, shutdown_timeout=settings.server.shutdown_timeout,
+        keepalive_timeout=settings.server.idle_timeout,
     )
     try:
         await runner.setup()
@@ -120,8 +123,9 @@ async def serve(
             return
         if sockets is None:
             sockets = bind(settings.server.host, settings.server.port)
+        guard = ConnectionGuard(connection_limit(settings))
         for sock in sockets:
-            await web.SockSite(runner, sock).start()
+            await GuardedSite(runner, sock, guard).start()
         port = sockets[0].getsockname()[1]  # the real one when --port 0 was asked
         settings = settings.replace(server={"port": port})
         print(f"spectrum-rpc serving on {base_url(settings)}", file=sys.stderr, flush=True)
