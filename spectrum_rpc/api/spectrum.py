@@ -3,6 +3,7 @@ with the methods classifyText and recordUserClassification."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,10 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import __version__
 from ..analysis import Analyzer
 from ..auth import KeyRateLimiter
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
+    ERROR_MESSAGES,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
     PARSE_ERROR,
     PAYLOAD_TOO_LARGE,
     RATE_LIMITED,
@@ -22,10 +27,10 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS
+from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
 from ..store import KeyRecord, Store, now
-from . import params
+from . import openrpc, params
 from .jsonrpc import Methods, RpcError, Success, error_object
 from .jsonrpc import Protocol as JsonRpc
 from .params import Param
@@ -99,10 +104,62 @@ async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any)
     return Success("OK")
 
 
+async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Describe the methods: an OpenRPC document (rpc.discover)."""
+    params.bind((), args, kwargs)
+    return Success(discovery())
+
+
 METHODS: Methods = {
     "classifyText": classify_text,
     "recordUserClassification": record_user_classification,
+    openrpc.DISCOVER: discover,
 }
+
+
+
+def _classify_result() -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for decision, confidence in SPECTRUM_FIELDS.values():
+        properties[decision] = {"type": "boolean"}
+        properties[confidence] = {"type": "number", "minimum": 0, "maximum": 1}
+    properties["modelVersion"] = {"type": "string"}
+    # Clients should tolerate additive fields.
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": True}
+
+
+def _docs() -> tuple[openrpc.MethodDoc, ...]:
+    return (
+        openrpc.MethodDoc(
+            "classifyText", "Score a text: a decision and a confidence per label.",
+            CLASSIFY_PARAMS, "classification", _classify_result(),
+            (INVALID_PARAMS, INTERNAL_ERROR),
+            description="Webhooks matching the decisions receive a CLASSIFICATION event.",
+        ),
+        openrpc.MethodDoc(
+            "recordUserClassification", "Record a moderator's correction of a text.",
+            FEEDBACK_PARAMS, "status", {"type": "string", "enum": ["OK"]},
+            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
+            description="Answered once the row is committed; as a notification, not answered.",
+        ),
+    )
+
+
+@functools.cache
+def discovery() -> dict[str, Any]:
+    """Return the OpenRPC document of the Spectrum methods, every server error code in its
+    components."""
+    document = openrpc.document(
+        "spectrum-rpc", __version__, _docs(),
+        description=f"The Spectrum moderation API: JSON-RPC 2.0 at POST {RPC_PATH}, "
+                    "authenticated with 'Authorization: Apikey KEY'.",
+    )
+    document["servers"] = [{"name": "spectrum-rpc", "url": RPC_PATH}]
+    document["components"] = {"errors": {
+        str(code): {"code": code, "message": message} for code, message in ERROR_MESSAGES.items()
+    }}
+    return document
 
 
 async def handle(request: web.Request) -> web.Response:
