@@ -14,6 +14,8 @@ from .api.responses import json_response
 from .auth import KeyAuthenticator
 from .body import Bodies, ByteBudget
 from .engine import MicroBatcher
+from .metrics import PATH as METRICS_PATH
+from .metrics import Metrics, api_of
 from .middleware import request_middleware
 from .resources import (
     ANALYZER,
@@ -21,6 +23,7 @@ from .resources import (
     BODIES,
     CLASSIFIER,
     DISPATCHER,
+    METRICS,
     SCHEDULE,
     SETTINGS,
     STORE,
@@ -37,8 +40,11 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close with it, in dependency order."""
+    # Metrics cost nothing when off: no middleware, no observer, no route.
+    metrics = Metrics(settings.metrics, api_of) if settings.metrics.enabled else None
     app = web.Application(
-        middlewares=[request_middleware],
+        middlewares=[request_middleware] if metrics is None
+        else [metrics.middleware, request_middleware],
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -51,6 +57,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_auth_ctx)
     app.cleanup_ctx.append(_schedule_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
+    if metrics is not None:
+        app[METRICS] = metrics
+        app.cleanup_ctx.append(_metrics_ctx)
+        app.router.add_get(METRICS_PATH, metrics.handle)
     for dialect in api.DIALECTS:
         dialect.setup(app)
     app.router.add_get("/healthz", handle_healthz)
@@ -142,6 +152,18 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         await dispatcher.start()
         yield
         await dispatcher.close()
+
+
+async def _metrics_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Point the metrics at what they read when scraped (after the contexts that open it)."""
+    sources = app[METRICS].sources
+    store, router = app[STORE], app[CLASSIFIER]
+    sources.store = store
+    sources.lanes = lambda: router.routes.lanes.values()
+    if DISPATCHER in app:
+        sources.dispatcher = app[DISPATCHER]
+        sources.webhook_counts = store.webhooks.counts
+    yield
 
 
 async def _schedule_ctx(app: web.Application) -> AsyncIterator[None]:

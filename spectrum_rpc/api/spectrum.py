@@ -28,7 +28,7 @@ from ..constants import (
     UNAUTHORIZED,
 )
 from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
+from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE
 from ..store import KeyRecord, Store, now
 from . import openrpc, params
 from .jsonrpc import Methods, RpcError, Success, error_object
@@ -186,8 +186,10 @@ def setup(app: web.Application) -> None:
     """Add the endpoint, and a cleanup context that builds what the methods use (after the
     contexts providing the store, the analyzer and the authenticator)."""
     settings = app[SETTINGS]
+    metrics = app.get(METRICS)
     app[PROTOCOL] = JsonRpc(METHODS, max_batch=settings.server.max_batch_size,
-                            concurrency=settings.server.batch_concurrency)
+                            concurrency=settings.server.batch_concurrency,
+                            observe=None if metrics is None else metrics.rpc_observer("spectrum"))
     app.cleanup_ctx.append(_services_ctx)
     app.router.add_post(RPC_PATH, handle)
 
