@@ -97,18 +97,16 @@ class Metrics:
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
-        """Count every HTTP request by API and status, and time it."""
+        """Count every HTTP request by API and status, and time it (a request cancelled by its
+        client's leaving is not counted: it got no status)."""
         started = time.perf_counter()
-        status = 500
         try:
             response = await handler(request)
-            status = response.status
-            return response
         except web.HTTPException as exc:
-            status = exc.status
+            self._http(request, exc.status, time.perf_counter() - started)
             raise
-        finally:
-            self._http(request, status, time.perf_counter() - started)
+        self._http(request, response.status, time.perf_counter() - started)
+        return response
 
     def _http(self, request: web.Request, status: int, seconds: float) -> None:
         resource = request.match_info.route.resource
