@@ -22,6 +22,7 @@ import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from prometheus_client.parser import text_string_to_metric_families
 
 from spectrum_rpc.constants import RPC_PATH
 
@@ -131,9 +132,10 @@ def _only_notifications(body: bytes, headers: dict[str, str]) -> bool:
 
 
 @pytest.fixture
-async def target(app_client):  # type: ignore[no-untyped-def]
-    """The running app and the loop it runs on (the fuzz test itself is synchronous)."""
-    return app_client, asyncio.get_running_loop()
+async def target(make_client):  # type: ignore[no-untyped-def]
+    """The running app (metrics on, so that their labels are fuzzed too) and the loop it runs
+    on (the fuzz test itself is synchronous)."""
+    return await make_client(metrics={"enabled": True}), asyncio.get_running_loop()
 
 
 def _fuzz(target, caplog, strategy: st.SearchStrategy, profile: settings) -> set[int]:  # type: ignore[no-untyped-def]
@@ -169,6 +171,18 @@ def _fuzz(target, caplog, strategy: st.SearchStrategy, profile: settings) -> set
 def test_fuzzed_bodies_get_json_answers_and_log_no_error(target, caplog) -> None:  # type: ignore[no-untyped-def]
     statuses = _fuzz(target, caplog, bodies(), PROFILE)
     assert {200, 204} <= statuses
+    # No client's string became a metrics label: methods are the table's or placeholders.
+    api, loop = target
+    methods = {sample.labels["method"] for family in loop.run_until_complete(_scrape(api))
+               if family.name == "spectrum_rpc_jsonrpc_requests" for sample in family.samples}
+    assert "classifyText" in methods
+    assert methods <= {"classifyText", "recordUserClassification", "rpc.discover", "(unknown)",
+                       "(invalid)", "(none)"}
+
+
+async def _scrape(api) -> list:  # type: ignore[no-untyped-def]
+    async with api.http.get("/metrics") as resp:
+        return list(text_string_to_metric_families(await resp.text()))
 
 
 @pytest.mark.xfail(reason="issue 15 item 5: aiohttp logs an 'Unhandled exception' traceback "
