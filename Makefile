@@ -10,7 +10,7 @@ DATA_DIR ?= ../shared/data
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: install run test test-quick browser lint models evaluate bench bench-feedback semantic clean
+.PHONY: install run test test-quick browser lint models evaluate evaluate-pii bench bench-feedback semantic clean
 
 install: $(STAMP)
 
@@ -54,6 +54,11 @@ models: install
 
 evaluate: install
 	$(BIN)/python scripts/evaluate.py --data-dir $(DATA_DIR)
+
+# Personal-data detectors next to Presidio's pattern recognizers (and the address libraries).
+evaluate-pii: install
+	$(BIN)/python -m pip install -q -e '.[evaluate]'
+	$(BIN)/python scripts/evaluate_pii.py --data-dir $(DATA_DIR) --compare-address
 
 bench: install
 	command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)

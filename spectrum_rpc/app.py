@@ -15,7 +15,7 @@ from .auth import KeyAuthenticator
 from .body import Bodies, ByteBudget
 from .engine import MicroBatcher
 from .metrics import PATH as METRICS_PATH
-from .metrics import Metrics, api_of
+from .metrics import Metrics
 from .middleware import request_middleware
 from .resources import (
     ANALYZER,
@@ -41,7 +41,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close with it, in dependency order."""
     # Metrics cost nothing when off: no middleware, no observer, no route.
-    metrics = Metrics(settings.metrics, api_of) if settings.metrics.enabled else None
+    metrics = Metrics(settings.metrics) if settings.metrics.enabled else None
     app = web.Application(
         middlewares=[request_middleware] if metrics is None
         else [metrics.middleware, request_middleware],

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractRoute
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
 from prometheus_client.core import (
     CounterMetricFamily,
@@ -26,7 +27,6 @@ from prometheus_client.core import (
 )
 from prometheus_client.exposition import generate_latest
 
-from .constants import RPC_PATH
 from .settings import MetricsSettings, networks
 
 PATH = "/metrics"
@@ -55,9 +55,8 @@ class Sources:
 class Metrics:
     """The app's metrics: its own registry, the request counters, the scrape handler."""
 
-    def __init__(self, settings: MetricsSettings, api_of: Callable[[str], str]):
+    def __init__(self, settings: MetricsSettings):
         self.access = Access(settings)
-        self.api_of = api_of
         self.registry = CollectorRegistry()
         self.sources = Sources()
         self._live = Live(self.sources)
@@ -109,13 +108,12 @@ class Metrics:
         return response
 
     def _http(self, request: web.Request, status: int, seconds: float) -> None:
-        resource = request.match_info.route.resource
-        api = self.api_of(resource.canonical if resource is not None else "")
-        key = (api, status)
-        pair = self._http_children.get(key)
+        # Keyed by name, not route: a request no route matched gets a route of its own.
+        api = api_of(request.match_info.route)
+        pair = self._http_children.get((api, status))
         if pair is None:
-            pair = self._http_children[key] = (self.http_requests.labels(api, str(status)),
-                                               self.http_seconds.labels(api))
+            pair = self._http_children[api, status] = (
+                self.http_requests.labels(api, str(status)), self.http_seconds.labels(api))
         pair[0].inc()
         pair[1].observe(seconds)
 
@@ -129,17 +127,24 @@ class Metrics:
                             headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 
-def api_of(path: str) -> str:
-    """Name the API a route belongs to (routes, never raw paths: labels stay few)."""
-    if path == RPC_PATH:
-        return "spectrum"
-    if path.startswith(("/admin", "/api/v1/admin")):
-        return "admin"
-    if path in ("/healthz", "/readyz"):
-        return "health"
-    if path == PATH:
-        return "metrics"
-    return "other"  # no route matched (404), or one added later without a name here
+def api_of(route: AbstractRoute) -> str:
+    """Name the API a route belongs to: an API dialect by its module's name (adding one needs
+    no change here), else the part of the server (routes, never raw paths: labels stay few)."""
+    module = getattr(route.handler, "__module__", None) or ""
+    if module.startswith(_API):
+        return module[len(_API):].partition(".")[0]
+    if module.startswith(_PACKAGE):
+        part = module[len(_PACKAGE):].partition(".")[0]
+        return _PARTS.get(part, part)
+    resource = route.resource
+    if resource is not None and resource.canonical.startswith("/admin"):
+        return "admin"  # its static files, served by aiohttp's own handler
+    return "other"  # no route matched (404)
+
+
+_API = "spectrum_rpc.api."
+_PACKAGE = "spectrum_rpc."
+_PARTS = {"app": "health"}  # app.py's own handlers: /healthz and /readyz
 
 
 class Access:

@@ -87,6 +87,24 @@ async def test_requests_are_counted_by_api_method_and_outcome(make_client, rpc) 
     assert ("spectrum_rpc_webhook_delivery_attempts_total", (("outcome", "delivered"),)) in samples
 
 
+async def test_http_requests_are_named_by_api(make_client) -> None:  # type: ignore[no-untyped-def]
+    api = await make_client(**ENABLED)
+    auth = {"Authorization": f"Bearer {api.key}"}
+    sent = [("POST", "/v1/moderations", {"input": "hello"}, auth), ("GET", "/healthz", None, {}),
+            ("GET", "/admin/", None, {}), ("GET", "/no/such/path", None, {}),
+            ("GET", "/no/other/path", None, {})]
+    for method, path, body, headers in sent:
+        async with api.http.request(method, path, json=body, headers=headers,
+                                    allow_redirects=False) as resp:
+            await resp.read()
+    samples = await scrape(api)
+    apis = {dict(labels).get("api") for name, labels in samples
+            if name == "spectrum_rpc_http_requests_total"}
+    assert apis == {"openai", "health", "admin", "other"}
+    assert value(samples, "spectrum_rpc_http_requests_total", api="openai", status="200") == 1
+    assert value(samples, "spectrum_rpc_http_requests_total", api="other", status="404") == 2
+
+
 async def test_each_app_has_its_own_registry(make_client, rpc) -> None:  # type: ignore[no-untyped-def]
     first = await make_client(**ENABLED)
     second = await make_client(**ENABLED)
@@ -110,6 +128,7 @@ async def test_the_bearer_token_admits_a_client_from_anywhere(make_client) -> No
         async with api.http.get("/metrics", headers=headers) as resp:
             assert resp.status == 403
     samples = await scrape(api, {"Authorization": "Bearer s3cret"})
+    assert value(samples, "spectrum_rpc_http_requests_total", api="metrics", status="200") == 0
     assert value(samples, "spectrum_rpc_http_requests_total", api="metrics", status="403") == 3
 
 

@@ -3,6 +3,8 @@ project's policy, telling listeners (webhooks, statistics) of every outcome."""
 
 from .analyzer import Analyzer, Classifier
 from .events import Classification, Listener
+from .options import AVAILABLE, DETECTORS, MODED, MODES, Options
 from .policy import Policies, Policy
 
-__all__ = ["Analyzer", "Classification", "Classifier", "Listener", "Policies", "Policy"]
+__all__ = ["AVAILABLE", "DETECTORS", "MODED", "MODES", "Analyzer", "Classification",
+           "Classifier", "Listener", "Options", "Policies", "Policy"]

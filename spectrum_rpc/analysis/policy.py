@@ -11,6 +11,9 @@ from ..settings import Settings
 from ..store import Store
 
 _PAIRS = tuple(SPECTRUM_FIELDS.items())
+# `review` is asked for from this share of a label's threshold up: a rule, not a probability
+# (the reference services expose the same two-threshold shape: review below reject).
+REVIEW_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,15 @@ class Policy:
                 result[confidence] = value
         result["modelVersion"] = version  # the model that scored the text, even across a swap
         return result
+
+    def decisions(self, scores: dict[str, float]) -> tuple[dict[str, bool], dict[str, bool]]:
+        """Return `flagged` per decided label, and the actions: `reject` when any is flagged,
+        `review` when any reaches REVIEW_SHARE of its threshold (a human should look first)."""
+        flagged = {label: float(scores[label]) >= self.thresholds.get(label, 0.5)
+                   for label in DECIDED if label in scores}
+        review = any(float(scores[label]) >= REVIEW_SHARE * self.thresholds.get(label, 0.5)
+                     for label in DECIDED if label in scores)
+        return flagged, {"reject": any(flagged.values()), "review": review}
 
 
 class Policies:

@@ -6,10 +6,10 @@ is below them (`analysis`, `auth`, `body`, `store`) or beside them (`jsonrpc`, `
 `responses`).
 """
 
-from . import jsonrpc, responses, spectrum
+from . import jsonrpc, openai, responses, spectrum
 
-DIALECTS = (spectrum,)
+DIALECTS = (spectrum, openai)
 
 # `jsonrpc` (the protocol layer) and `responses` are shared with the rest of the server: the
 # middleware answers errors outside any dialect's paths in the JSON-RPC shape.
-__all__ = ["DIALECTS", "jsonrpc", "responses", "spectrum"]
+__all__ = ["DIALECTS", "jsonrpc", "openai", "responses", "spectrum"]

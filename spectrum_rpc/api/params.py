@@ -152,3 +152,83 @@ def labels(allowed: Sequence[str]) -> Check:
         "additionalProperties": False,
     }
     return check
+
+
+# Word lists (bannedWords, allowedWords): bounded, so one request cannot make the server compile
+# an unbounded matcher.
+MAX_LIST_WORDS = 1000
+MAX_WORD_CHARS = 100
+
+
+def moderation_options(detectors: Sequence[str], moded: Sequence[str],
+                       modes: Sequence[str]) -> Check:
+    """moderateText's `options`: `detect` (a list of known detectors), `modes` (detector ->
+    mode), `bannedWords` / `allowedWords` (lists of words), `expectedLanguage` (a code or a
+    list of codes). Unknown keys are refused: a misspelt option must not pass silently."""
+
+    def check(name: str, value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise invalid_params(name, "must be an object")
+        out: dict[str, Any] = {}
+        for key, item in value.items():
+            if key == "detect":
+                out[key] = _choices(f"{name}.detect", item, detectors)
+            elif key == "modes":
+                out[key] = _modes(f"{name}.modes", item, moded, modes)
+            elif key in ("bannedWords", "allowedWords"):
+                out[key] = _words(f"{name}.{key}", item)
+            elif key == "expectedLanguage":
+                codes = [item] if isinstance(item, str) else item
+                out[key] = _words(f"{name}.{key}", codes)
+            else:
+                known = "detect, modes, bannedWords, allowedWords, expectedLanguage"
+                raise invalid_params(f"{name}.{key}", f"is not an option; known: {known}")
+        return out
+
+    word = {"type": "string", "minLength": 1, "maxLength": MAX_WORD_CHARS, "pattern": r"\S"}
+    words = {"type": "array", "items": word, "maxItems": MAX_LIST_WORDS}
+    _SCHEMAS[check] = {
+        "type": "object",
+        "properties": {
+            "detect": {"type": "array", "items": {"enum": list(detectors)}},
+            "modes": {"type": "object", "propertyNames": {"enum": list(moded)},
+                      "additionalProperties": {"enum": list(modes)}},
+            "bannedWords": words,
+            "allowedWords": words,
+            "expectedLanguage": {"oneOf": [word, words]},
+        },
+        "additionalProperties": False,
+    }
+    return check
+
+
+def _choices(name: str, value: Any, allowed: Sequence[str]) -> list[str]:
+    if not isinstance(value, list):
+        raise invalid_params(name, "must be a list of strings")
+    for i, item in enumerate(value):
+        if item not in allowed:
+            raise invalid_params(f"{name}[{i}]", f"is not one of: {', '.join(allowed)}")
+    return value
+
+
+def _modes(name: str, value: Any, moded: Sequence[str], modes: Sequence[str]) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise invalid_params(name, "must be an object of detector -> mode")
+    for detector, mode in value.items():
+        if detector not in moded:
+            known = ", ".join(moded)
+            raise invalid_params(f"{name}.{detector}", f"has no modes; these do: {known}")
+        if mode not in modes:
+            raise invalid_params(f"{name}.{detector}", f"must be one of: {', '.join(modes)}")
+    return value
+
+
+def _words(name: str, value: Any) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(w, str) for w in value):
+        raise invalid_params(name, "must be a list of strings")
+    if len(value) > MAX_LIST_WORDS:
+        raise invalid_params(name, f"must hold at most {MAX_LIST_WORDS} words")
+    if any(len(w) > MAX_WORD_CHARS or not w.strip() for w in value):
+        raise invalid_params(name, f"must hold non-blank words of at most {MAX_WORD_CHARS} "
+                             "characters")
+    return value

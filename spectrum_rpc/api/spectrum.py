@@ -1,5 +1,5 @@
 """The Spectrum API: JSON-RPC 2.0 at /api/v1/classification, `Authorization: Apikey KEY`,
-with the methods classifyText and recordUserClassification."""
+with the methods classifyText and recordUserClassification, and our extension moderateText."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from ..analysis import Analyzer
+from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
 from ..auth import KeyRateLimiter
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
@@ -31,7 +31,7 @@ from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
 from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE
 from ..store import KeyRecord, Store, now
 from . import openrpc, params
-from .jsonrpc import Methods, RpcError, Success, error_object
+from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
 from .jsonrpc import Protocol as JsonRpc
 from .params import Param
 from .responses import json_response
@@ -104,6 +104,32 @@ async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any)
     return Success("OK")
 
 
+MODERATE_PARAMS = (
+    Param("text", params.text),
+    Param("options", params.moderation_options(DETECTORS, MODED, MODES), required=False),
+    Param("meta", params.meta, required=False),
+)
+
+
+async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the detectors asked for (labels, personal data, ...) and answer what each found."""
+    p = params.bind(MODERATE_PARAMS, args, kwargs)
+    asked = p.get("options", {})
+    detect = asked.get("detect")
+    for i, name in enumerate(detect or ()):
+        if name not in AVAILABLE:
+            raise invalid_params(f"options.detect[{i}]", f"{name!r} is not supported by "
+                                        f"this server yet; it runs: {', '.join(AVAILABLE)}")
+    options = Options(
+        modes=asked.get("modes", {}),
+        banned=tuple(asked.get("bannedWords", ())),
+        allowed=tuple(asked.get("allowedWords", ())),
+        expected_language=tuple(asked.get("expectedLanguage", ())),
+        **({"detect": frozenset(detect)} if detect is not None else {}),
+    )
+    return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
+
+
 async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
     """Describe the methods: an OpenRPC document (rpc.discover)."""
     params.bind((), args, kwargs)
@@ -113,9 +139,9 @@ async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
 METHODS: Methods = {
     "classifyText": classify_text,
     "recordUserClassification": record_user_classification,
+    "moderateText": moderate_text,
     openrpc.DISCOVER: discover,
 }
-
 
 
 def _classify_result() -> dict[str, Any]:
@@ -143,7 +169,33 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
             (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
             description="Answered once the row is committed; as a notification, not answered.",
         ),
+        openrpc.MethodDoc(
+            "moderateText", "Run the detectors asked for and answer what each found.",
+            MODERATE_PARAMS, "moderation", _moderate_result(), (INVALID_PARAMS, INTERNAL_ERROR),
+            description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
+                        + "; naming another is refused with -32602.",
+        ),
     )
+
+
+def _moderate_result() -> dict[str, Any]:
+    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
+    flags = {"type": "object", "additionalProperties": {"type": "boolean"}}
+    return {
+        "type": "object",
+        "properties": {
+            "labels": numbers,
+            "flagged": flags,
+            "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
+                                                         "review": {"type": "boolean"}}},
+            "modelVersion": {"type": "string"},
+            "pii": {"type": "object"},
+            "masked": {"type": "string"},
+            "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+        "required": ["hash"],
+        "additionalProperties": True,
+    }
 
 
 @functools.cache

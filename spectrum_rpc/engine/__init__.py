@@ -5,6 +5,9 @@ Besides serving, this interface names the model files' formats (`LinearModel`, `
 `ReferenceModel`, `Lexicon`, the file names and the manifest), which `training` writes.
 """
 
+from importlib import import_module
+from typing import Any
+
 from .batcher import MicroBatcher
 from .engine import ENGINE_FILE, LEXICON_FILE, SHIPPED_MODELS, Engine, load_engine, model_files
 from .features import LEX_PREFIX, Featurizer, grams, is_word_feature
@@ -15,9 +18,19 @@ from .normalize import normalize
 from .reference import REFERENCE_FILE, ReferenceModel
 from .stack import STACK_FILE, Stack
 
-__all__ = [
+# The detectors, each loaded on first use (their libraries take a while to import, and a
+# process that only classifies never needs them): `pii` (personal data in three modes).
+_DETECTORS = ("pii",)
+
+__all__ = ["pii",
     "ENGINE_FILE", "LEXICON_FILE", "LEX_PREFIX", "LINEAR_FILE", "MANIFEST", "REFERENCE_FILE",
     "SHIPPED_MODELS", "STACK_FILE", "Engine", "Entry", "Featurizer", "Lexicon", "LinearModel",
     "Match", "MicroBatcher", "ModelIntegrityError", "ReferenceModel", "Stack", "grams",
     "is_word_feature", "load_engine", "model_files", "normalize", "sha256", "write_manifest",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _DETECTORS:
+        return import_module(f".{name}", __name__)
+    raise AttributeError(name)

@@ -104,11 +104,20 @@ def _moderation_labels(row: dict) -> dict[str, int]:
 
 def moderation(root: Path) -> tuple[list[Sample], list[Sample]]:
     """OpenAI moderation samples, split 70/30 stratified on the sexual label."""
+    train, test = moderation_rows(root)
+    return ([Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in train],
+            [Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in test])
+
+
+def moderation_rows(root: Path) -> tuple[list[dict], list[dict]]:
+    """The moderation samples' rows as the file has them (OpenAI's own category keys), split
+    as `moderation` splits them: stratified on the sexual and self-harm labels."""
     path = root / "moderation" / "openai_moderation_dev.jsonl"
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    samples = [Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in rows]
     strata = [(r.get("S", -1), r.get("SH", -1)) for r in rows]
-    return _partition(samples, _split(len(samples), MODERATION_TEST, strata))
+    test = _split(len(rows), MODERATION_TEST, strata)
+    return ([r for r, t in zip(rows, test, strict=True) if not t],
+            [r for r, t in zip(rows, test, strict=True) if t])
 
 
 def sms(root: Path) -> tuple[list[Sample], list[Sample]]:

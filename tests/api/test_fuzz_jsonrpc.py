@@ -37,8 +37,8 @@ settings.register_profile("ci", max_examples=20000, **_COMMON)
 PROFILE = settings.get_profile(
     "ci" if os.environ.get("HYPOTHESIS_PROFILE") == "ci" else "fuzz-default")
 
-METHODS = ["classifyText", "recordUserClassification", "rpc.discover", "rpc.other", "",
-           "classifytext", "classifyText\n", "__init__", "constructor"]
+METHODS = ["classifyText", "recordUserClassification", "moderateText", "rpc.discover",
+           "rpc.other", "", "classifytext", "classifyText\n", "__init__", "constructor"]
 HUGE_INTS = st.sampled_from([2**63, -(2**63) - 1, 2**64, 2**64 + 1, 10**30, -(10**40)])
 scalars = (st.none() | st.booleans() | st.integers() | HUGE_INTS
            | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=40))
@@ -58,6 +58,13 @@ named_params = st.fixed_dictionaries({}, optional={
     "text": st.text(max_size=200) | json_values,
     "content": st.text(max_size=50) | json_values,
     "shouldBlock": st.booleans() | json_values,
+    "options": st.fixed_dictionaries({}, optional={
+        "detect": st.lists(st.sampled_from(["labels", "pii", "spans", "x"])) | json_values,
+        "modes": st.dictionaries(st.sampled_from(["pii", "labels"]),
+                                 st.sampled_from(["NORMAL", "PARANOID", "lax"]), max_size=2),
+        "bannedWords": st.lists(st.text(max_size=8), max_size=3) | json_values,
+        "expectedLanguage": st.text(max_size=3) | json_values,
+    }) | json_values,
     "meta": meta | json_values,
     "labels": st.dictionaries(st.sampled_from(["toxic", "sexual", "threat", "nope"]),
                               st.booleans() | json_values, max_size=3) | json_values,
@@ -176,8 +183,8 @@ def test_fuzzed_bodies_get_json_answers_and_log_no_error(target, caplog) -> None
     methods = {sample.labels["method"] for family in loop.run_until_complete(_scrape(api))
                if family.name == "spectrum_rpc_jsonrpc_requests" for sample in family.samples}
     assert "classifyText" in methods
-    assert methods <= {"classifyText", "recordUserClassification", "rpc.discover", "(unknown)",
-                       "(invalid)", "(none)"}
+    assert methods <= {"classifyText", "recordUserClassification", "moderateText",
+                       "rpc.discover", "(unknown)", "(invalid)", "(none)"}
 
 
 async def _scrape(api) -> list:  # type: ignore[no-untyped-def]

@@ -133,8 +133,8 @@ async def test_the_document_is_valid_openrpc(document) -> None:  # type: ignore[
 
 async def test_it_names_the_version_methods_and_error_codes(document) -> None:  # type: ignore[no-untyped-def]
     assert document["info"]["version"] == __version__
-    assert [m["name"] for m in document["methods"]] == ["classifyText",
-                                                        "recordUserClassification"]
+    assert [m["name"] for m in document["methods"]] == [
+        "classifyText", "recordUserClassification", "moderateText"]
     codes = {e["code"] for e in document["components"]["errors"].values()}
     assert codes == set(ERROR_MESSAGES)
     for m in document["methods"]:
@@ -150,6 +150,7 @@ async def test_params_are_those_the_methods_bind(document) -> None:  # type: ign
     assert names("classifyText") == [("text", True), ("meta", False)]
     assert names("recordUserClassification") == [
         ("content", True), ("shouldBlock", True), ("meta", False), ("labels", False)]
+    assert names("moderateText") == [("text", True), ("options", False), ("meta", False)]
     text = param_schema(document, "classifyText", "text")["schema"]
     assert text["type"] == "string" and text["maxLength"] == MAX_TEXT_BYTES
     meta = param_schema(document, "classifyText", "meta")["schema"]["oneOf"][0]
@@ -170,6 +171,18 @@ CLASSIFY_CASES = [
     ({"text": None}, False),
     ({"text": "hello", "meta": {"authorId": 1}}, False),
     ({"text": "hello", "meta": "x"}, False),
+]
+MODERATE_CASES = [
+    ({"text": "call me at 555-0100"}, True),
+    ({"text": "x", "options": {"detect": ["labels"], "bannedWords": ["foo"]}}, True),
+    ({"text": "x", "options": {"detect": ["pii"], "modes": {"pii": "PARANOID"}}}, True),
+    ({"text": "x", "options": {"expectedLanguage": "en"}}, True),
+    ({"text": "x", "options": {"detect": ["nonsense"]}}, False),
+    ({"text": "x", "options": {"modes": {"pii": "LAX"}}}, False),
+    ({"text": "x", "options": {"modes": {"labels": "NORMAL"}}}, False),
+    ({"text": "x", "options": {"bannedWords": ["   "]}}, False),
+    ({"text": "x", "options": {"bannedWords": ["w" * 101]}}, False),
+    ({"text": "x", "options": {"detectt": ["pii"]}}, False),
 ]
 FEEDBACK_CASES = [
     ({"content": "x", "shouldBlock": True}, True),
@@ -193,6 +206,7 @@ def _params_schema(document, name):  # type: ignore[no-untyped-def]
 async def test_the_schemas_agree_with_the_server(app_client, rpc, document) -> None:  # type: ignore[no-untyped-def]
     cases = [("classifyText", *case) for case in CLASSIFY_CASES]
     cases += [("recordUserClassification", *case) for case in FEEDBACK_CASES]
+    cases += [("moderateText", *case) for case in MODERATE_CASES]
     for name, params, valid in cases:
         schema = _params_schema(document, name)
         assert jsonschema.Draft202012Validator(schema).is_valid(params) is valid, params
