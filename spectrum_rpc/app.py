@@ -82,10 +82,7 @@ async def handle_readyz(request: web.Request) -> web.Response:
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
-    settings = app[SETTINGS].store
-    store = Store(
-        settings.path, synchronous=settings.synchronous, max_batch=settings.commit_max_batch
-    )
+    store = Store.from_settings(app[SETTINGS].store)
     app[STORE] = await store.open()
     yield
     await store.close()

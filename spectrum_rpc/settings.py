@@ -37,6 +37,10 @@ class StoreSettings:
     path: str = "var/spectrum.db"
     commit_max_batch: int = 2000
     synchronous: str = "FULL"
+    # Webhook secrets are encrypted under the first of these keys (comma-separated), and
+    # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
+    master_key: str = field(default="", repr=False)
+    master_key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -214,6 +218,10 @@ def _check_ranges(settings: Settings) -> None:
     _check_networks("metrics.allow_from", settings.metrics.allow_from)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
+    if settings.store.master_key and settings.store.master_key_file:
+        raise ConfigError(
+            "config keys store.master_key and store.master_key_file: set one, not both"
+        )
 
 
 def _check_networks(key: str, value: str) -> None:

@@ -8,18 +8,20 @@ load a model or dictionary of their own.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..engine import pii
+from ..engine import LEXICON_FILE, SHIPPED_MODELS, Lexicon, pii, profanity, sentiment, spelling
 from .options import Options
 
 PII_TYPES = tuple(pii.DETECTORS)
 MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
 
 
-def _pii(text: str, options: Options, out: dict[str, Any], spans: list) -> None:
+def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
+         spans: list) -> None:
     mode = pii.Mode[options.mode("pii")]
     found: dict[str, Any] = {}
     for kind, find in pii.DETECTORS.items():
@@ -33,14 +35,83 @@ def _pii(text: str, options: Options, out: dict[str, Any], spans: list) -> None:
     out["pii"] = found
 
 
+def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any],
+               spans: list) -> None:
+    mode = options.mode("profanity")
+    matches = self.profanity_finder.find(text, mode, banned=options.banned, allowed=options.allowed)
+    out["profanity"] = {
+        "found": bool(matches),
+        "mode": mode,
+        "matches": [{"text": m.text, "begin": m.begin, "end": m.end, "canonical": m.canonical,
+                     "category": m.category, "severity": m.severity} for m in matches],
+    }
+    out["_profanity_matches"] = matches
+
+
+def _sentiment(self: Detection, text: str, options: Options, out: dict[str, Any],
+               spans: list) -> None:
+    found = self.sentiment_analyzer.analyze(text)
+    out["sentiment"] = {"label": found.label, "score": round(found.score, 4)}
+
+
+def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
+              spans: list) -> None:
+    language = "en"
+    if options.expected_language:
+        language = options.expected_language[0]
+    keep = [(m.begin, m.end) for m in out.get("_profanity_matches", ())]
+    correction = self.speller.correct(text, language=language, allowed=options.allowed,
+                                      keep=keep)
+    out["corrected"] = correction.text
+
+
 class Detection:
     """The detectors of one process; `run` is thread-safe and blocking (call it off the loop)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._steps: dict[str, Callable[[str, Options, dict[str, Any], list], None]] = {
+        self._built: dict[str, Any] = {}
+        # In this order: spelling keeps what profanity found untouched.
+        self._steps: dict[str, Callable[..., None]] = {
             "pii": _pii,
+            "profanity": _profanity,
+            "sentiment": _sentiment,
+            "spelling": _spelling,
         }
+
+    def _once(self, name: str, build: Callable[[], Any]) -> Any:
+        """Build a detector's state the first time it is asked for, once even when two threads
+        ask at the same time (the speller alone takes seconds and about 160 MB)."""
+        found = self._built.get(name)
+        if found is None:
+            with self._lock:
+                found = self._built.get(name)
+                if found is None:
+                    found = self._built[name] = build()
+        return found
+
+    @property
+    def lexicon(self) -> Lexicon:
+        path = SHIPPED_MODELS / LEXICON_FILE
+        return self._once("lexicon", lambda: Lexicon.from_records(
+            json.loads(path.read_text(encoding="utf-8"))))
+
+    @property
+    def profanity_finder(self) -> profanity.Profanity:
+        # The English word list keeps stretched and reversed readings off ordinary words.
+        lexicon = self.lexicon
+        return self._once("profanity", lambda: profanity.Profanity(
+            lexicon, vocabulary=spelling.english_words()))
+
+    @property
+    def sentiment_analyzer(self) -> sentiment.SentimentAnalyzer:
+        return self._once("sentiment", sentiment.SentimentAnalyzer)
+
+    @property
+    def speller(self) -> spelling.Speller:
+        lexicon = self.lexicon
+        return self._once("speller", lambda: spelling.Speller(
+            protected=frozenset(lexicon.word_terms())))
 
     @property
     def available(self) -> frozenset[str]:
@@ -53,7 +124,10 @@ class Detection:
         spans: list[pii.Match] = []
         for name, step in self._steps.items():
             if name in options.detect:
-                step(text, options, out, spans)
-        if "pii" in options.detect:
-            out["masked"] = pii.mask(text, spans, MASK_TEMPLATES)
+                step(self, text, options, out, spans)
+        censored = out.pop("_profanity_matches", None)
+        if "pii" in options.detect or censored is not None:
+            # Censoring keeps lengths, so the personal data's offsets still hold after it.
+            masked = profanity.censor(text, censored) if censored else text
+            out["masked"] = pii.mask(masked, spans, MASK_TEMPLATES)
         return out

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 # built yet is refused with a clear error, never answered with made-up output.
 DETECTORS = ("labels", "spans", "profanity", "pii", "language", "sentiment", "quality",
              "spelling")
-AVAILABLE = ("labels", "pii")
+AVAILABLE = ("labels", "profanity", "pii", "sentiment", "spelling")
 # Run when a request names none.
-DEFAULT = ("labels", "pii")
+DEFAULT = ("labels", "profanity", "pii")
 # Detectors with document 001's modes, strictest first.
 MODED = ("pii", "profanity")
 MODES = ("NORMAL", "SUSPICIOUS", "PARANOID")

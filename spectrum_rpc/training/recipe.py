@@ -118,10 +118,12 @@ MAX_FEATURES = 120_000
 
 
 def read_surge_lexicon(path: Path) -> Lexicon:
-    """Read surge-ai/profanity (text, category_1, severity_rating) minus LEXICON_EXCLUDE."""
+    """Read surge-ai/profanity (text, category_1, severity_rating, canonical_form_1) minus
+    LEXICON_EXCLUDE."""
     with path.open(newline="", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
-    entries = [Entry(r["text"], r["category_1"] or "other", float(r["severity_rating"]))
+    entries = [Entry(r["text"], r["category_1"] or "other", float(r["severity_rating"]),
+                     r.get("canonical_form_1") or "")
                for r in rows if r["text"].strip().lower() not in LEXICON_EXCLUDE]
     return Lexicon(e for e in entries if not normalize(e.term).strip().isdigit())
 

@@ -67,3 +67,23 @@ async def test_bad_options_name_the_parameter(app_client, rpc, options, param):
 async def test_text_must_be_a_string(app_client, rpc):
     error = (await rpc(app_client, call({"text": 42}))).json["error"]
     assert error["code"] == INVALID_PARAMS and error["data"]["param"] == "text"
+
+
+async def test_profanity_sentiment_and_spelling(app_client, rpc):
+    text = "this ffuuccckkk weather is terible, mail example@gmail.com"
+    options = {"detect": ["profanity", "pii", "sentiment", "spelling"],
+               "modes": {"profanity": "SUSPICIOUS"}}
+    result = (await rpc(app_client, call({"text": text, "options": options}))).json["result"]
+    (match,) = result["profanity"]["matches"]
+    assert match["text"] == "ffuuccckkk" and text[match["begin"]:match["end"]] == "ffuuccckkk"
+    assert match["canonical"] and result["profanity"]["mode"] == "SUSPICIOUS"
+    assert "ffuuccckkk" not in result["masked"] and "{{ email hidden }}" in result["masked"]
+    assert result["sentiment"]["label"] in ("negative", "neutral", "positive")
+    assert "terrible" in result["corrected"] and "ffuuccckkk" in result["corrected"]
+
+
+async def test_word_lists_reach_profanity(app_client, rpc):
+    options = {"detect": ["profanity"], "bannedWords": ["frobnicate"], "allowedWords": ["damn"]}
+    result = (await rpc(app_client, call({"text": "damn, frobnicate it", "options": options})))
+    found = [m["text"] for m in result.json["result"]["profanity"]["matches"]]
+    assert found == ["frobnicate"]

@@ -88,3 +88,33 @@ def test_phrase_hits_start_with_an_opening_pair(lexicon):
         first, second = TOKEN.findall(entry.term)[:2]
         assert (first, second) in openings
         assert any(pair in pairs for pair in openings if pair[0] == first)
+
+
+def test_entries_carry_their_canonical_form(lexicon):
+    by_term = {e.term: e for e in lexicon.entries}
+    assert by_term["assfvcker"].canonical == "fuck"
+    assert by_term["fuck"].canonical == "fuck"
+
+
+def test_canonical_form_defaults_to_the_term_and_round_trips():
+    small = Lexicon([Entry("B1tch", "insult", 2.5), Entry("fvck", "x", 2, "Fuck")])
+    assert [e.canonical for e in small.entries] == ["bitch", "fuck"]
+    records = small.to_records()
+    assert "canonical" not in records[0] and records[1]["canonical"] == "fuck"
+    assert Lexicon.from_records(records).entries == small.entries
+
+
+def test_occurrences_include_terms_inside_words_and_word_entries_map_inflections():
+    small = Lexicon([Entry("fuck", "x", 2), Entry("ass", "y", 1)])
+    assert [(s, e, x.term) for s, e, x in small.occurrences("fuckface class")] == [
+        (0, 4, "fuck"), (11, 14, "ass")]
+    assert list(small.hits("fuckface class")) == []
+    assert small.word_entries()["fucking"].term == "fuck"
+    with pytest.raises(TypeError):
+        small.word_entries()["x"] = small.entries[0]  # read-only
+
+
+def test_fold_decides_how_terms_are_indexed():
+    as_written = Lexicon([Entry("Covid19", "custom", 2)], fold=str.lower)
+    assert [e.term for e in as_written.entries] == ["covid19"]
+    assert [e.term for e in Lexicon([Entry("Covid19", "custom", 2)]).entries] == ["covidi9"]

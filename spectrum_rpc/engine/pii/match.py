@@ -8,26 +8,11 @@ always a superset of the matches of every lower mode, the same values at the sam
 
 from __future__ import annotations
 
-import enum
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-
-class Mode(enum.IntEnum):
-    """Detection levels, ordered: a mode finds everything the lower modes find."""
-
-    NORMAL = 1  # correctly formatted values, few false positives
-    SUSPICIOUS = 2  # values written to evade detection ("example at gmail dot com")
-    PARANOID = 3  # the slightest chance of personal data; false positives expected
-
-    @classmethod
-    def parse(cls, name: str) -> Mode:
-        """Return the mode named `name` (case-insensitive); ValueError if there is none."""
-        try:
-            return cls[name.upper()]
-        except KeyError:
-            raise ValueError(f"unknown detection mode: {name!r}") from None
+from ..modes import Mode
 
 
 @dataclass(frozen=True, slots=True)
