@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/bench_rpc.py                    # 3 runs, print the median table
     .venv/bin/python scripts/bench_rpc.py --runs 3 --write   # ... and write docs/BENCHMARKS.md
+    .venv/bin/python scripts/bench_rpc.py --metrics on       # the server with /metrics enabled
 
 Workloads: the bare handler, classifyText and OpenAI's /v1/moderations with one text back to
 back at each level; then /v1/moderations with an array of 16 texts, and recordUserClassification
@@ -453,7 +454,11 @@ def main() -> int:
     parser.add_argument("--batch-levels", default="1,4,16", help="connections for batches")
     parser.add_argument("--batch", type=int, default=100)
     parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    parser.add_argument("--metrics", choices=("on", "off"),
+                        help="serve with metrics.enabled on or off (default: the config's)")
     args = parser.parse_args()
+    if args.metrics:  # the server inherits the environment
+        os.environ["SPECTRUM_RPC_METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
     if args.bare_server:
         bare_server(args.bare_server)
         return 0
@@ -461,7 +466,7 @@ def main() -> int:
         raise SystemExit("wrk not found: apt-get install wrk")
     levels = [int(x) for x in args.levels.split(",")]
     batch_levels = [int(x) for x in args.batch_levels.split(",")]
-    env = environment()
+    env = environment() + (f", metrics {args.metrics}" if args.metrics else "")
     runs, extras = [], []
     for i in range(args.runs):
         cells, extra = one_run(levels, batch_levels, args.seconds, args.batch)

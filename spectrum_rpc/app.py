@@ -15,6 +15,8 @@ from .auth import KeyAuthenticator
 from .body import Bodies, ByteBudget
 from .constants import RPC_PATH
 from .engine import MicroBatcher
+from .metrics import PATH as METRICS_PATH
+from .metrics import Metrics
 from .middleware import request_middleware
 from .resources import (
     ANALYZER,
@@ -22,6 +24,7 @@ from .resources import (
     BODIES,
     CLASSIFIER,
     DISPATCHER,
+    METRICS,
     SCHEDULE,
     SETTINGS,
     STORE,
@@ -38,8 +41,11 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close with it, in dependency order."""
+    # Metrics cost nothing when off: no middleware, no observer, no route.
+    metrics = Metrics(settings.metrics) if settings.metrics.enabled else None
     app = web.Application(
-        middlewares=[request_middleware],
+        middlewares=[request_middleware] if metrics is None
+        else [metrics.middleware, request_middleware],
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -52,6 +58,10 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_auth_ctx)
     app.cleanup_ctx.append(_schedule_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
+    if metrics is not None:
+        app[METRICS] = metrics
+        app.cleanup_ctx.append(_metrics_ctx)
+        app.router.add_get(METRICS_PATH, metrics.handle)
     for dialect in api.DIALECTS:
         dialect.setup(app)
     app.router.add_get("/", handle_root)
@@ -149,6 +159,18 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         await dispatcher.start()
         yield
         await dispatcher.close()
+
+
+async def _metrics_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Point the metrics at what they read when scraped (after the contexts that open it)."""
+    sources = app[METRICS].sources
+    store, router = app[STORE], app[CLASSIFIER]
+    sources.store = store
+    sources.lanes = lambda: router.routes.lanes.values()
+    if DISPATCHER in app:
+        sources.dispatcher = app[DISPATCHER]
+        sources.webhook_counts = store.webhooks.counts
+    yield
 
 
 async def _schedule_ctx(app: web.Application) -> AsyncIterator[None]:

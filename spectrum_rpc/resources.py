@@ -8,6 +8,7 @@ from aiohttp import web
 from .analysis import Analyzer
 from .auth import KeyAuthenticator
 from .body import Bodies
+from .metrics import Metrics
 from .settings import Settings
 from .store import Store
 from .training import RetrainSchedule
@@ -22,6 +23,8 @@ CLASSIFIER = web.AppKey("classifier", ModelRouter)
 ANALYZER = web.AppKey("analyzer", Analyzer)
 SCHEDULE = web.AppKey("retrain_schedule", RetrainSchedule)
 DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
+# Only while metrics.enabled: absent otherwise.
+METRICS = web.AppKey("metrics", Metrics)
 
 # Set by the middleware on every request: the client's X-Request-Id if sane, else a new one.
 REQUEST_ID = web.RequestKey("request_id", str)

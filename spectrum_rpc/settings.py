@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import logging
 import os
 import tomllib
@@ -121,6 +122,16 @@ class TrainingSettings:
 
 
 @dataclass(frozen=True)
+class MetricsSettings:
+    # Prometheus metrics at /metrics: off by default; when on, default-deny.
+    enabled: bool = False
+    # Comma-separated networks whose clients may scrape without a token.
+    allow_from: str = "127.0.0.0/8, ::1/128"
+    # When set, a client anywhere may scrape with `Authorization: Bearer TOKEN`.
+    token: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -130,6 +141,7 @@ class Settings:
     webhooks: WebhookSettings = field(default_factory=WebhookSettings)
     training: TrainingSettings = field(default_factory=TrainingSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -220,12 +232,27 @@ def _check_ranges(settings: Settings) -> None:
     schedule = settings.webhooks.schedule
     if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
+    _check_networks("metrics.allow_from", settings.metrics.allow_from)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
     if settings.store.master_key and settings.store.master_key_file:
         raise ConfigError(
             "config keys store.master_key and store.master_key_file: set one, not both"
         )
+
+
+def _check_networks(key: str, value: str) -> None:
+    for network in networks(value):
+        try:
+            ipaddress.ip_network(network)
+        except ValueError:
+            raise ConfigError(f"config key {key}: {network!r} is not a network "
+                              "(such as 10.0.0.0/8 or ::1/128)") from None
+
+
+def networks(value: str) -> list[str]:
+    """Split a comma-separated list of networks."""
+    return [part.strip() for part in value.split(",") if part.strip()]
 
 
 def _value(settings: Settings, key: str) -> Any:

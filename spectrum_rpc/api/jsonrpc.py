@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -37,8 +38,16 @@ Method = Callable[..., Awaitable[Any]]
 # The registry: jsonrpcserver's documented alternative to its global @method registry (a dict
 # of name -> function passed to the dispatcher), so two apps in one process never share one.
 Methods = Mapping[str, Method]
+# Told of every request object answered or refused: (method, error code or 0, seconds). The
+# method is one of the table's names or a placeholder (UNKNOWN, INVALID, NONE): never a
+# client's own string, so a monitoring label cannot grow without bound.
+Observer = Callable[[str, int, float], None]
+UNKNOWN = "(unknown)"  # a method not in the table
+INVALID = "(invalid)"  # not a valid request object
+NONE = "(none)"  # the body as a whole was refused: not JSON, an empty or oversized batch
 
-__all__ = ["Methods", "RpcError", "Protocol", "error_object", "invalid_params", "Success"]
+__all__ = ["Methods", "Observer", "RpcError", "Protocol", "error_object", "invalid_params",
+           "Success"]
 
 
 class RpcError(JsonRpcError):
@@ -95,16 +104,20 @@ class Protocol:
         *,
         max_batch: int = 1000,
         concurrency: int = 32,
+        observe: Observer | None = None,
     ):
         self.methods = {name: _guarded(name, fn) for name, fn in methods.items()}
         self.max_batch = max_batch
         self.concurrency = concurrency
+        self.observe = observe
 
     async def handle(self, body: bytes, context: Any) -> bytes | None:
         """Parse, validate and dispatch one HTTP body; return the response body or None."""
         try:
             document = orjson.loads(body)
         except orjson.JSONDecodeError:
+            if self.observe is not None:
+                self.observe(NONE, PARSE_ERROR, 0.0)
             return _dump(error_object(PARSE_ERROR, data="the body is not valid JSON"))
         if _has_float_id(document):
             document = _exact(body)
@@ -117,9 +130,11 @@ class Protocol:
         return None if response is None else _dump(response)
 
     async def _batch(self, batch: list[Any], context: Any) -> bytes | None:
-        if not batch:
-            return _dump(error_object(INVALID_REQUEST, data="the batch is empty"))
-        if len(batch) > self.max_batch:
+        if not batch or len(batch) > self.max_batch:
+            if self.observe is not None:
+                self.observe(NONE, INVALID_REQUEST, 0.0)
+            if not batch:
+                return _dump(error_object(INVALID_REQUEST, data="the batch is empty"))
             reason = f"the batch has {len(batch)} elements; the maximum is {self.max_batch}"
             return _dump(error_object(INVALID_REQUEST, data=reason))
         responses: list[dict | None] = [None] * len(batch)
@@ -142,8 +157,11 @@ class Protocol:
                    refusals: list[tuple[str, dict]]) -> dict | None:
         """Answer one element; a notification that fails goes to `refusals` (method and
         error) for the caller to log once per HTTP request."""
+        started = time.perf_counter() if self.observe is not None else 0.0
         problem = _request_problem(request)
         if problem is not None:
+            if self.observe is not None:
+                self.observe(INVALID, INVALID_REQUEST, 0.0)
             return error_object(INVALID_REQUEST, data=problem)
         # Already parsed and validated: go straight to jsonrpcserver's per-request call (its
         # document-level entry point would validate the batch as a whole again, and bind the
@@ -154,14 +172,22 @@ class Protocol:
             result = Left(MethodNotFoundResult(parsed.method))
         else:
             result = await call(parsed, context, method)
-        if parsed.id is NOID:
-            if isinstance(result, Left):
-                # jsonrpcserver makes no response for a notification: ask for one with a null
-                # id, only to read the error that the log line reports.
-                answer = to_serializable_one(to_response(parsed._replace(id=None), result))
-                refusals.append((parsed.method, answer["error"]))
-            return None
-        return to_serializable_one(to_response(parsed, result))
+        if parsed.id is not NOID:
+            answer = to_serializable_one(to_response(parsed, result))
+        elif isinstance(result, Left):
+            # jsonrpcserver makes no response for a notification: ask for one with a null
+            # id, only to read the error that the log line reports.
+            error = to_serializable_one(to_response(parsed._replace(id=None), result))["error"]
+            refusals.append((parsed.method, error))
+            answer = None
+        else:
+            answer = error = None
+        if self.observe is not None:
+            if answer is not None:
+                error = answer.get("error")
+            self.observe(parsed.method if method is not None else UNKNOWN,
+                         error["code"] if error else 0, time.perf_counter() - started)
+        return answer
 
 
 def _log_refusals(refusals: list[tuple[str, dict]], context: Any) -> None:

@@ -11,6 +11,23 @@ from .jsonrpc import invalid_params
 
 Check = Callable[[str, Any], Any]
 
+# The JSON Schema of what each check accepts: the discovery document (openrpc.py) reads the
+# params' schemas from here, so what is advertised is declared beside what is enforced.
+_SCHEMAS: dict[Check, dict[str, Any]] = {}
+
+
+def _describes(schema: dict[str, Any]) -> Callable[[Check], Check]:
+    def register(check: Check) -> Check:
+        _SCHEMAS[check] = schema
+        return check
+
+    return register
+
+
+def schema(check: Check) -> dict[str, Any]:
+    """Return the JSON Schema of the values a check accepts."""
+    return _SCHEMAS[check]
+
 # Meta is re-encoded with orjson (into the stored row, into webhook bodies), which refuses more
 # than 254 levels of nesting although it decodes up to 1024. Real meta is a level or two deep:
 # refuse deep nesting up front as bad params instead of failing later as an internal error.
@@ -54,6 +71,12 @@ def bind(spec: Sequence[Param], args: tuple[Any, ...], kwargs: dict[str, Any]) -
     return bound
 
 
+@_describes({
+    "type": "string",
+    "description": f"at most {MAX_TEXT_BYTES} bytes in UTF-8; may be empty",
+    # A character is 1-4 bytes: maxLength can only state the bound in characters.
+    "maxLength": MAX_TEXT_BYTES,
+})
 def text(name: str, value: Any) -> str:
     """A string of at most 15 MB in UTF-8."""
     if not isinstance(value, str):
@@ -68,6 +91,7 @@ def _utf8_len(value: str) -> int:
     return len(value.encode("utf-8", "surrogatepass"))
 
 
+@_describes({"type": "boolean"})
 def boolean(name: str, value: Any) -> bool:
     """A JSON boolean (the string "true" is not one)."""
     if not isinstance(value, bool):
@@ -75,6 +99,13 @@ def boolean(name: str, value: Any) -> bool:
     return value
 
 
+@_describes({
+    "type": "object",
+    "description": "documented fields are strings; any other field is kept and passed on to "
+                   f"webhooks; nested at most {MAX_META_DEPTH} levels deep",
+    "properties": {field: {"type": "string"} for field in DOCUMENTED_META_FIELDS},
+    "additionalProperties": True,
+})
 def meta(name: str, value: Any) -> dict[str, Any]:
     """An object whose documented fields are strings; other fields pass through untouched."""
     if not isinstance(value, dict):
@@ -114,6 +145,12 @@ def labels(allowed: Sequence[str]) -> Check:
                 raise invalid_params(f"{name}.{label}", "must be a boolean")
         return value
 
+    _SCHEMAS[check] = {
+        "type": "object",
+        "description": "label name -> whether the text has it",
+        "properties": {label: {"type": "boolean"} for label in allowed},
+        "additionalProperties": False,
+    }
     return check
 
 
@@ -148,6 +185,20 @@ def moderation_options(detectors: Sequence[str], moded: Sequence[str],
                 raise invalid_params(f"{name}.{key}", f"is not an option; known: {known}")
         return out
 
+    word = {"type": "string", "minLength": 1, "maxLength": MAX_WORD_CHARS, "pattern": r"\S"}
+    words = {"type": "array", "items": word, "maxItems": MAX_LIST_WORDS}
+    _SCHEMAS[check] = {
+        "type": "object",
+        "properties": {
+            "detect": {"type": "array", "items": {"enum": list(detectors)}},
+            "modes": {"type": "object", "propertyNames": {"enum": list(moded)},
+                      "additionalProperties": {"enum": list(modes)}},
+            "bannedWords": words,
+            "allowedWords": words,
+            "expectedLanguage": {"oneOf": [word, words]},
+        },
+        "additionalProperties": False,
+    }
     return check
 
 

@@ -3,6 +3,7 @@ with the methods classifyText and recordUserClassification, and our extension mo
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 from collections.abc import AsyncIterator
@@ -11,10 +12,14 @@ from typing import Any
 
 from aiohttp import web
 
+from .. import __version__
 from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
 from ..auth import KeyRateLimiter
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
+    ERROR_MESSAGES,
+    INTERNAL_ERROR,
+    INVALID_PARAMS,
     PARSE_ERROR,
     PAYLOAD_TOO_LARGE,
     RATE_LIMITED,
@@ -22,10 +27,10 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
+from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
+from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE
 from ..store import KeyRecord, Store, now
-from . import params
+from . import openrpc, params
 from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
 from .jsonrpc import Protocol as JsonRpc
 from .params import Param
@@ -125,11 +130,88 @@ async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
     return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
 
 
+async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Describe the methods: an OpenRPC document (rpc.discover)."""
+    params.bind((), args, kwargs)
+    return Success(discovery())
+
+
 METHODS: Methods = {
     "classifyText": classify_text,
     "recordUserClassification": record_user_classification,
     "moderateText": moderate_text,
+    openrpc.DISCOVER: discover,
 }
+
+
+def _classify_result() -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for decision, confidence in SPECTRUM_FIELDS.values():
+        properties[decision] = {"type": "boolean"}
+        properties[confidence] = {"type": "number", "minimum": 0, "maximum": 1}
+    properties["modelVersion"] = {"type": "string"}
+    # Clients should tolerate additive fields.
+    return {"type": "object", "properties": properties, "required": list(properties),
+            "additionalProperties": True}
+
+
+def _docs() -> tuple[openrpc.MethodDoc, ...]:
+    return (
+        openrpc.MethodDoc(
+            "classifyText", "Score a text: a decision and a confidence per label.",
+            CLASSIFY_PARAMS, "classification", _classify_result(),
+            (INVALID_PARAMS, INTERNAL_ERROR),
+            description="Webhooks matching the decisions receive a CLASSIFICATION event.",
+        ),
+        openrpc.MethodDoc(
+            "recordUserClassification", "Record a moderator's correction of a text.",
+            FEEDBACK_PARAMS, "status", {"type": "string", "enum": ["OK"]},
+            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
+            description="Answered once the row is committed; as a notification, not answered.",
+        ),
+        openrpc.MethodDoc(
+            "moderateText", "Run the detectors asked for and answer what each found.",
+            MODERATE_PARAMS, "moderation", _moderate_result(), (INVALID_PARAMS, INTERNAL_ERROR),
+            description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
+                        + "; naming another is refused with -32602.",
+        ),
+    )
+
+
+def _moderate_result() -> dict[str, Any]:
+    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
+    flags = {"type": "object", "additionalProperties": {"type": "boolean"}}
+    return {
+        "type": "object",
+        "properties": {
+            "labels": numbers,
+            "flagged": flags,
+            "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
+                                                         "review": {"type": "boolean"}}},
+            "modelVersion": {"type": "string"},
+            "pii": {"type": "object"},
+            "masked": {"type": "string"},
+            "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
+        },
+        "required": ["hash"],
+        "additionalProperties": True,
+    }
+
+
+@functools.cache
+def discovery() -> dict[str, Any]:
+    """Return the OpenRPC document of the Spectrum methods, every server error code in its
+    components."""
+    document = openrpc.document(
+        "spectrum-rpc", __version__, _docs(),
+        description=f"The Spectrum moderation API: JSON-RPC 2.0 at POST {RPC_PATH}, "
+                    "authenticated with 'Authorization: Apikey KEY'.",
+    )
+    document["servers"] = [{"name": "spectrum-rpc", "url": RPC_PATH}]
+    document["components"] = {"errors": {
+        str(code): {"code": code, "message": message} for code, message in ERROR_MESSAGES.items()
+    }}
+    return document
 
 
 async def handle(request: web.Request) -> web.Response:
@@ -156,8 +238,10 @@ def setup(app: web.Application) -> None:
     """Add the endpoint, and a cleanup context that builds what the methods use (after the
     contexts providing the store, the analyzer and the authenticator)."""
     settings = app[SETTINGS]
+    metrics = app.get(METRICS)
     app[PROTOCOL] = JsonRpc(METHODS, max_batch=settings.server.max_batch_size,
-                            concurrency=settings.server.batch_concurrency)
+                            concurrency=settings.server.batch_concurrency,
+                            observe=None if metrics is None else metrics.rpc_observer("spectrum"))
     app.cleanup_ctx.append(_services_ctx)
     app.router.add_post(RPC_PATH, handle)
 

@@ -13,8 +13,9 @@ import logging
 import os
 import queue
 import threading
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .engine import Engine
 from .worker import EngineProcess
@@ -32,6 +33,9 @@ class BatcherStats:
     texts: int = 0
     long_texts: int = 0
     failures: int = 0
+    # Batches by size.bit_length(): power-of-two buckets (1, 2-3, 4-7, ...), a few keys however
+    # many batches, read by the metrics at scrape time.
+    sizes: Counter[int] = field(default_factory=Counter)
 
 
 class MicroBatcher:
@@ -131,6 +135,16 @@ class MicroBatcher:
         log.info("micro-batcher closed after %d batches, %d texts", self.stats.batches,
                  self.stats.texts)
 
+    @property
+    def queue_depth(self) -> int:
+        """Texts waiting for a free worker (not counting the batches being scored)."""
+        return len(self._pending)
+
+    @property
+    def busy(self) -> int:
+        """Batches being scored now."""
+        return self._busy
+
     async def __aenter__(self) -> MicroBatcher:
         await self.start()
         return self
@@ -184,8 +198,10 @@ class MicroBatcher:
                                  lambda results, error: self._deliver(batch, results, error))
         else:  # the engine is read once per batch: swaps are atomic
             self._jobs.put((self.engine, batch))
-        self.stats.batches += 1
-        self.stats.texts += len(batch)
+        stats = self.stats
+        stats.batches += 1
+        stats.texts += len(batch)
+        stats.sizes[len(batch).bit_length()] += 1
 
     def _work(self, loop: asyncio.AbstractEventLoop) -> None:
         """Worker thread: score queued batches until told to stop."""

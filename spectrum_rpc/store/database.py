@@ -7,6 +7,7 @@ import logging
 import os
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from itertools import groupby
 from pathlib import Path
@@ -49,7 +50,13 @@ class Database:
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self.commits = 0
+        self.writes_committed = 0  # write() calls: several share one commit
         self.statements_committed = 0
+        self.commit_seconds = 0.0
+        # For monitoring: commits by the bit_length() of their group size (writers sharing the
+        # transaction) and of their duration in microseconds (power-of-two buckets).
+        self.group_sizes: Counter[int] = Counter()
+        self.commit_micros: Counter[int] = Counter()
 
     async def open(self) -> None:
         """Open the connections, apply pending migrations and start the commit loop."""
@@ -153,6 +160,7 @@ class Database:
 
     async def _commit_group(self, group: list[Pending]) -> None:
         assert self._writer is not None
+        started = time.perf_counter()
         try:
             await self._run(s for statements, _ in group for s in statements)
         except Exception as exc:
@@ -164,8 +172,13 @@ class Database:
             for item in group:
                 await self._commit_group([item])
             return
+        elapsed = time.perf_counter() - started
         self.commits += 1
+        self.writes_committed += len(group)
         self.statements_committed += sum(len(s) for s, _ in group)
+        self.commit_seconds += elapsed
+        self.group_sizes[len(group).bit_length()] += 1
+        self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
         for _, future in group:
             _settle(future)
 

@@ -56,6 +56,7 @@ def _json(value: dict[str, Any] | None) -> str | None:
 class FeedbackStore:
     def __init__(self, db: Database):
         self.db = db
+        self.added = 0  # rows this process recorded through add(), for monitoring
 
     def insert_statement(
         self,
@@ -76,6 +77,7 @@ class FeedbackStore:
     async def add(self, **row: Any) -> None:
         """Insert one feedback row durably (shares its transaction with concurrent writes)."""
         await self.db.write([self.insert_statement(**row)])
+        self.added += 1
 
     async def iter_all(
         self, project: str | None = None, page: int = 1000

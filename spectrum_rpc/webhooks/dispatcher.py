@@ -98,6 +98,11 @@ class Dispatcher:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    @property
+    def in_flight(self) -> int:
+        """Deliveries being sent now by the dispatcher loop."""
+        return len(self._tasks)
+
     def wake(self) -> None:
         """Look at the queue now (a new event was written)."""
         self._wake.set()
