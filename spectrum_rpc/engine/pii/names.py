@@ -1,0 +1,249 @@
+"""Person names in three detection modes, with first / middle / last components.
+
+Rules (thresholds are P(person) per token, chosen on the Broad Twitter Corpus dev split by
+`scripts/train_names.py` and stored in the model; see the model card):
+- NORMAL: tokens with P >= `threshold_NORMAL` form names, and a name's first and last tokens must
+  start with a capital letter (`Albus Dumbledore`, not `albus dumbledore`).
+- SUSPICIOUS: any casing (`my name is albus dumbledore`), tokens with P >= `threshold_SUSPICIOUS`.
+- PARANOID: any casing, any plausible name token: P >= `threshold_PARANOID`.
+A token is never part of a name when it is an @mention ("@" and the handle right after it: that is
+a username) or a URL / e-mail. Each match carries the strictest mode whose rule it satisfies.
+
+Components: a name of several tokens is first (its first token), last (its last token, with a
+lower-case particle such as `van`/`de` before it) and middle (the rest). A single-token name is a
+last name after a title (`Mr.`, `Mrs.`, `Dr.` ...), else a first name. Requested components that
+are adjacent in the text come back as one match (`Percival Dumbledore` for middle + last).
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from . import name_model
+from .name_model import NameModel
+
+MODEL_FILE = "names.npz"
+MANIFEST_FILE = "names_manifest.json"
+MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
+COMPONENTS = ("first", "middle", "last")
+PARTICLES = frozenset("van von de der den da di del della du la le al bin ibn ter ten st".split())
+_BLOCK = 2048  # tokens scored at once: bounded memory on texts of any length
+_NOT_NAMES = frozenset({"url", "email", "at", "punct", "num", "pad"})
+
+
+class Mode(enum.Enum):
+    """Detection mode, ordered by strictness: NORMAL < SUSPICIOUS < PARANOID (finds most)."""
+
+    NORMAL = "NORMAL"
+    SUSPICIOUS = "SUSPICIOUS"
+    PARANOID = "PARANOID"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+    def __lt__(self, other: Mode) -> bool:
+        return self.rank < other.rank
+
+    def __le__(self, other: Mode) -> bool:
+        return self.rank <= other.rank
+
+    def __gt__(self, other: Mode) -> bool:
+        return self.rank > other.rank
+
+    def __ge__(self, other: Mode) -> bool:
+        return self.rank >= other.rank
+
+
+_RANK = {Mode.NORMAL: 0, Mode.SUSPICIOUS: 1, Mode.PARANOID: 2}
+
+
+@dataclass(frozen=True)
+class Match:
+    """A detected value: `text == original[begin:end]` (code points, end exclusive)."""
+
+    type: str
+    text: str
+    begin: int
+    end: int
+    mode: Mode
+    component: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    tokens: tuple[tuple[int, int], ...]
+    strings: tuple[str, ...]
+    previous: tuple[str, str]  # the two tokens before the name
+    min_p: float
+
+
+@functools.lru_cache(maxsize=1)
+def default_model() -> NameModel:
+    """Load the shipped model once, checked against its SHA-256 manifest."""
+    return load_model(MODEL_DIR)
+
+
+def load_model(model_dir: Path) -> NameModel:
+    """Load `names.npz` from a directory, refusing it unless it matches `names_manifest.json`."""
+    manifest = model_dir / MANIFEST_FILE
+    try:
+        expected = json.loads(manifest.read_text())["sha256"][MODEL_FILE]
+    except (OSError, ValueError, KeyError) as exc:
+        raise name_model.ModelIntegrityError(f"cannot read {manifest}: {exc}") from exc
+    return name_model.load(model_dir / MODEL_FILE, expected_sha256=expected)
+
+
+def find(text: str, mode: Mode, components: Sequence[str] = COMPONENTS, *,
+         model: NameModel | None = None) -> list[Match]:
+    """Return the person names of `text` that `mode` detects, split into the asked components."""
+    wanted = tuple(c for c in COMPONENTS if c in components)
+    unknown = set(components) - set(COMPONENTS)
+    if unknown:
+        raise ValueError(f"unknown name components: {sorted(unknown)}")
+    model = model or default_model()
+    matches: list[Match] = []
+    for name in names(text, mode, model):
+        label = _strictest_mode(name, model)
+        matches.extend(_component_matches(text, name, wanted, label))
+    return matches
+
+
+def names(text: str, mode: Mode, model: NameModel) -> Iterator[_Name]:
+    """Yield the names of `text` found at `mode`, in text order."""
+    threshold = model.settings[f"threshold_{mode.value}"]
+    for name in _runs(text, model, threshold):
+        if mode is Mode.NORMAL and not _capitalised(name):
+            continue
+        yield name
+
+
+def _strictest_mode(name: _Name, model: NameModel) -> Mode:
+    if name.min_p >= model.settings["threshold_NORMAL"] and _capitalised(name):
+        return Mode.NORMAL
+    if name.min_p >= model.settings["threshold_SUSPICIOUS"]:
+        return Mode.SUSPICIOUS
+    return Mode.PARANOID
+
+
+def _capitalised(name: _Name) -> bool:
+    return name.strings[0][:1].isupper() and name.strings[-1][:1].isupper()
+
+
+def _runs(text: str, model: NameModel, threshold: float) -> Iterator[_Name]:
+    """Yield runs of person tokens; a run left open at a block's end continues in the next."""
+    carry: list[tuple[tuple[int, int], str, float, float, tuple[str, str]]] = []
+    for block, last in _scored_blocks(text, model):
+        items = carry + block
+        carry = []
+        current: list = []
+        for item in items:
+            _, _, p, b, _ = item
+            if p >= threshold and not (current and 2 * b > p):
+                current.append(item)
+                continue
+            if current:
+                yield _name_of(current)
+                current = []
+            if p >= threshold:
+                current.append(item)
+        if current:
+            if last:
+                yield _name_of(current)
+            else:
+                carry = current
+
+
+def _name_of(items: list) -> _Name:
+    return _Name(
+        tokens=tuple(i[0] for i in items),
+        strings=tuple(i[1] for i in items),
+        previous=items[0][4],
+        min_p=float(min(i[2] for i in items)),
+    )
+
+
+def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[list, bool]]:
+    """Yield blocks of (offsets, token, P(person), P(begin), two previous tokens), last flag."""
+    offsets = name_model.tokenize(text)
+    left = [name_model.BOS, name_model.BOS]
+    block = _take(offsets, _BLOCK)
+    while block:
+        following = _take(offsets, _BLOCK)
+        tokens = [text[b:e] for b, e in block]
+        right = [text[b:e] for b, e in following[:2]] + [name_model.EOS, name_model.EOS]
+        p, b = model.person_scores(tokens, left, right)
+        p = p * _name_mask(block, tokens, left[-1], text)
+        before = [*left, *tokens]
+        previous = [(before[i], before[i + 1]) for i in range(len(tokens))]
+        yield list(zip(block, tokens, p.tolist(), b.tolist(), previous, strict=True)), \
+            not following
+        left = [*left, *tokens][-2:]
+        block = following
+
+
+def _take(it: Iterator[tuple[int, int]], n: int) -> list[tuple[int, int]]:
+    out = []
+    for item in it:
+        out.append(item)
+        if len(out) == n:
+            break
+    return out
+
+
+def _name_mask(block: list[tuple[int, int]], tokens: list[str], before: str,
+               text: str) -> np.ndarray:
+    """Return 0 for tokens that can never be part of a name (mentions, URLs, punctuation)."""
+    mask = np.ones(len(tokens), dtype=np.float64)
+    for i, token in enumerate(tokens):
+        if name_model.kind(token) in _NOT_NAMES:
+            mask[i] = 0.0
+        elif (tokens[i - 1] if i else before) == "@" and (
+            block[i][0] > 0 and text[block[i][0] - 1] == "@"
+        ):
+            mask[i] = 0.0  # the handle of an @mention: a username, not a name
+    return mask
+
+
+def _roles(name: _Name) -> list[str]:
+    n = len(name.strings)
+    if n == 1:
+        return ["last" if _after_title(name.previous) else "first"]
+    roles = ["first"] + ["middle"] * (n - 2) + ["last"]
+    # A lower-case particle right before the surname belongs to it: Ludwig [van Beethoven].
+    i = n - 2
+    while i > 0 and name.strings[i].lower() in PARTICLES and name.strings[i].islower():
+        roles[i] = "last"
+        i -= 1
+    return roles
+
+
+def _after_title(previous: tuple[str, str]) -> bool:
+    word = previous[0] if previous[1] == "." else previous[1]
+    return word.lower() in name_model.TITLES
+
+
+def _component_matches(text: str, name: _Name, wanted: tuple[str, ...],
+                       mode: Mode) -> list[Match]:
+    roles = _roles(name)
+    whole = set(roles) <= set(wanted)
+    out: list[Match] = []
+    run: list[int] = []
+    for i, role in enumerate([*roles, None]):
+        if role is not None and role in wanted:
+            run.append(i)
+            continue
+        if run:
+            begin, end = name.tokens[run[0]][0], name.tokens[run[-1]][1]
+            parts = list(dict.fromkeys(roles[j] for j in run))
+            component = None if whole else "+".join(parts)
+            out.append(Match("name", text[begin:end], begin, end, mode, component))
+            run = []
+    return out
