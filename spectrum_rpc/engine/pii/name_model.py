@@ -8,6 +8,7 @@ numpy additions. Training (`spectrum_rpc/training/names.py`) uses exactly these 
 
 from __future__ import annotations
 
+import functools
 import re
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
@@ -23,13 +24,14 @@ from ..manifest import ModelIntegrityError, sha256
 # @mention is "@" followed by the handle.
 TOKEN = re.compile(
     r"https?://\S+|www\.\S+"
-    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+"
+    r"|[\w.+-]{1,64}+@[\w-]++(?:\.[\w-]++)+"  # bounded, possessive: "a.a.a.a..." stays linear
     r"|#\w+"
     r"|(?i:['’](?:s|m|re|ve|ll|d|t)\b)"
     r"|\w+(?:[-'’](?!(?i:s|m|re|ve|ll|d|t)\b)\w+)*"
     r"|([^\w\s])\1*"
 )
 OFFSETS = (-2, -1, 0, 1, 2)
+BANDS = 5  # facts per lexicon word
 BOS, EOS = "<s>", "</s>"
 TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir madam dame lord lady mister missus rev fr".split()
@@ -44,6 +46,7 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[tupl
         yield m.start(), m.end()
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def kind(token: str) -> str:
     """Return the token's kind: url, email, hashtag, at, punct, num or word."""
     if token in (BOS, EOS) or not token:
@@ -91,12 +94,13 @@ def shape(token: str) -> str:
 class Lexicons:
     """Per-word facts from name lists and unlabelled text, keyed by the lower-cased word."""
 
-    def __init__(self, entries: dict[str, tuple[int, int, int, int]]):
-        # (first-name band, last-name band, frequency band, capitalised-ratio band); 0 = unknown
+    def __init__(self, entries: dict[str, tuple[int, int, int, int, int]]):
+        # (first-name band, last-name band, frequency band, capitalised-ratio band, word cluster);
+        # 0 = unknown
         self.entries = entries
 
-    def get(self, lower: str) -> tuple[int, int, int, int]:
-        return self.entries.get(lower, (0, 0, 0, 0))
+    def get(self, lower: str) -> tuple[int, int, int, int, int]:
+        return self.entries.get(lower, (0, 0, 0, 0, 0))
 
 
 def _word_key(lower: str) -> str:
@@ -113,7 +117,7 @@ def token_features(token: str, lexicons: Lexicons) -> tuple[list[str], list[str]
     body = token[1:] if k == "hashtag" else token
     lower = body.lower()
     case = casing(body)
-    gf, gl, fq, cr = lexicons.get(lower)
+    gf, gl, fq, cr, cl = lexicons.get(lower)
     word = _word_key(lower)
     centre = [
         f"k={k}", f"w={word}", f"c={case}", f"s={shape(body)}", f"n={min(len(body), 9)}",
@@ -122,13 +126,14 @@ def token_features(token: str, lexicons: Lexicons) -> tuple[list[str], list[str]
         f"g={gf},{gl}", f"gf={gf}", f"gl={gl}", f"f={fq}", f"r={cr}",
         f"c|g={case},{gf},{gl}", f"c|r={case},{cr}", f"c|f={case},{fq}", f"g|r={gf},{gl},{cr}",
         f"c|g|r={case},{min(gf, 1)},{min(gl, 1)},{cr}", f"k|c={k},{case}",
+        f"cl={cl}", f"c|cl={case},{cl}",
     ]
     if "_" in body:
         centre.append("has_")
     if any(c.isdigit() for c in body):
         centre.append(f"digit|c={case}")
     near = [f"k={k}", f"w={word}", f"c={case}", f"g={min(gf, 1)},{min(gl, 1)}", f"c|r={case},{cr}",
-            f"c|f={case},{min(fq, 4)}"]
+            f"c|f={case},{min(fq, 4)}", f"cl={cl}"]
     if lower in TITLES:
         near.append("title")
     far = [f"w={word}", f"c={case}"]
@@ -214,32 +219,38 @@ class NameModel:
 _CUES = (("my", "name", "is"), ("name", "is"), ("my", "name", "'s"), ("call", "me"),
          ("called",), ("named",))
 _WEAK_CUES = (("i", "am"), ("i", "'m"), ("im",), ("this", "is"))
+_CUE_ENDS: dict[str, list[tuple[str, ...]]] = {}
+for _cue in (*_CUES, *_WEAK_CUES):
+    _CUE_ENDS.setdefault(_cue[-1], []).append(_cue)
 
 
 def introduced(tokens: Sequence[str], left: Sequence[str],
                lexicons: Lexicons) -> Iterator[tuple[int, int]]:
     """Yield (start, length) of name-like words right after a self-introduction cue."""
-    lowered = [t.lower().replace("’", "'") for t in (*left[-2:], *tokens)]
-    shift = len(lowered) - len(tokens)
+    context = (*left[-2:], *tokens)
+    shift = len(context) - len(tokens)
     for i in range(len(tokens)):
         j = i + shift
-        strong = any(tuple(lowered[max(0, j - len(c)):j]) == c for c in _CUES)
-        weak = not strong and any(tuple(lowered[max(0, j - len(c)):j]) == c for c in _WEAK_CUES)
-        if weak and lexicons.get(tokens[i].lower())[0] == 0:
+        cues = _CUE_ENDS.get(context[j - 1].lower().replace("’", "'"))
+        if not cues:
             continue
-        if strong or weak:
-            n = 0
-            while n < 3 and i + n < len(tokens) and name_like(tokens[i + n], lexicons):
-                n += 1
-            if n:
-                yield i, n
+        before = tuple(t.lower().replace("’", "'") for t in context[max(0, j - 3):j])
+        strong = any(before[-len(c):] == c for c in cues if c in _CUES)
+        if not strong and (not any(before[-len(c):] == c for c in cues)
+                           or lexicons.get(tokens[i].lower())[0] == 0):
+            continue
+        n = 0
+        while n < 3 and i + n < len(tokens) and name_like(tokens[i + n], lexicons):
+            n += 1
+        if n:
+            yield i, n
 
 
 def name_like(token: str, lexicons: Lexicons) -> bool:
     """A word that is mostly capitalised in running text, or rare and not a known lower word."""
     if kind(token) != "word" or any(c.isdigit() for c in token):
         return False
-    _, _, freq, ratio = lexicons.get(token.lower())
+    _, _, freq, ratio, _ = lexicons.get(token.lower())
     return ratio >= 4 or (ratio == 0 and freq <= 4)
 
 
@@ -252,7 +263,7 @@ def save(path: Path, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
          lexicons: Lexicons, settings: dict[str, float], meta: str) -> None:
     """Write the model as numeric arrays only (no pickle)."""
     words = sorted(lexicons.entries)
-    bands = np.array([lexicons.entries[w] for w in words], dtype=np.int8).reshape(-1, 4)
+    bands = np.array([lexicons.entries[w] for w in words], dtype=np.int16).reshape(-1, BANDS)
     keys = sorted(settings)
     np.savez_compressed(
         path,

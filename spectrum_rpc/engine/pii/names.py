@@ -139,39 +139,31 @@ def _capitalised(name: _Name) -> bool:
 
 def _runs(text: str, model: NameModel, threshold: float) -> Iterator[_Name]:
     """Yield runs of person tokens; a run left open at a block's end continues in the next."""
-    carry: list[tuple[tuple[int, int], str, float, float, tuple[str, str]]] = []
-    for block, last in _scored_blocks(text, model):
-        items = carry + block
-        carry = []
-        current: list = []
-        for item in items:
-            _, _, p, b, _ = item
-            if p >= threshold and not (current and 2 * b > p):
-                current.append(item)
-                continue
-            if current:
+    current: list[tuple] = []
+    for (offsets, tokens, p, b, before), last in _scored_blocks(text, model):
+        expected = 0  # the index that would continue the open run
+        for i in np.flatnonzero(p >= threshold).tolist():
+            if current and (i != expected or 2 * b[i] > p[i]):
                 yield _name_of(current)
                 current = []
-            if p >= threshold:
-                current.append(item)
-        if current:
-            if last:
-                yield _name_of(current)
-            else:
-                carry = current
+            current.append((offsets[i], tokens[i], float(p[i]), (before[i], before[i + 1])))
+            expected = i + 1
+        if current and (last or expected != len(tokens)):
+            yield _name_of(current)
+            current = []
 
 
-def _name_of(items: list) -> _Name:
+def _name_of(items: list[tuple]) -> _Name:
     return _Name(
         tokens=tuple(i[0] for i in items),
         strings=tuple(i[1] for i in items),
-        previous=items[0][4],
-        min_p=float(min(i[2] for i in items)),
+        previous=items[0][3],
+        min_p=min(i[2] for i in items),
     )
 
 
-def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[list, bool]]:
-    """Yield blocks of (offsets, token, P(person), P(begin), two previous tokens), last flag."""
+def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[tuple, bool]]:
+    """Yield blocks of (offsets, tokens, P(person), P(begin), tokens from two before), last?"""
     offsets = name_model.tokenize(text)
     left = [name_model.BOS, name_model.BOS]
     block = _take(offsets, _BLOCK)
@@ -182,10 +174,8 @@ def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[list, bool]]:
         p, b = model.person_scores(tokens, left, right)
         p = p * _name_mask(block, tokens, left[-1], text)
         before = [*left, *tokens]
-        previous = [(before[i], before[i + 1]) for i in range(len(tokens))]
-        yield list(zip(block, tokens, p.tolist(), b.tolist(), previous, strict=True)), \
-            not following
-        left = [*left, *tokens][-2:]
+        yield (block, tokens, p, b, before), not following
+        left = before[-2:]
         block = following
 
 

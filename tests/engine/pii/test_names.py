@@ -143,6 +143,11 @@ def test_long_text_matches_in_every_block(monkeypatch):
     assert [m.begin for m in matches] == [16 + i * len(sentence) for i in range(50)]
 
 
+def test_tokenising_stays_linear_on_dotted_runs():
+    # An unbounded e-mail pattern rescans the whole run from every token: hours, not a second.
+    assert find("a." * 200_000, Mode.PARANOID) == []
+
+
 def test_empty_and_blank_texts():
     assert find("", Mode.PARANOID) == []
     assert find("   \n\t", Mode.PARANOID) == []

@@ -1,0 +1,154 @@
+"""Evaluate the person-name detector per mode: entity-level precision / recall / F1 (exact spans).
+
+    .venv/bin/python scripts/evaluate_names.py --data-dir ../shared/data [--speed]
+
+Scorings (a predicted entity counts only with its exact span, as CoNLL's conlleval scores it):
+- `names`: what `find()` returns: person names, @mentions ("@" and the handle: usernames) left out
+  of gold and prediction alike; NORMAL keeps only capitalised names, as `find()` does.
+- `btc-PER`: the tagger against the corpus's own PER tags, @mentions included (the corpus tags "@"
+  and the handle as two PER entities), at the same thresholds, no casing rule.
+- `names, lower-cased`: the split lower-cased, to show what SUSPICIOUS adds.
+- presidio: `find()` on the raw text of the held-out half of presidio_generated_small.json,
+  against its PERSON spans (character offsets).
+Reference: no NER model can run here without downloading one (spaCy's and Presidio's need a
+model download), so the reference is a capitalised-run baseline: maximal runs of title-case
+words, the first word of a sentence excluded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from spectrum_rpc.engine.corpus import data_dir
+from spectrum_rpc.engine.pii import name_model
+from spectrum_rpc.engine.pii.names import Mode, default_model, find
+from spectrum_rpc.training import names as T
+
+BASELINE = "capitalised runs"
+
+
+def baseline_probabilities(sentences: Sequence[T.Sentence]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """P(person) = 1 for title-case words not opening a sentence; each run one entity."""
+    out = []
+    for s in sentences:
+        p = np.zeros(len(s.tokens))
+        for i, token in enumerate(s.tokens):
+            previous = s.tokens[i - 1] if i else name_model.BOS
+            if (name_model.kind(token) == "word" and name_model.casing(token) == "title"
+                    and not name_model.sentence_initial(previous)):
+                p[i] = 1.0
+        out.append((p, np.zeros(len(s.tokens))))
+    return out
+
+
+def btc_rows(split: str, sentences, probs, thresholds: dict[Mode, float], who: str) -> list[str]:
+    low = T.lowered(sentences, 1.0)
+    rows = []
+    for mode, t in thresholds.items():
+        cap = mode is Mode.NORMAL
+        scorings = {
+            "names": T.score_btc(sentences, probs[0], t, names_only=True, capitalised=cap),
+            "btc-PER": T.score_btc(sentences, probs[0], t, names_only=False, capitalised=False),
+            "names, lower-cased": T.score_btc(low, probs[1], t, names_only=True,
+                                              capitalised=cap),
+        }
+        if cap:
+            del scorings["names, lower-cased"]  # NORMAL keeps capitalised names only: 0 by rule
+        for scoring, s in scorings.items():
+            rows.append(_row(f"btc.{split}", scoring, mode.value, who, s))
+    return rows
+
+
+def presidio_rows(rows: list[dict], mode: Mode, who: str) -> str:
+    score = T.Score()
+    for row in rows:
+        text = row["full_text"]
+        gold = {(s["start_position"], s["end_position"]) for s in row["spans"]
+                if s["entity_type"] == "PERSON"}
+        if who == BASELINE:
+            sentence = T.presidio_sentence(row)
+            (p, b), = baseline_probabilities([sentence])
+            pred = {(sentence.offsets[i][0], sentence.offsets[j - 1][1])
+                    for i, j in T.predicted_entities(p, b, 0.5)}
+        else:
+            pred = {(m.begin, m.end) for m in find(text, mode)}
+        score.add(gold, pred)
+    return _row("presidio held-out", "names", mode.value, who, score)
+
+
+def _row(data: str, scoring: str, mode: str, who: str, s: T.Score) -> str:
+    return (f"| {data} | {scoring} | {mode} | {who} | {s.tp + s.fn} | {s.precision:.3f} | "
+            f"{s.recall:.3f} | {s.f1:.3f} |")
+
+
+def speed(repeats: int = 2000) -> str:
+    """Median time of find() (PARANOID) on 100-character comments, warm cache."""
+    texts = [
+        "Honestly I think Sarah Connor was right about this, talk to me tomorrow at the office ok",
+        "my name is albus dumbledore and i teach at hogwarts, ask for me at the front desk pls!",
+        "Great game last night!!! Messi was unreal, the Barcelona defence had no answer to him",
+    ]
+    model = default_model()
+    for t in texts:
+        find(t, Mode.PARANOID, model=model)
+    timings = []
+    for i in range(repeats):
+        started = time.perf_counter()
+        find(texts[i % len(texts)], Mode.PARANOID, model=model)
+        timings.append(time.perf_counter() - started)
+    paragraph = ("The committee met on Tuesday to discuss the budget, and after a long debate "
+                 "the proposal from Maria Lopez was accepted. Everyone agreed that the new plan "
+                 "would save money next year, although some members asked for more details. ")
+    big = (paragraph * (15 * 10**6 // len(paragraph) + 1))[: 15 * 10**6]
+    started = time.perf_counter()
+    n = len(find(big, Mode.NORMAL, model=model))
+    long_s = time.perf_counter() - started
+    peak = _peak_rss_mb()
+    return (f"find() on ~90-character comments: p50 {statistics.median(timings) * 1e3:.3f} ms, "
+            f"p90 {np.percentile(timings, 90) * 1e3:.3f} ms (warm token cache); "
+            f"a 15 MB text: {long_s:.1f} s, {n} matches, peak RSS {peak:.0f} MB")
+
+
+def _peak_rss_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", help="labelled data (default: $SPECTRUM_RPC_DATA_DIR "
+                        "or ../shared/data)")
+    parser.add_argument("--speed", action="store_true", help="also time find()")
+    args = parser.parse_args()
+    root = data_dir(args.data_dir)
+    model = default_model()
+    thresholds = {m: model.settings[f"threshold_{m.value}"] for m in Mode}
+    print("thresholds (P(person) per token, chosen on dev):",
+          {m.value: t for m, t in thresholds.items()})
+    print("| data | scoring | mode | system | gold | precision | recall | F1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for split in ("dev", "test"):
+        sentences = T.read_btc(root, split)
+        low = T.lowered(sentences, 1.0)
+        ours = (T.sentence_probabilities(model, sentences), T.sentence_probabilities(model, low))
+        base = (baseline_probabilities(sentences), baseline_probabilities(low))
+        for row in btc_rows(split, sentences, ours, thresholds, "spectrum-rpc"):
+            print(row)
+        for row in btc_rows(split, sentences, base, {Mode.NORMAL: 0.5}, BASELINE)[:2]:
+            print(row)
+    held_out = T.presidio_rows(root)[1]
+    for mode in Mode:
+        print(presidio_rows(held_out, mode, "spectrum-rpc"))
+    print(presidio_rows(held_out, Mode.NORMAL, BASELINE))
+    if args.speed:
+        print(speed())
+
+
+if __name__ == "__main__":
+    main()
