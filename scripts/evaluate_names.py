@@ -86,8 +86,10 @@ def _row(data: str, scoring: str, mode: str, who: str, s: T.Score) -> str:
             f"{s.recall:.3f} | {s.f1:.3f} |")
 
 
-def speed(repeats: int = 2000) -> str:
-    """Median time of find() (PARANOID) on 100-character comments, warm cache."""
+def speed(repeats: int = 3000) -> str:
+    """Median wall and CPU time of find() (PARANOID) on ~90-character comments, warm cache;
+    one 15 MB text at NORMAL. CPU time is this process's: the wall clock of a shared machine
+    counts other people's work too."""
     texts = [
         "Honestly I think Sarah Connor was right about this, talk to me tomorrow at the office ok",
         "my name is albus dumbledore and i teach at hogwarts, ask for me at the front desk pls!",
@@ -96,22 +98,26 @@ def speed(repeats: int = 2000) -> str:
     model = default_model()
     for t in texts:
         find(t, Mode.PARANOID, model=model)
-    timings = []
+    wall, cpu = [], []
     for i in range(repeats):
-        started = time.perf_counter()
+        w, c = time.perf_counter(), time.thread_time()
         find(texts[i % len(texts)], Mode.PARANOID, model=model)
-        timings.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - c)
+        wall.append(time.perf_counter() - w)
     paragraph = ("The committee met on Tuesday to discuss the budget, and after a long debate "
                  "the proposal from Maria Lopez was accepted. Everyone agreed that the new plan "
                  "would save money next year, although some members asked for more details. ")
     big = (paragraph * (15 * 10**6 // len(paragraph) + 1))[: 15 * 10**6]
-    started = time.perf_counter()
+    w, c = time.perf_counter(), time.thread_time()
     n = len(find(big, Mode.NORMAL, model=model))
-    long_s = time.perf_counter() - started
-    peak = _peak_rss_mb()
-    return (f"find() on ~90-character comments: p50 {statistics.median(timings) * 1e3:.3f} ms, "
-            f"p90 {np.percentile(timings, 90) * 1e3:.3f} ms (warm token cache); "
-            f"a 15 MB text: {long_s:.1f} s, {n} matches, peak RSS {peak:.0f} MB")
+    long_wall, long_cpu = time.perf_counter() - w, time.thread_time() - c
+    ms = 1e3
+    return (f"find() on ~90-character comments, warm token cache: wall p50 "
+            f"{statistics.median(wall) * ms:.3f} ms (p90 {np.percentile(wall, 90) * ms:.3f}), "
+            f"cpu p50 {statistics.median(cpu) * ms:.3f} ms (p90 {np.percentile(cpu, 90) * ms:.3f})"
+            f"\none 15 MB text (NORMAL): wall {long_wall:.1f} s, cpu {long_cpu:.1f} s, {n} "
+            f"matches, "
+            f"peak RSS of the whole script {_peak_rss_mb():.0f} MB")
 
 
 def _peak_rss_mb() -> float:

