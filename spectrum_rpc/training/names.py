@@ -404,7 +404,7 @@ def score_btc(sentences: Sequence[Sentence], probs: Sequence[tuple[np.ndarray, n
             gold = {g for g in gold if not mentions.intersection(range(*g))}
         if capitalised:
             def keep(i: int, j: int, t=s.tokens) -> bool:
-                return t[i][:1].isupper() and t[j - 1][:1].isupper()
+                return name_model.capitalised(t[i]) and name_model.capitalised(t[j - 1])
         score.add(gold, predicted_entities(p, b, threshold, keep))
     return score
 

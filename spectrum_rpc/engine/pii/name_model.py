@@ -82,6 +82,11 @@ def casing(token: str) -> str:
     return "camel"
 
 
+def capitalised(token: str) -> bool:
+    """Tell whether a token starts with a capital letter (a hashtag: after its `#`)."""
+    return token[1:2].isupper() if token[:1] == "#" else token[:1].isupper()
+
+
 def shape(token: str) -> str:
     """Return the collapsed character-class shape: `Albus` -> `Xx`, `mc2` -> `xd`."""
     out: list[str] = []
@@ -129,6 +134,8 @@ def token_features(token: str, lexicons: Lexicons) -> tuple[list[str], list[str]
         f"c|g|r={case},{min(gf, 1)},{min(gl, 1)},{cr}", f"k|c={k},{case}",
         f"cl={cl}", f"c|cl={case},{cl}",
     ]
+    if k == "hashtag":
+        centre.extend(_hashtag_features(body, lexicons))
     if "_" in body:
         centre.append("has_")
     if any(c.isdigit() for c in body):
@@ -139,6 +146,23 @@ def token_features(token: str, lexicons: Lexicons) -> tuple[list[str], list[str]
         near.append("title")
     far = [f"w={word}", f"c={case}"]
     return centre, near, far
+
+
+_CAMEL = re.compile(r"[A-Z][a-z]+|[A-Z]+(?![a-z])|[a-z]+|\d+")
+
+
+def _hashtag_features(body: str, lexicons: Lexicons) -> list[str]:
+    """Census facts of a camel-case hashtag's parts: #AlanPardew looks like First Last."""
+    parts = _CAMEL.findall(body)[:4]
+    facts = [lexicons.get(p.lower()) for p in parts]
+    out = [f"hp={len(parts)}"]
+    if any(f[0] for f in facts):
+        out.append("h_first")
+    if any(f[1] for f in facts):
+        out.append("h_last")
+    if any(a[0] and b[1] for a, b in zip(facts, facts[1:], strict=False)):
+        out.append("h_first_last")
+    return out
 
 
 def hashed(features: Iterable[str], offset: int, n_buckets: int) -> list[int]:

@@ -134,7 +134,7 @@ def _strictest_mode(name: _Name, model: NameModel) -> Mode:
 
 
 def _capitalised(name: _Name) -> bool:
-    return name.strings[0][:1].isupper() and name.strings[-1][:1].isupper()
+    return name_model.capitalised(name.strings[0]) and name_model.capitalised(name.strings[-1])
 
 
 def _runs(text: str, model: NameModel, threshold: float) -> Iterator[_Name]:
