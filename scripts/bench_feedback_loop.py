@@ -4,7 +4,7 @@ The issue asks for a deployment "whose community looks nothing like the public t
 Every domain in ../shared/data is in the shipped model's training corpus, so the benchmark
 simulates one by leaving a domain out (--domain, default youtube, where the base model does worst):
 
-1. a benchmark base model is trained with the engine's own recipe (`engine.training`: the same
+1. a benchmark base model is trained with the engine's own recipe (`training.recipe`: the same
    corpus, features, per-label plans and calibration as `scripts/train_models.py`) on the
    corpus minus the domain's sources, and written with `write_models` as
    "<shipped version>-without-<domain>";
@@ -57,29 +57,27 @@ from pathlib import Path
 import aiohttp
 from sklearn.metrics import f1_score
 
-from spectrum_rpc.constants import RPC_PATH, SPECTRUM_LABELS
-from spectrum_rpc.engine import Engine, load_engine
-from spectrum_rpc.engine.corpus import SEED as CORPUS_SEED
-from spectrum_rpc.engine.corpus import (
+from spectrum_rpc.constants import RPC_PATH
+from spectrum_rpc.engine import SHIPPED_MODELS, Engine, load_engine
+from spectrum_rpc.labels import DECIDED
+from spectrum_rpc.training import SEED as CORPUS_SEED
+from spectrum_rpc.training import (
     YOUTUBE_TEST,
     YOUTUBE_TRAIN,
     Corpus,
     Sample,
+    base_figures,
     data_dir,
     load_corpus,
+    lure_samples,
     moderation,
     olid,
-    youtube,
-)
-from spectrum_rpc.engine.engine import SHIPPED_MODELS
-from spectrum_rpc.engine.training import (
-    lure_samples,
     read_surge_lexicon,
     template_samples,
     train,
     write_models,
+    youtube,
 )
-from spectrum_rpc.training.evaluation import base_figures
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTION = "## Learning from feedback"
@@ -198,14 +196,14 @@ def f1_of(decisions: list[bool], samples: list[Sample]) -> float:
 
 def offline_f1(engine, samples: list[Sample]) -> float:
     scores = engine.classify([s.text for s in samples])
-    return f1_of([any(sc[k] >= 0.5 for k in SPECTRUM_LABELS) for sc in scores], samples)
+    return f1_of([any(sc[k] >= 0.5 for k in DECIDED) for sc in scores], samples)
 
 
 def best_threshold_f1(engine, samples: list[Sample]) -> float:
     """Return the best decision F1 any one threshold reaches on `samples` (chosen on them: an
     upper bound for what moving the threshold or recalibrating alone could give)."""
     scores = engine.classify([s.text for s in samples])
-    top = [max(sc[k] for k in SPECTRUM_LABELS) for sc in scores]
+    top = [max(sc[k] for k in DECIDED) for sc in scores]
     return max(f1_of([p >= t / 100 for p in top], samples) for t in range(5, 96))
 
 
@@ -316,7 +314,7 @@ def flag_rate(engine: Engine, tests: dict[str, list[Sample]]) -> float:
     once the moderation samples are left out) that no remaining test set annotates."""
     clean = [s.text for samples in tests.values() for s in samples if not should_block(s)]
     scores = engine.classify(clean)
-    return sum(any(sc[k] >= 0.5 for k in SPECTRUM_LABELS) for sc in scores) / len(clean)
+    return sum(any(sc[k] >= 0.5 for k in DECIDED) for sc in scores) / len(clean)
 
 
 async def run_domain(args: argparse.Namespace, root: Path, corpus, domain: Domain,
@@ -512,7 +510,7 @@ Every domain in `../shared/data` is in the shipped model's training corpus, so c
 them teach it little (the in-distribution runs below, if any, show it). To simulate what the
 issue describes - a site whose community the model has never seen - the headline runs leave the
 domain out: the benchmark trains a base model with the engine's own recipe
-(`engine.training`, as `scripts/train_models.py`) on the corpus minus the domain's sources,
+(`training.recipe`, as `scripts/train_models.py`) on the corpus minus the domain's sources,
 and writes the retrain's base data (`--base-data`, JSON-lines layout) without those sources
 and without the domain's test set. A real `spectrum-rpc serve` starts on that model
 (`SPECTRUM_RPC_ENGINE_MODEL_DIR`) and receives labelled corrections through

@@ -3,10 +3,14 @@
     .venv/bin/python scripts/bench_rpc.py                    # 3 runs, print the median table
     .venv/bin/python scripts/bench_rpc.py --runs 3 --write   # ... and write docs/BENCHMARKS.md
 
-Starts, on free loopback ports: a real `spectrum-rpc serve` (database in a temporary directory,
-key made with `spectrum-rpc keys create`, --log-level WARNING so there is no access log) and a
-bare aiohttp server (this script with --bare-server: parse the body with orjson, answer a fixed
-JSON-RPC result). wrk drives each workload at each concurrency; figures are medians over runs.
+Workloads: the bare handler, classifyText and OpenAI's /v1/moderations with one text back to
+back at each level; then /v1/moderations with an array of 16 texts, and recordUserClassification
+alone and in batches. Every request sends `Authorization: Apikey KEY` (/v1/moderations takes it
+as it takes `Bearer KEY`). Starts, on free loopback ports: a real `spectrum-rpc serve`
+(database in a temporary directory, key made with `spectrum-rpc keys create`, --log-level
+WARNING so there is no access log) and a bare aiohttp server (this script with --bare-server:
+parse the body with orjson, answer a fixed JSON-RPC result). wrk drives each workload at each
+concurrency; figures are medians over runs.
 Needs `wrk` on the PATH (apt-get install wrk). --write replaces the generated top of the
 "## JSON-RPC server" section (up to its first "###" subsection) and keeps the hand-written
 subsections below it.
@@ -36,6 +40,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
 RPC_PATH = "/api/v1/classification"
+MODERATIONS_PATH = "/v1/moderations"
+MODERATIONS = "/v1/moderations (OpenAI)"
+INPUTS = 16  # texts in the array workload of /v1/moderations
 SHORT_TEXT = "you are a complete idiot and nobody here likes you"
 SECTION = "## JSON-RPC server"
 BARE = "bare aiohttp (ceiling)"
@@ -64,6 +71,7 @@ class Workload:
     target: str  # "bare" or "server"
     body: bytes
     items: int  # durable writes or classifications per request
+    path: str = RPC_PATH
 
 
 @dataclass(frozen=True)
@@ -89,6 +97,12 @@ def workloads(batch: int) -> list[Workload]:
     return [
         Workload(BARE, "bare", classify, 1),
         Workload("classifyText", "server", classify, 1),
+        Workload(MODERATIONS, "server", json.dumps({"model": "omni-moderation-latest",
+                                                    "input": SHORT_TEXT}).encode(), 1,
+                 MODERATIONS_PATH),
+        Workload(f"{MODERATIONS} x{INPUTS} inputs", "server",
+                 json.dumps({"input": [SHORT_TEXT] * INPUTS}).encode(), INPUTS,
+                 MODERATIONS_PATH),
         Workload("recordUserClassification", "server", json.dumps(record).encode(), 1),
         Workload(
             f"recordUserClassification x{batch} batch",
@@ -182,12 +196,16 @@ def post(url: str, key: str, body: bytes) -> object:
         return json.loads(resp.read())
 
 
-def check_answers(url: str, key: str, loads: list[Workload]) -> None:
+def check_answers(base: str, key: str, loads: list[Workload]) -> None:
     """Fail loudly if a workload does not get the answer it should (wrk only sees statuses)."""
     for load in loads:
-        answer = post(url, key, load.body)
-        answers = answer if isinstance(answer, list) else [answer]
-        if len(answers) != load.items or any("result" not in a for a in answers):
+        answer = post(base + load.path, key, load.body)
+        if load.path == MODERATIONS_PATH:
+            answers = answer["results"] if isinstance(answer, dict) else []  # type: ignore[index]
+        else:
+            answers = answer if isinstance(answer, list) else [answer]
+            answers = [a for a in answers if "result" in a]
+        if len(answers) != load.items:
             raise SystemExit(f"{load.name}: unexpected answer {str(answer)[:300]}")
 
 
@@ -271,7 +289,7 @@ def one_run(
         key = make_key(db)
         bare_port, port = free_port(), free_port()
         bare_url = f"http://127.0.0.1:{bare_port}{RPC_PATH}"
-        url = f"http://127.0.0.1:{port}{RPC_PATH}"
+        base = f"http://127.0.0.1:{port}"
         bare = [sys.executable, __file__, "--bare-server", str(bare_port)]
         serve = [
             str(SCRIPT),
@@ -289,17 +307,24 @@ def one_run(
             running(bare, f"http://127.0.0.1:{bare_port}/", work / "bare.log") as bare_process,
             running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log") as server,
         ):
-            check_answers(url, key, loads[1:])
-            # Ceiling and classifyText back to back at each level: they share the machine's mood.
+            check_answers(base, key, loads[1:])
+            # Ceiling, classifyText and /v1/moderations back to back at each level: they share
+            # the machine's mood.
             for c in levels:
                 cells.append(measure(bare_url, key, loads[0], c, seconds, work, bare_process.pid))
-                cells.append(measure(url, key, loads[1], c, seconds, work, server.pid))
-            for load in loads[2:]:
+                for load in loads[1:3]:
+                    cells.append(measure(base + load.path, key, load, c, seconds, work,
+                                         server.pid))
+            for c in batch_levels:  # an array of inputs, scored concurrently in the server
+                cells.append(measure(base + loads[3].path, key, loads[3], c, seconds, work,
+                                     server.pid))
+            for load in loads[4:]:
                 before = count_rows(db)
                 started = time.monotonic()
                 # A batch holds `batch` requests already: fewer connections keep it unsaturated.
                 for c in batch_levels if load.items > 1 else levels:
-                    cells.append(measure(url, key, load, c, seconds, work, server.pid))
+                    cells.append(measure(base + load.path, key, load, c, seconds, work,
+                                         server.pid))
                 rows = count_rows(db) - before
                 extra[load.name] = rows / (time.monotonic() - started)
         extra["fsync"] = fsync_rate(work)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from spectrum_rpc.methods import Classification
+from spectrum_rpc.analysis import Classification
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 from spectrum_rpc.webhooks import Dispatcher, Outbox, create_session

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-from spectrum_rpc.engine import labels as L
+from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.engine.corpus import data_dir, load_corpus
-from spectrum_rpc.engine.metrics import Report, report
+from spectrum_rpc.training import Report, data_dir, load_corpus, report
 
 HEADER = (f"| {'test set':<16} | {'label':<10} | {'model':<20} | {'n':>5} | {'pos':>5} | "
           f"{'ROC-AUC':>7} | {'prec':>5} | {'recall':>6} | {'F1':>5} | {'ECE':>5} |")

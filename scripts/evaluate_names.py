@@ -24,10 +24,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from spectrum_rpc.engine.corpus import data_dir
-from spectrum_rpc.engine.pii import name_model
-from spectrum_rpc.engine.pii.names import Mode, default_model, find
+from spectrum_rpc.engine.pii import Mode, name_model, names
+from spectrum_rpc.training import data_dir
 from spectrum_rpc.training import names as T
+
+find, default_model = names.find, names.default_model
 
 BASELINE = "capitalised runs"
 
@@ -60,7 +61,7 @@ def btc_rows(split: str, sentences, probs, thresholds: dict[Mode, float], who: s
         if cap:
             del scorings["names, lower-cased"]  # NORMAL keeps capitalised names only: 0 by rule
         for scoring, s in scorings.items():
-            rows.append(_row(f"btc.{split}", scoring, mode.value, who, s))
+            rows.append(_row(f"btc.{split}", scoring, mode.name, who, s))
     return rows
 
 
@@ -78,7 +79,7 @@ def presidio_rows(rows: list[dict], mode: Mode, who: str) -> str:
         else:
             pred = {(m.begin, m.end) for m in find(text, mode)}
         score.add(gold, pred)
-    return _row("presidio held-out", "names", mode.value, who, score)
+    return _row("presidio held-out", "names", mode.name, who, score)
 
 
 def _row(data: str, scoring: str, mode: str, who: str, s: T.Score) -> str:
@@ -134,9 +135,9 @@ def main() -> None:
     args = parser.parse_args()
     root = data_dir(args.data_dir)
     model = default_model()
-    thresholds = {m: model.settings[f"threshold_{m.value}"] for m in Mode}
+    thresholds = {m: model.settings[f"threshold_{m.name}"] for m in Mode}
     print("thresholds (P(person) per token, chosen on dev):",
-          {m.value: t for m, t in thresholds.items()})
+          {m.name: t for m, t in thresholds.items()})
     print("| data | scoring | mode | system | gold | precision | recall | F1 |")
     print("|---|---|---|---|---|---|---|---|")
     for split in ("dev", "test"):

@@ -10,7 +10,7 @@ hence torch, which this encoder does not need).
 
 Per label, four scores are compared on every test split that annotates it (ROC-AUC):
 
-- linear: the linear tier's raw decision score, retrained exactly as `engine.training` does
+- linear: the linear tier's raw decision score, retrained exactly as `training.recipe` does
   (full fit for the evaluation texts, 3-fold out-of-fold for the training rows). It is the
   plain score of the whole text, not the engine's windowed score for texts over 768 chars.
 - embedding: logistic regression on the embedding alone, same rows and source weights.
@@ -39,14 +39,18 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from spectrum_rpc.engine import labels as L
-from spectrum_rpc.engine.corpus import SEED, Corpus, Sample, data_dir, load_corpus
-from spectrum_rpc.engine.training import (
+from spectrum_rpc import labels as L
+from spectrum_rpc.training import (
     PLANS,
-    _fit,
+    SEED,
+    Corpus,
+    Sample,
     build_vocabulary,
+    data_dir,
     featurize,
+    fit_linear,
     idf_of,
+    load_corpus,
     lure_samples,
     matrix,
     out_of_fold,
@@ -248,7 +252,7 @@ class Rows:
 
 
 def label_rows(samples: list[Sample], label: str) -> Rows:
-    """Return the rows and weights `engine.training` trains label on."""
+    """Return the rows and weights `training.recipe` trains label on."""
     index, y, w = targets(samples, label)
     return Rows(index, y, w.astype(float), np.array([samples[i].source for i in index]))
 
@@ -273,7 +277,7 @@ def subsample(rows: Rows, n: int | None, rng: np.random.Generator) -> np.ndarray
 def linear_scores(feats: dict, label: str, rows: Rows) -> tuple[np.ndarray, np.ndarray]:
     """Return the linear tier's raw scores: (full fit on the eval texts, out-of-fold on rows)."""
     x, x_eval = feats["x"], feats["x_eval"]
-    coef, intercept = _fit(x[rows.index], rows.y, rows.w, PLANS[label])
+    coef, intercept = fit_linear(x[rows.index], rows.y, rows.w, PLANS[label])
     oof = out_of_fold(x[rows.index], rows.y, rows.w, PLANS[label])
     return x_eval @ coef + intercept, oof
 

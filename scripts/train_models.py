@@ -6,9 +6,15 @@ import argparse
 import time
 from pathlib import Path
 
-from spectrum_rpc.engine.corpus import SEED, data_dir, load_corpus
-from spectrum_rpc.engine.engine import SHIPPED_MODELS
-from spectrum_rpc.engine.training import read_surge_lexicon, train, write_models
+from spectrum_rpc.engine import SHIPPED_MODELS
+from spectrum_rpc.training import (
+    SEED,
+    data_dir,
+    load_corpus,
+    read_surge_lexicon,
+    train,
+    write_models,
+)
 
 VERSION = "2026.11.22-stacked-3"
 

@@ -12,9 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from spectrum_rpc.engine.corpus import data_dir
 from spectrum_rpc.engine.pii.names import MODEL_DIR
-from spectrum_rpc.training import names
+from spectrum_rpc.training import data_dir, names
 
 
 def main() -> None:

@@ -34,13 +34,6 @@ BEARER_SCHEME = "Bearer"
 KEY_PREFIX = "sk_"
 DEFAULT_PROJECT = "default"
 
-# Labels: engine score name -> (Spectrum decision field, Spectrum confidence field)
-SPECTRUM_LABELS = {
-    "toxicity": ("toxic", "toxicityConfidence"),
-    "sexual": ("sexual", "sexualConfidence"),
-    "phishing": ("phishing", "phishingConfidence"),
-}
-
 # Meta fields that Spectrum documents as strings; others pass through untouched.
 DOCUMENTED_META_FIELDS = (
     "authorId",
@@ -57,17 +50,3 @@ EVENT_CLASSIFICATION = "CLASSIFICATION"
 
 # Size limits
 MAX_TEXT_BYTES = 15 * 1024 * 1024
-
-# Labels a moderator may send in recordUserClassification's `labels` object.
-FEEDBACK_LABELS = (
-    "toxic",
-    "sexual",
-    "phishing",
-    "profanity",
-    "insult",
-    "harassment",
-    "hate",
-    "threat",
-    "violence",
-    "self_harm",
-)

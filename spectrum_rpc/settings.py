@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .labels import DECIDED
+
 ENV_PREFIX = "SPECTRUM_RPC_"
 
 
@@ -34,6 +36,10 @@ class StoreSettings:
     path: str = "var/spectrum.db"
     commit_max_batch: int = 2000
     synchronous: str = "FULL"
+    # Webhook secrets are encrypted under the first of these keys (comma-separated), and
+    # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
+    master_key: str = field(default="", repr=False)
+    master_key_file: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,7 +186,7 @@ _NOT_NEGATIVE = (
 
 def _check_ranges(settings: Settings) -> None:
     """Refuse values of the right type that make no sense (a port of 70000, a threshold of 2)."""
-    for name in ("toxicity", "sexual", "phishing"):
+    for name in DECIDED:
         if not 0.0 <= getattr(settings.thresholds, name) <= 1.0:
             raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
     if not 0 <= settings.server.port <= 65535:
@@ -199,6 +205,10 @@ def _check_ranges(settings: Settings) -> None:
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
+    if settings.store.master_key and settings.store.master_key_file:
+        raise ConfigError(
+            "config keys store.master_key and store.master_key_file: set one, not both"
+        )
 
 
 def _value(settings: Settings, key: str) -> Any:

@@ -11,26 +11,35 @@ Every fixture here is general on purpose; other test modules may use them:
 - `app_client`: `make_client()` with default settings.
 - `rpc(api, payload)`: POST a JSON-RPC payload with the client's key; returns `RpcReply`.
 - `committed(sql, *params)`: query `db_path` through a separate sqlite3 connection.
+- `start_server(*flags)`: start a real `spectrum-rpc serve` process (a fresh database with a
+  key of project "acme") and wait until it is healthy; returns a `tests.helpers.serve.Server`.
+  Killed after the test if still running.
+- `session`: an aiohttp ClientSession of up to 64 connections, for such a server.
 """
 
 from __future__ import annotations
 
 import io
+import os
 import sqlite3
-from collections.abc import Awaitable, Callable, Mapping
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import orjson
 import pytest
 from aiohttp.test_utils import TestClient
 
-from spectrum_rpc.app import STORE, create_app
+from spectrum_rpc.app import create_app
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import DEFAULT_PROJECT, RPC_PATH
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.settings import Settings, load_settings
 from spectrum_rpc.store import Store
+from tests.helpers.serve import SCRIPT, Server, free_port, make_key, wait_until_healthy
 
 # Sentinel: "send the client's own key" (None means: send no Authorization header).
 OWN_KEY = object()
@@ -157,5 +166,46 @@ def rpc() -> Callable[..., Awaitable[RpcReply]]:
     return post
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "slow: starts subprocesses or moves many megabytes")
+@pytest.fixture
+def start_server(tmp_path: Path) -> Iterator:  # type: ignore[type-arg]
+    started: list[Server] = []
+
+    async def start(*extra: str) -> Server:
+        db_path = tmp_path / "crash.db"
+        key = make_key(db_path)
+        port = free_port()
+        stderr_path = tmp_path / f"server-{len(started)}.log"
+        with stderr_path.open("wb") as stderr:
+            process = subprocess.Popen(
+                [
+                    str(SCRIPT),
+                    "serve",
+                    "--db",
+                    str(db_path),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    *extra,
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=stderr,
+                env=os.environ.copy(),
+            )
+        server = Server(process, f"http://127.0.0.1:{port}", key, db_path, stderr_path)
+        started.append(server)
+        await wait_until_healthy(server)
+        return server
+
+    yield start
+    for server in started:
+        if server.process.poll() is None:
+            server.process.kill()
+        server.process.wait(timeout=30)
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    connector = aiohttp.TCPConnector(limit=64)
+    async with aiohttp.ClientSession(connector=connector) as client:
+        yield client

@@ -11,9 +11,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from spectrum_rpc.app import AUTH
-from spectrum_rpc.auth import create_key, generate_key, hash_key, parse_authorization
+from spectrum_rpc.auth import create_key, hash_key
+from spectrum_rpc.auth.keys import generate_key, parse_authorization
 from spectrum_rpc.constants import KEY_PREFIX, UNAUTHORIZED
+from spectrum_rpc.resources import AUTH
 
 RECORD = {
     "jsonrpc": "2.0",
@@ -149,7 +150,7 @@ async def test_last_used_is_flushed_periodically(make_client, rpc, committed):
 
 async def test_last_used_times_survive_a_failed_flush(app_client, rpc, committed, monkeypatch):
     clock = [1000.0]
-    monkeypatch.setattr("spectrum_rpc.auth.time", SimpleNamespace(time=lambda: clock[0]))
+    monkeypatch.setattr("spectrum_rpc.auth.keys.time", SimpleNamespace(time=lambda: clock[0]))
     other = await create_key(app_client.store, "other", "default")
     for key in (app_client.key, other.key):
         assert (await rpc(app_client, RECORD, key=key)).status == 200

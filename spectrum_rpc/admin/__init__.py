@@ -8,28 +8,36 @@ from typing import Any
 
 from aiohttp import web
 
+from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE
 from . import api, pages, webhooks
 from .pages import environment
 from .sessions import Sessions
 from .state import ADMIN, Admin
 from .stats import StatsRecorder
-from .users import Clock, Logins, Throttle
+from .users import (
+    FIRST_USER,
+    Clock,
+    Logins,
+    Throttle,
+    check_new_password,
+    create_user,
+    ensure_first_user,
+    hash_password,
+)
 
-__all__ = ["ADMIN", "Admin", "setup"]
+__all__ = ["ADMIN", "FIRST_USER", "Admin", "check_new_password", "create_user",
+           "ensure_first_user", "hash_password", "setup"]
 
 
-def setup(app: web.Application, *, store: web.AppKey, services: web.AppKey,
-          classifier: web.AppKey, auth: web.AppKey, dispatcher: web.AppKey) -> None:
-    """Add the admin routes and a cleanup context that builds the admin state.
-
-    Call after the contexts providing the resources named by the keys (`dispatcher` may be
-    absent: webhook delivery can be disabled).
-    """
+def setup(app: web.Application) -> None:
+    """Add the admin routes and a cleanup context that builds the admin state (call after
+    the contexts providing the store, the classifier, the analyzer, the authenticator and,
+    when webhook delivery is enabled, the dispatcher)."""
 
     async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[ADMIN] = state = build(app[store], app[services], app[classifier], app[auth])
-        state.dispatcher = app.get(dispatcher)
-        app[services].listeners.append(state.stats)
+        app[ADMIN] = state = build(app[STORE], app[ANALYZER], app[CLASSIFIER], app[AUTH])
+        state.dispatcher = app.get(DISPATCHER)
+        app[ANALYZER].listeners.append(state.stats)
         state.stats.start()
         yield
         await state.stats.close()
@@ -39,11 +47,11 @@ def setup(app: web.Application, *, store: web.AppKey, services: web.AppKey,
     pages.add_routes(app)
 
 
-def build(store: Any, services: Any, classifier: Any, auth: Any) -> Admin:
+def build(store: Any, analyzer: Any, classifier: Any, auth: Any) -> Admin:
     """Wire the admin state from the app's resources."""
     clock = Clock()
     return Admin(
-        store=store, services=services, classifier=classifier, auth=auth, clock=clock,
+        store=store, analyzer=analyzer, classifier=classifier, auth=auth, clock=clock,
         logins=Logins(store, clock, Throttle(clock)),
         sessions=Sessions(store, clock),
         stats=StatsRecorder(store, clock),

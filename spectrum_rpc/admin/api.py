@@ -8,7 +8,7 @@ import orjson
 from aiohttp import web
 
 from ..auth import create_key
-from ..constants import SPECTRUM_LABELS
+from ..labels import DECIDED
 from . import audit, review
 from .access import api_error, api_route, principal
 from .openapi import document
@@ -146,7 +146,7 @@ async def revoke_key(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     """A project's effective thresholds and webhook text setting."""
-    policy = await admin(request).services.policies.get(project_of(request))
+    policy = await admin(request).analyzer.policies.get(project_of(request))
     return ok({"thresholds": policy.thresholds, "include_text": policy.include_text})
 
 
@@ -155,8 +155,8 @@ def _thresholds(given: Any) -> dict[str, float]:
         raise BadRequest("thresholds must be an object of label: number")
     out = {}
     for label, value in given.items():
-        if label not in SPECTRUM_LABELS:
-            raise BadRequest(f"unknown label {label!r}; known: {', '.join(SPECTRUM_LABELS)}")
+        if label not in DECIDED:
+            raise BadRequest(f"unknown label {label!r}; known: {', '.join(DECIDED)}")
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
             raise BadRequest(f"the threshold for {label} must be a number from 0 to 1")
         out[label] = float(value)
@@ -176,7 +176,7 @@ async def put_settings(request: web.Request) -> web.Response:
             raise BadRequest("include_text must be true or false")
         changes["include_text"] = data["include_text"]
     await admin(request).store.projects.update_settings(project, changes)
-    admin(request).services.policies.forget(project)
+    admin(request).analyzer.policies.forget(project)
     await act(request, "settings.update", project=project, detail=changes)
     return await get_settings(request)
 
@@ -188,7 +188,7 @@ async def post_playground(request: web.Request) -> web.Response:
     if not isinstance(text, str) or not text:
         raise BadRequest("text must be a non-empty string")
     state = admin(request)
-    policy = await state.services.policies.get(project)
+    policy = await state.analyzer.policies.get(project)
     return ok(await explain(state.classifier, policy, project, text))
 
 
@@ -207,7 +207,7 @@ async def list_feedback(request: web.Request) -> web.Response:
     project = project_of(request)
     state = admin(request)
     rows, total = await state.store.admin.search_feedback(_query(request, project))
-    policy = await state.services.policies.get(project)
+    policy = await state.analyzer.policies.get(project)
     items = await review.with_verdicts(state.classifier, policy, rows)
     return ok({"total": total, "items": items})
 

@@ -10,11 +10,11 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
-from ..constants import DEFAULT_PROJECT, SPECTRUM_LABELS
-from ..store.admin import StatsRow, WebhookHealth
-from ..webhooks import NotFound
+from ..constants import DEFAULT_PROJECT
+from ..labels import SPECTRUM_FIELDS
+from ..store import StatsRow, WebhookHealth
+from ..webhooks import EVENT_NAMES, NotFound
 from ..webhooks import management as webhook_ops
-from ..webhooks.filters import EVENT_NAMES
 from . import audit, charts, review
 from .access import LOGIN_PATH, SECURITY_HEADERS, page_route, principal
 from .api import PREFIX
@@ -139,7 +139,7 @@ def traffic(rows: list[StatsRow], now_minute: int) -> dict[str, Any]:
     series = [by_minute.get(m, 0) for m in range(now_minute - 24 * 60 + 1, now_minute + 1)]
     total = sum(r.total for r in rows)
     flagged = {label: sum(getattr(r, decision) for r in rows)
-               for label, (decision, _) in SPECTRUM_LABELS.items()}
+               for label, (decision, _) in SPECTRUM_FIELDS.items()}
     shares = [(label, (count / total) if total else 0.0) for label, count in flagged.items()]
     return {
         "total": total, "flagged": flagged,
@@ -175,7 +175,7 @@ async def dashboard(request: web.Request) -> web.Response:
 @page_route
 async def playground(request: web.Request) -> web.Response:
     """GET /admin/playground: type a text, see what classifyText would answer."""
-    policy = await request.app[ADMIN].services.policies.get(project_param(request))
+    policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
     return await render(request, "playground.html", "playground", thresholds=policy.thresholds)
 
 
@@ -189,7 +189,7 @@ async def keys(request: web.Request) -> web.Response:
 @page_route
 async def settings(request: web.Request) -> web.Response:
     """GET /admin/settings: thresholds per label, webhook privacy."""
-    policy = await request.app[ADMIN].services.policies.get(project_param(request))
+    policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
     return await render(request, "settings.html", "settings", policy=policy)
 
 
@@ -203,7 +203,7 @@ async def feedback(request: web.Request) -> web.Response:
     except ValueError:
         query = review.parse_query(project, {})
     rows, total = await admin.store.admin.search_feedback(query)
-    policy = await admin.services.policies.get(project)
+    policy = await admin.analyzer.policies.get(project)
     items = await review.with_verdicts(admin.classifier, policy, rows)
     names = ("should_block", "label", "since", "until", "q")
     filters = {k: request.query.get(k, "") for k in names}

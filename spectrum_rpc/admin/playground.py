@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from ..policy import Policy
+from ..analysis import Policy
 
 
 def segments(text: str, matches: list[Any]) -> list[dict[str, Any]]:

@@ -10,9 +10,8 @@ from typing import Any
 
 import orjson
 
-from ..policy import Policy
-from ..store import FeedbackRecord, Store
-from ..store.admin import FeedbackQuery
+from ..analysis import Policy
+from ..store import FeedbackQuery, FeedbackRecord, Store
 
 EXPORT_FIELDS = ["id", "project", "key_id", "created_at", "content", "content_sha256",
                  "should_block", "labels", "meta", "excluded"]

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
-from ..store import Store
-from ..store.admin import SessionRecord
+from ..store import SessionRecord, Store
 from .users import Clock
 
 COOKIE = "spectrum_admin"

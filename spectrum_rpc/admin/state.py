@@ -9,9 +9,9 @@ from typing import Any
 import jinja2
 from aiohttp import web
 
+from ..analysis import Analyzer
 from ..auth import KeyAuthenticator
 from ..constants import DEFAULT_PROJECT
-from ..methods import Services
 from ..store import Store
 from .sessions import Sessions
 from .stats import StatsRecorder
@@ -23,7 +23,7 @@ PROJECT_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 @dataclass
 class Admin:
     store: Store
-    services: Services
+    analyzer: Analyzer
     classifier: Any  # the engine's MicroBatcher: .classify(text), .engine
     auth: KeyAuthenticator
     clock: Clock

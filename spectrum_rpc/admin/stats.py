@@ -6,9 +6,8 @@ import asyncio
 import logging
 from collections.abc import Callable
 
-from ..methods import Classification
-from ..store import Store
-from ..store.admin import StatsRow
+from ..analysis import Classification
+from ..store import StatsRow, Store
 from ..tasks import cancel
 
 log = logging.getLogger(__name__)

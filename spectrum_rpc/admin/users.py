@@ -6,13 +6,13 @@ import asyncio
 import base64
 import functools
 import hashlib
+import heapq
 import hmac
 import secrets
 from dataclasses import dataclass, field
 
 from ..clock import Clock
-from ..store import Store
-from ..store.admin import UserRecord
+from ..store import Store, UserRecord
 
 # scrypt cost: 16 MiB of memory and ~50 ms per hash, OWASP's minimum for interactive logins.
 SCRYPT_N = 2**14
@@ -91,13 +91,29 @@ def lockout(failures: int, free: int, base: float, cap: float) -> float:
 
 @dataclass
 class Throttle:
-    """Consecutive failures per key (an address) in memory, each earning a growing lockout."""
+    """Consecutive failures per key (an address) in memory, each earning a growing lockout.
+
+    The table holds at most `max_entries` keys; past that, the entries whose lockout ends
+    first go (the oldest failures, and lockouts already over), never the whole table: failing
+    from many addresses must not lift a lockout that is still running.
+    """
 
     clock: Clock
     free: int = 10
     base: float = 1.0
     cap: float = 900.0
+    max_entries: int = 100_000
     _failures: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # (lockout end, key), oldest end first; entries a later failure or a success made stale
+    # stay until popped or compacted.
+    _ends: list[tuple[float, str]] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self._failures)
+
+    def addresses(self) -> list[str]:
+        """Return the keys with failures on record."""
+        return list(self._failures)
 
     def retry_after(self, key: str) -> float:
         """Return the seconds before `key` may try again (0 when it may now)."""
@@ -106,11 +122,17 @@ class Throttle:
 
     def failed(self, key: str) -> None:
         """Count one failure for `key`."""
-        if len(self._failures) > 100_000:
-            self._failures.clear()  # bounded memory under a flood of addresses
         count = self._failures.get(key, (0, 0.0))[0] + 1
-        wait = lockout(count, self.free, self.base, self.cap)
-        self._failures[key] = (count, self.clock() + wait)
+        until = self.clock() + lockout(count, self.free, self.base, self.cap)
+        self._failures[key] = (count, until)
+        heapq.heappush(self._ends, (until, key))
+        while len(self._failures) > self.max_entries:
+            end, oldest = heapq.heappop(self._ends)
+            if self._failures.get(oldest, (0, None))[1] == end:
+                del self._failures[oldest]
+        if len(self._ends) > 2 * len(self._failures) + 64:  # bounded memory: drop stale ends
+            self._ends = [(until, k) for k, (_, until) in self._failures.items()]
+            heapq.heapify(self._ends)
 
     def succeeded(self, key: str) -> None:
         """Forget `key`'s failures."""

@@ -47,6 +47,12 @@ def _basic_auth(data: dict[str, Any]) -> str | None | Any:
     return f"{user}:{password}"
 
 
+def _allow_private(request: web.Request) -> bool:
+    """Return the server's webhooks.allow_private_addresses (refuse when delivery is off)."""
+    dispatcher = admin(request).dispatcher
+    return bool(dispatcher is not None and dispatcher.settings.allow_private_addresses)
+
+
 async def list_webhooks(request: web.Request) -> web.Response:
     """List a project's webhooks."""
     views = await ops.list_webhooks(admin(request).store, project_of(request))
@@ -62,7 +68,8 @@ async def create_webhook(request: web.Request) -> web.Response:
         admin(request).store, str(data.get("url", "")), project=project,
         events=_events(data.get("events", "all")),
         basic_auth=None if auth is ops.UNSET else auth,
-        description=str(data.get("description", "")))
+        description=str(data.get("description", "")),
+        allow_private_addresses=_allow_private(request))
     await act(request, "webhook.create", project=project, target=created.view.id,
               detail={"url": created.view.url, "events": list(created.view.events)})
     return ok({**view_dict(created.view), "secret": created.secret}, 201)
@@ -85,7 +92,8 @@ async def update_webhook(request: web.Request) -> web.Response:
     auth = _basic_auth(data)
     if auth is not ops.UNSET:
         changes["basic_auth"] = auth
-    view = await ops.update_webhook(admin(request).store, request.match_info["id"], **changes)
+    view = await ops.update_webhook(admin(request).store, request.match_info["id"], **changes,
+                                    allow_private_addresses=_allow_private(request))
     shown = {k: v for k, v in changes.items() if k != "basic_auth"}
     if "basic_auth" in changes:
         shown["basic_auth"] = "removed" if auth is None else "changed"

@@ -6,11 +6,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .. import __version__
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
-from . import admin, feedback, keys, models, retrain, serve, webhooks
+from ..store import MasterKeyError, StoreOpenError
+from . import admin, feedback, keys, models, retrain, serve, store, webhooks
 
-COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks]
+COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks, store]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="spectrum-rpc", description="Self-hosted Spectrum-compatible moderation server."
     )
+    parser.add_argument("--version", action="version", version=f"spectrum-rpc {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for group in COMMAND_GROUPS:
         group.register(sub, common)
@@ -36,6 +39,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"spectrum-rpc: config error: {exc}", file=sys.stderr)
         return 2
+    except MasterKeyError as exc:
+        print(f"spectrum-rpc: master key: {exc}", file=sys.stderr)
+        return 2
+    except StoreOpenError as exc:
+        print(f"spectrum-rpc: {exc}", file=sys.stderr)
+        return 1
     except ModelIntegrityError as exc:
         # A tampered or half-copied model must stop the server, with a line a human can act on.
         print(f"spectrum-rpc: model files refused: {exc}", file=sys.stderr)

@@ -7,9 +7,9 @@ import asyncio
 import getpass
 import sys
 
-from ..admin.users import check_new_password, create_user, hash_password
+from ..admin import check_new_password, create_user, hash_password
 from ..store import Store
-from .common import format_time, settings_from, with_store
+from .common import audit, format_time, settings_from, with_store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -48,7 +48,7 @@ def run_create_user(args: argparse.Namespace) -> int:
 
     async def create(store: Store) -> None:
         await create_user(store, args.name, password)
-        await store.admin.audit("cli", "user.create", target=args.name.strip())
+        await audit(store, "user.create", target=args.name.strip())
 
     try:
         password = read_password(args.password_stdin)
@@ -69,7 +69,7 @@ def run_set_password(args: argparse.Namespace) -> int:
             return False
         encoded = await asyncio.to_thread(hash_password, password)
         await store.admin.set_password(user.id, encoded)
-        await store.admin.audit("cli", "user.set_password", target=user.name)
+        await audit(store, "user.set_password", target=user.name)
         return True
 
     try:
@@ -96,8 +96,10 @@ def run_list_users(args: argparse.Namespace) -> int:
 
 def run_audit(args: argparse.Namespace) -> int:
     entries = with_store(settings_from(args), lambda store: store.admin.audit_log(args.limit))
+    print(f"{'TIME':<20} {'ACTOR':<16} {'ACTION':<20} {'PROJECT':<12} {'TARGET':<24} "
+          f"{'ADDRESS':<15} DETAIL")
     for e in entries:
         detail = " ".join(f"{k}={v}" for k, v in (e.detail or {}).items())
-        print(f"{format_time(e.at)} {e.actor:<16} {e.action:<20} {e.project or '-':<12} "
-              f"{e.target or '-':<24} {detail}")
+        print(f"{format_time(e.at):<20} {e.actor:<16} {e.action:<20} {e.project or '-':<12} "
+              f"{e.target or '-':<24} {e.address or '-':<15} {detail}".rstrip())
     return 0

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from ..auth import create_key
-from ..constants import DEFAULT_PROJECT
+from ..constants import DEFAULT_PROJECT, KEY_PREFIX
 from ..store import Store
-from .common import format_time, settings_from, with_store
+from .common import audit, format_time, settings_from, with_store
 
 
 def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -31,7 +32,14 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 def run_create(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    new = with_store(settings, lambda store: create_key(store, args.name, args.project))
+
+    async def create(store: Store) -> Any:  # the new key (auth.keys.NewKey)
+        new = await create_key(store, args.name, args.project)
+        await audit(store, "key.create", project=args.project, target=new.id,
+                    detail={"name": args.name})
+        return new
+
+    new = with_store(settings, create)
     print(f"created key id={new.id} project={args.project} name={args.name}", file=sys.stderr)
     print("store it now: it is shown only once", file=sys.stderr)
     print(new.key)
@@ -55,10 +63,18 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_revoke(args: argparse.Namespace) -> int:
+    if args.id.startswith(KEY_PREFIX):  # the key itself: not echoed back
+        print("spectrum-rpc: `keys revoke` takes the key's id (key_..., shown by `keys list`),"
+              " not the key", file=sys.stderr)
+        return 2
     settings = settings_from(args)
 
     async def revoke(store: Store) -> bool:
-        return await store.keys.revoke(args.id)
+        record = await store.keys.get(args.id)
+        if record is None or not await store.keys.revoke(args.id):
+            return False
+        await audit(store, "key.revoke", project=record.project, target=args.id)
+        return True
 
     if not with_store(settings, revoke):
         print(f"spectrum-rpc: no active key with id {args.id}", file=sys.stderr)

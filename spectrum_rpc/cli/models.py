@@ -6,10 +6,8 @@ import argparse
 import json
 import sys
 
-from ..store import Store
-from ..store.models import GLOBAL
-from ..training import ModelNotFound, ModelRegistry, model_root, shipped_dir
-from ..training.registry import scope_of
+from ..store import GLOBAL, Store
+from ..versions import ModelNotFound, ModelRegistry, model_root, scope_of, shipped_dir
 from .common import format_time, settings_from, with_store
 
 
@@ -61,9 +59,11 @@ def run_show(args: argparse.Namespace) -> int:
 
     async def show(store: Store) -> dict:
         record = await _registry(args, store).get(args.version)
-        history = [p.__dict__ for scope in {GLOBAL, record.project or GLOBAL}
+        history = [{**p.__dict__, "at": format_time(p.at)}
+                   for scope in {GLOBAL, record.project or GLOBAL}
                    for p in await store.models.history(scope) if p.version == record.version]
-        return {**record.__dict__, "promotions": history}
+        return {**record.__dict__, "created_at": format_time(record.created_at),
+                "promotions": history}
 
     try:
         print(json.dumps(with_store(settings, show), indent=2, default=str))

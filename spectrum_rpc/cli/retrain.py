@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
 
 
 def run_retrain(args: argparse.Namespace) -> int:
-    from ..training.pipeline import retrain  # imports scikit-learn: only for this command
+    from ..training import retrain  # imports scikit-learn: only for this command
 
     settings = settings_from(args)
     base = Path(args.base_data) if args.base_data else None

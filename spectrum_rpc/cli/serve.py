@@ -6,18 +6,21 @@ import argparse
 import asyncio
 import logging
 import signal
+import socket
 import sys
 
 from aiohttp import web
 
-from .. import heap
-from ..admin.users import FIRST_USER, ensure_first_user
-from ..app import AccessLogger, create_app
+from .. import gc_tuning
+from ..admin import FIRST_USER, ensure_first_user
+from ..app import create_app
 from ..auth import create_key
 from ..constants import DEFAULT_PROJECT, RPC_PATH
+from ..middleware import AccessLogger
+from ..resources import STORE
 from ..settings import Settings
-from ..store import Store
-from .common import settings_from, with_store
+from ..store import KEY_SETTINGS, Store, load_secret_box
+from .common import settings_from
 
 log = logging.getLogger(__name__)
 
@@ -38,24 +41,67 @@ def run_serve(args: argparse.Namespace) -> int:
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s %(message)s",
     )
+    box = load_secret_box(settings.store.master_key, settings.store.master_key_file)
+    # Bound before anything else happens: a port in use or a bad --host is one line, before
+    # the models load and before anything is created or printed.
+    host, port = settings.server.host, settings.server.port
+    try:
+        sockets = bind(host, port)
+    except OSError as exc:
+        print(f"spectrum-rpc: cannot listen on {host}:{port} (server.host, server.port):"
+              f" {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    if not box.encrypting:
+        log.warning("no master key is configured (%s): webhook signing secrets and Basic-auth"
+                    " passwords are stored in clear", KEY_SETTINGS)
     # From here on a signal asks for a clean stop instead of killing the process outright.
     early: list[int] = []
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda number, _frame: early.append(number))
-    with_store(settings, lambda store: first_start(store, settings))
-    app = create_app(settings)
-    app.on_startup.append(settle_heap)  # last: after the models and caches are loaded
-    asyncio.run(serve(app, settings, early))
+    try:
+        app = create_app(settings)
+        app.on_startup.append(settle_heap)  # last: after the models and caches are loaded
+        asyncio.run(serve(app, settings, early, sockets))
+    finally:
+        for sock in sockets:
+            sock.close()
     return 0
 
 
-async def serve(app: web.Application, settings: Settings, early: list[int] | None = None) -> None:
+def bind(host: str, port: int) -> list[socket.socket]:
+    """Bind (not yet listening) a socket to each address `host` stands for; raise OSError."""
+    infos = socket.getaddrinfo(
+        host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+    )
+    sockets: list[socket.socket] = []
+    try:
+        for family, kind, proto, _, address in dict.fromkeys(infos):
+            sock = socket.socket(family, kind, proto)
+            sockets.append(sock)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:  # as asyncio does: one socket per family
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(address)
+    except OSError:
+        for sock in sockets:
+            sock.close()
+        raise
+    return sockets
+
+
+async def serve(
+    app: web.Application,
+    settings: Settings,
+    early: list[int] | None = None,
+    sockets: list[socket.socket] | None = None,
+) -> None:
     """Start the app, serve until SIGTERM or SIGINT, then drain and clean up.
 
     Not `web.run_app`: it starts the app outside its clean-up, so a signal during start-up
     (the models load for a few seconds) skipped every clean-up and the store's threads kept
     the process alive for good. Here a signal only sets `stop`: start-up finishes, and the
-    same clean-up as after serving runs, outside any cancelled task.
+    same clean-up as after serving runs, outside any cancelled task. The first API key and
+    admin password are made and printed only once the server listens.
     """
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -72,10 +118,14 @@ async def serve(app: web.Application, settings: Settings, early: list[int] | Non
         if stop.is_set():
             log.info("stopped during start-up")
             return
-        site = web.TCPSite(runner, settings.server.host, settings.server.port)
-        await site.start()
-        print(f"spectrum-rpc serving on http://{settings.server.host}:{settings.server.port}",
-              file=sys.stderr, flush=True)
+        if sockets is None:
+            sockets = bind(settings.server.host, settings.server.port)
+        for sock in sockets:
+            await web.SockSite(runner, sock).start()
+        port = sockets[0].getsockname()[1]  # the real one when --port 0 was asked
+        settings = settings.replace(server={"port": port})
+        print(f"spectrum-rpc serving on {base_url(settings)}", file=sys.stderr, flush=True)
+        await first_start(app[STORE], settings)
         await stop.wait()
         log.info("stopping: draining requests in flight")
     finally:
@@ -84,9 +134,15 @@ async def serve(app: web.Application, settings: Settings, early: list[int] | Non
             loop.remove_signal_handler(signum)
 
 
+def base_url(settings: Settings) -> str:
+    """Return http://HOST:PORT of the server (IPv6 hosts in brackets)."""
+    host = settings.server.host
+    return f"http://{f'[{host}]' if ':' in host else host}:{settings.server.port}"
+
+
 async def settle_heap(app: web.Application) -> None:
-    """Start-up hook: see `heap.settle`."""
-    heap.settle()
+    """Start-up hook: see `gc_tuning.settle`."""
+    gc_tuning.settle()
 
 
 async def first_start(store: Store, settings: Settings) -> None:
@@ -95,7 +151,7 @@ async def first_start(store: Store, settings: Settings) -> None:
     if await store.keys.count_active():
         return
     new = await create_key(store, "first-key", DEFAULT_PROJECT)
-    url = f"http://{settings.server.host}:{settings.server.port}{RPC_PATH}"
+    url = f"{base_url(settings)}{RPC_PATH}"
     print(
         "\nNo API key existed, so one was created. It is shown only this once:\n\n"
         f"  {new.key}\n\n"
@@ -113,7 +169,7 @@ async def first_admin_user(store: Store, settings: Settings) -> None:
     password = await ensure_first_user(store)
     if password is None:
         return
-    url = f"http://{settings.server.host}:{settings.server.port}/admin/"
+    url = f"{base_url(settings)}/admin/"
     print(
         "\nNo admin user existed, so one was created. Its password is shown only this once:\n\n"
         f"  user: {FIRST_USER}\n  password: {password}\n\n"

@@ -16,10 +16,9 @@ from typing import Any
 from ..constants import DEFAULT_PROJECT
 from ..settings import Settings
 from ..store import Store
-from ..webhooks import Dispatcher, NotFound, Result, WebhookError, create_session
+from ..webhooks import EVENT_NAMES, Dispatcher, NotFound, Result, WebhookError, create_session
 from ..webhooks import management as ops
-from ..webhooks.filters import EVENT_NAMES
-from .common import format_time, settings_from, with_store
+from .common import audit, format_time, settings_from, with_store
 
 EVENTS_HELP = f"comma-separated events: {', '.join(EVENT_NAMES)} (default: all)"
 
@@ -130,9 +129,10 @@ def _with_dispatcher(
 
 
 def run_add(args: argparse.Namespace) -> int:
-    created = _run(
-        args,
-        lambda store: ops.add_webhook(
+    settings = settings_from(args)
+
+    async def add(store: Store) -> ops.Created:
+        created = await ops.add_webhook(
             store,
             args.url,
             project=args.project,
@@ -140,8 +140,14 @@ def run_add(args: argparse.Namespace) -> int:
             basic_auth=args.basic_auth,
             secret=args.secret,
             description=args.description,
-        ),
-    )
+            allow_private_addresses=settings.webhooks.allow_private_addresses,
+        )
+        v = created.view
+        await audit(store, "webhook.create", project=v.project, target=v.id,
+                    detail={"url": v.url, "events": list(v.events)})
+        return created
+
+    created = with_store(settings, add)
     v = created.view
     print(
         f"added webhook {v.id} project={v.project} events={','.join(v.events)} url={v.url}",
@@ -184,7 +190,18 @@ def run_update(args: argparse.Namespace) -> int:
     }
     if args.no_basic_auth:
         changes["basic_auth"] = None
-    v = _run(args, lambda store: ops.update_webhook(store, args.id, **changes))
+    settings = settings_from(args)
+    allow = settings.webhooks.allow_private_addresses
+    shown = {k: v for k, v in changes.items() if k != "basic_auth"}  # no credentials
+    if "basic_auth" in changes:
+        shown["basic_auth"] = "removed" if changes["basic_auth"] is None else "changed"
+
+    async def update(store: Store) -> ops.WebhookView:
+        v = await ops.update_webhook(store, args.id, **changes, allow_private_addresses=allow)
+        await audit(store, "webhook.update", project=v.project, target=v.id, detail=shown)
+        return v
+
+    v = with_store(settings, update)
     print(
         f"updated {v.id}: project={v.project} events={','.join(v.events)} "
         f"auth={'basic' if v.basic_auth else '-'} url={v.url}"
@@ -193,20 +210,38 @@ def run_update(args: argparse.Namespace) -> int:
 
 
 def run_enable(args: argparse.Namespace) -> int:
-    v = _run(args, lambda store: ops.set_enabled(store, args.id, args.enabled))
+    async def toggle(store: Store) -> ops.WebhookView:
+        v = await ops.set_enabled(store, args.id, args.enabled)
+        action = "webhook.enable" if args.enabled else "webhook.disable"
+        await audit(store, action, project=v.project, target=v.id)
+        return v
+
+    v = _run(args, toggle)
     print(f"{v.id} {'enabled' if v.enabled else 'disabled'}")
     return 0
 
 
 def run_remove(args: argparse.Namespace) -> int:
-    _run(args, lambda store: ops.remove_webhook(store, args.id))
+    async def remove(store: Store) -> None:
+        v = await ops.get_webhook(store, args.id)
+        await ops.remove_webhook(store, v.id)
+        await audit(store, "webhook.delete", project=v.project, target=v.id)
+
+    _run(args, remove)
     print(f"removed {args.id}")
     return 0
 
 
 def run_rotate(args: argparse.Namespace) -> int:
     settings = settings_from(args)
-    secret = with_store(settings, lambda store: ops.rotate_secret(store, args.id, args.secret))
+
+    async def rotate(store: Store) -> str:
+        secret = await ops.rotate_secret(store, args.id, args.secret)
+        v = await ops.get_webhook(store, args.id)
+        await audit(store, "webhook.secret.rotate", project=v.project, target=v.id)
+        return secret
+
+    secret = with_store(settings, rotate)
     window = settings.webhooks.rotation_window
     print(f"the old secret keeps signing too for {window:g} s", file=sys.stderr)
     print(f"id={args.id} secret={secret}")
@@ -214,9 +249,14 @@ def run_rotate(args: argparse.Namespace) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    result = _with_dispatcher(
-        settings_from(args), lambda store, d: ops.send_test(store, d, args.id)
-    )
+    async def test(store: Store, dispatcher: Dispatcher) -> Result:
+        v = await ops.get_webhook(store, args.id)
+        result = await ops.send_test(store, dispatcher, v.id)
+        await audit(store, "webhook.test", project=v.project, target=v.id,
+                    detail={"status": result.status})
+        return result
+
+    result = _with_dispatcher(settings_from(args), test)
     _print_result(result)
     return 0 if result.state == "delivered" else 1
 
@@ -278,6 +318,7 @@ def run_replay(args: argparse.Namespace) -> int:
             ids = await ops.replay_failed(store, since=args.since, webhook_id=args.webhook)
         else:
             ids = await ops.replay(store, args.ids)
+        await _audit_replay(store, ids)
         return ids, ([] if args.queue_only else await dispatcher.send_now(ids))
 
     ids, results = _with_dispatcher(settings_from(args), replay)
@@ -287,4 +328,18 @@ def run_replay(args: argparse.Namespace) -> int:
     print(f"queued {len(ids)} deliveries again")
     for result in results:
         _print_result(result)
-    return 0 if not skipped else 1
+    undelivered = [r for r in results if r.state != "delivered"]
+    return 1 if skipped or undelivered else 0
+
+
+async def _audit_replay(store: Store, delivery_ids: list[int]) -> None:
+    """Record one replay entry per webhook, as the admin UI does."""
+    per_webhook: dict[str, int] = {}
+    for delivery_id in delivery_ids:
+        delivery = await store.webhooks.delivery(delivery_id)
+        if delivery is not None:
+            per_webhook[delivery.webhook_id] = per_webhook.get(delivery.webhook_id, 0) + 1
+    for webhook_id, count in per_webhook.items():
+        record = await store.webhooks.get(webhook_id)
+        await audit(store, "webhook.replay", project=record.project if record else None,
+                    target=webhook_id, detail={"deliveries": count})

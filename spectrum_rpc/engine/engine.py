@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import labels as L
+from .. import labels as L
 from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import ahocorasick
 
@@ -30,22 +31,27 @@ class Match:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """A normalised lexicon term with its category and severity (1 mild .. 3 severe)."""
+    """A normalised lexicon term with its category, severity (1 mild .. 3 severe) and canonical
+    form (the word it spells: `fuck` for `fvck`; the term itself when the source gives none)."""
 
     term: str
     category: str
     severity: float
+    canonical: str = ""
 
 
 class Lexicon:
     """Find and mask lexicon terms; derive per-project variants with `with_words`."""
 
-    def __init__(self, entries: Iterable[Entry]):
+    def __init__(self, entries: Iterable[Entry], fold: Callable[[str], str] = normalize):
+        """Index `entries` under `fold` of their terms (`normalize`: matched in normalised
+        text; `str.lower`: matched in lower-cased text as written)."""
         by_term: dict[str, Entry] = {}
         for entry in entries:
-            term = normalize(entry.term).strip()
+            term = fold(entry.term).strip()
             if term and (term not in by_term or by_term[term].severity < entry.severity):
-                by_term[term] = Entry(term, entry.category, entry.severity)
+                canonical = entry.canonical.strip().lower() or term
+                by_term[term] = Entry(term, entry.category, entry.severity, canonical)
         self.entries: tuple[Entry, ...] = tuple(by_term.values())
         self._automaton = _automaton(self.entries)
         # Scoring looks single-word terms (and their inflections) up per token; only phrases
@@ -60,12 +66,16 @@ class Lexicon:
 
     @classmethod
     def from_records(cls, records: Sequence[dict]) -> Lexicon:
-        """Build from JSON records `{"term", "category", "severity"}`."""
-        return cls(Entry(r["term"], r["category"], float(r["severity"])) for r in records)
+        """Build from JSON records `{"term", "category", "severity"}` and an optional
+        `"canonical"`."""
+        return cls(Entry(r["term"], r["category"], float(r["severity"]), r.get("canonical", ""))
+                   for r in records)
 
     def to_records(self) -> list[dict]:
-        """Return JSON-serialisable records (the stored model file format)."""
-        return [{"term": e.term, "category": e.category, "severity": e.severity}
+        """Return JSON-serialisable records (the stored model file format); `canonical` only
+        where it differs from the term, so a lexicon without canonical forms writes as before."""
+        return [{"term": e.term, "category": e.category, "severity": e.severity,
+                 **({"canonical": e.canonical} if e.canonical != e.term else {})}
                 for e in self.entries]
 
     def with_words(self, banned: Iterable[str] = (), allowed: Iterable[str] = (),
@@ -95,6 +105,10 @@ class Lexicon:
         """Return the tokens that `word_hits` finds (terms and their inflections)."""
         return self._words.keys()
 
+    def word_entries(self) -> Mapping[str, Entry]:
+        """Return the tokens that `word_hits` finds, each with its entry (read-only)."""
+        return MappingProxyType(self._words)
+
     def phrase_openings(self) -> list[tuple[str, str]]:
         """Return token pairs (as `TOKEN` cuts normalised text) such that every `phrase_hits`
         term in a normalised text without `_` starts with one of them, the two adjacent.
@@ -123,6 +137,13 @@ class Lexicon:
     def hits(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
         """Yield (start, end, entry) for whole-word hits in already normalised text."""
         return _hits(self._automaton, normalized)
+
+    def occurrences(self, normalized: str) -> Iterator[tuple[int, int, Entry]]:
+        """Yield (start, end, entry) for every occurrence of a term, whole word or not."""
+        if self._automaton is None:
+            return iter(())
+        return ((last + 1 - len(entry.term), last + 1, entry)
+                for last, entry in self._automaton.iter(normalized))
 
     def find(self, text: str) -> list[Match]:
         """Return non-overlapping matches (longest first) with spans in the original text."""

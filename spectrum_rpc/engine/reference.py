@@ -27,7 +27,7 @@ class ReferenceModel:
 
     Serving does not call `probabilities`: the stack folds these arrays into the engine's word
     table (`stack.py`). `probabilities` (with `from_terms` and `calibrate`) is the plain
-    statement of the package's formula that `tests/test_stack.py` holds both sides against:
+    statement of the package's formula that `tests/engine/test_stack.py` holds both sides against:
     it equals the package's `predict_prob`, and the served word-table path equals it."""
 
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, coef: np.ndarray,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import orjson
 
-from .. import heap
+from .. import gc_tuning
 from ..tasks import cancel
 
 log = logging.getLogger(__name__)
@@ -261,7 +261,7 @@ def serve(sock: socket.socket, model_dir: Path, version: str) -> None:
     labels = engine.labels
     # The model is loaded for good: out of the collector's walks, so a full collection does
     # not stall a batch for tens of milliseconds.
-    heap.settle()
+    gc_tuning.settle()
     sock.sendall(frame({"version": engine.version, "labels": labels}))
     stream = sock.makefile("rb")
     while (header := _read_exactly(stream, HEADER)) is not None:

@@ -2,38 +2,96 @@
 
 `Store` groups one repository per table family over a shared `Database` (SQLite, one writer
 with group commit, one reader). A PostgreSQL store would implement the same attributes.
+Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol
 
-from .admin import AdminStore
-from .database import Database, Statement, now
+from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
+from .database import Database, Statement, StoreOpenError, now
+from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
-from .models import ModelStore
+from .model_versions import GLOBAL, ModelRecord, ModelStore
 from .projects import ProjectStore
-from .webhooks import WebhookStore
+from .webhooks import (
+    DELIVERED,
+    FAILED,
+    PENDING,
+    AttemptRecord,
+    Claim,
+    DeliveryRecord,
+    WebhookRecord,
+    WebhookStore,
+)
 
-__all__ = ["Store", "Database", "Statement", "now", "FeedbackRecord", "KeyRecord"]
+__all__ = [
+    "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
+    "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
+    "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
+    "WebhookRecord", "now",
+    # the database file, and the master key that seals webhook secrets
+    "KEY_SETTINGS", "MasterKeyError", "SecretBox", "StoreConfig", "StoreOpenError",
+    "generate_key", "load_secret_box",
+]
+
+
+class StoreConfig(Protocol):
+    """What `Store.from_settings` reads: the `[store]` settings (the store imports no settings)."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def synchronous(self) -> str: ...
+    @property
+    def commit_max_batch(self) -> int: ...
+    @property
+    def master_key(self) -> str: ...
+    @property
+    def master_key_file(self) -> str: ...
 
 
 class Store:
     """The service's persistent state; use as `async with Store(path) as store:`."""
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        synchronous: str = "FULL",
+        max_batch: int = 2000,
+        secret_box: SecretBox | None = None,
+    ):
         self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
         self.keys = KeyStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.projects = ProjectStore(self.db)
         self.models = ModelStore(self.db)
-        self.webhooks = WebhookStore(self.db)
+        self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
 
+    @classmethod
+    def from_settings(cls, settings: StoreConfig) -> Store:
+        """Return the store the `[store]` settings describe, master key included."""
+        box = load_secret_box(settings.master_key, settings.master_key_file)
+        return cls(
+            settings.path,
+            synchronous=settings.synchronous,
+            max_batch=settings.commit_max_batch,
+            secret_box=box,
+        )
+
     async def open(self) -> Store:
-        """Open the database and apply migrations."""
+        """Open the database, apply migrations, and check (or seal) the stored secrets."""
         await self.db.open()
+        try:
+            await self.webhooks.prepare_secrets()
+        except BaseException:
+            await self.db.close()
+            raise
         return self
 
     async def close(self) -> None:

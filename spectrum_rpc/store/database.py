@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sqlite3
 import time
 from collections.abc import Iterable, Sequence
 from itertools import groupby
@@ -22,6 +24,13 @@ Pending = tuple[list[Statement], "asyncio.Future[None]"]
 
 class StoreClosed(RuntimeError):
     """A write was attempted on a store that is closed (or whose commit loop has stopped)."""
+
+
+class StoreOpenError(RuntimeError):
+    """The database cannot be opened (not a SQLite file, a directory, unreadable, too new).
+
+    The message is one line, fit to show as it is.
+    """
 
 
 class Database:
@@ -48,10 +57,20 @@ class Database:
         quiet = logging.getLogger("aiosqlite")
         quiet.setLevel(max(logging.INFO, quiet.level))
         if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._migrate(self._writer)
-        self._reader = await self._connect()
+            if self.path.is_dir():
+                raise StoreOpenError(f"{self.path} is a directory, not a database file")
+            create_private(self.path)
+        try:
+            self._writer = await self._connect()
+            await self._migrate(self._writer)
+            self._reader = await self._connect()
+        except BaseException as exc:
+            # An open connection is a thread that keeps the process alive: close them all,
+            # or a failed start hangs at exit (and ignores SIGINT/SIGTERM while it waits).
+            await self._close_connections()
+            if isinstance(exc, sqlite3.DatabaseError):
+                raise StoreOpenError(_why(self.path, exc)) from exc
+            raise
         self._task = asyncio.create_task(self._commit_loop(), name="store-group-commit")
 
     async def close(self) -> None:
@@ -61,6 +80,9 @@ class Database:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
+        await self._close_connections()
+
+    async def _close_connections(self) -> None:
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -68,18 +90,23 @@ class Database:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, timeout=30)
-        conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute(f"PRAGMA synchronous={self.synchronous}")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA busy_timeout=30000")
+        try:
+            conn.row_factory = aiosqlite.Row
+            # The first statement that reads the file: a file that is not a database fails here.
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute(f"PRAGMA synchronous={self.synchronous}")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA busy_timeout=30000")
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     async def _migrate(self, conn: aiosqlite.Connection) -> None:
         async with conn.execute("PRAGMA user_version") as cur:
             (version,) = await cur.fetchone()
         if version > len(MIGRATIONS):
-            raise RuntimeError(
+            raise StoreOpenError(
                 f"database {self.path} has schema version {version}, newer than this "
                 f"program's {len(MIGRATIONS)}: upgrade spectrum-rpc"
             )
@@ -174,6 +201,27 @@ class Database:
         except Exception:
             return False
         return True
+
+
+def create_private(path: Path) -> None:
+    """Create the missing folders (0700) and the database file (0600), readable by the owner only.
+
+    SQLite gives the -wal and -shm files the database file's permissions; an existing file or
+    folder is left as it is.
+    """
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o700, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+
+
+def _why(path: Path, exc: sqlite3.DatabaseError) -> str:
+    if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+        return f"{path} is not a SQLite database"
+    return f"cannot open the database {path}: {exc}"
 
 
 def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> None:

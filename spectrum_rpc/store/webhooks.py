@@ -2,6 +2,8 @@
 
 A delivery is one (event, webhook) pair. Its `state` is `pending` (due at `next_attempt_at`),
 `sending` (claimed under `lease_token` until `lease_until`), `delivered` or `failed` (dead letter).
+Signing secrets and Basic-auth passwords are sealed by a `SecretBox` on the way in and opened
+on the way out: records hold them in clear, the table only sealed once a master key is set.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .database import Database, Statement
+from .encryption import SecretBox, Stored
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 STATES = (PENDING, SENDING, DELIVERED, FAILED)
@@ -101,10 +104,9 @@ UPDATABLE = frozenset(
 )
 
 
-def _webhook(row: Sequence[Any]) -> WebhookRecord:
-    values = list(row)
-    values[3] = bool(values[3])
-    return WebhookRecord(*values)
+# The sealed columns, and their places among _WEBHOOK_COLUMNS.
+SEALED = ("basic_password", "secret", "previous_secret")
+_SEALED_AT = (6, 7, 8)
 
 
 def _prefixed(columns: str, alias: str) -> str:
@@ -154,8 +156,53 @@ WHERE d.lease_token = ? AND d.state = '{SENDING}' ORDER BY d.id
 
 
 class WebhookStore:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, box: SecretBox | None = None):
         self.db = db
+        self.box = box or SecretBox()
+
+    def _webhook(self, row: Sequence[Any]) -> WebhookRecord:
+        values = list(row)
+        values[3] = bool(values[3])
+        for i in _SEALED_AT:
+            values[i] = self.box.unseal(values[i])
+        return WebhookRecord(*values)
+
+    # -- secrets at rest --------------------------------------------------------------------
+
+    async def prepare_secrets(self) -> int:
+        """Check that every stored secret opens; seal those in clear if a key is set.
+
+        Run when the store opens, so a missing or wrong master key stops the process at once
+        instead of failing each delivery. Return how many webhooks were sealed.
+        """
+        return await self._reseal(clear_only=True)
+
+    async def rotate_secrets(self) -> int:
+        """Seal every stored secret again under the first master key; return the webhooks done."""
+        return await self._reseal(clear_only=False)
+
+    async def _reseal(self, *, clear_only: bool) -> int:
+        rows = await self.db.fetchall(f"SELECT id, {', '.join(SEALED)} FROM webhooks")
+        statements: list[Statement] = []
+        for webhook_id, *stored in rows:
+            for value in stored:
+                self.box.unseal(value)  # raises MasterKeyError on a missing or wrong key
+            if not self.box.encrypting or (
+                clear_only and not any(isinstance(v, str) for v in stored)
+            ):
+                continue
+            # Only if unchanged meanwhile (another process may have rotated this secret).
+            statements.append((
+                f"UPDATE webhooks SET {', '.join(f'{c} = ?' for c in SEALED)} WHERE id = ?"
+                f" AND {' AND '.join(f'{c} IS ?' for c in SEALED)}",
+                (*(self.box.reseal(v) for v in stored), webhook_id, *stored),
+            ))  # fmt: skip
+        if statements:
+            await self.db.write(statements)
+        return len(statements)
+
+    def _sealed(self, values: dict[str, Any]) -> dict[str, Stored]:
+        return {k: self.box.seal(v) if k in SEALED else v for k, v in values.items()}
 
     # -- webhooks -------------------------------------------------------------------------
 
@@ -164,6 +211,8 @@ class WebhookStore:
         marks = ", ".join("?" * 16)
         values = list(dataclasses.astuple(record))
         values[3] = int(record.enabled)
+        for i in _SEALED_AT:
+            values[i] = self.box.seal(values[i])
         await self.db.write(
             [
                 (
@@ -179,7 +228,7 @@ class WebhookStore:
         row = await self.db.fetchone(
             f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks WHERE id = ?", (webhook_id,)
         )
-        return _webhook(row) if row else None
+        return self._webhook(row) if row else None
 
     async def list(self, project: str | None = None) -> list[WebhookRecord]:
         """List webhooks, oldest first, optionally of one project."""
@@ -187,7 +236,7 @@ class WebhookStore:
         rows = await self.db.fetchall(
             f"SELECT {_WEBHOOK_COLUMNS} FROM webhooks {where} ORDER BY created_at, id", params
         )
-        return [_webhook(r) for r in rows]
+        return [self._webhook(r) for r in rows]
 
     async def enabled_for(self, project: str) -> list[WebhookRecord]:
         """List a project's enabled webhooks."""
@@ -196,7 +245,7 @@ class WebhookStore:
             " ORDER BY id",
             (project,),
         )
-        return [_webhook(r) for r in rows]
+        return [self._webhook(r) for r in rows]
 
     async def update(self, webhook_id: str, now: float, **changes: Any) -> bool:
         """Change some columns of a webhook; return False if there is no such webhook."""
@@ -210,6 +259,7 @@ class WebhookStore:
             if changes["enabled"]:  # a fresh start: the failure window begins again
                 changes.setdefault("disabled_reason", None)
                 changes["failing_since"] = None
+        changes = self._sealed(changes)
         sets = ", ".join(f"{name} = ?" for name in changes)
         statements: list[Statement] = [
             (
@@ -328,7 +378,7 @@ class WebhookStore:
 
     async def _claimed(self, token: str) -> list[Claim]:
         rows = await self.db.fetchall(_CLAIMED, (token,))
-        return [Claim(DeliveryRecord(*r[:10]), bytes(r[10]), _webhook(r[11:])) for r in rows]
+        return [Claim(DeliveryRecord(*r[:10]), bytes(r[10]), self._webhook(r[11:])) for r in rows]
 
     async def record_attempt(
         self,

@@ -1,21 +1,36 @@
-"""Learning from feedback: data, candidate fit, evaluation gate, model versions, hot swap.
+"""Fitting: the shipped models' recipe, stacking and calibration, corpora, evaluation, and
+retraining from feedback with a guarded promotion.
 
 `retrain` pulls in scikit-learn (a second or two to import); it is loaded on first use so
 that the server and the CLI's other commands start without it.
 """
 
+from importlib import import_module
 from typing import Any
 
-from .guards import KeyRateLimiter, RetrainRefused
-from .registry import ModelNotFound, ModelRegistry, model_root, shipped_dir
+from .guards import RetrainRefused
+from .retrain_schedule import RetrainSchedule
 
-__all__ = ["KeyRateLimiter", "ModelNotFound", "ModelRegistry", "RetrainRefused", "RetrainResult",
-           "model_root", "retrain", "shipped_dir"]
+# Loaded on first use (scikit-learn and SciPy behind most of them): name -> its module.
+_LAZY = {
+    **dict.fromkeys(("retrain", "RetrainResult"), "pipeline"),
+    **dict.fromkeys(("SEED", "YOUTUBE_TEST", "YOUTUBE_TRAIN", "Corpus", "Sample", "data_dir",
+                     "load_corpus", "moderation", "moderation_rows", "olid", "youtube"),
+                    "corpus"),
+    **dict.fromkeys(("PLANS", "build_vocabulary", "featurize", "fit_linear", "idf_of",
+                     "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
+                     "template_samples", "train", "write_models"), "recipe"),
+    **dict.fromkeys(("Report", "report"), "metrics"),
+    **dict.fromkeys(("base_figures",), "evaluation"),
+}
+
+# `functional`: the functional test table (templated cases with expected decisions).
+# `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
+__all__ = ["RetrainRefused", "RetrainSchedule", "functional", "names", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("retrain", "RetrainResult"):
-        from . import pipeline
-
-        return getattr(pipeline, name)
-    raise AttributeError(name)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(name)
+    return getattr(import_module(f".{module}", __name__), name)

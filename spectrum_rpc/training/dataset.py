@@ -23,11 +23,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..engine import labels as L
-from ..engine.corpus import SEED, Sample, load_corpus
-from ..engine.manifest import sha256
-from ..engine.training import lure_samples, template_samples
+from .. import labels as L
+from ..engine import sha256
 from ..store import FeedbackRecord
+from .corpus import SEED, Sample, load_corpus
+from .recipe import lure_samples, template_samples
 
 FEEDBACK_SOURCE = "feedback"
 # feedback label -> model labels a `true` makes positive

@@ -21,7 +21,7 @@ import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
 from ..engine import Engine
-from ..engine.corpus import Sample
+from .corpus import Sample
 from .dataset import Correction
 
 EPSILON = 1e-6  # probabilities are clipped so one confident mistake costs log(1e6), not inf

@@ -36,14 +36,10 @@ import scipy.sparse as sp
 from scipy.optimize import minimize
 from scipy.special import expit
 
-from ..engine import Engine, load_engine
-from ..engine.corpus import SEED, Sample
-from ..engine.engine import ENGINE_FILE
-from ..engine.features import LEX_PREFIX
-from ..engine.lexicon import Lexicon
-from ..engine.linear import LINEAR_FILE
-from ..engine.stack import Stack
-from ..engine.training import (
+from ..engine import ENGINE_FILE, LEX_PREFIX, LINEAR_FILE, Engine, Lexicon, Stack, load_engine
+from .corpus import SEED, Sample
+from .dataset import BaseCorpus
+from .recipe import (
     PLANS,
     FittedLabel,
     LabelPlan,
@@ -53,7 +49,6 @@ from ..engine.training import (
     targets,
     write_models,
 )
-from .dataset import BaseCorpus
 
 NEW_GRAM_MIN_DF = 2
 NEW_GRAM_LIMIT = 20_000

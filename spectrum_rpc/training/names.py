@@ -24,8 +24,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
+from ..engine import sha256
 from ..engine.pii import name_model
-from ..engine.pii.name_model import Lexicons
+from ..engine.pii import names as served
+
+Lexicons = name_model.Lexicons
 
 SEED = 20261122
 # Person tags only: a 7-tag model (PER, ORG, LOC) scored no better on dev and fits 2-3x slower.
@@ -480,14 +483,11 @@ def choose_thresholds(model: name_model.NameModel, dev: Sequence[Sentence]) -> d
 
 def write(trained: Trained, out_dir: Path, meta: dict) -> Path:
     """Write `names.npz` and its SHA-256 manifest `names_manifest.json` into `out_dir`."""
-    from ..engine.manifest import sha256
-    from ..engine.pii.names import MANIFEST_FILE, MODEL_FILE
-
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / MODEL_FILE
+    path = out_dir / served.MODEL_FILE
     m = trained.model
     name_model.save(path, m.weights, m.bias, m.tags, m.lexicons, trained.settings,
                     json.dumps(meta, sort_keys=True))
-    manifest = {"sha256": {MODEL_FILE: sha256(path)}}
-    (out_dir / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    manifest = {"sha256": {served.MODEL_FILE: sha256(path)}}
+    (out_dir / served.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return path

@@ -17,17 +17,11 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from ..constants import SPECTRUM_LABELS
 from ..engine import load_engine
+from ..labels import DECIDED
 from ..settings import Settings
-from ..store import Store
-from ..store.models import ModelRecord
-from . import dataset
-from .dataset import FeedbackSet, feedback_set, load_base
-from .evaluation import Verdict, base_figures, holdout_figures, judge, log_loss_gain
-from .fit import contradicted, fit_candidate, read_model, write_candidate
-from .guards import RetrainRefused, check_key_shares, retrain_lock
-from .registry import (
+from ..store import ModelRecord, Store
+from ..versions import (
     REPORT_FILE,
     RETRAIN,
     SHIPPED,
@@ -36,6 +30,11 @@ from .registry import (
     model_root,
     shipped_dir,
 )
+from . import dataset
+from .dataset import FeedbackSet, feedback_set, load_base
+from .evaluation import Verdict, base_figures, holdout_figures, judge, log_loss_gain
+from .fit import contradicted, fit_candidate, read_model, write_candidate
+from .guards import RetrainRefused, check_key_shares, retrain_lock
 
 log = logging.getLogger(__name__)
 Log = Callable[[str], None]
@@ -112,7 +111,7 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
                               method=t.method)
     write_candidate(staging, version, base_model, candidate,
                     {"parent": current.version, "base_version": root.version, "project": project})
-    thresholds = {k: getattr(settings.thresholds, k) for k in SPECTRUM_LABELS}
+    thresholds = {k: getattr(settings.thresholds, k) for k in DECIDED}
     tests = base.tests if base else {}
     engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
     figures = {role: {"version": engine.version,

@@ -4,9 +4,14 @@ classifyText → `Outbox` (writes the event and its deliveries before the answer
 `Dispatcher` (claims due deliveries, sends them, records attempts and reschedules).
 """
 
+from . import management
 from .client import create_session
 from .dispatcher import Dispatcher, Result
-from .models import NotFound, WebhookError
+from .filters import EVENT_NAMES
 from .outbox import Outbox
+from .validation import NotFound, WebhookError
 
-__all__ = ["Dispatcher", "NotFound", "Outbox", "Result", "WebhookError", "create_session"]
+# `management`: the operations on webhooks (add, update, test, replay...) that the CLI and the
+# admin UI share.
+__all__ = ["EVENT_NAMES", "Dispatcher", "NotFound", "Outbox", "Result", "WebhookError",
+           "create_session", "management"]

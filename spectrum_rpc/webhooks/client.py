@@ -75,8 +75,7 @@ class Sender:
         """Make one attempt (with its quick retries) and describe the outcome."""
         started = time.monotonic()
         try:
-            if not self.settings.allow_private_addresses:
-                check_host(URL(url).raw_host or "")
+            check_host(URL(url).raw_host or "", self.settings.allow_private_addresses)
             async for attempt in self._retrying():
                 with attempt:
                     status, content, retry_after = await self._post(url, body, headers)

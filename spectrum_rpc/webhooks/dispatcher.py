@@ -19,13 +19,12 @@ from dataclasses import dataclass
 import aiohttp
 
 from ..settings import WebhookSettings
-from ..store import Store, now
-from ..store.webhooks import DELIVERED, FAILED, PENDING, Claim, WebhookRecord
+from ..store import DELIVERED, FAILED, PENDING, Claim, Store, WebhookRecord, now
 from ..tasks import cancel
-from . import payload, schedule
+from . import payload, retry_schedule
 from .client import Outcome, Sender, Sleep
-from .models import BasicAuth
 from .signing import signature_header
+from .validation import BasicAuth
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class Dispatcher:
         self.settings = settings
         self.clock = clock
         self.sender = Sender(session, settings, sleep=sleep)
-        self.schedule = schedule.Schedule(
+        self.schedule = retry_schedule.Schedule(
             settings.schedule, settings.jitter, settings.retry_after_max, rng or random.random
         )
         self.delivered = self.failed = self.retried = 0
@@ -194,19 +193,19 @@ class Dispatcher:
         self, claim: Claim, outcome: Outcome, at: float, final: bool
     ) -> tuple[Result, float | None, str | None]:
         """Return the attempt's result, when to try next (or None), and why to disable if so."""
-        verdict = schedule.verdict(outcome)
+        verdict = retry_schedule.verdict(outcome)
         attempts = claim.delivery.attempts + 1
         delay = None if final else self.schedule.next_delay(attempts, outcome.retry_after, at)
-        if verdict == schedule.DELIVERED:
+        if verdict == retry_schedule.DELIVERED:
             state = DELIVERED
-        elif verdict == schedule.RETRY and delay is not None:
+        elif verdict == retry_schedule.RETRY and delay is not None:
             state = PENDING
         else:
             state = FAILED
         error = outcome.error
-        if error is None and verdict != schedule.DELIVERED:
+        if error is None and verdict != retry_schedule.DELIVERED:
             error = f"HTTP {outcome.status}"
-        gone = "the receiver answered 410 Gone" if verdict == schedule.GONE else None
+        gone = "the receiver answered 410 Gone" if verdict == retry_schedule.GONE else None
         next_at = at + delay if state == PENDING and delay is not None else None
         result = Result(
             claim.delivery.id, claim.webhook.id, state, outcome.status, error, outcome.latency

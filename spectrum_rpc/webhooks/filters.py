@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .models import WebhookError
+from .validation import WebhookError
 
 ALL = "all"
 FLAGGED = "flagged"

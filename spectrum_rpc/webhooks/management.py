@@ -1,7 +1,9 @@
 """Operations on webhooks for the CLI and the admin UI: plain async functions over the store.
 
 Every input is validated here (WebhookError with a message safe to show); secrets and passwords
-are returned only by `add` and `rotate_secret`, never by the listing.
+are returned only by `add` and `rotate_secret`, never by the listing. Callers pass the server's
+`webhooks.allow_private_addresses` as `allow_private_addresses`; delivery checks the addresses
+again when it connects, whatever was allowed here.
 """
 
 from __future__ import annotations
@@ -11,13 +13,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..constants import DEFAULT_PROJECT
-from ..store import Store, now
-from ..store.webhooks import FAILED, AttemptRecord, DeliveryRecord, WebhookRecord
+from ..store import FAILED, AttemptRecord, DeliveryRecord, Store, WebhookRecord, now
 from .dispatcher import Dispatcher, Result
 from .filters import format_events, parse_events
-from .models import NotFound, WebhookError, parse_basic_auth, validate_description, validate_url
 from .payload import build_body, new_event_id, sample_result
 from .signing import generate_secret, validate_secret
+from .ssrf import ForbiddenAddress, check_target
+from .validation import (
+    NotFound,
+    WebhookError,
+    parse_basic_auth,
+    validate_description,
+    validate_url,
+)
 
 UNSET: Any = object()  # "not given", where None means "remove" (Basic auth)
 MAX_PROJECT_LENGTH = 100
@@ -70,6 +78,15 @@ def view(record: WebhookRecord) -> WebhookView:
     )
 
 
+def _url(url: str, allow_private: bool) -> str:
+    url = validate_url(url)
+    try:
+        check_target(url, allow_private)
+    except ForbiddenAddress as exc:
+        raise WebhookError(str(exc)) from None
+    return url
+
+
 def _project(name: str) -> str:
     if not name or len(name) > MAX_PROJECT_LENGTH or not name.isprintable():
         raise WebhookError(
@@ -87,6 +104,7 @@ async def add_webhook(
     basic_auth: str | None = None,
     secret: str | None = None,
     description: str = "",
+    allow_private_addresses: bool = True,
 ) -> Created:
     """Validate and store a new webhook; return it with its secret."""
     auth = parse_basic_auth(basic_auth) if basic_auth is not None else None
@@ -94,7 +112,7 @@ async def add_webhook(
     record = WebhookRecord(
         id="wh_" + secrets.token_hex(8),
         project=_project(project),
-        url=validate_url(url),
+        url=_url(url, allow_private_addresses),
         enabled=True,
         events=format_events(parse_events(events)),
         basic_username=auth.username if auth else None,
@@ -139,11 +157,12 @@ async def update_webhook(
     events: str = UNSET,
     basic_auth: str | None = UNSET,
     description: str = UNSET,
+    allow_private_addresses: bool = True,
 ) -> WebhookView:
     """Change some settings of a webhook (basic_auth=None removes it); return the result."""
     changes: dict[str, Any] = {}
     if url is not UNSET:
-        changes["url"] = validate_url(url)
+        changes["url"] = _url(url, allow_private_addresses)
     if project is not UNSET:
         changes["project"] = _project(project)
     if events is not UNSET:

@@ -10,7 +10,8 @@ from typing import Any
 import orjson
 
 from .. import __version__
-from ..constants import EVENT_CLASSIFICATION, JSON_CONTENT_TYPE, SPECTRUM_LABELS
+from ..constants import EVENT_CLASSIFICATION, JSON_CONTENT_TYPE
+from ..labels import SPECTRUM_FIELDS
 
 # Standard Webhooks header names.
 ID_HEADER = "webhook-id"
@@ -18,7 +19,7 @@ TIMESTAMP_HEADER = "webhook-timestamp"
 SIGNATURE_HEADER = "webhook-signature"
 USER_AGENT = f"spectrum-rpc/{__version__}"
 
-_RESULT_FIELDS = tuple(f for pair in SPECTRUM_LABELS.values() for f in pair) + ("modelVersion",)
+_RESULT_FIELDS = tuple(f for pair in SPECTRUM_FIELDS.values() for f in pair) + ("modelVersion",)
 
 
 def new_event_id() -> str:

@@ -9,7 +9,7 @@ import hmac
 import secrets
 from collections.abc import Iterable
 
-from .models import WebhookError
+from .validation import WebhookError
 
 SECRET_PREFIX = "whsec_"
 SECRET_BYTES = 32

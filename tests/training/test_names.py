@@ -7,9 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spectrum_rpc.engine.corpus import data_dir
 from spectrum_rpc.engine.pii.names import Mode, default_model
 from spectrum_rpc.training import names as T
+from spectrum_rpc.training.corpus import data_dir
 
 DATA = data_dir()
 # Measured with scripts/evaluate_names.py on the shipped model (0.658 and 0.796); the floors sit
@@ -83,7 +83,7 @@ def test_entity_scoring_counts_exact_spans_only():
 def test_shipped_model_keeps_its_figures_on_the_btc_test_split():
     root = need_data()
     model = default_model()
-    t = model.settings[f"threshold_{Mode.NORMAL.value}"]
+    t = model.settings[f"threshold_{Mode.NORMAL.name}"]
     test = T.read_btc(root, "test")
     probs = T.sentence_probabilities(model, test)
     names_f1 = T.score_btc(test, probs, t, names_only=True, capitalised=True).f1

@@ -7,7 +7,9 @@ Rules (thresholds are P(person) per token, chosen on the Broad Twitter Corpus de
 - SUSPICIOUS: any casing (`my name is albus dumbledore`), tokens with P >= `threshold_SUSPICIOUS`.
 - PARANOID: any casing, any plausible name token: P >= `threshold_PARANOID`.
 A token is never part of a name when it is an @mention ("@" and the handle right after it: that is
-a username) or a URL / e-mail. Each match carries the strictest mode whose rule it satisfies.
+a username) or a URL / e-mail. Each match carries the lowest mode whose rule it satisfies (the
+same span found at PARANOID may say NORMAL; a span that a lower threshold lengthens says the
+higher mode, so a mode's names are not always the lower mode's at the same offsets).
 
 Components: a name of several tokens is first (its first token), last (its last token, with a
 lower-case particle such as `van`/`de` before it) and middle (the rest). A single-token name is a
@@ -17,7 +19,6 @@ are adjacent in the text come back as one match (`Percival Dumbledore` for middl
 
 from __future__ import annotations
 
-import enum
 import functools
 import itertools
 import json
@@ -27,7 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ..modes import Mode
 from . import name_model
+from .match import Match
 from .name_model import NameModel
 
 MODEL_FILE = "names.npz"
@@ -36,45 +39,6 @@ MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 COMPONENTS = ("first", "middle", "last")
 PARTICLES = frozenset("van von de der den da di del della du la le al bin ibn ter ten st".split())
 _BLOCK = 2048  # tokens scored at once: bounded memory on texts of any length
-
-
-class Mode(enum.Enum):
-    """Detection mode, ordered by strictness: NORMAL < SUSPICIOUS < PARANOID (finds most)."""
-
-    NORMAL = "NORMAL"
-    SUSPICIOUS = "SUSPICIOUS"
-    PARANOID = "PARANOID"
-
-    @property
-    def rank(self) -> int:
-        return _RANK[self]
-
-    def __lt__(self, other: Mode) -> bool:
-        return self.rank < other.rank
-
-    def __le__(self, other: Mode) -> bool:
-        return self.rank <= other.rank
-
-    def __gt__(self, other: Mode) -> bool:
-        return self.rank > other.rank
-
-    def __ge__(self, other: Mode) -> bool:
-        return self.rank >= other.rank
-
-
-_RANK = {Mode.NORMAL: 0, Mode.SUSPICIOUS: 1, Mode.PARANOID: 2}
-
-
-@dataclass(frozen=True)
-class Match:
-    """A detected value: `text == original[begin:end]` (code points, end exclusive)."""
-
-    type: str
-    text: str
-    begin: int
-    end: int
-    mode: Mode
-    component: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +82,7 @@ def find(text: str, mode: Mode, components: Sequence[str] = COMPONENTS, *,
 
 def names(text: str, mode: Mode, model: NameModel) -> Iterator[_Name]:
     """Yield the names of `text` found at `mode`, in text order."""
-    threshold = model.settings[f"threshold_{mode.value}"]
+    threshold = model.settings[f"threshold_{mode.name}"]
     for name in _runs(text, model, threshold):
         if mode is Mode.NORMAL and not _capitalised(name):
             continue

@@ -1,0 +1,82 @@
+"""The analysis every API dialect calls: the project's model scores, its policy decides, the
+listeners hear of it."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from .events import Classification, Listener
+from .options import Options
+from .policy import Policies
+
+if TYPE_CHECKING:
+    from .detection import Detection
+
+
+class Classifier(Protocol):
+    """What the analysis needs from the engine: async scoring off the event loop."""
+
+    async def score(self, project: str, text: str) -> tuple[dict[str, float], str]:
+        """Score with the project's model; return the scores and the version that made them."""
+        ...
+
+
+@dataclass
+class Analyzer:
+    classifier: Classifier
+    policies: Policies
+    listeners: list[Listener] = field(default_factory=list)
+    _detection: Detection | None = field(default=None, repr=False)
+
+    @property
+    def detection(self) -> Detection:
+        """The detectors, loaded on the first analysis that asks for one (classifyText never
+        does: a server that only classifies never loads them)."""
+        if self._detection is None:
+            from .detection import Detection
+
+            self._detection = Detection()
+        return self._detection
+
+    async def moderate(self, project: str, text: str, options: Options,
+                       key_id: str | None = None) -> dict[str, Any]:
+        """Run the detectors `options` ask for over a text; the labels with the project's
+        model and policy (`flagged`, `actions`); everything else off the event loop. With a
+        `key_id`, the labels' outcome is told to the listeners as classify tells them."""
+        result: dict[str, Any] = {}
+        if "labels" in options.detect:
+            scores, version = await self.classifier.score(project, text)
+            policy = await self.policies.get(project)
+            result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
+            result["flagged"], result["actions"] = policy.decisions(scores)
+            result["modelVersion"] = version
+            if key_id is not None:
+                await self._tell(Classification(project, key_id, policy.answer(scores, version),
+                                                {}, text, policy.include_text))
+        if options.detect - {"labels"}:
+            result.update(await asyncio.to_thread(self.detection.run, text, options))
+        result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+        return result
+
+    async def classify(self, project: str, key_id: str, text: str,
+                       meta: dict[str, Any]) -> dict[str, Any]:
+        """Score and decide a text for a project; record the event for webhooks before
+        answering (an acknowledged classification's event is never lost)."""
+        scores, version = await self.classifier.score(project, text)
+        policy = await self.policies.get(project)
+        result = policy.answer(scores, version)
+        event = Classification(project, key_id, result, meta, text, policy.include_text)
+        for listener in self.listeners:
+            pending = listener(event)
+            if pending is not None:
+                await pending
+        return result
+
+    async def _tell(self, event: Classification) -> None:
+        for listener in self.listeners:
+            pending = listener(event)
+            if pending is not None:
+                await pending

@@ -1,0 +1,27 @@
+"""What an analysis tells its listeners (the webhook outbox, the dashboard's statistics)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(slots=True)
+class Classification:
+    """One classification's outcome, handed to every listener.
+
+    Not frozen: one is made per call, and a frozen dataclass's __init__ costs twice as much."""
+
+    project: str
+    key_id: str
+    result: dict[str, Any]
+    meta: dict[str, Any]
+    text: str
+    include_text: bool
+
+
+# A listener returns an awaitable only when it has I/O to do (the outbox writing an event):
+# most calls do none, and a coroutine per listener per request is work the hottest path can
+# skip.
+Listener = Callable[[Classification], Awaitable[None] | None]

@@ -1,0 +1,169 @@
+"""The Spectrum API: JSON-RPC 2.0 at /api/v1/classification, `Authorization: Apikey KEY`,
+with the methods classifyText and recordUserClassification, and our extension moderateText."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
+from ..auth import KeyRateLimiter
+from ..body import BUSY, TOO_LARGE, BodyRefused
+from ..constants import (
+    PARSE_ERROR,
+    PAYLOAD_TOO_LARGE,
+    RATE_LIMITED,
+    RPC_PATH,
+    SERVER_BUSY,
+    UNAUTHORIZED,
+)
+from ..labels import FEEDBACK_LABELS
+from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
+from ..store import KeyRecord, Store, now
+from . import params
+from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
+from .jsonrpc import Protocol as JsonRpc
+from .params import Param
+from .responses import json_response
+
+log = logging.getLogger(__name__)
+
+_WWW_AUTHENTICATE = 'Apikey realm="spectrum-rpc", charset="UTF-8"'
+# A refused body's HTTP status -> the JSON-RPC code it answers with.
+_REFUSAL_CODES = {TOO_LARGE: PAYLOAD_TOO_LARGE, BUSY: SERVER_BUSY}
+
+
+@dataclass
+class Services:
+    """What the methods use, built once per app."""
+
+    analyzer: Analyzer
+    store: Store
+    feedback_limiter: KeyRateLimiter | None = None
+
+
+@dataclass(slots=True)  # made on every request: not frozen, whose __init__ costs twice as much
+class Context:
+    services: Services
+    key: KeyRecord
+    request_id: str
+
+
+SERVICES = web.AppKey("spectrum_services", Services)
+PROTOCOL = web.AppKey("spectrum_protocol", JsonRpc)
+
+CLASSIFY_PARAMS = (Param("text", params.text), Param("meta", params.meta, required=False))
+FEEDBACK_PARAMS = (
+    Param("content", params.text),
+    Param("shouldBlock", params.boolean),
+    Param("meta", params.meta, required=False),
+    Param("labels", params.labels(FEEDBACK_LABELS), required=False),
+)
+
+
+async def classify_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Score a text and answer in the Spectrum shape; record the event for webhooks first."""
+    p = params.bind(CLASSIFY_PARAMS, args, kwargs)
+    key = ctx.key
+    result = await ctx.services.analyzer.classify(key.project, key.id, p["text"],
+                                                  p.get("meta", {}))
+    return Success(result)
+
+
+async def record_user_classification(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Persist a moderator's correction; answer "OK" only once it is committed."""
+    p = params.bind(FEEDBACK_PARAMS, args, kwargs)
+    limiter = ctx.services.feedback_limiter
+    if limiter is not None and not limiter.allow(ctx.key.id):
+        raise RpcError(RATE_LIMITED, data="too many corrections from this key; retry later")
+    content: str = p["content"]
+    digest = hashlib.sha256(content.encode("utf-8", "surrogatepass")).hexdigest()
+    await ctx.services.store.feedback.add(
+        project=ctx.key.project,
+        key_id=ctx.key.id,
+        created_at=now(),
+        content=content,
+        content_sha256=digest,
+        should_block=p["shouldBlock"],
+        labels=p.get("labels"),
+        meta=p.get("meta"),
+    )
+    log.debug(
+        "feedback recorded project=%s len=%d sha256=%s", ctx.key.project, len(content), digest[:12]
+    )
+    return Success("OK")
+
+
+MODERATE_PARAMS = (
+    Param("text", params.text),
+    Param("options", params.moderation_options(DETECTORS, MODED, MODES), required=False),
+    Param("meta", params.meta, required=False),
+)
+
+
+async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
+    """Run the detectors asked for (labels, personal data, ...) and answer what each found."""
+    p = params.bind(MODERATE_PARAMS, args, kwargs)
+    asked = p.get("options", {})
+    detect = asked.get("detect")
+    for i, name in enumerate(detect or ()):
+        if name not in AVAILABLE:
+            raise invalid_params(f"options.detect[{i}]", f"{name!r} is not supported by "
+                                        f"this server yet; it runs: {', '.join(AVAILABLE)}")
+    options = Options(
+        modes=asked.get("modes", {}),
+        banned=tuple(asked.get("bannedWords", ())),
+        allowed=tuple(asked.get("allowedWords", ())),
+        expected_language=tuple(asked.get("expectedLanguage", ())),
+        **({"detect": frozenset(detect)} if detect is not None else {}),
+    )
+    return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
+
+
+METHODS: Methods = {
+    "classifyText": classify_text,
+    "recordUserClassification": record_user_classification,
+    "moderateText": moderate_text,
+}
+
+
+async def handle(request: web.Request) -> web.Response:
+    """POST /api/v1/classification: authenticate, then hand the body to the protocol."""
+    app = request.app
+    key = await app[AUTH].authenticate(request.headers.get("Authorization"))
+    if key is None:
+        body = error_object(UNAUTHORIZED, data="send 'Authorization: Apikey YOUR_KEY'")
+        return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
+    try:
+        async with app[BODIES].receive(request) as body:
+            context = Context(app[SERVICES], key, request[REQUEST_ID])
+            answer = await app[PROTOCOL].handle(body, context)
+    except BodyRefused as refused:
+        code = _REFUSAL_CODES.get(refused.status, PARSE_ERROR)
+        return json_response(error_object(code, data=refused.reason), refused.status,
+                             **refused.headers)
+    if answer is None:
+        return web.Response(status=204)
+    return json_response(answer)
+
+
+def setup(app: web.Application) -> None:
+    """Add the endpoint, and a cleanup context that builds what the methods use (after the
+    contexts providing the store, the analyzer and the authenticator)."""
+    settings = app[SETTINGS]
+    app[PROTOCOL] = JsonRpc(METHODS, max_batch=settings.server.max_batch_size,
+                            concurrency=settings.server.batch_concurrency)
+    app.cleanup_ctx.append(_services_ctx)
+    app.router.add_post(RPC_PATH, handle)
+
+
+async def _services_ctx(app: web.Application) -> AsyncIterator[None]:
+    training = app[SETTINGS].training
+    limiter = KeyRateLimiter(training.feedback_rate, training.feedback_burst)
+    app[SERVICES] = Services(app[ANALYZER], app[STORE], feedback_limiter=limiter)
+    yield

@@ -1,0 +1,172 @@
+"""Phone numbers: `find(text, mode)`.
+
+- NORMAL: Google's libphonenumber (`phonenumbers`) reads each run of digits and phone separators
+  with its `PhoneNumberMatcher` at `Leniency.POSSIBLE`: a number of a possible length for one of
+  `DEFAULT_REGIONS`, whatever its grouping. POSSIBLE, not VALID, because document 001 reads
+  "12 34 56 78" as a phone in NORMAL and no numbering plan calls it valid. The library is slow
+  (about 0.1 ms a call), so it only sees runs that hold 7 to 40 digits and none of the shapes
+  below; a 100-character comment without such a run never calls it. Our own floor of 7 digits
+  keeps years, prices, postcodes and one-time codes out ("in 2019", "$1999", "12345"), and these
+  shapes, which the library accepts, are not phones: dates ("1998-06-28", "12/27/1986"), IPv4
+  addresses ("58.74.121.78"), US social security numbers ("531-21-7351"), decimals
+  ("3.14159265"), round thousands ("13 000 000") and payment card numbers (Luhn-valid, 13 digits
+  or more): the sensitive detector reports the last three. Nor, in every mode, is a number the
+  words before it name as another kind ("my driver's license number is 481195160", "order #").
+- SUSPICIOUS: digits written to evade a filter: spelled out ("one two three four five six seven
+  eight", document 001), mixed ("five5five 12 34"), or spaced and punctuated in ways the library
+  does not read ("5_5_5*1_2_3_4"): 7 to 15 digits in a row of digit tokens with at most three
+  separator characters between them.
+  Two years or more in a row are a list of years ("2019, 2020, 2021"), not a phone.
+- PARANOID: digits interleaved with words, "12 this 34 is 46 an 7 example 8" (document 001): at
+  most two short words between three digit tokens or more, 7 to 15 digits in all, no year among
+  them ("in 2019 it cost 1999" is a date and a price). Lists of counts ("2 cats and 3 dogs ...")
+  read the same way, hence PARANOID only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import phonenumbers
+
+from .checksums import luhn_valid
+from .match import Match, Mode, Rule, Span, find_tiers
+from .vocabulary import Vocabulary
+
+KIND = "phone"
+
+# Tried in order until one reads a run as a possible number; a number written with "+" reads the
+# same under every region. DE first: its national numbers may be 5 to 15 digits long, so nearly
+# every run that is a phone anywhere costs one matcher call. Then the regions whose trunk ("0")
+# and international ("00", "011") prefixes cover most English-language comments, and DK, whose
+# 8-digit grouping ("12 34 56 78") document 001 uses.
+DEFAULT_REGIONS = ("DE", "US", "GB", "IN", "AU", "DK")
+MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a price or a code
+
+_RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
+_EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
+_MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
+
+_NOT_PHONES = re.compile(
+    r"\d{4}([-/.])\d{1,2}\1\d{1,2}"  # ISO-style dates
+    r"|\d{1,2}([-/.])\d{1,2}\2\d{2,4}"  # day/month/year
+    r"|\d{1,3}(?:\.\d{1,3}){3}"  # IPv4
+    r"|\d{3}-\d{2}-\d{4}"  # US SSN
+    r"|\d+[.,]\d+"  # decimals
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # thousands separated by commas
+    r"|\d{1,3}(?:[ ,.]000)+")  # round thousands
+# The shapes of _NOT_PHONES within a longer row: "1998-06-28 14", "20|98.85.59.159".
+_HOLDS_NON_PHONE = re.compile(
+    r"(?<!\d)(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4}"
+    r"|\d{1,3}(?:\.\d{1,3}){3}|\d{3}-\d{2}-\d{4})(?!\d)"
+    r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ,.]000)+)$")
+# A number the words before it name as something else than a phone.
+_OTHER_NUMBER = re.compile(
+    r"(?i:licen[cs]e|account|acct|order|invoice|tracking|serial|passport|policy|reference|ref|"
+    r"customer|member|membership|transaction|confirmation|routing|iban|card|ssn|social\s+"
+    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment)"
+    r"(?:\s+(?:number|no\.?|num|#|id|code))?\s*(?:is|was|:|#|=)?\s*$")
+_DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
+_TOKEN = rf"(?:\d{{1,15}}(?!\d)|(?:{_DIGIT_WORDS})(?![^\W\d_]))"
+_SEP = r"[ \t\-.,/()*_|+~#\\\[\]{}'\"]{0,3}"
+_SPELLED = re.compile(rf"(?<![^\W\d_])(?<!\d){_TOKEN}(?:{_SEP}{_TOKEN}){{1,30}}", re.IGNORECASE)
+_WORD = r"[^\W\d_]{1,12}(?![^\W\d_])"
+_INTERLEAVED = re.compile(
+    rf"(?<![^\W\d_])(?<!\d){_TOKEN}(?:{_SEP}(?:{_WORD}{_SEP}){{0,2}}{_TOKEN}){{1,30}}",
+    re.IGNORECASE)
+_NUMBER_TOKEN = re.compile(rf"\d+|(?<![^\W\d_])(?:{_DIGIT_WORDS})(?![^\W\d_])", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+_DIGIT = re.compile(r"\d")
+_DIGIT_WORD_VOCABULARY = Vocabulary(words=_DIGIT_WORDS.split("|"))
+_DIGIT_COUNT = re.compile(rf"\d|(?<![^\W\d_])(?:{_DIGIT_WORDS})(?![^\W\d_])", re.IGNORECASE)
+
+
+def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
+    """Return the phone numbers of `text` that `mode` detects, in order."""
+    return find_tiers(text, mode, KIND, _TIERS)
+
+
+def _normal(text: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Span]:
+    for run in _RUN.finditer(text):
+        digits = sum(ch.isdigit() for ch in run.group())
+        if not MIN_DIGITS <= digits <= _MAX_RUN_DIGITS or _NOT_PHONES.fullmatch(
+                run.group().strip(" \t()+-./")) or _named_otherwise(text, run.start()):
+            continue
+        begin = run.start()
+        end = min(len(text), run.end() + _EXTENSION_ROOM)
+        newline = text.find("\n", run.end(), end)
+        yield from _library_matches(text, begin, end if newline < 0 else newline, regions)
+
+
+def _library_matches(text: str, begin: int, end: int, regions: tuple[str, ...]) -> Iterator[Span]:
+    window = text[begin:end]
+    for region in regions:
+        found = [m for m in phonenumbers.PhoneNumberMatcher(
+            window, region, leniency=phonenumbers.Leniency.POSSIBLE) if _is_phone(m.raw_string)]
+        if found:
+            for match in found:
+                if not _inside_number(text, begin + match.start):
+                    yield begin + match.start, begin + match.end, None
+            return
+
+
+def _inside_number(text: str, begin: int) -> bool:
+    """Tell whether a match starts within a longer number ("3.14159265" -> "14159265")."""
+    before = text[max(0, begin - 2):begin]
+    return bool(before) and (before[-1].isdigit() or (len(before) == 2 and before[0].isdigit()
+                                                      and before[1] in ".,"))
+
+
+def _is_phone(raw: str) -> bool:
+    """Apply the digit floor and the shapes that are not phones (module docstring)."""
+    number = re.split(r"[^\d\s().\-/+\u2010-\u2015]", raw, maxsplit=1)[0]  # without extension
+    digits = "".join(ch for ch in number if ch.isdigit())
+    if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
+        return False
+    if _NOT_PHONES.fullmatch(number.strip(" ()+")):
+        return False
+    return not (len(digits) >= 13 and luhn_valid(digits))
+
+
+def _suspicious(text: str) -> Iterator[Span]:
+    if _DIGIT.search(text) or _DIGIT_WORD_VOCABULARY.found_in(text):
+        yield from _digit_rows(_SPELLED, text)
+
+
+def _paranoid(text: str) -> Iterator[Span]:
+    if _DIGIT.search(text) or _DIGIT_WORD_VOCABULARY.found_in(text):
+        yield from _digit_rows(_INTERLEAVED, text)
+
+
+def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
+    interleaved = pattern is _INTERLEAVED
+    for found in pattern.finditer(text):
+        row = found.group()
+        digits = len(_DIGIT_COUNT.findall(row))
+        if not MIN_DIGITS <= digits <= MAX_DIGITS or _HOLDS_NON_PHONE.search(row):
+            continue
+        if _named_otherwise(text, found.start()):
+            continue
+        years = len(_YEAR.findall(row))
+        if years >= (1 if interleaved else 2) or _after_currency(text, found.start()):
+            continue
+        if interleaved and len(_NUMBER_TOKEN.findall(row)) < 3:
+            continue
+        yield found.start(), found.end(), None
+
+
+def _named_otherwise(text: str, begin: int) -> bool:
+    """Tell whether the words before a number say it is some other number ("licence number is")."""
+    return bool(_OTHER_NUMBER.search(text, max(0, begin - 40), begin))
+
+
+def _after_currency(text: str, begin: int) -> bool:
+    return begin > 0 and text[begin - 1] in "$€£¥₹"
+
+
+_TIERS: dict[Mode, tuple[Rule, ...]] = {
+    Mode.NORMAL: (_normal,),
+    Mode.SUSPICIOUS: (_suspicious,),
+    Mode.PARANOID: (_paranoid,),
+}

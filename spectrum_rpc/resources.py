@@ -1,0 +1,27 @@
+"""The app's long-lived resources, each under a typed key: what `app` builds and the API
+dialects and the admin UI use."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from .analysis import Analyzer
+from .auth import KeyAuthenticator
+from .body import Bodies
+from .settings import Settings
+from .store import Store
+from .training import RetrainSchedule
+from .versions import ModelRouter
+from .webhooks import Dispatcher
+
+SETTINGS = web.AppKey("settings", Settings)
+STORE = web.AppKey("store", Store)
+AUTH = web.AppKey("auth", KeyAuthenticator)
+BODIES = web.AppKey("bodies", Bodies)
+CLASSIFIER = web.AppKey("classifier", ModelRouter)
+ANALYZER = web.AppKey("analyzer", Analyzer)
+SCHEDULE = web.AppKey("retrain_schedule", RetrainSchedule)
+DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
+
+# Set by the middleware on every request: the client's X-Request-Id if sane, else a new one.
+REQUEST_ID = web.RequestKey("request_id", str)

@@ -1,0 +1,174 @@
+"""The labelled data in ../shared/data and its fixed train/test splits (training side only).
+
+Every split is a pure function of the files and a fixed seed, so `train_models.py`,
+`evaluate.py` and the quality tests agree on what training never saw.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import labels as L
+
+DATA_ENV = "SPECTRUM_RPC_DATA_DIR"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SEED = 20261122
+MODERATION_TEST = 0.3
+SMS_TEST = 0.2
+DAVIDSON_TEST = 0.1
+YOUTUBE_TRAIN = ("psy", "katyperry")
+YOUTUBE_TEST = "lmfao"
+
+_MENTION = re.compile(r"@\w+")
+_RETWEET = re.compile(r"^\s*(?:!+\s*)?RT\b:?")
+
+
+@dataclass
+class Sample:
+    """One text with the labels its source annotates (others are unknown, not negative)."""
+
+    text: str
+    source: str
+    labels: dict[str, int] = field(default_factory=dict)
+
+
+def data_dir(explicit: str | os.PathLike | None = None) -> Path:
+    """Return the data directory: explicit > $SPECTRUM_RPC_DATA_DIR > ../shared/data."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(DATA_ENV)
+    return Path(env) if env else (PROJECT_ROOT.parent / "shared" / "data").resolve()
+
+
+def _split(n: int, test_fraction: float, strata: list | None = None) -> np.ndarray:
+    """Return a boolean test mask, stratified, fixed by SEED."""
+    rng = np.random.default_rng(SEED)
+    strata = strata if strata is not None else [0] * n
+    mask = np.zeros(n, dtype=bool)
+    for value in sorted(set(strata), key=repr):
+        members = np.flatnonzero(np.array([s == value for s in strata]))
+        rng.shuffle(members)
+        mask[members[: int(round(len(members) * test_fraction))]] = True
+    return mask
+
+
+def _tweet(text: str) -> str:
+    return _MENTION.sub("@user", _RETWEET.sub("", html.unescape(html.unescape(text)))).strip()
+
+
+def davidson(root: Path) -> tuple[list[Sample], list[Sample]]:
+    """Davidson et al. 2017: class 0 hate, 1 offensive, 2 neither -> toxicity and hate."""
+    with (root / "toxicity" / "davidson_labeled_data.csv").open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    classes = [int(r["class"]) for r in rows]
+    samples = [Sample(_tweet(r["tweet"]), "davidson",
+                      {L.TOXICITY: int(c < 2), L.HATE: int(c == 0)})
+               for r, c in zip(rows, classes, strict=True)]
+    test = _split(len(samples), DAVIDSON_TEST, classes)
+    return _partition(samples, test)
+
+
+def olid(root: Path, split: str) -> list[Sample]:
+    """OLID (TweetEval offensive): 1 offensive -> toxicity."""
+    folder = root / "toxicity" / "olid"
+    texts = (folder / f"{split}_text.txt").read_text().splitlines()
+    labels = (folder / f"{split}_labels.txt").read_text().split()
+    return [Sample(t.strip(), f"olid_{split}", {L.TOXICITY: int(y)})
+            for t, y in zip(texts, labels, strict=True)]
+
+
+def _moderation_labels(row: dict) -> dict[str, int]:
+    groups = {
+        L.TOXICITY: ("H", "HR", "H2", "V", "V2"),
+        L.SEXUAL: ("S", "S3"),
+        L.HATE: ("H", "H2"),
+        L.HARASSMENT: ("HR",),
+        L.VIOLENCE: ("V", "V2", "H2"),
+        L.SELF_HARM: ("SH",),
+    }
+    out = {}
+    for label, keys in groups.items():
+        values = [int(row[k]) for k in keys if k in row]
+        if values:
+            out[label] = max(values)
+    return out
+
+
+def moderation(root: Path) -> tuple[list[Sample], list[Sample]]:
+    """OpenAI moderation samples, split 70/30 stratified on the sexual label."""
+    train, test = moderation_rows(root)
+    return ([Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in train],
+            [Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in test])
+
+
+def moderation_rows(root: Path) -> tuple[list[dict], list[dict]]:
+    """The moderation samples' rows as the file has them (OpenAI's own category keys), split
+    as `moderation` splits them: stratified on the sexual and self-harm labels."""
+    path = root / "moderation" / "openai_moderation_dev.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    strata = [(r.get("S", -1), r.get("SH", -1)) for r in rows]
+    test = _split(len(rows), MODERATION_TEST, strata)
+    return ([r for r, t in zip(rows, test, strict=True) if not t],
+            [r for r, t in zip(rows, test, strict=True) if t])
+
+
+def sms(root: Path) -> tuple[list[Sample], list[Sample]]:
+    """UCI SMS Spam Collection, split 80/20 stratified: spam -> phishing."""
+    lines = (root / "spam" / "sms_spam_collection.tsv").read_text(encoding="utf-8").splitlines()
+    samples = []
+    for line in lines[1:]:
+        label, _, text = line.partition("\t")
+        if label in ("ham", "spam"):
+            samples.append(Sample(text, "sms", {L.PHISHING: int(label == "spam")}))
+    strata = [s.labels[L.PHISHING] for s in samples]
+    return _partition(samples, _split(len(samples), SMS_TEST, strata))
+
+
+def youtube(root: Path, name: str) -> list[Sample]:
+    """YouTube Spam Collection, one file: CLASS 1 -> phishing."""
+    with (root / "spam" / "youtube" / f"{name}.csv").open(newline="", encoding="utf-8") as f:
+        return [Sample(html.unescape(r["CONTENT"]), f"youtube_{name}",
+                       {L.PHISHING: int(r["CLASS"])}) for r in csv.DictReader(f)]
+
+
+def _partition(samples: list[Sample], test: np.ndarray) -> tuple[list[Sample], list[Sample]]:
+    train = [s for s, t in zip(samples, test, strict=True) if not t]
+    held = [s for s, t in zip(samples, test, strict=True) if t]
+    return train, held
+
+
+@dataclass
+class Corpus:
+    """Training pool, calibration set and named test sets."""
+
+    train: list[Sample]
+    calibration: dict[str, list[Sample]]
+    tests: dict[str, list[Sample]]
+
+
+def load_corpus(root: Path) -> Corpus:
+    """Load every source and apply the fixed splits."""
+    dav_train, dav_test = davidson(root)
+    mod_train, mod_test = moderation(root)
+    sms_train, sms_test = sms(root)
+    yt_train = [s for name in YOUTUBE_TRAIN for s in youtube(root, name)]
+    train = [*olid(root, "train"), *dav_train, *mod_train, *sms_train, *yt_train]
+    return Corpus(
+        train=train,
+        calibration={L.TOXICITY: olid(root, "val")},
+        tests={
+            "olid_test": olid(root, "test"),
+            "davidson_test": dav_test,
+            "moderation_test": mod_test,
+            "sms_test": sms_test,
+            f"youtube_{YOUTUBE_TEST}": youtube(root, YOUTUBE_TEST),
+        },
+    )

@@ -1,0 +1,130 @@
+"""Model versions: directories under the model root, one row each in the store.
+
+The shipped model (the engine's default, or `engine.model_dir`) is copied in and recorded as
+the first global version on first use. A project's active model falls back to the global one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import shutil
+from pathlib import Path
+
+from ..engine import MANIFEST, SHIPPED_MODELS, Engine, load_engine, model_files
+from ..settings import Settings
+from ..store import GLOBAL, ModelRecord, Store
+
+REPORT_FILE = "training.json"
+SHIPPED = "shipped"
+RETRAIN = "retrain"
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
+
+
+class ModelNotFound(LookupError):
+    """No model version by that name, or no active model for a scope."""
+
+
+def model_root(settings: Settings) -> Path:
+    """Return the model root: training.model_root, else `models/` next to the database."""
+    if settings.training.model_root:
+        return Path(settings.training.model_root)
+    return Path(settings.store.path).resolve().parent / "models"
+
+
+def shipped_dir(settings: Settings) -> Path:
+    """Return the directory of the shipped (initial global) model."""
+    return Path(settings.engine.model_dir) if settings.engine.model_dir else SHIPPED_MODELS
+
+
+def scope_of(project: str | None) -> str:
+    """Return the store scope of a project (None = global)."""
+    return project or GLOBAL
+
+
+class ModelRegistry:
+    """Record, find, load and activate model versions."""
+
+    def __init__(self, store: Store, root: Path):
+        self.store = store
+        self.root = root
+
+    async def ensure_shipped(self, source: Path) -> ModelRecord:
+        """Record the shipped model if this version is new; make it global if nothing is."""
+        _, meta = model_files(source)  # verified before anything is recorded
+        version = meta["version"]
+        record = await self.store.models.get(version)
+        if record is None:
+            path = await asyncio.to_thread(self._copy_in, source, version)
+            await self.store.models.add(version=version, project=None, origin=SHIPPED,
+                                        parent=None, path=str(path), status=SHIPPED,
+                                        report={"source": str(source)})
+            record = await self.store.models.get(version)
+            assert record is not None
+        elif not Path(record.path).is_dir():  # model root wiped: the package still has it
+            await asyncio.to_thread(self._copy_in, source, version)
+        if GLOBAL not in await self.store.models.active():
+            await self.store.models.activate(GLOBAL, version, "initial shipped model")
+        return record
+
+    def _copy_in(self, source: Path, version: str) -> Path:
+        target = self.dir_for(version)
+        if target.is_dir():
+            return target
+        staging = self.staging_dir(version)
+        for name in (*model_files(source)[0], MANIFEST):
+            shutil.copy2(source / name, staging / name)
+        try:
+            return self.publish(staging, version)
+        except OSError:
+            if not target.is_dir():
+                raise
+            shutil.rmtree(staging)  # another process copied it in first
+            return target
+
+    def dir_for(self, version: str) -> Path:
+        """Return where a version's files live."""
+        return self.root / _UNSAFE.sub("_", version)
+
+    def staging_dir(self, version: str) -> Path:
+        """Return a fresh directory to write a version into before `publish`."""
+        path = self.root / f".staging-{_UNSAFE.sub('_', version)}-{secrets.token_hex(4)}"
+        path.mkdir(parents=True)
+        return path
+
+    def publish(self, staging: Path, version: str) -> Path:
+        """Move a fully written staging directory to its final place (atomic rename)."""
+        target = self.dir_for(version)
+        staging.rename(target)
+        return target
+
+    async def get(self, version: str) -> ModelRecord:
+        """Return a recorded version or raise ModelNotFound."""
+        record = await self.store.models.get(version)
+        if record is None:
+            raise ModelNotFound(f"no model version {version!r}")
+        return record
+
+    async def active_for(self, project: str | None) -> ModelRecord:
+        """Return the model serving `project` (its own, else the global one)."""
+        active = await self.store.models.active()
+        version = active.get(scope_of(project)) or active.get(GLOBAL)
+        if version is None:
+            raise ModelNotFound("no active global model: run the server or `models list` once")
+        return await self.get(version)
+
+    async def promote(self, version: str, project: str | None, reason: str) -> str | None:
+        """Activate a recorded version for a project (or globally); return the one replaced."""
+        record = await self.get(version)
+        if record.project is not None and record.project != project:
+            raise ModelNotFound(f"model {version} belongs to project {record.project!r}")
+        return await self.store.models.activate(scope_of(project), version, reason)
+
+
+def load_version(record: ModelRecord) -> Engine:
+    """Load and verify a recorded version's engine; refuse a directory holding another version."""
+    engine = load_engine(Path(record.path))
+    if engine.version != record.version:
+        raise ModelNotFound(f"{record.path} holds model {engine.version}, not {record.version}")
+    return engine

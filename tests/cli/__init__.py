@@ -1,0 +1,1 @@
+"""Tests of spectrum_rpc.cli: one module per command group."""

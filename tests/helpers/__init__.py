@@ -1,0 +1,6 @@
+"""Helpers shared by test modules, in one place: `admin` (a logged-in admin client), `cli`
+(running the command line), `http` (JSON-RPC requests), `pii` (assertions of the personal-data
+detector tests), `process` (processes seen through /proc), `serve` (a real `spectrum-rpc serve`
+process), `texts` (paragraphs the engine tests score), `training` (tiny corpora and models made
+on the fly), `webhooks` (a scripted receiver, results, the outbox run as classifyText runs it).
+"""

@@ -1,0 +1,36 @@
+"""A logged-in admin client over the real app, shared by the admin API test modules."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from spectrum_rpc.admin.sessions import CSRF_HEADER
+from spectrum_rpc.admin.users import create_user
+from spectrum_rpc.app import create_app
+from spectrum_rpc.resources import STORE
+from spectrum_rpc.settings import load_settings
+
+PASSWORD = "correct horse battery staple"
+API = "/api/v1/admin"
+
+
+async def logged_in_client(aiohttp_client: Any, tmp_path: Path, **sections: dict) -> TestClient:
+    """Start the app on a fresh database, log "alice" in, and send her CSRF token on changes."""
+    settings = load_settings(environ={}, overrides={
+        "store": {"path": str(tmp_path / "db.sqlite"), "synchronous": "NORMAL"},
+        "engine": {"processes": False},  # see make_settings in conftest.py
+        **sections,
+    })
+    client = await aiohttp_client(create_app(settings))
+    await create_user(client.app[STORE], "alice", PASSWORD)
+    page = await client.get("/admin/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', await page.text()).group(1)
+    await client.post("/admin/login", data={"csrf_token": token, "name": "alice",
+                                            "password": PASSWORD})
+    me = await (await client.get(f"{API}/me")).json()
+    client.session.headers[CSRF_HEADER] = me["csrf_token"]
+    return client

@@ -1,0 +1,144 @@
+"""Tiny labelled data and a tiny model, made on the fly, for the training and models tests.
+
+Base texts use one vocabulary (insults, sexual words, bank phishing, small talk); the
+"deployment" the feedback comes from has crypto spam the base model has never seen.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+
+from spectrum_rpc.engine.lexicon import Lexicon
+from spectrum_rpc.training.corpus import Sample
+from spectrum_rpc.training.recipe import (
+    LabelPlan,
+    build_vocabulary,
+    featurize,
+    fit_label,
+    idf_of,
+    matrix,
+    targets,
+    write_models,
+)
+
+LABELS = ("toxicity", "sexual", "phishing")
+WORDS = {
+    "clean": ["hello", "thanks", "lovely", "weather", "meeting", "lunch", "friend", "garden",
+              "music", "coffee", "book", "holiday", "walk", "dinner", "family", "movie"],
+    "toxicity": ["idiot", "stupid", "moron", "loser", "pathetic", "dumb", "clown", "worthless"],
+    "sexual": ["nude", "naked", "sexy", "porn", "explicit", "nsfw", "strip", "lewd"],
+    "phishing": ["verify account", "claim prize", "bank password", "click link", "urgent payment",
+                 "gift card", "login now", "reset pin"],
+    "spam": ["crypto moon", "bitcoin airdrop", "double coins", "wallet bonus",
+             "token presale", "moon coin", "crypto rocket", "hodl token"],
+    "fan": ["great video", "nice song", "love channel", "funny clip", "watching again",
+            "best part", "great editing", "nice vibes"],
+}
+FEEDBACK_LABEL = {"toxicity": "toxic", "sexual": "sexual", "phishing": "phishing"}
+
+
+def sentence(rng: random.Random, kind: str) -> str:
+    """Return a fresh sentence of one kind (small talk around one or two marked words)."""
+    words = [rng.choice(WORDS["clean"]) for _ in range(rng.randint(2, 4))]
+    if kind != "clean":
+        words.insert(rng.randint(0, len(words)), rng.choice(WORDS[kind]))
+        if rng.random() < 0.5:
+            words.insert(rng.randint(0, len(words)), rng.choice(WORDS[kind]))
+    return " ".join(words) + f" {rng.randint(0, 10**6)}"
+
+
+def base_samples(rng: random.Random, n: int) -> list[Sample]:
+    """Return base texts: half small talk, the rest split over the three labels."""
+    kinds = ["clean"] * 3 + list(LABELS)
+    out = []
+    for _ in range(n):
+        kind = rng.choice(kinds)
+        out.append(Sample(sentence(rng, kind), "base", {k: int(k == kind) for k in LABELS}))
+    return out
+
+
+def write_base(root: Path, seed: int = 1) -> Path:
+    """Write a JSONL base corpus (train + one test set) and return its directory."""
+    rng = random.Random(seed)
+    root.mkdir(parents=True, exist_ok=True)
+    for name, n in (("train.jsonl", 360), ("test_mixed.jsonl", 160)):
+        rows = [{"text": s.text, "labels": s.labels} for s in base_samples(rng, n)]
+        (root / name).write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return root
+
+
+def write_model(out: Path, base: Path, version: str = "tiny-1", stacked: bool = False) -> Path:
+    """Fit a three-label model on the base corpus with the engine's training code;
+    `stacked`: with a toxicity stack (random word vectors, the real reference model)."""
+    samples = [Sample(r["text"], "base", r["labels"]) for r in
+               map(json.loads, (base / "train.jsonl").read_text().splitlines())]
+    lexicon = Lexicon([])
+    docs = featurize((s.text for s in samples), lexicon)
+    vocabulary = build_vocabulary(docs, lexicon)
+    idf = idf_of(docs, vocabulary)
+    x = matrix(docs, vocabulary, idf)
+    fitted = {}
+    for label in LABELS:
+        rows, y, w = targets(samples, label)
+        fitted[label] = fit_label(x[rows], y, w, LabelPlan(C=4.0), None)
+    stack = tiny_stack(vocabulary) if stacked else None
+    write_models(out, version, vocabulary, idf, fitted, lexicon, {}, stack)
+    return out
+
+
+def tiny_stack(vocabulary: list[str]):
+    """Return a toxicity stack over the vocabulary's words: random 64-d word vectors (no
+    MiniLM needed) and alt-profanity-check's model."""
+    from spectrum_rpc.engine.features import is_word_feature
+    from spectrum_rpc.engine.reference import ReferenceModel
+    from spectrum_rpc.engine.stack import Stack
+
+    rng = np.random.default_rng(3)
+    words = [g[1:-1] for g in vocabulary if is_word_feature(g)]
+    return Stack(["toxicity"], words, rng.normal(size=(len(words), 64)),
+                 rng.normal(size=(1, 64)), [2.0], ReferenceModel.from_package())
+
+
+def corrections(rng: random.Random, n: int, flipped: bool = False) -> list[dict]:
+    """Return recordUserClassification params: crypto spam to block, fan comments to keep.
+
+    `flipped` sends base-style texts with the wrong answer instead (poisoning).
+    """
+    out = []
+    for i in range(n):
+        if flipped:
+            kind = "toxicity" if i % 2 else "clean"
+            out.append({"content": sentence(rng, kind), "shouldBlock": kind == "clean"})
+        elif i % 2:
+            out.append({"content": sentence(rng, "spam"), "shouldBlock": True,
+                        "labels": {"phishing": True}})
+        else:
+            out.append({"content": sentence(rng, "fan"), "shouldBlock": False})
+    return out
+
+
+def rpc_batch(method: str, params: list[dict], start: int = 0) -> list[dict]:
+    """Return a JSON-RPC batch calling `method` once per params object."""
+    return [{"jsonrpc": "2.0", "method": method, "params": p, "id": start + i}
+            for i, p in enumerate(params)]
+
+
+def training_sections(tmp_path: Path, **training: object) -> dict[str, dict]:
+    """Return settings overrides: tiny model, tiny base corpus, models under tmp_path."""
+    base = write_base(tmp_path / "base")
+    model = write_model(tmp_path / "shipped", base)
+    return {
+        "engine": {"model_dir": str(model), "workers": 2},
+        "training": {"model_root": str(tmp_path / "models"), "base_data": str(base),
+                     "poll_interval": 0.05, "min_holdout": 5, **training},
+        "webhooks": {"enabled": False},
+    }
+
+
+def block_rate(scores: list[dict[str, float]]) -> float:
+    """Return the share of texts any decision label flags at 0.5."""
+    return float(np.mean([max(s[k] for k in LABELS) >= 0.5 for s in scores]))

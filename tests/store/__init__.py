@@ -1,0 +1,1 @@
+"""Tests of spectrum_rpc.store: schema, group commit, repositories, durability."""
