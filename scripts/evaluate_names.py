@@ -3,8 +3,9 @@
     .venv/bin/python scripts/evaluate_names.py --data-dir ../shared/data [--speed]
 
 Scorings (a predicted entity counts only with its exact span, as CoNLL's conlleval scores it):
-- `names`: what `find()` returns: person names, @mentions ("@" and the handle: usernames) left out
-  of gold and prediction alike; NORMAL keeps only capitalised names, as `find()` does.
+- `names`: what `find()` returns, decoded the same way (NORMAL's capitalised names, then each
+  higher tier's names that overlap none found lower): person names, @mentions ("@" and the
+  handle: usernames) left out of gold and prediction alike.
 - `btc-PER`: the tagger against the corpus's own PER tags, @mentions included (the corpus tags "@"
   and the handle as two PER entities), at the same thresholds, no casing rule.
 - `names, lower-cased`: the split lower-cased, to show what SUSPICIOUS adds.
@@ -47,25 +48,32 @@ def baseline_probabilities(sentences: Sequence[T.Sentence]) -> list[tuple[np.nda
     return out
 
 
-def btc_rows(split: str, sentences, probs, thresholds: dict[Mode, float], who: str) -> list[str]:
+def btc_rows(split: str, sentences, probs, settings: dict[str, float], who: str) -> list[str]:
     low = T.lowered(sentences, 1.0)
     rows = []
-    for mode, t in thresholds.items():
-        cap = mode is Mode.NORMAL
+    for mode in Mode:
+        t = settings[f"threshold_{mode.name}"]
         scorings = {
-            "names": T.score_btc(sentences, probs[0], t, names_only=True, capitalised=cap),
+            "names": T.score_names(sentences, probs[0], settings, mode),
             "btc-PER": T.score_btc(sentences, probs[0], t, names_only=False, capitalised=False),
-            "names, lower-cased": T.score_btc(low, probs[1], t, names_only=True,
-                                              capitalised=cap),
         }
-        if cap:
-            del scorings["names, lower-cased"]  # NORMAL keeps capitalised names only: 0 by rule
+        if mode is not Mode.NORMAL:  # NORMAL keeps capitalised names only: 0 by rule
+            scorings["names, lower-cased"] = T.score_names(low, probs[1], settings, mode)
         for scoring, s in scorings.items():
             rows.append(_row(f"btc.{split}", scoring, mode.name, who, s))
     return rows
 
 
-def presidio_rows(rows: list[dict], mode: Mode, who: str) -> str:
+def baseline_rows(split: str, sentences, probs) -> list[str]:
+    return [
+        _row(f"btc.{split}", "names", "-", BASELINE,
+             T.score_btc(sentences, probs, 0.5, names_only=True, capitalised=False)),
+        _row(f"btc.{split}", "btc-PER", "-", BASELINE,
+             T.score_btc(sentences, probs, 0.5, names_only=False, capitalised=False)),
+    ]
+
+
+def presidio_rows(rows: list[dict], mode: Mode | None, who: str) -> str:
     score = T.Score()
     for row in rows:
         text = row["full_text"]
@@ -79,7 +87,7 @@ def presidio_rows(rows: list[dict], mode: Mode, who: str) -> str:
         else:
             pred = {(m.begin, m.end) for m in find(text, mode)}
         score.add(gold, pred)
-    return _row("presidio held-out", "names", mode.name, who, score)
+    return _row("presidio held-out", "names", mode.name if mode else "-", who, score)
 
 
 def _row(data: str, scoring: str, mode: str, who: str, s: T.Score) -> str:
@@ -144,15 +152,14 @@ def main() -> None:
         sentences = T.read_btc(root, split)
         low = T.lowered(sentences, 1.0)
         ours = (T.sentence_probabilities(model, sentences), T.sentence_probabilities(model, low))
-        base = (baseline_probabilities(sentences), baseline_probabilities(low))
-        for row in btc_rows(split, sentences, ours, thresholds, "spectrum-rpc"):
+        for row in btc_rows(split, sentences, ours, model.settings, "spectrum-rpc"):
             print(row)
-        for row in btc_rows(split, sentences, base, {Mode.NORMAL: 0.5}, BASELINE)[:2]:
+        for row in baseline_rows(split, sentences, baseline_probabilities(sentences)):
             print(row)
     held_out = T.presidio_rows(root)[1]
     for mode in Mode:
         print(presidio_rows(held_out, mode, "spectrum-rpc"))
-    print(presidio_rows(held_out, Mode.NORMAL, BASELINE))
+    print(presidio_rows(held_out, None, BASELINE))
     if args.speed:
         print(speed())
 

@@ -25,7 +25,7 @@ from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from ..engine import sha256
-from ..engine.pii import name_model
+from ..engine.pii import Mode, name_model
 from ..engine.pii import names as served
 
 Lexicons = name_model.Lexicons
@@ -386,6 +386,32 @@ def name_mask(tokens: Sequence[str]) -> np.ndarray:
     ])
 
 
+
+
+def mode_entities(tokens: Sequence[str], p: np.ndarray, b: np.ndarray,
+                  settings: dict[str, float], mode: Mode) -> set[tuple[int, int]]:
+    """Decode as `find()` does: NORMAL's capitalised names, then each higher tier's names that
+    overlap none found lower."""
+    def capitalised(i: int, j: int) -> bool:
+        return name_model.capitalised(tokens[i]) and name_model.capitalised(tokens[j - 1])
+
+    kept = sorted(predicted_entities(p, b, settings["threshold_NORMAL"], capitalised))
+    for tier in (m for m in Mode if Mode.NORMAL < m <= mode):
+        extra = predicted_entities(p, b, settings[f"threshold_{tier.name}"])
+        kept = sorted([*kept, *(e for e in extra
+                                if not any(k[0] < e[1] and e[0] < k[1] for k in kept))])
+    return set(kept)
+
+
+def score_names(sentences: Sequence[Sentence], probs: Sequence[tuple[np.ndarray, np.ndarray]],
+                settings: dict[str, float], mode: Mode) -> Score:
+    """Entity-level score of person names as `find()` returns them at `mode` (no @mentions)."""
+    score = Score()
+    for s, (p, b) in zip(sentences, probs, strict=True):
+        mentions = mention_positions(s.tokens)
+        gold = {g for g in gold_entities(s.tags) if not mentions.intersection(range(*g))}
+        score.add(gold, mode_entities(s.tokens, p * name_mask(s.tokens), b, settings, mode))
+    return score
 
 
 def sentence_probabilities(model: name_model.NameModel,

@@ -86,7 +86,7 @@ def test_shipped_model_keeps_its_figures_on_the_btc_test_split():
     t = model.settings[f"threshold_{Mode.NORMAL.name}"]
     test = T.read_btc(root, "test")
     probs = T.sentence_probabilities(model, test)
-    names_f1 = T.score_btc(test, probs, t, names_only=True, capitalised=True).f1
+    names_f1 = T.score_names(test, probs, model.settings, Mode.NORMAL).f1
     per_f1 = T.score_btc(test, probs, t, names_only=False, capitalised=False).f1
     assert names_f1 >= FLOOR_NAMES_NORMAL
     assert per_f1 >= FLOOR_BTC_PER_NORMAL

@@ -7,9 +7,9 @@ Rules (thresholds are P(person) per token, chosen on the Broad Twitter Corpus de
 - SUSPICIOUS: any casing (`my name is albus dumbledore`), tokens with P >= `threshold_SUSPICIOUS`.
 - PARANOID: any casing, any plausible name token: P >= `threshold_PARANOID`.
 A token is never part of a name when it is an @mention ("@" and the handle right after it: that is
-a username) or a URL / e-mail. Each match carries the lowest mode whose rule it satisfies (the
-same span found at PARANOID may say NORMAL; a span that a lower threshold lengthens says the
-higher mode, so a mode's names are not always the lower mode's at the same offsets).
+a username) or a URL / e-mail. Tiers run NORMAL first; a higher tier adds only names that overlap
+none found lower, so a mode finds every name of the lower modes at the same offsets, and each
+match carries the lowest mode that finds it.
 
 Components: a name of several tokens is first (its first token), last (its last token, with a
 lower-case particle such as `van`/`de` before it) and middle (the rest). A single-token name is a
@@ -74,47 +74,73 @@ def find(text: str, mode: Mode, components: Sequence[str] = COMPONENTS, *,
         raise ValueError(f"unknown name components: {sorted(unknown)}")
     model = model or default_model()
     matches: list[Match] = []
-    for name in names(text, mode, model):
-        label = _strictest_mode(name, model)
-        matches.extend(_component_matches(text, name, wanted, label))
+    for name, tier in tiered_names(text, mode, model):
+        matches.extend(_component_matches(text, name, wanted, tier))
     return matches
 
 
-def names(text: str, mode: Mode, model: NameModel) -> Iterator[_Name]:
-    """Yield the names of `text` found at `mode`, in text order."""
-    threshold = model.settings[f"threshold_{mode.name}"]
-    for name in _runs(text, model, threshold):
-        if mode is Mode.NORMAL and not _capitalised(name):
-            continue
-        yield name
+def tiered_names(text: str, mode: Mode, model: NameModel) -> list[tuple[_Name, Mode]]:
+    """Return (name, lowest mode that finds it) in text order, for every tier up to `mode`.
+
+    A higher tier adds only names that overlap none found by a lower one, so a mode finds every
+    name of the lower modes at the same offsets (as `match.merge_tiers` does for the others)."""
+    tiers = [m for m in Mode if m <= mode]
+    decoders = {m: _Decoder(model.settings[f"threshold_{m.name}"], m is Mode.NORMAL)
+                for m in tiers}
+    found: dict[Mode, list[_Name]] = {m: [] for m in tiers}
+    for block, last in _scored_blocks(text, model):
+        for m in tiers:
+            found[m].extend(decoders[m].feed(block, last))
+    kept = [(name, Mode.NORMAL) for name in found[Mode.NORMAL]]
+    for m in tiers[1:]:
+        kept = _merge(kept, found[m], m)
+    return kept
 
 
-def _strictest_mode(name: _Name, model: NameModel) -> Mode:
-    if name.min_p >= model.settings["threshold_NORMAL"] and _capitalised(name):
-        return Mode.NORMAL
-    if name.min_p >= model.settings["threshold_SUSPICIOUS"]:
-        return Mode.SUSPICIOUS
-    return Mode.PARANOID
+def _merge(kept: list[tuple[_Name, Mode]], extra: list[_Name],
+           tier: Mode) -> list[tuple[_Name, Mode]]:
+    out: list[tuple[_Name, Mode]] = []
+    i = 0
+    for name in extra:
+        begin, end = name.tokens[0][0], name.tokens[-1][1]
+        while i < len(kept) and kept[i][0].tokens[-1][1] <= begin:
+            out.append(kept[i])
+            i += 1
+        if i < len(kept) and kept[i][0].tokens[0][0] < end:
+            continue  # overlaps a name a lower tier found: that one stays
+        out.append((name, tier))
+    out.extend(kept[i:])
+    return out
 
 
 def _capitalised(name: _Name) -> bool:
     return name_model.capitalised(name.strings[0]) and name_model.capitalised(name.strings[-1])
 
 
-def _runs(text: str, model: NameModel, threshold: float) -> Iterator[_Name]:
-    """Yield runs of person tokens; a run left open at a block's end continues in the next."""
-    current: list[tuple] = []
-    for (offsets, tokens, p, b, before), last in _scored_blocks(text, model):
+class _Decoder:
+    """Runs of person tokens at a threshold; a run open at a block's end continues in the next."""
+
+    def __init__(self, threshold: float, capitalised_only: bool):
+        self.threshold = threshold
+        self.capitalised_only = capitalised_only
+        self.current: list[tuple] = []
+
+    def feed(self, block: tuple, last: bool) -> list[_Name]:
+        offsets, tokens, p, b, before = block
+        out: list[_Name] = []
         expected = 0  # the index that would continue the open run
-        for i in np.flatnonzero(p >= threshold).tolist():
-            if current and (i != expected or 2 * b[i] > p[i]):
-                yield _name_of(current)
-                current = []
-            current.append((offsets[i], tokens[i], float(p[i]), (before[i], before[i + 1])))
+        for i in np.flatnonzero(p >= self.threshold).tolist():
+            if self.current and (i != expected or 2 * b[i] > p[i]):
+                out.append(_name_of(self.current))
+                self.current = []
+            self.current.append((offsets[i], tokens[i], float(p[i]), (before[i], before[i + 1])))
             expected = i + 1
-        if current and (last or expected != len(tokens)):
-            yield _name_of(current)
-            current = []
+        if self.current and (last or expected != len(tokens)):
+            out.append(_name_of(self.current))
+            self.current = []
+        if self.capitalised_only:
+            out = [name for name in out if _capitalised(name)]
+        return out
 
 
 def _name_of(items: list[tuple]) -> _Name:

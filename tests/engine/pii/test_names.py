@@ -91,6 +91,8 @@ def test_modes_nest():
         {(m.begin, m.end) for m in find(text, mode)} for mode in Mode)
     assert normal <= suspicious <= paranoid
     assert Mode.NORMAL < Mode.SUSPICIOUS < Mode.PARANOID
+    by_span = {(m.begin, m.end): m.mode for m in find(text, Mode.PARANOID)}
+    assert all(by_span[span] is Mode.NORMAL for span in normal)  # the lowest mode that finds it
 
 
 @pytest.mark.parametrize(
