@@ -25,7 +25,8 @@ _LAZY = {
 }
 
 # `functional`: the functional test table (templated cases with expected decisions).
-__all__ = ["RetrainRefused", "RetrainSchedule", "functional", *_LAZY]
+# `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
+__all__ = ["RetrainRefused", "RetrainSchedule", "functional", "names", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

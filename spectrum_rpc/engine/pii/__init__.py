@@ -8,7 +8,7 @@ Person names live in `names` (their own module, trained); `DETECTORS` lists the 
 
 from collections.abc import Callable
 
-from . import address, email, phone, sensitive, url, username
+from . import address, email, name_model, names, phone, sensitive, url, username
 from .masking import DEFAULT_TEMPLATES, mask, resolve_overlaps
 from .match import Match, Mode
 
@@ -24,4 +24,4 @@ DETECTORS: dict[str, Detector] = {
 }
 
 __all__ = ["DEFAULT_TEMPLATES", "DETECTORS", "Detector", "Match", "Mode", "mask",
-           "resolve_overlaps"]
+           "name_model", "names", "resolve_overlaps"]
