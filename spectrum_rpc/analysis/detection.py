@@ -16,7 +16,9 @@ from typing import Any
 from ..engine import LEXICON_FILE, SHIPPED_MODELS, Lexicon, pii, profanity, sentiment, spelling
 from .options import Options
 
-PII_TYPES = tuple(pii.DETECTORS)
+# The rule-based detectors, then person names (a trained tagger).
+FINDERS = {**pii.DETECTORS, "name": pii.names.find}
+PII_TYPES = tuple(FINDERS)
 MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
 
 
@@ -24,7 +26,7 @@ def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
          spans: list) -> None:
     mode = pii.Mode[options.mode("pii")]
     found: dict[str, Any] = {}
-    for kind, find in pii.DETECTORS.items():
+    for kind, find in FINDERS.items():
         matches = find(text, mode)
         spans.extend(matches)
         found[kind] = {

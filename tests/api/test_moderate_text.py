@@ -87,3 +87,11 @@ async def test_word_lists_reach_profanity(app_client, rpc):
     result = (await rpc(app_client, call({"text": "damn, frobnicate it", "options": options})))
     found = [m["text"] for m in result.json["result"]["profanity"]["matches"]]
     assert found == ["frobnicate"]
+
+
+async def test_person_names_are_personal_data(app_client, rpc):
+    text = "My name is Albus Percival Dumbledore"
+    result = (await rpc(app_client, call({"text": text, "options": {"detect": ["pii"]}}))).json
+    name = result["result"]["pii"]["name"]
+    assert name["found"] and name["matches"][0]["text"] == "Albus Percival Dumbledore"
+    assert result["result"]["masked"] == "My name is {{ name hidden }}"
