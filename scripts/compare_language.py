@@ -217,6 +217,24 @@ def load_items(root: Path, limit: int, seed: int = 16) -> list[tuple[str, str, s
     return items
 
 
+LENGTHS = (100, 300, 600, 1200)
+
+
+def length_texts(root: Path, per_language: int = 20) -> list[tuple[str, int, str]]:
+    """Return (language, length, text): random sentences joined and cut to each length."""
+    out = []
+    for path in sorted((root / "sentences").glob("*.txt")):
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rng = random.Random(f"length:{path.stem}")
+        for length in LENGTHS:
+            for _ in range(per_language):
+                text = ""
+                while len(text) < length:
+                    text += " " + rng.choice(lines)
+                out.append((path.stem, length, text[1:length + 1]))
+    return out
+
+
 def latency_texts(root: Path) -> tuple[list[str], list[str]]:
     """Return ~100-character sentences (90-110 chars) and ~1,000-character texts."""
     short, long = [], []
@@ -273,10 +291,19 @@ def child(candidate: Candidate, root: Path, limit: int, calls: int) -> dict:
     for _lang, _gran, text in items:
         code, score = predict(text)
         preds.append((canonical(code), round(float(score), 4)))
+    by_length = defaultdict(lambda: [0, 0, 0.0])  # right, total, CPU seconds
+    for lang, length, text in length_texts(root):
+        start = time.process_time()
+        code, _score = predict(text)
+        cell = by_length[length]
+        cell[2] += time.process_time() - start
+        cell[0] += canonical(code) == lang
+        cell[1] += 1
     return {"load_s": load_s, "rss_loaded": loaded - base, "rss_used": rss_mb() - base,
             "rss_peak": rss_mb("VmHWM") - base, "lat100": lat100, "cpu100": cpu100,
             "lat1k": lat1k,
             "labels": sorted({canonical(c) for c in labels} - {None}), "preds": preds,
+            "by_length": {n: (r / t, cpu / t * 1e6) for n, (r, t, cpu) in by_length.items()},
             "version": installed_version(candidate)}
 
 
@@ -390,6 +417,14 @@ def tables(results: list[dict], skipped: list[str], limit: int, n_items: int) ->
         cov = " / ".join(pct(r["coverage"].get(g, float("nan"))) for g in GRANULARITIES)
         t = "none" if r["t90"] is None else f"{r['t90']:.2f}"
         lines.append(f"| {r['name']} | {r['candidate'].note} | {t} | {cov} | {r['ece']:.3f} |")
+    lines += ["", "By text length: sentences of the same language joined and cut to N characters "
+              "(20 per language and length, all 75 languages): accuracy % and CPU µs per text.",
+              "", "| library | " + " | ".join(f"{n} chars" for n in LENGTHS) + " |",
+              "| --- |" + " ---: |" * len(LENGTHS)]
+    for r in results:
+        cells = [r["raw"]["by_length"][str(n)] for n in LENGTHS]
+        lines.append(f"| {r['name']} | "
+                     + " | ".join(f"{100 * a:.1f} ({us:.0f} µs)" for a, us in cells) + " |")
     if skipped:
         lines += ["", "Not measured: " + "; ".join(skipped) + "."]
     languages = sorted({lang for lang, _g in results[0]["per_lang"]}) if results else []

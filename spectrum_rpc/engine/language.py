@@ -18,8 +18,10 @@ from dataclasses import dataclass
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-# Texts up to this many characters are read whole. Beyond it, accuracy no longer grows (99 %+
-# on 100-character sentences) while the cost does: ~1 µs of CPU per byte.
+# Texts up to this many characters are read whole. Beyond it accuracy no longer grows (on the
+# lingua sentences: 93.0 % at 100 characters, 94.1 % at 300, 94.2 % at 600; 93.9 % at 1,200
+# read through the windows, 94.2 % read whole)
+# while the cost does, about 1 µs of CPU per character.
 SAMPLE_CHARS = 600
 # Several windows rather than one prefix, so that a long text opening with a quote, a signature
 # or code is still identified by its body.
@@ -131,7 +133,9 @@ class LanguageDetector:
 
     def detect(self, text: str) -> Language:
         """Return the language of `text`, UNKNOWN when it has nothing to go by."""
-        snippet = _NOISE.sub(" ", sample(text))
+        snippet = sample(text)
+        if "@" in snippet or "://" in snippet or "www." in snippet.lower():  # the regex costs more
+            snippet = _NOISE.sub(" ", snippet)
         if not any(c.isalpha() for c in snippet):
             return UNKNOWN
         label, score = self._identifier.classify(snippet)
