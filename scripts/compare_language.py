@@ -181,15 +181,15 @@ def load_langdetect(name: str) -> tuple[Predict, set[str]]:
 
 
 def load_ours(name: str) -> tuple[Predict, set[str]]:
-    from spectrum_rpc.engine.language import _NAMES, LanguageDetector
+    from spectrum_rpc.engine import language
 
-    detector = LanguageDetector()
+    detector = language.LanguageDetector()
 
     def predict(text: str) -> tuple[str | None, float]:
         found = detector.detect(text)
         return found.code, found.score
 
-    return predict, {code for code, _name in _NAMES.values()}
+    return predict, set(detector.codes)
 
 
 LOADERS = {"py3langid": load_py3langid, "lingua": load_lingua, "gcld3": load_cld3,

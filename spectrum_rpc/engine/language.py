@@ -131,6 +131,12 @@ class LanguageDetector:
         # lingua data, so it is "cannot tell".
         self._no_evidence = self._identifier.classify("")[1] * 1.001
 
+    @property
+    def codes(self) -> frozenset[str]:
+        """Return the codes `detect` can answer."""
+        return frozenset(_NAMES.get(label, (label,))[0]
+                         for label in self._identifier.labels if label != "zxx")
+
     def detect(self, text: str) -> Language:
         """Return the language of `text`, UNKNOWN when it has nothing to go by."""
         snippet = sample(text)
