@@ -91,6 +91,12 @@ def test_language_is_a_frozen_picklable_value(detector):
         found.code = "fr"  # type: ignore[misc]
 
 
+def test_codes_are_iso_639_1_where_one_exists(detector):
+    assert {"en", "fr", "de", "zh", "ar", "nb", "nn", "he"} <= detector.codes
+    assert not {"no", "arz", "yue", "zxx"} & detector.codes  # as nb, ar, zh; zxx: no answer
+    assert "kab" in detector.codes  # Kabyle has no ISO 639-1 code
+
+
 def test_expected_codes_normalise_case_regions_and_lists():
     assert expected_codes(None) == frozenset()
     assert expected_codes([]) == frozenset()
