@@ -13,7 +13,16 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from ..engine import LEXICON_FILE, SHIPPED_MODELS, Lexicon, pii, profanity, sentiment, spelling
+from ..engine import (
+    LEXICON_FILE,
+    SHIPPED_MODELS,
+    Lexicon,
+    language,
+    pii,
+    profanity,
+    sentiment,
+    spelling,
+)
 from .options import Options
 
 # The rule-based detectors, then person names (a trained tagger).
@@ -50,6 +59,14 @@ def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any]
     out["_profanity_matches"] = matches
 
 
+def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
+              spans: list) -> None:
+    found = self.language_detector.detect(text)
+    out["language"] = {"code": found.code, "label": found.label, "score": round(found.score, 4),
+                       "reliable": found.reliable,
+                       "hit": found.hit(options.expected_language or None)}
+
+
 def _sentiment(self: Detection, text: str, options: Options, out: dict[str, Any],
                spans: list) -> None:
     found = self.sentiment_analyzer.analyze(text)
@@ -76,6 +93,7 @@ class Detection:
         # In this order: spelling keeps what profanity found untouched.
         self._steps: dict[str, Callable[..., None]] = {
             "pii": _pii,
+            "language": _language,
             "profanity": _profanity,
             "sentiment": _sentiment,
             "spelling": _spelling,
@@ -104,6 +122,10 @@ class Detection:
         lexicon = self.lexicon
         return self._once("profanity", lambda: profanity.Profanity(
             lexicon, vocabulary=spelling.english_words()))
+
+    @property
+    def language_detector(self) -> language.LanguageDetector:
+        return self._once("language", language.LanguageDetector)
 
     @property
     def sentiment_analyzer(self) -> sentiment.SentimentAnalyzer:

@@ -95,3 +95,14 @@ async def test_person_names_are_personal_data(app_client, rpc):
     name = result["result"]["pii"]["name"]
     assert name["found"] and name["matches"][0]["text"] == "Albus Percival Dumbledore"
     assert result["result"]["masked"] == "My name is {{ name hidden }}"
+
+
+async def test_language_and_the_expected_language(app_client, rpc):
+    text = "Ceci est un commentaire écrit en français, pas en anglais du tout."
+    options = {"detect": ["language"], "expectedLanguage": "en"}
+    found = (await rpc(app_client, call({"text": text, "options": options}))).json["result"]
+    assert found["language"]["code"] == "fr" and found["language"]["label"] == "FRENCH"
+    assert found["language"]["reliable"] is True and found["language"]["hit"] is True
+    options["expectedLanguage"] = ["de", "fr"]
+    found = (await rpc(app_client, call({"text": text, "options": options}))).json["result"]
+    assert found["language"]["hit"] is False
