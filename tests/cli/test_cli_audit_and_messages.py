@@ -12,6 +12,7 @@ import getpass
 import json
 import re
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ ACTOR = f"cli:{getpass.getuser()}"
 
 
 def audit_rows(db: Path) -> list[tuple[str, str, str | None, str | None, str | None]]:
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return conn.execute(
             "SELECT actor, action, project, target, detail FROM admin_audit ORDER BY id"
         ).fetchall()
@@ -34,7 +35,7 @@ def audit_rows(db: Path) -> list[tuple[str, str, str | None, str | None, str | N
 def test_key_commands_are_in_the_audit_log_as_the_os_user(capsys, db_path):
     assert main(["keys", "create", "--db", str(db_path), "--name", "ci", "--project", "acme"]) == 0
     key = capsys.readouterr().out.strip().splitlines()[-1]
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         ((key_id,),) = conn.execute("SELECT id FROM api_keys").fetchall()
     assert main(["keys", "revoke", "--db", str(db_path), key_id]) == 0
     rows = audit_rows(db_path)
@@ -53,7 +54,7 @@ def test_revoking_a_key_instead_of_its_id_says_which_id_it_wants(capsys, db_path
     assert status != 0 and out == ""
     assert "key_" in err and "keys list" in err
     assert key not in err  # the key is not echoed back
-    with sqlite3.connect(db_path) as conn:
+    with closing(sqlite3.connect(db_path)) as conn, conn:
         assert conn.execute("SELECT revoked_at FROM api_keys").fetchall() == [(None,)]
 
 

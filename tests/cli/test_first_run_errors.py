@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -88,7 +89,7 @@ def test_a_port_in_use_is_one_line_and_nothing_one_time_is_created_or_printed(
     assert_one_clear_line(done, f"127.0.0.1:{busy_port}", "in use")
     assert done.stdout == ""  # no admin password, no API key: they would be lost
     if db.exists():
-        with sqlite3.connect(db) as conn:
+        with closing(sqlite3.connect(db)) as conn, conn:
             assert conn.execute("SELECT COUNT(*) FROM api_keys").fetchone() == (0,)
             assert conn.execute("SELECT COUNT(*) FROM admin_users").fetchone() == (0,)
 

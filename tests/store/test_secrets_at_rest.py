@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ OLD, NEW = generate_key(), generate_key()
 
 def raw_columns(db: Path) -> list[tuple[object, object, object]]:
     """The sealed columns as stored, through a connection of its own."""
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn, conn:
         return conn.execute(
             "SELECT basic_password, secret, previous_secret FROM webhooks ORDER BY id"
         ).fetchall()
