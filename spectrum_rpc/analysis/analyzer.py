@@ -13,6 +13,7 @@ from .options import Options
 from .policy import Policies
 
 if TYPE_CHECKING:
+    from ..engine import Engine
     from .detection import Detection
 
 
@@ -21,6 +22,11 @@ class Classifier(Protocol):
 
     async def score(self, project: str, text: str) -> tuple[dict[str, float], str]:
         """Score with the project's model; return the scores and the version that made them."""
+        ...
+
+    @property
+    def engine(self) -> Engine:
+        """The global model's engine (its lexicon serves the profanity detector)."""
         ...
 
 
@@ -38,7 +44,7 @@ class Analyzer:
         if self._detection is None:
             from .detection import Detection
 
-            self._detection = Detection()
+            self._detection = Detection(self.classifier.engine.lexicon)
         return self._detection
 
     async def moderate(self, project: str, text: str, options: Options,

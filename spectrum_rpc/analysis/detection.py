@@ -8,14 +8,11 @@ load a model or dictionary of their own.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from typing import Any
 
 from ..engine import (
-    LEXICON_FILE,
-    SHIPPED_MODELS,
     Lexicon,
     language,
     pii,
@@ -32,22 +29,23 @@ MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
 
 
 def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
-         spans: list) -> None:
+         found: dict[str, list]) -> None:
     mode = pii.Mode[options.mode("pii")]
-    found: dict[str, Any] = {}
+    spans = found["pii"] = []  # asked for: a masked copy is answered even when none matched
+    by_type: dict[str, Any] = {}
     for kind, find in FINDERS.items():
         matches = find(text, mode)
         spans.extend(matches)
-        found[kind] = {
+        by_type[kind] = {
             "found": bool(matches),
             "mode": mode.name,
             "matches": [{"text": m.text, "begin": m.begin, "end": m.end} for m in matches],
         }
-    out["pii"] = found
+    out["pii"] = by_type
 
 
 def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any],
-               spans: list) -> None:
+               found: dict[str, list]) -> None:
     mode = options.mode("profanity")
     matches = self.profanity_finder.find(text, mode, banned=options.banned, allowed=options.allowed)
     out["profanity"] = {
@@ -56,11 +54,11 @@ def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any]
         "matches": [{"text": m.text, "begin": m.begin, "end": m.end, "canonical": m.canonical,
                      "category": m.category, "severity": m.severity} for m in matches],
     }
-    out["_profanity_matches"] = matches
+    found["profanity"] = matches
 
 
 def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
-              spans: list) -> None:
+              found: dict[str, list]) -> None:
     found = self.language_detector.detect(text)
     out["language"] = {"code": found.code, "label": found.label, "score": round(found.score, 4),
                        "reliable": found.reliable,
@@ -68,17 +66,17 @@ def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
 
 
 def _sentiment(self: Detection, text: str, options: Options, out: dict[str, Any],
-               spans: list) -> None:
+               found: dict[str, list]) -> None:
     found = self.sentiment_analyzer.analyze(text)
     out["sentiment"] = {"label": found.label, "score": round(found.score, 4)}
 
 
 def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
-              spans: list) -> None:
+              found: dict[str, list]) -> None:
     language = "en"
     if options.expected_language:
         language = options.expected_language[0]
-    keep = [(m.begin, m.end) for m in out.get("_profanity_matches", ())]
+    keep = [(m.begin, m.end) for m in found.get("profanity", ())]
     correction = self.speller.correct(text, language=language, allowed=options.allowed,
                                       keep=keep)
     out["corrected"] = correction.text
@@ -87,7 +85,10 @@ def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
 class Detection:
     """The detectors of one process; `run` is thread-safe and blocking (call it off the loop)."""
 
-    def __init__(self) -> None:
+    def __init__(self, lexicon: Lexicon) -> None:
+        # The served model's lexicon, already in memory: profanity and spelling use the same
+        # words the scores do, and nothing is read from disk again.
+        self.lexicon = lexicon
         self._lock = threading.Lock()
         self._built: dict[str, Any] = {}
         # In this order: spelling keeps what profanity found untouched.
@@ -109,12 +110,6 @@ class Detection:
                 if found is None:
                     found = self._built[name] = build()
         return found
-
-    @property
-    def lexicon(self) -> Lexicon:
-        path = SHIPPED_MODELS / LEXICON_FILE
-        return self._once("lexicon", lambda: Lexicon.from_records(
-            json.loads(path.read_text(encoding="utf-8"))))
 
     @property
     def profanity_finder(self) -> profanity.Profanity:
@@ -145,13 +140,12 @@ class Detection:
     def run(self, text: str, options: Options) -> dict[str, Any]:
         """Return each requested detector's output, and `masked` when anything was masked."""
         out: dict[str, Any] = {}
-        spans: list[pii.Match] = []
+        found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
-                step(self, text, options, out, spans)
-        censored = out.pop("_profanity_matches", None)
-        if "pii" in options.detect or censored is not None:
+                step(self, text, options, out, found)
+        if "pii" in found or "profanity" in found:
             # Censoring keeps lengths, so the personal data's offsets still hold after it.
-            masked = profanity.censor(text, censored) if censored else text
-            out["masked"] = pii.mask(masked, spans, MASK_TEMPLATES)
+            masked = profanity.censor(text, found.get("profanity", ()))
+            out["masked"] = pii.mask(masked, found.get("pii", ()), MASK_TEMPLATES)
         return out
