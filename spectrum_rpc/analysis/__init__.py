@@ -7,4 +7,14 @@ from .options import AVAILABLE, DETECTORS, MODED, MODES, Options
 from .policy import Policies, Policy
 
 __all__ = ["AVAILABLE", "DETECTORS", "MODED", "MODES", "Analyzer", "Classification",
-           "Classifier", "Listener", "Options", "Policies", "Policy"]
+           "Classifier", "Detection", "Listener", "Options", "Policies", "Policy"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # Detection imports every detector: loaded only when asked for, so a server that only
+    # classifies never pays for them.
+    if name == "Detection":
+        from .detection import Detection
+
+        return Detection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
