@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
+from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer
 from ..auth import KeyRateLimiter
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
@@ -120,14 +120,16 @@ async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
         if name not in AVAILABLE:
             raise invalid_params(f"options.detect[{i}]", f"{name!r} is not supported by "
                                         f"this server yet; it runs: {', '.join(AVAILABLE)}")
-    options = Options(
+    analyzer = ctx.services.analyzer
+    policy = await analyzer.policies.get(ctx.key.project)
+    options = policy.options.overridden(  # the project's filter, the request's options over it
+        detect=detect,
         modes=asked.get("modes", {}),
-        banned=tuple(asked.get("bannedWords", ())),
-        allowed=tuple(asked.get("allowedWords", ())),
-        expected_language=tuple(asked.get("expectedLanguage", ())),
-        **({"detect": frozenset(detect)} if detect is not None else {}),
+        banned=asked.get("bannedWords", ()),
+        allowed=asked.get("allowedWords", ()),
+        expected_language=asked.get("expectedLanguage"),
     )
-    return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
+    return Success(await analyzer.moderate(ctx.key.project, p["text"], options))
 
 
 async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
