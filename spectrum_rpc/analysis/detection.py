@@ -45,9 +45,16 @@ def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
         by_type[kind] = {
             "found": bool(matches),
             "mode": mode.name,
-            "matches": [{"text": m.text, "begin": m.begin, "end": m.end} for m in matches],
+            "matches": [_pii_match(m) for m in matches],
         }
     out["pii"] = by_type
+
+
+def _pii_match(match: pii.Match) -> dict[str, Any]:
+    found = {"text": match.text, "begin": match.begin, "end": match.end}
+    if match.component is not None:  # sensitive numbers: which kind (iban, password, ...)
+        found["component"] = match.component
+    return found
 
 
 def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any],

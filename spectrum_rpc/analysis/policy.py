@@ -78,6 +78,14 @@ class Policies:
         policy = self._cache.peek(project)
         return policy if policy is not MISSING else await self._cache.get(project, self._load)
 
+    async def change_filter(self, project: str, changes: Any) -> dict[str, Any]:
+        """Validate a (partial) filter over the project's current one, store it, and return
+        it complete; raise FilterError naming the field at fault (nothing stored then)."""
+        changed = parse_filter(changes, base=(await self.get(project)).filter)
+        await self.store.projects.update_settings(project, {"filter": changed})
+        self.forget(project)
+        return changed
+
     def forget(self, project: str | None = None) -> None:
         """Drop cached policies (after an in-process change)."""
         self._cache.forget(project)
