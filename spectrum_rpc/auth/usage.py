@@ -91,7 +91,8 @@ class Usage:
         self._limits: dict[str, KeyLimits] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self._used: dict[str, int] = {}  # this month's requests of keys with a quota
-        self._month, self._month_end = month_of(clock())
+        self._month_start = self._month_end = 0.0
+        self._new_month(clock())
         self._task: asyncio.Task[None] | None = None
 
     # -- the request path -------------------------------------------------------------------
@@ -99,7 +100,7 @@ class Usage:
     def admit(self, key: KeyRecord, api: str) -> None:
         """Count one request of `key` to `api`, or raise LimitExceeded (counted as refused)."""
         now = self.clock()
-        if now >= self._month_end:
+        if not self._month_start <= now < self._month_end:
             self._new_month(now)
         slot = (self._month, key.id, key.project, api)
         limits = self._limits.get(key.id)
@@ -145,8 +146,16 @@ class Usage:
             bucket = self._buckets[key_id] = TokenBucket(limits.rate, burst, burst, now)
         return bucket
 
+    def _turn(self) -> None:
+        """Move to the month the clock is in (the request path does it for itself)."""
+        now = self.clock()
+        if not self._month_start <= now < self._month_end:
+            self._new_month(now)
+
     def _new_month(self, now: float) -> None:
         self._month, self._month_end = month_of(now)
+        t = datetime.fromtimestamp(now, UTC)
+        self._month_start = datetime(t.year, t.month, 1, tzinfo=UTC).timestamp()
         self._used = {}
 
     # -- the store --------------------------------------------------------------------------
@@ -190,6 +199,7 @@ class Usage:
     async def refresh(self) -> None:
         """Reload every key's limits, and this month's counts of the keys with a quota (which
         include other processes' flushed counts)."""
+        self._turn()
         limits = await self.store.usage.limits()
         month = self._month
         stored = await self.store.usage.totals(month) if any(
@@ -214,6 +224,7 @@ class Usage:
     async def report(self, key_id: str) -> KeyUsage:
         """Return a key's usage this month (counts flushed first) and its limits."""
         await self.flush()
+        self._turn()
         totals = await self.store.usage.totals(self._month)
         return KeyUsage(key_id, self._month, totals.get(key_id, 0),
                         self._limits.get(key_id, NO_LIMITS), self._month_end)
@@ -221,6 +232,7 @@ class Usage:
     async def month(self, project: str | None = None) -> list[KeyMonth]:
         """Return every key's usage this month (of one project, or all), counts flushed first."""
         await self.flush()
+        self._turn()
         return await self.store.usage.month(self._month, project)
 
     def limits(self, key_id: str) -> KeyLimits:
@@ -229,6 +241,7 @@ class Usage:
 
     @property
     def current_month(self) -> str:
+        self._turn()
         return self._month
 
 
@@ -244,7 +257,10 @@ def parse_rate(text: str) -> float:
     number, _, unit = text.strip().partition("/")
     per = {"": 1.0, "s": 1.0, "sec": 1.0, "second": 1.0, "m": 60.0, "min": 60.0,
            "minute": 60.0, "h": 3600.0, "hour": 3600.0}.get(unit.strip().lower())
-    value = float(number)
+    try:
+        value = float(number)
+    except ValueError:
+        value = math.nan
     if per is None or not math.isfinite(value) or value < 0:
         raise ValueError(f"not a rate: {text!r} (write e.g. 10/s or 600/min)")
     return value / per
