@@ -8,11 +8,13 @@ from .usage import (
     RATE,
     KeyUsage,
     LimitExceeded,
+    ProjectUsage,
     Usage,
     describe_rate,
     month_of,
     parse_rate,
 )
 
-__all__ = ["QUOTA", "RATE", "KeyRateLimiter", "KeyAuthenticator", "KeyUsage", "LimitExceeded",
-           "Usage", "create_key", "describe_rate", "hash_key", "month_of", "parse_rate"]
+__all__ = ["QUOTA", "RATE", "KeyAuthenticator", "KeyRateLimiter", "KeyUsage", "LimitExceeded",
+           "ProjectUsage", "Usage", "create_key", "describe_rate", "hash_key", "month_of",
+           "parse_rate"]

@@ -3,7 +3,14 @@ per-key rate limit and monthly quota (both off unless set for the key).
 
 Every dialect makes one call after authenticating: `usage.admit(key, API_NAME)`, which counts
 the request or raises `LimitExceeded`; the dialect answers that in its own shape (HTTP 429 with
-`Retry-After` and the `RateLimit-*` headers of `LimitExceeded.headers()`).
+`Retry-After` and the `RateLimit-*` headers of `LimitExceeded.headers()`), e.g.
+
+    try:
+        request.app[USAGE].admit(key, "perspective")
+    except LimitExceeded as refused:  # refused.limit, .allowed, .remaining, .reset, .message
+        return google_error(429, "RESOURCE_EXHAUSTED", refused.message, refused.headers())
+
+`report(key_id)` and `project_report(project)` give this month's figures for an account page.
 
 Counting is in memory, written to the store every `flush_interval` seconds in one transaction:
 the request path never waits for the disk. Counts are statistics, not acknowledged writes: a
@@ -68,6 +75,18 @@ class KeyUsage:
     def remaining(self) -> int | None:
         """Requests left this month, None when the key has no quota."""
         return max(0, self.limits.quota - self.requests) if self.limits.quota > 0 else None
+
+
+@dataclass(frozen=True)
+class ProjectUsage:
+    """A project's usage this month: its keys' totals, each key's own figures in `keys`."""
+
+    project: str
+    month: str
+    requests: int
+    refused: int
+    keys: list[KeyMonth]
+    resets_at: float
 
 
 def month_of(ts: float) -> tuple[str, float]:
@@ -228,6 +247,12 @@ class Usage:
         totals = await self.store.usage.totals(self._month)
         return KeyUsage(key_id, self._month, totals.get(key_id, 0),
                         self._limits.get(key_id, NO_LIMITS), self._month_end)
+
+    async def project_report(self, project: str) -> ProjectUsage:
+        """Return a project's usage this month (counts flushed first)."""
+        keys = await self.month(project)
+        return ProjectUsage(project, self._month, sum(k.requests for k in keys),
+                            sum(k.refused for k in keys), keys, self._month_end)
 
     async def month(self, project: str | None = None) -> list[KeyMonth]:
         """Return every key's usage this month (of one project, or all), counts flushed first."""

@@ -195,3 +195,27 @@ async def test_report_gives_the_remaining_quota(usage, store):
     report = await usage.report(key.id)
     assert (report.month, report.requests, report.remaining) == ("2026-12", 4, 6)
     assert report.resets_at == JAN_1
+
+
+async def test_project_report_sums_the_projects_keys(usage, store):
+    one, two = await make_key(store), await make_key(store)
+    elsewhere = await make_key(store, "forum")
+    await usage.set_limits(two.id, KeyLimits(quota=1))
+    for key in (one, one, two, elsewhere):
+        usage.admit(key, "spectrum")
+    with pytest.raises(LimitExceeded):
+        usage.admit(two, "openai")
+    report = await usage.project_report("acme")
+    assert (report.month, report.requests, report.refused) == ("2026-12", 3, 1)
+    assert sorted((k.key_id, k.requests) for k in report.keys) == sorted(
+        [(one.id, 2), (two.id, 1)])
+    assert report.resets_at == JAN_1
+
+
+async def test_reports_follow_the_clock_into_a_new_month(usage, store, clock):
+    key = await make_key(store)
+    usage.admit(key, "spectrum")
+    clock.now = JAN_1 + 5
+    assert usage.current_month == "2027-01"
+    assert (await usage.report(key.id)).requests == 0
+    assert (await usage.project_report("acme")).requests == 0
