@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from spectrum_rpc.auth import QUOTA, RATE, LimitExceeded, Usage, create_key, month_of, parse_rate
+from spectrum_rpc.settings import ConfigError, load_settings
 from spectrum_rpc.store import KeyLimits, KeyRecord, Store
 
 DEC_5 = datetime(2026, 12, 5, 12, 0, tzinfo=UTC).timestamp()
@@ -219,3 +220,13 @@ async def test_reports_follow_the_clock_into_a_new_month(usage, store, clock):
     assert usage.current_month == "2027-01"
     assert (await usage.report(key.id)).requests == 0
     assert (await usage.project_report("acme")).requests == 0
+
+
+@pytest.mark.parametrize("value", [0, -1, float("nan")])
+def test_the_flush_interval_must_be_positive(value):
+    with pytest.raises(ConfigError, match="usage.flush_interval must be greater than 0"):
+        load_settings(environ={}, overrides={"usage": {"flush_interval": value}})
+
+
+def test_the_flush_interval_defaults_to_a_second():
+    assert load_settings(environ={}).usage.flush_interval == 1.0
