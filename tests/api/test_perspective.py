@@ -422,3 +422,15 @@ async def test_suggestscore_has_no_do_not_store(app_client, committed):
     google_error(await post(app_client, SUGGEST, body), 400, "INVALID_ARGUMENT",
                  'Invalid JSON payload received. Unknown name "doNotStore": Cannot find field.')
     assert feedback_rows(committed) == []
+
+
+def test_the_readme_maps_each_served_attribute_to_its_label():
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme[readme.index("## Moving from Perspective"):readme.index("## Operating it")]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    for name, label in ATTRIBUTES.items():
+        [row] = [r for r in rows if f"`{name}`" in r.split(" | ")[0]] or [None]
+        if label in SCORABLE:
+            assert row is not None and f"`{label}`" in row.split(" | ")[1], name
+        elif row is not None:
+            assert "not scored" in row, name
