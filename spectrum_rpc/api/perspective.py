@@ -200,7 +200,7 @@ def _common(request: dict[str, Any], max_bytes: int) -> Common:
     if request.get("context") is not None:
         _typed(request["context"], dict, "context", "Context")
     languages = _typed(request.get("languages") or [], list, "languages", "TYPE_STRING")
-    codes = tuple(_typed(code, str, f"languages[{i}]", "TYPE_STRING").strip().lower()
+    codes = tuple(_typed(code, str, f"languages[{i}]", "TYPE_STRING").strip()
                   for i, code in enumerate(languages))
     return Common(text, codes, _string(request, "clientToken"), _string(request, "communityId"),
                   _string(request, "sessionId"))
@@ -266,7 +266,8 @@ def _parameters(name: str, params: Any) -> tuple[str, float | None]:
 
 def check_languages(names: Any, languages: tuple[str, ...]) -> None:
     """Refuse attributes for languages we cannot score, with Perspective's message."""
-    unsupported = [code for code in languages if code.split("-")[0] not in LANGUAGES]
+    unsupported = [code for code in languages
+                   if code.lower().replace("_", "-").split("-")[0] not in LANGUAGES]
     if unsupported:
         name = next(iter(names))
         raise invalid(f"Attribute {name} does not support request languages: "

@@ -154,7 +154,7 @@ async def test_detected_language_is_answered_and_languages_are_checked(app_clien
     assert answer["detectedLanguages"] == ["en"] and answer["languages"] == ["en"]
     _, _, answer = await post(app_client, body=analyze("Gracias por todo, amigos míos.",
                                                        languages=["en-US"]))
-    assert answer["languages"] == ["en-us"]
+    assert answer["languages"] == ["en-US"]
 
 
 # --- attributes we cannot score ---------------------------------------------------------------
