@@ -20,9 +20,9 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import Options
-from ..auth import KeyRateLimiter
+from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BodyRefused
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE
+from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, now
 from . import discovery
 from .responses import json_response
@@ -94,6 +94,8 @@ _ERROR_TYPE = "type.googleapis.com/google.commentanalyzer.v1alpha1.Error"
 _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 
 
+API = "perspective"  # this dialect's name in the usage counts
+
 class PerspectiveError(Exception):
     """An error in Google's shape: `{"error": {code, message, status, details}}`."""
 
@@ -116,11 +118,21 @@ def invalid(message: str, error_type: str, **detail: Any) -> PerspectiveError:
                                             **detail}])
 
 
-def resource_exhausted(message: str, retry_after: float) -> PerspectiveError:
+def resource_exhausted(message: str, retry_after: float,
+                       headers: dict[str, str] | None = None) -> PerspectiveError:
     """Return the 429 RESOURCE_EXHAUSTED a per-key limit answers with."""
     return PerspectiveError(429, message, [{"@type": _ERROR_INFO, "reason": "RATE_LIMIT_EXCEEDED",
                                             "domain": "spectrum-rpc"}],
-                            {"Retry-After": str(max(1, round(retry_after)))})
+                            {"Retry-After": str(max(1, round(retry_after))), **(headers or {})})
+
+
+def admit(request: web.Request, key: KeyRecord) -> None:
+    """Count the request for its key, or refuse it: the key's rate limit or monthly quota."""
+    try:
+        request.app[USAGE].admit(key, API)
+    except LimitExceeded as refused:
+        raise resource_exhausted(refused.message, refused.retry_after,
+                                 refused.headers()) from None
 
 
 def _payload(message: str) -> PerspectiveError:
@@ -431,7 +443,7 @@ async def analyze(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:analyze."""
     app = request.app
     key = await authenticate(request)
-    # Per-key usage, quota and rate limit (RESOURCE_EXHAUSTED, `resource_exhausted`) go here.
+    admit(request, key)
     analyzer = app[ANALYZER]
     try:
         async with app[BODIES].receive(request) as body:
@@ -459,7 +471,7 @@ async def suggest(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:suggestscore: a moderator's scores, stored as feedback."""
     app = request.app
     key = await authenticate(request)
-    # Per-key usage, quota and rate limit (RESOURCE_EXHAUSTED, `resource_exhausted`) go here.
+    admit(request, key)
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
         raise resource_exhausted("Too many score suggestions from this key; retry later.", 1.0)
