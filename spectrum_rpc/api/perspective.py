@@ -431,7 +431,8 @@ async def analyze(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:analyze."""
     app = request.app
     key = await authenticate(request)
-    # Per-key usage, quota and rate limit (RESOURCE_EXHAUSTED, `resource_exhausted`) go here.
+    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication
+    # (refuse with `raise resource_exhausted(message, retry_after)`: 429 RESOURCE_EXHAUSTED).
     analyzer = app[ANALYZER]
     try:
         async with app[BODIES].receive(request) as body:
@@ -459,7 +460,8 @@ async def suggest(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:suggestscore: a moderator's scores, stored as feedback."""
     app = request.app
     key = await authenticate(request)
-    # Per-key usage, quota and rate limit (RESOURCE_EXHAUSTED, `resource_exhausted`) go here.
+    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication
+    # (refuse with `raise resource_exhausted(message, retry_after)`: 429 RESOURCE_EXHAUSTED).
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
         raise resource_exhausted("Too many score suggestions from this key; retry later.", 1.0)

@@ -283,6 +283,11 @@ async def test_a_body_over_the_server_limit_is_a_413(make_client):
                  "Request payload size exceeds the limit: 1024 bytes.")
 
 
+async def test_an_unsupported_content_encoding(app_client):
+    google_error(await post(app_client, body=analyze(), headers={"Content-Encoding": "lzma"}),
+                 415, "INVALID_ARGUMENT")
+
+
 async def test_no_key_is_permission_denied(app_client):
     error = google_error(await post(app_client, body=analyze(), key=None), 403,
                          "PERMISSION_DENIED", "The request is missing a valid API key.")
