@@ -63,6 +63,11 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class UsageSettings:
+    flush_interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     model_dir: str = ""
     max_batch: int = 64
@@ -149,6 +154,7 @@ class Settings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    usage: UsageSettings = field(default_factory=UsageSettings)
     perspective: PerspectiveSettings = field(default_factory=PerspectiveSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
@@ -185,6 +191,7 @@ _GREATER_THAN_ZERO = (
     "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
+    "usage.flush_interval",
     "engine.max_batch",
     "webhooks.timeout",
     "webhooks.concurrency",
