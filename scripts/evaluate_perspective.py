@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spectrum_rpc.analysis.sentences import split
+from spectrum_rpc.analysis import split_sentences
 from spectrum_rpc.api.perspective import ATTRIBUTES
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import Report, data_dir, load_corpus, report
@@ -67,7 +67,7 @@ def civil_sentences(root: Path) -> tuple[list[str], np.ndarray]:
     for post, text in texts.items():
         if not raters[post]:
             continue
-        for begin, end in split(text):
+        for begin, end in split_sentences(text):
             overlapping = sum(any(b < end and begin < e for b, e in spans)
                               for spans in marked[post].values())
             sentences.append(text[begin:end])
