@@ -116,11 +116,11 @@ def invalid(message: str, error_type: str, **detail: Any) -> PerspectiveError:
                                             **detail}])
 
 
-def resource_exhausted(message: str, retry_after: float) -> PerspectiveError:
-    """Return the 429 RESOURCE_EXHAUSTED a per-key limit answers with."""
+def resource_exhausted(message: str, headers: dict[str, str]) -> PerspectiveError:
+    """Return the 429 RESOURCE_EXHAUSTED a per-key limit answers with (`headers`: at least
+    Retry-After)."""
     return PerspectiveError(429, message, [{"@type": _ERROR_INFO, "reason": "RATE_LIMIT_EXCEEDED",
-                                            "domain": "spectrum-rpc"}],
-                            {"Retry-After": str(max(1, round(retry_after)))})
+                                            "domain": "spectrum-rpc"}], headers)
 
 
 def _payload(message: str) -> PerspectiveError:
@@ -169,7 +169,8 @@ def _known(value: dict[str, Any], fields: tuple[str, ...], where: str) -> dict[s
 
 def _typed(value: Any, kind: type | tuple[type, ...], path: str, proto: str) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise _payload(f"Invalid value at '{path}' ({proto}), {orjson.dumps(value)[:100]!r}")
+        shown = orjson.dumps(value)[:100].decode(errors="replace")
+        raise _payload(f"Invalid value at '{path}' ({proto}), {shown}")
     return value
 
 
@@ -431,8 +432,9 @@ async def analyze(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:analyze."""
     app = request.app
     key = await authenticate(request)
-    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication
-    # (refuse with `raise resource_exhausted(message, retry_after)`: 429 RESOURCE_EXHAUSTED).
+    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication:
+    # `app[USAGE].admit(key, "perspective")`, its LimitExceeded answered as
+    # `resource_exhausted(refused.message, refused.headers())` (429 RESOURCE_EXHAUSTED).
     analyzer = app[ANALYZER]
     try:
         async with app[BODIES].receive(request) as body:
@@ -460,11 +462,13 @@ async def suggest(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:suggestscore: a moderator's scores, stored as feedback."""
     app = request.app
     key = await authenticate(request)
-    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication
-    # (refuse with `raise resource_exhausted(message, retry_after)`: 429 RESOURCE_EXHAUSTED).
+    # USAGE: per-key usage counting, monthly quota and rate limit go here, after authentication:
+    # `app[USAGE].admit(key, "perspective")`, its LimitExceeded answered as
+    # `resource_exhausted(refused.message, refused.headers())` (429 RESOURCE_EXHAUSTED).
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
-        raise resource_exhausted("Too many score suggestions from this key; retry later.", 1.0)
+        raise resource_exhausted("Too many score suggestions from this key; retry later.",
+                                 {"Retry-After": "1"})
     try:
         async with app[BODIES].receive(request) as body:
             asked = parse_suggest(body, limits.max_comment_bytes)

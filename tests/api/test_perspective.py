@@ -252,9 +252,9 @@ async def test_only_plain_text(app_client, kind, message):
     ({**analyze(), "colour": 1}, 'Invalid JSON payload received. Unknown name "colour": '
                                  "Cannot find field."),
     ({"comment": {"text": 5}, "requestedAttributes": {"TOXICITY": {}}},
-     "Invalid JSON payload received. Invalid value at 'comment.text' (TYPE_STRING), b'5'"),
+     "Invalid JSON payload received. Invalid value at 'comment.text' (TYPE_STRING), 5"),
     ({**analyze(), "doNotStore": "yes"},
-     "Invalid JSON payload received. Invalid value at 'doNotStore' (TYPE_BOOL), b'\"yes\"'"),
+     "Invalid JSON payload received. Invalid value at 'doNotStore' (TYPE_BOOL), \"yes\""),
 ])
 async def test_bad_payloads(app_client, body, message):
     google_error(await post(app_client, body=body), 400, "INVALID_ARGUMENT", message)
@@ -321,7 +321,7 @@ async def test_other_http_methods_are_refused(app_client, path):
 
 
 async def test_rate_limited_answers_are_resource_exhausted(app_client):
-    error = perspective.resource_exhausted("Quota exceeded.", 2.4)
+    error = perspective.resource_exhausted("Quota exceeded.", {"Retry-After": "2"})
     assert error.code == 429 and error.headers == {"Retry-After": "2"}
     assert error.body["error"]["status"] == "RESOURCE_EXHAUSTED"
 
