@@ -9,6 +9,10 @@ toxic or not and types the spans they find (Insult, Identity based Attack, Profa
 Threat), so a post is positive for an attribute when at least half its raters say so, as
 Perspective's data counts "a reader would perceive it". Attributes whose label the served
 model does not score are listed as such, with no figures.
+
+spanScores: the same posts split into sentences as comments:analyze splits them
+(`analysis.sentences`), each sentence scored alone; a sentence is positive for TOXICITY when at
+least half the post's raters marked a span (of any type) that overlaps it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spectrum_rpc.analysis import split_sentences
 from spectrum_rpc.api.perspective import ATTRIBUTES
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import Report, data_dir, load_corpus, report
@@ -29,20 +34,50 @@ from spectrum_rpc.training import Report, data_dir, load_corpus, report
 # rater's "toxic or not".
 SPAN_TYPES = {"Insult": ("INSULT",), "Identity based Attack": ("IDENTITY_ATTACK",),
               "Profane/Obscene": ("PROFANITY", "OBSCENE"), "Threat": ("THREAT",)}
-HEADER = (f"| {'attribute':<17} | {'our label':<15} | {'test set':<20} | {'n':>5} | "
+HEADER = (f"| {'attribute':<17} | {'our label':<15} | {'test set':<24} | {'n':>5} | "
           f"{'pos':>5} | {'ROC-AUC':>7} | {'prec':>5} | {'recall':>6} | {'F1':>5} | "
           f"{'ECE':>5} |")
 
 
 def row(attribute: str, label: str, test: str, r: Report) -> str:
     """Format one markdown table row."""
-    return (f"| {attribute:<17} | {label:<15} | {test:<20} | {r.n:>5} | {r.positives:>5} | "
+    return (f"| {attribute:<17} | {label:<15} | {test:<24} | {r.n:>5} | {r.positives:>5} | "
             f"{r.roc_auc:>7.3f} | {r.precision:>5.3f} | {r.recall:>6.3f} | {r.f1:>5.3f} | "
             f"{r.ece:>5.3f} |")
 
 
 def civil_comments(root: Path) -> tuple[list[str], dict[str, np.ndarray]]:
     """Return the toxic-spans posts and, per attribute, 1 where half its raters or more said so."""
+    texts, raters, toxic, typed, _ = _toxic_spans(root)
+    posts = [p for p in texts if raters[p]]
+    labels = {"TOXICITY": np.array([2 * toxic[p] >= raters[p] for p in posts], dtype=int)}
+    for kind, attributes in SPAN_TYPES.items():
+        marked = np.array([2 * sum(t == kind for _, t in typed[p]) >= raters[p]
+                           for p in posts], dtype=int)
+        for attribute in attributes:
+            labels[attribute] = marked
+    return [texts[p] for p in posts], labels
+
+
+def civil_sentences(root: Path) -> tuple[list[str], np.ndarray]:
+    """Return the toxic-spans posts' sentences and 1 where half the post's raters or more
+    marked a span overlapping the sentence."""
+    texts, raters, _, _, marked = _toxic_spans(root)
+    sentences, labels = [], []
+    for post, text in texts.items():
+        if not raters[post]:
+            continue
+        for begin, end in split_sentences(text):
+            overlapping = sum(any(b < end and begin < e for b, e in spans)
+                              for spans in marked[post].values())
+            sentences.append(text[begin:end])
+            labels.append(2 * overlapping >= raters[post])
+    return sentences, np.array(labels, dtype=int)
+
+
+def _toxic_spans(root: Path) -> tuple[dict[str, str], dict[str, int], dict[str, int],
+                                      dict[str, set[tuple[str, str]]],
+                                      dict[str, dict[str, list[tuple[int, int]]]]]:
     base = root / "toxicity" / "toxic_spans"
     with (base / "comments.csv").open(newline="") as f:
         texts = {row["comment_id"]: row["comment_text"] for row in csv.DictReader(f)}
@@ -55,18 +90,18 @@ def civil_comments(root: Path) -> tuple[list[str], dict[str, np.ndarray]]:
             raters[a["comment_id"]] += 1
             toxic[a["comment_id"]] += a["not toxic"] == "False"
     typed: dict[str, set[tuple[str, str]]] = defaultdict(set)  # post -> {(annotation, type)}
+    # post -> annotation -> its spans (any type)
+    marked: dict[str, dict[str, list[tuple[int, int]]]] = defaultdict(lambda: defaultdict(list))
     with (base / "spans.csv").open(newline="") as f:
         for s in csv.DictReader(f):
-            if s["type"] in SPAN_TYPES and s["annotation"] in post_of:
-                typed[post_of[s["annotation"]]].add((s["annotation"], s["type"]))
-    posts = [p for p in texts if raters[p]]
-    labels = {"TOXICITY": np.array([2 * toxic[p] >= raters[p] for p in posts], dtype=int)}
-    for kind, attributes in SPAN_TYPES.items():
-        marked = np.array([2 * sum(t == kind for _, t in typed[p]) >= raters[p]
-                           for p in posts], dtype=int)
-        for attribute in attributes:
-            labels[attribute] = marked
-    return [texts[p] for p in posts], labels
+            post = post_of.get(s["annotation"])
+            if post is None:
+                continue
+            if s["type"] in SPAN_TYPES:
+                typed[post].add((s["annotation"], s["type"]))
+            if s["start"].isdigit() and s["end"].isdigit():
+                marked[post][s["annotation"]].append((int(s["start"]), int(s["end"])))
+    return texts, raters, toxic, typed, marked
 
 
 def evaluate(root: Path, model_dir: Path | None, threshold: float) -> list[str]:
@@ -102,6 +137,11 @@ def evaluate(root: Path, model_dir: Path | None, threshold: float) -> list[str]:
                                                                               threshold)))
     lines += ["", "Not scored by this model (a 400 naming the attribute): " + ", ".join(missing)
               + "."]
+    sentences, y = civil_sentences(root)
+    p = np.array([s[ATTRIBUTES["TOXICITY"]] for s in engine.classify(sentences)])
+    lines += ["", "spanScores (each sentence scored alone):", "", HEADER, "|---" * 10 + "|",
+              row("TOXICITY", ATTRIBUTES["TOXICITY"] or "", "civil_comments_sentences",
+                  report(y, p, threshold))]
     return lines
 
 

@@ -118,12 +118,11 @@ def invalid(message: str, error_type: str, **detail: Any) -> PerspectiveError:
                                             **detail}])
 
 
-def resource_exhausted(message: str, retry_after: float,
-                       headers: dict[str, str] | None = None) -> PerspectiveError:
-    """Return the 429 RESOURCE_EXHAUSTED a per-key limit answers with."""
+def resource_exhausted(message: str, headers: dict[str, str]) -> PerspectiveError:
+    """Return the 429 RESOURCE_EXHAUSTED a per-key limit answers with (`headers`: at least
+    Retry-After)."""
     return PerspectiveError(429, message, [{"@type": _ERROR_INFO, "reason": "RATE_LIMIT_EXCEEDED",
-                                            "domain": "spectrum-rpc"}],
-                            {"Retry-After": str(max(1, round(retry_after))), **(headers or {})})
+                                            "domain": "spectrum-rpc"}], headers)
 
 
 def admit(request: web.Request, key: KeyRecord) -> None:
@@ -131,8 +130,7 @@ def admit(request: web.Request, key: KeyRecord) -> None:
     try:
         request.app[USAGE].admit(key, API)
     except LimitExceeded as refused:
-        raise resource_exhausted(refused.message, refused.retry_after,
-                                 refused.headers()) from None
+        raise resource_exhausted(refused.message, refused.headers()) from None
 
 
 def _payload(message: str) -> PerspectiveError:
@@ -181,7 +179,8 @@ def _known(value: dict[str, Any], fields: tuple[str, ...], where: str) -> dict[s
 
 def _typed(value: Any, kind: type | tuple[type, ...], path: str, proto: str) -> Any:
     if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        raise _payload(f"Invalid value at '{path}' ({proto}), {orjson.dumps(value)[:100]!r}")
+        shown = orjson.dumps(value)[:100].decode(errors="replace")
+        raise _payload(f"Invalid value at '{path}' ({proto}), {shown}")
     return value
 
 
@@ -474,7 +473,8 @@ async def suggest(request: web.Request) -> web.Response:
     admit(request, key)
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
-        raise resource_exhausted("Too many score suggestions from this key; retry later.", 1.0)
+        raise resource_exhausted("Too many score suggestions from this key; retry later.",
+                                 {"Retry-After": "1"})
     try:
         async with app[BODIES].receive(request) as body:
             asked = parse_suggest(body, limits.max_comment_bytes)

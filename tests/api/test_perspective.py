@@ -252,9 +252,9 @@ async def test_only_plain_text(app_client, kind, message):
     ({**analyze(), "colour": 1}, 'Invalid JSON payload received. Unknown name "colour": '
                                  "Cannot find field."),
     ({"comment": {"text": 5}, "requestedAttributes": {"TOXICITY": {}}},
-     "Invalid JSON payload received. Invalid value at 'comment.text' (TYPE_STRING), b'5'"),
+     "Invalid JSON payload received. Invalid value at 'comment.text' (TYPE_STRING), 5"),
     ({**analyze(), "doNotStore": "yes"},
-     "Invalid JSON payload received. Invalid value at 'doNotStore' (TYPE_BOOL), b'\"yes\"'"),
+     "Invalid JSON payload received. Invalid value at 'doNotStore' (TYPE_BOOL), \"yes\""),
 ])
 async def test_bad_payloads(app_client, body, message):
     google_error(await post(app_client, body=body), 400, "INVALID_ARGUMENT", message)
@@ -281,6 +281,11 @@ async def test_a_body_over_the_server_limit_is_a_413(make_client):
     client = await make_client(server={"max_body_bytes": 1024})
     google_error(await post(client, body=analyze("x" * 2000)), 413, "INVALID_ARGUMENT",
                  "Request payload size exceeds the limit: 1024 bytes.")
+
+
+async def test_an_unsupported_content_encoding(app_client):
+    google_error(await post(app_client, body=analyze(), headers={"Content-Encoding": "lzma"}),
+                 415, "INVALID_ARGUMENT")
 
 
 async def test_no_key_is_permission_denied(app_client):
@@ -316,7 +321,7 @@ async def test_other_http_methods_are_refused(app_client, path):
 
 
 async def test_rate_limited_answers_are_resource_exhausted(app_client):
-    error = perspective.resource_exhausted("Quota exceeded.", 2.4)
+    error = perspective.resource_exhausted("Quota exceeded.", {"Retry-After": "2"})
     assert error.code == 429 and error.headers == {"Retry-After": "2"}
     assert error.body["error"]["status"] == "RESOURCE_EXHAUSTED"
 

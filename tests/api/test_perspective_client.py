@@ -24,7 +24,6 @@ def build(base: str, key: str) -> Any:
         developerKey=key,
         discoveryServiceUrl=base + "/$discovery/rest?version=v1alpha1",
         static_discovery=False,
-        cache_discovery=False,
     )
 
 

@@ -1,10 +1,11 @@
 """The Node `googleapis` client against comments:analyze over real HTTP.
 
 googleapis 50.0.0 is the last release on npm that carries the comment analyzer (51.0.0 and
-later have no `commentanalyzer`); its generated client works with `rootUrl` given per call
-(a global `rootUrl` is cut at the wrong length by googleapis-common 4.x), and `discoverAPI`
-builds a client from our discovery document. Not installed by `make install` (no network at
-test time): install it apart and point the test at it, or it skips:
+the later releases checked, up to 188.0.0, have no `commentanalyzer`); its generated client
+works with `rootUrl` given per call (a global `rootUrl` is cut at the wrong length by
+googleapis-common 4.x), and `discoverAPI` builds a client from our discovery document. Not
+installed by `make install` (no network at test time): install it apart and point the test at
+it, or it skips:
 
     npm install --prefix /tmp/gapi googleapis@50.0.0
     SPECTRUM_RPC_TEST_GOOGLEAPIS=/tmp/gapi/node_modules pytest tests/api/test_perspective_node.py
