@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from . import __version__, admin, api
-from .analysis import Analyzer, Policies
+from .analysis import Analyzer, Offload, Policies
 from .api.responses import json_response
 from .auth import KeyAuthenticator, Usage
 from .body import Bodies, ByteBudget
@@ -121,8 +121,12 @@ async def _classifier_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _analyzer_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[ANALYZER] = Analyzer(app[CLASSIFIER], Policies(app[STORE], app[SETTINGS]))
+    settings = app[SETTINGS]
+    app[ANALYZER] = analyzer = Analyzer(
+        app[CLASSIFIER], Policies(app[STORE], settings),
+        offload=Offload(settings.engine.detector_process_chars))
     yield
+    await analyzer.close()
 
 
 async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:

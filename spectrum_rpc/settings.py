@@ -75,6 +75,7 @@ class EngineSettings:
     workers: int = 0
     processes: bool = True
     data_dir: str = "../shared/data"
+    detector_process_chars: int = 262144
 
 
 @dataclass(frozen=True)
@@ -210,13 +211,14 @@ _GREATER_THAN_ZERO = (
     "perspective.max_comment_bytes",
 )
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
-# "pick from the CPU count" (engine.workers).
+# "pick from the CPU count" (engine.workers), "never" (engine.detector_process_chars).
 _NOT_NEGATIVE = (
     "server.body_wait",
     "server.max_connections",
     "auth.key_cache_ttl",
     "engine.max_delay",
     "engine.workers",
+    "engine.detector_process_chars",
     "webhooks.retry_after_max",
     "webhooks.rotation_window",
     "webhooks.attempt_retry_max_delay",

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .events import Classification, Listener
+from .offload import Offload
 from .options import Options
 from .policy import Policies
 from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
@@ -37,6 +38,7 @@ class Analyzer:
     policies: Policies
     listeners: list[Listener] = field(default_factory=list)
     _detection: Detection | None = field(default=None, repr=False)
+    offload: Offload = field(default_factory=Offload, repr=False)
 
     @property
     def detection(self) -> Detection:
@@ -64,9 +66,14 @@ class Analyzer:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
         if options.detect - {"labels"}:
-            result.update(await asyncio.to_thread(self.detection.run, text, options))
+            engine = self.classifier.engine
+            result.update(await self.offload.run(self.detection, engine.source, text, options))
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
+
+    async def close(self) -> None:
+        """Stop the detector process, if large texts started one."""
+        await self.offload.close()
 
     async def classify(self, project: str, key_id: str, text: str,
                        meta: dict[str, Any]) -> dict[str, Any]:
