@@ -15,6 +15,7 @@ per distinct token (cached), context features are gathered per block of tokens i
 from __future__ import annotations
 
 import json
+import math
 import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
@@ -43,6 +44,8 @@ TOKEN = re.compile(rf"[@$]?{_WORD}+(?:[@$*#!|+'\u2019\-]+{_WORD}+)*[$*]*")
 # Context: the tokens at these distances, each hashed with its own multiplier.
 CONTEXT = (-2, -1, 1, 2)
 _MULTIPLIERS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
+_SHIFTS = np.array(CONTEXT) + 2  # the neighbours' rows among a block padded with two each side
+_SALTS = np.arange(1, len(CONTEXT) + 1, dtype=np.uint64)
 _EDGE = 0x5BD1E995  # the hash standing for "no token" before the first and after the last
 _BLOCK = 8192  # tokens scored per numpy pass: bounded memory on texts up to 15 MB
 _CACHE_LIMIT = 200_000
@@ -75,9 +78,13 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
     edge = np.full((1, logits.shape[1]), _NO_NEIGHBOUR)
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
-    top = window_max(logits, WINDOW)[offset:offset + n]
-    count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
-    size = np.broadcast_to(np.log1p(count)[:, None], own.shape)
+    if len(logits) <= WINDOW + 1:  # a short text: every window is the whole text
+        top = np.broadcast_to(logits.max(axis=0), own.shape)
+        size = np.full(own.shape, math.log1p(len(logits)))
+    else:
+        top = window_max(logits, WINDOW)[offset:offset + n]
+        count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
+        size = np.broadcast_to(np.log1p(count)[:, None], own.shape)
     return np.stack([own, padded[offset:offset + n], padded[offset + 2:offset + n + 2], top,
                      own - top, size], axis=2)
 
@@ -122,13 +129,9 @@ def context_indices(hashes: np.ndarray, before: np.ndarray, after: np.ndarray,
     `hashes` are the `word_hash` of a block of tokens; `before` and `after` those of the two
     tokens around the block (`_EDGE` at the text's ends)."""
     padded = np.concatenate([before, hashes, after]).astype(np.uint64)
-    n = len(hashes)
-    columns = []
-    for k, (offset, multiplier) in enumerate(zip(CONTEXT, _MULTIPLIERS, strict=True)):
-        neighbour = padded[2 + offset:2 + offset + n]
-        mixed = (neighbour + np.uint64(k + 1)) * multiplier
-        columns.append((mixed >> np.uint64(17)) & np.uint64(dim - 1))
-    return np.stack(columns, axis=1).astype(np.int64)
+    neighbours = padded[np.arange(len(hashes))[:, None] + _SHIFTS]
+    mixed = (neighbours + _SALTS) * _MULTIPLIERS
+    return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
 
 
 def tokens(text: str) -> Iterator[re.Match[str]]:
@@ -138,7 +141,7 @@ def tokens(text: str) -> Iterator[re.Match[str]]:
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Return the logistic function of `x`."""
-    return 1.0 / (1.0 + np.exp(-np.clip(x, -40.0, 40.0)))
+    return 1.0 / (1.0 + np.exp(-np.maximum(x, -40.0)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,27 +182,17 @@ class Merger:
         first, self._seen = self._seen, self._seen + len(scores)
         if not len(picked):
             return
-        at, b, e, sc = picked + first, begins[picked], ends[picked], scores[picked]
-        new = np.ones(len(picked), dtype=bool)
-        new[1:] = (np.diff(at) != 1) | (b[1:] - e[:-1] > MAX_GAP)
+        rows = zip((picked + first).tolist(), begins[picked].tolist(), ends[picked].tolist(),
+                   scores[picked].tolist(), strict=True)
         current = self._open
-        if current is not None and at[0] == current[3] + 1 and b[0] - current[1] <= MAX_GAP:
-            new[0] = False
-        starts = np.flatnonzero(new)
-        lead = starts[0] if len(starts) else len(picked)
-        if lead:  # the first tokens grow the open span
-            current[1] = int(e[lead - 1])
-            current[2] = max(current[2], float(sc[:lead].max()))
-            current[3] = int(at[lead - 1])
-        if not len(starts):
-            return
-        self.close()
-        stops = [*starts[1:].tolist(), len(picked)]
-        tops = np.maximum.reduceat(sc, starts).tolist()
-        for start, stop, top in zip(starts.tolist(), stops, tops, strict=True):
-            self.spans.append(Span(int(b[start]), int(e[stop - 1]), self.label, round(top, 6)))
-        last = self.spans.pop()
-        self._open = [last.begin, last.end, last.score, int(at[-1])]
+        for at, begin, end, score in rows:
+            if current is not None and at == current[3] + 1 and begin - current[1] <= MAX_GAP:
+                current[1], current[3] = end, at
+                if score > current[2]:
+                    current[2] = score
+            else:
+                self.close()
+                current = self._open = [begin, end, score, at]
 
     @property
     def open(self) -> bool:
