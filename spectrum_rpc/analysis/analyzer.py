@@ -65,9 +65,15 @@ class Analyzer:
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
-        if options.detect - {"labels"}:
+        if options.detect:
             engine = self.classifier.engine
-            result.update(await self.offload.run(self.detection, engine.source, text, options))
+            found = await self.offload.run(self.detection, engine.source, text, options)
+            # The span model's sub-labels (insult, threat, identity_attack, and profanity,
+            # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
+            # engine's labels; the decisions above stay the engine's.
+            if "labels" in found:
+                result["labels"].update(found.pop("labels"))
+            result.update(found)
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
 

@@ -18,6 +18,7 @@ from ..engine import (
     pii,
     profanity,
     sentiment,
+    spans,
     spelling,
 )
 from .options import Options
@@ -70,6 +71,14 @@ def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any]
     found["profanity"] = matches
 
 
+def _spans(self: Detection, text: str, options: Options, out: dict[str, Any],
+           found: dict[str, list]) -> None:
+    analysis = self.span_model.analyze(text)
+    out["spans"] = [{"begin": s.begin, "end": s.end, "label": s.label, "score": s.score}
+                    for s in analysis.spans]
+    found["spans"] = [analysis]
+
+
 def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
               found: dict[str, list]) -> None:
     found = self.language_detector.detect(text)
@@ -106,6 +115,7 @@ class Detection:
         self._built: dict[str, Any] = {}
         # In this order: spelling keeps what profanity found untouched.
         self._steps: dict[str, Callable[..., None]] = {
+            "spans": _spans,
             "pii": _pii,
             "language": _language,
             "profanity": _profanity,
@@ -132,6 +142,11 @@ class Detection:
             lexicon, vocabulary=spelling.english_words()))
 
     @property
+    def span_model(self) -> spans.SpanModel:
+        lexicon = self.lexicon
+        return self._once("spans", lambda: spans.load(spans.MODEL_DIR, lexicon.word_entries()))
+
+    @property
     def language_detector(self) -> language.LanguageDetector:
         return self._once("language", language.LanguageDetector)
 
@@ -151,12 +166,18 @@ class Detection:
         return frozenset(self._steps)
 
     def run(self, text: str, options: Options) -> dict[str, Any]:
-        """Return each requested detector's output, and `masked` when anything was masked."""
+        """Return each requested detector's output, `masked` when anything was masked, and
+        with `labels` asked for, the span model's sub-labels under `labels` (the caller
+        merges them with the engine's)."""
         out: dict[str, Any] = {}
         found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
+        if "labels" in options.detect:
+            analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
+                text, labels=())
+            out["labels"] = dict(analysis.labels)
         if "pii" in found or "profanity" in found:
             # Censoring keeps lengths, so the personal data's offsets still hold after it.
             masks = options.masks  # a type whose mask is None is found, not masked

@@ -61,9 +61,8 @@ ATTRIBUTES: dict[str, str | None] = {
     "REASONING": None,
     "RESPECT": None,
 }
-# The labels the analysis scores: the model's and the lexicon's. To be replaced by the labels
-# module's tuple of scorable labels once the sub-labels land.
-SCORABLE = frozenset(L.MODEL_LABELS + (L.PROFANITY,))
+# The labels the analysis scores (the engine's and the toxic-span model's).
+SCORABLE = frozenset(L.SCORABLE)
 # Our models are trained on English text only.
 LANGUAGES = ("en",)
 # suggestscore: attribute -> the feedback label (labels.FEEDBACK_LABELS) a moderator's score

@@ -27,7 +27,7 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
+from ..labels import FEEDBACK_LABELS, SPAN_LABELS, SPECTRUM_FIELDS, TOXICITY
 from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, Store, now
 from . import openrpc, params
@@ -194,6 +194,14 @@ def _moderate_result() -> dict[str, Any]:
             "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
                                                          "review": {"type": "boolean"}}},
             "modelVersion": {"type": "string"},
+            "spans": {"type": "array", "description": "toxic character spans per label "
+                      "(code points of the text as sent, end exclusive)",
+                      "items": {"type": "object", "properties": {
+                          "begin": {"type": "integer", "minimum": 0},
+                          "end": {"type": "integer", "minimum": 0},
+                          "label": {"type": "string", "enum": [TOXICITY, *SPAN_LABELS]},
+                          "score": {"type": "number", "minimum": 0, "maximum": 1}},
+                          "required": ["begin", "end", "label", "score"]}},
             "pii": {"type": "object"},
             "masked": {"type": "string"},
             "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
