@@ -6,10 +6,11 @@ is below them (`analysis`, `auth`, `body`, `store`) or beside them (`jsonrpc`, `
 `responses`).
 """
 
-from . import jsonrpc, moderationapi, openai, responses, spectrum
+from . import blueprint, contentmod, discuse, jsonrpc, moderationapi, openai, responses, spectrum
 
-DIALECTS = (spectrum, openai, moderationapi)
+DIALECTS = (spectrum, openai, moderationapi, contentmod, discuse, blueprint)
 
 # `jsonrpc` (the protocol layer) and `responses` are shared with the rest of the server: the
 # middleware answers errors outside any dialect's paths in the JSON-RPC shape.
-__all__ = ["DIALECTS", "jsonrpc", "moderationapi", "openai", "responses", "spectrum"]
+__all__ = ["DIALECTS", "blueprint", "contentmod", "discuse", "jsonrpc", "moderationapi", "openai",
+           "responses", "spectrum"]
