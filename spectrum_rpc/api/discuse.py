@@ -193,7 +193,13 @@ def answer(asked: dict[str, Any], result: dict[str, Any] | None, expected: tuple
 async def check(request: web.Request) -> web.Response:
     """POST /api/v1/check."""
     key = await _key(request)
-    asked = parse(await read_json(request))
+    try:
+        data = await read_json(request)
+    except RestError as error:
+        if error.status != 400:
+            raise
+        raise invalid("", error.message) from None  # FastAPI's 422 for a body it cannot read
+    asked = parse(data)
     analyzer: Analyzer = request.app[ANALYZER]
     policy = await analyzer.policies.get(key.project)
     own = policy.options
