@@ -55,6 +55,13 @@ PATHS: dict[str, dict[str, Any]] = {
                     body=_obj(name=_STR), ok="201"),
     },
     "/keys/{key_id}/revoke": {"post": _op("Revoke an API key", params=("key_id",))},
+    "/keys/{key_id}/limits": {"put": _op(
+        "Set a key's rate limit (requests per second, burst) and monthly quota; 0 = off",
+        params=("key_id",), body=_obj(rate={"type": "number", "minimum": 0},
+                                      burst={"type": "integer", "minimum": 0},
+                                      quota={"type": "integer", "minimum": 0}))},
+    "/projects/{project}/usage": {"get": _op("This month's requests per key, with limits",
+                                             params=_P)},
     "/projects/{project}/settings": {
         "get": _op("Thresholds and webhook text setting", params=_P),
         "put": _op("Change thresholds and/or include_text", params=_P, body=_obj(

@@ -7,10 +7,11 @@ from .filters import TYPES as FILTER_TYPES
 from .filters import FilterError, default_filter, parse_filter
 from .options import AVAILABLE, DETECTORS, MODED, MODES, Options
 from .policy import Policies, Policy
+from .sentences import split as split_sentences
 
 __all__ = ["AVAILABLE", "DETECTORS", "FILTER_TYPES", "MODED", "MODES", "Analyzer",
            "Classification", "Classifier", "Detection", "FilterError", "Listener", "Options",
-           "Policies", "Policy", "default_filter", "parse_filter"]
+           "Policies", "Policy", "default_filter", "parse_filter", "split_sentences"]
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]

@@ -2,6 +2,8 @@
 KEY`, answered in its shapes, so that an integration written for it works with only the host
 and the key changed.
 
+- `GET /api/v1/account`: this month's requests of the key (every API counts) and its monthly
+  quota (`null`: none), from the usage counts (`auth.Usage`).
 - `GET /api/v1/auth`, `GET /api/v1/projects`, `GET|POST /api/v1/projects/{id}`: a key belongs
   to one project, whose id is its name; the filter read and written is the project's filter
   (`analysis.filters`), the same one the admin UI and moderateText use.
@@ -20,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -27,14 +30,16 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import FILTER_TYPES, Analyzer, FilterError, Options
+from ..auth import LimitExceeded
 from ..body import BodyRefused
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID
+from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, USAGE
 from ..store import KeyRecord
 from .responses import json_response
 
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/v1"
+API = "moderationapi"  # this dialect's name in the usage counts
 # The document's limit on `value`, in characters.
 MAX_CHARS = 10_000
 UNSUPPORTED_HEADER = "X-Unsupported-Labels"
@@ -86,6 +91,11 @@ def _handler(answer):  # type: ignore[no-untyped-def]
                 raise ApiError(401, "Invalid API key: send `Authorization: Bearer API_KEY` with "
                                "a key made with `spectrum-rpc keys create`." if header else
                                "No API key: send `Authorization: Bearer API_KEY`.")
+            try:
+                request.app[USAGE].admit(key, API)
+            except LimitExceeded as refused:
+                raise ApiError(429, refused.message[:1].upper() + refused.message[1:] + ".",
+                               headers=refused.headers()) from None
             return await answer(request, key)
         except ApiError as error:
             return error.response()
@@ -124,7 +134,20 @@ async def _value(request: web.Request) -> str:
     return value
 
 
-# -- auth and projects ------------------------------------------------------------------------
+# -- account, auth and projects ---------------------------------------------------------------
+
+
+async def account(request: web.Request, key: KeyRecord) -> web.Response:
+    """The key's usage this month and its monthly quota, in the document's account object."""
+    used = await request.app[USAGE].report(key.id)
+    created = datetime.fromtimestamp(key.created_at, UTC).isoformat(timespec="milliseconds")
+    return json_response({
+        "id": key.id, "created_at": created.replace("+00:00", "Z"),
+        "paid_plan_name": "self-hosted",
+        "text_api_quota": used.limits.quota or None,
+        "text_api_usage_this_month": used.requests,
+        "current_project": {"name": key.project},
+    })
 
 
 async def auth(request: web.Request, key: KeyRecord) -> web.Response:
@@ -252,6 +275,7 @@ def _analyzer(name: str):  # type: ignore[no-untyped-def]
 
 ROUTES = (
     ("GET", "/auth", auth),
+    ("GET", "/account", account),
     ("GET", "/projects", projects),
     ("GET", "/projects/{id}", get_project),
     ("POST", "/projects/{id}", post_project),

@@ -18,6 +18,7 @@ from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore
 from .projects import ProjectStore
+from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
     DELIVERED,
     FAILED,
@@ -33,6 +34,8 @@ __all__ = [
     "MAX_ACTOR_CHARS", "ActorEvent", "ActorHistory", "ActorRecord", "ActorStore",
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
+    # usage counts and per-key limits
+    "NO_LIMITS", "Count", "KeyLimits", "KeyMonth",
     "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
     "WebhookRecord", "now",
     # the database file, and the master key that seals webhook secrets
@@ -75,6 +78,7 @@ class Store:
         self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
         self.actors = ActorStore(self.db)
+        self.usage = UsageStore(self.db)
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> Store:
