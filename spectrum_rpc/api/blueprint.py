@@ -20,7 +20,8 @@ it works with only the host and the key changed.
   does not say how its key is sent).
 
 Errors: the document shows none; its "Controller class" is a Spring application's, so they are
-answered in Spring Boot's shape: `{"timestamp", "status", "error", "message", "path"}`.
+answered in Spring Boot's shape: `{"timestamp", "status", "error", "message", "path"}` (429
+for a key's rate limit or monthly quota, with `Retry-After` and `RateLimit-*` headers).
 """
 
 from __future__ import annotations
@@ -38,9 +39,10 @@ from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH
 from ..store import KeyRecord
 from .responses import json_response
-from .rest import RestError, field_of, handler, read_json, wrong_method
+from .rest import RestError, admit, field_of, handler, read_json, wrong_method
 
 PATH = "/api/v2/blueprint/review/text"
+API = "blueprint"  # this dialect's name in the usage counts
 API_KEY_HEADER = "X-Api-Key"
 UNSUPPORTED_LOCALE_HEADER = "X-Unsupported-Locale"
 # The lexicon's and speller's languages.
@@ -115,6 +117,7 @@ def answer(text: str, result: dict[str, Any], advanced: bool) -> dict[str, Any]:
 async def review(request: web.Request) -> web.Response:
     """POST /api/v2/blueprint/review/text."""
     key = await _key(request)
+    admit(request, key, API)
     text, locale, advanced = parse(await read_json(request))
     language = language_of(locale)
     analyzer: Analyzer = request.app[ANALYZER]

@@ -38,7 +38,8 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
   back.
 
 Errors (the document shows none): the status codes of the failure (400, 401, 405, 413, 415,
-500) with a body `{"error": {"code", "message", "field"}}`.
+429 for a key's rate limit or monthly quota, 500) with a body
+`{"error": {"code", "message", "field"}}`.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from .responses import json_response
-from .rest import RestError, field_of, handler, read_json, wrong_method
+from .rest import RestError, admit, field_of, handler, read_json, wrong_method
 
 PATH = "/text"
-SOURCE = "contentmod"
+API = "contentmod"  # this dialect's name in the usage counts and actor histories
+SOURCE = API
 UNSUPPORTED_HEADER = "X-Unsupported-Fields"
 UNSUPPORTED = "topics"
 DETECT = frozenset({"labels", "profanity", "language", "sentiment"})
@@ -71,7 +73,8 @@ ADULT_SCORE = 0.5
 OPTIONS = ("meta", "callbackUrl", "defer", "actorId", "bannedWords")
 
 _CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 405: "METHOD_NOT_ALLOWED",
-          413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 500: "INTERNAL_ERROR",
+          413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED",
+          500: "INTERNAL_ERROR",
           503: "SERVICE_UNAVAILABLE"}
 
 
@@ -185,6 +188,7 @@ def rating(result: dict[str, Any]) -> str:
 async def moderate(request: web.Request) -> web.Response:
     """POST /text."""
     key = await _key(request)
+    admit(request, key, API)
     text, options = parse(await read_json(request))
     analyzer: Analyzer = request.app[ANALYZER]
     policy = await analyzer.policies.get(key.project)

@@ -32,7 +32,8 @@ The answer, key by key, from our analysis of `request.media.text`:
 
 Errors: the document shows none; its examples are those of a FastAPI service (`accept:
 application/json`, `x-client-*` headers), so they are answered in FastAPI's shape:
-`{"detail": "message"}` (401, 403, 405, 413, 415, 500) and, for a body that does not validate,
+`{"detail": "message"}` (401, 403, 405, 413, 415, 429 for a key's rate limit or monthly
+quota, 500) and, for a body that does not validate,
 422 with `{"detail": [{"loc": ["body", ...], "msg", "type"}]}`.
 """
 
@@ -48,10 +49,11 @@ from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from .responses import json_response
-from .rest import RestError, handler, read_json, wrong_method
+from .rest import RestError, admit, handler, read_json, wrong_method
 
 PATH = "/api/v1/check"
-SOURCE = "discuse"
+API = "discuse"  # this dialect's name in the usage counts and actor histories
+SOURCE = API
 CLIENT_ID = "x-client-id"
 CLIENT_SECRET = "x-client-secret"
 UNSUPPORTED_HEADER = "X-Unsupported-Labels"
@@ -193,6 +195,7 @@ def answer(asked: dict[str, Any], result: dict[str, Any] | None, expected: tuple
 async def check(request: web.Request) -> web.Response:
     """POST /api/v1/check."""
     key = await _key(request)
+    admit(request, key, API)
     try:
         data = await read_json(request)
     except RestError as error:

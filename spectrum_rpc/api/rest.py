@@ -11,8 +11,10 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..auth import LimitExceeded
 from ..body import BodyRefused
-from ..resources import BODIES, REQUEST_ID
+from ..resources import BODIES, REQUEST_ID, USAGE
+from ..store import KeyRecord
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,16 @@ class RestError(Exception):
 # A dialect's error shape: the body answered for an error to a request.
 Shape = Callable[[RestError, web.Request], dict[str, Any]]
 Answer = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def admit(request: web.Request, key: KeyRecord, api: str) -> None:
+    """Count an authenticated request against its key (usage, rate limit, monthly quota);
+    raise RestError (429, with Retry-After and RateLimit-* headers) when a limit refuses it."""
+    try:
+        request.app[USAGE].admit(key, api)
+    except LimitExceeded as refused:
+        raise RestError(429, refused.message[:1].upper() + refused.message[1:] + ".",
+                        headers=refused.headers()) from None
 
 
 async def read_json(request: web.Request) -> Any:
