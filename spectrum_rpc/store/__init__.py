@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol
 
+from .actors import MAX_ACTOR_CHARS, ActorEvent, ActorHistory, ActorRecord, ActorStore
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
 from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
@@ -30,6 +31,7 @@ from .webhooks import (
 )
 
 __all__ = [
+    "MAX_ACTOR_CHARS", "ActorEvent", "ActorHistory", "ActorRecord", "ActorStore",
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
     # usage counts and per-key limits
@@ -75,6 +77,7 @@ class Store:
         self.models = ModelStore(self.db)
         self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
+        self.actors = ActorStore(self.db)
         self.usage = UsageStore(self.db)
 
     @classmethod

@@ -186,4 +186,28 @@ MIGRATIONS: list[str] = [
         updated_at  REAL NOT NULL
     );
     """,
+    # actors (contentmod's actorId, discuse's user_id): totals per actor, and each request's
+    # flags over time (no text). Portable SQL: the same script runs on PostgreSQL.
+    """
+    CREATE TABLE actors (
+        project     TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        first_seen  DOUBLE PRECISION NOT NULL,
+        last_seen   DOUBLE PRECISION NOT NULL,
+        requests    INTEGER NOT NULL DEFAULT 0,
+        flagged     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (project, actor)
+    );
+    CREATE INDEX actors_seen ON actors(project, last_seen);
+    CREATE TABLE actor_events (
+        id       TEXT PRIMARY KEY,
+        project  TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        at       DOUBLE PRECISION NOT NULL,
+        source   TEXT NOT NULL,
+        flagged  INTEGER NOT NULL,
+        flags    TEXT NOT NULL
+    );
+    CREATE INDEX actor_events_actor ON actor_events(project, actor, at);
+    """,
 ]
