@@ -87,11 +87,11 @@ async def test_the_documents_text_example_answered_key_by_key(app_client):
     assert body["language"] == {"expected": None, "detected": "en", "hit": False}
     assert body["images"] == {"result": {}} and body["gifs"] == {"result": {}}
     sentiment = body["sentiment"]
-    assert set(sentiment) == {"toxic", "profanity", "hit"}
-    assert 0 <= sentiment["toxic"] < 0.5 and 0 <= sentiment["profanity"] < 0.5
+    assert set(sentiment) == {"toxic", "profanity", "threat", "insult", "hit"}
+    assert all(0 <= sentiment[k] < 0.5 for k in ("toxic", "profanity", "threat", "insult"))
     assert sentiment["hit"] is False and body["hits"] is False
-    # Not scored by our analysis: left out, as the document leaves out what it did not score.
-    assert headers["X-Unsupported-Labels"] == "threat,insult"
+    # Every sentiment label is scored by the analysis: none is named as unsupported.
+    assert "X-Unsupported-Labels" not in headers
     history = await app_client.store.actors.history(DEFAULT_PROJECT, USER)
     assert history is not None and history.actor.requests == 1
     assert history.events[0].source == "discuse"
