@@ -1,9 +1,10 @@
 """Operations on webhooks for the CLI and the admin UI: plain async functions over the store.
 
 Every input is validated here (WebhookError with a message safe to show); secrets and passwords
-are returned only by `add` and `rotate_secret`, never by the listing. Callers pass the server's
-`webhooks.allow_private_addresses` as `allow_private_addresses`; delivery checks the addresses
-again when it connects, whatever was allowed here.
+are returned only by `add` and `rotate_secret`, never by the listing. Private targets are refused
+unless the caller passes the server's `webhooks.allow_private_addresses` as
+`allow_private_addresses=True`; delivery checks the addresses again when it connects, whatever
+was allowed here.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ async def add_webhook(
     basic_auth: str | None = None,
     secret: str | None = None,
     description: str = "",
-    allow_private_addresses: bool = True,
+    allow_private_addresses: bool = False,
 ) -> Created:
     """Validate and store a new webhook; return it with its secret."""
     auth = parse_basic_auth(basic_auth) if basic_auth is not None else None
@@ -157,7 +158,7 @@ async def update_webhook(
     events: str = UNSET,
     basic_auth: str | None = UNSET,
     description: str = UNSET,
-    allow_private_addresses: bool = True,
+    allow_private_addresses: bool = False,
 ) -> WebhookView:
     """Change some settings of a webhook (basic_auth=None removes it); return the result."""
     changes: dict[str, Any] = {}
