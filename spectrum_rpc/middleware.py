@@ -1,7 +1,9 @@
 """What every request goes through: an id, JSON errors that leak nothing, one access-log line.
 
 Errors outside any API's own handling (an unknown path, a wrong method, a failure nobody
-caught) answer in the JSON-RPC error shape, the server's first and default dialect."""
+caught) answer in the JSON-RPC error shape, the server's first and default dialect, except
+under the admin API's prefix, which answers in its own shape ({"error": ...}) as its document
+says."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from .admin import API_PREFIX, api_error
 from .api.jsonrpc import error_object
 from .api.responses import json_response
 from .constants import INTERNAL_ERROR, INVALID_REQUEST, REQUEST_ID_HEADER
@@ -79,13 +82,26 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        body = error_object(INVALID_REQUEST, exc.reason, data=f"{request.method} {request.path}")
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
-        response = json_response(body, exc.status, **headers)
+        if _in_admin_api(request):
+            response = api_error(exc.status, exc.reason)
+            response.headers.update(headers)
+        else:
+            body = error_object(INVALID_REQUEST, exc.reason,
+                                data=f"{request.method} {request.path}")
+            response = json_response(body, exc.status, **headers)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
         log.exception("unhandled error (request_id=%s)", request_id)
-        response = json_response(error_object(INTERNAL_ERROR, data={"requestId": request_id}), 500)
+        if _in_admin_api(request):
+            response = api_error(500, "internal error", request_id=request_id)
+        else:
+            body = error_object(INTERNAL_ERROR, data={"requestId": request_id})
+            response = json_response(body, 500)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
+
+
+def _in_admin_api(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX + "/")

@@ -1,0 +1,9 @@
+"""What the admin API accepts, in one place: its checks and its OpenAPI document read these."""
+
+from __future__ import annotations
+
+PROJECT_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+KEY_NAME_LENGTH = 100
+AUDIT_LIMIT = 500  # ?limit= of GET /audit
+DELIVERIES_LIMIT = 200  # ?limit= of a webhook's deliveries
+MAX_ROW_ID = 2**63 - 1  # SQLite's largest integer: ids above it name no row
