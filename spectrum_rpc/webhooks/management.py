@@ -17,7 +17,7 @@ from ..constants import DEFAULT_PROJECT
 from ..store import FAILED, AttemptRecord, DeliveryRecord, Store, WebhookRecord, now
 from .dispatcher import Dispatcher, Result
 from .filters import format_events, parse_events
-from .payload import build_body, new_event_id, sample_result
+from .payload import new_event_id, test_body
 from .signing import generate_secret, validate_secret
 from .ssrf import ForbiddenAddress, check_target
 from .validation import (
@@ -208,7 +208,7 @@ async def send_test(store: Store, dispatcher: Dispatcher, webhook_id: str) -> Re
     """Send a synthetic event to one webhook now, through the normal delivery path, once."""
     record = await _record(store, webhook_id)
     event_id, t = new_event_id(), now()
-    body = build_body(event_id, t, sample_result(), {"test": True})
+    body = test_body(event_id, t)
     # Due in an hour: the running dispatcher's loop must not claim it before we do; should this
     # process die before sending, the loop sends it then.
     ids = await store.webhooks.enqueue(event_id, record.project, t, body, [webhook_id], t + 3600)
