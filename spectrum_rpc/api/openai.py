@@ -21,6 +21,7 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import Analyzer, Options
+from ..auth import REVOKED_KEY
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS
@@ -210,7 +211,7 @@ async def _answer(request: web.Request) -> web.Response:
     header = request.headers.get("Authorization")
     key = await app[AUTH].authenticate(header)
     if key is None:
-        raise _unauthorized(header)
+        raise _unauthorized(header, await app[AUTH].refusal(header))
     limits = app[LIMITS]
     try:
         async with app[BODIES].receive(request) as body:
@@ -234,8 +235,10 @@ def unscored(results: list[dict[str, Any]]) -> str:
     return ",".join(c for c in CATEGORIES if c in UNSUPPORTED or c in missing)
 
 
-def _unauthorized(header: str | None) -> OpenAIError:
-    if not header:
+def _unauthorized(header: str | None, reason: str) -> OpenAIError:
+    if reason == REVOKED_KEY:
+        message = "This API key was revoked. Use another key (an admin can create one)."
+    elif not header:
         message = ("You didn't provide an API key. You need to provide your API key in an "
                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
     else:
