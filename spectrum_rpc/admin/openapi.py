@@ -63,10 +63,11 @@ def _op(summary: str, *, params: tuple[dict[str, Any] | str, ...] = (),
         body: dict[str, Any] | None = None, body_required: bool = True,
         answer: dict[str, Any] | None = None, ok: str = "200",
         content: tuple[str, ...] = ("application/json",), change: bool = False,
-        errors: tuple[str, ...] = ()) -> dict[str, Any]:
+        errors: tuple[str, ...] = (), query: tuple[str, ...] = ()) -> dict[str, Any]:
     """Describe one operation; the error statuses follow from what it takes (path parameters
-    given by name are strings)."""
-    params = tuple(_path(p, {"type": "string"}) if isinstance(p, str) else p for p in params)
+    given by name, and `query` names, are strings)."""
+    params = (*(_path(p, {"type": "string"}) if isinstance(p, str) else p for p in params),
+              *(_query(q, {"type": "string"}) for q in query))
     codes = {"401", *errors}
     if change:
         codes.add("403")
@@ -264,6 +265,17 @@ RESPONSES = {
 }
 
 
+def _guarded(method: str, op: dict[str, Any]) -> dict[str, Any]:
+    """Return an operation with the security the guard applies to its method (access.py):
+    a session for all, the CSRF header (and its 403) for every change."""
+    change = method.upper() not in ("GET", "HEAD", "OPTIONS")
+    responses = {k: v for k, v in op["responses"].items() if k != "403"}
+    if change:
+        responses["403"] = {"$ref": f"#/components/responses/{ERRORS['403']}"}
+    return {**op, "security": [{"session": [], "csrf": []}] if change else [{"session": []}],
+            "responses": dict(sorted(responses.items()))}
+
+
 def document(extra_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
     """Return the OpenAPI document, with any paths added by optional subsystems."""
     return {
@@ -283,5 +295,6 @@ def document(extra_paths: dict[str, dict[str, Any]] | None = None) -> dict[str, 
             "responses": RESPONSES,
         },
         "security": [{"session": []}],
-        "paths": {**PATHS, **(extra_paths or {})},
+        "paths": {path: {method: _guarded(method, op) for method, op in ops.items()}
+                  for path, ops in {**PATHS, **(extra_paths or {})}.items()},
     }
