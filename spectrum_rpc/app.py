@@ -11,7 +11,7 @@ from aiohttp import web
 from . import __version__, admin, api
 from .analysis import Analyzer, Policies
 from .api.responses import json_response
-from .auth import KeyAuthenticator
+from .auth import KeyAuthenticator, Usage
 from .body import Bodies, ByteBudget
 from .constants import RPC_PATH
 from .engine import MicroBatcher
@@ -28,6 +28,7 @@ from .resources import (
     SCHEDULE,
     SETTINGS,
     STORE,
+    USAGE,
 )
 from .settings import Settings
 from .store import Store
@@ -61,6 +62,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_classifier_ctx)
     app.cleanup_ctx.append(_analyzer_ctx)
     app.cleanup_ctx.append(_auth_ctx)
+    app.cleanup_ctx.append(_usage_ctx)
     app.cleanup_ctx.append(_schedule_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
     if metrics is not None:
@@ -145,6 +147,14 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await cancel(task)
     await auth.flush_last_used()
+
+
+async def _usage_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Count requests per key in memory, flushed every usage.flush_interval; enforce limits."""
+    usage = app[USAGE] = Usage(app[STORE], app[SETTINGS].usage.flush_interval)
+    await usage.start()
+    yield
+    await usage.close()
 
 
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -66,6 +66,11 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class UsageSettings:
+    flush_interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     model_dir: str = ""
     max_batch: int = 64
@@ -135,6 +140,13 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class PerspectiveSettings:
+    # The largest comment.text comments:analyze and comments:suggestscore take, in bytes of
+    # UTF-8: Perspective's own limit (20 KB) by default.
+    max_comment_bytes: int = 20480
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -145,6 +157,8 @@ class Settings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    usage: UsageSettings = field(default_factory=UsageSettings)
+    perspective: PerspectiveSettings = field(default_factory=PerspectiveSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -180,6 +194,7 @@ _GREATER_THAN_ZERO = (
     "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
+    "usage.flush_interval",
     "engine.max_batch",
     "webhooks.timeout",
     "webhooks.concurrency",
@@ -195,6 +210,7 @@ _GREATER_THAN_ZERO = (
     "training.feedback_weight",
     "training.feedback_burst",
     "training.lock_ttl",
+    "perspective.max_comment_bytes",
 )
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
 # "pick from the CPU count" (engine.workers).

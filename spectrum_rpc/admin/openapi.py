@@ -17,6 +17,8 @@ from .limits import (
     AUDIT_LIMIT,
     DELIVERIES_LIMIT,
     KEY_NAME_LENGTH,
+    MAX_COUNT,
+    MAX_RATE,
     MAX_ROW_ID,
     PROJECT_PATTERN,
 )
@@ -99,6 +101,7 @@ DAY = {"type": "string", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
        "description": "a date, YYYY-MM-DD (UTC)"}
 PROJECT = _path("project", {"type": "string", "pattern": PROJECT_PATTERN})
 WEBHOOK_ID = _path("id", {"type": "string"})
+KEY_ID = _path("key_id", {"type": "string"})
 SCORE = {"type": "number", "minimum": 0, "maximum": 1}
 
 
@@ -171,8 +174,22 @@ PATHS: dict[str, dict[str, Any]] = {
                         name={"type": "string", "minLength": 1, "maxLength": KEY_NAME_LENGTH,
                               "pattern": r"\S", "description": "not only spaces"})),
     },
-    "/keys/{key_id}/revoke": {"post": _op("Revoke an API key", change=True, params=(
-        _path("key_id", {"type": "string"}),))},
+    "/keys/{key_id}/revoke": {"post": _op("Revoke an API key", change=True, params=(KEY_ID,))},
+    "/keys/{key_id}/limits": {"put": _op(
+        "Set a key's rate limit (requests per second, burst) and monthly quota; 0 or null = off",
+        params=(KEY_ID,), change=True, errors=("503",), answer=_obj(
+            required=("id", "rate", "burst", "quota"), strict=False, id={"type": "string"},
+            rate={"type": "number"}, burst={"type": "integer"}, quota={"type": "integer"}),
+        body=_obj(rate={"type": "number", "minimum": 0, "maximum": MAX_RATE, "nullable": True},
+                  burst={"type": "integer", "minimum": 0, "maximum": MAX_COUNT,
+                         "nullable": True},
+                  quota={"type": "integer", "minimum": 0, "maximum": MAX_COUNT,
+                         "nullable": True}))},
+    "/projects/{project}/usage": {"get": _op(
+        "This month's requests per key, with limits", params=(PROJECT,), errors=("503",),
+        answer=_obj(required=("month", "project", "keys"), strict=False,
+                    month={"type": "string"}, project={"type": "string"},
+                    keys={"type": "array", "items": {"type": "object"}}))},
     "/projects/{project}/settings": {
         "get": _op("Thresholds and webhook text setting", params=(PROJECT,),
                    answer=_ref("Settings")),
@@ -261,7 +278,7 @@ RESPONSES = {
     "NotFound": _error("no such record, or no such path in this API"),
     "TooLarge": _error("a body larger than admin.max_body_bytes (after decoding)"),
     "UnsupportedEncoding": _error("a Content-Encoding the server does not decode"),
-    "Unavailable": _error("webhook delivery is disabled on this server"),
+    "Unavailable": _error("webhook delivery or usage counting is not running on this server"),
 }
 
 

@@ -23,6 +23,7 @@ from .bodies import read_form
 from .playground import model_version
 from .sessions import COOKIE, CSRF_FIELD, LOGIN_COOKIE, csrf_ok
 from .state import ADMIN, Admin, valid_project
+from .usage import month_figures
 from .webhooks import deliveries
 
 HERE = Path(__file__).parent
@@ -178,7 +179,15 @@ async def dashboard(request: web.Request) -> web.Response:
     return await render(
         request, "dashboard.html", "dashboard", **figures, webhooks=delivery_health(health),
         feedback_day=await admin.store.admin.feedback_since(project, since),
-        feedback_total=await admin.store.feedback.count(project))
+        feedback_total=await admin.store.feedback.count(project),
+        **await _usage(admin, project))
+
+
+async def _usage(admin: Admin, project: str) -> dict[str, Any]:
+    """Return the usage panel's figures (none when usage counting is not running)."""
+    if admin.usage is None:
+        return {"usage_month": None, "usage_keys": [], "usage_projects": []}
+    return await month_figures(admin.usage, admin.store, project)
 
 
 @page_route
@@ -191,8 +200,11 @@ async def playground(request: web.Request) -> web.Response:
 @page_route
 async def keys(request: web.Request) -> web.Response:
     """GET /admin/keys: create, list and revoke API keys."""
-    records = await request.app[ADMIN].store.keys.list(project_param(request))
-    return await render(request, "keys.html", "keys", keys=list(reversed(records)))
+    admin = request.app[ADMIN]
+    project = project_param(request)
+    records = await admin.store.keys.list(project)
+    return await render(request, "keys.html", "keys", keys=list(reversed(records)),
+                        **await _usage(admin, project))
 
 
 @page_route

@@ -33,6 +33,7 @@ class Admin:
     stats: StatsRecorder
     templates: jinja2.Environment
     dispatcher: Any = None  # the webhook Dispatcher, None when delivery is disabled
+    usage: Any = None  # the auth.Usage counter (per-key counts and limits)
 
     async def projects(self) -> list[str]:
         """List project names, always including the default project."""

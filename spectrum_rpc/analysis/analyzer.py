@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from .events import Classification, Listener
 from .options import Options
 from .policy import Policies
+from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -86,3 +87,19 @@ class Analyzer:
             pending = listener(event)
             if pending is not None:
                 await pending
+
+    async def sentence_scores(self, project: str, text: str, most: int = MAX_SPANS
+                              ) -> list[tuple[int, int, dict[str, float]]]:
+        """Score each sentence of a text with the project's model: (begin, end, scores) in
+        code points into the text, at most `most` of them (consecutive sentences are scored
+        together beyond that). Nothing is told to the listeners."""
+        if len(text) > THREAD_CHARS:  # a long text is split off the event loop
+            spans = await asyncio.to_thread(split, text)
+        else:
+            spans = split(text)
+        spans = grouped(spans, most)
+        # Concurrent: the engine's micro-batcher scores them together.
+        scored = await asyncio.gather(*(self.classifier.score(project, text[b:e])
+                                        for b, e in spans))
+        return [(b, e, {k: round(float(v), 6) for k, v in scores.items()})
+                for (b, e), (scores, _) in zip(spans, scored, strict=True)]

@@ -30,18 +30,31 @@ MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
 
 def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
          found: dict[str, list]) -> None:
-    mode = pii.Mode[options.mode("pii")]
+    modes = options.pii_modes or dict.fromkeys(FINDERS, options.mode("pii"))
     spans = found["pii"] = []  # asked for: a masked copy is answered even when none matched
     by_type: dict[str, Any] = {}
     for kind, find in FINDERS.items():
-        matches = find(text, mode)
+        if kind not in modes:
+            continue
+        mode = pii.Mode[modes[kind]]
+        if kind == "name" and options.name_components:
+            matches = pii.names.find(text, mode, options.name_components)
+        else:
+            matches = find(text, mode)
         spans.extend(matches)
         by_type[kind] = {
             "found": bool(matches),
             "mode": mode.name,
-            "matches": [{"text": m.text, "begin": m.begin, "end": m.end} for m in matches],
+            "matches": [_pii_match(m) for m in matches],
         }
     out["pii"] = by_type
+
+
+def _pii_match(match: pii.Match) -> dict[str, Any]:
+    found = {"text": match.text, "begin": match.begin, "end": match.end}
+    if match.component is not None:  # sensitive numbers: which kind (iban, password, ...)
+        found["component"] = match.component
+    return found
 
 
 def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -146,6 +159,10 @@ class Detection:
                 step(self, text, options, out, found)
         if "pii" in found or "profanity" in found:
             # Censoring keeps lengths, so the personal data's offsets still hold after it.
-            masked = profanity.censor(text, found.get("profanity", ()))
-            out["masked"] = pii.mask(masked, found.get("pii", ()), MASK_TEMPLATES)
+            masks = options.masks  # a type whose mask is None is found, not masked
+            censored = found.get("profanity", ()) if masks.get("profanity", "") is not None else ()
+            masked = profanity.censor(text, censored, char=masks.get("profanity") or "*")
+            hidden = [m for m in found.get("pii", ()) if masks.get(m.type, "") is not None]
+            templates = {**MASK_TEMPLATES, **{k: v for k, v in masks.items() if v}}
+            out["masked"] = pii.mask(masked, hidden, templates)
         return out

@@ -17,6 +17,7 @@ from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore
 from .projects import ProjectStore
+from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
     DELIVERED,
     FAILED,
@@ -31,6 +32,8 @@ from .webhooks import (
 __all__ = [
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
+    # usage counts and per-key limits
+    "NO_LIMITS", "Count", "KeyLimits", "KeyMonth",
     "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
     "WebhookRecord", "now",
     # the database file, and the master key that seals webhook secrets
@@ -72,6 +75,7 @@ class Store:
         self.models = ModelStore(self.db)
         self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
+        self.usage = UsageStore(self.db)
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> Store:

@@ -165,4 +165,25 @@ MIGRATIONS: list[str] = [
         expires_at   REAL NOT NULL
     );
     """,
+    # usage: requests per key, calendar month (UTC, 'YYYY-MM') and API dialect, written in
+    # batches; per-key limits (0 = none). Plain SQL with ON CONFLICT upserts: portable.
+    """
+    CREATE TABLE usage_counts (
+        key_id    TEXT NOT NULL,
+        month     TEXT NOT NULL,
+        api       TEXT NOT NULL,
+        project   TEXT NOT NULL,
+        requests  INTEGER NOT NULL DEFAULT 0,
+        refused   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (key_id, month, api)
+    );
+    CREATE INDEX usage_counts_month ON usage_counts(month, project);
+    CREATE TABLE key_limits (
+        key_id      TEXT PRIMARY KEY,
+        rate        REAL NOT NULL DEFAULT 0,
+        burst       INTEGER NOT NULL DEFAULT 0,
+        quota       INTEGER NOT NULL DEFAULT 0,
+        updated_at  REAL NOT NULL
+    );
+    """,
 ]
