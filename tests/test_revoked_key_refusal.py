@@ -1,5 +1,5 @@
 """A revoked key is told it was revoked, not to send a key (issue 15, item 18): over real HTTP
-in the Spectrum and OpenAI dialects."""
+in the Spectrum, OpenAI and moderationapi.com dialects (Perspective keeps Google's wording)."""
 
 from __future__ import annotations
 
@@ -28,3 +28,7 @@ async def test_each_refusal_says_what_was_wrong(make_client):
                              headers={"Authorization": f"Bearer {other.key}"}) as resp:
         assert resp.status == 401
         assert "revoked" in (await resp.json())["error"]["message"]
+    async with api.http.post("/api/v1/moderation/text", json={"value": "hi"},
+                             headers={"Authorization": f"Bearer {other.key}"}) as resp:
+        assert resp.status == 401
+        assert "revoked" in (await resp.json())["message"]
