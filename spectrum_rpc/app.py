@@ -17,7 +17,7 @@ from .constants import RPC_PATH
 from .engine import MicroBatcher
 from .metrics import PATH as METRICS_PATH
 from .metrics import Metrics
-from .middleware import request_middleware
+from .middleware import TrustedProxies, request_middleware
 from .resources import (
     ANALYZER,
     AUTH,
@@ -44,9 +44,14 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close with it, in dependency order."""
     # Metrics cost nothing when off: no middleware, no observer, no route.
     metrics = Metrics(settings.metrics) if settings.metrics.enabled else None
+    middlewares = [request_middleware]
+    if metrics is not None:
+        middlewares.insert(0, metrics.middleware)
+    if settings.server.trusted_proxies:
+        # Outermost, so that the metrics' access check sees a proxied client's own address.
+        middlewares.insert(0, TrustedProxies(settings.server.trusted_proxies).middleware)
     app = web.Application(
-        middlewares=[request_middleware] if metrics is None
-        else [metrics.middleware, request_middleware],
+        middlewares=middlewares,
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings

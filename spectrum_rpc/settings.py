@@ -37,6 +37,9 @@ class ServerSettings:
     body_wait: float = 30.0
     max_connections: int = 0  # 0 = below the open-file limit (connections.connection_limit)
     idle_timeout: float = 75.0
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For,
+    # X-Forwarded-Proto and Forwarded headers are believed; empty: nobody's.
+    trusted_proxies: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,6 +254,7 @@ def _check_ranges(settings: Settings) -> None:
     if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
     _check_networks("metrics.allow_from", settings.metrics.allow_from)
+    _check_networks("server.trusted_proxies", settings.server.trusted_proxies)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
     if settings.store.master_key and settings.store.master_key_file:

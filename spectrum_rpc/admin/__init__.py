@@ -10,6 +10,8 @@ from aiohttp import web
 
 from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE, USAGE
 from . import api, bodies, pages, usage, webhooks
+from .access import api_error
+from .api import PREFIX as API_PREFIX
 from .pages import environment
 from .sessions import Sessions
 from .state import ADMIN, Admin
@@ -25,8 +27,8 @@ from .users import (
     hash_password,
 )
 
-__all__ = ["ADMIN", "FIRST_USER", "Admin", "check_new_password", "create_user",
-           "ensure_first_user", "hash_password", "setup"]
+__all__ = ["ADMIN", "API_PREFIX", "FIRST_USER", "Admin", "api_error", "check_new_password",
+           "create_user", "ensure_first_user", "hash_password", "setup"]
 
 
 def setup(app: web.Application) -> None:

@@ -219,8 +219,9 @@ async def feedback(request: web.Request) -> web.Response:
     """GET /admin/feedback: browse, compare with the model, exclude, export."""
     admin = request.app[ADMIN]
     project = project_param(request)
+    given = {k: v for k, v in request.query.items() if v}  # the form sends empty fields
     try:
-        query = review.parse_query(project, request.query)
+        query = review.parse_query(project, given)
     except ValueError:
         query = review.parse_query(project, {})
     rows, total = await admin.store.admin.search_feedback(query)
@@ -228,9 +229,11 @@ async def feedback(request: web.Request) -> web.Response:
     items = await review.with_verdicts(admin.classifier, policy, rows)
     names = ("should_block", "label", "since", "until", "q")
     filters = {k: request.query.get(k, "") for k in names}
+    chosen = {k: v for k, v in filters.items() if v}  # for links: the API refuses empty ones
     page = query.offset // query.limit + 1
     return await render(request, "feedback.html", "feedback", items=items, total=total,
-                        filters=filters, page_no=page, pages=max(1, -(-total // query.limit)),
+                        filters=filters, chosen=chosen, page_no=page,
+                        pages=max(1, -(-total // query.limit)),
                         labels=["toxic", "sexual", "phishing", "profanity", "insult",
                                 "harassment", "hate", "threat", "violence", "self_harm"])
 

@@ -11,11 +11,8 @@ from aiohttp import web
 from ..auth import Usage, describe_rate
 from ..store import KeyLimits, KeyMonth
 from .access import api_error
-from .api import BadRequest, act, admin, body, ok, project_of
-
-# The largest values the form and the API accept (a quota of a billion a month is "no quota").
-MAX_RATE = 1_000_000.0
-MAX_COUNT = 1_000_000_000
+from .api import BadRequest, act, admin, body, ok, only, project_of
+from .limits import MAX_COUNT, MAX_RATE
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ def _row(key_id: str, name: str, project: str, month: KeyMonth | None,
 
 def _number(data: dict[str, Any], name: str, most: float, whole: bool) -> float:
     value = data.get(name, 0)
-    if value in (None, ""):
+    if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= most \
             or (whole and value != int(value)):
@@ -101,7 +98,7 @@ async def put_limits(request: web.Request) -> web.Response:
     record = await state.store.keys.get(key_id)
     if record is None:
         return api_error(404, "no key with this id")
-    limits = limits_from(await body(request))
+    limits = limits_from(only(await body(request), "rate", "burst", "quota"))
     await usage_of(request).set_limits(key_id, limits)
     await act(request, "key.limits", project=record.project, target=key_id,
               detail={"rate": limits.rate, "burst": limits.burst, "quota": limits.quota})

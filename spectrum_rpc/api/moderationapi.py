@@ -30,7 +30,7 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import FILTER_TYPES, Analyzer, FilterError, Options
-from ..auth import LimitExceeded
+from ..auth import REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, USAGE
 from ..store import KeyRecord
@@ -80,6 +80,15 @@ class ApiError(Exception):
                              self.status, **self.headers)
 
 
+async def _refusal(request: web.Request, header: str | None) -> str:
+    if not header:
+        return "No API key: send `Authorization: Bearer API_KEY`."
+    if await request.app[AUTH].refusal(header) == REVOKED_KEY:
+        return "This API key was revoked: use another key (an admin can create one)."
+    return ("Invalid API key: send `Authorization: Bearer API_KEY` with a key made with "
+            "`spectrum-rpc keys create`.")
+
+
 def _handler(answer):  # type: ignore[no-untyped-def]
     """Wrap an endpoint: authenticate, answer errors in this API's shape, never leak one."""
 
@@ -88,9 +97,7 @@ def _handler(answer):  # type: ignore[no-untyped-def]
             header = request.headers.get("Authorization")
             key = await request.app[AUTH].authenticate(header)
             if key is None:
-                raise ApiError(401, "Invalid API key: send `Authorization: Bearer API_KEY` with "
-                               "a key made with `spectrum-rpc keys create`." if header else
-                               "No API key: send `Authorization: Bearer API_KEY`.")
+                raise ApiError(401, await _refusal(request, header))
             try:
                 request.app[USAGE].admit(key, API)
             except LimitExceeded as refused:

@@ -21,7 +21,7 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import Analyzer, Options
-from ..auth import QUOTA, LimitExceeded
+from ..auth import QUOTA, REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, USAGE
@@ -212,7 +212,7 @@ async def _answer(request: web.Request) -> web.Response:
     header = request.headers.get("Authorization")
     key = await app[AUTH].authenticate(header)
     if key is None:
-        raise _unauthorized(header)
+        raise _unauthorized(header, await app[AUTH].refusal(header))
     try:
         app[USAGE].admit(key, API)
     except LimitExceeded as refused:
@@ -240,8 +240,10 @@ def unscored(results: list[dict[str, Any]]) -> str:
     return ",".join(c for c in CATEGORIES if c in UNSUPPORTED or c in missing)
 
 
-def _unauthorized(header: str | None) -> OpenAIError:
-    if not header:
+def _unauthorized(header: str | None, reason: str) -> OpenAIError:
+    if reason == REVOKED_KEY:
+        message = "This API key was revoked. Use another key (an admin can create one)."
+    elif not header:
         message = ("You didn't provide an API key. You need to provide your API key in an "
                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
     else:

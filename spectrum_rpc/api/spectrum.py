@@ -232,7 +232,8 @@ async def handle(request: web.Request) -> web.Response:
     app = request.app
     key = await app[AUTH].authenticate(request.headers.get("Authorization"))
     if key is None:
-        body = error_object(UNAUTHORIZED, data="send 'Authorization: Apikey YOUR_KEY'")
+        reason = await app[AUTH].refusal(request.headers.get("Authorization"))
+        body = error_object(UNAUTHORIZED, data=reason)
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
     try:
         app[USAGE].admit(key, API)
