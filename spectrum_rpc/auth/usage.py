@@ -221,7 +221,7 @@ class Usage:
         self._turn()
         limits = await self.store.usage.limits()
         month = self._month
-        stored = await self.store.usage.totals(month) if any(
+        stored = await self.store.usage.quota_totals(month) if any(
             v.quota > 0 for v in limits.values()) else {}
         if month != self._month:  # the month turned during the reads: next time
             return
