@@ -92,11 +92,14 @@ def _handler(answer):  # type: ignore[no-untyped-def]
                                "a key made with `spectrum-rpc keys create`." if header else
                                "No API key: send `Authorization: Bearer API_KEY`.")
             try:
-                request.app[USAGE].admit(key, API)
+                limited = request.app[USAGE].admit(key, API)
             except LimitExceeded as refused:
                 raise ApiError(429, refused.message[:1].upper() + refused.message[1:] + ".",
                                headers=refused.headers()) from None
-            return await answer(request, key)
+            response = await answer(request, key)
+            if limited is not None:  # a key with limits: RateLimit-* on every answer
+                response.headers.update(limited)
+            return response
         except ApiError as error:
             return error.response()
         except ConnectionResetError:
