@@ -27,3 +27,14 @@ async def test_perspective_answers_carry_the_keys_remaining_requests(app_client)
     assert (headers["RateLimit-Limit"], headers["RateLimit-Remaining"]) == ("10", "8")
     status, headers = await post(app_client, SUGGEST, SUGGESTION)
     assert status == 200 and headers["RateLimit-Remaining"] == "7"
+
+
+async def test_the_rest_dialects_answers_carry_them_too(app_client):
+    path, body = "/api/v2/blueprint/review/text", {"text": "hi", "useAdvanced": False}
+    headers = {"Authorization": f"Bearer {app_client.key}"}
+    async with app_client.http.post(path, json=body, headers=headers) as resp:
+        assert resp.status == 200 and "RateLimit-Limit" not in resp.headers
+    await app_client.app[USAGE].set_limits(app_client.key_id, KeyLimits(quota=5))
+    async with app_client.http.post(path, json=body, headers=headers) as resp:
+        assert resp.status == 200
+        assert (resp.headers["RateLimit-Limit"], resp.headers["RateLimit-Remaining"]) == ("5", "3")
