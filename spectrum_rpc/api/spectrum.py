@@ -236,7 +236,7 @@ async def handle(request: web.Request) -> web.Response:
         body = error_object(UNAUTHORIZED, data=reason)
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
     try:
-        app[USAGE].admit(key, API)
+        limited = app[USAGE].admit(key, API)  # RateLimit-* headers for a key with limits
     except LimitExceeded as refused:  # the whole request, batch or not: 429 and -32003
         return json_response(error_object(RATE_LIMITED, data=refused.message), 429,
                              **refused.headers())
@@ -249,8 +249,8 @@ async def handle(request: web.Request) -> web.Response:
         return json_response(error_object(code, data=refused.reason), refused.status,
                              **refused.headers)
     if answer is None:
-        return web.Response(status=204)
-    return json_response(answer)
+        return web.Response(status=204, headers=limited)
+    return json_response(answer) if limited is None else json_response(answer, **limited)
 
 
 def setup(app: web.Application) -> None:
