@@ -25,13 +25,15 @@ def need_data() -> Path:
         import names  # noqa: F401
     except ImportError:
         pytest.skip("the `names` package (census name lists; the `models` extra) is missing")
+    pytest.importorskip("pycrfsuite", reason="python-crfsuite (the CRF trainer; the `models` "
+                        "extra) is missing")
     return DATA
 
 
 def test_training_is_deterministic_on_a_small_slice():
     root = need_data()
     # Word clusters need the `models` extra (MiniLM's embeddings): checked apart below.
-    small = {"limit": 200, "c_grid": (0.3,), "clusters": False, "n_buckets": 1 << 14}
+    small = {"limit": 200, "c2_grid": (1.0,), "clusters": False, "n_buckets": 1 << 14}
     first = T.train(root, **small, log=lambda _: None)
     second = T.train(root, **small, log=lambda _: None)
     np.testing.assert_array_equal(first.model.weights, second.model.weights)
