@@ -12,10 +12,10 @@ from spectrum_rpc.training import names as T
 from spectrum_rpc.training.corpus import data_dir
 
 DATA = data_dir()
-# Measured with scripts/evaluate_names.py on the shipped model (0.658 and 0.796); the floors sit
+# Measured with scripts/evaluate_names.py on the shipped model (0.708 and 0.838); the floors sit
 # a little below.
-FLOOR_NAMES_NORMAL = 0.63
-FLOOR_BTC_PER_NORMAL = 0.77
+FLOOR_NAMES_NORMAL = 0.69
+FLOOR_BTC_PER_NORMAL = 0.82
 
 
 def need_data() -> Path:
