@@ -68,3 +68,36 @@ def test_extreme_scores_stay_finite():
     p = name_model.marginals(scores, transitions)
     assert np.isfinite(p).all()
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
+
+
+def test_the_shipped_model_is_a_crf_and_survives_save_and_load(tmp_path):
+    from spectrum_rpc.engine.pii.names import default_model
+
+    model = default_model()
+    assert model.transitions is not None and model.transitions.shape == (3, 3)
+    path = tmp_path / "names.npz"
+    name_model.save(path, model.weights, model.bias, model.tags, model.lexicons, model.settings,
+                    "{}", model.transitions)
+    again = name_model.load(path)
+    np.testing.assert_array_equal(again.transitions, model.transitions)
+    tokens = ["I", "had", "lunch", "with", "Sarah", "Connor", "yesterday"]
+    np.testing.assert_allclose(again.probabilities(tokens), model.probabilities(tokens))
+    p, _ = model.person_scores(tokens)
+    assert p[4] > 0.5 and p[5] > 0.5 and p[:4].max() < 0.1
+
+
+def test_a_model_without_transitions_scores_each_token_alone(tmp_path):
+    from spectrum_rpc.engine.pii.names import default_model
+
+    model = default_model()
+    path = tmp_path / "names.npz"
+    name_model.save(path, model.weights, model.bias, model.tags, model.lexicons, model.settings,
+                    "{}")
+    alone = name_model.load(path)
+    assert alone.transitions is None
+    tokens = ["Thanks", "to", "Barack", "Obama", "for", "the", "speech"]
+    # the first token: its own row and its four neighbours' rows at their offsets, then softmax
+    window = [name_model.BOS, name_model.BOS, *tokens[:3]]
+    scores = alone.bias + sum(alone.rows(t)[k] for k, t in enumerate(window))
+    expected = np.exp(scores - scores.max()) / np.exp(scores - scores.max()).sum()
+    np.testing.assert_allclose(alone.probabilities(tokens)[0], expected, rtol=1e-5)
