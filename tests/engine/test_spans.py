@@ -137,3 +137,16 @@ def test_the_model_card_facts_are_stored_with_the_model():
     assert any("tsd_train" in source for source in meta["sources"])
     assert not any("tsd_trial" in source for source in meta["sources"])
     assert set(meta["sub_labels"]) == set(L.SPAN_LABELS)
+
+
+def test_token_blocks_find_the_tokens_the_pattern_finds():
+    rng = np.random.default_rng(3)
+    pieces = ["idiot", "f*ck", "@ss", "a$$", "don't", "e\u0301", "😀", " ", "  ", ".", ",", "\n",
+              "sh!t", "-", "--", "x-y", "(", ")", "'", "$", "*", "#tag", "日本語"]
+    text = "".join(rng.choice(pieces, size=60_000))
+    expected = [(m.start(), m.end(), m.group()) for m in spans.tokens(text)]
+    got = []
+    for raws, begins, ends in spans.token_blocks(text):
+        got.extend(zip(begins.tolist(), ends.tolist(), raws, strict=True))
+    assert got == expected
+    assert all(text[b:e] == raw for b, e, raw in got)
