@@ -62,7 +62,7 @@ class Analyzer:
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
-        if options.detect:
+        if options.detect - {"labels"} or ("labels" in options.detect and options.sub_labels):
             found = await asyncio.to_thread(self.detection.run, text, options)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
