@@ -4,10 +4,9 @@ with the features training sees."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
-
-import functools
 
 import numpy as np
 import pytest
