@@ -65,7 +65,7 @@ class Analyzer:
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
-        if options.detect:
+        if options.detect - {"labels"} or ("labels" in options.detect and options.sub_labels):
             engine = self.classifier.engine
             found = await self.offload.run(self.detection, engine.source, text, options)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,

@@ -56,7 +56,7 @@ SCORED = {
 UNSUPPORTED = tuple(c for c in CATEGORIES if c not in SCORED)
 # The threshold of a label the project has none for (only the decided labels have one).
 DEFAULT_THRESHOLD = 0.5
-LABELS_ONLY = Options(detect=frozenset({"labels"}))
+LABELS_ONLY = Options(detect=frozenset({"labels"}), sub_labels=False)  # answers no sub-label
 
 _UNSUPPORTED_VALUE = ",".join(UNSUPPORTED)
 _INVALID_REQUEST = "invalid_request_error"
