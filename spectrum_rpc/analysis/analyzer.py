@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..labels import PHISHING
 from .events import Classification, Listener
 from .offload import Offload
 from .options import Options
@@ -31,6 +33,12 @@ class Classifier(Protocol):
         """The global model's engine (its lexicon serves the profanity detector)."""
         ...
 
+
+
+def quality(scores: Mapping[str, float]) -> dict[str, float]:
+    """The `quality` detector: `spam`, our phishing/scam label (SMS, YouTube and e-mail spam
+    taught it). `incoherent` and `unsubstantial` have no labelled data here: never answered."""
+    return {"spam": round(float(scores[PHISHING]), 6)} if PHISHING in scores else {}
 
 @dataclass
 class Analyzer:
@@ -56,8 +64,11 @@ class Analyzer:
         model and policy (`flagged`, `actions`); everything else off the event loop. With a
         `key_id`, the labels' outcome is told to the listeners as classify tells them."""
         result: dict[str, Any] = {}
-        if "labels" in options.detect:
+        if options.detect & {"labels", "quality"}:
             scores, version = await self.classifier.score(project, text)
+            if "quality" in options.detect:
+                result["quality"] = quality(scores)
+        if "labels" in options.detect:
             policy = await self.policies.get(project)
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"], result["actions"] = policy.decisions(scores)
@@ -65,7 +76,8 @@ class Analyzer:
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
-        if options.detect - {"labels"} or ("labels" in options.detect and options.sub_labels):
+        if (options.detect - {"labels", "quality"}
+                or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine
             found = await self.offload.run(self.detection, engine.source, text, options)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field, replace
 # built yet is refused with a clear error, never answered with made-up output.
 DETECTORS = ("labels", "spans", "profanity", "pii", "language", "sentiment", "quality",
              "spelling")
-AVAILABLE = ("labels", "spans", "profanity", "pii", "language", "sentiment", "spelling")
+AVAILABLE = ("labels", "spans", "profanity", "pii", "language", "sentiment", "quality",
+             "spelling")
 # Run when a request names none.
 DEFAULT = ("labels", "profanity", "pii")
 # Detectors with document 001's modes, strictest first.

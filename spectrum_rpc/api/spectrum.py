@@ -203,6 +203,9 @@ def _moderate_result() -> dict[str, Any]:
                           "score": {"type": "number", "minimum": 0, "maximum": 1}},
                           "required": ["begin", "end", "label", "score"]}},
             "pii": {"type": "object"},
+            "quality": {"type": "object", "description": "spam: the scam/spam label's "
+                        "probability (incoherent and unsubstantial are not scored)",
+                        "properties": {"spam": {"type": "number", "minimum": 0, "maximum": 1}}},
             "masked": {"type": "string"},
             "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
