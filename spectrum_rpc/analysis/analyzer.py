@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..constants import EVENT_CLASSIFICATION
 from ..labels import PHISHING
 from .events import Classification, Listener
 from .offload import Offload
@@ -59,10 +60,12 @@ class Analyzer:
         return self._detection
 
     async def moderate(self, project: str, text: str, options: Options,
-                       key_id: str | None = None) -> dict[str, Any]:
+                       key_id: str | None = None, meta: dict[str, Any] | None = None,
+                       event_type: str = EVENT_CLASSIFICATION) -> dict[str, Any]:
         """Run the detectors `options` ask for over a text; the labels with the project's
         model and policy (`flagged`, `actions`); everything else off the event loop. With a
-        `key_id`, the labels' outcome is told to the listeners as classify tells them."""
+        `key_id`, the labels' outcome is told to the listeners as classify tells them (an
+        event of `event_type`, with `meta`)."""
         result: dict[str, Any] = {}
         if options.detect & {"labels", "quality"}:
             scores, version = await self.classifier.score(project, text)
@@ -75,7 +78,8 @@ class Analyzer:
             result["modelVersion"] = version
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
-                                                {}, text, policy.include_text))
+                                                meta or {}, text, policy.include_text,
+                                                event_type))
         if (options.detect - {"labels", "quality"}
                 or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine

@@ -18,6 +18,7 @@ from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
     ERROR_MESSAGES,
+    EVENT_MODERATION,
     INTERNAL_ERROR,
     INVALID_PARAMS,
     PARSE_ERROR,
@@ -131,7 +132,10 @@ async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
         allowed=asked.get("allowedWords", ()),
         expected_language=asked.get("expectedLanguage"),
     )
-    return Success(await analyzer.moderate(ctx.key.project, p["text"], options))
+    # Its labels' outcome goes to the webhooks as a MODERATION event (the same filters as
+    # classifyText's CLASSIFICATION events); without labels there is no decision to send.
+    return Success(await analyzer.moderate(ctx.key.project, p["text"], options, ctx.key.id,
+                                           p.get("meta", {}), EVENT_MODERATION))
 
 
 async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
