@@ -1,5 +1,6 @@
 """Evaluate the engine on the held-out test sets at the served thresholds, side by side with
-the previous model (`--before-rev`: its files from git history, or `--before` a directory) and
+the previous model (`--before-rev`: the package of an earlier git revision, its model scored by
+its own code; or `--before`: a model directory scored by this tree's code) and
 alt-profanity-check (toxicity); then the functional table per category.
 
 Each model is judged at the thresholds it is served with: the decided labels (toxicity, sexual,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -42,7 +44,7 @@ def row(test: str, label: str, model: str, threshold: float, r: Report) -> str:
             f"{r.f1:>5.3f} | {r.ece:>5.3f} |")
 
 
-def served_thresholds(engine: Engine) -> dict[str, float]:
+def served_thresholds(engine: Engine | PastEngine) -> dict[str, float]:
     """Return the thresholds `engine` is served with (see the module docstring)."""
     source = engine.source
     meta = json.loads((source / ENGINE_FILE).read_text()) if source is not None else {}
@@ -51,15 +53,46 @@ def served_thresholds(engine: Engine) -> dict[str, float]:
             for label in L.ALL}
 
 
-def models_at(rev: str, into: Path) -> Path:
-    """Write the model files of git revision `rev` into `into`; return it."""
-    listing = subprocess.run(["git", "ls-tree", "--name-only", rev, f"{MODELS_PATH}/"],
-                             check=True, capture_output=True, text=True).stdout.split()
-    for path in listing:
-        blob = subprocess.run(["git", "show", f"{rev}:{path}"], check=True,
-                              capture_output=True).stdout
-        (into / Path(path).name).write_bytes(blob)
-    return into
+# Run in a subprocess with an earlier revision's package first on the path: score the texts of
+# a JSON file with that revision's shipped engine, write the scores and the engine's labels.
+_SCORE = """
+import json, sys
+import numpy as np
+from spectrum_rpc.engine import load_engine
+engine = load_engine()
+texts = json.loads(open(sys.argv[1], encoding="utf-8").read())
+np.save(sys.argv[2], engine.score(texts) if texts else np.zeros((0, len(engine.labels))))
+print(json.dumps({"version": engine.version, "labels": list(engine.labels)}))
+"""
+
+
+class PastEngine:
+    """The engine shipped at an earlier git revision, scored by that revision's own code (its
+    normalisation and features included) in a subprocess: as it was served."""
+
+    def __init__(self, rev: str, scratch: Path):
+        archive = subprocess.run(["git", "archive", rev, "spectrum_rpc"], check=True,
+                                 capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(scratch)], input=archive, check=True)
+        self.root = scratch
+        self.source = scratch / MODELS_PATH
+        self.version, self.labels = "", ()
+        self.score([])
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the (texts x labels) probabilities, as `Engine.score`."""
+        given, out = self.root / "texts.json", self.root / "scores.npy"
+        given.write_text(json.dumps(list(texts)), encoding="utf-8")
+        env = {**os.environ, "PYTHONPATH": str(self.root)}
+        answer = subprocess.run([sys.executable, "-c", _SCORE, str(given), str(out)], env=env,
+                                check=True, capture_output=True, text=True, cwd=self.root)
+        info = json.loads(answer.stdout.strip().splitlines()[-1])
+        self.version, self.labels = info["version"], tuple(info["labels"])
+        return np.load(out)
+
+    def classify(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Return per-label probabilities, as `Engine.classify`."""
+        return [dict(zip(self.labels, row, strict=True)) for row in self.score(texts).tolist()]
 
 
 def _sample(samples: list, limit: int) -> list:
@@ -69,7 +102,8 @@ def _sample(samples: list, limit: int) -> list:
     return [samples[i] for i in keep]
 
 
-def evaluate(root: Path, engines: Mapping[str, Engine], compare: bool = True) -> list[str]:
+def evaluate(root: Path, engines: Mapping[str, Engine | PastEngine],
+             compare: bool = True) -> list[str]:
     """Return markdown table lines for every (test set, label) the data annotates."""
     corpus = load_corpus(root)
     served = {name: served_thresholds(engine) for name, engine in engines.items()}
@@ -97,7 +131,7 @@ def evaluate(root: Path, engines: Mapping[str, Engine], compare: bool = True) ->
     return lines
 
 
-def _ordinary_prompts(samples: Sequence, engines: Mapping[str, Engine],
+def _ordinary_prompts(samples: Sequence, engines: Mapping[str, Engine | PastEngine],
                       served: Mapping[str, Mapping[str, float]]) -> list[str]:
     """What each model's phishing threshold costs on the moderation test prompts (none is
     spam: OpenAI's prompts and chat messages)."""
@@ -112,7 +146,7 @@ def _ordinary_prompts(samples: Sequence, engines: Mapping[str, Engine],
     return out
 
 
-def functional_lines(engines: Mapping[str, Engine]) -> list[str]:
+def functional_lines(engines: Mapping[str, Engine | PastEngine]) -> list[str]:
     """Return the functional table's accuracy per category for every model, each at its
     served thresholds."""
     table = build_table()
@@ -162,17 +196,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", type=Path, help="model directory (default: shipped)")
     parser.add_argument("--before", type=Path, help="a previous model directory to compare")
     parser.add_argument("--before-rev", help="compare with the model shipped at this git "
-                        "revision (its files are read from git history into a temp dir)")
+                        "revision, scored by that revision's code (extracted to a temp dir)")
     parser.add_argument("--no-compare", action="store_true", help="skip alt-profanity-check")
     parser.add_argument("--no-functional", action="store_true", help="skip the functional table")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as scratch:
-        engines = {}
-        before = args.before or (models_at(args.before_rev, Path(scratch))
-                                 if args.before_rev else None)
-        if before is not None:
-            engines["before"] = load_engine(before)
+        engines: dict[str, Engine | PastEngine] = {}
+        if args.before_rev:
+            engines["before"] = PastEngine(args.before_rev, Path(scratch))
+        elif args.before is not None:
+            engines["before"] = load_engine(args.before)
         engines["spectrum-rpc"] = load_engine(args.models)
         lines = evaluate(data_dir(args.data_dir), engines, not args.no_compare)
         if not args.no_functional:

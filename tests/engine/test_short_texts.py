@@ -105,7 +105,7 @@ BARE_LINK = pytest.mark.xfail(strict=True, reason="a link alone still reads as s
     "a", "ok", "lol", "yes", "no", "I", "42", "😂", "hi", "hello", "thanks", "John",
     pytest.param("https://www.wikipedia.org", marks=BARE_LINK),
     pytest.param("www.bbc.co.uk/news", marks=BARE_LINK), "good morning", "x = x + 1",
-    "Bonjour à tous", "I am a gay man", "my muslim neighbours",
+    "Bonjour à tous", "I am a gay man", "my muslim neighbours", "gay", "jew", "black people",
 ])
 def test_short_ordinary_texts_are_not_flagged(engine, text):
     scores = engine.classify([text])[0]
