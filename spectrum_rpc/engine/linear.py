@@ -113,8 +113,12 @@ class LinearModel:
         if self.stack is not None and stacked:
             out[:, self._stacked] += self._offsets(sums, rows, word_counts)
         if self.evidence_prior:
-            squares = sums[:, n:n + 1]
-            out *= np.sqrt(squares / (squares + self.evidence_prior))
+            squares = sums[:, n]
+            if len(squares) == 1:  # one text: Python floats, two numpy calls fewer
+                q = float(squares[0])
+                out *= math.sqrt(q / (q + self.evidence_prior))
+            else:
+                out *= np.sqrt(squares / (squares + self.evidence_prior))[:, None]
         out += self._bias
         return out
 

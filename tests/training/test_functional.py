@@ -20,7 +20,7 @@ from spectrum_rpc.training.functional import (
 # The served defaults: when they change, the floors below are measured again at the new ones.
 SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
 
-# Floors for the EASY half, per category, at the served thresholds (toxicity 0.22, sexual 0.57,
+# Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.57,
 # phishing 0.21 since 2026.12.05-calibrated-1). Where they come from:
 # `.venv/bin/python scripts/evaluate.py --before-rev <previous>` on the shipped model
 # 2026.12.05-calibrated-1 measured the easy accuracy in the comment (correct/cases); each floor
@@ -31,10 +31,10 @@ SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
 # requests: the sexual threshold rose to 0.57 and its training rows fell by the development
 # part held out for calibration (docs/BENCHMARKS.md, "Calibrated thresholds").
 EASY_FLOORS = {
-    "threats": 0.35,                  # 0.39 (17/44)
+    "threats": 0.35,                  # 0.41 (18/44)
     "dehumanisation": 0.60,           # 0.67 (22/33)
     "implicit_derogation": 0.95,      # 1.00 (22/22)
-    "insult_no_profanity": 0.75,      # 0.80 (16/20)
+    "insult_no_profanity": 0.85,      # 0.90 (18/20)
     "reclaimed_slurs": 0.95,          # 1.00 (6/6)
     "non_hateful_profanity": 0.50,    # 0.55 (12/22)
     "spelling_variation": 0.95,       # 1.00 (24/24)

@@ -59,5 +59,6 @@ def test_fast_normalisation_matches_the_offset_path():
     from spectrum_rpc.engine.normalize import normalize, normalize_with_offsets
 
     corpus = load_corpus(ROOT)
-    texts = [s.text for samples in corpus.tests.values() for s in samples]
+    # at most 1,000 texts a set: the offset path is slow on the Enron e-mails (12,000 of them)
+    texts = [s.text for samples in corpus.tests.values() for s in samples[:1000]]
     assert [t for t in texts if normalize(t) != normalize_with_offsets(t)[0]] == []
