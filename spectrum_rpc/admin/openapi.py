@@ -13,6 +13,7 @@ from typing import Any
 from .. import __version__
 from ..labels import DECIDED
 from ..webhooks import EVENT_NAMES, MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH
+from .filters import filter_schema
 from .limits import (
     AUDIT_LIMIT,
     DELIVERIES_LIMIT,
@@ -142,9 +143,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "properties": {"id": {"type": "string"}, "project": {"type": "string"},
                            "name": {"type": "string"}, "prefix": {"type": "string"},
                            "created_at": TIME, "last_used_at": TIME, "revoked_at": TIME}},
-    "Settings": {"type": "object", "required": ["thresholds", "include_text"], "properties": {
-        "thresholds": {"type": "object", "additionalProperties": SCORE},
-        "include_text": {"type": "boolean"}}},
+    "Settings": {"type": "object", "required": ["thresholds", "include_text", "filter"],
+                 "properties": {
+                     "thresholds": {"type": "object", "additionalProperties": SCORE},
+                     "include_text": {"type": "boolean"},
+                     "filter": _ref("Filter")}},
+    "Filter": filter_schema(),
     "Webhook": {"type": "object",
                 "required": ["id", "project", "url", "enabled", "events", "basic_auth"],
                 "properties": {"id": {"type": "string"}, "project": {"type": "string"},
@@ -191,12 +195,13 @@ PATHS: dict[str, dict[str, Any]] = {
                     month={"type": "string"}, project={"type": "string"},
                     keys={"type": "array", "items": {"type": "object"}}))},
     "/projects/{project}/settings": {
-        "get": _op("Thresholds and webhook text setting", params=(PROJECT,),
-                   answer=_ref("Settings")),
-        "put": _op("Change thresholds and/or include_text", params=(PROJECT,), change=True,
-                   answer=_ref("Settings"), body={
+        "get": _op("Thresholds, webhook text setting and the project's filter",
+                   params=(PROJECT,), answer=_ref("Settings")),
+        "put": _op("Change thresholds, include_text and/or the filter (partial: only the "
+                   "fields given change; a bad field is a 400 naming it, and nothing changes)",
+                   params=(PROJECT,), change=True, answer=_ref("Settings"), body={
                        **_obj(thresholds=_obj(**{label: SCORE for label in DECIDED}),
-                              include_text={"type": "boolean"}),
+                              include_text={"type": "boolean"}, filter=_ref("Filter")),
                        "minProperties": 1}),
     },
     "/projects/{project}/playground": {

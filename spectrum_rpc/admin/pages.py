@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from ..analysis import FILTER_TYPES, MODES, default_filter
 from ..body import TOO_LARGE, BodyRefused
 from ..constants import DEFAULT_PROJECT
 from ..labels import SPECTRUM_FIELDS
@@ -209,9 +210,12 @@ async def keys(request: web.Request) -> web.Response:
 
 @page_route
 async def settings(request: web.Request) -> web.Response:
-    """GET /admin/settings: thresholds per label, webhook privacy."""
+    """GET /admin/settings: thresholds per label, the project's filter, webhook privacy."""
     policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
-    return await render(request, "settings.html", "settings", policy=policy)
+    return await render(request, "settings.html", "settings", policy=policy,
+                        filter_types=FILTER_TYPES, modes=MODES,
+                        name_components=default_filter()["name"]["components"],
+                        switched=[k for k in policy.filter if k not in FILTER_TYPES])
 
 
 @page_route

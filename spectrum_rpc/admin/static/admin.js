@@ -50,9 +50,17 @@
     for (const el of form.elements) {
       if (!el.name || el.disabled || el.type === "submit" || el.type === "button") continue;
       let value = el.value;
+      const path = el.name.split(".");
       if (el.type === "checkbox" && el.hasAttribute("data-list")) {
-        out[el.name] = out[el.name] || [];
-        if (el.checked) out[el.name].push(el.value);
+        let list = path.reduce((o, p) => (o === undefined ? o : o[p]), out);
+        if (!Array.isArray(list)) setPath(out, path, list = []);
+        if (el.checked) list.push(el.value);
+        continue;
+      }
+      if (el.dataset.split) {
+        // A word list: one per line, or separated by commas or spaces.
+        const sep = el.dataset.split === "lines" ? /\r?\n/ : /[\s,]+/;
+        setPath(out, path, value.split(sep).map((w) => w.trim()).filter((w) => w));
         continue;
       }
       if (el.type === "checkbox") value = el.checked;
@@ -60,7 +68,7 @@
         if (value === "") continue;
         value = Number(value);
       } else if (value === "" && el.hasAttribute("data-optional")) continue;
-      setPath(out, el.name.split("."), value);
+      setPath(out, path, value);
     }
     return out;
   }
