@@ -16,7 +16,7 @@ from .access import api_error, api_route, principal
 from .filters import check_filter
 from .limits import AUDIT_LIMIT, KEY_NAME_LENGTH, MAX_ROW_ID
 from .openapi import document
-from .playground import explain, model_version
+from .playground import analyze, explain, model_version
 from .state import ADMIN, Admin, valid_project
 
 PREFIX = "/api/v1/admin"
@@ -224,14 +224,16 @@ async def put_settings(request: web.Request) -> web.Response:
 
 
 async def post_playground(request: web.Request) -> web.Response:
-    """Score a text as classifyText would for this project (nothing is recorded or sent)."""
+    """Score a text as classifyText would for this project, and run every detector over it at
+    the project's modes (nothing is recorded or sent)."""
     project = project_of(request)
     text = only(await body(request), "text").get("text")
     if not isinstance(text, str) or not text:
         raise BadRequest("text must be a non-empty string")
     state = admin(request)
     policy = await state.analyzer.policies.get(project)
-    return ok(await explain(state.classifier, policy, project, text))
+    return ok({**await explain(state.classifier, policy, project, text),
+               **await analyze(state.analyzer, policy, project, text)})
 
 
 # -- feedback ---------------------------------------------------------------------------------

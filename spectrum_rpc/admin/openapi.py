@@ -136,6 +136,24 @@ WEBHOOK_FIELDS = {
     "description": {"type": "string", "maxLength": MAX_DESCRIPTION_LENGTH},
 }
 
+PIECES = {"type": "array", "description": "the text cut at every range's ends, each piece "
+                                          "with the ranges covering it", "items": _obj(
+    required=("text", "tags"), text={"type": "string"},
+    tags={"type": "array", "items": {"type": "object"}})}
+PLAYGROUND = _obj(
+    required=("result", "scores", "thresholds", "segments", "matches", "analysis",
+              "span_pieces", "match_pieces"), strict=False,
+    result={"type": "object", "description": "classifyText's result"},
+    scores={"type": "object", "additionalProperties": {"type": "number"}},
+    thresholds={"type": "object", "additionalProperties": SCORE},
+    segments={"type": "array", "items": {"type": "object"}},
+    matches={"type": "integer", "minimum": 0},
+    analysis={**_obj(required=("labels", "flagged", "actions", "spans", "pii", "profanity",
+                               "masked", "hash"), strict=False),
+              "description": "moderateText's result with every detector"},
+    span_pieces={**PIECES, "description": "toxic spans: tags are {label, score}"},
+    match_pieces={**PIECES, "description": "personal data and profanity: tags are {kind, text}"})
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "string"}}},
@@ -205,7 +223,9 @@ PATHS: dict[str, dict[str, Any]] = {
                        "minProperties": 1}),
     },
     "/projects/{project}/playground": {
-        "post": _op("Score a text as classifyText would", params=(PROJECT,), change=True,
+        "post": _op("Score a text as classifyText would, and run every detector over it at "
+                    "the project's modes (nothing is recorded or sent)", params=(PROJECT,),
+                    change=True, answer=PLAYGROUND,
                     body=_obj(required=("text",), text={"type": "string", "minLength": 1})),
     },
     "/projects/{project}/feedback": {

@@ -1,11 +1,16 @@
-"""Score a text as classifyText would for a project, plus the lexicon spans to highlight."""
+"""Score a text as classifyText would for a project, plus the lexicon spans to highlight; and
+the full analysis (every detector, at the project's modes), its spans cut into pieces."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
-from ..analysis import Policy
+from ..analysis import AVAILABLE, FILTER_TYPES, Analyzer, Options, Policy
+
+PII_TYPES = tuple(kind for kind in FILTER_TYPES if kind != "profanity")
 
 
 def segments(text: str, matches: list[Any]) -> list[dict[str, Any]]:
@@ -42,3 +47,55 @@ def model_version(classifier: Any, project: str | None = None) -> str:
     if project is not None and hasattr(classifier, "version_for"):
         return str(classifier.version_for(project))
     return str(classifier.version)
+
+
+def every_detector(policy: Policy) -> Options:
+    """The project's options with every detector on and every kind of personal data looked
+    for, each at its mode in the project's filter, with its mask when masking is on."""
+    chosen = policy.filter
+    masks = {kind: chosen[kind]["mask"] if chosen[kind]["masking"] else None
+             for kind in (*PII_TYPES, "profanity")}
+    return replace(policy.options, detect=frozenset(AVAILABLE), masks=masks,
+                   pii_modes={kind: chosen[kind]["mode"] for kind in PII_TYPES},
+                   modes={**policy.options.modes, "profanity": chosen["profanity"]["mode"]})
+
+
+def pieces(text: str, ranges: Iterable[tuple[int, int, dict[str, Any]]]
+           ) -> list[dict[str, Any]]:
+    """Cut a text at every range's ends: each piece with the tags of the ranges covering it
+    (ranges may overlap), so the browser shows them without index arithmetic (its strings
+    count UTF-16 units, the offsets count code points)."""
+    starts: dict[int, list[int]] = {}
+    ends: dict[int, list[int]] = {}
+    tags = []
+    for i, (begin, end, tag) in enumerate(ranges):
+        begin, end = max(0, begin), min(len(text), end)
+        if begin < end:
+            starts.setdefault(begin, []).append(i)
+            ends.setdefault(end, []).append(i)
+        tags.append(tag)
+    out: list[dict[str, Any]] = []
+    active: dict[int, None] = {}  # insertion-ordered set of the ranges covering the piece
+    cuts = sorted({0, len(text), *starts, *ends})
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        for i in ends.get(a, ()):
+            active.pop(i, None)
+        for i in starts.get(a, ()):
+            active[i] = None
+        out.append({"text": text[a:b], "tags": [tags[i] for i in active]})
+    return out
+
+
+async def analyze(analyzer: Analyzer, policy: Policy, project: str, text: str
+                  ) -> dict[str, Any]:
+    """Run every detector over a text for a project (nothing told to listeners: no key),
+    with the toxic spans and the matches (personal data, profanity) cut into pieces."""
+    found = await analyzer.moderate(project, text, every_detector(policy))
+    spans = [(s["begin"], s["end"], {"label": s["label"], "score": s["score"]})
+             for s in found.get("spans", [])]
+    matches = [(m["begin"], m["end"], {"kind": kind, "text": m["text"]})
+               for kind, result in found.get("pii", {}).items() for m in result["matches"]]
+    matches += [(m["begin"], m["end"], {"kind": "profanity", "text": m["text"]})
+                for m in found.get("profanity", {}).get("matches", [])]
+    return {"analysis": found, "span_pieces": pieces(text, spans),
+            "match_pieces": pieces(text, sorted(matches, key=lambda r: r[:2]))}
