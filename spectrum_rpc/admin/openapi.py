@@ -12,9 +12,11 @@ from typing import Any
 
 from .. import __version__
 from ..labels import DECIDED
+from ..store import MAX_ACTOR_CHARS
 from ..webhooks import EVENT_NAMES, MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH
 from .filters import filter_schema
 from .limits import (
+    ACTORS_LIMIT,
     AUDIT_LIMIT,
     DELIVERIES_LIMIT,
     KEY_NAME_LENGTH,
@@ -167,6 +169,17 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                      "include_text": {"type": "boolean"},
                      "filter": _ref("Filter")}},
     "Filter": filter_schema(),
+    "Actor": _obj(required=("actor", "first_seen", "last_seen", "requests", "flagged"),
+                  actor={"type": "string"}, first_seen=TIME, last_seen=TIME,
+                  requests={"type": "integer", "minimum": 0},
+                  flagged={"type": "integer", "minimum": 0,
+                           "description": "requests with at least one label flagged"}),
+    "ActorEvent": _obj(required=("id", "at", "source", "flagged", "flags"),
+                       id={"type": "string"}, at=TIME,
+                       source={"type": "string", "description": "the API that was called"},
+                       flagged={"type": "boolean"},
+                       flags={"type": "array", "items": {"type": "string"},
+                              "description": "the labels it flagged"}),
     "Webhook": {"type": "object",
                 "required": ["id", "project", "url", "enabled", "events", "basic_auth"],
                 "properties": {"id": {"type": "string"}, "project": {"type": "string"},
@@ -250,6 +263,18 @@ PATHS: dict[str, dict[str, Any]] = {
     "/projects/{project}/stats": {"get": _op(
         "Classifications per minute, last 24 h", params=(PROJECT,),
         answer=_list_of("minutes", {"type": "object"}))},
+    "/projects/{project}/actors": {"get": _op(
+        "A project's actors (contentmod's actorId, discuse's user_id), the most recently "
+        "seen first", params=(PROJECT, _limit(ACTORS_LIMIT, ACTORS_LIMIT)),
+        answer=_list_of("actors", _ref("Actor")))},
+    "/projects/{project}/actors/history": {"get": _op(
+        "One actor's totals and latest requests, newest first (404: the project never named "
+        "it)", params=(PROJECT, {**_query("actor", {"type": "string", "minLength": 1,
+                                                   "maxLength": MAX_ACTOR_CHARS},
+                                          "the actor's id, as the API call gave it"),
+                                 "required": True}, _limit(ACTORS_LIMIT, ACTORS_LIMIT)),
+        errors=("404",), answer=_obj(required=("actor", "events"), actor=_ref("Actor"),
+                                     events={"type": "array", "items": _ref("ActorEvent")}))},
     "/projects/{project}/webhooks": {
         "get": _op("List webhooks", params=(PROJECT,),
                    answer=_list_of("webhooks", _ref("Webhook"))),

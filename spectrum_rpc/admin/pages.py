@@ -14,13 +14,14 @@ from ..analysis import FILTER_TYPES, MODES, default_filter
 from ..body import TOO_LARGE, BodyRefused
 from ..constants import DEFAULT_PROJECT
 from ..labels import SPECTRUM_FIELDS
-from ..store import StatsRow, WebhookHealth
+from ..store import MAX_ACTOR_CHARS, StatsRow, WebhookHealth
 from ..webhooks import EVENT_NAMES, NotFound
 from ..webhooks import management as webhook_ops
 from . import audit, charts, review
 from .access import LOGIN_PATH, SECURITY_HEADERS, page_route, principal
 from .api import PREFIX
 from .bodies import read_form
+from .limits import ACTORS_LIMIT
 from .playground import model_version
 from .sessions import COOKIE, CSRF_FIELD, LOGIN_COOKIE, csrf_ok
 from .state import ADMIN, Admin, valid_project
@@ -30,7 +31,8 @@ from .webhooks import deliveries
 HERE = Path(__file__).parent
 NAV = [("dashboard", "/admin/", "Dashboard"), ("playground", "/admin/playground", "Playground"),
        ("keys", "/admin/keys", "API keys"), ("webhooks", "/admin/webhooks", "Webhooks"),
-       ("feedback", "/admin/feedback", "Feedback"), ("settings", "/admin/settings", "Settings"),
+       ("feedback", "/admin/feedback", "Feedback"), ("actors", "/admin/actors", "Actors"),
+       ("settings", "/admin/settings", "Settings"),
        ("audit", "/admin/audit", "Audit log")]
 
 
@@ -264,6 +266,20 @@ async def webhook_page(request: web.Request) -> web.Response:
 
 
 @page_route
+async def actors_page(request: web.Request) -> web.Response:
+    """GET /admin/actors: a project's actors with their totals; ?actor= one actor's history."""
+    store = request.app[ADMIN].store
+    project = project_param(request)
+    chosen = request.query.get("actor", "")
+    history = None
+    if chosen and len(chosen) <= MAX_ACTOR_CHARS:
+        history = await store.actors.history(project, chosen)
+    return await render(request, "actors.html", "actors",
+                        actors=await store.actors.list(project, ACTORS_LIMIT),
+                        chosen=chosen, history=history)
+
+
+@page_route
 async def audit_log(request: web.Request) -> web.Response:
     """GET /admin/audit: who did what, when."""
     entries = await request.app[ADMIN].store.admin.audit_log(200)
@@ -285,6 +301,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin/keys", keys)
     app.router.add_get("/admin/settings", settings)
     app.router.add_get("/admin/feedback", feedback)
+    app.router.add_get("/admin/actors", actors_page)
     app.router.add_get("/admin/audit", audit_log)
     app.router.add_get("/admin/webhooks", webhooks_page)
     app.router.add_get("/admin/webhooks/{id}", webhook_page)
