@@ -43,6 +43,7 @@ def setup(app: web.Application) -> None:
         app[ANALYZER].listeners.append(state.stats)
         state.stats.start()
         yield
+        await state.warmup.close()
         await state.stats.close()
 
     bodies.setup(app)

@@ -232,8 +232,9 @@ async def post_playground(request: web.Request) -> web.Response:
         raise BadRequest("text must be a non-empty string")
     state = admin(request)
     policy = await state.analyzer.policies.get(project)
+    loading = () if await state.warmup.ready(state.analyzer) else ("spelling",)
     return ok({**await explain(state.classifier, policy, project, text),
-               **await analyze(state.analyzer, policy, project, text)})
+               **await analyze(state.analyzer, policy, project, text, loading)})
 
 
 # -- feedback ---------------------------------------------------------------------------------

@@ -143,7 +143,7 @@ PIECES = {"type": "array", "description": "the text cut at every range's ends, e
     required=("text", "tags"), text={"type": "string"},
     tags={"type": "array", "items": {"type": "object"}})}
 PLAYGROUND = _obj(
-    required=("result", "scores", "thresholds", "segments", "matches", "analysis",
+    required=("result", "scores", "thresholds", "segments", "matches", "analysis", "loading",
               "span_pieces", "match_pieces"), strict=False,
     result={"type": "object", "description": "classifyText's result"},
     scores={"type": "object", "additionalProperties": {"type": "number"}},
@@ -153,6 +153,9 @@ PLAYGROUND = _obj(
     analysis={**_obj(required=("labels", "flagged", "actions", "spans", "pii", "profanity",
                                "masked", "hash"), strict=False),
               "description": "moderateText's result with every detector"},
+    loading={"type": "array", "items": {"type": "string"},
+             "description": "detectors left out while their state loads (the speller takes "
+                            "seconds on first use): ask again shortly"},
     span_pieces={**PIECES, "description": "toxic spans: tags are {label, score}"},
     match_pieces={**PIECES, "description": "personal data and profanity: tags are {kind, text}"})
 

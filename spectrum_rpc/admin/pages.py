@@ -195,8 +195,11 @@ async def _usage(admin: Admin, project: str) -> dict[str, Any]:
 
 @page_route
 async def playground(request: web.Request) -> web.Response:
-    """GET /admin/playground: type a text, see what classifyText would answer."""
-    policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
+    """GET /admin/playground: type a text, see what classifyText would answer, and every
+    detector's output (whose state starts loading now, while the admin types)."""
+    admin = request.app[ADMIN]
+    admin.warmup.start(admin.analyzer)
+    policy = await admin.analyzer.policies.get(project_param(request))
     return await render(request, "playground.html", "playground", thresholds=policy.thresholds)
 
 

@@ -11,6 +11,42 @@ from typing import Any
 from ..analysis import AVAILABLE, FILTER_TYPES, Analyzer, Options, Policy
 
 PII_TYPES = tuple(kind for kind in FILTER_TYPES if kind != "profanity")
+# The detectors' state, cheapest first: the speller alone takes seconds (and ~160 MB), so the
+# Playground answers without spelling until it is built rather than keep the admin waiting.
+STATE = ("span_model", "sentiment_analyzer", "profanity_finder", "language_detector", "speller")
+WARM_WAIT = 2.0  # seconds an analysis waits for the state before answering without spelling
+
+
+def _build(detection: Any) -> None:
+    for name in STATE:
+        getattr(detection, name)
+
+
+class Warmup:
+    """Build every detector's state once, off the event loop, when the Playground is first
+    used (a server that only classifies never loads them)."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self, analyzer: Analyzer) -> asyncio.Task[None]:
+        """Start building (once); return the task."""
+        if self.task is None:
+            self.task = asyncio.create_task(asyncio.to_thread(_build, analyzer.detection))
+        return self.task
+
+    async def ready(self, analyzer: Analyzer, wait: float = WARM_WAIT) -> bool:
+        """Return whether every detector is built, waiting up to `wait` seconds for it."""
+        task = self.start(analyzer)
+        await asyncio.wait({task}, timeout=wait)
+        return task.done() and task.exception() is None
+
+    async def close(self) -> None:
+        """Wait for a build in progress (a thread cannot be cancelled)."""
+        if self.task is not None:
+            await asyncio.wait({self.task})
+            if not self.task.cancelled():
+                self.task.exception()  # retrieved: a failed build was logged by the request
 
 
 def segments(text: str, matches: list[Any]) -> list[dict[str, Any]]:
@@ -49,13 +85,14 @@ def model_version(classifier: Any, project: str | None = None) -> str:
     return str(classifier.version)
 
 
-def every_detector(policy: Policy) -> Options:
-    """The project's options with every detector on and every kind of personal data looked
-    for, each at its mode in the project's filter, with its mask when masking is on."""
+def every_detector(policy: Policy, skip: Iterable[str] = ()) -> Options:
+    """The project's options with every detector on (but `skip`) and every kind of personal
+    data looked for, each at its mode in the project's filter, with its mask when masking is
+    on."""
     chosen = policy.filter
     masks = {kind: chosen[kind]["mask"] if chosen[kind]["masking"] else None
              for kind in (*PII_TYPES, "profanity")}
-    return replace(policy.options, detect=frozenset(AVAILABLE), masks=masks,
+    return replace(policy.options, detect=frozenset(AVAILABLE) - set(skip), masks=masks,
                    pii_modes={kind: chosen[kind]["mode"] for kind in PII_TYPES},
                    modes={**policy.options.modes, "profanity": chosen["profanity"]["mode"]})
 
@@ -86,16 +123,17 @@ def pieces(text: str, ranges: Iterable[tuple[int, int, dict[str, Any]]]
     return out
 
 
-async def analyze(analyzer: Analyzer, policy: Policy, project: str, text: str
-                  ) -> dict[str, Any]:
-    """Run every detector over a text for a project (nothing told to listeners: no key),
-    with the toxic spans and the matches (personal data, profanity) cut into pieces."""
-    found = await analyzer.moderate(project, text, every_detector(policy))
+async def analyze(analyzer: Analyzer, policy: Policy, project: str, text: str,
+                  loading: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Run every detector (but those `loading`) over a text for a project (nothing told to
+    listeners: no key), with the toxic spans and the matches (personal data, profanity) cut
+    into pieces."""
+    found = await analyzer.moderate(project, text, every_detector(policy, loading))
     spans = [(s["begin"], s["end"], {"label": s["label"], "score": s["score"]})
              for s in found.get("spans", [])]
     matches = [(m["begin"], m["end"], {"kind": kind, "text": m["text"]})
                for kind, result in found.get("pii", {}).items() for m in result["matches"]]
     matches += [(m["begin"], m["end"], {"kind": "profanity", "text": m["text"]})
                 for m in found.get("profanity", {}).get("matches", [])]
-    return {"analysis": found, "span_pieces": pieces(text, spans),
+    return {"analysis": found, "loading": list(loading), "span_pieces": pieces(text, spans),
             "match_pieces": pieces(text, sorted(matches, key=lambda r: r[:2]))}

@@ -3,11 +3,14 @@ the masked copy, language, sentiment, quality, corrected copy; nothing recorded 
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from aiohttp.test_utils import TestClient
 
+from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.admin.playground import pieces
-from spectrum_rpc.resources import STORE
+from spectrum_rpc.resources import ANALYZER, STORE
 from tests.helpers.admin import API, logged_in_client
 
 TEXT = ("You stupid idiot <script>alert(1)</script>, mail me at bob@example.com or call "
@@ -20,10 +23,31 @@ async def client(aiohttp_client, tmp_path) -> TestClient:
     return await logged_in_client(aiohttp_client, tmp_path)
 
 
-async def test_the_playground_answers_every_detector(client):
-    response = await client.post(URL, json={"text": TEXT})
+async def play(client: TestClient, text: str) -> dict:
+    """Ask the playground until every detector is loaded (the speller takes seconds)."""
+    await client.app[ADMIN].warmup.start(client.app[ANALYZER])
+    response = await client.post(URL, json={"text": text})
     assert response.status == 200
     data = await response.json()
+    assert data["loading"] == []
+    return data
+
+
+async def test_a_cold_playground_answers_without_spelling_while_it_loads(client):
+    warmup = client.app[ADMIN].warmup
+    gate = asyncio.Event()
+    warmup.task = asyncio.create_task(gate.wait())  # the speller, still loading
+    data = await (await client.post(URL, json={"text": "helo wrld"})).json()
+    assert data["loading"] == ["spelling"] and "corrected" not in data["analysis"]
+    assert "language" in data["analysis"]
+    gate.set()
+    await warmup.task
+    warmup.task = None
+    assert "corrected" in (await play(client, "helo wrld"))["analysis"]
+
+
+async def test_the_playground_answers_every_detector(client):
+    data = await play(client, TEXT)
     a = data["analysis"]
     assert a["flagged"]["toxicity"] is True and a["actions"]["reject"] is True
     assert any(TEXT[s["begin"]:s["end"]] == "stupid idiot" for s in a["spans"])
@@ -46,11 +70,11 @@ async def test_the_playground_answers_every_detector(client):
 
 async def test_the_playground_uses_the_project_modes_even_for_disabled_types(client):
     text = "write to example at gmail dot com"
-    plain = (await (await client.post(URL, json={"text": text})).json())["analysis"]
+    plain = (await play(client, text))["analysis"]
     assert plain["pii"]["email"]["found"] is False
     await client.put(f"{API}/projects/default/settings", json={"filter": {
         "email": {"enabled": False, "mode": "SUSPICIOUS", "mask": "[hidden]"}}})
-    data = (await (await client.post(URL, json={"text": text})).json())["analysis"]
+    data = (await play(client, text))["analysis"]
     assert data["pii"]["email"]["mode"] == "SUSPICIOUS" and data["pii"]["email"]["found"]
     assert "[hidden]" in data["masked"]
 

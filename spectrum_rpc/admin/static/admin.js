@@ -155,6 +155,7 @@
     if (a.quality) facts.push(["Quality", Object.entries(a.quality).map(([k, v]) => k + " " + fmt(v)).join(" · ") || "–"]);
     out.push(h("h3", {}, "Language, sentiment, quality"), table(["Detector", "Output"], facts));
     if (a.corrected !== undefined) out.push(h("h3", {}, "Spelling-corrected copy"), h("pre", { id: "corrected", class: "highlight" }, a.corrected));
+    if (data.loading.length) out.push(h("p", { class: "muted small", id: "loading" }, "Still loading (first use): " + data.loading.join(", ") + ". Classify again in a few seconds."));
     return out;
   }
 
