@@ -58,3 +58,19 @@ async def test_the_actors_page_lists_and_shows_a_history_escaped(client):
     assert 'id="actor-history"' in history and "insult, toxicity" in history
     unknown = await (await client.get("/admin/actors?project=shop&actor=nobody")).text()
     assert "no actor with this id" in unknown
+
+
+async def test_an_actor_named_through_contentmod_shows_in_the_admin_api(client):
+    from spectrum_rpc.auth import create_key
+
+    key = await create_key(client.app[STORE], "cm", "shop")
+    for text in ("have a nice day", "you are a stupid idiot"):
+        response = await client.post("/text", json={"text": text, "options": {
+            "actorId": "forum-42"}}, headers={"Authorization": f"Bearer {key.key}"})
+        assert response.status == 200, await response.text()
+    answer = await (await client.get(f"{ACTORS}/history", params={"actor": "forum-42"})).json()
+    assert answer["actor"]["requests"] == 2 and answer["actor"]["flagged"] == 1
+    events = sorted(answer["events"], key=lambda e: e["flagged"])
+    assert [(e["source"], e["flagged"]) for e in events] == [("contentmod", False),
+                                                             ("contentmod", True)]
+    assert events[0]["flags"] == [] and "toxicity" in events[1]["flags"]
