@@ -4,6 +4,8 @@ form is stored; a toxic span is highlighted and a `<script>` in the text stays t
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -80,3 +82,19 @@ def test_the_playground_highlights_a_toxic_span_and_escapes_markup(tab):  # type
     assert "<script>" in tab.locator("#masked").inner_text()
     assert tab.locator("#pii-table").get_by_text("bob@example.com").is_visible()
     assert "email" in tab.locator("p.match mark.match").first.get_attribute("data-tags")
+
+
+def test_an_actor_history_is_one_click_from_the_actors_page(tab, live_server, tmp_path):  # type: ignore[no-untyped-def]
+    body = json.dumps({"text": "you are a stupid idiot", "options": {"actorId": "forum-7"}})
+    request = urllib.request.Request(
+        live_server.base + "/text", data=body.encode(), method="POST",
+        headers={"Authorization": f"Bearer {live_server.first_key}",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=20) as response:
+        assert response.status == 200
+    tab.goto("/admin/actors?project=default")
+    tab.locator("#actors-table").get_by_role("link", name="forum-7").click()
+    history = tab.locator("#actor-history")
+    history.wait_for()
+    assert "contentmod" in history.inner_text() and "flagged" in history.inner_text()
+    e2e.snap(tab, tmp_path, "actors")  # no element sticks out at phone width
