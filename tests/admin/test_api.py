@@ -84,8 +84,8 @@ async def test_threshold_change_flips_the_playground_decision(client):
                              json={"thresholds": {"toxicity": above}, "include_text": True})
     answer = await saved.json()
     assert answer.pop("filter")["labels"]["enabled"] is True  # the filter: its own tests
-    assert answer == {
-        "thresholds": {"toxicity": above, "sexual": 0.5, "phishing": 0.5}, "include_text": True}
+    defaults = first["thresholds"]  # the served defaults, whatever they are
+    assert answer == {"thresholds": {**defaults, "toxicity": above}, "include_text": True}
     second = await (await client.post(url, json={"text": text})).json()
     assert second["result"]["toxic"] is False
     await client.put(f"{API}/projects/default/settings", json={"thresholds": {"toxicity": 0.0}})
