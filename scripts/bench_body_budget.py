@@ -185,15 +185,16 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path) -> None:
-    """Replace this script's section of docs/BENCHMARKS.md up to its first `###` heading
-    (hand-written notes after it are kept); append it when missing."""
+def write_section(text: str, path: Path, section: str = SECTION) -> None:
+    """Replace a script's section (`section`, this script's by default) of docs/BENCHMARKS.md
+    up to its first `###` heading (hand-written notes after it are kept); append it when
+    missing."""
     old = path.read_text()
-    start = old.find(SECTION + "\n")
+    start = old.find(section + "\n")
     if start == -1:
         path.write_text(old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n")
         return
-    body = start + len(SECTION)
+    body = start + len(section)
     ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
     end = min(ends) if ends else len(old)
     path.write_text((old[:start] + text.rstrip("\n") + "\n" + old[end:]).rstrip("\n") + "\n")

@@ -97,7 +97,7 @@ def main() -> int:
     if args.write:
         command = f"python scripts/bench_large_analysis.py --mb {args.mb:g} --rounds {args.rounds}"
         write_section(f"{SECTION}\n\nCommand: `{command} --write`\n\n{report}\n",
-                      ROOT / "docs/BENCHMARKS.md")
+                      ROOT / "docs/BENCHMARKS.md", SECTION)
     return 0
 
 
