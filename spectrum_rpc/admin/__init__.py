@@ -1,5 +1,5 @@
 """The admin web UI and its JSON API: users, sessions, audit log, dashboard, playground, keys,
-webhooks, feedback and settings, scoped to a project."""
+webhooks, feedback, actors and settings, scoped to a project."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE, USAGE
-from . import api, bodies, pages, usage, webhooks
+from . import actors, api, bodies, pages, usage, webhooks
 from .access import api_error
 from .api import PREFIX as API_PREFIX
 from .pages import environment
@@ -43,11 +43,12 @@ def setup(app: web.Application) -> None:
         app[ANALYZER].listeners.append(state.stats)
         state.stats.start()
         yield
+        await state.warmup.close()
         await state.stats.close()
 
     bodies.setup(app)
     app.cleanup_ctx.append(admin_ctx)
-    api.add_routes(app, [*webhooks.ROUTES, *usage.ROUTES])
+    api.add_routes(app, [*webhooks.ROUTES, *usage.ROUTES, *actors.ROUTES])
     pages.add_routes(app)
 
 

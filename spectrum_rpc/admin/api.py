@@ -7,14 +7,16 @@ from typing import Any
 import orjson
 from aiohttp import web
 
+from ..analysis import FilterError
 from ..auth import create_key
 from ..body import BodyRefused
 from ..labels import DECIDED
 from . import audit, bodies, review
 from .access import api_error, api_route, principal
+from .filters import check_filter
 from .limits import AUDIT_LIMIT, KEY_NAME_LENGTH, MAX_ROW_ID
 from .openapi import document
-from .playground import explain, model_version
+from .playground import analyze, explain, model_version
 from .state import ADMIN, Admin, valid_project
 
 PREFIX = "/api/v1/admin"
@@ -172,9 +174,10 @@ async def revoke_key(request: web.Request) -> web.Response:
 
 
 async def get_settings(request: web.Request) -> web.Response:
-    """A project's effective thresholds and webhook text setting."""
+    """A project's effective thresholds, webhook text setting and filter (complete)."""
     policy = await admin(request).analyzer.policies.get(project_of(request))
-    return ok({"thresholds": policy.thresholds, "include_text": policy.include_text})
+    return ok({"thresholds": policy.thresholds, "include_text": policy.include_text,
+               "filter": policy.filter})
 
 
 def _thresholds(given: Any) -> dict[str, float]:
@@ -191,11 +194,12 @@ def _thresholds(given: Any) -> dict[str, float]:
 
 
 async def put_settings(request: web.Request) -> web.Response:
-    """Change a project's thresholds and/or whether webhook payloads include the text."""
+    """Change a project's thresholds, whether webhook payloads include the text, and/or its
+    filter (a partial filter object, over the current one)."""
     project = project_of(request)
-    data = only(await body(request), "thresholds", "include_text")
+    data = only(await body(request), "thresholds", "include_text", "filter")
     if not data:
-        raise BadRequest("give thresholds and/or include_text")
+        raise BadRequest("give thresholds, include_text and/or filter")
     changes: dict[str, Any] = {}
     if "thresholds" in data:
         stored = (await admin(request).store.projects.get_settings(project)).get("thresholds", {})
@@ -204,21 +208,33 @@ async def put_settings(request: web.Request) -> web.Response:
         if not isinstance(data["include_text"], bool):
             raise BadRequest("include_text must be true or false")
         changes["include_text"] = data["include_text"]
-    await admin(request).store.projects.update_settings(project, changes)
-    admin(request).analyzer.policies.forget(project)
-    await act(request, "settings.update", project=project, detail=changes)
+    policies = admin(request).analyzer.policies
+    if "filter" in data:  # validated (and stored) first: a bad filter changes nothing
+        try:
+            check_filter(data["filter"])
+            await policies.change_filter(project, data["filter"])
+        except FilterError as exc:
+            raise BadRequest(f"{exc.path} {exc.reason}") from None
+    if changes:
+        await admin(request).store.projects.update_settings(project, changes)
+    policies.forget(project)
+    audited = {**changes, **({"filter": data["filter"]} if "filter" in data else {})}
+    await act(request, "settings.update", project=project, detail=audited)
     return await get_settings(request)
 
 
 async def post_playground(request: web.Request) -> web.Response:
-    """Score a text as classifyText would for this project (nothing is recorded or sent)."""
+    """Score a text as classifyText would for this project, and run every detector over it at
+    the project's modes (nothing is recorded or sent)."""
     project = project_of(request)
     text = only(await body(request), "text").get("text")
     if not isinstance(text, str) or not text:
         raise BadRequest("text must be a non-empty string")
     state = admin(request)
     policy = await state.analyzer.policies.get(project)
-    return ok(await explain(state.classifier, policy, project, text))
+    loading = () if await state.warmup.ready(state.analyzer) else ("spelling",)
+    return ok({**await explain(state.classifier, policy, project, text),
+               **await analyze(state.analyzer, policy, project, text, loading)})
 
 
 # -- feedback ---------------------------------------------------------------------------------

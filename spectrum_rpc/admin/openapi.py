@@ -12,8 +12,11 @@ from typing import Any
 
 from .. import __version__
 from ..labels import DECIDED
+from ..store import MAX_ACTOR_CHARS
 from ..webhooks import EVENT_NAMES, MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH
+from .filters import filter_schema
 from .limits import (
+    ACTORS_LIMIT,
     AUDIT_LIMIT,
     DELIVERIES_LIMIT,
     KEY_NAME_LENGTH,
@@ -135,6 +138,27 @@ WEBHOOK_FIELDS = {
     "description": {"type": "string", "maxLength": MAX_DESCRIPTION_LENGTH},
 }
 
+PIECES = {"type": "array", "description": "the text cut at every range's ends, each piece "
+                                          "with the ranges covering it", "items": _obj(
+    required=("text", "tags"), text={"type": "string"},
+    tags={"type": "array", "items": {"type": "object"}})}
+PLAYGROUND = _obj(
+    required=("result", "scores", "thresholds", "segments", "matches", "analysis", "loading",
+              "span_pieces", "match_pieces"), strict=False,
+    result={"type": "object", "description": "classifyText's result"},
+    scores={"type": "object", "additionalProperties": {"type": "number"}},
+    thresholds={"type": "object", "additionalProperties": SCORE},
+    segments={"type": "array", "items": {"type": "object"}},
+    matches={"type": "integer", "minimum": 0},
+    analysis={**_obj(required=("labels", "flagged", "actions", "spans", "pii", "profanity",
+                               "masked", "hash"), strict=False),
+              "description": "moderateText's result with every detector"},
+    loading={"type": "array", "items": {"type": "string"},
+             "description": "detectors left out while their state loads (the speller takes "
+                            "seconds on first use): ask again shortly"},
+    span_pieces={**PIECES, "description": "toxic spans: tags are {label, score}"},
+    match_pieces={**PIECES, "description": "personal data and profanity: tags are {kind, text}"})
+
 SCHEMAS: dict[str, dict[str, Any]] = {
     "Error": {"type": "object", "required": ["error"], "properties": {"error": {
         "type": "string"}}},
@@ -142,9 +166,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "properties": {"id": {"type": "string"}, "project": {"type": "string"},
                            "name": {"type": "string"}, "prefix": {"type": "string"},
                            "created_at": TIME, "last_used_at": TIME, "revoked_at": TIME}},
-    "Settings": {"type": "object", "required": ["thresholds", "include_text"], "properties": {
-        "thresholds": {"type": "object", "additionalProperties": SCORE},
-        "include_text": {"type": "boolean"}}},
+    "Settings": {"type": "object", "required": ["thresholds", "include_text", "filter"],
+                 "properties": {
+                     "thresholds": {"type": "object", "additionalProperties": SCORE},
+                     "include_text": {"type": "boolean"},
+                     "filter": _ref("Filter")}},
+    "Filter": filter_schema(),
+    "Actor": _obj(required=("actor", "first_seen", "last_seen", "requests", "flagged"),
+                  actor={"type": "string"}, first_seen=TIME, last_seen=TIME,
+                  requests={"type": "integer", "minimum": 0},
+                  flagged={"type": "integer", "minimum": 0,
+                           "description": "requests with at least one label flagged"}),
+    "ActorEvent": _obj(required=("id", "at", "source", "flagged", "flags"),
+                       id={"type": "string"}, at=TIME,
+                       source={"type": "string", "description": "the API that was called"},
+                       flagged={"type": "boolean"},
+                       flags={"type": "array", "items": {"type": "string"},
+                              "description": "the labels it flagged"}),
     "Webhook": {"type": "object",
                 "required": ["id", "project", "url", "enabled", "events", "basic_auth"],
                 "properties": {"id": {"type": "string"}, "project": {"type": "string"},
@@ -191,16 +229,19 @@ PATHS: dict[str, dict[str, Any]] = {
                     month={"type": "string"}, project={"type": "string"},
                     keys={"type": "array", "items": {"type": "object"}}))},
     "/projects/{project}/settings": {
-        "get": _op("Thresholds and webhook text setting", params=(PROJECT,),
-                   answer=_ref("Settings")),
-        "put": _op("Change thresholds and/or include_text", params=(PROJECT,), change=True,
-                   answer=_ref("Settings"), body={
+        "get": _op("Thresholds, webhook text setting and the project's filter",
+                   params=(PROJECT,), answer=_ref("Settings")),
+        "put": _op("Change thresholds, include_text and/or the filter (partial: only the "
+                   "fields given change; a bad field is a 400 naming it, and nothing changes)",
+                   params=(PROJECT,), change=True, answer=_ref("Settings"), body={
                        **_obj(thresholds=_obj(**{label: SCORE for label in DECIDED}),
-                              include_text={"type": "boolean"}),
+                              include_text={"type": "boolean"}, filter=_ref("Filter")),
                        "minProperties": 1}),
     },
     "/projects/{project}/playground": {
-        "post": _op("Score a text as classifyText would", params=(PROJECT,), change=True,
+        "post": _op("Score a text as classifyText would, and run every detector over it at "
+                    "the project's modes (nothing is recorded or sent)", params=(PROJECT,),
+                    change=True, answer=PLAYGROUND,
                     body=_obj(required=("text",), text={"type": "string", "minLength": 1})),
     },
     "/projects/{project}/feedback": {
@@ -225,6 +266,18 @@ PATHS: dict[str, dict[str, Any]] = {
     "/projects/{project}/stats": {"get": _op(
         "Classifications per minute, last 24 h", params=(PROJECT,),
         answer=_list_of("minutes", {"type": "object"}))},
+    "/projects/{project}/actors": {"get": _op(
+        "A project's actors (contentmod's actorId, discuse's user_id), the most recently "
+        "seen first", params=(PROJECT, _limit(ACTORS_LIMIT, ACTORS_LIMIT)),
+        answer=_list_of("actors", _ref("Actor")))},
+    "/projects/{project}/actors/history": {"get": _op(
+        "One actor's totals and latest requests, newest first (404: the project never named "
+        "it)", params=(PROJECT, {**_query("actor", {"type": "string", "minLength": 1,
+                                                   "maxLength": MAX_ACTOR_CHARS},
+                                          "the actor's id, as the API call gave it"),
+                                 "required": True}, _limit(ACTORS_LIMIT, ACTORS_LIMIT)),
+        errors=("404",), answer=_obj(required=("actor", "events"), actor=_ref("Actor"),
+                                     events={"type": "array", "items": _ref("ActorEvent")}))},
     "/projects/{project}/webhooks": {
         "get": _op("List webhooks", params=(PROJECT,),
                    answer=_list_of("webhooks", _ref("Webhook"))),

@@ -10,16 +10,18 @@ from urllib.parse import urlencode
 import jinja2
 from aiohttp import web
 
+from ..analysis import FILTER_TYPES, MODES, default_filter
 from ..body import TOO_LARGE, BodyRefused
 from ..constants import DEFAULT_PROJECT
 from ..labels import SPECTRUM_FIELDS
-from ..store import StatsRow, WebhookHealth
+from ..store import MAX_ACTOR_CHARS, StatsRow, WebhookHealth
 from ..webhooks import EVENT_NAMES, NotFound
 from ..webhooks import management as webhook_ops
 from . import audit, charts, review
 from .access import LOGIN_PATH, SECURITY_HEADERS, page_route, principal
 from .api import PREFIX
 from .bodies import read_form
+from .limits import ACTORS_LIMIT
 from .playground import model_version
 from .sessions import COOKIE, CSRF_FIELD, LOGIN_COOKIE, csrf_ok
 from .state import ADMIN, Admin, valid_project
@@ -29,7 +31,8 @@ from .webhooks import deliveries
 HERE = Path(__file__).parent
 NAV = [("dashboard", "/admin/", "Dashboard"), ("playground", "/admin/playground", "Playground"),
        ("keys", "/admin/keys", "API keys"), ("webhooks", "/admin/webhooks", "Webhooks"),
-       ("feedback", "/admin/feedback", "Feedback"), ("settings", "/admin/settings", "Settings"),
+       ("feedback", "/admin/feedback", "Feedback"), ("actors", "/admin/actors", "Actors"),
+       ("settings", "/admin/settings", "Settings"),
        ("audit", "/admin/audit", "Audit log")]
 
 
@@ -192,8 +195,11 @@ async def _usage(admin: Admin, project: str) -> dict[str, Any]:
 
 @page_route
 async def playground(request: web.Request) -> web.Response:
-    """GET /admin/playground: type a text, see what classifyText would answer."""
-    policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
+    """GET /admin/playground: type a text, see what classifyText would answer, and every
+    detector's output (whose state starts loading now, while the admin types)."""
+    admin = request.app[ADMIN]
+    admin.warmup.start(admin.analyzer)
+    policy = await admin.analyzer.policies.get(project_param(request))
     return await render(request, "playground.html", "playground", thresholds=policy.thresholds)
 
 
@@ -209,9 +215,12 @@ async def keys(request: web.Request) -> web.Response:
 
 @page_route
 async def settings(request: web.Request) -> web.Response:
-    """GET /admin/settings: thresholds per label, webhook privacy."""
+    """GET /admin/settings: thresholds per label, the project's filter, webhook privacy."""
     policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
-    return await render(request, "settings.html", "settings", policy=policy)
+    return await render(request, "settings.html", "settings", policy=policy,
+                        filter_types=FILTER_TYPES, modes=MODES,
+                        name_components=default_filter()["name"]["components"],
+                        switched=[k for k in policy.filter if k not in FILTER_TYPES])
 
 
 @page_route
@@ -260,6 +269,20 @@ async def webhook_page(request: web.Request) -> web.Response:
 
 
 @page_route
+async def actors_page(request: web.Request) -> web.Response:
+    """GET /admin/actors: a project's actors with their totals; ?actor= one actor's history."""
+    store = request.app[ADMIN].store
+    project = project_param(request)
+    chosen = request.query.get("actor", "")
+    history = None
+    if chosen and len(chosen) <= MAX_ACTOR_CHARS:
+        history = await store.actors.history(project, chosen)
+    return await render(request, "actors.html", "actors",
+                        actors=await store.actors.list(project, ACTORS_LIMIT),
+                        chosen=chosen, history=history)
+
+
+@page_route
 async def audit_log(request: web.Request) -> web.Response:
     """GET /admin/audit: who did what, when."""
     entries = await request.app[ADMIN].store.admin.audit_log(200)
@@ -281,6 +304,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/admin/keys", keys)
     app.router.add_get("/admin/settings", settings)
     app.router.add_get("/admin/feedback", feedback)
+    app.router.add_get("/admin/actors", actors_page)
     app.router.add_get("/admin/audit", audit_log)
     app.router.add_get("/admin/webhooks", webhooks_page)
     app.router.add_get("/admin/webhooks/{id}", webhook_page)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
@@ -14,6 +14,7 @@ from ..auth import KeyAuthenticator
 from ..constants import DEFAULT_PROJECT
 from ..store import Store
 from .limits import PROJECT_PATTERN
+from .playground import Warmup
 from .sessions import Sessions
 from .stats import StatsRecorder
 from .users import Clock, Logins
@@ -34,6 +35,7 @@ class Admin:
     templates: jinja2.Environment
     dispatcher: Any = None  # the webhook Dispatcher, None when delivery is disabled
     usage: Any = None  # the auth.Usage counter (per-key counts and limits)
+    warmup: Warmup = field(default_factory=Warmup)  # the Playground's detectors
 
     async def projects(self) -> list[str]:
         """List project names, always including the default project."""

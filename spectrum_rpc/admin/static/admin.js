@@ -50,9 +50,17 @@
     for (const el of form.elements) {
       if (!el.name || el.disabled || el.type === "submit" || el.type === "button") continue;
       let value = el.value;
+      const path = el.name.split(".");
       if (el.type === "checkbox" && el.hasAttribute("data-list")) {
-        out[el.name] = out[el.name] || [];
-        if (el.checked) out[el.name].push(el.value);
+        let list = path.reduce((o, p) => (o === undefined ? o : o[p]), out);
+        if (!Array.isArray(list)) setPath(out, path, list = []);
+        if (el.checked) list.push(el.value);
+        continue;
+      }
+      if (el.dataset.split) {
+        // A word list: one per line, or separated by commas or spaces.
+        const sep = el.dataset.split === "lines" ? /\r?\n/ : /[\s,]+/;
+        setPath(out, path, value.split(sep).map((w) => w.trim()).filter((w) => w));
         continue;
       }
       if (el.type === "checkbox") value = el.checked;
@@ -60,7 +68,7 @@
         if (value === "") continue;
         value = Number(value);
       } else if (value === "" && el.hasAttribute("data-optional")) continue;
-      setPath(out, el.name.split("."), value);
+      setPath(out, path, value);
     }
     return out;
   }
@@ -100,6 +108,57 @@
       : [h("tr", {}, h("td", { colspan: "5", class: "muted" }, "No deliveries yet."))]));
   }
 
+  // The pieces of a text (cut by the server at every range's ends, code points counted), each
+  // covered piece a <mark>: text nodes only, so the user's text is never markup.
+  function pieces(list, cls, title) {
+    return h("p", { class: "highlight " + cls }, list.map((p) => p.tags.length
+      ? h("mark", { class: cls, title: p.tags.map(title).join(", "),
+        "data-tags": p.tags.map((t) => t.label || t.kind).join(" ") }, p.text)
+      : p.text));
+  }
+
+  function table(head, rows) {
+    return h("div", { class: "scroll" }, h("table", {},
+      h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))),
+      h("tbody", {}, rows.map((cells) => h("tr", {}, cells.map((c, i) => i === 0 ? h("th", { scope: "row" }, c) : h("td", {}, c)))))));
+  }
+
+  function yes(flag, on, off) {
+    return h("span", { class: "badge " + (flag ? "off" : "on") }, flag ? on : off);
+  }
+
+  // Every detector's output from moderateText's full analysis.
+  function analysis(data) {
+    const a = data.analysis;
+    const out = [h("h2", { class: "section" }, "Every detector")];
+    out.push(h("h3", {}, "Labels"), h("p", { id: "actions" }, "Actions: ",
+      yes(a.actions.reject, "reject", "no reject"), " ", yes(a.actions.review, "review", "no review")));
+    out.push(table(["Label", "Score", "Flagged"], Object.entries(a.labels).map(([k, v]) =>
+      [k, fmt(v), k in a.flagged ? yes(a.flagged[k], "flagged", "ok") : "–"])));
+    out.push(h("h3", {}, a.spans.length + " toxic span" + (a.spans.length === 1 ? "" : "s")),
+      pieces(data.span_pieces, "span", (t) => t.label + " " + fmt(t.score)));
+    out.push(h("h3", {}, "Personal data and profanity"),
+      pieces(data.match_pieces, "match", (t) => t.kind));
+    const pii = Object.entries(a.pii).map(([kind, r]) => [kind, r.mode,
+      r.matches.length ? h("ul", { class: "matches" }, r.matches.map((m) => h("li", {}, h("code", {}, m.text), " " + m.begin + "–" + m.end))) : "none"]);
+    const prof = a.profanity;
+    pii.push(["profanity", prof.mode, prof.matches.length ? h("ul", { class: "matches" }, prof.matches.map((m) =>
+      h("li", {}, h("code", {}, m.text), " → " + m.canonical + " (" + m.category + ", severity " + m.severity + ") " + m.begin + "–" + m.end)))
+      : "none"]);
+    out.push(h("div", { id: "pii-table" }, table(["Type", "Mode", "Matches"], pii)));
+    out.push(h("h3", {}, "Masked copy"), h("pre", { id: "masked", class: "highlight" }, a.masked));
+    const lang = a.language;
+    const sent = a.sentiment;
+    const facts = [];
+    if (lang) facts.push(["Language", lang.code + " " + lang.label + " (" + fmt(lang.score) + (lang.reliable ? ", reliable" : ", unreliable") + ")" + (lang.hit ? " · not an expected language" : "")]);
+    if (sent) facts.push(["Sentiment", sent.label + " " + fmt(sent.score)]);
+    if (a.quality) facts.push(["Quality", Object.entries(a.quality).map(([k, v]) => k + " " + fmt(v)).join(" · ") || "–"]);
+    out.push(h("h3", {}, "Language, sentiment, quality"), table(["Detector", "Output"], facts));
+    if (a.corrected !== undefined) out.push(h("h3", {}, "Spelling-corrected copy"), h("pre", { id: "corrected", class: "highlight" }, a.corrected));
+    if (data.loading.length) out.push(h("p", { class: "muted small", id: "loading" }, "Still loading (first use): " + data.loading.join(", ") + ". Classify again in a few seconds."));
+    return out;
+  }
+
   const renderers = {
     reload() { location.reload(); },
 
@@ -130,6 +189,7 @@
         text,
         h("p", { class: "muted small" }, "Other scores: " + others),
         h("p", { class: "muted small" }, "Model " + r.modelVersion),
+        ...analysis(data),
       );
     },
 
