@@ -277,7 +277,7 @@ def test_webhook_test_event_failure_and_replay(page, server, receiver, shots):  
     page.goto("/admin/webhooks?project=default")
     form = page.locator("form[data-api$='/webhooks']")
     form.get_by_label("URL").fill(receiver.url)
-    form.get_by_label("all").uncheck()
+    form.get_by_label("all", exact=True).uncheck()
     form.get_by_label("flagged").check()
     form.get_by_label("User").fill(HOOK_USER)
     form.get_by_label("Password").fill(HOOK_PASSWORD)
