@@ -18,8 +18,8 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
 - `topics`: always `[]`. We have no labelled topic data, so no topic model we could measure;
   the field is named in the `X-Unsupported-Fields` header rather than filled with guesses.
 - `nsfwCategories`: `[{"category": "sexual", "severity"}]` (severity 1-100 from our sexual
-  label) when the sexual label reaches the project's review level (half its threshold, as
-  `suggestedActions.review`), else `[]`.
+  label) when the sexual label reaches the project's review level (three quarters of its
+  threshold, as `suggestedActions.review`), else `[]`.
 - `summary`: `profanity` (the lexicon, and `options.bannedWords`, found something),
   `totalFlags` (labels flagged by the project's thresholds, plus 1 for profanity),
   `contentRating` by this rule, first match wins: `R` when the sexual label is flagged or
@@ -27,7 +27,7 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
   is found; `PG` when any decided label reaches the review level; `G` otherwise. `language`:
   the detected ISO 639-1 code (null when the text tells none).
 - `suggestedActions`: the project's policy's actions (`reject` at a threshold, `review` from
-  half of it).
+  three quarters of it).
 - `filteredContent`: the text with each profanity's characters replaced by `*`.
 - `hash`: SHA-256 of the text (UTF-8), `meta`: `options.meta` as sent (null when absent),
   `id` = `request.requestId` (a UUID), `request.timestamp` ISO 8601 in UTC with milliseconds.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from spectrum_rpc.analysis.policy import REVIEW_SHARE
 from spectrum_rpc.constants import DEFAULT_PROJECT
 from spectrum_rpc.resources import ANALYZER
 
@@ -79,7 +80,9 @@ async def test_review_recommended_is_between_the_review_and_reject_thresholds(ap
     _, _, body = await review(app_client, {"text": text})
     toxic = body["offensiveToxic"]
     assert toxic > 0
-    await set_thresholds(app_client, toxicity=min(1.0, toxic * 1.5), sexual=1.0, phishing=1.0)
+    # Inside the review band: at or above REVIEW_SHARE of the threshold, under the threshold.
+    await set_thresholds(app_client, toxicity=min(1.0, toxic / ((1 + REVIEW_SHARE) / 2)),
+                         sexual=1.0, phishing=1.0)
     _, _, between = await review(app_client, {"text": text})
     assert between["reviewRecommended"] is True
     await set_thresholds(app_client, toxicity=toxic / 2, sexual=1.0, phishing=1.0)
@@ -87,7 +90,7 @@ async def test_review_recommended_is_between_the_review_and_reject_thresholds(ap
     assert rejected["reviewRecommended"] is False
     await set_thresholds(app_client, toxicity=1.0, sexual=1.0, phishing=1.0)
     _, _, clean = await review(app_client, {"text": text})
-    assert clean["reviewRecommended"] is (toxic >= 0.5)
+    assert clean["reviewRecommended"] is (toxic >= REVIEW_SHARE)
 
 
 @pytest.mark.parametrize(("locale", "unsupported", "corrected"), [
