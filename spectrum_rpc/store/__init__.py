@@ -1,7 +1,10 @@
 """The store: every SQL statement of the service, behind one small interface.
 
-`Store` groups one repository per table family over a shared `Database` (SQLite, one writer
-with group commit, one reader). A PostgreSQL store would implement the same attributes.
+`Store` groups one repository per table family over a shared database: `Database` (a SQLite
+file, one writer with group commit, one reader) or `PostgresDatabase` (a `postgresql://` URL, a
+connection pool, group commit per process). Both take `(sql, params)` statements with `?`
+placeholders and say which SQL dialect they speak (`db.dialect`), so each repository module keeps
+its SQL portable, or both spellings side by side where the dialects differ.
 Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 """
 
@@ -16,6 +19,7 @@ from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, l
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore
+from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
 from .webhooks import (
     DELIVERED,
@@ -36,6 +40,8 @@ __all__ = [
     # the database file, and the master key that seals webhook secrets
     "KEY_SETTINGS", "MasterKeyError", "SecretBox", "StoreConfig", "StoreOpenError",
     "generate_key", "load_secret_box",
+    # PostgreSQL: whether a store location is a URL, and the URL without its password
+    "PostgresDatabase", "is_url", "mask",
 ]
 
 
@@ -52,10 +58,16 @@ class StoreConfig(Protocol):
     def master_key(self) -> str: ...
     @property
     def master_key_file(self) -> str: ...
+    @property
+    def pool_size(self) -> int: ...
 
 
 class Store:
-    """The service's persistent state; use as `async with Store(path) as store:`."""
+    """The service's persistent state; use as `async with Store(path) as store:`.
+
+    `path` is a SQLite file, or a `postgresql://user@host:port/dbname` URL (the password in
+    the URL, in PGPASSWORD or in ~/.pgpass).
+    """
 
     def __init__(
         self,
@@ -64,8 +76,13 @@ class Store:
         synchronous: str = "FULL",
         max_batch: int = 2000,
         secret_box: SecretBox | None = None,
+        pool_size: int = 10,
     ):
-        self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
+        self.db: Database | PostgresDatabase
+        if is_url(path):
+            self.db = PostgresDatabase(str(path), pool_size=pool_size, max_batch=max_batch)
+        else:
+            self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
         self.keys = KeyStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.projects = ProjectStore(self.db)
@@ -82,6 +99,7 @@ class Store:
             synchronous=settings.synchronous,
             max_batch=settings.commit_max_batch,
             secret_box=box,
+            pool_size=settings.pool_size,
         )
 
     async def open(self) -> Store:

@@ -39,6 +39,8 @@ class PromotionRecord:
 
 
 _COLUMNS = "version, project, origin, parent, path, created_at, status, report"
+# The order versions were recorded in, to break ties of created_at.
+_RECORDED = {"sqlite": "rowid", "postgresql": "seq"}
 _PROMOTION_COLUMNS = "id, scope, version, previous, at, reason, rolled_back"
 
 
@@ -62,7 +64,8 @@ class ModelStore:
         if await self.get(version) is not None:
             return False
         await self.db.execute(
-            f"INSERT OR IGNORE INTO model_versions({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO model_versions({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (version, project, origin, parent, path, now(), status,
              orjson.dumps(report).decode()),
         )
@@ -80,14 +83,15 @@ class ModelStore:
         if project:
             where, params = "WHERE project IS NULL OR project = ?", (project,)
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM model_versions {where} ORDER BY created_at, rowid", params)
+            f"SELECT {_COLUMNS} FROM model_versions {where}"
+            f" ORDER BY created_at, {_RECORDED[self.db.dialect]}", params)
         return [_model(r) for r in rows]
 
     async def latest(self, origin: str) -> ModelRecord | None:
         """Return the most recently recorded version of an origin ("shipped", "retrain")."""
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM model_versions WHERE origin = ?"
-            " ORDER BY created_at DESC, rowid DESC LIMIT 1", (origin,))
+            f" ORDER BY created_at DESC, {_RECORDED[self.db.dialect]} DESC LIMIT 1", (origin,))
         return _model(row) if row else None
 
     async def set_report(self, version: str, status: str, report: dict[str, Any]) -> None:
