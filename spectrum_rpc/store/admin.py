@@ -302,7 +302,8 @@ async def webhook_health(db: Database, project: str, since: float, slowest: int 
         "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
         " WHERE w.project = ? AND d.state IN ('pending', 'sending')", (project,))
     totals = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.status BETWEEN 200 AND 299 THEN 1 ELSE 0 END), 0)" + _PROJECT_ATTEMPTS,
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.status BETWEEN 200 AND 299 THEN 1 ELSE 0"
+        " END), 0)" + _PROJECT_ATTEMPTS,
         (project, since))
     rows = await db.fetchall(
         "SELECT w.id, w.url, AVG(a.latency), COUNT(*)" + _PROJECT_ATTEMPTS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import secrets
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -63,6 +64,11 @@ class PostgresDatabase:
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
         self._sql: dict[str, str] = {}
+        # This process's liveness lock: held on a connection of its own while the store is
+        # open, and so released by PostgreSQL the moment the process dies. Claims carry it, so
+        # other processes take a dead one's claims over at once instead of after the lease.
+        self.owner = 0  # a new one at each open
+        self._alive: asyncpg.Connection | None = None
         self.commits = 0
         self.writes_committed = 0
         self.statements_committed = 0
@@ -80,9 +86,12 @@ class PostgresDatabase:
             raise StoreOpenError(f"cannot open the database {self.path}: {_one_line(exc)}") from exc
         try:
             await self._migrate()
+            self._alive = await self._pool.acquire()
+            self.owner = secrets.randbits(62) + 1
+            await self._alive.execute("SELECT pg_advisory_lock($1)", self.owner)
         except BaseException:
             await self._pool.close()
-            self._pool = None
+            self._pool = self._alive = None
             raise
         self._task = asyncio.create_task(self._commit_loop(), name="store-group-commit")
 
@@ -94,8 +103,10 @@ class PostgresDatabase:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._pool is not None:
+            if self._alive is not None:
+                await self._pool.release(self._alive)  # pool.close resets it: the lock goes
             await self._pool.close()
-            self._pool = None
+            self._pool = self._alive = None
 
     async def _migrate(self) -> None:
         assert self._pool is not None

@@ -243,7 +243,8 @@ POSTGRES_MIGRATIONS: list[str] = [
         PRIMARY KEY (project, minute)
     );
     """,
-    # 3: webhooks (the sealed columns hold "clear:" or "sealed:" and the value, see webhooks)
+    # 3: webhooks (the sealed columns hold "clear:" or "sealed:" and the value, and a claim
+    # names its process's liveness lock in lease_owner: see webhooks)
     """
     CREATE TABLE webhooks (
         id               TEXT PRIMARY KEY,
@@ -279,6 +280,7 @@ POSTGRES_MIGRATIONS: list[str] = [
         next_attempt_at  DOUBLE PRECISION,
         lease_token      TEXT,
         lease_until      DOUBLE PRECISION,
+        lease_owner      BIGINT,
         last_status      INTEGER,
         last_error       TEXT,
         created_at       DOUBLE PRECISION NOT NULL,

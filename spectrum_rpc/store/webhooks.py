@@ -8,8 +8,10 @@ On SQLite a sealed value is a BLOB and a clear one TEXT; PostgreSQL's TEXT colum
 both, so there the value is stored tagged: "sealed:" and the token, or "clear:" and the text.
 
 Several processes may share one PostgreSQL database: a claim there locks its rows with
-`FOR UPDATE SKIP LOCKED`, so two dispatchers never take the same delivery, and at start-up a
-process takes over only the claims whose lease has run out (the others belong to live peers).
+`FOR UPDATE SKIP LOCKED`, so two dispatchers never take the same delivery, and records the
+claiming process's liveness lock (`lease_owner`, an advisory lock its store holds while open).
+A claim is taken over when its lease runs out or, at once, when its process is gone (its lock
+no longer held: PostgreSQL drops a dead process's locks when its connection closes).
 """
 
 from __future__ import annotations
@@ -149,18 +151,26 @@ WHERE id IN (
   ) WHERE rank + busy <= ? ORDER BY due, id LIMIT ?
 )
 """
+# PostgreSQL: the advisory locks held now, by number (those of the live processes).
+_LIVE = (
+    "(SELECT (l.classid::BIGINT << 32) | l.objid::BIGINT FROM pg_locks l"
+    " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted)"
+)
+# A claim that is still good: its lease runs, and its process lives.
+_HELD_POSTGRES = "{a}.lease_until > ? AND {a}.lease_owner IN " + _LIVE
 # PostgreSQL: the same choice of rows, each locked (or skipped when another process holds it)
 # and checked again once locked, so concurrent claimers never take the same delivery.
 # LATERAL stands for SQLite's json_each.
 _CLAIM_POSTGRES = f"""
-UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?
+UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?,
+  lease_owner = ?
 WHERE id IN (
   SELECT d.id FROM webhook_deliveries d WHERE d.id IN (
     SELECT id FROM (
       SELECT c.id AS id, c.due AS due,
         ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.due, c.id) AS rank,
         (SELECT COUNT(*) FROM webhook_deliveries s WHERE s.webhook_id = c.webhook_id
-           AND s.state = '{SENDING}' AND s.lease_until > ?) AS busy
+           AND s.state = '{SENDING}' AND {_HELD_POSTGRES.format(a="s")}) AS busy
       FROM (
         SELECT x.id AS id, x.webhook_id AS webhook_id, x.next_attempt_at AS due
         FROM webhooks w CROSS JOIN LATERAL (
@@ -169,18 +179,26 @@ WHERE id IN (
           ORDER BY x.next_attempt_at, x.id LIMIT ?) x
         WHERE w.enabled = 1
         UNION ALL
-        SELECT d.id, d.webhook_id, d.lease_until
+        SELECT d.id, d.webhook_id, d.updated_at
         FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-        WHERE w.enabled = 1 AND d.state = '{SENDING}' AND d.lease_until <= ?
+        WHERE w.enabled = 1 AND d.state = '{SENDING}'
+          AND NOT ({_HELD_POSTGRES.format(a="d")})
       ) c
     ) ranked WHERE rank + busy <= ? ORDER BY due, id LIMIT ?
-  ) AND (d.state = '{PENDING}' OR (d.state = '{SENDING}' AND d.lease_until <= ?))
+  ) AND (d.state = '{PENDING}'
+         OR (d.state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="d")})))
   FOR UPDATE SKIP LOCKED
 )
 """
 _CLAIM_IDS = f"""
 UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?
 WHERE id = ? AND (state = '{PENDING}' OR (state = '{SENDING}' AND lease_until <= ?))
+"""
+_CLAIM_IDS_POSTGRES = f"""
+UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?,
+  lease_owner = ?
+WHERE id = ? AND (state = '{PENDING}'
+  OR (state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="webhook_deliveries")})))
 """
 _CLAIMED = f"""
 SELECT {_prefixed(_DELIVERY_COLUMNS, "d")}, e.body, {_prefixed(_WEBHOOK_COLUMNS, "w")}
@@ -223,8 +241,8 @@ _RECORD_ATTEMPT = {
     " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)",
 }
 # At start-up: on SQLite (one process) every claim left is a dead process's; on PostgreSQL
-# only those whose lease has run out are.
-_STALE = {"sqlite": "", "postgresql": " AND lease_until <= ?"}
+# only those whose lease has run out or whose process is gone are.
+_STALE = {"sqlite": "", "postgresql": f" AND NOT ({_HELD_POSTGRES.format(a='webhook_deliveries')})"}
 
 
 class WebhookStore:
@@ -446,11 +464,13 @@ class WebhookStore:
         self, token: str, now: float, lease_until: float, limit: int, per_webhook: int
     ) -> list[Claim]:
         """Claim up to `limit` due deliveries under `token`; return them."""
-        params: tuple[Any, ...] = (
-            token, lease_until, now, now, now, per_webhook, now, per_webhook, limit
-        )  # fmt: skip
+        params: tuple[Any, ...]
         if self.db.dialect == "postgresql":
-            params += (now,)
+            owner = self.db.owner  # type: ignore[union-attr]
+            params = (token, lease_until, now, owner, now, now, per_webhook, now, per_webhook,
+                      limit, now)  # fmt: skip
+        else:
+            params = (token, lease_until, now, now, now, per_webhook, now, per_webhook, limit)
         await self.db.execute(_CLAIMS[self.db.dialect], params)
         return await self._claimed(token)
 
@@ -458,7 +478,13 @@ class WebhookStore:
         self, token: str, now: float, lease_until: float, delivery_ids: Sequence[int]
     ) -> list[Claim]:
         """Claim these deliveries if nobody else holds them; return those claimed."""
-        await self.db.write([(_CLAIM_IDS, (token, lease_until, now, i, now)) for i in delivery_ids])
+        if self.db.dialect == "postgresql":
+            owner = self.db.owner  # type: ignore[union-attr]
+            sql, params = _CLAIM_IDS_POSTGRES, [(token, lease_until, now, owner, i, now)
+                                                for i in delivery_ids]  # fmt: skip
+        else:
+            sql, params = _CLAIM_IDS, [(token, lease_until, now, i, now) for i in delivery_ids]
+        await self.db.write([(sql, p) for p in params])
         return await self._claimed(token)
 
     async def _claimed(self, token: str) -> list[Claim]:

@@ -202,5 +202,5 @@ def backend_for(request: pytest.FixtureRequest, db_path: Path) -> Backend:
     import asyncpg
 
     server = request.getfixturevalue("postgres_server")
-    return Backend("postgresql", server.create_database(), asyncpg.IntegrityConstraintViolationError,
-                   asyncpg.UndefinedTableError)  # fmt: skip
+    return Backend("postgresql", server.create_database(),
+                   asyncpg.IntegrityConstraintViolationError, asyncpg.UndefinedTableError)
