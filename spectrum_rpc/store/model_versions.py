@@ -1,10 +1,14 @@
 """SQL for model versions, the active model of each scope, promotion history and the retrain lock.
 
 A scope is a project name, or GLOBAL ("") for the model every project without its own uses.
+The retrain lock is a row with an expiry (who holds it, until when); on PostgreSQL the holder
+also takes an advisory lock (`pg_try_advisory_lock`), which PostgreSQL drops the moment the
+holding process dies, so a crashed retrain never blocks the next one until the expiry.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,6 +54,12 @@ def _model(row: Any) -> ModelRecord:
 
 def _promotion(row: Any) -> PromotionRecord:
     return PromotionRecord(*row[:6], rolled_back=bool(row[6]))
+
+
+def lock_key(name: str) -> int:
+    """Return the PostgreSQL advisory-lock number of a named lock (stable, 63 bits)."""
+    digest = hashlib.sha256(f"spectrum-rpc lock:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 class ModelStore:
@@ -160,11 +170,19 @@ class ModelStore:
     async def acquire_lock(self, name: str, owner: str, ttl: float) -> bool:
         """Take the named lock unless someone else holds it unexpired; return whether we hold it."""
         t = now()
-        await self.db.execute(
+        upsert = (
             "INSERT INTO training_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,"
             " acquired_at = excluded.acquired_at, expires_at = excluded.expires_at"
-            " WHERE training_locks.expires_at < excluded.acquired_at",
+        )
+        if self.db.dialect == "postgresql":
+            if not await self.db.try_lock(lock_key(name)):  # type: ignore[union-attr]
+                return False
+            # Whoever else holds the row is gone (it would hold the advisory lock): take it.
+            await self.db.execute(upsert, (name, owner, t, t + ttl))
+            return True
+        await self.db.execute(
+            upsert + " WHERE training_locks.expires_at < excluded.acquired_at",
             (name, owner, t, t + ttl),
         )
         row = await self.db.fetchone("SELECT owner FROM training_locks WHERE name = ?", (name,))
@@ -181,3 +199,5 @@ class ModelStore:
         """Release the lock if `owner` still holds it."""
         await self.db.execute(
             "DELETE FROM training_locks WHERE name = ? AND owner = ?", (name, owner))
+        if self.db.dialect == "postgresql":
+            await self.db.unlock(lock_key(name))  # type: ignore[union-attr]

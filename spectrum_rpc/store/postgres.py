@@ -69,6 +69,7 @@ class PostgresDatabase:
         # other processes take a dead one's claims over at once instead of after the lease.
         self.owner = 0  # a new one at each open
         self._alive: asyncpg.Connection | None = None
+        self._locks: dict[int, asyncpg.Connection] = {}  # advisory locks held, by key
         self.commits = 0
         self.writes_committed = 0
         self.statements_committed = 0
@@ -103,6 +104,9 @@ class PostgresDatabase:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         if self._pool is not None:
+            for conn in self._locks.values():  # the pool waits for them: give them back
+                await self._pool.release(conn)  # (which drops their locks)
+            self._locks.clear()
             if self._alive is not None:
                 await self._pool.release(self._alive)  # pool.close resets it: the lock goes
             await self._pool.close()
@@ -231,21 +235,27 @@ class PostgresDatabase:
             return False
         return True
 
-    async def try_lock(self, key: int) -> asyncpg.Connection | None:
-        """Take a session advisory lock on a connection of its own; None if someone holds it.
+    async def try_lock(self, key: int) -> bool:
+        """Take a session advisory lock on a connection of its own; False if anyone holds it.
 
-        The lock lasts until `unlock`, or until this process dies (its connection closes).
+        The lock lasts until `unlock`, the store's close, or this process's death (its
+        connection closes).
         """
         assert self._pool is not None
+        if key in self._locks:
+            return False
         conn = await self._pool.acquire()
         if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
-            return conn
+            self._locks[key] = conn
+            return True
         await self._pool.release(conn)
-        return None
+        return False
 
-    async def unlock(self, conn: asyncpg.Connection, key: int) -> None:
-        """Release a lock taken by `try_lock` and give its connection back."""
-        assert self._pool is not None
+    async def unlock(self, key: int) -> None:
+        """Release a lock taken by `try_lock` (if held) and give its connection back."""
+        conn = self._locks.pop(key, None)
+        if conn is None or self._pool is None:
+            return
         try:
             await conn.execute("SELECT pg_advisory_unlock($1)", key)
         finally:
