@@ -10,6 +10,8 @@ Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
@@ -18,7 +20,7 @@ from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
-from .model_versions import GLOBAL, ModelRecord, ModelStore
+from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
 from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
 from .webhooks import (
@@ -129,3 +131,16 @@ class Store:
     async def ping(self) -> bool:
         """Return whether the store answers."""
         return await self.db.ping()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Run a block in one process at a time (e.g. the first start's key and admin user).
+
+        On PostgreSQL, where several processes share the database, this waits for an
+        advisory lock; a SQLite file has one server process, so there it only runs the block.
+        """
+        if isinstance(self.db, PostgresDatabase):
+            async with self.db.locked(lock_key(name)):
+                yield
+        else:
+            yield

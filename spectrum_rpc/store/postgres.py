@@ -9,12 +9,13 @@ whole process queue up and commit together in one transaction, as on SQLite; wit
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import secrets
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
@@ -250,6 +251,17 @@ class PostgresDatabase:
             return True
         await self._pool.release(conn)
         return False
+
+    @contextlib.asynccontextmanager
+    async def locked(self, key: int) -> AsyncIterator[None]:
+        """Hold a session advisory lock for a block, waiting for it if another process has it."""
+        assert self._pool is not None
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
 
     async def unlock(self, key: int) -> None:
         """Release a lock taken by `try_lock` (if held) and give its connection back."""
