@@ -179,6 +179,26 @@ async def test_two_processes_share_one_queue_and_take_over_a_killed_ones_claims(
     assert two.returncode is None and receiver.overlaps == 0
 
 
+async def test_a_key_revoked_through_one_process_is_refused_by_every_other(postgres_url, serve):
+    key = (await cli("keys", "create", "--db", postgres_url, "--name", "fleet")).strip()
+    ports = [port for _, port in await asyncio.gather(serve(postgres_url), serve(postgres_url))]
+    params = {"text": "hello"}
+    async with aiohttp.ClientSession() as session:
+        assert all([await call(session, p, key, "classifyText", params, 1) for p in ports])
+        (key_id,) = query(postgres_url, "SELECT id FROM api_keys WHERE name = 'fleet'")[0]
+        await cli("keys", "revoke", key_id, "--db", postgres_url)
+        refused: set[int] = set()
+
+        async def both_refuse() -> None:
+            while len(refused) < len(ports):
+                for p in ports:
+                    if not await call(session, p, key, "classifyText", params, 2):
+                        refused.add(p)
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(both_refuse(), 30)  # within auth.key_cache_ttl; bound: 30 s
+
+
 async def test_acknowledged_writes_survive_kill_9(postgres_url, serve, receiver):
     key = (await cli("keys", "create", "--db", postgres_url, "--name", "crash")).strip()
     await cli("webhooks", "add", "--db", postgres_url, "--url", receiver.url)
