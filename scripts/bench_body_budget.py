@@ -94,7 +94,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server(work: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+def server(work: Path, env: dict[str, str] | None = None
+           ) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    """Serve a fresh database in `work` (with `env` added to the environment); yield the
+    process, its URL and an API key."""
     db = work / "bench.db"
     made = subprocess.run([str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench"],
                           capture_output=True, text=True, check=True)
@@ -103,7 +106,8 @@ def server(work: Path) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
     url = f"http://127.0.0.1:{port}"
     with (work / "server.log").open("wb") as log:
         process = subprocess.Popen([str(SCRIPT), "serve", "--db", str(db), "--port", str(port)],
-                                   stdout=subprocess.DEVNULL, stderr=log)
+                                   stdout=subprocess.DEVNULL, stderr=log,
+                                   env={**os.environ, **(env or {})})
     try:
         for _ in range(2400):
             if process.poll() is not None:

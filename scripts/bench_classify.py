@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from spectrum_rpc.analysis import AVAILABLE, Detection, Options
 from spectrum_rpc.engine import Engine, MicroBatcher, load_engine
 
 WORDS = ("the a you this meeting report is was great terrible idiot fucking love hate call now "
@@ -128,6 +129,49 @@ def bench(runs: int, huge_mb: float, compare: bool) -> list[str]:
     return lines
 
 
+def analysis_bench(runs: int, huge_mb: float) -> list[str]:
+    """The full analysis (every detector this server runs, at NORMAL) of a 100-character text in
+    one process: p50/p99 of the whole and each detector's share; then one huge text."""
+    import resource
+
+    rng = random.Random(11)
+    engine = load_engine()
+    detection = Detection(engine.lexicon)
+    detectors = sorted(set(AVAILABLE) - {"labels"})
+    short = [text_of(100, rng) for _ in range(1000)]
+    every = Options(detect=frozenset(detectors))
+    detection.run(short[0], every)  # builds each detector once (the speller takes seconds)
+    steps: list[tuple[str, Callable[[list[str]], object]]] = [
+        ("labels (the engine)", engine.classify)]
+    for name in detectors:
+        alone = Options(detect=frozenset({name}))
+        steps.append((name, lambda texts, o=alone: [detection.run(t, o) for t in texts]))
+
+    def full(texts: list[str]) -> None:
+        engine.classify(texts)
+        for text in texts:
+            detection.run(text, every)
+
+    steps.append(("full analysis", full))
+    lines = [f"| {'step':<22} | {'wall p50':>10} | {'wall p99':>10} | {'cpu p50':>10} "
+             f"| {'cpu p99':>10} |", "|---|---:|---:|---:|---:|"]
+    for name, fn in steps:
+        p50, p99, c50, c99 = median_of(runs, lambda fn=fn: latency(fn, short))
+        lines.append(f"| {name:<22} | {p50 * 1e3:>7.0f} µs | {p99 * 1e3:>7.0f} µs "
+                     f"| {c50 * 1e3:>7.0f} µs | {c99 * 1e3:>7.0f} µs |")
+    huge = text_of(int(huge_mb * 1e6), rng)
+    lines += ["", f"One {huge_mb:g} MB text, each step once:", "",
+              "| step | wall | cpu |", "|---|---:|---:|"]
+    for name, fn in steps:
+        start, start_cpu = time.perf_counter(), time.thread_time()
+        fn([huge])
+        lines.append(f"| {name} | {time.perf_counter() - start:.1f} s "
+                     f"| {time.thread_time() - start_cpu:.1f} s |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines += ["", f"Peak resident memory of the process: {peak:,.0f} MiB."]
+    return lines
+
+
 def write_section(title: str, lines: list[str], command: str) -> None:
     """Replace (or add) `### title` under `## Classification engine` in docs/BENCHMARKS.md,
     leaving every other section alone."""
@@ -162,12 +206,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--huge-mb", type=float, default=15.0, help="size of the huge text")
     parser.add_argument("--no-compare", action="store_true", help="skip alt-profanity-check")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    parser.add_argument("--analysis", action="store_true",
+                        help="measure the full analysis (every detector) instead of the engine")
     args = parser.parse_args(argv)
-    lines = bench(args.runs, args.huge_mb, not args.no_compare)
+    if args.analysis:
+        lines = analysis_bench(args.runs, args.huge_mb)
+    else:
+        lines = bench(args.runs, args.huge_mb, not args.no_compare)
     print("\n".join(lines))
     if args.write:
         command = " ".join([".venv/bin/python scripts/bench_classify.py", *(argv or sys.argv[1:])])
-        write_section("Speed", lines, command)
+        write_section("Full analysis" if args.analysis else "Speed", lines, command)
 
 
 if __name__ == "__main__":

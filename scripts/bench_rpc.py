@@ -4,10 +4,13 @@
     .venv/bin/python scripts/bench_rpc.py --runs 3 --write   # ... and write docs/BENCHMARKS.md
     .venv/bin/python scripts/bench_rpc.py --metrics on       # the server with /metrics enabled
 
-Workloads: the bare handler, classifyText and OpenAI's /v1/moderations with one text back to
-back at each level; then /v1/moderations with an array of 16 texts, and recordUserClassification
-alone and in batches. Every request sends `Authorization: Apikey KEY` (/v1/moderations takes it
-as it takes `Bearer KEY`). Starts, on free loopback ports: a real `spectrum-rpc serve`
+Workloads: the bare handler, classifyText, OpenAI's /v1/moderations and Perspective's
+comments:analyze (TOXICITY, no `languages`: the language is detected, as in Perspective's
+Python sample) with one text back to back at each level; then /v1/moderations with an array of
+16 texts, and recordUserClassification alone and in batches. Every request sends
+`Authorization: Apikey KEY` (/v1/moderations takes it as it takes `Bearer KEY`);
+comments:analyze gets the key as Perspective's clients send it, `?key=KEY`. Starts, on free
+loopback ports: a real `spectrum-rpc serve`
 (database in a temporary directory, key made with `spectrum-rpc keys create`, --log-level
 WARNING so there is no access log) and a bare aiohttp server (this script with --bare-server:
 parse the body with orjson, answer a fixed JSON-RPC result). wrk drives each workload at each
@@ -43,6 +46,8 @@ SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
 RPC_PATH = "/api/v1/classification"
 MODERATIONS_PATH = "/v1/moderations"
 MODERATIONS = "/v1/moderations (OpenAI)"
+ANALYZE_PATH = "/v1alpha1/comments:analyze"
+ANALYZE = "comments:analyze (Perspective)"
 INPUTS = 16  # texts in the array workload of /v1/moderations
 SHORT_TEXT = "you are a complete idiot and nobody here likes you"
 SECTION = "## JSON-RPC server"
@@ -72,7 +77,7 @@ class Workload:
     target: str  # "bare" or "server"
     body: bytes
     items: int  # durable writes or classifications per request
-    path: str = RPC_PATH
+    path: str = RPC_PATH  # may hold {key}: the API key, in the query string
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ def workloads(batch: int) -> list[Workload]:
         Workload(MODERATIONS, "server", json.dumps({"model": "omni-moderation-latest",
                                                     "input": SHORT_TEXT}).encode(), 1,
                  MODERATIONS_PATH),
+        Workload(ANALYZE, "server", json.dumps({"comment": {"text": SHORT_TEXT},
+                                                "requestedAttributes": {"TOXICITY": {}}}).encode(),
+                 1, ANALYZE_PATH + "?key={key}"),
         Workload(f"{MODERATIONS} x{INPUTS} inputs", "server",
                  json.dumps({"input": [SHORT_TEXT] * INPUTS}).encode(), INPUTS,
                  MODERATIONS_PATH),
@@ -200,8 +208,10 @@ def post(url: str, key: str, body: bytes) -> object:
 def check_answers(base: str, key: str, loads: list[Workload]) -> None:
     """Fail loudly if a workload does not get the answer it should (wrk only sees statuses)."""
     for load in loads:
-        answer = post(base + load.path, key, load.body)
-        if load.path == MODERATIONS_PATH:
+        answer = post(base + load.path.format(key=key), key, load.body)
+        if load.path.startswith(ANALYZE_PATH):
+            answers = [answer] if "attributeScores" in answer else []  # type: ignore[operator]
+        elif load.path == MODERATIONS_PATH:
             answers = answer["results"] if isinstance(answer, dict) else []  # type: ignore[index]
         else:
             answers = answer if isinstance(answer, list) else [answer]
@@ -309,17 +319,17 @@ def one_run(
             running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log") as server,
         ):
             check_answers(base, key, loads[1:])
-            # Ceiling, classifyText and /v1/moderations back to back at each level: they share
-            # the machine's mood.
+            # Ceiling, classifyText, /v1/moderations and comments:analyze back to back at each
+            # level: they share the machine's mood.
             for c in levels:
                 cells.append(measure(bare_url, key, loads[0], c, seconds, work, bare_process.pid))
-                for load in loads[1:3]:
-                    cells.append(measure(base + load.path, key, load, c, seconds, work,
-                                         server.pid))
+                for load in loads[1:4]:
+                    cells.append(measure(base + load.path.format(key=key), key, load, c,
+                                         seconds, work, server.pid))
             for c in batch_levels:  # an array of inputs, scored concurrently in the server
-                cells.append(measure(base + loads[3].path, key, loads[3], c, seconds, work,
+                cells.append(measure(base + loads[4].path, key, loads[4], c, seconds, work,
                                      server.pid))
-            for load in loads[4:]:
+            for load in loads[5:]:
                 before = count_rows(db)
                 started = time.monotonic()
                 # A batch holds `batch` requests already: fewer connections keep it unsaturated.

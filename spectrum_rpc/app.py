@@ -9,15 +9,15 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from . import __version__, admin, api
-from .analysis import Analyzer, Policies
+from .analysis import Analyzer, Offload, Policies
 from .api.responses import json_response
-from .auth import KeyAuthenticator
+from .auth import KeyAuthenticator, Usage
 from .body import Bodies, ByteBudget
 from .constants import RPC_PATH
 from .engine import MicroBatcher
 from .metrics import PATH as METRICS_PATH
 from .metrics import Metrics
-from .middleware import request_middleware
+from .middleware import TrustedProxies, request_middleware
 from .resources import (
     ANALYZER,
     AUTH,
@@ -28,6 +28,7 @@ from .resources import (
     SCHEDULE,
     SETTINGS,
     STORE,
+    USAGE,
 )
 from .settings import Settings
 from .store import Store
@@ -43,9 +44,14 @@ def create_app(settings: Settings) -> web.Application:
     """Build the application; resources open and close with it, in dependency order."""
     # Metrics cost nothing when off: no middleware, no observer, no route.
     metrics = Metrics(settings.metrics) if settings.metrics.enabled else None
+    middlewares = [request_middleware]
+    if metrics is not None:
+        middlewares.insert(0, metrics.middleware)
+    if settings.server.trusted_proxies:
+        # Outermost, so that the metrics' access check sees a proxied client's own address.
+        middlewares.insert(0, TrustedProxies(settings.server.trusted_proxies).middleware)
     app = web.Application(
-        middlewares=[request_middleware] if metrics is None
-        else [metrics.middleware, request_middleware],
+        middlewares=middlewares,
         client_max_size=settings.server.max_body_bytes,
     )
     app[SETTINGS] = settings
@@ -56,6 +62,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_classifier_ctx)
     app.cleanup_ctx.append(_analyzer_ctx)
     app.cleanup_ctx.append(_auth_ctx)
+    app.cleanup_ctx.append(_usage_ctx)
     app.cleanup_ctx.append(_schedule_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
     if metrics is not None:
@@ -119,8 +126,12 @@ async def _classifier_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _analyzer_ctx(app: web.Application) -> AsyncIterator[None]:
-    app[ANALYZER] = Analyzer(app[CLASSIFIER], Policies(app[STORE], app[SETTINGS]))
+    settings = app[SETTINGS]
+    app[ANALYZER] = analyzer = Analyzer(
+        app[CLASSIFIER], Policies(app[STORE], settings),
+        offload=Offload(settings.engine.detector_process_chars))
     yield
+    await analyzer.close()
 
 
 async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -140,6 +151,14 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     yield
     await cancel(task)
     await auth.flush_last_used()
+
+
+async def _usage_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Count requests per key in memory, flushed every usage.flush_interval; enforce limits."""
+    usage = app[USAGE] = Usage(app[STORE], app[SETTINGS].usage.flush_interval)
+    await usage.start()
+    yield
+    await usage.close()
 
 
 async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:

@@ -47,6 +47,9 @@ DOCUMENTED_META_FIELDS = (
 
 # Webhook event types
 EVENT_CLASSIFICATION = "CLASSIFICATION"
+# Sent only when an operator asks ("Send test event", `webhooks test`), to that one webhook,
+# whatever its filter; its meta holds {"test": true} too.
+EVENT_TEST = "TEST"
 
 # Size limits
 MAX_TEXT_BYTES = 15 * 1024 * 1024

@@ -1,11 +1,14 @@
 """What every request goes through: an id, JSON errors that leak nothing, one access-log line.
 
 Errors outside any API's own handling (an unknown path, a wrong method, a failure nobody
-caught) answer in the JSON-RPC error shape, the server's first and default dialect."""
+caught) answer in the JSON-RPC error shape, the server's first and default dialect, except
+under the admin API's prefix, which answers in its own shape ({"error": ...}) as its document
+says."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import itertools
 import logging
 import re
@@ -15,10 +18,12 @@ from urllib.parse import quote
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
+from .admin import API_PREFIX, api_error
 from .api.jsonrpc import error_object
 from .api.responses import json_response
 from .constants import INTERNAL_ERROR, INVALID_REQUEST, REQUEST_ID_HEADER
 from .resources import REQUEST_ID
+from .settings import networks
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +54,7 @@ class AccessLogger(AbstractAccessLogger):
     def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
         self.logger.info(
             '%s "%s %s" %d %s %.1fms rid=%s',
-            request.remote,
+            request.get(CLIENT_ADDRESS) or request.remote,
             request.method,
             loggable_path(request.path),
             response.status,
@@ -79,13 +84,106 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        body = error_object(INVALID_REQUEST, exc.reason, data=f"{request.method} {request.path}")
         headers = {k: v for k, v in exc.headers.items() if k.lower() == "allow"}
-        response = json_response(body, exc.status, **headers)
+        if _in_admin_api(request):
+            response = api_error(exc.status, exc.reason)
+            response.headers.update(headers)
+        else:
+            body = error_object(INVALID_REQUEST, exc.reason,
+                                data=f"{request.method} {request.path}")
+            response = json_response(body, exc.status, **headers)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
     except Exception:
         log.exception("unhandled error (request_id=%s)", request_id)
-        response = json_response(error_object(INTERNAL_ERROR, data={"requestId": request_id}), 500)
+        if _in_admin_api(request):
+            response = api_error(500, "internal error", request_id=request_id)
+        else:
+            body = error_object(INTERNAL_ERROR, data={"requestId": request_id})
+            response = json_response(body, 500)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
+
+
+def _in_admin_api(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX + "/")
+
+
+# -- trusted proxies ----------------------------------------------------------------------------
+
+# The client's address as a trusted proxy gave it, for the access log (which sees the request
+# aiohttp made, not the copy that handlers get).
+CLIENT_ADDRESS = web.RequestKey("client_address", str)
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+class TrustedProxies:
+    """Believe X-Forwarded-For/-Proto and Forwarded (RFC 7239) only from a peer in
+    `server.trusted_proxies`: handlers then see the client's address as `request.remote` (login
+    throttle, audit log, metrics access) and its scheme (`request.secure`, hence the session
+    cookie's Secure flag). From any other peer these headers are ignored."""
+
+    def __init__(self, trusted: str):
+        self.networks: list[Network] = [ipaddress.ip_network(n) for n in networks(trusted)]
+
+    def trusts(self, address: str | None) -> bool:
+        """Return whether an address (as a peer or a hop) is one of the trusted proxies."""
+        ip = _ip(address)
+        return ip is not None and any(ip in network for network in self.networks)
+
+    def client(self, request: web.BaseRequest) -> tuple[str | None, str | None]:
+        """Return (client address, scheme) the proxies give, each None when not given."""
+        hops = [(_host(f.get("for")), f.get("proto")) for f in request.forwarded]
+        if not hops:
+            chain = ",".join(request.headers.getall("X-Forwarded-For", []))
+            hops = [(_host(part), None) for part in chain.split(",") if part.strip()]
+            proto = request.headers.get("X-Forwarded-Proto", "").split(",")[-1].strip()
+            if hops:
+                hops[-1] = (hops[-1][0], proto or None)
+            elif proto:
+                hops = [(None, proto)]
+        # From the nearest hop back: the first one that is not a trusted proxy is the client
+        # (whatever a client wrote further left is its own claim).
+        address, scheme = None, None
+        for hop, proto in reversed(hops):
+            scheme = proto.lower() if proto and proto.lower() in ("http", "https") else scheme
+            if hop is None:
+                break
+            address = hop
+            if not self.trusts(hop):
+                break
+        return address, scheme
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler) -> web.StreamResponse:  # type: ignore[no-untyped-def]
+        """Hand the handlers a copy of the request with the client's address and scheme."""
+        if not self.trusts(request.remote):
+            return await handler(request)
+        address, scheme = self.client(request)
+        changes: dict[str, str] = {}
+        if address is not None:
+            request[CLIENT_ADDRESS] = changes["remote"] = address
+        if scheme is not None:
+            changes["scheme"] = scheme
+        return await handler(request.clone(**changes) if changes else request)
+
+
+def _ip(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        ip = ipaddress.ip_address((text or "").split("%")[0])
+    except ValueError:
+        return None
+    mapped = getattr(ip, "ipv4_mapped", None)
+    return mapped or ip
+
+
+def _host(node: str | None) -> str | None:
+    """Return the address of a forwarded node ("192.0.2.1", "192.0.2.1:80", "[2001:db8::1]:80"),
+    or None for "unknown", an obfuscated name or anything that is not an address."""
+    node = (node or "").strip()
+    if node.startswith("["):
+        node = node[1:].partition("]")[0]
+    elif node.count(":") == 1:
+        node = node.partition(":")[0]
+    ip = _ip(node)
+    return None if ip is None else str(ip)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .analysis import Analyzer
-from .auth import KeyAuthenticator
+from .auth import KeyAuthenticator, Usage
 from .body import Bodies
 from .metrics import Metrics
 from .settings import Settings
@@ -18,6 +18,8 @@ from .webhooks import Dispatcher
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", KeyAuthenticator)
+# Every dialect calls USAGE.admit(key, api) after authenticating (counts, rate limit, quota).
+USAGE = web.AppKey("usage", Usage)
 BODIES = web.AppKey("bodies", Bodies)
 CLASSIFIER = web.AppKey("classifier", ModelRouter)
 ANALYZER = web.AppKey("analyzer", Analyzer)

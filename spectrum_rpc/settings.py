@@ -37,6 +37,9 @@ class ServerSettings:
     body_wait: float = 30.0
     max_connections: int = 0  # 0 = below the open-file limit (connections.connection_limit)
     idle_timeout: float = 75.0
+    # Comma-separated addresses or networks of reverse proxies whose X-Forwarded-For,
+    # X-Forwarded-Proto and Forwarded headers are believed; empty: nobody's.
+    trusted_proxies: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,11 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class UsageSettings:
+    flush_interval: float = 1.0
+
+
+@dataclass(frozen=True)
 class EngineSettings:
     model_dir: str = ""
     max_batch: int = 64
@@ -74,6 +82,7 @@ class EngineSettings:
     workers: int = 0
     processes: bool = True
     data_dir: str = "../shared/data"
+    detector_process_chars: int = 262144
 
 
 @dataclass(frozen=True)
@@ -136,6 +145,13 @@ class MetricsSettings:
 
 
 @dataclass(frozen=True)
+class PerspectiveSettings:
+    # The largest comment.text comments:analyze and comments:suggestscore take, in bytes of
+    # UTF-8: Perspective's own limit (20 KB) by default.
+    max_comment_bytes: int = 20480
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -146,6 +162,8 @@ class Settings:
     training: TrainingSettings = field(default_factory=TrainingSettings)
     admin: AdminSettings = field(default_factory=AdminSettings)
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
+    usage: UsageSettings = field(default_factory=UsageSettings)
+    perspective: PerspectiveSettings = field(default_factory=PerspectiveSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -182,6 +200,7 @@ _GREATER_THAN_ZERO = (
     "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
+    "usage.flush_interval",
     "engine.max_batch",
     "webhooks.timeout",
     "webhooks.concurrency",
@@ -197,15 +216,17 @@ _GREATER_THAN_ZERO = (
     "training.feedback_weight",
     "training.feedback_burst",
     "training.lock_ttl",
+    "perspective.max_comment_bytes",
 )
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
-# "pick from the CPU count" (engine.workers).
+# "pick from the CPU count" (engine.workers), "never" (engine.detector_process_chars).
 _NOT_NEGATIVE = (
     "server.body_wait",
     "server.max_connections",
     "auth.key_cache_ttl",
     "engine.max_delay",
     "engine.workers",
+    "engine.detector_process_chars",
     "webhooks.retry_after_max",
     "webhooks.rotation_window",
     "webhooks.attempt_retry_max_delay",
@@ -238,6 +259,7 @@ def _check_ranges(settings: Settings) -> None:
     if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
     _check_networks("metrics.allow_from", settings.metrics.allow_from)
+    _check_networks("server.trusted_proxies", settings.server.trusted_proxies)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
         raise ConfigError("config key store.synchronous must be FULL, NORMAL or EXTRA")
     if settings.store.master_key and settings.store.master_key_file:

@@ -8,8 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE
-from . import api, bodies, pages, webhooks
+from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE, USAGE
+from . import api, bodies, pages, usage, webhooks
+from .access import api_error
+from .api import PREFIX as API_PREFIX
 from .pages import environment
 from .sessions import Sessions
 from .state import ADMIN, Admin
@@ -25,8 +27,8 @@ from .users import (
     hash_password,
 )
 
-__all__ = ["ADMIN", "FIRST_USER", "Admin", "check_new_password", "create_user",
-           "ensure_first_user", "hash_password", "setup"]
+__all__ = ["ADMIN", "API_PREFIX", "FIRST_USER", "Admin", "api_error", "check_new_password",
+           "create_user", "ensure_first_user", "hash_password", "setup"]
 
 
 def setup(app: web.Application) -> None:
@@ -37,6 +39,7 @@ def setup(app: web.Application) -> None:
     async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
         app[ADMIN] = state = build(app[STORE], app[ANALYZER], app[CLASSIFIER], app[AUTH])
         state.dispatcher = app.get(DISPATCHER)
+        state.usage = app.get(USAGE)
         app[ANALYZER].listeners.append(state.stats)
         state.stats.start()
         yield
@@ -44,7 +47,7 @@ def setup(app: web.Application) -> None:
 
     bodies.setup(app)
     app.cleanup_ctx.append(admin_ctx)
-    api.add_routes(app, webhooks.ROUTES)
+    api.add_routes(app, [*webhooks.ROUTES, *usage.ROUTES])
     pages.add_routes(app)
 
 

@@ -12,6 +12,7 @@ from ..body import BodyRefused
 from ..labels import DECIDED
 from . import audit, bodies, review
 from .access import api_error, api_route, principal
+from .limits import AUDIT_LIMIT, KEY_NAME_LENGTH, MAX_ROW_ID
 from .openapi import document
 from .playground import explain, model_version
 from .state import ADMIN, Admin, valid_project
@@ -42,12 +43,27 @@ def project_of(request: web.Request) -> str:
     return name
 
 
+def whole_number(text: str, name: str, least: int, most: int | None = None) -> int:
+    """Return a query parameter's digits as a number in [least, most]; raise BadRequest."""
+    value = int(text) if text.isascii() and text.isdigit() else None
+    if value is None or value < least or (most is not None and value > most):
+        bounds = f"from {least} to {most}" if most is not None else f"from {least} on"
+        raise BadRequest(f"{name} must be a whole number {bounds}")
+    return value
+
+
 def limit_param(request: web.Request, default: int, most: int) -> int:
     """Return the ?limit= query parameter, between 1 and `most`."""
-    try:
-        return max(1, min(most, int(request.query.get("limit", default))))
-    except ValueError:
-        raise BadRequest("limit must be a whole number") from None
+    given = request.query.get("limit")
+    return default if given is None else whole_number(given, "limit", 1, most)
+
+
+def only(data: dict[str, Any], *known: str) -> dict[str, Any]:
+    """Refuse a body with a field this operation does not know (a typo would be ignored)."""
+    for name in data:
+        if name not in known:
+            raise BadRequest(f"unknown field {name!r}; known: {', '.join(known)}")
+    return data
 
 
 async def body(request: web.Request) -> dict[str, Any]:
@@ -106,7 +122,7 @@ async def get_projects(request: web.Request) -> web.Response:
 
 async def get_audit(request: web.Request) -> web.Response:
     """List audit entries, newest first."""
-    limit = limit_param(request, 100, 500)
+    limit = limit_param(request, 100, AUDIT_LIMIT)
     entries = await admin(request).store.admin.audit_log(limit)
     return ok({"entries": [{**e.__dict__, "at": review.iso(e.at)} for e in entries]})
 
@@ -129,9 +145,11 @@ async def list_keys(request: web.Request) -> web.Response:
 async def create_api_key(request: web.Request) -> web.Response:
     """Create a key; the answer holds the key itself, shown this once."""
     project = project_of(request)
-    name = str((await body(request)).get("name", "")).strip()
-    if not name or len(name) > 100:
-        raise BadRequest("give the key a name of 1-100 characters")
+    name = only(await body(request), "name").get("name")
+    if not isinstance(name, str) or not name.strip() or len(name) > KEY_NAME_LENGTH:
+        raise BadRequest(f"give the key a name: a string of 1-{KEY_NAME_LENGTH} characters, "
+                         "not only spaces")
+    name = name.strip()
     new = await create_key(admin(request).store, name, project)
     await act(request, "key.create", project=project, target=new.id, detail={"name": name})
     record = await admin(request).store.keys.get(new.id)
@@ -175,7 +193,9 @@ def _thresholds(given: Any) -> dict[str, float]:
 async def put_settings(request: web.Request) -> web.Response:
     """Change a project's thresholds and/or whether webhook payloads include the text."""
     project = project_of(request)
-    data = await body(request)
+    data = only(await body(request), "thresholds", "include_text")
+    if not data:
+        raise BadRequest("give thresholds and/or include_text")
     changes: dict[str, Any] = {}
     if "thresholds" in data:
         stored = (await admin(request).store.projects.get_settings(project)).get("thresholds", {})
@@ -193,7 +213,7 @@ async def put_settings(request: web.Request) -> web.Response:
 async def post_playground(request: web.Request) -> web.Response:
     """Score a text as classifyText would for this project (nothing is recorded or sent)."""
     project = project_of(request)
-    text = (await body(request)).get("text")
+    text = only(await body(request), "text").get("text")
     if not isinstance(text, str) or not text:
         raise BadRequest("text must be a non-empty string")
     state = admin(request)
@@ -207,8 +227,8 @@ async def post_playground(request: web.Request) -> web.Response:
 def _query(request: web.Request, project: str) -> Any:
     try:
         return review.parse_query(project, request.query)
-    except ValueError:
-        raise BadRequest("bad filter: dates are YYYY-MM-DD, page and limit numbers") from None
+    except ValueError as exc:
+        raise BadRequest(f"bad filter: {exc}") from None
 
 
 async def list_feedback(request: web.Request) -> web.Response:
@@ -224,7 +244,9 @@ async def list_feedback(request: web.Request) -> web.Response:
 async def exclude_feedback(request: web.Request) -> web.Response:
     """Exclude a row from training (or include it again with {"excluded": false})."""
     row_id = int(request.match_info["feedback_id"])
-    excluded = (await body(request)).get("excluded", True)
+    if row_id > MAX_ROW_ID:
+        return api_error(404, "no feedback row with this id")
+    excluded = only(await body(request), "excluded").get("excluded", True)
     if not isinstance(excluded, bool):
         raise BadRequest("excluded must be true or false")
     if not await admin(request).store.feedback.set_excluded([row_id], excluded):
@@ -281,7 +303,7 @@ ROUTES: list[tuple[str, str, Any]] = [
     ("POST", "/projects/{project}/playground", post_playground),
     ("GET", "/projects/{project}/feedback", list_feedback),
     ("GET", "/projects/{project}/feedback/export", export_feedback),
-    ("POST", r"/feedback/{feedback_id:\d+}/exclude", exclude_feedback),
+    ("POST", "/feedback/{feedback_id:[0-9]+}/exclude", exclude_feedback),
     ("GET", "/projects/{project}/stats", get_stats),
 ]
 

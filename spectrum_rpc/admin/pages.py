@@ -23,6 +23,7 @@ from .bodies import read_form
 from .playground import model_version
 from .sessions import COOKIE, CSRF_FIELD, LOGIN_COOKIE, csrf_ok
 from .state import ADMIN, Admin, valid_project
+from .usage import month_figures
 from .webhooks import deliveries
 
 HERE = Path(__file__).parent
@@ -178,7 +179,15 @@ async def dashboard(request: web.Request) -> web.Response:
     return await render(
         request, "dashboard.html", "dashboard", **figures, webhooks=delivery_health(health),
         feedback_day=await admin.store.admin.feedback_since(project, since),
-        feedback_total=await admin.store.feedback.count(project))
+        feedback_total=await admin.store.feedback.count(project),
+        **await _usage(admin, project))
+
+
+async def _usage(admin: Admin, project: str) -> dict[str, Any]:
+    """Return the usage panel's figures (none when usage counting is not running)."""
+    if admin.usage is None:
+        return {"usage_month": None, "usage_keys": [], "usage_projects": []}
+    return await month_figures(admin.usage, admin.store, project)
 
 
 @page_route
@@ -191,8 +200,11 @@ async def playground(request: web.Request) -> web.Response:
 @page_route
 async def keys(request: web.Request) -> web.Response:
     """GET /admin/keys: create, list and revoke API keys."""
-    records = await request.app[ADMIN].store.keys.list(project_param(request))
-    return await render(request, "keys.html", "keys", keys=list(reversed(records)))
+    admin = request.app[ADMIN]
+    project = project_param(request)
+    records = await admin.store.keys.list(project)
+    return await render(request, "keys.html", "keys", keys=list(reversed(records)),
+                        **await _usage(admin, project))
 
 
 @page_route
@@ -207,8 +219,9 @@ async def feedback(request: web.Request) -> web.Response:
     """GET /admin/feedback: browse, compare with the model, exclude, export."""
     admin = request.app[ADMIN]
     project = project_param(request)
+    given = {k: v for k, v in request.query.items() if v}  # the form sends empty fields
     try:
-        query = review.parse_query(project, request.query)
+        query = review.parse_query(project, given)
     except ValueError:
         query = review.parse_query(project, {})
     rows, total = await admin.store.admin.search_feedback(query)
@@ -216,9 +229,11 @@ async def feedback(request: web.Request) -> web.Response:
     items = await review.with_verdicts(admin.classifier, policy, rows)
     names = ("should_block", "label", "since", "until", "q")
     filters = {k: request.query.get(k, "") for k in names}
+    chosen = {k: v for k, v in filters.items() if v}  # for links: the API refuses empty ones
     page = query.offset // query.limit + 1
     return await render(request, "feedback.html", "feedback", items=items, total=total,
-                        filters=filters, page_no=page, pages=max(1, -(-total // query.limit)),
+                        filters=filters, chosen=chosen, page_no=page,
+                        pages=max(1, -(-total // query.limit)),
                         labels=["toxic", "sexual", "phishing", "profanity", "insult",
                                 "harassment", "hate", "threat", "violence", "self_harm"])
 

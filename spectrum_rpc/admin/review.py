@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -16,16 +17,23 @@ from ..store import FeedbackQuery, FeedbackRecord, Store
 EXPORT_FIELDS = ["id", "project", "key_id", "created_at", "content", "content_sha256",
                  "should_block", "labels", "meta", "excluded"]
 _PAGE = 500
+MAX_LIMIT = 200
+# Pages beyond this are refused rather than handed to SQLite as an offset it cannot hold.
+MAX_OFFSET = 2**62 // MAX_LIMIT
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def parse_query(project: str, args: Mapping[str, str]) -> FeedbackQuery:
-    """Build filters from query parameters (should_block, label, since, until, q, page)."""
-    block = args.get("should_block", "")
-    page = max(1, int(args.get("page", "1") or 1))
-    limit = min(200, max(1, int(args.get("limit", "50") or 50)))
+    """Build filters from query parameters (should_block, label, since, until, q, page,
+    limit); raise ValueError, saying which, for a value out of its form."""
+    block = args.get("should_block")
+    if block not in (None, "true", "false"):
+        raise ValueError("should_block is true or false")
+    page = _number(args.get("page"), "page", 1, None) or 1
+    limit = _number(args.get("limit"), "limit", 1, MAX_LIMIT) or 50
     return FeedbackQuery(
         project=project,
-        should_block={"true": True, "false": False}.get(block),
+        should_block={"true": True, "false": False}.get(block or ""),
         label=args.get("label") or None,
         since=_date(args.get("since")),
         until=_date(args.get("until"), end_of_day=True),
@@ -35,10 +43,25 @@ def parse_query(project: str, args: Mapping[str, str]) -> FeedbackQuery:
     )
 
 
-def _date(value: str | None, end_of_day: bool = False) -> float | None:
-    if not value:
+def _number(value: str | None, name: str, least: int, most: int | None) -> int | None:
+    if value is None:
         return None
-    day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    number = int(value) if value.isascii() and value.isdigit() else least - 1
+    if number < least or (most is not None and number > most) or number > MAX_OFFSET:
+        raise ValueError(f"{name} is a whole number from {least}"
+                         + (f" to {most}" if most is not None else " on"))
+    return number
+
+
+def _date(value: str | None, end_of_day: bool = False) -> float | None:
+    if value is None:
+        return None
+    if not _DAY.fullmatch(value):
+        raise ValueError("dates are YYYY-MM-DD")
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise ValueError(f"{value} is not a date") from None
     return day.timestamp() + (86400 if end_of_day else 0)
 
 

@@ -13,11 +13,12 @@ from ..analysis import Analyzer
 from ..auth import KeyAuthenticator
 from ..constants import DEFAULT_PROJECT
 from ..store import Store
+from .limits import PROJECT_PATTERN
 from .sessions import Sessions
 from .stats import StatsRecorder
 from .users import Clock, Logins
 
-PROJECT_NAME = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+PROJECT_NAME = re.compile(PROJECT_PATTERN)
 
 
 @dataclass
@@ -32,6 +33,7 @@ class Admin:
     stats: StatsRecorder
     templates: jinja2.Environment
     dispatcher: Any = None  # the webhook Dispatcher, None when delivery is disabled
+    usage: Any = None  # the auth.Usage counter (per-key counts and limits)
 
     async def projects(self) -> list[str]:
         """List project names, always including the default project."""
@@ -45,4 +47,4 @@ ADMIN = web.AppKey("admin", Admin)
 
 def valid_project(name: str) -> bool:
     """Return whether a project name is acceptable in paths and queries."""
-    return bool(PROJECT_NAME.match(name))
+    return bool(PROJECT_NAME.fullmatch(name))

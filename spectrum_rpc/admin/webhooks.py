@@ -8,10 +8,11 @@ from typing import Any
 from aiohttp import web
 
 from ..store import Store
-from ..webhooks import NotFound, WebhookError
+from ..webhooks import EVENT_NAMES, NotFound, WebhookError
 from ..webhooks import management as ops
 from .access import api_error
-from .api import BadRequest, act, admin, body, limit_param, ok, project_of
+from .api import BadRequest, act, admin, body, limit_param, ok, only, project_of
+from .limits import DELIVERIES_LIMIT, MAX_ROW_ID
 from .review import iso
 
 RESPONSE_EXCERPT = 300
@@ -27,23 +28,41 @@ def view_dict(v: ops.WebhookView) -> dict[str, Any]:
 
 
 def _events(value: Any) -> str:
-    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+    if isinstance(value, list):
+        for name in value:
+            if name not in EVENT_NAMES:
+                raise BadRequest(f"unknown event {name!r}: choose from {', '.join(EVENT_NAMES)}")
         return ",".join(value) or "all"
     if isinstance(value, str):
         return value
     raise BadRequest("events must be a list of names or a comma-separated string")
 
 
+FIELDS = ("url", "events", "basic_auth_user", "basic_auth_password", "remove_basic_auth",
+          "description")
+
+
+def _text(data: dict[str, Any], name: str, default: str = "") -> str:
+    value = data.get(name, default)
+    if not isinstance(value, str):
+        raise BadRequest(f"{name} must be a string")
+    return value
+
+
 def _basic_auth(data: dict[str, Any]) -> str | None | Any:
     """Return USER:PASS, None to remove, or UNSET when the form left both fields empty."""
-    if data.get("remove_basic_auth") is True:
+    remove = data.get("remove_basic_auth", False)
+    if not isinstance(remove, bool):
+        raise BadRequest("remove_basic_auth must be true or false")
+    user, password = _text(data, "basic_auth_user"), _text(data, "basic_auth_password")
+    if remove:
         return None
-    user = str(data.get("basic_auth_user") or "")
-    password = str(data.get("basic_auth_password") or "")
     if not user and not password:
         return ops.UNSET
     if not user or not password:
         raise BadRequest("give both the Basic auth user and password (or neither)")
+    if ":" in user:
+        raise BadRequest("the Basic auth user must not contain ':'")
     return f"{user}:{password}"
 
 
@@ -62,13 +81,15 @@ async def list_webhooks(request: web.Request) -> web.Response:
 async def create_webhook(request: web.Request) -> web.Response:
     """Create a webhook; the answer holds its signing secret."""
     project = project_of(request)
-    data = await body(request)
+    data = only(await body(request), *FIELDS)
+    if "url" not in data:
+        raise BadRequest("give the webhook's url")
     auth = _basic_auth(data)
     created = await ops.add_webhook(
-        admin(request).store, str(data.get("url", "")), project=project,
+        admin(request).store, _text(data, "url"), project=project,
         events=_events(data.get("events", "all")),
         basic_auth=None if auth is ops.UNSET else auth,
-        description=str(data.get("description", "")),
+        description=_text(data, "description"),
         allow_private_addresses=_allow_private(request))
     await act(request, "webhook.create", project=project, target=created.view.id,
               detail={"url": created.view.url, "events": list(created.view.events)})
@@ -82,11 +103,11 @@ async def get_webhook(request: web.Request) -> web.Response:
 
 async def update_webhook(request: web.Request) -> web.Response:
     """Change a webhook's URL, events, Basic auth or description."""
-    data = await body(request)
+    data = only(await body(request), *FIELDS)
     changes: dict[str, Any] = {}
     for name in ("url", "description"):
         if name in data:
-            changes[name] = str(data[name])
+            changes[name] = _text(data, name)
     if "events" in data:
         changes["events"] = _events(data["events"])
     auth = _basic_auth(data)
@@ -186,13 +207,17 @@ async def deliveries(store: Store, webhook_id: str, *, failed: bool = False, lim
 async def list_deliveries(request: web.Request) -> web.Response:
     """A webhook's latest deliveries with every attempt (status, latency, error, response)."""
     view = await ops.get_webhook(admin(request).store, request.match_info["id"])
-    failed = request.query.get("failed") == "true"
-    limit = limit_param(request, 50, 200)
-    return ok({"deliveries": await deliveries(admin(request).store, view.id, failed=failed,
-                                              limit=limit)})
+    failed = request.query.get("failed", "false")
+    if failed not in ("true", "false"):
+        raise BadRequest("failed is true or false")
+    limit = limit_param(request, 50, DELIVERIES_LIMIT)
+    found = await deliveries(admin(request).store, view.id, failed=failed == "true", limit=limit)
+    return ok({"deliveries": found})
 
 
 def _since(value: Any) -> float:
+    if not isinstance(value, str):
+        raise BadRequest("since must be an ISO-8601 time, e.g. 2026-01-31T12:00")
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
@@ -204,10 +229,11 @@ async def replay(request: web.Request) -> web.Response:
     """Queue one delivery again ({"delivery_id"}) or every failed one since a time ({"since"})."""
     state = admin(request)
     view = await ops.get_webhook(state.store, request.match_info["id"])
-    data = await body(request)
+    data = only(await body(request), "delivery_id", "since")
     if "delivery_id" in data:
-        if not isinstance(data["delivery_id"], int) or isinstance(data["delivery_id"], bool):
-            raise BadRequest("delivery_id must be a whole number")
+        given = data["delivery_id"]
+        if not isinstance(given, int) or isinstance(given, bool) or not 0 < given <= MAX_ROW_ID:
+            raise BadRequest(f"delivery_id must be a whole number from 1 to {MAX_ROW_ID}")
         delivery = await state.store.webhooks.delivery(data["delivery_id"])
         if delivery is None or delivery.webhook_id != view.id:
             raise NotFound("no such delivery for this webhook")

@@ -3,8 +3,24 @@ project's policy, telling listeners (webhooks, statistics) of every outcome."""
 
 from .analyzer import Analyzer, Classifier
 from .events import Classification, Listener
+from .filters import TYPES as FILTER_TYPES
+from .filters import FilterError, default_filter, parse_filter
+from .offload import DetectorsFailed, Offload
 from .options import AVAILABLE, DETECTORS, MODED, MODES, Options
 from .policy import Policies, Policy
+from .sentences import split as split_sentences
 
-__all__ = ["AVAILABLE", "DETECTORS", "MODED", "MODES", "Analyzer", "Classification",
-           "Classifier", "Listener", "Options", "Policies", "Policy"]
+__all__ = ["AVAILABLE", "DETECTORS", "FILTER_TYPES", "MODED", "MODES", "Analyzer",
+           "Classification", "Classifier", "Detection", "DetectorsFailed", "FilterError",
+           "Listener", "Offload", "Options", "Policies", "Policy", "default_filter",
+           "parse_filter", "split_sentences"]
+
+
+def __getattr__(name: str):  # type: ignore[no-untyped-def]
+    # Detection imports every detector: loaded only when asked for, so a server that only
+    # classifies never pays for them.
+    if name == "Detection":
+        from .detection import Detection
+
+        return Detection
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

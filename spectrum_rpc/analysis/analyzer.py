@@ -9,8 +9,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .events import Classification, Listener
+from .offload import Offload
 from .options import Options
 from .policy import Policies
+from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -36,6 +38,7 @@ class Analyzer:
     policies: Policies
     listeners: list[Listener] = field(default_factory=list)
     _detection: Detection | None = field(default=None, repr=False)
+    offload: Offload = field(default_factory=Offload, repr=False)
 
     @property
     def detection(self) -> Detection:
@@ -62,10 +65,21 @@ class Analyzer:
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 {}, text, policy.include_text))
-        if options.detect - {"labels"}:
-            result.update(await asyncio.to_thread(self.detection.run, text, options))
+        if options.detect:
+            engine = self.classifier.engine
+            found = await self.offload.run(self.detection, engine.source, text, options)
+            # The span model's sub-labels (insult, threat, identity_attack, and profanity,
+            # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
+            # engine's labels; the decisions above stay the engine's.
+            if "labels" in found:
+                result["labels"].update(found.pop("labels"))
+            result.update(found)
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
+
+    async def close(self) -> None:
+        """Stop the detector process, if large texts started one."""
+        await self.offload.close()
 
     async def classify(self, project: str, key_id: str, text: str,
                        meta: dict[str, Any]) -> dict[str, Any]:
@@ -86,3 +100,19 @@ class Analyzer:
             pending = listener(event)
             if pending is not None:
                 await pending
+
+    async def sentence_scores(self, project: str, text: str, most: int = MAX_SPANS
+                              ) -> list[tuple[int, int, dict[str, float]]]:
+        """Score each sentence of a text with the project's model: (begin, end, scores) in
+        code points into the text, at most `most` of them (consecutive sentences are scored
+        together beyond that). Nothing is told to the listeners."""
+        if len(text) > THREAD_CHARS:  # a long text is split off the event loop
+            spans = await asyncio.to_thread(split, text)
+        else:
+            spans = split(text)
+        spans = grouped(spans, most)
+        # Concurrent: the engine's micro-batcher scores them together.
+        scored = await asyncio.gather(*(self.classifier.score(project, text[b:e])
+                                        for b, e in spans))
+        return [(b, e, {k: round(float(v), 6) for k, v in scores.items()})
+                for (b, e), (scores, _) in zip(spans, scored, strict=True)]

@@ -18,6 +18,7 @@ from ..engine import (
     pii,
     profanity,
     sentiment,
+    spans,
     spelling,
 )
 from .options import Options
@@ -30,18 +31,31 @@ MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
 
 def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
          found: dict[str, list]) -> None:
-    mode = pii.Mode[options.mode("pii")]
+    modes = options.pii_modes or dict.fromkeys(FINDERS, options.mode("pii"))
     spans = found["pii"] = []  # asked for: a masked copy is answered even when none matched
     by_type: dict[str, Any] = {}
     for kind, find in FINDERS.items():
-        matches = find(text, mode)
+        if kind not in modes:
+            continue
+        mode = pii.Mode[modes[kind]]
+        if kind == "name" and options.name_components:
+            matches = pii.names.find(text, mode, options.name_components)
+        else:
+            matches = find(text, mode)
         spans.extend(matches)
         by_type[kind] = {
             "found": bool(matches),
             "mode": mode.name,
-            "matches": [{"text": m.text, "begin": m.begin, "end": m.end} for m in matches],
+            "matches": [_pii_match(m) for m in matches],
         }
     out["pii"] = by_type
+
+
+def _pii_match(match: pii.Match) -> dict[str, Any]:
+    found = {"text": match.text, "begin": match.begin, "end": match.end}
+    if match.component is not None:  # sensitive numbers: which kind (iban, password, ...)
+        found["component"] = match.component
+    return found
 
 
 def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -55,6 +69,14 @@ def _profanity(self: Detection, text: str, options: Options, out: dict[str, Any]
                      "category": m.category, "severity": m.severity} for m in matches],
     }
     found["profanity"] = matches
+
+
+def _spans(self: Detection, text: str, options: Options, out: dict[str, Any],
+           found: dict[str, list]) -> None:
+    analysis = self.span_model.analyze(text)
+    out["spans"] = [{"begin": s.begin, "end": s.end, "label": s.label, "score": s.score}
+                    for s in analysis.spans]
+    found["spans"] = [analysis]
 
 
 def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -93,6 +115,7 @@ class Detection:
         self._built: dict[str, Any] = {}
         # In this order: spelling keeps what profanity found untouched.
         self._steps: dict[str, Callable[..., None]] = {
+            "spans": _spans,
             "pii": _pii,
             "language": _language,
             "profanity": _profanity,
@@ -119,6 +142,11 @@ class Detection:
             lexicon, vocabulary=spelling.english_words()))
 
     @property
+    def span_model(self) -> spans.SpanModel:
+        lexicon = self.lexicon
+        return self._once("spans", lambda: spans.load(spans.MODEL_DIR, lexicon.word_entries()))
+
+    @property
     def language_detector(self) -> language.LanguageDetector:
         return self._once("language", language.LanguageDetector)
 
@@ -138,14 +166,24 @@ class Detection:
         return frozenset(self._steps)
 
     def run(self, text: str, options: Options) -> dict[str, Any]:
-        """Return each requested detector's output, and `masked` when anything was masked."""
+        """Return each requested detector's output, `masked` when anything was masked, and
+        with `labels` asked for, the span model's sub-labels under `labels` (the caller
+        merges them with the engine's)."""
         out: dict[str, Any] = {}
         found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
+        if "labels" in options.detect:
+            analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
+                text, labels=())
+            out["labels"] = dict(analysis.labels)
         if "pii" in found or "profanity" in found:
             # Censoring keeps lengths, so the personal data's offsets still hold after it.
-            masked = profanity.censor(text, found.get("profanity", ()))
-            out["masked"] = pii.mask(masked, found.get("pii", ()), MASK_TEMPLATES)
+            masks = options.masks  # a type whose mask is None is found, not masked
+            censored = found.get("profanity", ()) if masks.get("profanity", "") is not None else ()
+            masked = profanity.censor(text, censored, char=masks.get("profanity") or "*")
+            hidden = [m for m in found.get("pii", ()) if masks.get(m.type, "") is not None]
+            templates = {**MASK_TEMPLATES, **{k: v for k, v in masks.items() if v}}
+            out["masked"] = pii.mask(masked, hidden, templates)
         return out

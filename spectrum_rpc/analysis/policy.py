@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,11 @@ from ..cache import MISSING, TtlCache
 from ..labels import DECIDED, SPECTRUM_FIELDS
 from ..settings import Settings
 from ..store import Store
+from .filters import FilterError, default_filter, filter_options, parse_filter
+from .options import Options
+
+log = logging.getLogger(__name__)
+DEFAULT_OPTIONS = filter_options(default_filter())
 
 _PAIRS = tuple(SPECTRUM_FIELDS.items())
 # `review` is asked for from this share of a label's threshold up: a rule, not a probability
@@ -20,6 +26,10 @@ REVIEW_SHARE = 0.5
 class Policy:
     thresholds: dict[str, float] = field(default_factory=dict)
     include_text: bool = False
+    # The project's filter, complete (filters.default_filter() when it set none), and the
+    # analysis it asks for when a request names no detectors.
+    filter: dict[str, Any] = field(default_factory=default_filter)
+    options: Options = field(default_factory=lambda: DEFAULT_OPTIONS)
 
     def decide(self, label: str, confidence: float) -> bool:
         """Return whether a confidence crosses this project's threshold for the label."""
@@ -68,6 +78,14 @@ class Policies:
         policy = self._cache.peek(project)
         return policy if policy is not MISSING else await self._cache.get(project, self._load)
 
+    async def change_filter(self, project: str, changes: Any) -> dict[str, Any]:
+        """Validate a (partial) filter over the project's current one, store it, and return
+        it complete; raise FilterError naming the field at fault (nothing stored then)."""
+        changed = parse_filter(changes, base=(await self.get(project)).filter)
+        await self.store.projects.update_settings(project, {"filter": changed})
+        self.forget(project)
+        return changed
+
     def forget(self, project: str | None = None) -> None:
         """Drop cached policies (after an in-process change)."""
         self._cache.forget(project)
@@ -80,4 +98,11 @@ class Policies:
         thresholds.update(
             {k: float(v) for k, v in stored.get("thresholds", {}).items() if k in thresholds}
         )
-        return Policy(thresholds, bool(stored.get("include_text", self.defaults.include_text)))
+        project_filter = self.defaults.filter
+        if "filter" in stored:
+            try:
+                project_filter = parse_filter(stored["filter"])
+            except FilterError as exc:  # validated when written: only a hand-edited database
+                log.warning("ignoring the stored filter of a project: %s", exc.path)
+        return Policy(thresholds, bool(stored.get("include_text", self.defaults.include_text)),
+                      project_filter, filter_options(project_filter))

@@ -6,10 +6,21 @@ is below them (`analysis`, `auth`, `body`, `store`) or beside them (`jsonrpc`, `
 `responses`).
 """
 
-from . import jsonrpc, openai, responses, spectrum
+from . import (
+    blueprint,
+    contentmod,
+    discuse,
+    jsonrpc,
+    moderationapi,
+    openai,
+    perspective,
+    responses,
+    spectrum,
+)
 
-DIALECTS = (spectrum, openai)
+DIALECTS = (spectrum, openai, perspective, moderationapi, contentmod, discuse, blueprint)
 
 # `jsonrpc` (the protocol layer) and `responses` are shared with the rest of the server: the
 # middleware answers errors outside any dialect's paths in the JSON-RPC shape.
-__all__ = ["DIALECTS", "jsonrpc", "openai", "responses", "spectrum"]
+__all__ = ["DIALECTS", "blueprint", "contentmod", "discuse", "jsonrpc", "moderationapi", "openai",
+           "perspective", "responses", "spectrum"]

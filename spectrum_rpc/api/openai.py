@@ -21,15 +21,17 @@ from aiohttp import web
 
 from .. import labels as L
 from ..analysis import Analyzer, Options
+from ..auth import QUOTA, REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS
+from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, USAGE
 from ..store import KeyRecord
 from .responses import json_response
 
 log = logging.getLogger(__name__)
 
 PATH = "/v1/moderations"
+API = "openai"  # this dialect's name in the usage counts
 UNSUPPORTED_HEADER = "X-Unsupported-Categories"
 # The names OpenAI's clients send; any of them (or none) is answered by the project's model.
 MODELS = ("omni-moderation-latest", "omni-moderation-2024-09-26", "text-moderation-latest",
@@ -210,7 +212,11 @@ async def _answer(request: web.Request) -> web.Response:
     header = request.headers.get("Authorization")
     key = await app[AUTH].authenticate(header)
     if key is None:
-        raise _unauthorized(header)
+        raise _unauthorized(header, await app[AUTH].refusal(header))
+    try:
+        app[USAGE].admit(key, API)
+    except LimitExceeded as refused:
+        raise limited(refused) from None
     limits = app[LIMITS]
     try:
         async with app[BODIES].receive(request) as body:
@@ -234,13 +240,32 @@ def unscored(results: list[dict[str, Any]]) -> str:
     return ",".join(c for c in CATEGORIES if c in UNSUPPORTED or c in missing)
 
 
-def _unauthorized(header: str | None) -> OpenAIError:
-    if not header:
+def _unauthorized(header: str | None, reason: str) -> OpenAIError:
+    if reason == REVOKED_KEY:
+        message = "This API key was revoked. Use another key (an admin can create one)."
+    elif not header:
         message = ("You didn't provide an API key. You need to provide your API key in an "
                    "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
     else:
         message = "Incorrect API key provided. Use a key made with `spectrum-rpc keys create`."
     return OpenAIError(401, message, code="invalid_api_key")
+
+
+def limited(refused: LimitExceeded) -> OpenAIError:
+    """Return OpenAI's 429 for a key's rate limit (`rate_limit_exceeded`) or its monthly quota
+    (`insufficient_quota`), with `Retry-After`, the `RateLimit-*` headers and OpenAI's own."""
+    headers = {**refused.headers(), "x-ratelimit-limit-requests": str(refused.allowed),
+               "x-ratelimit-remaining-requests": "0",
+               "x-ratelimit-reset-requests": f"{refused.reset}s"}
+    if refused.limit == QUOTA:  # not worth the official client's automatic retries
+        headers["x-should-retry"] = "false"
+        return OpenAIError(429, "You exceeded your current quota: this key's monthly quota of "
+                           f"{refused.allowed} requests is used up. It renews at the start of "
+                           "the next month (UTC), or ask the server's operator to raise it.",
+                           type="insufficient_quota", code="insufficient_quota",
+                           headers=headers)
+    return OpenAIError(429, f"Rate limit reached for requests on this key: {refused.message}.",
+                       type="requests", code="rate_limit_exceeded", headers=headers)
 
 
 # A body refused by body.py (its HTTP status) -> OpenAI's error type and code for it.

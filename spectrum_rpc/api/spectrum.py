@@ -13,8 +13,8 @@ from typing import Any
 from aiohttp import web
 
 from .. import __version__
-from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer, Options
-from ..auth import KeyRateLimiter
+from ..analysis import AVAILABLE, DETECTORS, MODED, MODES, Analyzer
+from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
     ERROR_MESSAGES,
@@ -27,8 +27,8 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
-from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE
+from ..labels import FEEDBACK_LABELS, SPAN_LABELS, SPECTRUM_FIELDS, TOXICITY
+from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, Store, now
 from . import openrpc, params
 from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
@@ -39,6 +39,8 @@ from .responses import json_response
 log = logging.getLogger(__name__)
 
 _WWW_AUTHENTICATE = 'Apikey realm="spectrum-rpc", charset="UTF-8"'
+# This dialect's name in the usage counts.
+API = "spectrum"
 # A refused body's HTTP status -> the JSON-RPC code it answers with.
 _REFUSAL_CODES = {TOO_LARGE: PAYLOAD_TOO_LARGE, BUSY: SERVER_BUSY}
 
@@ -120,14 +122,16 @@ async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
         if name not in AVAILABLE:
             raise invalid_params(f"options.detect[{i}]", f"{name!r} is not supported by "
                                         f"this server yet; it runs: {', '.join(AVAILABLE)}")
-    options = Options(
+    analyzer = ctx.services.analyzer
+    policy = await analyzer.policies.get(ctx.key.project)
+    options = policy.options.overridden(  # the project's filter, the request's options over it
+        detect=detect,
         modes=asked.get("modes", {}),
-        banned=tuple(asked.get("bannedWords", ())),
-        allowed=tuple(asked.get("allowedWords", ())),
-        expected_language=tuple(asked.get("expectedLanguage", ())),
-        **({"detect": frozenset(detect)} if detect is not None else {}),
+        banned=asked.get("bannedWords", ()),
+        allowed=asked.get("allowedWords", ()),
+        expected_language=asked.get("expectedLanguage"),
     )
-    return Success(await ctx.services.analyzer.moderate(ctx.key.project, p["text"], options))
+    return Success(await analyzer.moderate(ctx.key.project, p["text"], options))
 
 
 async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
@@ -160,7 +164,7 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
         openrpc.MethodDoc(
             "classifyText", "Score a text: a decision and a confidence per label.",
             CLASSIFY_PARAMS, "classification", _classify_result(),
-            (INVALID_PARAMS, INTERNAL_ERROR),
+            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
             description="Webhooks matching the decisions receive a CLASSIFICATION event.",
         ),
         openrpc.MethodDoc(
@@ -171,7 +175,8 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
         ),
         openrpc.MethodDoc(
             "moderateText", "Run the detectors asked for and answer what each found.",
-            MODERATE_PARAMS, "moderation", _moderate_result(), (INVALID_PARAMS, INTERNAL_ERROR),
+            MODERATE_PARAMS, "moderation", _moderate_result(),
+            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
             description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
                         + "; naming another is refused with -32602.",
         ),
@@ -189,6 +194,14 @@ def _moderate_result() -> dict[str, Any]:
             "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
                                                          "review": {"type": "boolean"}}},
             "modelVersion": {"type": "string"},
+            "spans": {"type": "array", "description": "toxic character spans per label "
+                      "(code points of the text as sent, end exclusive)",
+                      "items": {"type": "object", "properties": {
+                          "begin": {"type": "integer", "minimum": 0},
+                          "end": {"type": "integer", "minimum": 0},
+                          "label": {"type": "string", "enum": [TOXICITY, *SPAN_LABELS]},
+                          "score": {"type": "number", "minimum": 0, "maximum": 1}},
+                          "required": ["begin", "end", "label", "score"]}},
             "pii": {"type": "object"},
             "masked": {"type": "string"},
             "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
@@ -219,8 +232,14 @@ async def handle(request: web.Request) -> web.Response:
     app = request.app
     key = await app[AUTH].authenticate(request.headers.get("Authorization"))
     if key is None:
-        body = error_object(UNAUTHORIZED, data="send 'Authorization: Apikey YOUR_KEY'")
+        reason = await app[AUTH].refusal(request.headers.get("Authorization"))
+        body = error_object(UNAUTHORIZED, data=reason)
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
+    try:
+        app[USAGE].admit(key, API)
+    except LimitExceeded as refused:  # the whole request, batch or not: 429 and -32003
+        return json_response(error_object(RATE_LIMITED, data=refused.message), 429,
+                             **refused.headers())
     try:
         async with app[BODIES].receive(request) as body:
             context = Context(app[SERVICES], key, request[REQUEST_ID])

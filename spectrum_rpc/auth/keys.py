@@ -64,6 +64,11 @@ def parse_authorization(header: str | None) -> str | None:
     return key
 
 
+NO_KEY = "send 'Authorization: Apikey YOUR_KEY'"
+UNKNOWN_KEY = "this API key is not known to the server"
+REVOKED_KEY = "this API key was revoked: use another key (an admin can create one)"
+
+
 class KeyAuthenticator:
     """Resolve keys to records with a short cache; collect last-use times for a periodic flush.
 
@@ -74,6 +79,7 @@ class KeyAuthenticator:
     def __init__(self, store: Store, cache_ttl: float = 1.0):
         self.store = store
         self._cache: TtlCache[str, tuple[KeyRecord, str] | None] = TtlCache(cache_ttl)
+        self._refused: TtlCache[str, KeyRecord | None] = TtlCache(cache_ttl)
         self._last_used: dict[str, float] = {}
 
     async def authenticate(self, header: str | None) -> KeyRecord | None:
@@ -92,9 +98,23 @@ class KeyAuthenticator:
         self._last_used[record.id] = time.time()
         return record
 
+    async def refusal(self, header: str | None) -> str:
+        """Say why `authenticate` refused this header: no key, an unknown one, a revoked one."""
+        key = parse_authorization(header)
+        if key is None:
+            return NO_KEY
+        digest = hash_key(key)
+        record = self._refused.peek(digest)
+        if record is MISSING:
+            record = await self._refused.get(digest, self.store.keys.find)
+        if record is None:
+            return UNKNOWN_KEY
+        return REVOKED_KEY if record.revoked_at is not None else UNKNOWN_KEY
+
     def forget(self) -> None:
         """Drop the cache (after an in-process revoke)."""
         self._cache.forget()
+        self._refused.forget()
 
     async def flush_last_used(self) -> None:
         """Write collected last-use times in one transaction; keep them if it fails."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import chain, groupby, islice, pairwise
@@ -14,7 +16,7 @@ from .. import labels as L
 from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
-from .manifest import verify_manifest
+from .manifest import MANIFEST, verify_manifest
 from .normalize import normalize_pieces
 from .stack import STACK_FILE, Stack
 from .windows import WINDOW, edges, fits_one_window, spans, windows
@@ -167,9 +169,35 @@ def model_files(model_dir: Path) -> tuple[tuple[str, ...], dict]:
 
 
 def load_engine(model_dir: Path | None = None) -> Engine:
-    """Load and verify the models in `model_dir` (default: the shipped ones)."""
+    """Load and verify the models in `model_dir` (default: the shipped ones).
+
+    The files are verified against the manifest on every call; the engine built from them is
+    kept for the next call with the same files (building the word table costs about two
+    seconds), which is the common case: every app of a process, the copy of the shipped model
+    in the model root, and a candidate that is then promoted all load the same files. Only the
+    last engine loaded is kept: at most one engine more than the process serves.
+    """
     model_dir = Path(model_dir) if model_dir is not None else SHIPPED_MODELS
     files, meta = model_files(model_dir)
+    digests = json.loads((model_dir / MANIFEST).read_text())["sha256"]
+    key = json.dumps([[name, digests[name]] for name in sorted(files)])
+    with _LAST_LOCK:
+        if _LAST and _LAST[0] == key:
+            engine = copy.copy(_LAST[1])
+            engine.source = model_dir
+            return engine
+    engine = _load(model_dir, files, meta)
+    with _LAST_LOCK:
+        _LAST[:] = [key, engine]
+    return engine
+
+
+# The last engine loaded and the digests of its files (see load_engine); loads run in threads.
+_LAST: list = []
+_LAST_LOCK = threading.Lock()
+
+
+def _load(model_dir: Path, files: tuple[str, ...], meta: dict) -> Engine:
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     stack = Stack.load(model_dir) if STACK_FILE in files else None
     model = LinearModel.load(model_dir / LINEAR_FILE, stack)

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
+from .actors import MAX_ACTOR_CHARS, ActorEvent, ActorHistory, ActorRecord, ActorStore
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
 from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
@@ -23,6 +24,7 @@ from .keys import KeyRecord, KeyStore
 from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
 from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
+from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
     DELIVERED,
     FAILED,
@@ -35,8 +37,11 @@ from .webhooks import (
 )
 
 __all__ = [
+    "MAX_ACTOR_CHARS", "ActorEvent", "ActorHistory", "ActorRecord", "ActorStore",
     "DELIVERED", "FAILED", "GLOBAL", "PENDING", "AttemptRecord", "Claim", "Database",
     "DeliveryRecord", "FeedbackQuery", "FeedbackRecord", "KeyRecord", "ModelRecord",
+    # usage counts and per-key limits
+    "NO_LIMITS", "Count", "KeyLimits", "KeyMonth",
     "SessionRecord", "Statement", "StatsRow", "Store", "UserRecord", "WebhookHealth",
     "WebhookRecord", "now",
     # the database file, and the master key that seals webhook secrets
@@ -91,6 +96,8 @@ class Store:
         self.models = ModelStore(self.db)
         self.webhooks = WebhookStore(self.db, secret_box)
         self.admin = AdminStore(self.db)
+        self.actors = ActorStore(self.db)
+        self.usage = UsageStore(self.db)
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> Store:

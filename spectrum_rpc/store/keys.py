@@ -56,6 +56,13 @@ class KeyStore:
         )
         return (KeyRecord(*row[:-1]), row[-1]) if row else None
 
+    async def find(self, key_hash: str) -> KeyRecord | None:
+        """Return the key with this hash, revoked or not, or None."""
+        row = await self.db.fetchone(
+            f"SELECT {_COLUMNS} FROM api_keys WHERE key_hash = ?", (key_hash,)
+        )
+        return KeyRecord(*row) if row else None
+
     async def list(self, project: str | None = None) -> list[KeyRecord]:
         """List keys, oldest first, optionally for one project."""
         where, params = ("WHERE project = ?", (project,)) if project else ("", ())

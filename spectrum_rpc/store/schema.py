@@ -170,6 +170,51 @@ MIGRATIONS: list[str] = [
         expires_at   REAL NOT NULL
     );
     """,
+    # usage: requests per key, calendar month (UTC, 'YYYY-MM') and API dialect, written in
+    # batches; per-key limits (0 = none). Plain SQL with ON CONFLICT upserts: portable.
+    """
+    CREATE TABLE usage_counts (
+        key_id    TEXT NOT NULL,
+        month     TEXT NOT NULL,
+        api       TEXT NOT NULL,
+        project   TEXT NOT NULL,
+        requests  INTEGER NOT NULL DEFAULT 0,
+        refused   INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (key_id, month, api)
+    );
+    CREATE INDEX usage_counts_month ON usage_counts(month, project);
+    CREATE TABLE key_limits (
+        key_id      TEXT PRIMARY KEY,
+        rate        REAL NOT NULL DEFAULT 0,
+        burst       INTEGER NOT NULL DEFAULT 0,
+        quota       INTEGER NOT NULL DEFAULT 0,
+        updated_at  REAL NOT NULL
+    );
+    """,
+    # actors (contentmod's actorId, discuse's user_id): totals per actor, and each request's
+    # flags over time (no text). Portable SQL: the same script runs on PostgreSQL.
+    """
+    CREATE TABLE actors (
+        project     TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        first_seen  DOUBLE PRECISION NOT NULL,
+        last_seen   DOUBLE PRECISION NOT NULL,
+        requests    INTEGER NOT NULL DEFAULT 0,
+        flagged     INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (project, actor)
+    );
+    CREATE INDEX actors_seen ON actors(project, last_seen);
+    CREATE TABLE actor_events (
+        id       TEXT PRIMARY KEY,
+        project  TEXT NOT NULL,
+        actor    TEXT NOT NULL,
+        at       DOUBLE PRECISION NOT NULL,
+        source   TEXT NOT NULL,
+        flagged  INTEGER NOT NULL,
+        flags    TEXT NOT NULL
+    );
+    CREATE INDEX actor_events_actor ON actor_events(project, actor, at);
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [

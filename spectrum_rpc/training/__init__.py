@@ -20,13 +20,14 @@ _LAZY = {
     **dict.fromkeys(("PLANS", "build_vocabulary", "featurize", "fit_linear", "idf_of",
                      "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
                      "template_samples", "train", "write_models"), "recipe"),
-    **dict.fromkeys(("Report", "report"), "metrics"),
+    **dict.fromkeys(("Report", "expected_calibration_error", "report"), "metrics"),
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 
 # `functional`: the functional test table (templated cases with expected decisions).
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
-__all__ = ["RetrainRefused", "RetrainSchedule", "functional", "names", *_LAZY]
+# `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
+__all__ = ["RetrainRefused", "RetrainSchedule", "functional", "names", "spans", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

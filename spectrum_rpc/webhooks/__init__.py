@@ -9,9 +9,9 @@ from .client import create_session
 from .dispatcher import Dispatcher, Result
 from .filters import EVENT_NAMES
 from .outbox import Outbox
-from .validation import NotFound, WebhookError
+from .validation import MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH, NotFound, WebhookError
 
 # `management`: the operations on webhooks (add, update, test, replay...) that the CLI and the
 # admin UI share.
-__all__ = ["EVENT_NAMES", "Dispatcher", "NotFound", "Outbox", "Result", "WebhookError",
-           "create_session", "management"]
+__all__ = ["EVENT_NAMES", "MAX_DESCRIPTION_LENGTH", "MAX_URL_LENGTH", "Dispatcher", "NotFound",
+           "Outbox", "Result", "WebhookError", "create_session", "management"]

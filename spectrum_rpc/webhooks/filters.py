@@ -1,4 +1,7 @@
-"""The event filter: which classifications a webhook wants."""
+"""The event filter: which classifications (events of type CLASSIFICATION) a webhook wants.
+
+Test events (type TEST) are not filtered: they are sent only when an operator asks, to the one
+webhook asked about, whatever it lists here."""
 
 from __future__ import annotations
 

@@ -1,9 +1,10 @@
 """Operations on webhooks for the CLI and the admin UI: plain async functions over the store.
 
 Every input is validated here (WebhookError with a message safe to show); secrets and passwords
-are returned only by `add` and `rotate_secret`, never by the listing. Callers pass the server's
-`webhooks.allow_private_addresses` as `allow_private_addresses`; delivery checks the addresses
-again when it connects, whatever was allowed here.
+are returned only by `add` and `rotate_secret`, never by the listing. Private targets are refused
+unless the caller passes the server's `webhooks.allow_private_addresses` as
+`allow_private_addresses=True`; delivery checks the addresses again when it connects, whatever
+was allowed here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from ..constants import DEFAULT_PROJECT
 from ..store import FAILED, AttemptRecord, DeliveryRecord, Store, WebhookRecord, now
 from .dispatcher import Dispatcher, Result
 from .filters import format_events, parse_events
-from .payload import build_body, new_event_id, sample_result
+from .payload import new_event_id, test_body
 from .signing import generate_secret, validate_secret
 from .ssrf import ForbiddenAddress, check_target
 from .validation import (
@@ -104,7 +105,7 @@ async def add_webhook(
     basic_auth: str | None = None,
     secret: str | None = None,
     description: str = "",
-    allow_private_addresses: bool = True,
+    allow_private_addresses: bool = False,
 ) -> Created:
     """Validate and store a new webhook; return it with its secret."""
     auth = parse_basic_auth(basic_auth) if basic_auth is not None else None
@@ -157,7 +158,7 @@ async def update_webhook(
     events: str = UNSET,
     basic_auth: str | None = UNSET,
     description: str = UNSET,
-    allow_private_addresses: bool = True,
+    allow_private_addresses: bool = False,
 ) -> WebhookView:
     """Change some settings of a webhook (basic_auth=None removes it); return the result."""
     changes: dict[str, Any] = {}
@@ -207,7 +208,7 @@ async def send_test(store: Store, dispatcher: Dispatcher, webhook_id: str) -> Re
     """Send a synthetic event to one webhook now, through the normal delivery path, once."""
     record = await _record(store, webhook_id)
     event_id, t = new_event_id(), now()
-    body = build_body(event_id, t, sample_result(), {"test": True})
+    body = test_body(event_id, t)
     # Due in an hour: the running dispatcher's loop must not claim it before we do; should this
     # process die before sending, the loop sends it then.
     ids = await store.webhooks.enqueue(event_id, record.project, t, body, [webhook_id], t + 3600)

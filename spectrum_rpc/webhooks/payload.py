@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from .. import __version__
-from ..constants import EVENT_CLASSIFICATION, JSON_CONTENT_TYPE
+from ..constants import EVENT_CLASSIFICATION, EVENT_TEST, JSON_CONTENT_TYPE
 from ..labels import SPECTRUM_FIELDS
 
 # Standard Webhooks header names.
@@ -38,15 +38,22 @@ def build_body(
     result: Mapping[str, Any],
     meta: Mapping[str, Any],
     text: str | None = None,
+    event_type: str = EVENT_CLASSIFICATION,
 ) -> bytes:
     """Serialise one event once; these exact bytes are stored, signed and sent on every try."""
-    body: dict[str, Any] = {"id": event_id, "type": EVENT_CLASSIFICATION}
+    body: dict[str, Any] = {"id": event_id, "type": event_type}
     body.update((k, result[k]) for k in _RESULT_FIELDS if k in result)
     body["meta"] = dict(meta)
     body["createdAt"] = iso_time(created_at)
     if text is not None:
         body["text"] = text
     return orjson.dumps(body)
+
+
+def test_body(event_id: str, created_at: float) -> bytes:
+    """Return a test event: type TEST, the synthetic classification, meta {"test": true}."""
+    return build_body(event_id, created_at, sample_result(), {"test": True},
+                      event_type=EVENT_TEST)
 
 
 def sample_result() -> dict[str, Any]:

@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prometheus_client.parser import text_string_to_metric_families
 
+from spectrum_rpc import log_limits
 from spectrum_rpc.constants import RPC_PATH
 
 _COMMON = {
@@ -145,24 +146,30 @@ async def target(make_client):  # type: ignore[no-untyped-def]
     return await make_client(metrics={"enabled": True}), asyncio.get_running_loop()
 
 
-def _fuzz(target, caplog, strategy: st.SearchStrategy, profile: settings) -> set[int]:  # type: ignore[no-untyped-def]
-    """POST every generated body; check each answer and the log; return the statuses seen."""
+def _fuzz(target, caplog, strategy: st.SearchStrategy, profile: settings,  # type: ignore[no-untyped-def]
+          parser_refusals: bool = False) -> set[int]:
+    """POST every generated body; check each answer and the log; return the statuses seen.
+
+    parser_refusals: a body whose compression fails at its very end fails inside aiohttp's HTTP
+    parser, which answers its own plain-text 400 before the app sees the request; allow that."""
     api, loop = target
     statuses: set[int] = set()
 
-    async def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    async def post(body: bytes, headers: dict[str, str]) -> tuple[int, bytes, str]:
         sent = {"Authorization": f"Apikey {api.key}", **headers}
         async with api.http.post(RPC_PATH, data=body, headers=sent) as resp:
-            return resp.status, await resp.read()
+            return resp.status, await resp.read(), resp.content_type
 
     @settings(profile)
     @given(strategy)
     def exchange(sample: tuple[bytes, dict[str, str]]) -> None:
         body, headers = sample
-        status, answer = loop.run_until_complete(post(body, headers))
+        status, answer, kind = loop.run_until_complete(post(body, headers))
         statuses.add(status)
         assert status < 500, (status, answer[:300])
-        if status == 204:
+        if parser_refusals and status == 400 and kind == "text/plain":
+            assert len(answer) < 200 and b"Traceback" not in answer, answer[:300]
+        elif status == 204:
             assert answer == b""
             assert _only_notifications(body, headers), body[:300]
         else:
@@ -192,8 +199,21 @@ async def _scrape(api) -> list:  # type: ignore[no-untyped-def]
         return list(text_string_to_metric_families(await resp.text()))
 
 
-@pytest.mark.xfail(reason="issue 15 item 5: aiohttp logs an 'Unhandled exception' traceback "
-                          "for a body that does not decompress", strict=False)
+@pytest.fixture
+def client_noise():  # type: ignore[no-untyped-def]
+    """The log filter `serve` installs on aiohttp's and asyncio's loggers (removed after)."""
+    noise = log_limits.install()
+    yield noise
+    for name in ("aiohttp.server", "asyncio"):
+        logging.getLogger(name).removeFilter(noise)
+
+
+@pytest.mark.usefixtures("client_noise")
 def test_corrupt_compressed_bodies_get_json_answers_and_log_no_error(target, caplog) -> None:  # type: ignore[no-untyped-def]
     few = settings(PROFILE, max_examples=max(20, PROFILE.max_examples // 20))
-    assert 400 in _fuzz(target, caplog, bodies(corrupt=True), few)
+    assert 400 in _fuzz(target, caplog, bodies(corrupt=True), few, parser_refusals=True)
+    # aiohttp failed again draining some of those bodies: one WARNING line per cause, no more.
+    lines = [r.getMessage() for r in caplog.records if r.name == "aiohttp.server"]
+    assert all("\n" not in line for line in lines), lines
+    causes = [line.split(":")[1].split()[0] for line in lines]
+    assert len(causes) == len(set(causes)), lines

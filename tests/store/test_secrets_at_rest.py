@@ -77,7 +77,8 @@ async def test_deliveries_are_signed_with_the_sealed_secret(db_path, aiohttp_ser
     url = f"http://127.0.0.1:{server.port}/hook"
     settings = load_settings(environ={}, overrides={"webhooks": {"allow_private_addresses": True}})
     async with Store(db_path, secret_box=SecretBox([NEW])) as store:
-        created = await ops.add_webhook(store, url, basic_auth=f"alice:{PASSWORD}")
+        created = await ops.add_webhook(store, url, basic_auth=f"alice:{PASSWORD}",
+                                        allow_private_addresses=True)
         async with create_session(settings.webhooks) as session:
             dispatcher = Dispatcher(store, session, settings.webhooks)
             result = await ops.send_test(store, dispatcher, created.view.id)

@@ -24,7 +24,7 @@ async def test_retry_on_500_and_429_with_retry_after_then_success(
     store, make_receiver, make_dispatcher, clock
 ):
     receiver = await make_receiver(500, (429, {"Retry-After": "120"}), 200)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(schedule=[0, 5, 5, 5])
 
@@ -51,7 +51,7 @@ async def test_retry_on_500_and_429_with_retry_after_then_success(
 
 async def test_no_retry_on_400(store, make_receiver, make_dispatcher):
     receiver = await make_receiver(400)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher()
     results = await dispatcher.drain()
@@ -61,7 +61,7 @@ async def test_no_retry_on_400(store, make_receiver, make_dispatcher):
 
 async def test_410_gone_disables_the_webhook(store, make_receiver, make_dispatcher):
     receiver = await make_receiver(410)
-    created = await ops.add_webhook(store, receiver.url)
+    created = await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     await classify(store)
     results = await make_dispatcher(per_webhook_concurrency=1).drain()
@@ -73,7 +73,7 @@ async def test_410_gone_disables_the_webhook(store, make_receiver, make_dispatch
 
 async def test_redirects_are_not_followed(store, make_receiver, make_dispatcher):
     receiver = await make_receiver((302, {"Location": "/elsewhere"}))
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     results = await make_dispatcher().drain()
     assert [(r.state, r.status) for r in results] == [(FAILED, 302)]
@@ -82,7 +82,7 @@ async def test_redirects_are_not_followed(store, make_receiver, make_dispatcher)
 
 async def test_timeout_is_recorded_and_retried(store, make_receiver, make_dispatcher):
     receiver = await make_receiver("hang", 200)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(timeout=0.3)
     (first,) = await dispatcher.run_once()
@@ -96,7 +96,7 @@ async def test_connection_reset_is_retried_within_the_attempt(
     store, make_receiver, make_dispatcher
 ):
     receiver = await make_receiver("reset", 200)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher()
     (result,) = await dispatcher.run_once()
@@ -107,7 +107,8 @@ async def test_connection_reset_is_retried_within_the_attempt(
 
 
 async def test_refused_connection_is_recorded(store, make_dispatcher, unused_tcp_port):
-    await ops.add_webhook(store, f"http://127.0.0.1:{unused_tcp_port}/hook")
+    await ops.add_webhook(store, f"http://127.0.0.1:{unused_tcp_port}/hook",
+                          allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(attempt_tries=2)
     (result,) = await dispatcher.run_once()
@@ -117,7 +118,7 @@ async def test_refused_connection_is_recorded(store, make_dispatcher, unused_tcp
 
 async def test_response_body_is_capped(store, make_receiver, make_dispatcher):
     receiver = await make_receiver((500, {}, b"x" * 100_000))
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     await make_dispatcher().run_once()
     _, (attempt,) = await ops.delivery_attempts(store, (await ops.list_deliveries(store))[0].id)
@@ -126,7 +127,7 @@ async def test_response_body_is_capped(store, make_receiver, make_dispatcher):
 
 async def test_dead_letter_after_schedule_then_replay(store, make_receiver, make_dispatcher):
     receiver = await make_receiver(503, 503, 503, 200, 200)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher()
     results = await dispatcher.drain()
@@ -142,7 +143,7 @@ async def test_dead_letter_after_schedule_then_replay(store, make_receiver, make
 
 async def test_replay_all_failed_since(store, make_receiver, make_dispatcher):
     receiver = await make_receiver(400, 400)
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     await classify(store)
     dispatcher = make_dispatcher()
@@ -157,7 +158,8 @@ async def test_webhook_failing_for_the_window_is_disabled(
     store, make_receiver, make_dispatcher, clock, caplog
 ):
     receiver = await make_receiver(500, 500)
-    created = await ops.add_webhook(store, receiver.url, basic_auth="u:topsecret")
+    created = await ops.add_webhook(store, receiver.url, basic_auth="u:topsecret",
+                                    allow_private_addresses=True)
     dispatcher = make_dispatcher(schedule=[0, 0, 0, 0], disable_after_failing_for=100)
     await classify(store)
     await dispatcher.run_once()
@@ -172,7 +174,7 @@ async def test_webhook_failing_for_the_window_is_disabled(
 
 async def test_send_test_event(store, make_receiver, make_dispatcher):
     receiver = await make_receiver(204)
-    created = await ops.add_webhook(store, receiver.url)
+    created = await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     result = await ops.send_test(store, make_dispatcher(), created.view.id)
     assert (result.state, result.status) == (DELIVERED, 204) and result.latency >= 0
     body = Webhook(created.secret).verify(receiver.received[0].body, receiver.received[0].headers)
@@ -181,7 +183,7 @@ async def test_send_test_event(store, make_receiver, make_dispatcher):
 
 async def test_old_records_are_pruned(store, make_receiver, make_dispatcher, clock, committed):
     receiver = await make_receiver()
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(retention=1000)
     await dispatcher.run_once()
@@ -198,8 +200,8 @@ async def test_old_records_are_pruned(store, make_receiver, make_dispatcher, clo
 async def test_a_hanging_receiver_does_not_block_another(store, make_receiver, make_dispatcher):
     slow = await make_receiver(*["hang"] * 20)
     fast = await make_receiver()
-    await ops.add_webhook(store, slow.url)
-    await ops.add_webhook(store, fast.url)
+    await ops.add_webhook(store, slow.url, allow_private_addresses=True)
+    await ops.add_webhook(store, fast.url, allow_private_addresses=True)
     for _ in range(8):
         await classify(store)
     dispatcher = make_dispatcher(concurrency=4, per_webhook_concurrency=2, timeout=60)
@@ -217,7 +219,7 @@ async def test_claims_of_a_dead_process_are_resumed_on_start(
     store, make_receiver, make_dispatcher, clock, location
 ):
     receiver = await make_receiver()
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     t = clock()
     async with Store(location) as other:  # another process, which then dies
@@ -233,7 +235,7 @@ async def test_cancellation_is_not_retried_and_close_releases_nothing_twice(
     store, make_receiver, make_dispatcher, clock
 ):
     receiver = await make_receiver("hang")
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(timeout=60)
     await dispatcher.start()
@@ -269,7 +271,7 @@ async def test_close_stops_even_when_woken_in_the_same_instant(store, make_dispa
 
 async def test_send_test_while_the_dispatcher_runs(store, make_receiver, make_dispatcher):
     receiver = await make_receiver()
-    created = await ops.add_webhook(store, receiver.url)
+    created = await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     dispatcher = make_dispatcher()
     await dispatcher.start()
     results = [await ops.send_test(store, dispatcher, created.view.id) for _ in range(5)]
@@ -278,7 +280,7 @@ async def test_send_test_while_the_dispatcher_runs(store, make_receiver, make_di
 
 async def test_removing_a_webhook_during_a_send_is_harmless(store, make_receiver, make_dispatcher):
     receiver = await make_receiver("hang")
-    created = await ops.add_webhook(store, receiver.url)
+    created = await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(timeout=60)
     sending = asyncio.create_task(dispatcher.run_once())

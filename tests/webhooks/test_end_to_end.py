@@ -67,7 +67,8 @@ async def eventually(condition: Callable[[], bool], timeout: float = 30) -> None
 
 async def test_classify_text_delivers_the_response_and_meta(make_client, rpc, receiver):
     api = await make_client(webhooks={"allow_private_addresses": True})
-    created = await ops.add_webhook(api.store, receiver.url, basic_auth="hook:pw")
+    created = await ops.add_webhook(api.store, receiver.url, basic_auth="hook:pw",
+                                    allow_private_addresses=True)
     meta = {"authorId": "123", "remoteId": "r-1", "remoteCreatedAt": 1509570919000, "extra": [1]}
     payload = {
         "jsonrpc": "2.0",

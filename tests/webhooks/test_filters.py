@@ -12,7 +12,7 @@ async def test_event_filter(store, make_receiver, make_dispatcher):
     hooks = {}
     for events in ("all", "flagged", "toxic", "phishing", "sexual,phishing"):
         receiver = await make_receiver()
-        await ops.add_webhook(store, receiver.url, events=events)
+        await ops.add_webhook(store, receiver.url, events=events, allow_private_addresses=True)
         hooks[events] = receiver
     await classify(store, FLAGGED_RESULT)
     await classify(store, CLEAN_RESULT)

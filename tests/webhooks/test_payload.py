@@ -16,7 +16,8 @@ from tests.helpers.webhooks import FLAGGED_RESULT, classify
 
 async def test_payload_shape_meta_and_headers(store, make_receiver, make_dispatcher):
     receiver = await make_receiver()
-    created = await ops.add_webhook(store, receiver.url, basic_auth="alice:s3cr:et")
+    created = await ops.add_webhook(store, receiver.url, basic_auth="alice:s3cr:et",
+                                    allow_private_addresses=True)
     meta = {
         "authorId": "123",
         "streamName": "hello",
@@ -48,7 +49,7 @@ async def test_text_is_sent_only_when_the_project_includes_it(
     store, make_receiver, make_dispatcher
 ):
     receiver = await make_receiver()
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store, text="hidden")
     await classify(store, text="shown", include_text=True)
     await make_dispatcher().drain()

@@ -13,7 +13,7 @@ from tests.helpers.webhooks import classify
 
 async def test_signature_fails_with_another_secret(store, make_receiver, make_dispatcher):
     receiver = await make_receiver()
-    await ops.add_webhook(store, receiver.url)
+    await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     await make_dispatcher().run_once()
     (got,) = receiver.received
@@ -26,7 +26,7 @@ async def test_rotation_window_signs_with_both_secrets(
     store, make_receiver, make_dispatcher, clock
 ):
     receiver = await make_receiver()
-    created = await ops.add_webhook(store, receiver.url)
+    created = await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     new_secret = await ops.rotate_secret(store, created.view.id)
     dispatcher = make_dispatcher(rotation_window=60)
     await classify(store)

@@ -22,7 +22,7 @@ from tests.helpers.webhooks import classify
 async def test_private_addresses_are_refused_by_default(store, make_receiver, make_dispatcher, url):
     receiver = await make_receiver()
     port = receiver.url.split(":")[2].split("/")[0]
-    await ops.add_webhook(store, url.format(port=port))
+    await ops.add_webhook(store, url.format(port=port), allow_private_addresses=True)
     await classify(store)
     dispatcher = make_dispatcher(allow_private_addresses=False)
     results = await dispatcher.drain()

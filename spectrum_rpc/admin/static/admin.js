@@ -73,6 +73,33 @@
 
   function fmt(x) { return typeof x === "number" ? x.toFixed(3) : String(x); }
 
+  // The deliveries table of a webhook's page, rebuilt from the API (as the page renders it).
+  function deliveryRow(d, replayUrl) {
+    const badge = d.state === "delivered" ? "on" : (d.state === "failed" ? "off" : "");
+    const tries = d.tries.length ? d.tries.map((a) => h("li", {},
+      h("span", { class: "badge " + (a.status && a.status >= 200 && a.status < 300 ? "on" : "off") }, a.status || "no answer"),
+      " ", h("span", { class: "small" }, a.at + " · " + (a.latency_ms === null ? "–" : a.latency_ms) + " ms"),
+      a.error ? h("div", { class: "small error-text" }, a.error) : null,
+      a.response ? h("pre", { class: "excerpt" }, a.response) : null))
+      : [h("li", { class: "muted small" }, "not attempted yet")];
+    return h("tr", { class: "delivery", "data-state": d.state },
+      h("td", { "data-label": "Delivery" }, "#" + d.id), h("td", { "data-label": "Created" }, d.created_at),
+      h("td", { "data-label": "State" }, h("span", { class: "badge " + badge }, d.state),
+        d.next_attempt_at && d.state === "pending" ? h("span", { class: "small muted" }, " next " + d.next_attempt_at) : null),
+      h("td", { "data-label": "Attempts" }, h("ol", { class: "attempts" }, tries)),
+      h("td", {}, d.state === "failed" ? h("button", { type: "button", class: "secondary", "data-api": replayUrl,
+        "data-method": "POST", "data-body": JSON.stringify({ delivery_id: d.id }) }, "Replay") : null));
+  }
+
+  async function refreshDeliveries() {
+    const table = document.querySelector("#deliveries[data-source]");
+    if (!table) return;
+    const data = await call("GET", table.dataset.source);
+    const rows = data.deliveries.map((d) => deliveryRow(d, table.dataset.replay));
+    table.tBodies[0].replaceChildren(...(rows.length ? rows
+      : [h("tr", {}, h("td", { colspan: "5", class: "muted" }, "No deliveries yet."))]));
+  }
+
   const renderers = {
     reload() { location.reload(); },
 
@@ -130,7 +157,14 @@
         h("button", { type: "button", "data-copy": "#secret-value" }, "Copy"));
     },
 
-    webhookCreated(data, out) {
+    webhookCreated(data, out, form) {
+      // Cleared, and its button off until the next edit: a second click must not add a twin.
+      form.reset();
+      const submit = form.querySelector('button[type="submit"]');
+      if (submit) {
+        submit.disabled = true;
+        form.addEventListener("input", () => { submit.disabled = false; }, { once: true });
+      }
       const page = "/admin/webhooks/" + encodeURIComponent(data.id) + location.search;
       out.replaceChildren(
         h("p", {}, h("strong", {}, "Webhook created."), " Its signing secret (you can reveal it again on ",
@@ -146,10 +180,14 @@
           h("td", { "data-label": "Status" }, h("span", { class: "badge on" }, "enabled")),
           h("td", { "data-label": "Last success" }, "–"), h("td", { "data-label": "Description" }, data.description)));
       }
+      // The secret is shown once: bring the notice into view, above the table.
+      out.scrollIntoView({ block: "start" });
+      out.focus({ preventScroll: true });
     },
 
     replayed(data, out) {
-      show(out, data.queued.length + " deliver" + (data.queued.length === 1 ? "y" : "ies") + " queued again. Reload to follow them.");
+      show(out, data.queued.length + " deliver" + (data.queued.length === 1 ? "y" : "ies") + " queued again.");
+      refreshDeliveries().catch(() => {});
     },
 
     testResult(data, out) {
@@ -158,6 +196,7 @@
         " status " + (data.status === null || data.status === undefined ? "–" : data.status),
         " · " + Math.round(data.latency_ms || 0) + " ms",
         data.error ? " · " + data.error : "");
+      return refreshDeliveries();
     },
   };
 
@@ -170,7 +209,7 @@
       const data = await call(method, url, body);
       const render = renderers[el.dataset.render || "reload"];
       if (out) out.hidden = false;
-      render(data, out, el);
+      await render(data, out, el);
     } catch (err) {
       if (error) show(error, err.message);
       else window.alert(err.message);

@@ -1,0 +1,214 @@
+"""contentmod's API (reference document 002): `POST /text` with `Authorization: Bearer KEY`,
+answered in its shape, so that an integration written for it works with only the host and the
+key changed.
+
+The answer, field by field, from our analysis of the text (`Analyzer.moderate`: the project's
+model and policy, profanity with the request's `bannedWords`, language, sentiment). Every
+number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probability p:
+
+- `isSafe`: no label flagged by the project's thresholds (`suggestedActions.reject` is false).
+- `confidence` (1-100): confidence in `isSafe`: p is the highest score of the flagged labels
+  when unsafe, else 1 minus the highest score of the decided labels (toxicity, sexual,
+  phishing).
+- `sentiment`, `sentimentScore` (1-100): VADER's label, and its compound score c in [-1, 1]
+  as p = (c + 1) / 2: 1 the most negative, 50 or 51 neutral, 100 the most positive.
+- `riskScores` (1-100, the document's scale for its other scores): `toxicity` from our toxicity
+  label, `spam` from our phishing label (the spam and phishing messages it was fitted on),
+  `overall` the highest score of every label the model answers.
+- `topics`: always `[]`. We have no labelled topic data, so no topic model we could measure;
+  the field is named in the `X-Unsupported-Fields` header rather than filled with guesses.
+- `nsfwCategories`: `[{"category": "sexual", "severity"}]` (severity 1-100 from our sexual
+  label) when the sexual label reaches the project's review level (half its threshold, as
+  `suggestedActions.review`), else `[]`.
+- `summary`: `profanity` (the lexicon, and `options.bannedWords`, found something),
+  `totalFlags` (labels flagged by the project's thresholds, plus 1 for profanity),
+  `contentRating` by this rule, first match wins: `R` when the sexual label is flagged or
+  violence, hate or self-harm scores 0.5 or more; `PG-13` when toxicity is flagged or profanity
+  is found; `PG` when any decided label reaches the review level; `G` otherwise. `language`:
+  the detected ISO 639-1 code (null when the text tells none).
+- `suggestedActions`: the project's policy's actions (`reject` at a threshold, `review` from
+  half of it).
+- `filteredContent`: the text with each profanity's characters replaced by `*`.
+- `hash`: SHA-256 of the text (UTF-8), `meta`: `options.meta` as sent (null when absent),
+  `id` = `request.requestId` (a UUID), `request.timestamp` ISO 8601 in UTC with milliseconds.
+- `options.actorId`: the request is added to the actor's history in the project (the labels it
+  flagged, no text), shared with discuse's `user_id`; see `Store.actors`.
+- `options.defer` / `options.callbackUrl`: deferred answers are not supported yet: a request
+  asking for one is refused with a 400 that says so, never answered as if it would be called
+  back.
+
+Errors (the document shows none): the status codes of the failure (400, 401, 405, 413, 415,
+429 for a key's rate limit or monthly quota, 500) with a body
+`{"error": {"code", "message", "field"}}`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from .. import labels as L
+from ..analysis import Analyzer, Options, Policy
+from ..constants import MAX_TEXT_BYTES
+from ..resources import ANALYZER, AUTH, STORE
+from ..store import MAX_ACTOR_CHARS, KeyRecord
+from .responses import json_response
+from .rest import RestError, admit, field_of, handler, read_json, wrong_method
+
+PATH = "/text"
+API = "contentmod"  # this dialect's name in the usage counts and actor histories
+SOURCE = API
+UNSUPPORTED_HEADER = "X-Unsupported-Fields"
+UNSUPPORTED = "topics"
+DETECT = frozenset({"labels", "profanity", "language", "sentiment"})
+MAX_WORDS = 1000
+MAX_WORD_CHARS = 100
+# The labels whose score alone rates a text R (0.5: they have no project threshold).
+ADULT = (L.VIOLENCE, L.HATE, L.SELF_HARM)
+ADULT_SCORE = 0.5
+OPTIONS = ("meta", "callbackUrl", "defer", "actorId", "bannedWords")
+
+_CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 405: "METHOD_NOT_ALLOWED",
+          413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED",
+          500: "INTERNAL_ERROR",
+          503: "SERVICE_UNAVAILABLE"}
+
+
+def shape(error: RestError, request: web.Request) -> dict[str, Any]:
+    """This API's error body."""
+    return {"error": {"code": _CODES.get(error.status, "ERROR"), "message": error.message,
+                      "field": error.field}}
+
+
+def scale(p: float) -> int:
+    """Return a probability on the document's 1-100 scale."""
+    return round(1 + 99 * min(1.0, max(0.0, p)))
+
+
+async def _key(request: web.Request) -> KeyRecord:
+    header = request.headers.get("Authorization")
+    key = await request.app[AUTH].authenticate(header)
+    if key is None:
+        raise RestError(401, "Invalid API key: send `Authorization: Bearer API_KEY` with a key "
+                        "made with `spectrum-rpc keys create`." if header else
+                        "No API key: send `Authorization: Bearer API_KEY`.")
+    return key
+
+
+def parse(body: Any) -> tuple[str, dict[str, Any]]:
+    """Return the text and the options of a request body; raise RestError for a bad one."""
+    if not isinstance(body, dict):
+        raise RestError(400, "The body must be a JSON object with a `text` field.")
+    text = field_of(body, "text", str, "text", required=True)
+    if not text:
+        raise RestError(400, "`text` must have at least 1 character.", "text")
+    if len(text) * 4 > MAX_TEXT_BYTES and len(text.encode("utf-8", "surrogatepass")) > \
+            MAX_TEXT_BYTES:
+        raise RestError(413, f"`text` is longer than {MAX_TEXT_BYTES} bytes in UTF-8.", "text")
+    options = field_of(body, "options", dict, "options") or {}
+    field_of(options, "actorId", str, "options.actorId")
+    if len(options.get("actorId") or "") > MAX_ACTOR_CHARS:
+        raise RestError(400, f"`options.actorId` must have at most {MAX_ACTOR_CHARS} "
+                        "characters.", "options.actorId")
+    field_of(options, "callbackUrl", str, "options.callbackUrl")
+    if field_of(options, "defer", bool, "options.defer") or options.get("callbackUrl"):
+        raise RestError(400, "Deferred answers (`options.defer`, `options.callbackUrl`) are not "
+                        "supported by this server yet: send the request without them and the "
+                        "answer comes at once.", "options.defer")
+    _banned(options)
+    return text, options
+
+
+def _banned(options: dict[str, Any]) -> list[str]:
+    words = field_of(options, "bannedWords", list, "options.bannedWords") or []
+    if len(words) > MAX_WORDS:
+        raise RestError(400, f"`options.bannedWords` has {len(words)} words; at most "
+                        f"{MAX_WORDS}.", "options.bannedWords")
+    for i, word in enumerate(words):
+        if not isinstance(word, str) or not word.strip() or len(word) > MAX_WORD_CHARS:
+            raise RestError(400, f"`options.bannedWords[{i}]` must be a non-empty string of at "
+                            f"most {MAX_WORD_CHARS} characters.", f"options.bannedWords[{i}]")
+    return words
+
+
+def answer(text: str, options: dict[str, Any], result: dict[str, Any], policy: Policy,
+           request_id: str, at: datetime) -> dict[str, Any]:
+    """Return the document's answer from our analysis of the text."""
+    labels, flagged, actions = result["labels"], result["flagged"], result["actions"]
+    profane = result["profanity"]["found"]
+    flags = [label for label, hit in flagged.items() if hit]
+    safe = not actions["reject"]
+    top = max((labels[label] for label in (flags or flagged)), default=0.0)
+    sentiment = result["sentiment"]
+    sexual = labels.get(L.SEXUAL)
+    # The policy's own review rule, asked of the sexual label alone.
+    reviewed = sexual is not None and policy.decisions({L.SEXUAL: sexual})[1]["review"]
+    nsfw = [] if not reviewed else [
+        {"category": "sexual", "severity": scale(sexual)}]
+    return {
+        "id": request_id,
+        "isSafe": safe,
+        "confidence": scale(1.0 - top if safe else top),
+        "sentiment": sentiment["label"],
+        "sentimentScore": scale((sentiment["score"] + 1.0) / 2.0),
+        "riskScores": {"overall": scale(max(labels.values(), default=0.0)),
+                       "spam": scale(labels.get(L.PHISHING, 0.0)),
+                       "toxicity": scale(labels.get(L.TOXICITY, 0.0))},
+        "topics": [],
+        "nsfwCategories": nsfw,
+        "summary": {"profanity": profane, "totalFlags": len(flags) + int(profane),
+                    "contentRating": rating(result),
+                    "language": result["language"]["code"]},
+        "suggestedActions": dict(actions),
+        "filteredContent": result.get("masked", text),
+        "content": text,
+        "request": {"requestId": request_id,
+                    "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z")},
+        "meta": options.get("meta"),
+        "hash": result["hash"],
+    }
+
+
+def rating(result: dict[str, Any]) -> str:
+    """Return the content rating (G, PG, PG-13, R) the module docstring's rule gives."""
+    labels, flagged = result["labels"], result["flagged"]
+    if flagged.get(L.SEXUAL) or any(labels.get(label, 0.0) >= ADULT_SCORE for label in ADULT):
+        return "R"
+    if flagged.get(L.TOXICITY) or result["profanity"]["found"]:
+        return "PG-13"
+    if result["actions"]["review"]:
+        return "PG"
+    return "G"
+
+
+async def moderate(request: web.Request) -> web.Response:
+    """POST /text."""
+    key = await _key(request)
+    admit(request, key, API)
+    text, options = parse(await read_json(request))
+    analyzer: Analyzer = request.app[ANALYZER]
+    policy = await analyzer.policies.get(key.project)
+    asked: Options = policy.options.overridden(detect=DETECT, banned=options.get("bannedWords", ()))
+    # filteredContent masks profanity only, always with `*` (personal data stays as sent).
+    asked = replace(asked, masks={"profanity": "*"})
+    if len(asked.banned) > MAX_WORDS:
+        raise RestError(400, f"`options.bannedWords` and the project's banned words make "
+                        f"{len(asked.banned)}; at most {MAX_WORDS}.", "options.bannedWords")
+    result = await analyzer.moderate(key.project, text, asked, key.id)
+    body = answer(text, options, result, policy, str(uuid.uuid4()), datetime.now(UTC))
+    if options.get("actorId"):
+        flags = [label for label, hit in result["flagged"].items() if hit]
+        if result["profanity"]["found"]:
+            flags.append(L.PROFANITY)
+        await request.app[STORE].actors.record(key.project, options["actorId"], SOURCE, flags)
+    return json_response(body, **{UNSUPPORTED_HEADER: UNSUPPORTED})
+
+
+def setup(app: web.Application) -> None:
+    """Add `POST /text`."""
+    app.router.add_route("POST", PATH, handler(moderate, shape))
+    app.router.add_route("*", PATH, wrong_method("POST", shape))

@@ -1,0 +1,116 @@
+"""What the REST dialects (contentmod, discuse, blueprint) share: an error each answers in its
+own shape, the JSON body read within the server's body limits, and the handler wrapper that
+turns any failure into that shape (never a traceback, never another dialect's shape)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from ..auth import LimitExceeded
+from ..body import BodyRefused
+from ..resources import BODIES, REQUEST_ID, USAGE
+from ..store import KeyRecord
+from .responses import json_response
+
+log = logging.getLogger(__name__)
+
+
+class RestError(Exception):
+    """A failure to answer in the dialect's error shape: the HTTP status, a sentence for the
+    caller, the field at fault (dotted path, or None) and headers to send with it."""
+
+    def __init__(self, status: int, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.field = field
+        self.headers = headers or {}
+
+
+# A dialect's error shape: the body answered for an error to a request.
+Shape = Callable[[RestError, web.Request], dict[str, Any]]
+Answer = Callable[[web.Request], Awaitable[web.Response]]
+
+
+def admit(request: web.Request, key: KeyRecord, api: str) -> None:
+    """Count an authenticated request against its key (usage, rate limit, monthly quota);
+    raise RestError (429, with Retry-After and RateLimit-* headers) when a limit refuses it."""
+    try:
+        request.app[USAGE].admit(key, api)
+    except LimitExceeded as refused:
+        raise RestError(429, refused.message[:1].upper() + refused.message[1:] + ".",
+                        headers=refused.headers()) from None
+
+
+async def read_json(request: web.Request) -> Any:
+    """Return the request's JSON body; raise RestError for a refused body or invalid JSON."""
+    try:
+        async with request.app[BODIES].receive(request) as body:
+            return orjson.loads(body) if body.strip() else None
+    except BodyRefused as refused:
+        raise RestError(refused.status, refused.reason[:1].upper() + refused.reason[1:] + ".",
+                        headers=refused.headers) from None
+    except orjson.JSONDecodeError:
+        raise RestError(400, "The body is not valid JSON.") from None
+
+
+def handler(answer: Answer, shape: Shape) -> Answer:
+    """Wrap an endpoint so that every failure is answered in the dialect's shape."""
+
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            return await answer(request)
+        except RestError as error:
+            return json_response(shape(error, request), error.status, **error.headers)
+        except ConnectionResetError:  # the client left: nobody to answer
+            raise
+        except Exception:
+            request_id = request[REQUEST_ID]
+            log.exception("unhandled error (request_id=%s)", request_id)
+            error = RestError(500, f"The server had a problem (request id {request_id}). "
+                              "Try again later.")
+            return json_response(shape(error, request), 500)
+
+    return handle
+
+
+def wrong_method(allowed: str, shape: Shape) -> Answer:
+    """Return an endpoint answering 405 (with `Allow`) in the dialect's shape."""
+
+    async def wrong(request: web.Request) -> web.Response:
+        raise RestError(405, f"Use {allowed} on this endpoint.", headers={"Allow": allowed})
+
+    return handler(wrong, shape)
+
+
+def field_of(body: Any, path: str, kinds: type | tuple[type, ...], name: str,
+             required: bool = False) -> Any:
+    """Return `body[path]` if it has one of the kinds (None when absent and not required);
+    raise RestError (400, naming `name`) otherwise. Booleans are never numbers here."""
+    value = body.get(path) if isinstance(body, dict) else None
+    if value is None:
+        if required:
+            raise RestError(400, f"`{name}` is required.", name)
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in _tuple(kinds)):
+        raise RestError(400, f"`{name}` must be {_kind_names(kinds)}.", name)
+    return value
+
+
+def _tuple(kinds: type | tuple[type, ...]) -> tuple[type, ...]:
+    return kinds if isinstance(kinds, tuple) else (kinds,)
+
+
+_NAMES = {str: "a string", bool: "true or false", dict: "an object", list: "an array",
+          int: "a number", float: "a number"}
+
+
+def _kind_names(kinds: type | tuple[type, ...]) -> str:
+    names = dict.fromkeys(_NAMES.get(k, k.__name__) for k in _tuple(kinds))
+    return " or ".join(names)

@@ -1,0 +1,392 @@
+"""Toxic spans: which characters of a text make it toxic, and post-level sub-labels.
+
+Each token of the ORIGINAL text (a run of word characters, leet symbols and combining marks
+inside) gets one logit per label from a linear model over hashed features: its normalised
+form (`normalize`), that form's char 3-5-grams (`word_grams`), its letter case, its lexicon
+category and severity, and the words up to two tokens before and after it. Runs of tokens
+over a label's threshold are merged into spans (offsets in code points of the original text,
+begin inclusive, end exclusive); a span's score is its highest token probability. A text's
+sub-label score is its highest token logit through a Platt scaling fitted on held-out posts.
+
+Serving is linear in text length with bounded memory: a token's own features are summed once
+per distinct token (cached), context features are gathered per block of tokens in numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+
+import numpy as np
+
+from .features import word_grams
+from .lexicon import Entry
+from .manifest import ModelIntegrityError, sha256
+from .normalize import normalize
+
+SPANS_FILE = "spans.npz"
+SPANS_MANIFEST = "spans_manifest.json"
+MODEL_DIR = Path(__file__).resolve().parent.parent / "models"
+
+# Word characters plus the marks and joiners an evasion hides inside a word (`normalize`
+# drops them), so that `idi\u0301ot` and `id\u200biot` stay one token.
+_WORD = r"[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u200b-\u200d\u2060]"
+# A word, possibly with leet or masking symbols inside (`f*ck`, `sh!t`, `don't`), a leading
+# `@`/`$` (`@ss`) or trailing `$`/`*` (`a$$`). The separators are not word characters, so
+# the pattern never backtracks more than one character.
+TOKEN = re.compile(rf"[@$]?{_WORD}+(?:[@$*#!|+'\u2019\-]+{_WORD}+)*[$*]*")
+# Context: the tokens at these distances, each hashed with its own multiplier.
+CONTEXT = (-2, -1, 1, 2)
+_MULTIPLIERS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=np.uint64)
+_SHIFTS = np.array(CONTEXT) + 2  # the neighbours' rows among a block padded with two each side
+_SALTS = np.arange(1, len(CONTEXT) + 1, dtype=np.uint64)
+_EDGE = 0x5BD1E995  # the hash standing for "no token" before the first and after the last
+_BLOCK = 8192  # tokens scored per numpy pass: bounded memory on texts up to 15 MB
+_CACHE_LIMIT = 200_000
+# The second stage sees the highest logit within this many tokens either side.
+WINDOW = 100
+STACK_INPUTS = 6
+_NO_NEIGHBOUR = -10.0  # the logit standing for "no token" next to the first and last
+
+
+def window_max(values: np.ndarray, radius: int) -> np.ndarray:
+    """Return, per row, the column-wise max of the rows within `radius` of it (van Herk /
+    Gil-Werman: linear in the rows, whatever the radius)."""
+    n, width = len(values), 2 * radius + 1
+    pad = np.full((radius, values.shape[1]), -np.inf)
+    padded = np.concatenate([pad, values, pad])
+    chunks = -(-len(padded) // width)
+    extra = np.full((chunks * width - len(padded), values.shape[1]), -np.inf)
+    shaped = np.concatenate([padded, extra]).reshape(chunks, width, -1)
+    prefix = np.maximum.accumulate(shaped, axis=1).reshape(chunks * width, -1)
+    suffix = np.maximum.accumulate(shaped[:, ::-1], axis=1)[:, ::-1].reshape(chunks * width, -1)
+    return np.maximum(suffix[:n], prefix[width - 1:width - 1 + n])
+
+
+def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
+    """Return the second stage's inputs (tokens x labels x STACK_INPUTS) for rows
+    offset..offset+n-1 of `logits` (the rows around them are up to WINDOW tokens of context):
+    the token's logit, its previous and next token's, the highest within WINDOW tokens, the
+    token's distance below it, and the log of how many tokens that window holds."""
+    rows = np.arange(offset, offset + n)
+    edge = np.full((1, logits.shape[1]), _NO_NEIGHBOUR)
+    padded = np.concatenate([edge, logits, edge])
+    own = logits[offset:offset + n]
+    if len(logits) <= WINDOW + 1:  # a short text: every window is the whole text
+        top = np.broadcast_to(logits.max(axis=0), own.shape)
+        size = np.full(own.shape, math.log1p(len(logits)))
+    else:
+        top = window_max(logits, WINDOW)[offset:offset + n]
+        count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
+        size = np.broadcast_to(np.log1p(count)[:, None], own.shape)
+    return np.stack([own, padded[offset:offset + n], padded[offset + 2:offset + n + 2], top,
+                     own - top, size], axis=2)
+
+
+# Tokens joined into one span when only this much (spaces, punctuation) separates them.
+MAX_GAP = 3
+
+
+def shape(raw: str) -> str:
+    """Return a token's letter case: `U` all upper (2+ letters), `T` title, `l` otherwise."""
+    if raw.isupper() and len(raw) > 1:
+        return "U"
+    return "T" if raw[:1].isupper() else "l"
+
+
+def token_grams(raw: str, words: Mapping[str, Entry]) -> tuple[str, list[str]]:
+    """Return a token's normal form and the feature strings of the token itself."""
+    norm = normalize(raw).replace(" ", "")
+    grams = word_grams(norm)
+    grams.append("\x00shape:" + shape(raw))
+    entry = words.get(norm)
+    if entry is not None:
+        grams.append("\x00lex:" + entry.category)
+        grams.append(f"\x00sev:{int(entry.severity)}")
+    return norm, grams
+
+
+def bucket(gram: str, dim: int) -> int:
+    """Return the hashed feature index of a feature string."""
+    return zlib.crc32(gram.encode("utf-8", "surrogatepass")) & (dim - 1)
+
+
+def word_hash(norm: str) -> int:
+    """Return the hash a token contributes to its neighbours' context features."""
+    return zlib.crc32(f" {norm} ".encode("utf-8", "surrogatepass"))
+
+
+def context_indices(hashes: np.ndarray, before: np.ndarray, after: np.ndarray,
+                    dim: int) -> np.ndarray:
+    """Return a (tokens x len(CONTEXT)) array of context feature indices.
+
+    `hashes` are the `word_hash` of a block of tokens; `before` and `after` those of the two
+    tokens around the block (`_EDGE` at the text's ends)."""
+    padded = np.concatenate([before, hashes, after]).astype(np.uint64)
+    neighbours = padded[np.arange(len(hashes))[:, None] + _SHIFTS]
+    mixed = (neighbours + _SALTS) * _MULTIPLIERS
+    return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
+
+
+def tokens(text: str) -> Iterator[re.Match[str]]:
+    """Yield the tokens of a text, in order."""
+    return TOKEN.finditer(text)
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Return the logistic function of `x`."""
+    return 1.0 / (1.0 + np.exp(-np.maximum(x, -40.0)))
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """Characters `begin`..`end - 1` of the original text are `label` with this score."""
+
+    begin: int
+    end: int
+    label: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SpanAnalysis:
+    """The spans of one text (ordered by label, then offset) and its sub-label scores."""
+
+    spans: tuple[Span, ...]
+    labels: tuple[tuple[str, float], ...]
+
+
+class Merger:
+    """Merge runs of a label's tokens over its threshold into spans, block after block.
+
+    Two tokens join when they are consecutive tokens (so nothing between them is a token)
+    and at most MAX_GAP characters apart."""
+
+    __slots__ = ("label", "threshold", "spans", "_open", "_seen")
+
+    def __init__(self, label: str, threshold: float):
+        self.label, self.threshold = label, threshold
+        self.spans: list[Span] = []
+        self._open: list | None = None  # [begin, end, score, token index] of a growing span
+        self._seen = 0  # tokens added so far
+
+    def add(self, begins: np.ndarray, ends: np.ndarray, scores: np.ndarray) -> None:
+        """Add the next block of tokens with this label's scores."""
+        picked = np.flatnonzero(scores >= self.threshold)
+        first, self._seen = self._seen, self._seen + len(scores)
+        if not len(picked):
+            return
+        rows = zip((picked + first).tolist(), begins[picked].tolist(), ends[picked].tolist(),
+                   scores[picked].tolist(), strict=True)
+        current = self._open
+        for at, begin, end, score in rows:
+            if current is not None and at == current[3] + 1 and begin - current[1] <= MAX_GAP:
+                current[1], current[3] = end, at
+                if score > current[2]:
+                    current[2] = score
+            else:
+                self.close()
+                current = self._open = [begin, end, score, at]
+
+    @property
+    def open(self) -> bool:
+        """Whether a span is being grown (the next block may continue it)."""
+        return self._open is not None
+
+    def skip(self, n: int) -> None:
+        """Pass over a block of `n` tokens none of which reaches the threshold."""
+        self._seen += n
+
+    def close(self) -> None:
+        """End the span being grown, if any."""
+        if self._open is not None:
+            begin, end, score, _ = self._open
+            self.spans.append(Span(begin, end, self.label, round(score, 6)))
+            self._open = None
+
+
+class SpanModel:
+    """Token scores, spans and sub-labels of one trained model (read-only; thread-safe)."""
+
+    def __init__(self, weights: np.ndarray, bias: np.ndarray, labels: Sequence[str],
+                 thresholds: np.ndarray, platt: np.ndarray, post_labels: Sequence[str],
+                 words: Mapping[str, Entry], stack: np.ndarray | None = None):
+        """`weights` is (features x labels); `platt[j]` the (a, b) of post label j, whose
+        score is `sigmoid(a * max token logit + b)`; `words` the lexicon's word entries;
+        `stack[j]` the second stage's weights over `stack_inputs` and its bias (default: the
+        token's own logit alone)."""
+        self.weights = np.ascontiguousarray(weights, dtype=np.float32)
+        self.dim = self.weights.shape[0]
+        if self.dim & (self.dim - 1):
+            raise ValueError("the feature dimension must be a power of two")
+        self.bias = np.asarray(bias, dtype=np.float32)
+        self.labels = tuple(labels)
+        self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self.platt = np.asarray(platt, dtype=np.float64)
+        self.post_labels = tuple(post_labels)
+        self._post_columns = [self.labels.index(label) for label in self.post_labels]
+        self.words = words
+        if stack is None:
+            stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
+            stack[:, 0] = 1.0
+        self.stack = np.asarray(stack, dtype=np.float64)
+        # token text -> (its own features' summed weights, its word_hash)
+        self._cache: dict[str, tuple[np.ndarray, int]] = {}
+
+    def _token(self, raw: str) -> tuple[np.ndarray, int]:
+        found = self._cache.get(raw)
+        if found is None:
+            if len(self._cache) > _CACHE_LIMIT:
+                self._cache.clear()  # bounded memory; other threads at worst recompute
+            norm, grams = token_grams(raw, self.words)
+            rows = [bucket(g, self.dim) for g in grams]
+            found = self._cache[raw] = (self.weights[rows].sum(axis=0), word_hash(norm))
+        return found
+
+    def _encode(self, block: list[re.Match[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                         np.ndarray]:
+        """Return the begins, ends, own-feature logits and word hashes of a block of tokens."""
+        known: dict[str, int] = {}
+        ids = [known.setdefault(raw, len(known)) for raw in map(re.Match.group, block)]
+        rows = list(map(self._token, known))
+        own = np.stack([r[0] for r in rows])[ids]
+        hashes = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))[ids]
+        offsets = np.array(list(map(re.Match.span, block)), dtype=np.int64).reshape(-1, 2)
+        return offsets[:, 0], offsets[:, 1], own, hashes
+
+    def logits(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Yield (begins, ends, token logits: tokens x labels) of the text's tokens, block
+        by block (the first stage: each token's own and context features)."""
+        found = tokens(text)
+        edge = np.array([_EDGE, _EDGE], dtype=np.uint64)
+        before = edge
+        pending = None
+        while True:
+            block = list(islice(found, _BLOCK))
+            encoded = self._encode(block) if block else None
+            if pending is not None:
+                after = encoded[3][:2] if encoded is not None else edge
+                if len(after) < 2:
+                    after = np.concatenate([after, edge])[:2]
+                yield self._finish(pending, before, after)
+                before = np.concatenate([before, pending[3]])[-2:]
+            if encoded is None:
+                return
+            pending = encoded
+
+    def _finish(self, encoded: tuple, before: np.ndarray, after: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        begins, ends, own, hashes = encoded
+        context = context_indices(hashes, before, after, self.dim)
+        logits = own + self.weights[context].sum(axis=1) + self.bias
+        return begins, ends, logits
+
+    def blocks(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray,
+                                                  np.ndarray]]:
+        """Yield (begins, ends, logits, probabilities) block by block: the probabilities are
+        the second stage's, over each token's logit, its neighbours' and the highest logit
+        within WINDOW tokens (annotators mark the worst words of a passage)."""
+        stages = self.logits(text)
+        before = np.zeros((0, len(self.labels)))
+        current = next(stages, None)
+        while current is not None:
+            following = next(stages, None)
+            after = following[2][:WINDOW] if following is not None else before[:0]
+            begins, ends, logits = current
+            inputs = stack_inputs(np.concatenate([before, logits, after]), len(before),
+                                  len(logits))
+            yield begins, ends, logits, self.stacked(inputs)
+            before = np.concatenate([before, logits])[-WINDOW:]
+            current = following
+
+    def stacked(self, inputs: np.ndarray) -> np.ndarray:
+        """Return the second stage's probabilities (tokens x labels) from `stack_inputs`."""
+        return sigmoid(np.einsum("nlk,lk->nl", inputs, self.stack[:, :-1]) + self.stack[:, -1])
+
+    def analyze(self, text: str, labels: Sequence[str] | None = None) -> SpanAnalysis:
+        """Return the spans of `labels` (default: all) and the sub-label scores of a text."""
+        wanted = [j for j, label in enumerate(self.labels) if labels is None or label in labels]
+        mergers = {j: Merger(self.labels[j], float(self.thresholds[j])) for j in wanted}
+        top = np.full(len(self.labels), -np.inf)
+        for begins, ends, logits, scores in self.blocks(text):
+            top = np.maximum(top, logits.max(axis=0))
+            reached = (scores.max(axis=0) >= self.thresholds).tolist()
+            for j, merger in mergers.items():
+                if reached[j] or merger.open:
+                    merger.add(begins, ends, scores[:, j])
+                else:
+                    merger.skip(len(scores))
+        spans: list[Span] = []
+        for merger in mergers.values():
+            merger.close()
+            spans.extend(merger.spans)
+        return SpanAnalysis(tuple(spans), self.post_scores(top))
+
+    def post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
+        """Return the calibrated sub-label scores given each label's highest token logit (a
+        text without tokens scores as if its top logit were the label's bias)."""
+        top = np.where(np.isfinite(top), top, self.bias)[self._post_columns]
+        scores = sigmoid(self.platt[:, 0] * top + self.platt[:, 1]).tolist()
+        return tuple((label, round(score, 6))
+                     for label, score in zip(self.post_labels, scores, strict=True))
+
+    def feature_rows(self, text: str) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
+        """Return each token's begin, end and full list of feature indices (for training: the
+        served logits are `weights[indices].sum() + bias`)."""
+        matches = list(tokens(text))
+        normed = [token_grams(m.group(), self.words) for m in matches]
+        hashes = np.array([word_hash(n) for n, _ in normed], dtype=np.uint64)
+        edge = np.array([_EDGE, _EDGE], dtype=np.uint64)
+        context = context_indices(hashes, edge, edge, self.dim).tolist()
+        rows = [[bucket(g, self.dim) for g in grams] + ctx
+                for (_, grams), ctx in zip(normed, context, strict=True)]
+        offsets = np.array([m.span() for m in matches], dtype=np.int64).reshape(-1, 2)
+        return offsets[:, 0], offsets[:, 1], rows
+
+
+def save(path: Path, model: SpanModel, meta: dict) -> None:
+    """Write a model as numeric arrays (weights in float16) plus a JSON description."""
+    np.savez_compressed(
+        path, weights=model.weights.astype(np.float16), bias=model.bias,
+        thresholds=model.thresholds, platt=model.platt, stack=model.stack,
+        labels=np.frombuffer("\n".join(model.labels).encode(), dtype=np.uint8),
+        post_labels=np.frombuffer("\n".join(model.post_labels).encode(), dtype=np.uint8),
+        meta=np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8))
+
+
+def load(model_dir: Path, words: Mapping[str, Entry]) -> SpanModel:
+    """Load `spans.npz` from a directory, refusing it unless it matches its manifest."""
+    path = model_dir / SPANS_FILE
+    manifest = model_dir / SPANS_MANIFEST
+    try:
+        expected = json.loads(manifest.read_text())["sha256"][SPANS_FILE]
+    except (OSError, ValueError, KeyError) as exc:
+        raise ModelIntegrityError(f"cannot read {manifest}: {exc}") from exc
+    if sha256(path) != expected:
+        raise ModelIntegrityError(f"model file {path} fails its SHA-256 check: refusing to "
+                                  "load a modified model")
+    with np.load(path, allow_pickle=False) as z:
+        text = {k: bytes(z[k]).decode() for k in ("labels", "post_labels")}
+        return SpanModel(z["weights"].astype(np.float32), z["bias"], text["labels"].split("\n"),
+                         z["thresholds"], z["platt"],
+                         text["post_labels"].split("\n") if text["post_labels"] else [], words,
+                         z["stack"])
+
+
+def meta_of(model_dir: Path) -> dict:
+    """Return the JSON description stored with a model (its data, settings and figures)."""
+    with np.load(model_dir / SPANS_FILE, allow_pickle=False) as z:
+        return json.loads(bytes(z["meta"]).decode())
+
+
+def write_manifest(model_dir: Path) -> None:
+    """Record the SHA-256 of `spans.npz` beside it."""
+    digest = sha256(model_dir / SPANS_FILE)
+    (model_dir / SPANS_MANIFEST).write_text(
+        json.dumps({"sha256": {SPANS_FILE: digest}}, indent=2) + "\n")

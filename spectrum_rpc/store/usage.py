@@ -1,0 +1,127 @@
+"""SQL for usage: request counts per key, calendar month and API, and per-key limits.
+
+Counts arrive in batches (the auth layer counts in memory and flushes now and then), each batch
+one transaction of upserts that add to the stored counts. Portable SQL: `ON CONFLICT ... DO
+UPDATE` works on SQLite (3.24+) and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .database import Database, now
+
+
+@dataclass(frozen=True)
+class KeyLimits:
+    """A key's limits: `rate` requests per second with up to `burst` at once, and `quota`
+    requests per calendar month (UTC). 0 turns each off."""
+
+    rate: float = 0.0
+    burst: int = 0
+    quota: int = 0
+
+    @property
+    def off(self) -> bool:
+        return self.rate <= 0 and self.quota <= 0
+
+
+NO_LIMITS = KeyLimits()
+
+
+@dataclass(frozen=True)
+class Count:
+    """Requests (answered and refused) of one key to one API in one month."""
+
+    key_id: str
+    project: str
+    month: str  # 'YYYY-MM', UTC
+    api: str
+    requests: int
+    refused: int = 0
+
+
+@dataclass(frozen=True)
+class KeyMonth:
+    """One key's totals for a month, with a breakdown by API."""
+
+    key_id: str
+    project: str
+    requests: int
+    refused: int
+    by_api: dict[str, int]
+
+
+_ADD = (
+    "INSERT INTO usage_counts(key_id, month, api, project, requests, refused)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(key_id, month, api) DO UPDATE SET"
+    " requests = usage_counts.requests + excluded.requests,"
+    " refused = usage_counts.refused + excluded.refused"
+)
+_SET_LIMITS = (
+    "INSERT INTO key_limits(key_id, rate, burst, quota, updated_at) VALUES (?, ?, ?, ?, ?)"
+    " ON CONFLICT(key_id) DO UPDATE SET rate = excluded.rate, burst = excluded.burst,"
+    " quota = excluded.quota, updated_at = excluded.updated_at"
+)
+
+
+class UsageStore:
+    def __init__(self, db: Database):
+        self.db = db
+
+    async def add(self, counts: list[Count]) -> None:
+        """Add counts to the stored ones, all in one transaction."""
+        if counts:
+            await self.db.write([
+                (_ADD, (c.key_id, c.month, c.api, c.project, c.requests, c.refused))
+                for c in counts
+            ])
+
+    async def month(self, month: str, project: str | None = None) -> list[KeyMonth]:
+        """Return every key's totals for a month (optionally of one project), busiest first."""
+        where, params = "WHERE month = ?", [month]
+        if project is not None:
+            where, params = where + " AND project = ?", [month, project]
+        rows = await self.db.fetchall(
+            f"SELECT key_id, project, api, requests, refused FROM usage_counts {where}"
+            " ORDER BY key_id, api", params)
+        totals: dict[str, KeyMonth] = {}
+        for key_id, proj, api, requests, refused in rows:
+            seen = totals.get(key_id)
+            by_api = {**(seen.by_api if seen else {}), api: requests}
+            totals[key_id] = KeyMonth(key_id, proj, (seen.requests if seen else 0) + requests,
+                                      (seen.refused if seen else 0) + refused, by_api)
+        return sorted(totals.values(), key=lambda k: (-k.requests, k.key_id))
+
+    async def totals(self, month: str) -> dict[str, int]:
+        """Return the requests of each key in a month (what quotas are checked against)."""
+        rows = await self.db.fetchall(
+            "SELECT key_id, SUM(requests) FROM usage_counts WHERE month = ? GROUP BY key_id",
+            (month,))
+        return {key_id: int(total) for key_id, total in rows}
+
+    async def history(self, key_id: str, months: int = 12) -> list[tuple[str, int, int]]:
+        """Return (month, requests, refused) of a key's latest months, newest first."""
+        rows = await self.db.fetchall(
+            "SELECT month, SUM(requests), SUM(refused) FROM usage_counts WHERE key_id = ?"
+            " GROUP BY month ORDER BY month DESC LIMIT ?", (key_id, months))
+        return [(m, int(r), int(f)) for m, r, f in rows]
+
+    async def limits(self) -> dict[str, KeyLimits]:
+        """Return the limits of every key that has some."""
+        rows = await self.db.fetchall(
+            "SELECT key_id, rate, burst, quota FROM key_limits WHERE rate > 0 OR quota > 0")
+        return {key_id: KeyLimits(float(rate), int(burst), int(quota))
+                for key_id, rate, burst, quota in rows}
+
+    async def get_limits(self, key_id: str) -> KeyLimits:
+        """Return a key's limits (NO_LIMITS when none are set)."""
+        row = await self.db.fetchone(
+            "SELECT rate, burst, quota FROM key_limits WHERE key_id = ?", (key_id,))
+        return KeyLimits(float(row[0]), int(row[1]), int(row[2])) if row else NO_LIMITS
+
+    async def set_limits(self, key_id: str, limits: KeyLimits) -> None:
+        """Store a key's limits (all zero: no limits)."""
+        await self.db.execute(
+            _SET_LIMITS, (key_id, limits.rate, limits.burst, limits.quota, now()))

@@ -1,0 +1,139 @@
+"""The toxic-span model: offsets in code points of the original text (emoji, combining marks,
+evasions), empty and long texts, sub-labels as probabilities, and the serving path agreeing
+with the features training sees."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from spectrum_rpc import labels as L
+from spectrum_rpc.engine import ModelIntegrityError, load_engine, spans
+
+
+@pytest.fixture(scope="module")
+def model() -> spans.SpanModel:
+    return spans.load(spans.MODEL_DIR, load_engine().lexicon.word_entries())
+
+
+def marked(text: str, analysis: spans.SpanAnalysis, label: str = L.TOXICITY) -> list[str]:
+    return [text[s.begin:s.end] for s in analysis.spans if s.label == label]
+
+
+def test_an_insult_is_a_span_of_the_original_text(model):
+    text = "You are a stupid idiot and everyone knows it."
+    found = marked(text, model.analyze(text))
+    assert any("idiot" in piece for piece in found)
+    assert not any("everyone" in piece or "knows" in piece for piece in found)
+
+
+@pytest.mark.parametrize("prefix", ["", "😀😀 ", "👍🏽 naïve café, ",
+                                    "\U0001F9D1\u200d\U0001F4BB "])
+def test_offsets_are_code_points_after_emoji_and_accents(model, prefix):
+    text = prefix + "you are an idiot"
+    found = marked(text, model.analyze(text))
+    assert found == ["idiot"]
+
+
+def test_combining_marks_stay_inside_their_token(model):
+    text = "you are an idio\u0301t, really"
+    (span,) = [s for s in model.analyze(text).spans if s.label == L.TOXICITY]
+    assert text[span.begin:span.end] == "idio\u0301t"
+
+
+@pytest.mark.parametrize(("text", "word"), [
+    ("what a 1d10t you are", "1d10t"),
+    ("shut up you IDIOOOOT", "IDIOOOOT"),
+    ("you st\u200bupid m\u043er\u043en", "m\u043er\u043en"),  # zero-width space, Cyrillic o
+])
+def test_spans_cover_evasions_in_the_original_text(model, text, word):
+    found = marked(text, model.analyze(text))
+    assert any(word in piece for piece in found)
+    assert all(piece.strip() == piece for piece in found)  # whole tokens, no padding
+
+
+def test_empty_and_blank_texts(model):
+    for text in ("", "   \n", "!!! ???"):
+        analysis = model.analyze(text)
+        assert analysis.spans == ()
+        assert {label for label, _ in analysis.labels} == set(L.SPAN_LABELS)
+        assert all(0.0 <= score <= 1.0 for _, score in analysis.labels)
+
+
+def test_sub_labels_are_probabilities_and_rank_an_insult_first(model):
+    insult = dict(model.analyze("You are a pathetic moron and a disgusting idiot.").labels)
+    neutral = dict(model.analyze("The library opens at nine on weekdays.").labels)
+    assert all(0.0 <= v <= 1.0 for v in (*insult.values(), *neutral.values()))
+    assert insult[L.INSULT] > neutral[L.INSULT] + 0.2
+    threat = dict(model.analyze("I will find you and kill you.").labels)
+    assert threat[L.THREAT] > neutral[L.THREAT]
+    profane = dict(model.analyze("what the fuck is this shit").labels)
+    assert profane[L.PROFANITY] > neutral[L.PROFANITY]
+
+
+def test_span_scores_reach_the_label_threshold(model):
+    text = "shut up, you worthless idiot"
+    for span in model.analyze(text).spans:
+        j = model.labels.index(span.label)
+        assert model.thresholds[j] <= span.score <= 1.0
+        assert 0 <= span.begin < span.end <= len(text)
+
+
+def test_serving_logits_equal_the_training_features(model):
+    text = "Well, you're a d*mn f00l and a liar!! Nobody cares."
+    begins, ends, rows = model.feature_rows(text)
+    ((b, e, logits),) = list(model.logits(text))
+    expected = np.array([model.weights[r].sum(axis=0) for r in rows]) + model.bias
+    assert b.tolist() == begins.tolist() and e.tolist() == ends.tolist()
+    np.testing.assert_allclose(logits, expected, rtol=1e-5, atol=1e-5)
+
+
+def test_long_text_spans_are_the_same_across_scoring_blocks(model):
+    # 2 tokens a sentence: 3 blocks of tokens; every idiot found, each where it is
+    unit = "you idiot. "
+    text = unit * 12_000
+    found = [s for s in model.analyze(text, [L.TOXICITY]).spans]
+    assert len(found) == 12_000
+    assert all(text[s.begin:s.end] == "idiot" for s in found)
+    # the same score everywhere, block edges included, but where the text's ends are within
+    # the second stage's window
+    inner = found[spans.WINDOW:-spans.WINDOW]
+    assert len({s.score for s in inner}) == 1
+
+
+def test_a_one_megabyte_text_is_scored_whole(model):
+    filler = "the council met on tuesday to discuss the budget for next year. "
+    text = filler * (1_000_000 // len(filler)) + "and you are an idiot"
+    analysis = model.analyze(text)
+    found = [s for s in analysis.spans if s.label == L.TOXICITY]
+    assert [text[s.begin:s.end] for s in found] == ["idiot"]
+    assert found[0].end == len(text)
+
+
+def test_window_max_matches_a_direct_computation():
+    rng = np.random.default_rng(7)
+    values = rng.normal(size=(257, 3))
+    for radius in (0, 1, 5, 100, 300):
+        direct = np.array([values[max(0, i - radius):i + radius + 1].max(axis=0)
+                           for i in range(len(values))])
+        np.testing.assert_array_equal(spans.window_max(values, radius), direct)
+
+
+def test_a_modified_model_file_is_refused(tmp_path):
+    for name in (spans.SPANS_FILE, spans.SPANS_MANIFEST):
+        shutil.copy(spans.MODEL_DIR / name, tmp_path / name)
+    manifest = json.loads((tmp_path / spans.SPANS_MANIFEST).read_text())
+    manifest["sha256"][spans.SPANS_FILE] = "0" * 64
+    (tmp_path / spans.SPANS_MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(ModelIntegrityError):
+        spans.load(tmp_path, {})
+
+
+def test_the_model_card_facts_are_stored_with_the_model():
+    meta = spans.meta_of(spans.MODEL_DIR)
+    assert any("tsd_train" in source for source in meta["sources"])
+    assert not any("tsd_trial" in source for source in meta["sources"])
+    assert set(meta["sub_labels"]) == set(L.SPAN_LABELS)
