@@ -382,4 +382,26 @@ POSTGRES_MIGRATIONS: list[str] = [
         expires_at   DOUBLE PRECISION NOT NULL
     );
     """,
+    # 5: usage counts and per-key limits
+    """
+    CREATE TABLE usage_counts (
+        key_id    TEXT NOT NULL,
+        month     TEXT NOT NULL,
+        api       TEXT NOT NULL,
+        project   TEXT NOT NULL,
+        requests  BIGINT NOT NULL DEFAULT 0,
+        refused   BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (key_id, month, api)
+    );
+    CREATE INDEX usage_counts_month ON usage_counts(month, project);
+    CREATE TABLE key_limits (
+        key_id      TEXT PRIMARY KEY,
+        rate        DOUBLE PRECISION NOT NULL DEFAULT 0,
+        burst       INTEGER NOT NULL DEFAULT 0,
+        quota       BIGINT NOT NULL DEFAULT 0,
+        updated_at  DOUBLE PRECISION NOT NULL
+    );
+    """,
+    # 6: actors (SQLite's script is portable as it is)
+    MIGRATIONS[5],
 ]
