@@ -21,6 +21,7 @@ from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
+from .migrate import copy_tables
 from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
 from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
@@ -49,6 +50,8 @@ __all__ = [
     "generate_key", "load_secret_box",
     # PostgreSQL: whether a store location is a URL, and the URL without its password
     "PostgresDatabase", "is_url", "mask",
+    # `store migrate`: a SQLite store copied into a PostgreSQL one
+    "copy_tables",
 ]
 
 
