@@ -3,6 +3,11 @@
     .venv/bin/python scripts/bench_store.py                       # 3 runs, print the medians
     .venv/bin/python scripts/bench_store.py --runs 3 --write      # ... and write docs/BENCHMARKS.md
     .venv/bin/python scripts/bench_store.py --postgres URL        # an existing, empty database
+    .venv/bin/python scripts/bench_store.py --drivers             # asyncpg beside psycopg 3
+
+--drivers compares the two asyncio PostgreSQL drivers on one connection (needs
+`pip install "psycopg[binary]>=3.2,<4"`, not a dependency): an autocommitted INSERT (a commit
+each), a SELECT by key, and executemany of INSERTs in one transaction (how group commit writes).
 
 Workloads, each driven by wrk (its own process, 2 threads) at --connections connections split
 over the server processes: classifyText with one webhook on (every call writes its event
@@ -109,6 +114,20 @@ def run_wrk(port: int, key: str, body: Path, connections: int, seconds: int) -> 
     )  # fmt: skip
 
 
+def probe(port: int, key: str, body: bytes) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{RPC_PATH}", data=body, method="POST",
+        headers={"Authorization": f"Apikey {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            answer = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"port {port}: HTTP {exc.code}: {exc.read()[:500]!r}") from exc
+    if b'"result"' not in answer:
+        raise SystemExit(f"port {port}: {answer[:500]!r}")
+
+
 def measure(location: str, processes: int, workload: str, args: argparse.Namespace,
             work: Path, hook_url: str) -> tuple[float, float]:  # fmt: skip
     """Serve on `location` with N processes, drive the workload; return (req/s, p99 ms)."""
@@ -132,6 +151,8 @@ def measure(location: str, processes: int, workload: str, args: argparse.Namespa
             wait_up(f"http://127.0.0.1:{port}/healthz", proc)
         body = work / f"{workload.split(',')[0]}.json"
         body.write_text(json.dumps(WORKLOADS[workload]))
+        for _, port in servers:  # a refusal here would make every figure meaningless
+            probe(port, key, body.read_bytes())
         share = max(1, args.connections // processes)
         runs = [run_wrk(port, key, body, share, args.seconds) for _, port in servers]
         results = []
@@ -185,6 +206,65 @@ class Existing:
         return self.url
 
 
+DRIVER_ROWS = 2000
+
+
+async def _asyncpg_loop(url: str) -> tuple[float, float, float]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE IF NOT EXISTS a (id SERIAL PRIMARY KEY, v TEXT, x FLOAT8)")
+    t0 = time.perf_counter()
+    for _ in range(DRIVER_ROWS):
+        await conn.execute("INSERT INTO a(v, x) VALUES ($1, $2)", "hello", 1.0)
+    t1 = time.perf_counter()
+    for i in range(DRIVER_ROWS):
+        await conn.fetch("SELECT id, v, x FROM a WHERE id = $1", i)
+    t2 = time.perf_counter()
+    async with conn.transaction():
+        await conn.executemany("INSERT INTO a(v, x) VALUES ($1, $2)", [("b", 2.0)] * DRIVER_ROWS)
+    t3 = time.perf_counter()
+    await conn.close()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
+async def _psycopg_loop(url: str) -> tuple[float, float, float]:
+    import psycopg
+
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    await conn.execute("CREATE TABLE IF NOT EXISTS p (id SERIAL PRIMARY KEY, v TEXT, x FLOAT8)")
+    t0 = time.perf_counter()
+    for _ in range(DRIVER_ROWS):
+        await conn.execute("INSERT INTO p(v, x) VALUES (%s, %s)", ("hello", 1.0))
+    t1 = time.perf_counter()
+    for i in range(DRIVER_ROWS):
+        await (await conn.execute("SELECT id, v, x FROM p WHERE id = %s", (i,))).fetchall()
+    t2 = time.perf_counter()
+    async with conn.transaction(), conn.cursor() as cur:
+        await cur.executemany("INSERT INTO p(v, x) VALUES (%s, %s)", [("b", 2.0)] * DRIVER_ROWS)
+    t3 = time.perf_counter()
+    await conn.close()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
+def drivers(server: object, runs: int) -> str:
+    """Time asyncpg and psycopg 3 on the same loops; return a Markdown table of medians."""
+    import asyncio
+
+    url = server.create_database()  # type: ignore[attr-defined]
+    times: dict[str, list[tuple[float, float, float]]] = {"asyncpg": [], "psycopg 3": []}
+    for _ in range(runs):
+        times["asyncpg"].append(asyncio.run(_asyncpg_loop(url)))
+        times["psycopg 3"].append(asyncio.run(_psycopg_loop(url)))  # libpq reads the URL too
+    lines = ["| driver | INSERT, autocommit | SELECT by key | executemany in a transaction |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
+    for name, got in times.items():
+        cells = [statistics.median(t[i] for t in got) / DRIVER_ROWS * 1e6 for i in range(3)]
+        lines.append(f"| {name} | {cells[0]:,.0f} µs | {cells[1]:,.0f} µs |"
+                     f" {cells[2]:,.1f} µs a row |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
@@ -193,6 +273,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--postgres", metavar="URL", help="an existing database (emptied!)")
     parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    parser.add_argument("--drivers", action="store_true", help="asyncpg beside psycopg 3")
     args = parser.parse_args()
     if args.receiver:
         receiver(args.receiver)
@@ -208,6 +289,13 @@ def main() -> int:
         if isinstance(started, str):
             raise SystemExit(f"cannot start PostgreSQL: {started}")
         server = started
+    if args.drivers:
+        try:
+            print(drivers(server, args.runs))
+        finally:
+            if started is not None:
+                throwaway.stop(started)
+        return 0
     hook_port = free_port()
     hook = subprocess.Popen([sys.executable, __file__, "--receiver", str(hook_port)])
     configs = [("SQLite, 1 process", "sqlite", 1), ("PostgreSQL, 1 process", "postgresql", 1),
