@@ -1,5 +1,5 @@
-"""The app's store-backed paths once per backend (SQLite, PostgreSQL): API keys, recorded
-feedback, usage counts and the admin login lockout, through real HTTP."""
+"""The app's store-backed paths once per backend (SQLite, PostgreSQL), through real HTTP:
+recorded feedback, API keys and their revocation."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ make_settings, store = backends.make_settings, backends.store
 
 
 def feedback(content: str) -> dict:
-    return {"jsonrpc": "2.0", "method": "recordUserClassification", "id": 1,
-            "params": {"content": content, "shouldBlock": True, "meta": {"authorId": "7"}}}  # fmt: skip
+    params = {"content": content, "shouldBlock": True, "meta": {"authorId": "7"}}
+    return {"jsonrpc": "2.0", "method": "recordUserClassification", "id": 1, "params": params}
 
 
 async def test_acknowledged_feedback_is_committed(make_client, rpc, committed):
