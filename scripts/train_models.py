@@ -12,11 +12,12 @@ from spectrum_rpc.training import (
     data_dir,
     load_corpus,
     read_surge_lexicon,
+    recalibrate,
     train,
     write_models,
 )
 
-VERSION = "2026.11.22-stacked-3"
+VERSION = "2026.12.05-calibrated-1"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -33,8 +34,10 @@ def main(argv: list[str] | None = None) -> None:
     corpus = load_corpus(root)
     vocabulary, idf, fitted, stack = train(corpus, lexicon)
     meta = {"seed": SEED, **({"stack": stack.report} if stack else {})}
-    write_models(args.out, args.version, vocabulary, idf, fitted, lexicon, meta,
-                 stack.stack if stack else None)
+    served = stack.stack if stack else None
+    fitted, served, meta, _ = recalibrate(corpus.development, args.version, vocabulary, idf,
+                                          fitted, lexicon, meta, served)
+    write_models(args.out, args.version, vocabulary, idf, fitted, lexicon, meta, served)
     print(f"wrote {args.out} ({args.version}) in {time.perf_counter() - started:.1f}s")
 
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/train_names.py --data-dir ../shared/data [--out spectrum_rpc/models]
 
-Needs the `names` package (the `models` extra) for the census name lists. Deterministic: fixed
-split seed, lbfgs, hash-order-free features.
+Needs the `models` extra: `names` for the census name lists, `python-crfsuite` for the CRF.
+Deterministic: fixed split seed, L-BFGS, hash-order-free features.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def main() -> None:
     started = time.monotonic()
     trained = names.train(data_dir(args.data_dir))
     meta = {
-        "model": "person-name tagger: multinomial logistic regression over hashed token features",
+        "model": "person-name tagger: linear-chain CRF over hashed token features",
         "tags": list(trained.model.tags),
         "n_buckets": trained.model.n_buckets,
         "seed": names.SEED,

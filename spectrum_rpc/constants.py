@@ -47,6 +47,8 @@ DOCUMENTED_META_FIELDS = (
 
 # Webhook event types
 EVENT_CLASSIFICATION = "CLASSIFICATION"
+# moderateText's outcome (its labels' decisions, as CLASSIFICATION's), under the same filters.
+EVENT_MODERATION = "MODERATION"
 # Sent only when an operator asks ("Send test event", `webhooks test`), to that one webhook,
 # whatever its filter; its meta holds {"test": true} too.
 EVENT_TEST = "TEST"

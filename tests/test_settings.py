@@ -19,7 +19,7 @@ def test_defaults():
     settings = load_settings(environ={})
     assert settings == Settings()
     assert settings.server.port == 8080
-    assert settings.thresholds.toxicity == 0.5
+    assert settings.thresholds.toxicity == 0.22  # the shipped model's chosen default
 
 
 def test_settings_are_frozen():

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..constants import EVENT_CLASSIFICATION
+from ..labels import PHISHING
 from .events import Classification, Listener
 from .offload import Offload
 from .options import Options
@@ -32,6 +35,12 @@ class Classifier(Protocol):
         ...
 
 
+
+def quality(scores: Mapping[str, float]) -> dict[str, float]:
+    """The `quality` detector: `spam`, our phishing/scam label (SMS, YouTube and e-mail spam
+    taught it). `incoherent` and `unsubstantial` have no labelled data here: never answered."""
+    return {"spam": round(float(scores[PHISHING]), 6)} if PHISHING in scores else {}
+
 @dataclass
 class Analyzer:
     classifier: Classifier
@@ -51,21 +60,28 @@ class Analyzer:
         return self._detection
 
     async def moderate(self, project: str, text: str, options: Options,
-                       key_id: str | None = None) -> dict[str, Any]:
+                       key_id: str | None = None, meta: dict[str, Any] | None = None,
+                       event_type: str = EVENT_CLASSIFICATION) -> dict[str, Any]:
         """Run the detectors `options` ask for over a text; the labels with the project's
         model and policy (`flagged`, `actions`); everything else off the event loop. With a
-        `key_id`, the labels' outcome is told to the listeners as classify tells them."""
+        `key_id`, the labels' outcome is told to the listeners as classify tells them (an
+        event of `event_type`, with `meta`)."""
         result: dict[str, Any] = {}
-        if "labels" in options.detect:
+        if options.detect & {"labels", "quality"}:
             scores, version = await self.classifier.score(project, text)
+            if "quality" in options.detect:
+                result["quality"] = quality(scores)
+        if "labels" in options.detect:
             policy = await self.policies.get(project)
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"], result["actions"] = policy.decisions(scores)
             result["modelVersion"] = version
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
-                                                {}, text, policy.include_text))
-        if options.detect:
+                                                meta or {}, text, policy.include_text,
+                                                event_type))
+        if (options.detect - {"labels", "quality"}
+                or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine
             found = await self.offload.run(self.detection, engine.source, text, options)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,

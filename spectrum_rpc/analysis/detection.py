@@ -174,7 +174,7 @@ class Detection:
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
-        if "labels" in options.detect:
+        if "labels" in options.detect and options.sub_labels:
             analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
                 text, labels=())
             out["labels"] = dict(analysis.labels)

@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..constants import EVENT_CLASSIFICATION
+
 
 @dataclass(slots=True)
 class Classification:
@@ -19,6 +21,7 @@ class Classification:
     meta: dict[str, Any]
     text: str
     include_text: bool
+    event_type: str = EVENT_CLASSIFICATION
 
 
 # A listener returns an awaitable only when it has I/O to do (the outbox writing an event):

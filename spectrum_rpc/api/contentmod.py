@@ -33,9 +33,15 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
   `id` = `request.requestId` (a UUID), `request.timestamp` ISO 8601 in UTC with milliseconds.
 - `options.actorId`: the request is added to the actor's history in the project (the labels it
   flagged, no text), shared with discuse's `user_id`; see `Store.actors`.
-- `options.defer` / `options.callbackUrl`: deferred answers are not supported yet: a request
-  asking for one is refused with a 400 that says so, never answered as if it would be called
-  back.
+- `options.callbackUrl`: the full answer is also POSTed there, through the webhook outbox and
+  dispatcher (`webhooks.callbacks`): signed with the callback webhook's secret (the URL becomes a
+  webhook of the project, event `callback`, on first use: its secret and delivery log are on
+  the admin UI's Webhooks page), retried on the webhook schedule, refused at once when it is not
+  a public http(s) URL (unless `webhooks.allow_private_addresses`). Needs `webhooks.enabled`.
+- `options.defer: true` (with a `callbackUrl`): the answer is `{"id", "request", "meta",
+  "deferred": true}` at once; the analysis runs after it and its full answer (the same `id`)
+  goes to the callback URL. A server stopped cleanly finishes the deferred analyses first; one
+  killed while analysing loses those not yet queued (the caller has only the id).
 
 Errors (the document shows none): the status codes of the failure (400, 401, 405, 413, 415,
 429 for a key's rate limit or monthly quota, 500) with a body
@@ -44,20 +50,27 @@ Errors (the document shows none): the status codes of the failure (400, 401, 405
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 from .. import labels as L
 from ..analysis import Analyzer, Options, Policy
 from ..constants import MAX_TEXT_BYTES
-from ..resources import ANALYZER, AUTH, STORE
+from ..resources import ANALYZER, AUTH, DISPATCHER, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
+from ..webhooks import WebhookError, callbacks
 from .responses import json_response
 from .rest import RestError, admit, field_of, handler, read_json, wrong_method
+
+log = logging.getLogger(__name__)
 
 PATH = "/text"
 API = "contentmod"  # this dialect's name in the usage counts and actor histories
@@ -71,6 +84,7 @@ MAX_WORD_CHARS = 100
 ADULT = (L.VIOLENCE, L.HATE, L.SELF_HARM)
 ADULT_SCORE = 0.5
 OPTIONS = ("meta", "callbackUrl", "defer", "actorId", "bannedWords")
+DEFERRED = web.AppKey("contentmod_deferred", set)  # deferred analyses running
 
 _CODES = {400: "INVALID_REQUEST", 401: "UNAUTHORIZED", 405: "METHOD_NOT_ALLOWED",
           413: "PAYLOAD_TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 429: "RATE_LIMITED",
@@ -115,10 +129,9 @@ def parse(body: Any) -> tuple[str, dict[str, Any]]:
         raise RestError(400, f"`options.actorId` must have at most {MAX_ACTOR_CHARS} "
                         "characters.", "options.actorId")
     field_of(options, "callbackUrl", str, "options.callbackUrl")
-    if field_of(options, "defer", bool, "options.defer") or options.get("callbackUrl"):
-        raise RestError(400, "Deferred answers (`options.defer`, `options.callbackUrl`) are not "
-                        "supported by this server yet: send the request without them and the "
-                        "answer comes at once.", "options.defer")
+    if field_of(options, "defer", bool, "options.defer") and not options.get("callbackUrl"):
+        raise RestError(400, "`options.defer` needs `options.callbackUrl`: the deferred answer "
+                        "is sent there.", "options.defer")
     _banned(options)
     return text, options
 
@@ -166,8 +179,7 @@ def answer(text: str, options: dict[str, Any], result: dict[str, Any], policy: P
         "suggestedActions": dict(actions),
         "filteredContent": result.get("masked", text),
         "content": text,
-        "request": {"requestId": request_id,
-                    "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z")},
+        "request": _request(request_id, at),
         "meta": options.get("meta"),
         "hash": result["hash"],
     }
@@ -190,7 +202,53 @@ async def moderate(request: web.Request) -> web.Response:
     key = await _key(request)
     admit(request, key, API)
     text, options = parse(await read_json(request))
-    analyzer: Analyzer = request.app[ANALYZER]
+    callback = await _callback(request, key, options)
+    request_id, at = str(uuid.uuid4()), datetime.now(UTC)
+    if callback is not None and options.get("defer"):
+        task = asyncio.ensure_future(_deferred(request.app, key, text, options, request_id, at,
+                                               callback))
+        deferred = request.app[DEFERRED]
+        deferred.add(task)
+        task.add_done_callback(deferred.discard)
+        return json_response({"id": request_id, "request": _request(request_id, at),
+                              "meta": options.get("meta"), "deferred": True})
+    body = await _analyse(request.app, key, text, options, request_id, at)
+    if callback is not None:
+        await callbacks.send(request.app[STORE], request.app[DISPATCHER], key.project, callback,
+                             orjson.dumps(body))
+    return json_response(body, **{UNSUPPORTED_HEADER: UNSUPPORTED})
+
+
+async def _callback(request: web.Request, key: KeyRecord, options: dict[str, Any]) -> str | None:
+    """The callback webhook's id for `options.callbackUrl` (None without one)."""
+    url = options.get("callbackUrl")
+    if not url:
+        return None
+    app = request.app
+    if DISPATCHER not in app:
+        raise RestError(400, "`options.callbackUrl` needs webhooks on this server "
+                        "(`webhooks.enabled`).", "options.callbackUrl")
+    try:
+        return await callbacks.target(
+            app[STORE], key.project, url,
+            allow_private_addresses=app[SETTINGS].webhooks.allow_private_addresses)
+    except WebhookError as exc:
+        raise RestError(400, f"`options.callbackUrl`: {exc}", "options.callbackUrl") from None
+
+
+async def _deferred(app: web.Application, key: KeyRecord, text: str, options: dict[str, Any],
+                    request_id: str, at: datetime, callback: str) -> None:
+    try:
+        body = await _analyse(app, key, text, options, request_id, at)
+        await callbacks.send(app[STORE], app[DISPATCHER], key.project, callback,
+                             orjson.dumps(body))
+    except Exception:
+        log.exception("deferred contentmod analysis %s failed", request_id)
+
+
+async def _analyse(app: web.Application, key: KeyRecord, text: str, options: dict[str, Any],
+                   request_id: str, at: datetime) -> dict[str, Any]:
+    analyzer: Analyzer = app[ANALYZER]
     policy = await analyzer.policies.get(key.project)
     asked: Options = policy.options.overridden(detect=DETECT, banned=options.get("bannedWords", ()))
     # filteredContent masks profanity only, always with `*` (personal data stays as sent).
@@ -199,16 +257,31 @@ async def moderate(request: web.Request) -> web.Response:
         raise RestError(400, f"`options.bannedWords` and the project's banned words make "
                         f"{len(asked.banned)}; at most {MAX_WORDS}.", "options.bannedWords")
     result = await analyzer.moderate(key.project, text, asked, key.id)
-    body = answer(text, options, result, policy, str(uuid.uuid4()), datetime.now(UTC))
+    body = answer(text, options, result, policy, request_id, at)
     if options.get("actorId"):
         flags = [label for label, hit in result["flagged"].items() if hit]
         if result["profanity"]["found"]:
             flags.append(L.PROFANITY)
-        await request.app[STORE].actors.record(key.project, options["actorId"], SOURCE, flags)
-    return json_response(body, **{UNSUPPORTED_HEADER: UNSUPPORTED})
+        await app[STORE].actors.record(key.project, options["actorId"], SOURCE, flags)
+    return body
+
+
+def _request(request_id: str, at: datetime) -> dict[str, str]:
+    return {"requestId": request_id,
+            "timestamp": at.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+
+
+async def _deferred_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Deferred analyses still running at a clean stop are finished (and their answers queued)
+    before the store and the dispatcher close."""
+    app[DEFERRED] = set()
+    yield
+    if app[DEFERRED]:
+        await asyncio.gather(*app[DEFERRED], return_exceptions=True)
 
 
 def setup(app: web.Application) -> None:
     """Add `POST /text`."""
+    app.cleanup_ctx.append(_deferred_ctx)
     app.router.add_route("POST", PATH, handler(moderate, shape))
     app.router.add_route("*", PATH, wrong_method("POST", shape))

@@ -18,8 +18,8 @@ The answer, key by key, from our analysis of `request.media.text`:
 - `sentiment`: the 0-1 scores of our labels: `toxic` (toxicity), `profanity`, `threat` and
   `insult` (the toxic-span model's, from the typed toxic spans). A label a project's model does
   not score is left out and named in the `X-Unsupported-Labels` header, as the document leaves
-  out what was not scored (`"gifs": {"result": {}}`) — never a made-up number. `hit`: a score reaches the project's threshold for its label (0.5 for a label
-  without one).
+  out what was not scored (`"gifs": {"result": {}}`) — never a made-up number. `hit`: a score
+  reaches the project's threshold for its label (0.5 for a label without one).
 - `images`, `gifs`: images are not moderated by this server: an `image_url` or `gif_url` list
   with a URL in it is answered `{"result": {}, "status": "unsupported", "hit": false,
   "message"}`; without any, `{"result": {}}` as the document's example shows.

@@ -99,11 +99,14 @@ def _handler(answer):  # type: ignore[no-untyped-def]
             if key is None:
                 raise ApiError(401, await _refusal(request, header))
             try:
-                request.app[USAGE].admit(key, API)
+                limited = request.app[USAGE].admit(key, API)
             except LimitExceeded as refused:
                 raise ApiError(429, refused.message[:1].upper() + refused.message[1:] + ".",
                                headers=refused.headers()) from None
-            return await answer(request, key)
+            response = await answer(request, key)
+            if limited is not None:  # a key with limits: RateLimit-* on every answer
+                response.headers.update(limited)
+            return response
         except ApiError as error:
             return error.response()
         except ConnectionResetError:

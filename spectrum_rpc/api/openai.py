@@ -56,7 +56,7 @@ SCORED = {
 UNSUPPORTED = tuple(c for c in CATEGORIES if c not in SCORED)
 # The threshold of a label the project has none for (only the decided labels have one).
 DEFAULT_THRESHOLD = 0.5
-LABELS_ONLY = Options(detect=frozenset({"labels"}))
+LABELS_ONLY = Options(detect=frozenset({"labels"}), sub_labels=False)  # answers no sub-label
 
 _UNSUPPORTED_VALUE = ",".join(UNSUPPORTED)
 _INVALID_REQUEST = "invalid_request_error"
@@ -214,7 +214,7 @@ async def _answer(request: web.Request) -> web.Response:
     if key is None:
         raise _unauthorized(header, await app[AUTH].refusal(header))
     try:
-        app[USAGE].admit(key, API)
+        headers = app[USAGE].admit(key, API) or {}  # RateLimit-* for a key with limits
     except LimitExceeded as refused:
         raise limited(refused) from None
     limits = app[LIMITS]
@@ -227,7 +227,7 @@ async def _answer(request: web.Request) -> web.Response:
     results = [result(a) for a in analyses]
     answer = {"id": "modr-" + secrets.token_hex(16), "model": analyses[0]["modelVersion"],
               "results": results}
-    return json_response(answer, **{UNSUPPORTED_HEADER: unscored(results)})
+    return json_response(answer, **{UNSUPPORTED_HEADER: unscored(results)}, **headers)
 
 
 def unscored(results: list[dict[str, Any]]) -> str:

@@ -124,10 +124,11 @@ def resource_exhausted(message: str, headers: dict[str, str]) -> PerspectiveErro
                                             "domain": "spectrum-rpc"}], headers)
 
 
-def admit(request: web.Request, key: KeyRecord) -> None:
-    """Count the request for its key, or refuse it: the key's rate limit or monthly quota."""
+def admit(request: web.Request, key: KeyRecord) -> dict[str, str]:
+    """Count the request for its key, or refuse it: the key's rate limit or monthly quota.
+    Return the RateLimit-* headers for the answer (none for a key without limits)."""
     try:
-        request.app[USAGE].admit(key, API)
+        return request.app[USAGE].admit(key, API) or {}
     except LimitExceeded as refused:
         raise resource_exhausted(refused.message, refused.headers()) from None
 
@@ -441,7 +442,7 @@ async def analyze(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:analyze."""
     app = request.app
     key = await authenticate(request)
-    admit(request, key)
+    limited = admit(request, key)
     analyzer = app[ANALYZER]
     try:
         async with app[BODIES].receive(request) as body:
@@ -462,14 +463,14 @@ async def analyze(request: web.Request) -> web.Response:
     except BodyRefused as refused:
         raise _refusal(refused, app[BODIES].max_bytes) from None
     languages = _scoring_languages(common, analysis)
-    return json_response(answer_analyze(asked, analysis, languages, spans))
+    return json_response(answer_analyze(asked, analysis, languages, spans), **limited)
 
 
 async def suggest(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:suggestscore: a moderator's scores, stored as feedback."""
     app = request.app
     key = await authenticate(request)
-    admit(request, key)
+    limited = admit(request, key)
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
         raise resource_exhausted("Too many score suggestions from this key; retry later.",
@@ -486,7 +487,7 @@ async def suggest(request: web.Request) -> web.Response:
         answer["requestedLanguages"] = list(asked.common.languages)
     if asked.common.client_token is not None:
         answer["clientToken"] = asked.common.client_token
-    return json_response(answer)
+    return json_response(answer, **limited)
 
 
 async def record(app: web.Application, key: KeyRecord, asked: Suggest) -> None:

@@ -36,16 +36,20 @@ class RestError(Exception):
 # A dialect's error shape: the body answered for an error to a request.
 Shape = Callable[[RestError, web.Request], dict[str, Any]]
 Answer = Callable[[web.Request], Awaitable[web.Response]]
+# The RateLimit-* headers of a key with limits, for the answer (set by admit).
+_LIMITED = web.RequestKey("rest_ratelimit_headers", dict)
 
 
 def admit(request: web.Request, key: KeyRecord, api: str) -> None:
     """Count an authenticated request against its key (usage, rate limit, monthly quota);
     raise RestError (429, with Retry-After and RateLimit-* headers) when a limit refuses it."""
     try:
-        request.app[USAGE].admit(key, api)
+        limited = request.app[USAGE].admit(key, api)
     except LimitExceeded as refused:
         raise RestError(429, refused.message[:1].upper() + refused.message[1:] + ".",
                         headers=refused.headers()) from None
+    if limited is not None:
+        request[_LIMITED] = limited
 
 
 async def read_json(request: web.Request) -> Any:
@@ -65,7 +69,11 @@ def handler(answer: Answer, shape: Shape) -> Answer:
 
     async def handle(request: web.Request) -> web.Response:
         try:
-            return await answer(request)
+            response = await answer(request)
+            limited = request.get(_LIMITED)
+            if limited is not None:  # a key with limits: RateLimit-* on every answer
+                response.headers.update(limited)
+            return response
         except RestError as error:
             return json_response(shape(error, request), error.status, **error.headers)
         except ConnectionResetError:  # the client left: nobody to answer

@@ -18,6 +18,7 @@ from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BUSY, TOO_LARGE, BodyRefused
 from ..constants import (
     ERROR_MESSAGES,
+    EVENT_MODERATION,
     INTERNAL_ERROR,
     INVALID_PARAMS,
     PARSE_ERROR,
@@ -131,7 +132,10 @@ async def moderate_text(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
         allowed=asked.get("allowedWords", ()),
         expected_language=asked.get("expectedLanguage"),
     )
-    return Success(await analyzer.moderate(ctx.key.project, p["text"], options))
+    # Its labels' outcome goes to the webhooks as a MODERATION event (the same filters as
+    # classifyText's CLASSIFICATION events); without labels there is no decision to send.
+    return Success(await analyzer.moderate(ctx.key.project, p["text"], options, ctx.key.id,
+                                           p.get("meta", {}), EVENT_MODERATION))
 
 
 async def discover(ctx: Context, /, *args: Any, **kwargs: Any) -> Any:
@@ -203,6 +207,9 @@ def _moderate_result() -> dict[str, Any]:
                           "score": {"type": "number", "minimum": 0, "maximum": 1}},
                           "required": ["begin", "end", "label", "score"]}},
             "pii": {"type": "object"},
+            "quality": {"type": "object", "description": "spam: the scam/spam label's "
+                        "probability (incoherent and unsubstantial are not scored)",
+                        "properties": {"spam": {"type": "number", "minimum": 0, "maximum": 1}}},
             "masked": {"type": "string"},
             "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
         },
@@ -236,7 +243,7 @@ async def handle(request: web.Request) -> web.Response:
         body = error_object(UNAUTHORIZED, data=reason)
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
     try:
-        app[USAGE].admit(key, API)
+        limited = app[USAGE].admit(key, API)  # RateLimit-* headers for a key with limits
     except LimitExceeded as refused:  # the whole request, batch or not: 429 and -32003
         return json_response(error_object(RATE_LIMITED, data=refused.message), 429,
                              **refused.headers())
@@ -249,8 +256,8 @@ async def handle(request: web.Request) -> web.Response:
         return json_response(error_object(code, data=refused.reason), refused.status,
                              **refused.headers)
     if answer is None:
-        return web.Response(status=204)
-    return json_response(answer)
+        return web.Response(status=204, headers=limited)
+    return json_response(answer) if limited is None else json_response(answer, **limited)
 
 
 def setup(app: web.Application) -> None:

@@ -6,9 +6,11 @@ the request or raises `LimitExceeded`; the dialect answers that in its own shape
 `Retry-After` and the `RateLimit-*` headers of `LimitExceeded.headers()`), e.g.
 
     try:
-        request.app[USAGE].admit(key, "perspective")
+        limited = request.app[USAGE].admit(key, "perspective")
     except LimitExceeded as refused:  # refused.limit, .allowed, .remaining, .reset, .message
         return google_error(429, "RESOURCE_EXHAUSTED", refused.message, refused.headers())
+    ...
+    return json_response(answer, **(limited or {}))  # RateLimit-* for a key with limits
 
 `report(key_id)` and `project_report(project)` give this month's figures for an account page.
 
@@ -116,16 +118,20 @@ class Usage:
 
     # -- the request path -------------------------------------------------------------------
 
-    def admit(self, key: KeyRecord, api: str) -> None:
-        """Count one request of `key` to `api`, or raise LimitExceeded (counted as refused)."""
+    def admit(self, key: KeyRecord, api: str) -> dict[str, str] | None:
+        """Count one request of `key` to `api`, or raise LimitExceeded (counted as refused).
+
+        Return None for a key without limits, else the `RateLimit-*` headers for the answer
+        (of the limit nearer to running out)."""
         now = self.clock()
         if not self._month_start <= now < self._month_end:
             self._new_month(now)
         slot = (self._month, key.id, key.project, api)
         limits = self._limits.get(key.id)
+        headers = None
         if limits is not None:
             try:
-                self._check(key.id, limits, now, self.monotonic())
+                headers = self._check(key.id, limits, now, self.monotonic())
             except LimitExceeded:
                 self._count(slot, 1)
                 raise
@@ -134,20 +140,25 @@ class Usage:
             self._pending[slot] = [1, 0]
         else:
             counts[0] += 1
+        return headers
 
     def _count(self, slot: _Slot, index: int) -> None:
         counts = self._pending.setdefault(slot, [0, 0])
         counts[index] += 1
 
-    def _check(self, key_id: str, limits: KeyLimits, now: float, tick: float) -> None:
+    def _check(self, key_id: str, limits: KeyLimits, now: float,
+               tick: float) -> dict[str, str]:
+        # (remaining, limit, reset) of each limit the key has
+        left: list[tuple[int, int, int]] = []
         if limits.quota > 0:
             used = self._used.get(key_id, 0)
+            reset = max(1, math.ceil(self._month_end - now))
             if used >= limits.quota:
-                reset = max(1, math.ceil(self._month_end - now))
                 raise LimitExceeded(QUOTA, limits.quota, reset,
                                     f"monthly quota of {limits.quota} requests used up; it "
                                     f"renews at the start of the next month (UTC)")
             self._used[key_id] = used + 1
+            left.append((limits.quota - used - 1, limits.quota, reset))
         if limits.rate > 0:
             bucket = self._bucket(key_id, limits, tick)
             if not bucket.take(tick):
@@ -157,6 +168,11 @@ class Usage:
                 raise LimitExceeded(RATE, int(bucket.burst), reset,
                                     f"rate limit of {describe_rate(limits.rate)} (burst "
                                     f"{int(bucket.burst)}) reached; retry in {reset} s")
+            full = math.ceil((bucket.burst - bucket.tokens) / bucket.rate)
+            left.append((int(bucket.tokens), int(bucket.burst), full))
+        remaining, allowed, reset = min(left)
+        return {"RateLimit-Limit": str(allowed), "RateLimit-Remaining": str(remaining),
+                "RateLimit-Reset": str(reset)}
 
     def _bucket(self, key_id: str, limits: KeyLimits, now: float) -> TokenBucket:
         burst = float(max(1, limits.burst))
@@ -221,7 +237,7 @@ class Usage:
         self._turn()
         limits = await self.store.usage.limits()
         month = self._month
-        stored = await self.store.usage.totals(month) if any(
+        stored = await self.store.usage.quota_totals(month) if any(
             v.quota > 0 for v in limits.values()) else {}
         if month != self._month:  # the month turned during the reads: next time
             return

@@ -201,5 +201,6 @@ def _load(model_dir: Path, files: tuple[str, ...], meta: dict) -> Engine:
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     stack = Stack.load(model_dir) if STACK_FILE in files else None
     model = LinearModel.load(model_dir / LINEAR_FILE, stack)
+    model.evidence_prior = float(meta.get("evidence_prior", 0.0))
     return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})),
                   source=model_dir)

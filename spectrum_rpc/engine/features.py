@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from itertools import chain, compress, repeat
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .lexicon import Entry, Lexicon
-from .normalize import TOKEN, Stream, normalize_tokens
+from .normalize import MASK, PLACEHOLDERS, TOKEN, Stream, normalize_tokens
 
 if TYPE_CHECKING:
     from .linear import LinearModel
@@ -34,10 +35,11 @@ _CACHE_LIMIT = 200_000
 
 
 def word_grams(token: str) -> list[str]:
-    """Return the features of one token: the padded word and its char n-grams."""
+    """Return the features of one token: the padded word and its char n-grams (none for a
+    placeholder)."""
     padded = f" {token[:MAX_WORD]} "
     grams = [padded]
-    if len(token) > 1 and token[0].isalnum():
+    if len(token) > 1 and token[0].isalnum() and token not in PLACEHOLDERS:
         for n in CHAR_NGRAMS:
             grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
     return grams
@@ -76,6 +78,8 @@ def entry_grams(entries: Iterable[Entry]) -> tuple[list[str], float]:
 def grams(normalized: str, lexicon: Lexicon) -> Iterator[str]:
     """Yield every feature string of a normalised text (training side)."""
     tokens = TOKEN.findall(normalized)
+    if MASK in normalized:
+        tokens = lexicon.unmask(tokens)
     for token in tokens:
         yield from word_grams(token)
     for a, b in zip(tokens, tokens[1:], strict=False):
@@ -131,6 +135,8 @@ class Featurizer:
             features: list[int]) -> float:
         """Append the text's word rows and feature indices (one sentinel each, so neither is
         ever empty); return its top lexicon severity. `tokens` is `TOKEN.findall(normalized)`."""
+        if MASK in normalized:
+            tokens = self.lexicon.unmask(tokens)
         no_word = self.no_word
         rows = list(map(self.words.get, tokens, repeat(no_word)))
         word_rows.extend(rows)
@@ -161,6 +167,8 @@ class Featurizer:
 
     def windows(self, stream: Stream) -> StreamFeatures:
         """Return the features of a normalised stream, to `add` window by window."""
+        if any(MASK in word for word in stream.words):
+            stream = replace(stream, tokens=self.lexicon.unmask(stream.tokens))
         if self._index is None:
             self._index = _TokenIndex(self.words, self.bigrams, self.lexicon, self.no_word,
                                       self.no_feature)

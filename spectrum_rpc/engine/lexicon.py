@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import ahocorasick
 
-from .normalize import TOKEN, normalize, normalize_with_offsets
+from .normalize import MASK, TOKEN, normalize, normalize_with_offsets
 
 # Inflections accepted after a term so `fucks`/`fucking` match `fuck` without matching `cocktail`.
 _SUFFIXES = ("s", "es", "ed", "er", "ers", "ing", "in", "y")
 _MIN_LEN_FOR_SUFFIX = 4
+# Longest run of masked letters resolved (`a**hole`, `f***`).
+_MASK_RUN = 3
 CUSTOM_CATEGORY = "custom"
 _WORDLIKE = re.compile(r"\w+")
 
@@ -62,6 +65,10 @@ class Lexicon:
             if len(entry.term) >= _MIN_LEN_FOR_SUFFIX:
                 for suffix in _SUFFIXES:
                     self._words.setdefault(entry.term + suffix, entry)
+        # A masked word (`f_ck`, as `normalize` writes `f*ck`) -> the term it masks.
+        self._unmasked: dict[str, str] = {}
+        for masked, entry in _masked_forms(words):
+            self._unmasked.setdefault(masked, entry.term)
         self._phrases = _automaton([e for e in self.entries if not _WORDLIKE.fullmatch(e.term)])
 
     @classmethod
@@ -85,6 +92,12 @@ class Lexicon:
         extra = [Entry(w, CUSTOM_CATEGORY, severity) for w in banned]
         kept = [e for e in self.entries if e.term not in allow]
         return Lexicon([*kept, *(e for e in extra if normalize(e.term).strip() not in allow)])
+
+    def unmask(self, tokens: Sequence[str]) -> list[str]:
+        """Return `tokens` with each masked word that masks one term replaced by that term
+        (`f_ck` -> `fuck`), so models and lexicon read it as the word it hides."""
+        get = self._unmasked.get
+        return [get(t, t) for t in tokens]
 
     def scoring_hits(self, normalized: str, tokens: Sequence[str]) -> list[Entry]:
         """Return the distinct terms in a normalised text and its tokens (fast, no spans)."""
@@ -167,6 +180,25 @@ class Lexicon:
             last = m.end
         pieces.append(text[last:])
         return "".join(pieces)
+
+
+def _masked_forms(words: Iterable[Entry]) -> list[tuple[str, Entry]]:
+    """Return each single-word term with one run of 1 to _MASK_RUN letters after its first
+    masked (`f_ck`, `f__k`, `f___`: as `normalize` writes `f*ck`, `f**k`, `f***`). Where two
+    terms mask alike, the likelier first: the one whose canonical form most terms share (as
+    the profanity detector reads masked words), then a plain word, then the more severe."""
+    words = list(words)
+    prior = Counter(e.canonical for e in words)
+    ranked = sorted((e for e in words if len(e.term) >= 3 and MASK not in e.term),
+                    key=lambda e: (-prior[e.canonical], e.term != e.canonical, -e.severity,
+                                   e.term))
+    forms = []
+    for entry in ranked:
+        term = entry.term
+        for start in range(1, len(term)):
+            for run in range(1, min(_MASK_RUN, len(term) - start) + 1):
+                forms.append((term[:start] + MASK * run + term[start + run:], entry))
+    return forms
 
 
 def _automaton(entries: Sequence[Entry]) -> ahocorasick.Automaton | None:

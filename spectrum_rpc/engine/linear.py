@@ -28,6 +28,11 @@ _CHUNK_BYTES = 1 << 20
 class LinearModel:
     """Per-label linear scores over a shared n-gram vocabulary (read-only, thread-safe)."""
 
+    # Shrinks a text's evidence (n-gram part and stack terms) by sqrt(q / (q + prior)), q the
+    # text's summed squared idf weights: a one-word text should not speak with a sentence's
+    # voice. Set from engine.json's "evidence_prior" by `load_engine` (0: models before it).
+    evidence_prior: float = 0.0
+
     def __init__(self, vocabulary: Sequence[str], idf: np.ndarray, weights: np.ndarray,
                  bias: np.ndarray, labels: Sequence[str], stack: Stack | None = None):
         self.labels = tuple(labels)
@@ -105,9 +110,12 @@ class LinearModel:
         sums, rows = self.sums(word_rows, word_counts, features, feature_counts)
         n = len(self.labels)
         out = sums[:, :n] / _norms(sums[:, n])
-        out += self._bias
         if self.stack is not None and stacked:
             out[:, self._stacked] += self._offsets(sums, rows, word_counts)
+        if self.evidence_prior:
+            squares = sums[:, n:n + 1]
+            out *= np.sqrt(squares / (squares + self.evidence_prior))
+        out += self._bias
         return out
 
     def _offsets(self, sums: np.ndarray, rows: np.ndarray, word_counts: Sequence[int]

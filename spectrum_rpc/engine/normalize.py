@@ -45,6 +45,14 @@ _LEET_WORD = re.compile(
     rf"(?<![a-z{_LEET_CHARS}])[a-z{_LEET_CHARS}]*"
     rf"(?:[a-z][{_LEET_CHARS}]|[{_LEET_CHARS}][a-z])[a-z{_LEET_CHARS}]*"
 )
+# A word with letters masked by `*` or `#` (`f*ck`, `a**hole`, `sh*t`, `f***`): each mask
+# character becomes `_`, so the word stays one token, of its length, that the lexicon can
+# resolve (`Lexicon`: a masked term). A trailing mask needs two characters after at most three
+# letters (`f***`, not a footnote's `word*` or `c#`).
+_MASKED = re.compile(
+    r"(?<![a-z0-9_*#])(?:[a-z]+(?:[*#]+[a-z]+)+|[a-z]{1,3}[*#]{2,})(?![a-z0-9_*#])"
+)
+MASK = "_"
 _URL = re.compile(r"(?:https?://|www\.)\S+|\b[a-z0-9.-]+\.(?:com|net|org|ly|co|uk|info|biz)/\S*")
 _EMAIL = re.compile(r"\b[a-z0-9._%+-]+@[a-z0-9.-]+\.[a-z]{2,}\b")
 _LONG_NUMBER = re.compile(r"\d{5,}")
@@ -78,6 +86,15 @@ def _leet(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
     out = (lead if "!" in lead else lead.translate(_LEET)) + core.translate(_LEET) + \
         (tail if "!" in tail else tail.translate(_LEET))
     return out, [(i, i) for i in range(len(word))]
+
+
+def _unmask(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
+    word = m.group()
+    return word.replace("*", MASK).replace("#", MASK), [(i, i) for i in range(len(word))]
+
+
+def _has_mask(token: str) -> bool:
+    return "*" in token or "#" in token
 
 
 def _collapse(m: re.Match[str]) -> tuple[str, list[tuple[int, int]]]:
@@ -119,6 +136,7 @@ _TOKEN_STEPS: tuple[tuple[re.Pattern[str], Rewrite, str | None, Callable[[str], 
     (_EMAIL, _placeholder("xemailx"), "xemailx", _has_email),
     (_LONG_NUMBER, _placeholder("xnumx"), "xnumx", _always),
     (_LEET_WORD, _leet, None, _LEET_TOUCH.search),
+    (_MASKED, _unmask, None, _has_mask),
     (_REPEATS, _collapse, r"\1", _may_repeat),
     (_SPACED, _join, None, _may_repeat),
 )
@@ -127,6 +145,9 @@ _CACHE_LIMIT = 500_000
 _token_cache: dict[str, tuple[str, tuple[str, ...], str, int]] = {}
 _WORD_OF, _TOKENS_OF, _SHORTNESS_OF, _COUNT_OF = (itemgetter(0), itemgetter(1), itemgetter(2),
                                                   itemgetter(3))
+# The placeholders of URLs, e-mail addresses and long numbers: one feature each, no char n-grams
+# (`xnumx` shares nothing with `number`).
+PLACEHOLDERS = frozenset({"xurlx", "xemailx", "xnumx"})
 # Word and punctuation tokens, as the models see them.
 TOKEN = re.compile(r"\w+|[^\w\s]")
 

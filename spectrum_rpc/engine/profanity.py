@@ -88,8 +88,9 @@ class Match:
     mode: Mode
 
 
-# a word with letters masked: `f*ck`, `f**k`, `f***`, `a**hole`, `f-ck`, `f_ck`
-_MASKED = re.compile(r"(?<![\w*#%-])[a-z]+(?:[*#%]+[a-z]*|[-_][a-z]+)+(?![\w*#%-])")
+# a word with letters masked: `f*ck`, `f**k`, `f***`, `a**hole`, `f-ck`, `f_ck` (`normalize`
+# writes `*` and `#` inside a word as `_`: `f__k`, `f___`)
+_MASKED = re.compile(r"(?<![\w*#%-])[a-z]+(?:[*#%_]+[a-z]*|-[a-z]+)+(?![\w*#%-])")
 
 
 def _squeeze(term: str) -> str:

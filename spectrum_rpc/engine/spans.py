@@ -20,7 +20,6 @@ import re
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +47,10 @@ _SHIFTS = np.array(CONTEXT) + 2  # the neighbours' rows among a block padded wit
 _SALTS = np.arange(1, len(CONTEXT) + 1, dtype=np.uint64)
 _EDGE = 0x5BD1E995  # the hash standing for "no token" before the first and after the last
 _BLOCK = 8192  # tokens scored per numpy pass: bounded memory on texts up to 15 MB
+_PIECE = 1 << 15  # characters split at once
+_SPLIT = re.compile(f"({TOKEN.pattern})")
+# Characters no token holds: a text cut after one splits into the same tokens.
+_CUT = re.compile(r"[\s.,;:?()\[\]{}<>\"/\\]")
 _CACHE_LIMIT = 200_000
 # The second stage sees the highest logit within this many tokens either side.
 WINDOW = 100
@@ -137,6 +140,34 @@ def context_indices(hashes: np.ndarray, before: np.ndarray, after: np.ndarray,
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """Yield the tokens of a text, in order."""
     return TOKEN.finditer(text)
+
+
+def token_blocks(text: str) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]]:
+    """Yield the tokens of a text (as `tokens` finds them) in blocks of at least _BLOCK
+    tokens (the last may hold fewer): their strings, begins and ends.
+
+    The text is read in pieces of about _PIECE characters, each cut at a character no token
+    holds, and split in C (`re.split`); offsets are the running sums of the parts' lengths."""
+    raws: list[str] = []
+    begins: list[np.ndarray] = []
+    ends: list[np.ndarray] = []
+    start, size = 0, len(text)
+    while start < size:
+        stop = start + _PIECE
+        cut = _CUT.search(text, stop) if stop < size else None
+        stop = cut.start() + 1 if cut is not None else size
+        parts = _SPLIT.split(text[start:stop])
+        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
+        last = np.cumsum(lengths)[1::2] + start
+        raws.extend(parts[1::2])
+        ends.append(last)
+        begins.append(last - lengths[1::2])
+        start = stop
+        if len(raws) >= _BLOCK:
+            yield raws, np.concatenate(begins), np.concatenate(ends)
+            raws, begins, ends = [], [], []
+    if raws:
+        yield raws, np.concatenate(begins), np.concatenate(ends)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -249,36 +280,30 @@ class SpanModel:
             found = self._cache[raw] = (self.weights[rows].sum(axis=0), word_hash(norm))
         return found
 
-    def _encode(self, block: list[re.Match[str]]) -> tuple[np.ndarray, np.ndarray, np.ndarray,
-                                                         np.ndarray]:
-        """Return the begins, ends, own-feature logits and word hashes of a block of tokens."""
-        known: dict[str, int] = {}
-        ids = [known.setdefault(raw, len(known)) for raw in map(re.Match.group, block)]
-        rows = list(map(self._token, known))
+    def _encode(self, raws: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return the own-feature logits and word hashes of a block of tokens."""
+        index = {raw: i for i, raw in enumerate(dict.fromkeys(raws))}
+        ids = list(map(index.__getitem__, raws))
+        rows = list(map(self._token, index))
         own = np.stack([r[0] for r in rows])[ids]
         hashes = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))[ids]
-        offsets = np.array(list(map(re.Match.span, block)), dtype=np.int64).reshape(-1, 2)
-        return offsets[:, 0], offsets[:, 1], own, hashes
+        return own, hashes
 
     def logits(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Yield (begins, ends, token logits: tokens x labels) of the text's tokens, block
         by block (the first stage: each token's own and context features)."""
-        found = tokens(text)
         edge = np.array([_EDGE, _EDGE], dtype=np.uint64)
         before = edge
         pending = None
-        while True:
-            block = list(islice(found, _BLOCK))
-            encoded = self._encode(block) if block else None
+        for raws, begins, ends in token_blocks(text):
+            own, hashes = self._encode(raws)
             if pending is not None:
-                after = encoded[3][:2] if encoded is not None else edge
-                if len(after) < 2:
-                    after = np.concatenate([after, edge])[:2]
+                after = np.concatenate([hashes[:2], edge])[:2]
                 yield self._finish(pending, before, after)
                 before = np.concatenate([before, pending[3]])[-2:]
-            if encoded is None:
-                return
-            pending = encoded
+            pending = (begins, ends, own, hashes)
+        if pending is not None:
+            yield self._finish(pending, before, edge)
 
     def _finish(self, encoded: tuple, before: np.ndarray, after: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -95,10 +95,19 @@ class UsageStore:
         return sorted(totals.values(), key=lambda k: (-k.requests, k.key_id))
 
     async def totals(self, month: str) -> dict[str, int]:
-        """Return the requests of each key in a month (what quotas are checked against)."""
+        """Return the requests of each key in a month."""
         rows = await self.db.fetchall(
             "SELECT key_id, SUM(requests) FROM usage_counts WHERE month = ? GROUP BY key_id",
             (month,))
+        return {key_id: int(total) for key_id, total in rows}
+
+    async def quota_totals(self, month: str) -> dict[str, int]:
+        """Return the requests in a month of the keys that have a quota (what quotas are
+        checked against)."""
+        rows = await self.db.fetchall(
+            "SELECT u.key_id, SUM(u.requests) FROM usage_counts u"
+            " JOIN key_limits l ON l.key_id = u.key_id"
+            " WHERE u.month = ? AND l.quota > 0 GROUP BY u.key_id", (month,))
         return {key_id: int(total) for key_id, total in rows}
 
     async def history(self, key_id: str, months: int = 12) -> list[tuple[str, int, int]]:

@@ -26,6 +26,18 @@ SMS_TEST = 0.2
 DAVIDSON_TEST = 0.1
 YOUTUBE_TRAIN = ("psy", "katyperry")
 YOUTUBE_TEST = "lmfao"
+# Development parts (calibration and the default thresholds, never training nor testing): a
+# share of each training pool, split off with its own seed so the test parts stay as they were.
+DEV_SEED = SEED + 1
+MODERATION_DEV = 0.3
+SMS_DEV = 0.2
+YOUTUBE_DEV = 0.3
+# Sources no model trains on, halved into a development and a test part.
+SPANS_TEST = 0.5
+ENRON_DEV_SUBSETS = ("enron1", "enron3")
+ENRON_TEST_SUBSETS = ("enron4", "enron6")
+# A post of the toxic spans set is toxic when more than this share of its raters marked a span.
+SPANS_MAJORITY = 0.5
 
 _MENTION = re.compile(r"@\w+")
 _RETWEET = re.compile(r"^\s*(?:!+\s*)?RT\b:?")
@@ -48,9 +60,10 @@ def data_dir(explicit: str | os.PathLike | None = None) -> Path:
     return Path(env) if env else (PROJECT_ROOT.parent / "shared" / "data").resolve()
 
 
-def _split(n: int, test_fraction: float, strata: list | None = None) -> np.ndarray:
-    """Return a boolean test mask, stratified, fixed by SEED."""
-    rng = np.random.default_rng(SEED)
+def _split(n: int, test_fraction: float, strata: list | None = None,
+           seed: int = SEED) -> np.ndarray:
+    """Return a boolean test mask, stratified, fixed by `seed`."""
+    rng = np.random.default_rng(seed)
     strata = strata if strata is not None else [0] * n
     mask = np.zeros(n, dtype=bool)
     for value in sorted(set(strata), key=repr):
@@ -109,6 +122,16 @@ def moderation(root: Path) -> tuple[list[Sample], list[Sample]]:
             [Sample(r["prompt"], "moderation", _moderation_labels(r)) for r in test])
 
 
+def develop(samples: list[Sample], share: float, strata: list) -> tuple[list[Sample],
+                                                                          list[Sample]]:
+    """Split a training pool into (train, development), stratified, fixed by DEV_SEED."""
+    return _partition(samples, _split(len(samples), share, strata, DEV_SEED))
+
+
+def _strata(samples: list[Sample]) -> list:
+    return [tuple(sorted(s.labels.items())) for s in samples]
+
+
 def moderation_rows(root: Path) -> tuple[list[dict], list[dict]]:
     """The moderation samples' rows as the file has them (OpenAI's own category keys), split
     as `moderation` splits them: stratified on the sexual and self-harm labels."""
@@ -139,6 +162,32 @@ def youtube(root: Path, name: str) -> list[Sample]:
                        {L.PHISHING: int(r["CLASS"])}) for r in csv.DictReader(f)]
 
 
+def toxic_spans(root: Path) -> list[Sample]:
+    """Civil Comments posts of the toxic spans set: toxicity 1 when more than SPANS_MAJORITY
+    of the post's raters marked a toxic span in it, else 0 (in the file's order)."""
+    folder = root / "toxicity" / "toxic_spans"
+    with (folder / "spans.csv").open(newline="", encoding="utf-8") as f:
+        marked = {r["annotation"] for r in csv.DictReader(f)}
+    votes: dict[str, list[bool]] = {}
+    with (folder / "annotations.csv").open(newline="", encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            votes.setdefault(r["comment_id"], []).append(r["annotation"] in marked)
+    with (folder / "comments.csv").open(newline="", encoding="utf-8") as f:
+        posts = [(r["comment_id"], r["comment_text"]) for r in csv.DictReader(f)]
+    return [Sample(text, "toxic_spans",
+                   {L.TOXICITY: int(sum(votes[i]) > SPANS_MAJORITY * len(votes[i]))})
+            for i, text in posts if votes.get(i)]
+
+
+def enron(root: Path, subsets: tuple[str, ...]) -> list[Sample]:
+    """Enron-Spam e-mails of the given subsets: spam -> phishing."""
+    path = root / "spam" / "enron" / "enron_spam.jsonl"
+    with path.open(encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    return [Sample(r["text"], "enron", {L.PHISHING: int(r["label"] == "spam")})
+            for r in rows if r["subset"] in subsets]
+
+
 def _partition(samples: list[Sample], test: np.ndarray) -> tuple[list[Sample], list[Sample]]:
     train = [s for s, t in zip(samples, test, strict=True) if not t]
     held = [s for s, t in zip(samples, test, strict=True) if t]
@@ -147,19 +196,32 @@ def _partition(samples: list[Sample], test: np.ndarray) -> tuple[list[Sample], l
 
 @dataclass
 class Corpus:
-    """Training pool, calibration set and named test sets."""
+    """Training pool, calibration set, named test sets and named development sets (what the
+    served calibration and default thresholds are fitted on: never trained or tested on)."""
 
     train: list[Sample]
     calibration: dict[str, list[Sample]]
     tests: dict[str, list[Sample]]
+    development: dict[str, list[Sample]] = field(default_factory=dict)
 
 
 def load_corpus(root: Path) -> Corpus:
     """Load every source and apply the fixed splits."""
     dav_train, dav_test = davidson(root)
-    mod_train, mod_test = moderation(root)
-    sms_train, sms_test = sms(root)
-    yt_train = [s for name in YOUTUBE_TRAIN for s in youtube(root, name)]
+    mod_pool, mod_test = moderation(root)
+    mod_train, mod_dev = develop(mod_pool, MODERATION_DEV,
+                                 [(s.labels.get(L.SEXUAL, -1), s.labels.get(L.SELF_HARM, -1))
+                                  for s in mod_pool])
+    sms_pool, sms_test = sms(root)
+    sms_train, sms_dev = develop(sms_pool, SMS_DEV, _strata(sms_pool))
+    yt_train, yt_dev = [], []
+    for name in YOUTUBE_TRAIN:
+        part = youtube(root, name)
+        kept, held = develop(part, YOUTUBE_DEV, _strata(part))
+        yt_train += kept
+        yt_dev += held
+    spans = toxic_spans(root)
+    spans_dev, spans_test = _partition(spans, _split(len(spans), SPANS_TEST, _strata(spans)))
     train = [*olid(root, "train"), *dav_train, *mod_train, *sms_train, *yt_train]
     return Corpus(
         train=train,
@@ -170,5 +232,15 @@ def load_corpus(root: Path) -> Corpus:
             "moderation_test": mod_test,
             "sms_test": sms_test,
             f"youtube_{YOUTUBE_TEST}": youtube(root, YOUTUBE_TEST),
+            "toxic_spans_test": spans_test,
+            "enron_test": enron(root, ENRON_TEST_SUBSETS),
+        },
+        development={
+            "olid_val": olid(root, "val"),
+            "moderation_dev": mod_dev,
+            "toxic_spans_dev": spans_dev,
+            "sms_dev": sms_dev,
+            "youtube_dev": yt_dev,
+            "enron_dev": enron(root, ENRON_DEV_SUBSETS),
         },
     )

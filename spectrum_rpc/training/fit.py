@@ -275,7 +275,8 @@ def _fit_one(label: str, x: sp.csr_matrix, pool: list[Sample], corrections: Sequ
 def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: Candidate,
                     meta: dict) -> None:
     """Write the candidate as an engine model directory (with its SHA-256 manifest)."""
-    keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack")
+    # the evidence prior belongs to the weights (their calibration was fitted with it)
+    keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack", "evidence_prior")
             if k in base_model.meta}
     write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
                  base_model.lexicon, {**keep, **meta}, candidate.stack)

@@ -1,5 +1,8 @@
 """The event filter: which classifications (events of type CLASSIFICATION) a webhook wants.
 
+`callback` marks a webhook made for a request's own callback URL (contentmod's `callbackUrl`):
+it wants no classification, only the answers sent to it (see `callbacks`).
+
 Test events (type TEST) are not filtered: they are sent only when an operator asks, to the one
 webhook asked about, whatever it lists here."""
 
@@ -14,7 +17,8 @@ ALL = "all"
 FLAGGED = "flagged"
 # Filter name -> the Spectrum decision field it looks at.
 LABELS = {"toxic": "toxic", "sexual": "sexual", "phishing": "phishing"}
-EVENT_NAMES = (ALL, FLAGGED, *LABELS)
+CALLBACK = "callback"
+EVENT_NAMES = (ALL, FLAGGED, *LABELS, CALLBACK)
 
 
 def parse_events(text: str | Iterable[str]) -> tuple[str, ...]:
@@ -28,6 +32,8 @@ def parse_events(text: str | Iterable[str]) -> tuple[str, ...]:
         raise WebhookError(f"unknown event {unknown[0]!r}: choose from {', '.join(EVENT_NAMES)}")
     if ALL in names:
         return (ALL,)
+    if CALLBACK in names and len(names) > 1:
+        raise WebhookError("`callback` cannot be combined with other events")
     return names
 
 

@@ -17,6 +17,7 @@ class ClassificationLike(Protocol):
     meta: Mapping[str, Any]
     text: str
     include_text: bool
+    event_type: str
 
 
 Targets = list[tuple[str, tuple[str, ...]]]
@@ -70,7 +71,8 @@ class Outbox:
     async def _record(self, event: ClassificationLike, targets: list[str]) -> None:
         event_id, created_at = new_event_id(), self.clock()
         text = event.text if event.include_text else None
-        body = build_body(event_id, created_at, event.result, event.meta, text)
+        body = build_body(event_id, created_at, event.result, event.meta, text,
+                          event.event_type)
         due = created_at + self.first_delay
         await self.store.write(
             self.store.webhooks.event_statements(

@@ -55,3 +55,10 @@ def test_scorable_and_unsupported_labels_are_listed():
     assert "spans" in AVAILABLE
     assert {L.INSULT, L.THREAT, L.IDENTITY_ATTACK, L.PROFANITY} <= set(L.SCORABLE)
     assert "severe_toxicity" in L.UNSUPPORTED and "severe_toxicity" not in L.SCORABLE
+
+
+async def test_sub_labels_can_be_left_out(app_client):
+    analyzer = app_client.app[ANALYZER]
+    options = Options(detect=frozenset({"labels"}), sub_labels=False)
+    result = await analyzer.moderate("default", TEXT, options)
+    assert L.INSULT not in result["labels"] and L.TOXICITY in result["labels"]

@@ -51,12 +51,12 @@ async def set_thresholds(api, **thresholds: float) -> None:
     api.app[ANALYZER].policies.forget()
 
 
-async def test_the_documents_example_asks_for_a_deferred_answer_which_is_refused(app_client):
+async def test_the_documents_example_has_a_placeholder_callback_url_which_is_refused(app_client):
     status, _, body = await post(app_client, EXAMPLE)
     assert status == 400
     assert body["error"]["code"] == "INVALID_REQUEST"
-    assert body["error"]["field"] == "options.defer"
-    assert "not supported by this server yet" in body["error"]["message"]
+    assert body["error"]["field"] == "options.callbackUrl"
+    assert "<string>" not in body["error"]["message"] or "URL" in body["error"]["message"]
     # Nothing was done: the actor was not recorded.
     assert await app_client.store.actors.get(DEFAULT_PROJECT, "<string>") is None
 
@@ -165,7 +165,10 @@ def test_the_scale():
     ({"text": "a", "options": {"actorId": 7}}, "options.actorId"),
     ({"text": "a", "options": {"actorId": "x" * 257}}, "options.actorId"),
     ({"text": "a", "options": {"defer": "yes"}}, "options.defer"),
-    ({"text": "a", "options": {"callbackUrl": "https://example.com/hook"}}, "options.defer"),
+    ({"text": "a", "options": {"defer": True}}, "options.defer"),
+    ({"text": "a", "options": {"callbackUrl": 5}}, "options.callbackUrl"),
+    ({"text": "a", "options": {"callbackUrl": "ftp://example.com/hook"}}, "options.callbackUrl"),
+    ({"text": "a", "options": {"callbackUrl": "http://127.0.0.1/hook"}}, "options.callbackUrl"),
 ])
 async def test_bad_input_is_400_in_its_shape(app_client, body, field):
     status, _, error = await post(app_client, body)

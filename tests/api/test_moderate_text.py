@@ -57,7 +57,6 @@ async def test_modes_reach_the_detectors(app_client, rpc):
     ({"allowedWords": ["x"] * 1001}, "options.allowedWords"),
     ({"allowedWords": ["x" * 101]}, "options.allowedWords"),
     ({"colour": "blue"}, "options.colour"),
-    ({"detect": ["quality"]}, "options.detect[0]"),  # named, not built yet: refused, not faked
 ])
 async def test_bad_options_name_the_parameter(app_client, rpc, options, param):
     error = (await rpc(app_client, call({"text": "hello", "options": options}))).json["error"]

@@ -43,3 +43,12 @@ async def test_a_used_up_quota_is_429_in_the_documents_shape(app_client):
         body["issues"] == []
     assert headers["RateLimit-Limit"] == "1" and headers["RateLimit-Remaining"] == "0"
     assert int(headers["Retry-After"]) == int(headers["RateLimit-Reset"]) > 0
+
+
+async def test_answers_to_a_limited_key_carry_ratelimit_headers(app_client):
+    status, headers, _ = await call(app_client, "GET", "/auth")
+    assert status == 200 and "RateLimit-Limit" not in headers  # no limits: no headers
+    await app_client.app[USAGE].set_limits(app_client.key_id, KeyLimits(rate=2.0, burst=4))
+    status, headers, _ = await call(app_client, "GET", "/auth")
+    assert status == 200
+    assert (headers["RateLimit-Limit"], headers["RateLimit-Remaining"]) == ("4", "3")

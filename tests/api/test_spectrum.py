@@ -12,6 +12,8 @@ import pytest
 
 from spectrum_rpc.api import params
 from spectrum_rpc.constants import INVALID_PARAMS
+from spectrum_rpc.labels import SPECTRUM_FIELDS
+from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.webhooks import management as ops
 from tests.helpers.http import call, classify, nested
 
@@ -28,15 +30,13 @@ def record(content: str, should_block: bool = True, id: Any = 1, **extra: Any) -
 async def test_classify_answers_in_the_spectrum_shape(app_client, rpc):
     reply = await rpc(app_client, classify("you are a stupid idiot"))
     result = reply.json["result"]
-    for decision, confidence in (
-        ("toxic", "toxicityConfidence"),
-        ("sexual", "sexualConfidence"),
-        ("phishing", "phishingConfidence"),
-    ):
+    defaults = ThresholdSettings()
+    for label, (decision, confidence) in SPECTRUM_FIELDS.items():
         assert isinstance(result[decision], bool)
         assert isinstance(result[confidence], float)
         assert 0.0 <= result[confidence] <= 1.0
-        assert result[decision] == (result[confidence] >= 0.5)  # the default threshold
+        # the default threshold
+        assert result[decision] == (result[confidence] >= getattr(defaults, label))
     assert isinstance(result["modelVersion"], str) and result["modelVersion"]
 
 

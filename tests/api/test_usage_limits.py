@@ -160,3 +160,24 @@ async def test_one_keys_limit_leaves_other_keys_alone(api, rpc):
         assert (await rpc(api, classify("hi"), key=other.key)).status == 200
     rows = await stored(api)
     assert (other.id, "2026-12", "spectrum", "forum", 3, 0) in rows
+
+
+async def test_answers_to_a_limited_key_carry_its_remaining_requests(api, rpc):
+    await api.app[USAGE].set_limits(api.key_id, KeyLimits(quota=10))
+    reply = await rpc(api, classify("hi"))
+    assert reply.status == 200
+    assert (reply.headers["RateLimit-Limit"], reply.headers["RateLimit-Remaining"]) == ("10", "9")
+    assert int(reply.headers["RateLimit-Reset"]) == JAN_1 - DEC_5
+    assert "Retry-After" not in reply.headers
+    status, headers, _ = await moderations(api, {"input": "hi"})
+    assert status == 200 and headers["RateLimit-Remaining"] == "8"
+    notification = {"jsonrpc": "2.0", "method": "classifyText", "params": {"text": "hi"}}
+    reply = await rpc(api, notification)
+    assert reply.status == 204 and reply.headers["RateLimit-Remaining"] == "7"
+
+
+async def test_the_limit_nearer_to_running_out_is_the_one_shown(api, rpc):
+    await api.app[USAGE].set_limits(api.key_id, KeyLimits(rate=1.0, burst=5, quota=1000))
+    reply = await rpc(api, classify("hi"))
+    assert {h: reply.headers[h] for h in RATELIMIT[1:]} == {
+        "RateLimit-Limit": "5", "RateLimit-Remaining": "4", "RateLimit-Reset": "1"}

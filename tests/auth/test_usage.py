@@ -230,3 +230,18 @@ def test_the_flush_interval_must_be_positive(value):
 
 def test_the_flush_interval_defaults_to_a_second():
     assert load_settings(environ={}).usage.flush_interval == 1.0
+
+
+async def test_admit_gives_headers_only_for_a_key_with_limits(usage, store, clock):
+    key = await make_key(store)
+    assert usage.admit(key, "spectrum") is None
+    await usage.set_limits(key.id, KeyLimits(rate=0.5, burst=5, quota=3))
+    # quota: 1 left of 3 (two used); rate: 4 tokens left of 5: the quota is shown
+    assert usage.admit(key, "spectrum") == {
+        "RateLimit-Limit": "3", "RateLimit-Remaining": "1",
+        "RateLimit-Reset": str(int(JAN_1 - DEC_5))}
+    clock.now += 2
+    assert usage.admit(key, "spectrum")["RateLimit-Remaining"] == "0"  # the quota's last
+    with pytest.raises(LimitExceeded) as info:
+        usage.admit(key, "spectrum")
+    assert info.value.limit == QUOTA

@@ -7,6 +7,7 @@ import pytest
 
 from spectrum_rpc.engine import ModelIntegrityError, load_engine
 from spectrum_rpc.engine.engine import SHIPPED_MODELS
+from spectrum_rpc.settings import ThresholdSettings
 from tests.helpers.texts import BENIGN, TOXIC
 
 
@@ -42,7 +43,9 @@ def test_batch_equals_single(engine):
     ],
 )
 def test_harmful_texts_score_high(engine, text, label):
-    assert engine.classify([text])[0][label] > 0.5
+    # flagged at the served default threshold (0.5 for the labels without one)
+    threshold = getattr(ThresholdSettings(), label, 0.5)
+    assert engine.classify([text])[0][label] >= threshold
 
 
 @pytest.mark.parametrize(
@@ -73,8 +76,10 @@ def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
     benign = BENIGN * 2000
     (clean,) = engine.classify([benign])
     edge = list(spans(benign))[_GROUP][0]
-    # split over two windows (each holds half of it and ~400 benign chars), then whole in one
-    for at, floor in ((edge - len(TOXIC) // 2, 0.3), (edge - 40, 0.5), (edge + 1, 0.5)):
+    # split over two windows (each holds half of it and ~400 benign chars), then whole in one:
+    # flagged at the served threshold each time
+    floor = ThresholdSettings().toxicity
+    for at in (edge - len(TOXIC) // 2, edge - 40, edge + 1):
         at = benign.rfind(" ", 0, at) + 1
         spiked = benign[:at] + TOXIC + benign[at:]
         (dirty,) = engine.classify([spiked])

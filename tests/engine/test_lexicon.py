@@ -77,7 +77,9 @@ def test_phrase_hits_start_with_an_opening_pair(lexicon):
     from spectrum_rpc.engine.normalize import TOKEN, normalize
 
     openings = set(lexicon.phrase_openings())
-    text = normalize("well son of a bitch, go to hell! kiss my asses (oral sexy) c*nty sh!+ "
+    # (`c*nty` was a phrase here until masked words became one token, `c_nty`: see
+    # tests/engine/test_short_texts.py)
+    text = normalize("well son of a bitch, go to hell! kiss my asses (oral sexy) sh!+ "
                      "fucking a dog's bollocks b to the inch what the fucking hell")
     assert "_" not in text
     hits = lexicon.phrase_hits(text)

@@ -4,19 +4,27 @@ with the features training sees."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import ModelIntegrityError, load_engine, spans
 
 
+@functools.cache
+def shipped_model() -> spans.SpanModel:
+    return spans.load(spans.MODEL_DIR, load_engine().lexicon.word_entries())
+
+
 @pytest.fixture(scope="module")
 def model() -> spans.SpanModel:
-    return spans.load(spans.MODEL_DIR, load_engine().lexicon.word_entries())
+    return shipped_model()
 
 
 def marked(text: str, analysis: spans.SpanAnalysis, label: str = L.TOXICITY) -> list[str]:
@@ -137,3 +145,27 @@ def test_the_model_card_facts_are_stored_with_the_model():
     assert any("tsd_train" in source for source in meta["sources"])
     assert not any("tsd_trial" in source for source in meta["sources"])
     assert set(meta["sub_labels"]) == set(L.SPAN_LABELS)
+
+
+def test_token_blocks_find_the_tokens_the_pattern_finds():
+    rng = np.random.default_rng(3)
+    pieces = ["idiot", "f*ck", "@ss", "a$$", "don't", "e\u0301", "😀", " ", "  ", ".", ",", "\n",
+              "sh!t", "-", "--", "x-y", "(", ")", "'", "$", "*", "#tag", "日本語"]
+    text = "".join(rng.choice(pieces, size=60_000))
+    expected = [(m.start(), m.end(), m.group()) for m in spans.tokens(text)]
+    got = []
+    for raws, begins, ends in spans.token_blocks(text):
+        got.extend(zip(begins.tolist(), ends.tolist(), raws, strict=True))
+    assert got == expected
+    assert all(text[b:e] == raw for b, e, raw in got)
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=st.text(alphabet=st.characters(codec="utf-8"), max_size=120))
+def test_any_text_gives_spans_inside_it(text):
+    analysis = shipped_model().analyze(text)
+    for span in analysis.spans:
+        piece = text[span.begin:span.end]
+        assert 0 <= span.begin < span.end <= len(text) and piece.strip() == piece
+        assert spans.TOKEN.match(piece) is not None
+    assert all(0.0 <= score <= 1.0 for _, score in analysis.labels)

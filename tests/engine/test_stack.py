@@ -87,12 +87,16 @@ def test_the_stack_terms_are_what_the_served_score_adds(engine, text):
     assert lexicon[0] == np.log1p(sum(h.category == SEXUAL_CATEGORY for h in hits))
     offsets = model.stack_offsets(*args)
     assert offsets.shape == (1, len(stack.labels))
+    squares = model.sums(*args)[0][0, len(model.labels)]
+    shrink = np.sqrt(squares / (squares + model.evidence_prior))
     for k, label in enumerate(stack.labels):
         column = model.labels.index(label)
         extra = ((unit[0] * stack.embedding_weights[k]).sum()
                  + stack.reference_weights[k] * reference[0]
                  + stack.lexicon_weights[k] * lexicon[0])
-        assert stacked[0, column] == pytest.approx(linear[0, column] + extra, abs=1e-9)
+        # the evidence prior shrinks the stack terms as it shrinks the linear part
+        assert stacked[0, column] == pytest.approx(linear[0, column] + shrink * extra,
+                                                   abs=1e-9)
         assert offsets[0, k] == pytest.approx(extra, abs=1e-9)
     others = [j for j, label in enumerate(model.labels) if label not in stack.labels]
     assert np.array_equal(stacked[0, others], linear[0, others])
@@ -172,9 +176,12 @@ def test_the_single_label_stack_format_still_loads(tmp_path, engine):
     model = read_model(models)
     fitted = {label: _kept(model, j, 0) for j, label in enumerate(model.labels)}
     write_models(tmp_path / "again", "again", model.vocabulary, model.idf, fitted,
-                 model.lexicon, {"stack": model.meta["stack"]}, model.stack)
+                 model.lexicon, {"stack": model.meta["stack"],
+                                 "evidence_prior": model.meta["evidence_prior"]}, model.stack)
     again = json.loads((tmp_path / "again" / ENGINE_FILE).read_text())["stack"]
-    assert again["labels"] == ["toxicity"] and again["toxicity"]["C"] == 0.1
+    shipped = json.loads((SHIPPED_MODELS / ENGINE_FILE).read_text())["stack"]
+    assert again["labels"] == ["toxicity"]
+    assert again["toxicity"]["C"] == shipped["toxicity"]["C"]
     assert np.array_equal(load_engine(tmp_path / "again").score(texts), old.score(texts))
 
 

@@ -32,6 +32,10 @@ async def test_month_view_per_key_and_project(store):
     assert [m.key_id for m in await store.usage.month("2026-12", "acme")] == ["k1"]
     assert await store.usage.totals("2026-12") == {"k1": 7, "k2": 9}
     assert await store.usage.history("k1") == [("2026-12", 7, 0), ("2026-11", 100, 0)]
+    assert await store.usage.quota_totals("2026-12") == {}
+    await store.usage.set_limits("k2", KeyLimits(quota=50))
+    await store.usage.set_limits("k1", KeyLimits(rate=1, burst=1))  # a rate, no quota
+    assert await store.usage.quota_totals("2026-12") == {"k2": 9}
 
 
 async def test_limits(store):

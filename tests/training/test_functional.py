@@ -20,27 +20,30 @@ from spectrum_rpc.training.functional import (
 # The served defaults: when they change, the floors below are measured again at the new ones.
 SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
 
-# Floors for the EASY half, per category, at the served thresholds (0.5 for every label when they
-# were measured). Where they come from:
-# `.venv/bin/python scripts/functional.py` on the shipped model 2026.11.22-stacked-3 measured
-# the easy accuracy in the comment (correct/cases); each floor sits a little under it, so that
-# today's model passes and a model that loses ground fails. Raise them as the model improves:
-# issue 20's target is every category at 0.8 or more. Categories without easy cases
-# (negated_hate, counter_speech) have no floor here.
+# Floors for the EASY half, per category, at the served thresholds (toxicity 0.22, sexual 0.57,
+# phishing 0.21 since 2026.12.05-calibrated-1). Where they come from:
+# `.venv/bin/python scripts/evaluate.py --before-rev <previous>` on the shipped model
+# 2026.12.05-calibrated-1 measured the easy accuracy in the comment (correct/cases); each floor
+# sits a little under it, so that today's model passes and a model that loses ground fails.
+# Raise them as the model improves: issue 20's target is every category at 0.8 or more.
+# Categories without easy cases (negated_hate, counter_speech) have no floor here. The one
+# category that lost ground against 2026.11.22-stacked-3 (0.33, 8/24) is the explicit sexual
+# requests: the sexual threshold rose to 0.57 and its training rows fell by the development
+# part held out for calibration (docs/BENCHMARKS.md, "Calibrated thresholds").
 EASY_FLOORS = {
-    "threats": 0.30,                  # 0.32 (14/44)
-    "dehumanisation": 0.60,           # 0.64 (21/33)
+    "threats": 0.35,                  # 0.39 (17/44)
+    "dehumanisation": 0.60,           # 0.67 (22/33)
     "implicit_derogation": 0.95,      # 1.00 (22/22)
-    "insult_no_profanity": 0.65,      # 0.70 (14/20)
+    "insult_no_profanity": 0.75,      # 0.80 (16/20)
     "reclaimed_slurs": 0.95,          # 1.00 (6/6)
     "non_hateful_profanity": 0.50,    # 0.55 (12/22)
-    "spelling_variation": 0.60,       # 0.67 (16/24)
+    "spelling_variation": 0.95,       # 1.00 (24/24)
     "identity_neutral": 0.95,         # 1.00 (55/55)
     "short_text": 0.95,               # 0.97 (227/234)
-    "sexual_explicit_request": 0.30,  # 0.33 (8/24)
+    "sexual_explicit_request": 0.20,  # 0.21 (5/24)
     "sexual_innocent": 0.95,          # 1.00 (20/20)
     "spam": 0.95,                     # 1.00 (30/30)
-    "ham_lookalike": 0.75,            # 0.80 (16/20)
+    "ham_lookalike": 0.85,            # 0.90 (18/20)
 }
 
 

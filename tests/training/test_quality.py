@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import load_engine
+from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.training.corpus import data_dir, load_corpus
 from spectrum_rpc.training.metrics import report
 
@@ -22,10 +23,15 @@ FLOORS = [
     ("moderation_test", "sexual", "roc_auc", 0.90),
     ("moderation_test", "self_harm", "roc_auc", 0.90),
     ("sms_test", "phishing", "roc_auc", 0.97),
-    ("sms_test", "phishing", "f1", 0.90),
+    ("sms_test", "phishing", "f1", 0.90),  # at the served threshold
     ("youtube_lmfao", "phishing", "roc_auc", 0.93),
-    ("olid_test", "toxicity", "ece", -0.10),  # negative: an upper bound on calibration error
+    # negative: an upper bound on calibration error. The calibration is pooled over several
+    # sources (tests/training/test_calibration.py holds it on the development data), so one
+    # source's test set is less well calibrated than when OLID val alone calibrated toxicity
+    # (0.138 since 2026.12.05-calibrated-1, 0.042 before).
+    ("olid_test", "toxicity", "ece", -0.18),
 ]
+SERVED = ThresholdSettings()
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +48,7 @@ def test_quality_floor(scored, test_set, label, metric, floor):
     have = [i for i, s in enumerate(samples) if label in s.labels]
     y = np.array([samples[i].labels[label] for i in have])
     p = np.array([scores[i][label] for i in have])
-    value = getattr(report(y, p), metric)
+    value = getattr(report(y, p, getattr(SERVED, label, 0.5)), metric)
     if floor < 0:
         assert value <= -floor, f"{test_set}/{label} {metric} = {value:.3f}"
     else:

@@ -1,9 +1,12 @@
-"""The person-name tagger: tokens with offsets, hashed per-token features, a linear model.
+"""The person-name tagger: tokens with offsets, hashed per-token features, a linear-chain CRF.
 
 Every feature describes ONE token at ONE relative position (-2 .. +2) around the token being
 scored, so a token's contribution at each position is a small (5, n_tags) table computed once per
-distinct token string and cached; scoring a text is then a few dict look-ups and five shifted
-numpy additions. Training (`spectrum_rpc/training/names.py`) uses exactly these functions.
+distinct token string and cached; a text's per-token tag scores are then a few dict look-ups and
+five shifted numpy additions. With tag-to-tag transition weights (a CRF) the probabilities are the
+chain's marginals (forward-backward), computed only over the stretches of tokens that are not
+plainly outside any name; without them, a per-token softmax. Training
+(`spectrum_rpc/training/names.py`) uses exactly these functions.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ TITLES = frozenset(
     "mr mrs ms miss mx dr prof sir madam dame lord lady mister missus rev fr".split()
 )
 _CACHE_LIMIT = 200_000
+# Forward-backward looks this many tokens each way (a power of two): exact for shorter texts.
+HORIZON = 32
+TRANSITION_SPAN = 20.0  # training refuses a CRF whose transitions span more (see `marginals`)
 NOT_NAMES = frozenset({"url", "email", "at", "punct", "num", "pad"})
 NAMEABLE, CUE_END, AT = 1, 2, 4  # token flags
 _OPENERS = frozenset({BOS, ".", "!", "?", ":", '"', "“", "…", "...", "RT"})
@@ -185,10 +191,13 @@ class NameModel:
     indexed by id, so scoring a block is one dict look-up per token and numpy gathers."""
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
-                 lexicons: Lexicons, settings: dict[str, float]):
+                 lexicons: Lexicons, settings: dict[str, float],
+                 transitions: np.ndarray | None = None):
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.tags = tuple(tags)
+        # transitions[i, j]: the weight of tag j right after tag i (None: independent tokens)
+        self.transitions = None if transitions is None else np.asarray(transitions, np.float64)
         self.lexicons = lexicons
         self.settings = settings
         self.n_buckets = int(self.weights.shape[0])
@@ -244,6 +253,8 @@ class NameModel:
         scores = self.bias + table[0:n, 0]
         for k in range(1, 5):
             scores = scores + table[k:k + n, k]
+        if self.transitions is not None:
+            return marginals(scores, self.transitions)
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
@@ -273,6 +284,36 @@ class NameModel:
                 b[i] = max(b[i], p[i])
                 b[i + 1:i + n] = np.minimum(b[i + 1:i + n], 0.0)
         return p, b, flags[2:len(tokens) + 2]
+
+
+def marginals(scores: np.ndarray, transitions: np.ndarray) -> np.ndarray:
+    """Return P(tag) of each token under a linear-chain CRF, shape of `scores`.
+
+    Forward-backward by doubling: with M_t the matrix from the tag at t - 1 to the tag at t
+    (transition times token t's own score), the products M_{t-w+1} .. M_t over windows of w tokens
+    are built in log2(w) batched matrix products (no Python loop over tokens). The forward
+    vector at t is the column sums of the window ending at t, the backward vector the row sums of
+    the window ending at t + w (the text is padded with w identity matrices). Exact for texts of
+    up to `HORIZON` tokens; longer ones look `HORIZON` tokens each way (the chain forgets far
+    sooner). Scale: every factor is at most 1 (scores and transitions shifted by their maxima) and
+    the products of 16 tokens are rescaled once, so with transitions spanning less than
+    `TRANSITION_SPAN` nats nothing comes near float64's underflow."""
+    n, k = scores.shape
+    window = min(HORIZON, 1 << max(n - 1, 1).bit_length())
+    psi = np.exp(scores - scores.max(axis=1, keepdims=True), dtype=np.float64)
+    prod = np.empty((n + window, k, k))
+    prod[:n] = np.exp(transitions - transitions.max()) * psi[:, None, :]
+    prod[0] = psi[0]  # the first token has no predecessor: every row alike
+    prod[n:] = np.eye(k)
+    shift = 1
+    while shift < window:
+        prod[shift:] = prod[:-shift] @ prod[shift:]
+        shift *= 2
+        if shift == 16:  # windows of 16 tokens: bring each product's largest entry back to 1
+            prod /= prod.reshape(-1, k * k).max(axis=1)[:, None, None]
+    alpha, beta = prod[:n].sum(axis=1), prod[window:].sum(axis=2)
+    p = (alpha / alpha.max(axis=1, keepdims=True)) * (beta / beta.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
 
 
 # "my name is albus dumbledore": up to three name-like words after such a cue are a name, whatever
@@ -323,7 +364,8 @@ def sentence_initial(previous: str) -> bool:
 
 
 def save(path: Path, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
-         lexicons: Lexicons, settings: dict[str, float], meta: str) -> None:
+         lexicons: Lexicons, settings: dict[str, float], meta: str,
+         transitions: np.ndarray | None = None) -> None:
     """Write the model as numeric arrays only (no pickle)."""
     words = sorted(lexicons.entries)
     bands = np.array([lexicons.entries[w] for w in words], dtype=np.int16).reshape(-1, BANDS)
@@ -338,6 +380,7 @@ def save(path: Path, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
         setting_names=np.frombuffer("\n".join(keys).encode(), dtype=np.uint8),
         setting_values=np.array([settings[k] for k in keys], dtype=np.float64),
         meta=np.frombuffer(meta.encode(), dtype=np.uint8),
+        **({} if transitions is None else {"transitions": transitions.astype(np.float64)}),
     )
 
 
@@ -354,8 +397,9 @@ def load(path: Path, expected_sha256: str | None = None) -> NameModel:
         entries = {w: tuple(b) for w, b in zip(words, bands, strict=True)}
         settings = dict(zip(text["setting_names"].split("\n"),
                             z["setting_values"].tolist(), strict=True))
+        transitions = z["transitions"] if "transitions" in z.files else None
         return NameModel(z["weights"], z["bias"], text["tags"].split("\n"),
-                         Lexicons(entries), settings)
+                         Lexicons(entries), settings, transitions)
 
 
 def meta_of(path: Path) -> str:

@@ -1,0 +1,119 @@
+"""contentmod's `callbackUrl` and `defer` over real HTTP, with a real receiver: the answer POSTed
+to the callback URL through the webhook outbox and dispatcher (signed, retried when the
+receiver is down until it comes back), `defer` answering at once with the id."""
+
+from __future__ import annotations
+
+import asyncio
+
+import orjson
+from aiohttp import web
+from standardwebhooks.webhooks import Webhook
+
+from spectrum_rpc.constants import DEFAULT_PROJECT
+from spectrum_rpc.webhooks import management as ops
+
+TEXT = "you are a stupid idiot"
+
+
+class Receiver:
+    """A real HTTP receiver; answers 503 while `down`."""
+
+    def __init__(self) -> None:
+        self.bodies: list[bytes] = []
+        self.headers: list[dict[str, str]] = []
+        self.refused = 0
+        self.down = False
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if self.down:
+            self.refused += 1
+            return web.Response(status=503)
+        self.bodies.append(body)
+        self.headers.append(dict(request.headers))
+        return web.Response(status=200)
+
+
+async def start(aiohttp_server) -> tuple[Receiver, str]:  # type: ignore[no-untyped-def]
+    receiver = Receiver()
+    app = web.Application()
+    app.router.add_post("/cb", receiver.handle)
+    server = await aiohttp_server(app)
+    return receiver, f"http://127.0.0.1:{server.port}/cb"
+
+
+async def until(condition, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a condition holds (a bound against hangs, not a speed assertion)."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.02)
+
+
+async def client(make_client):  # type: ignore[no-untyped-def]
+    return await make_client(webhooks={"allow_private_addresses": True,
+                                       "schedule": [0, 0.2, 0.2, 0.2, 0.2]})
+
+
+async def post(api, body: dict):  # type: ignore[no-untyped-def]
+    headers = {"Authorization": f"Bearer {api.key}"}
+    async with api.http.post("/text", json=body, headers=headers) as resp:
+        return resp.status, await resp.json()
+
+
+async def secret_of(api, url: str) -> str:  # type: ignore[no-untyped-def]
+    [hook] = [h for h in await ops.list_webhooks(api.store, DEFAULT_PROJECT) if h.url == url]
+    assert hook.events == ("callback",)
+    record = await api.store.webhooks.get(hook.id)
+    return record.secret
+
+
+async def test_defer_answers_at_once_and_the_full_answer_reaches_the_callback(
+        make_client, aiohttp_server):
+    api = await client(make_client)
+    receiver, url = await start(aiohttp_server)
+    status, first = await post(api, {"text": TEXT, "options": {
+        "defer": True, "callbackUrl": url, "meta": {"post": 7}}})
+    assert status == 200
+    assert first["deferred"] is True and first["meta"] == {"post": 7}
+    assert first["request"]["requestId"] == first["id"] and "isSafe" not in first
+    await until(lambda: len(receiver.bodies) == 1)
+    body = Webhook(await secret_of(api, url)).verify(receiver.bodies[0], receiver.headers[0])
+    assert body["id"] == first["id"] and body["isSafe"] is False
+    assert body["content"] == TEXT and body["meta"] == {"post": 7}
+
+
+async def test_a_callback_url_without_defer_gets_the_same_answer_as_the_caller(
+        make_client, aiohttp_server):
+    api = await client(make_client)
+    receiver, url = await start(aiohttp_server)
+    status, answered = await post(api, {"text": TEXT, "options": {"callbackUrl": url}})
+    assert status == 200 and answered["isSafe"] is False
+    await until(lambda: len(receiver.bodies) == 1)
+    assert orjson.loads(receiver.bodies[0]) == answered
+    # The same URL again: the same callback webhook, not a second one.
+    await post(api, {"text": "hello", "options": {"callbackUrl": url}})
+    await until(lambda: len(receiver.bodies) == 2)
+    hooks = [h for h in await ops.list_webhooks(api.store, DEFAULT_PROJECT) if h.url == url]
+    assert len(hooks) == 1
+
+
+async def test_a_receiver_that_is_down_gets_the_answer_when_it_comes_back(
+        make_client, aiohttp_server):
+    api = await client(make_client)
+    receiver, url = await start(aiohttp_server)
+    receiver.down = True
+    status, first = await post(api, {"text": TEXT, "options": {"defer": True, "callbackUrl": url}})
+    assert status == 200
+    await until(lambda: receiver.refused >= 2)  # tried, refused, tried again
+    receiver.down = False
+    await until(lambda: len(receiver.bodies) == 1)
+    assert orjson.loads(receiver.bodies[0])["id"] == first["id"]
+
+
+async def test_callbacks_need_webhooks_enabled(make_client, aiohttp_server):
+    api = await make_client(webhooks={"enabled": False})
+    _, url = await start(aiohttp_server)
+    status, error = await post(api, {"text": TEXT, "options": {"callbackUrl": url}})
+    assert status == 400 and error["error"]["field"] == "options.callbackUrl"
+    assert "webhooks.enabled" in error["error"]["message"]
