@@ -119,3 +119,11 @@ async def test_a_bad_statement_names_the_driver_error(postgres_url):
     async with Store(postgres_url) as store:
         with pytest.raises(asyncpg.UndefinedTableError):
             await store.db.execute("DELETE FROM nowhere")
+
+
+def test_without_initdb_the_tests_are_skipped_and_say_why(monkeypatch):
+    from tests.helpers import postgres as helper
+
+    monkeypatch.setattr(helper, "find_bin_dir", lambda: None)
+    reason = helper.start(5432)
+    assert isinstance(reason, str) and "apt-get install postgresql" in reason
