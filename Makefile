@@ -11,7 +11,7 @@ DATA_DIR ?= ../shared/data
 # it and from SPECTRUM_RPC_* variables (no flags here, so that nothing overrides them).
 CONFIG ?=
 
-.PHONY: install run test test-quick browser lint models evaluate evaluate-pii bench bench-feedback semantic clean
+.PHONY: install run run-postgres stop-postgres postgres test test-quick browser lint models evaluate evaluate-pii bench bench-feedback semantic clean
 
 install: $(STAMP)
 
@@ -25,7 +25,7 @@ run: install
 	mkdir -p var
 	$(BIN)/spectrum-rpc serve $(if $(CONFIG),--config $(CONFIG))
 
-test: install browser
+test: install browser postgres
 	$(BIN)/python -m pytest -q
 
 # The quick inner loop: everything but the tests marked slow (subprocesses, crashes, browser).
@@ -37,6 +37,32 @@ test-quick: install
 browser:
 	@test -x /usr/bin/chromium || [ "$$(id -u)" != 0 ] || (apt-get update && apt-get install -y chromium)
 	@test -x /usr/bin/chromium || echo "warning: /usr/bin/chromium is missing (apt-get install chromium as root); the browser tests will be skipped"
+
+# PostgreSQL's server programs (initdb, pg_ctl) for the PostgreSQL store's tests, which start a
+# throwaway server in a temporary directory. Installed when running as root (CI); otherwise
+# those tests are skipped, and say why. Debian keeps them in /usr/lib/postgresql/NN/bin.
+PG_INITDB = $(firstword $(shell readlink -f "$$(command -v initdb)" 2>/dev/null) $(shell ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V -r))
+postgres:
+	@test -n "$(PG_INITDB)" || [ "$$(id -u)" != 0 ] || (apt-get update && apt-get install -y postgresql)
+	@test -n "$$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null)" || echo "warning: PostgreSQL's initdb is missing (apt-get install postgresql as root); the PostgreSQL tests will be skipped"
+
+# `make run-postgres`: the server on a local PostgreSQL cluster of its own (made in PG_DIR on
+# first use, reached on a Unix socket there; as root, run as the `postgres` account, since
+# initdb refuses root). `make stop-postgres` stops that cluster.
+PG_DIR ?= /tmp/spectrum-rpc-postgres
+PG_BIN = $(dir $(PG_INITDB))
+PG_AS = $(if $(filter 0,$(shell id -u)),runuser -u postgres --,)
+run-postgres: install postgres
+	mkdir -p $(PG_DIR)
+	$(if $(PG_AS),chown postgres $(PG_DIR))
+	test -f $(PG_DIR)/data/PG_VERSION || $(PG_AS) $(PG_BIN)initdb -D $(PG_DIR)/data -A trust -U postgres -E UTF8
+	$(PG_AS) $(PG_BIN)pg_ctl -D $(PG_DIR)/data status >/dev/null || $(PG_AS) $(PG_BIN)pg_ctl -D $(PG_DIR)/data -l $(PG_DIR)/server.log -w -o "-k $(PG_DIR) -c listen_addresses=''" start
+	$(PG_AS) $(PG_BIN)psql -h $(PG_DIR) -U postgres -Atc "SELECT 1 FROM pg_database WHERE datname = 'spectrum'" | grep -q 1 || $(PG_AS) $(PG_BIN)createdb -h $(PG_DIR) -U postgres spectrum
+	mkdir -p var
+	$(BIN)/spectrum-rpc serve --db "postgresql://postgres@/spectrum?host=$(PG_DIR)" $(if $(CONFIG),--config $(CONFIG))
+
+stop-postgres:
+	$(PG_AS) $(PG_BIN)pg_ctl -D $(PG_DIR)/data -w stop
 
 # Style (ruff), the direction of imports between the parts (.importlinter), and that each package
 # is used only through its public interface (scripts/check_interfaces.py).

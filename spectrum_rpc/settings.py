@@ -50,9 +50,13 @@ class AdminSettings:
 
 @dataclass(frozen=True)
 class StoreSettings:
-    path: str = "var/spectrum.db"
+    # A SQLite file, or a postgresql://user@host:port/dbname URL (password in the URL, in
+    # PGPASSWORD or in ~/.pgpass; never logged).
+    path: str = field(default="var/spectrum.db", repr=False)
     commit_max_batch: int = 2000
     synchronous: str = "FULL"
+    # PostgreSQL: connections per process (the group-commit writer, readers, locks).
+    pool_size: int = 10
     # Webhook secrets are encrypted under the first of these keys (comma-separated), and
     # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
     master_key: str = field(default="", repr=False)
@@ -195,6 +199,7 @@ _GREATER_THAN_ZERO = (
     "server.max_pending_body_bytes",
     "server.idle_timeout",
     "store.commit_max_batch",
+    "store.pool_size",
     "admin.max_body_bytes",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",

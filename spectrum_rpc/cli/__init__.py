@@ -18,7 +18,11 @@ COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks, store
 def build_parser() -> argparse.ArgumentParser:
     """Build the parser with every command group's sub-commands."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="PATH", help="SQLite database file (created if missing)")
+    common.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="SQLite database file (created if missing) or postgresql://user@host:port/dbname URL",
+    )
     common.add_argument("--config", metavar="FILE", help="TOML configuration file")
     parser = argparse.ArgumentParser(
         prog="spectrum-rpc", description="Self-hosted Spectrum-compatible moderation server."

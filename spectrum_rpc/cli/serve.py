@@ -151,16 +151,21 @@ async def settle_heap(app: web.Application) -> None:
 
 async def first_start(store: Store, settings: Settings) -> None:
     """On the first start (no active key), create one and print it once with a curl line."""
-    await first_admin_user(store, settings)
-    if await store.keys.count_active():
-        return
-    new = await create_key(store, "first-key", DEFAULT_PROJECT)
+    async with store.exclusive("first-start"):  # processes starting at once: one creates
+        await first_admin_user(store, settings)
+        if await store.keys.count_active():
+            return
+        new = await create_key(store, "first-key", DEFAULT_PROJECT)
+    _print_first_key(new.key, settings)
+
+
+def _print_first_key(key: str, settings: Settings) -> None:
     url = f"{base_url(settings)}{RPC_PATH}"
     print(
         "\nNo API key existed, so one was created. It is shown only this once:\n\n"
-        f"  {new.key}\n\n"
+        f"  {key}\n\n"
         "Try it:\n\n"
-        f"  curl -s -X POST {url} -H 'Authorization: Apikey {new.key}' \\\n"
+        f"  curl -s -X POST {url} -H 'Authorization: Apikey {key}' \\\n"
         "    -d '{\"jsonrpc\": \"2.0\", \"method\": \"classifyText\", "
         "\"params\": {\"text\": \"you are an idiot\"}, \"id\": 1}'\n",
         file=sys.stdout,

@@ -1,11 +1,24 @@
-"""`spectrum-rpc store generate-key|rotate-key`: the master key that seals webhook secrets."""
+"""`spectrum-rpc store generate-key|rotate-key`: the master key that seals webhook secrets;
+`spectrum-rpc store migrate --from FILE --to URL`: a SQLite store copied into PostgreSQL."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import sys
+from pathlib import Path
 
-from ..store import KEY_SETTINGS, Store, generate_key, load_secret_box
+from ..store import (
+    KEY_SETTINGS,
+    Database,
+    PostgresDatabase,
+    Store,
+    copy_tables,
+    generate_key,
+    is_url,
+    load_secret_box,
+    mask,
+)
 from .common import audit, settings_from, with_store
 
 
@@ -20,6 +33,12 @@ def register(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -
         "rotate-key", parents=[common],
         help="encrypt every webhook secret again under the first configured master key",
     ).set_defaults(run=run_rotate_key)  # fmt: skip
+    migrate = group.add_parser(
+        "migrate", help="copy a SQLite database into PostgreSQL (again: copies what is new)"
+    )
+    migrate.add_argument("--from", dest="source", required=True, metavar="FILE")
+    migrate.add_argument("--to", dest="target", required=True, metavar="postgresql://...")
+    migrate.set_defaults(run=run_migrate)
 
 
 def run_generate_key(args: argparse.Namespace) -> int:
@@ -41,4 +60,28 @@ def run_rotate_key(args: argparse.Namespace) -> int:
     done = with_store(settings, rotate)
     print(f"re-encrypted the secrets of {done} webhooks under the first master key;"
           " the other keys are no longer needed")
+    return 0
+
+
+def run_migrate(args: argparse.Namespace) -> int:
+    if not is_url(args.target) or is_url(args.source) or not Path(args.source).is_file():
+        print("spectrum-rpc: store migrate copies an existing SQLite file (--from) into a"
+              " postgresql:// database (--to)", file=sys.stderr)  # fmt: skip
+        return 2
+
+    async def copy() -> dict[str, int]:
+        source, target = Database(args.source), PostgresDatabase(args.target)
+        await source.open()  # brings an older file up to the current schema first
+        try:
+            await target.open()
+            try:
+                return await copy_tables(source, target, print)
+            finally:
+                await target.close()
+        finally:
+            await source.close()
+
+    counts = asyncio.run(copy())
+    print(f"copied {args.source} into {mask(args.target)}: {sum(counts.values())} rows in"
+          f" {len(counts)} tables; point store.path at the URL to use it")
     return 0

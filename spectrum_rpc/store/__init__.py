@@ -1,12 +1,17 @@
 """The store: every SQL statement of the service, behind one small interface.
 
-`Store` groups one repository per table family over a shared `Database` (SQLite, one writer
-with group commit, one reader). A PostgreSQL store would implement the same attributes.
+`Store` groups one repository per table family over a shared database: `Database` (a SQLite
+file, one writer with group commit, one reader) or `PostgresDatabase` (a `postgresql://` URL, a
+connection pool, group commit per process). Both take `(sql, params)` statements with `?`
+placeholders and say which SQL dialect they speak (`db.dialect`), so each repository module keeps
+its SQL portable, or both spellings side by side where the dialects differ.
 Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Protocol
 
@@ -16,7 +21,9 @@ from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
-from .model_versions import GLOBAL, ModelRecord, ModelStore
+from .migrate import copy_tables
+from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
+from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
 from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
@@ -41,6 +48,10 @@ __all__ = [
     # the database file, and the master key that seals webhook secrets
     "KEY_SETTINGS", "MasterKeyError", "SecretBox", "StoreConfig", "StoreOpenError",
     "generate_key", "load_secret_box",
+    # PostgreSQL: whether a store location is a URL, and the URL without its password
+    "PostgresDatabase", "is_url", "mask",
+    # `store migrate`: a SQLite store copied into a PostgreSQL one
+    "copy_tables",
 ]
 
 
@@ -57,10 +68,16 @@ class StoreConfig(Protocol):
     def master_key(self) -> str: ...
     @property
     def master_key_file(self) -> str: ...
+    @property
+    def pool_size(self) -> int: ...
 
 
 class Store:
-    """The service's persistent state; use as `async with Store(path) as store:`."""
+    """The service's persistent state; use as `async with Store(path) as store:`.
+
+    `path` is a SQLite file, or a `postgresql://user@host:port/dbname` URL (the password in
+    the URL, in PGPASSWORD or in ~/.pgpass).
+    """
 
     def __init__(
         self,
@@ -69,8 +86,13 @@ class Store:
         synchronous: str = "FULL",
         max_batch: int = 2000,
         secret_box: SecretBox | None = None,
+        pool_size: int = 10,
     ):
-        self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
+        self.db: Database | PostgresDatabase
+        if is_url(path):
+            self.db = PostgresDatabase(str(path), pool_size=pool_size, max_batch=max_batch)
+        else:
+            self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
         self.keys = KeyStore(self.db)
         self.feedback = FeedbackStore(self.db)
         self.projects = ProjectStore(self.db)
@@ -89,6 +111,7 @@ class Store:
             synchronous=settings.synchronous,
             max_batch=settings.commit_max_batch,
             secret_box=box,
+            pool_size=settings.pool_size,
         )
 
     async def open(self) -> Store:
@@ -118,3 +141,16 @@ class Store:
     async def ping(self) -> bool:
         """Return whether the store answers."""
         return await self.db.ping()
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, name: str) -> AsyncIterator[None]:
+        """Run a block in one process at a time (e.g. the first start's key and admin user).
+
+        On PostgreSQL, where several processes share the database, this waits for an
+        advisory lock; a SQLite file has one server process, so there it only runs the block.
+        """
+        if isinstance(self.db, PostgresDatabase):
+            async with self.db.locked(lock_key(name)):
+                yield
+        else:
+            yield

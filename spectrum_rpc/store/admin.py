@@ -90,9 +90,20 @@ _AUDIT = "id, at, actor, action, project, target, detail, address"
 _UPSERT_STATS = (
     "INSERT INTO classification_stats(project, minute, total, toxic, sexual, phishing)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(project, minute) DO UPDATE SET"
-    " total = total + excluded.total, toxic = toxic + excluded.toxic,"
-    " sexual = sexual + excluded.sexual, phishing = phishing + excluded.phishing"
+    " total = classification_stats.total + excluded.total,"
+    " toxic = classification_stats.toxic + excluded.toxic,"
+    " sexual = classification_stats.sexual + excluded.sexual,"
+    " phishing = classification_stats.phishing + excluded.phishing"
 )
+# Feedback filters where the dialects differ: a label set true, and a substring.
+_HAS_LABEL = {
+    "sqlite": "json_extract(labels, '$.' || ?) = 1",
+    "postgresql": "(CAST(labels AS JSONB) ->> CAST(? AS TEXT)) = 'true'",
+}
+_CONTAINS = {
+    "sqlite": "instr(lower(content), lower(?)) > 0",
+    "postgresql": "strpos(lower(content), lower(?)) > 0",
+}
 
 
 class AdminStore:
@@ -102,7 +113,7 @@ class AdminStore:
     # -- users ----------------------------------------------------------------------------
 
     async def create_user(self, name: str, password_hash: str) -> UserRecord:
-        """Insert a user; raise sqlite3.IntegrityError if the name is taken."""
+        """Insert a user; raise the driver's integrity error if the name is taken."""
         await self.db.execute(
             "INSERT INTO admin_users(name, password_hash, created_at) VALUES (?, ?, ?)",
             (name, password_hash, now()),
@@ -236,7 +247,7 @@ class AdminStore:
 
     async def search_feedback(self, query: FeedbackQuery) -> tuple[list[FeedbackRecord], int]:
         """Return one page of feedback matching the filters, newest first, and the match count."""
-        where, params = _feedback_filter(query)
+        where, params = _feedback_filter(query, self.db.dialect)
         rows = await self.db.fetchall(
             f"SELECT {FEEDBACK_COLUMNS} FROM feedback WHERE {where}"
             " ORDER BY id DESC LIMIT ? OFFSET ?",
@@ -257,14 +268,14 @@ class AdminStore:
         return int(row[0]) if row else 0
 
 
-def _feedback_filter(q: FeedbackQuery) -> tuple[str, tuple[Any, ...]]:
+def _feedback_filter(q: FeedbackQuery, dialect: str) -> tuple[str, tuple[Any, ...]]:
     clauses = ["project = ?"]
     params: list[Any] = [q.project]
     if q.should_block is not None:
         clauses.append("should_block = ?")
         params.append(int(q.should_block))
     if q.label:
-        clauses.append("json_extract(labels, '$.' || ?) = 1")
+        clauses.append(_HAS_LABEL[dialect])
         params.append(q.label)
     if q.since is not None:
         clauses.append("created_at >= ?")
@@ -273,7 +284,7 @@ def _feedback_filter(q: FeedbackQuery) -> tuple[str, tuple[Any, ...]]:
         clauses.append("created_at < ?")
         params.append(q.until)
     if q.search:
-        clauses.append("instr(lower(content), lower(?)) > 0")
+        clauses.append(_CONTAINS[dialect])
         params.append(q.search)
     return " AND ".join(clauses), tuple(params)
 
@@ -291,7 +302,8 @@ async def webhook_health(db: Database, project: str, since: float, slowest: int 
         "SELECT COUNT(*) FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id"
         " WHERE w.project = ? AND d.state IN ('pending', 'sending')", (project,))
     totals = await db.fetchone(
-        "SELECT COUNT(*), COALESCE(SUM(a.status BETWEEN 200 AND 299), 0)" + _PROJECT_ATTEMPTS,
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN a.status BETWEEN 200 AND 299 THEN 1 ELSE 0"
+        " END), 0)" + _PROJECT_ATTEMPTS,
         (project, since))
     rows = await db.fetchall(
         "SELECT w.id, w.url, AVG(a.latency), COUNT(*)" + _PROJECT_ATTEMPTS

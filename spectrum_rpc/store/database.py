@@ -41,6 +41,8 @@ class Database:
     write survives a crash; many writers share one fsync (group commit).
     """
 
+    dialect = "sqlite"
+
     def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
         self.path = Path(path)
         self.synchronous = synchronous.upper()

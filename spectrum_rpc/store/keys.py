@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .database import Database, now
+from .projects import ENSURE as ENSURE_PROJECT
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,12 @@ class KeyRecord:
 
 
 _COLUMNS = "id, project, name, prefix, created_at, last_used_at, revoked_at"
+# The later of two times: SQLite's scalar MAX is PostgreSQL's GREATEST.
+_TOUCH = {
+    "sqlite": "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?) WHERE id = ?",
+    "postgresql": "UPDATE api_keys SET last_used_at = GREATEST(COALESCE(last_used_at, 0), ?)"
+    " WHERE id = ?",
+}
 
 
 class KeyStore:
@@ -32,7 +39,7 @@ class KeyStore:
         t = now()
         await self.db.write(
             [
-                ("INSERT OR IGNORE INTO projects(name, created_at) VALUES (?, ?)", (project, t)),
+                (ENSURE_PROJECT, (project, t)),
                 (
                     "INSERT INTO api_keys(id, project, name, prefix, key_hash, created_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
@@ -84,8 +91,5 @@ class KeyStore:
     async def touch(self, last_used: dict[str, float]) -> None:
         """Record last-use times collected in memory (one write for many requests)."""
         if last_used:
-            sql = (
-                "UPDATE api_keys SET last_used_at = MAX(COALESCE(last_used_at, 0), ?)"
-                " WHERE id = ?"
-            )
+            sql = _TOUCH[self.db.dialect]
             await self.db.write([(sql, (t, k)) for k, t in last_used.items()])

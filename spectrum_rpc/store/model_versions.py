@@ -1,10 +1,14 @@
 """SQL for model versions, the active model of each scope, promotion history and the retrain lock.
 
 A scope is a project name, or GLOBAL ("") for the model every project without its own uses.
+The retrain lock is a row with an expiry (who holds it, until when); on PostgreSQL the holder
+also takes an advisory lock (`pg_try_advisory_lock`), which PostgreSQL drops the moment the
+holding process dies, so a crashed retrain never blocks the next one until the expiry.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +43,8 @@ class PromotionRecord:
 
 
 _COLUMNS = "version, project, origin, parent, path, created_at, status, report"
+# The order versions were recorded in, to break ties of created_at.
+_RECORDED = {"sqlite": "rowid", "postgresql": "seq"}
 _PROMOTION_COLUMNS = "id, scope, version, previous, at, reason, rolled_back"
 
 
@@ -48,6 +54,12 @@ def _model(row: Any) -> ModelRecord:
 
 def _promotion(row: Any) -> PromotionRecord:
     return PromotionRecord(*row[:6], rolled_back=bool(row[6]))
+
+
+def lock_key(name: str) -> int:
+    """Return the PostgreSQL advisory-lock number of a named lock (stable, 63 bits)."""
+    digest = hashlib.sha256(f"spectrum-rpc lock:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
 
 
 class ModelStore:
@@ -62,7 +74,8 @@ class ModelStore:
         if await self.get(version) is not None:
             return False
         await self.db.execute(
-            f"INSERT OR IGNORE INTO model_versions({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO model_versions({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
             (version, project, origin, parent, path, now(), status,
              orjson.dumps(report).decode()),
         )
@@ -80,14 +93,15 @@ class ModelStore:
         if project:
             where, params = "WHERE project IS NULL OR project = ?", (project,)
         rows = await self.db.fetchall(
-            f"SELECT {_COLUMNS} FROM model_versions {where} ORDER BY created_at, rowid", params)
+            f"SELECT {_COLUMNS} FROM model_versions {where}"
+            f" ORDER BY created_at, {_RECORDED[self.db.dialect]}", params)
         return [_model(r) for r in rows]
 
     async def latest(self, origin: str) -> ModelRecord | None:
         """Return the most recently recorded version of an origin ("shipped", "retrain")."""
         row = await self.db.fetchone(
             f"SELECT {_COLUMNS} FROM model_versions WHERE origin = ?"
-            " ORDER BY created_at DESC, rowid DESC LIMIT 1", (origin,))
+            f" ORDER BY created_at DESC, {_RECORDED[self.db.dialect]} DESC LIMIT 1", (origin,))
         return _model(row) if row else None
 
     async def set_report(self, version: str, status: str, report: dict[str, Any]) -> None:
@@ -156,11 +170,19 @@ class ModelStore:
     async def acquire_lock(self, name: str, owner: str, ttl: float) -> bool:
         """Take the named lock unless someone else holds it unexpired; return whether we hold it."""
         t = now()
-        await self.db.execute(
+        upsert = (
             "INSERT INTO training_locks(name, owner, acquired_at, expires_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(name) DO UPDATE SET owner = excluded.owner,"
             " acquired_at = excluded.acquired_at, expires_at = excluded.expires_at"
-            " WHERE training_locks.expires_at < excluded.acquired_at",
+        )
+        if self.db.dialect == "postgresql":
+            if not await self.db.try_lock(lock_key(name)):  # type: ignore[union-attr]
+                return False
+            # Whoever else holds the row is gone (it would hold the advisory lock): take it.
+            await self.db.execute(upsert, (name, owner, t, t + ttl))
+            return True
+        await self.db.execute(
+            upsert + " WHERE training_locks.expires_at < excluded.acquired_at",
             (name, owner, t, t + ttl),
         )
         row = await self.db.fetchone("SELECT owner FROM training_locks WHERE name = ?", (name,))
@@ -177,3 +199,5 @@ class ModelStore:
         """Release the lock if `owner` still holds it."""
         await self.db.execute(
             "DELETE FROM training_locks WHERE name = ? AND owner = ?", (name, owner))
+        if self.db.dialect == "postgresql":
+            await self.db.unlock(lock_key(name))  # type: ignore[union-attr]

@@ -8,6 +8,9 @@ import orjson
 
 from .database import Database, now
 
+# Portable (SQLite 3.24+ and PostgreSQL): create a project unless it exists.
+ENSURE = "INSERT INTO projects(name, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING"
+
 
 class ProjectStore:
     def __init__(self, db: Database):
@@ -15,9 +18,7 @@ class ProjectStore:
 
     async def ensure(self, name: str) -> None:
         """Create the project if it does not exist."""
-        await self.db.execute(
-            "INSERT OR IGNORE INTO projects(name, created_at) VALUES (?, ?)", (name, now())
-        )
+        await self.db.execute(ENSURE, (name, now()))
 
     async def names(self) -> list[str]:
         """List project names, alphabetically."""

@@ -4,6 +4,14 @@ A delivery is one (event, webhook) pair. Its `state` is `pending` (due at `next_
 `sending` (claimed under `lease_token` until `lease_until`), `delivered` or `failed` (dead letter).
 Signing secrets and Basic-auth passwords are sealed by a `SecretBox` on the way in and opened
 on the way out: records hold them in clear, the table only sealed once a master key is set.
+On SQLite a sealed value is a BLOB and a clear one TEXT; PostgreSQL's TEXT column cannot hold
+both, so there the value is stored tagged: "sealed:" and the token, or "clear:" and the text.
+
+Several processes may share one PostgreSQL database: a claim there locks its rows with
+`FOR UPDATE SKIP LOCKED`, so two dispatchers never take the same delivery, and records the
+claiming process's liveness lock (`lease_owner`, an advisory lock its store holds while open).
+A claim is taken over when its lease runs out or, at once, when its process is gone (its lock
+no longer held: PostgreSQL drops a dead process's locks when its connection closes).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from typing import Any
 
 from .database import Database, Statement
 from .encryption import SecretBox, Stored
+from .projects import ENSURE as ENSURE_PROJECT
 
 PENDING, SENDING, DELIVERED, FAILED = "pending", "sending", "delivered", "failed"
 STATES = (PENDING, SENDING, DELIVERED, FAILED)
@@ -142,9 +151,54 @@ WHERE id IN (
   ) WHERE rank + busy <= ? ORDER BY due, id LIMIT ?
 )
 """
+# PostgreSQL: the advisory locks held now, by number (those of the live processes).
+_LIVE = (
+    "(SELECT (l.classid::BIGINT << 32) | l.objid::BIGINT FROM pg_locks l"
+    " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted)"
+)
+# A claim that is still good: its lease runs, and its process lives.
+_HELD_POSTGRES = "{a}.lease_until > ? AND {a}.lease_owner IN " + _LIVE
+# PostgreSQL: the same choice of rows, each locked (or skipped when another process holds it)
+# and checked again once locked, so concurrent claimers never take the same delivery.
+# LATERAL stands for SQLite's json_each.
+_CLAIM_POSTGRES = f"""
+UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?,
+  lease_owner = ?
+WHERE id IN (
+  SELECT d.id FROM webhook_deliveries d WHERE d.id IN (
+    SELECT id FROM (
+      SELECT c.id AS id, c.due AS due,
+        ROW_NUMBER() OVER (PARTITION BY c.webhook_id ORDER BY c.due, c.id) AS rank,
+        (SELECT COUNT(*) FROM webhook_deliveries s WHERE s.webhook_id = c.webhook_id
+           AND s.state = '{SENDING}' AND {_HELD_POSTGRES.format(a="s")}) AS busy
+      FROM (
+        SELECT x.id AS id, x.webhook_id AS webhook_id, x.next_attempt_at AS due
+        FROM webhooks w CROSS JOIN LATERAL (
+          SELECT x.id, x.webhook_id, x.next_attempt_at FROM webhook_deliveries x
+          WHERE x.webhook_id = w.id AND x.state = '{PENDING}' AND x.next_attempt_at <= ?
+          ORDER BY x.next_attempt_at, x.id LIMIT ?) x
+        WHERE w.enabled = 1
+        UNION ALL
+        SELECT d.id, d.webhook_id, d.updated_at
+        FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+        WHERE w.enabled = 1 AND d.state = '{SENDING}'
+          AND NOT ({_HELD_POSTGRES.format(a="d")})
+      ) c
+    ) ranked WHERE rank + busy <= ? ORDER BY due, id LIMIT ?
+  ) AND (d.state = '{PENDING}'
+         OR (d.state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="d")})))
+  FOR UPDATE SKIP LOCKED
+)
+"""
 _CLAIM_IDS = f"""
 UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?
 WHERE id = ? AND (state = '{PENDING}' OR (state = '{SENDING}' AND lease_until <= ?))
+"""
+_CLAIM_IDS_POSTGRES = f"""
+UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?,
+  lease_owner = ?
+WHERE id = ? AND (state = '{PENDING}'
+  OR (state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="webhook_deliveries")})))
 """
 _CLAIMED = f"""
 SELECT {_prefixed(_DELIVERY_COLUMNS, "d")}, e.body, {_prefixed(_WEBHOOK_COLUMNS, "w")}
@@ -155,16 +209,60 @@ WHERE d.lease_token = ? AND d.state = '{SENDING}' ORDER BY d.id
 """
 
 
+def _tagged(stored: Stored) -> str | None:
+    if stored is None:
+        return None
+    if isinstance(stored, str):
+        return "clear:" + stored
+    return "sealed:" + bytes(stored).decode("ascii")
+
+
+def _untagged(column: str | None) -> Stored:
+    if column is None:
+        return None
+    kind, _, value = column.partition(":")
+    return value if kind == "clear" else value.encode("ascii")
+
+
+# How each backend writes a sealed column and reads it back.
+_TO_COLUMN = {"sqlite": lambda stored: stored, "postgresql": _tagged}
+_FROM_COLUMN = {"sqlite": lambda column: column, "postgresql": _untagged}
+# Whether a column holds a value, NULL matching NULL.
+_SAME = {"sqlite": "IS", "postgresql": "IS NOT DISTINCT FROM"}
+_CLAIMS = {"sqlite": _CLAIM, "postgresql": _CLAIM_POSTGRES}
+# PostgreSQL types the parameters of INSERT ... SELECT as text unless told.
+_RECORD_ATTEMPT = {
+    "sqlite": "INSERT INTO webhook_attempts(delivery_id, attempted_at, status, error, latency,"
+    " response) SELECT ?, ?, ?, ?, ?, ?"
+    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)",
+    "postgresql": "INSERT INTO webhook_attempts(delivery_id, attempted_at, status, error, latency,"
+    " response) SELECT CAST(? AS BIGINT), CAST(? AS DOUBLE PRECISION), CAST(? AS INTEGER),"
+    " CAST(? AS TEXT), CAST(? AS DOUBLE PRECISION), CAST(? AS BYTEA)"
+    " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)",
+}
+# At start-up: on SQLite (one process) every claim left is a dead process's; on PostgreSQL
+# only those whose lease has run out or whose process is gone are.
+_STALE = {"sqlite": "", "postgresql": f" AND NOT ({_HELD_POSTGRES.format(a='webhook_deliveries')})"}
+
+
 class WebhookStore:
     def __init__(self, db: Database, box: SecretBox | None = None):
         self.db = db
         self.box = box or SecretBox()
+        self._to_column = _TO_COLUMN[db.dialect]
+        self._from_column = _FROM_COLUMN[db.dialect]
+
+    def _seal(self, value: str | None) -> Stored:
+        return self._to_column(self.box.seal(value))
+
+    def _unseal(self, column: Any) -> str | None:
+        return self.box.unseal(self._from_column(column))
 
     def _webhook(self, row: Sequence[Any]) -> WebhookRecord:
         values = list(row)
         values[3] = bool(values[3])
         for i in _SEALED_AT:
-            values[i] = self.box.unseal(values[i])
+            values[i] = self._unseal(values[i])
         return WebhookRecord(*values)
 
     # -- secrets at rest --------------------------------------------------------------------
@@ -184,7 +282,9 @@ class WebhookStore:
     async def _reseal(self, *, clear_only: bool) -> int:
         rows = await self.db.fetchall(f"SELECT id, {', '.join(SEALED)} FROM webhooks")
         statements: list[Statement] = []
-        for webhook_id, *stored in rows:
+        same = _SAME[self.db.dialect]
+        for webhook_id, *columns in rows:
+            stored = [self._from_column(c) for c in columns]
             for value in stored:
                 self.box.unseal(value)  # raises MasterKeyError on a missing or wrong key
             if not self.box.encrypting or (
@@ -194,15 +294,15 @@ class WebhookStore:
             # Only if unchanged meanwhile (another process may have rotated this secret).
             statements.append((
                 f"UPDATE webhooks SET {', '.join(f'{c} = ?' for c in SEALED)} WHERE id = ?"
-                f" AND {' AND '.join(f'{c} IS ?' for c in SEALED)}",
-                (*(self.box.reseal(v) for v in stored), webhook_id, *stored),
+                f" AND {' AND '.join(f'{c} {same} ?' for c in SEALED)}",
+                (*(self._to_column(self.box.reseal(v)) for v in stored), webhook_id, *columns),
             ))  # fmt: skip
         if statements:
             await self.db.write(statements)
         return len(statements)
 
     def _sealed(self, values: dict[str, Any]) -> dict[str, Stored]:
-        return {k: self.box.seal(v) if k in SEALED else v for k, v in values.items()}
+        return {k: self._seal(v) if k in SEALED else v for k, v in values.items()}
 
     # -- webhooks -------------------------------------------------------------------------
 
@@ -212,13 +312,10 @@ class WebhookStore:
         values = list(dataclasses.astuple(record))
         values[3] = int(record.enabled)
         for i in _SEALED_AT:
-            values[i] = self.box.seal(values[i])
+            values[i] = self._seal(values[i])
         await self.db.write(
             [
-                (
-                    "INSERT OR IGNORE INTO projects(name, created_at) VALUES (?, ?)",
-                    (record.project, record.created_at),
-                ),
+                (ENSURE_PROJECT, (record.project, record.created_at)),
                 (f"INSERT INTO webhooks({_WEBHOOK_COLUMNS}) VALUES ({marks})", values),
             ]
         )
@@ -270,10 +367,7 @@ class WebhookStore:
         if "project" in changes:
             statements.insert(
                 0,
-                (
-                    "INSERT OR IGNORE INTO projects(name, created_at) VALUES (?, ?)",
-                    (changes["project"], now),
-                ),
+                (ENSURE_PROJECT, (changes["project"], now)),
             )
         await self.db.write(statements)
         return True
@@ -350,14 +444,19 @@ class WebhookStore:
         return [r[0] for r in rows]
 
     async def release_all(self, now: float) -> int:
-        """Make every claimed delivery due again (at start-up: claimers from before are dead)."""
+        """Make claimed deliveries due again (at start-up: claimers from before are dead).
+
+        On PostgreSQL, only the claims whose lease has run out: the others are live peers'.
+        """
+        stale = _STALE[self.db.dialect]
+        extra = (now,) if stale else ()
         row = await self.db.fetchone(
-            f"SELECT COUNT(*) FROM webhook_deliveries WHERE state = '{SENDING}'"
+            f"SELECT COUNT(*) FROM webhook_deliveries WHERE state = '{SENDING}'{stale}", extra
         )
         await self.db.execute(
             f"UPDATE webhook_deliveries SET state = '{PENDING}', next_attempt_at = ?,"
-            f" lease_token = NULL, lease_until = NULL WHERE state = '{SENDING}'",
-            (now,),
+            f" lease_token = NULL, lease_until = NULL WHERE state = '{SENDING}'{stale}",
+            (now, *extra),
         )
         return int(row[0]) if row else 0
 
@@ -365,15 +464,27 @@ class WebhookStore:
         self, token: str, now: float, lease_until: float, limit: int, per_webhook: int
     ) -> list[Claim]:
         """Claim up to `limit` due deliveries under `token`; return them."""
-        params = (token, lease_until, now, now, now, per_webhook, now, per_webhook, limit)
-        await self.db.execute(_CLAIM, params)
+        params: tuple[Any, ...]
+        if self.db.dialect == "postgresql":
+            owner = self.db.owner  # type: ignore[union-attr]
+            params = (token, lease_until, now, owner, now, now, per_webhook, now, per_webhook,
+                      limit, now)  # fmt: skip
+        else:
+            params = (token, lease_until, now, now, now, per_webhook, now, per_webhook, limit)
+        await self.db.execute(_CLAIMS[self.db.dialect], params)
         return await self._claimed(token)
 
     async def claim_ids(
         self, token: str, now: float, lease_until: float, delivery_ids: Sequence[int]
     ) -> list[Claim]:
         """Claim these deliveries if nobody else holds them; return those claimed."""
-        await self.db.write([(_CLAIM_IDS, (token, lease_until, now, i, now)) for i in delivery_ids])
+        if self.db.dialect == "postgresql":
+            owner = self.db.owner  # type: ignore[union-attr]
+            sql, params = _CLAIM_IDS_POSTGRES, [(token, lease_until, now, owner, i, now)
+                                                for i in delivery_ids]  # fmt: skip
+        else:
+            sql, params = _CLAIM_IDS, [(token, lease_until, now, i, now) for i in delivery_ids]
+        await self.db.write([(sql, p) for p in params])
         return await self._claimed(token)
 
     async def _claimed(self, token: str) -> list[Claim]:
@@ -399,9 +510,7 @@ class WebhookStore:
         statements: list[Statement] = [
             (
                 # Skipped when the webhook (and so the delivery) was removed meanwhile.
-                "INSERT INTO webhook_attempts(delivery_id, attempted_at, status, error, latency,"
-                " response) SELECT ?, ?, ?, ?, ?, ?"
-                " WHERE EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = ?)",
+                _RECORD_ATTEMPT[self.db.dialect],
                 (d.id, at, status, error, latency, response, d.id),
             ),
             (

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from ..engine import MANIFEST, SHIPPED_MODELS, Engine, load_engine, model_files
 from ..settings import Settings
-from ..store import GLOBAL, ModelRecord, Store
+from ..store import GLOBAL, ModelRecord, Store, is_url
 
 REPORT_FILE = "training.json"
 SHIPPED = "shipped"
@@ -27,9 +27,15 @@ class ModelNotFound(LookupError):
 
 
 def model_root(settings: Settings) -> Path:
-    """Return the model root: training.model_root, else `models/` next to the database."""
+    """Return the model root: training.model_root, else `models/` next to the database.
+
+    On PostgreSQL (no database file) the default is `var/models`; processes on several hosts
+    must set training.model_root to storage they share.
+    """
     if settings.training.model_root:
         return Path(settings.training.model_root)
+    if is_url(settings.store.path):
+        return Path("var/models").resolve()
     return Path(settings.store.path).resolve().parent / "models"
 
 

@@ -1,4 +1,5 @@
-"""The SQLite store on a real file: migrations, group commit, durability, repositories."""
+"""The store on a real SQLite file and a real PostgreSQL database: migrations, group commit,
+durability, repositories (the tests that ask for `store`, `location` or `backend` run on both)."""
 
 from __future__ import annotations
 
@@ -66,8 +67,8 @@ async def test_concurrent_writes_share_transactions(store, committed):
     assert store.db.statements_committed >= 300
 
 
-async def test_group_size_is_capped(db_path, committed):
-    async with Store(db_path, max_batch=10) as store:
+async def test_group_size_is_capped(location, committed):
+    async with Store(location, max_batch=10) as store:
         before = store.db.commits
         await asyncio.gather(
             *(store.feedback.add(**feedback_row(store, f"r{i}")) for i in range(50))
@@ -76,17 +77,17 @@ async def test_group_size_is_capped(db_path, committed):
     assert len(committed("SELECT id FROM feedback")) == 50
 
 
-async def test_one_failing_write_does_not_fail_its_neighbours(store, committed):
+async def test_one_failing_write_does_not_fail_its_neighbours(store, committed, backend):
     good = [store.feedback.add(**feedback_row(store, f"ok{i}")) for i in range(5)]
     bad = store.db.execute("INSERT INTO no_such_table VALUES (1)")
     results = await asyncio.gather(*good, bad, return_exceptions=True)
     assert results[:5] == [None] * 5
-    assert isinstance(results[5], sqlite3.OperationalError)
+    assert isinstance(results[5], backend.missing_table_error)
     assert len(committed("SELECT id FROM feedback")) == 5
 
 
-async def test_statements_of_one_write_are_atomic(store, committed):
-    with pytest.raises(sqlite3.IntegrityError):
+async def test_statements_of_one_write_are_atomic(store, committed, backend):
+    with pytest.raises(backend.integrity_error):
         await store.write(
             [
                 ("INSERT INTO projects(name, created_at) VALUES (?, ?)", ("a", 1.0)),
@@ -96,8 +97,8 @@ async def test_statements_of_one_write_are_atomic(store, committed):
     assert committed("SELECT name FROM projects WHERE name = 'a'") == []
 
 
-async def test_close_flushes_pending_writes(db_path, committed):
-    store = await Store(db_path).open()
+async def test_close_flushes_pending_writes(location, committed):
+    store = await Store(location).open()
     pending = [
         asyncio.ensure_future(store.feedback.add(**feedback_row(store, f"r{i}"))) for i in range(20)
     ]
@@ -164,9 +165,9 @@ async def test_keys_create_find_revoke_touch(store):
     assert [k.id for k in await store.keys.list("acme")] == ["key_a"]
 
 
-async def test_duplicate_key_hash_is_refused(store):
+async def test_duplicate_key_hash_is_refused(store, backend):
     await store.keys.create(key_id="key_a", project="p", name="a", prefix="sk_", key_hash="same")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(backend.integrity_error):
         await store.keys.create(
             key_id="key_b", project="p", name="b", prefix="sk_", key_hash="same"
         )
@@ -180,16 +181,16 @@ async def test_project_settings_merge(store):
     assert await store.projects.get_settings("acme") == merged
 
 
-async def test_a_write_after_close_fails_at_once_instead_of_waiting_forever(db_path):
-    store = await Store(db_path).open()
+async def test_a_write_after_close_fails_at_once_instead_of_waiting_forever(location):
+    store = await Store(location).open()
     await store.close()
     async with asyncio.timeout(10):  # a bound against the old hang, not a speed assertion
         with pytest.raises(StoreClosed):
             await store.db.execute("DELETE FROM feedback")
 
 
-async def test_ping_fails_once_closed(db_path):
-    store = await Store(db_path).open()
+async def test_ping_fails_once_closed(location):
+    store = await Store(location).open()
     assert await store.ping()
     await store.close()
     assert not await store.ping()

@@ -12,6 +12,7 @@ from spectrum_rpc.clock import Clock
 from spectrum_rpc.settings import load_settings
 from spectrum_rpc.store import Store
 from spectrum_rpc.webhooks import Dispatcher, create_session
+from tests.helpers import backends
 from tests.helpers.webhooks import Receiver
 
 
@@ -59,3 +60,8 @@ async def make_dispatcher(store: Store, clock: Clock):  # type: ignore[no-untype
     for dispatcher, session in made:
         await dispatcher.close()
         await session.close()
+
+
+# The webhook tests run on both store backends (claims, leases, the outbox, the app's events).
+backend, committed, location = backends.backend, backends.committed, backends.location
+make_settings, store = backends.make_settings, backends.store

@@ -12,6 +12,7 @@ import time
 
 from standardwebhooks.webhooks import Webhook
 
+from spectrum_rpc.store import Store
 from spectrum_rpc.store.webhooks import DELIVERED, FAILED, PENDING
 from spectrum_rpc.webhooks import management as ops
 from tests.helpers.webhooks import classify, eventually
@@ -215,15 +216,16 @@ async def test_a_hanging_receiver_does_not_block_another(store, make_receiver, m
 
 
 async def test_claims_of_a_dead_process_are_resumed_on_start(
-    store, make_receiver, make_dispatcher, clock
+    store, make_receiver, make_dispatcher, clock, location
 ):
     receiver = await make_receiver()
     await ops.add_webhook(store, receiver.url, allow_private_addresses=True)
     await classify(store)
     t = clock()
-    assert len(await store.webhooks.claim("dead", t, t + 3600, 10, 4)) == 1
-    dispatcher = make_dispatcher()
-    assert await dispatcher.run_once() == []  # leased by the dead claimer
+    async with Store(location) as other:  # another process, which then dies
+        assert len(await other.webhooks.claim("dead", t, t + 3600, 10, 4)) == 1
+        dispatcher = make_dispatcher()
+        assert await dispatcher.run_once() == []  # leased by the other process
     await dispatcher.start()
     await eventually(lambda: dispatcher.delivered == 1)
     assert len(receiver.received) == 1
@@ -244,6 +246,8 @@ async def test_cancellation_is_not_retried_and_close_releases_nothing_twice(
     assert delivery.state == "sending" and delivery.attempts == 0
 
     receiver.release.set()
+    await store.close()  # the process ends; a new one starts
+    await store.open()
     again = make_dispatcher()
     await again.start()  # a new process: the claim is released and the event sent again
     await eventually(lambda: again.delivered == 1)

@@ -1,0 +1,380 @@
+"""Benchmark the two store backends in one run: SQLite (1 process) beside PostgreSQL (1 and 2).
+
+    .venv/bin/python scripts/bench_store.py                       # 3 runs, print the medians
+    .venv/bin/python scripts/bench_store.py --runs 3 --write      # ... and write docs/BENCHMARKS.md
+    .venv/bin/python scripts/bench_store.py --postgres URL        # an existing, empty database
+    .venv/bin/python scripts/bench_store.py --drivers             # asyncpg beside psycopg 3
+
+--drivers compares the two asyncio PostgreSQL drivers on one connection (needs
+`pip install "psycopg[binary]>=3.2,<4"`, not a dependency): an autocommitted INSERT (a commit
+each), a SELECT by key, and executemany of INSERTs in one transaction (how group commit writes).
+
+Workloads, each driven by wrk (its own process, 2 threads) at --connections connections split
+over the server processes: classifyText with one webhook on (every call writes its event
+and a delivery durably; a local receiver, a bare aiohttp process, answers each delivery 200),
+and recordUserClassification (one durable feedback row per call). Configurations:
+`spectrum-rpc serve` on a SQLite file in a temporary directory, on PostgreSQL with one
+process, and with two processes on the same database. Without --postgres, a throwaway
+PostgreSQL server is started in a temporary directory (initdb and pg_ctl, as in the tests;
+as root it runs as the `postgres` account). Figures are medians over runs. Needs `wrk`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+RPC_PATH = "/api/v1/classification"
+SECTION = "## Store backends: SQLite and PostgreSQL"
+TEXT = "you are a complete idiot and nobody here likes you"
+
+LUA = r"""
+local f = io.open("%(body)s", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Apikey %(key)s"
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,' ..
+    ' "p99_us": %%d}\n',
+    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(99)))
+end
+"""
+
+WORKLOADS = {
+    "classifyText, webhook on": {"jsonrpc": "2.0", "method": "classifyText",
+                                 "params": {"text": TEXT}, "id": 1},
+    "recordUserClassification": {"jsonrpc": "2.0", "method": "recordUserClassification",
+                                 "params": {"content": TEXT, "shouldBlock": True}, "id": 1},
+}  # fmt: skip
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def receiver(port: int) -> None:
+    """Answer every webhook delivery 200 (run as this script with --receiver PORT)."""
+    from aiohttp import web
+
+    async def handle(request: web.Request) -> web.Response:
+        await request.read()
+        return web.Response(status=200)
+
+    app = web.Application()
+    app.router.add_post("/hook", handle)
+    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+    for _ in range(900):
+        if proc.poll() is not None:
+            raise SystemExit(f"{url}: the process exited ({proc.returncode})")
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except (urllib.error.URLError, OSError):
+            time.sleep(0.1)
+    raise SystemExit(f"{url} never answered")
+
+
+def cli(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env,
+                          check=True, timeout=120)  # fmt: skip
+    return done.stdout
+
+
+def run_wrk(port: int, key: str, body: Path, connections: int, seconds: int) -> dict:
+    lua = body.with_name(f"{body.stem}-{port}.lua")  # one each: wrk reads it as it starts
+    lua.write_text(LUA % {"body": body, "key": key})
+    return subprocess.Popen(  # type: ignore[return-value]
+        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
+         "-s", str(lua), f"http://127.0.0.1:{port}{RPC_PATH}"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+
+def probe(port: int, key: str, body: bytes) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{RPC_PATH}", data=body, method="POST",
+        headers={"Authorization": f"Apikey {key}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as resp:
+            answer = resp.read()
+    except urllib.error.HTTPError as exc:
+        raise SystemExit(f"port {port}: HTTP {exc.code}: {exc.read()[:500]!r}") from exc
+    if b'"result"' not in answer:
+        raise SystemExit(f"port {port}: {answer[:500]!r}")
+
+
+def measure(location: str, processes: int, workload: str, args: argparse.Namespace,
+            work: Path, hook_url: str) -> tuple[float, float]:  # fmt: skip
+    """Serve on `location` with N processes, drive the workload; return (req/s, p99 ms)."""
+    env = {**os.environ, "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
+           "SPECTRUM_RPC_ENGINE_WORKERS": "1"}  # fmt: skip
+    key = cli("keys", "create", "--db", location, "--name", "bench", env=env).strip()
+    key = key.splitlines()[-1]
+    if workload.startswith("classifyText"):
+        cli("webhooks", "add", "--db", location, "--url", hook_url, env=env)
+    servers = []
+    try:
+        for _ in range(processes):
+            port = free_port()
+            proc = subprocess.Popen(
+                [str(SCRIPT), "serve", "--db", location, "--port", str(port),
+                 "--log-level", "WARNING"],
+                env=env, stdout=subprocess.DEVNULL,
+                stderr=(work / f"serve-{port}.log").open("ab"),
+            )  # fmt: skip
+            servers.append((proc, port))
+            wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+        body = work / f"{workload.split(',')[0]}.json"
+        body.write_text(json.dumps(WORKLOADS[workload]))
+        for _, port in servers:  # a refusal here would make every figure meaningless
+            probe(port, key, body.read_bytes())
+        share = max(1, args.connections // processes)
+        runs = [run_wrk(port, key, body, share, args.seconds) for _, port in servers]
+        results = []
+        for run in runs:
+            out, _ = run.communicate()
+            match = re.search(r"^RESULT (.*)$", out, re.M)
+            if match is None:  # say what the servers answer now
+                for _, port in servers:
+                    probe(port, key, body.read_bytes())
+                raise SystemExit(f"wrk printed no result:\n{out}")
+            results.append(json.loads(match.group(1)))
+        ok = sum(r["requests"] - r["non2xx"] for r in results)
+        seconds = max(r["duration_us"] for r in results) / 1e6
+        return ok / seconds, max(r["p99_us"] for r in results) / 1000
+    finally:
+        for proc, _ in servers:
+            proc.terminate()
+        for proc, _ in servers:
+            proc.wait(timeout=60)
+
+
+def measure_retrying(kind: str, processes: int, workload: str, args: argparse.Namespace,
+                     work: Path, server: object, counter: list[int],
+                     hook_port: int) -> tuple[float, float]:  # fmt: skip
+    """Measure on a fresh database; once more if wrk came back without a result."""
+    for attempt in (1, 2):
+        location = fresh(kind, work, server, counter)
+        try:
+            return measure(location, processes, workload, args, work,
+                           f"http://127.0.0.1:{hook_port}/hook")  # fmt: skip
+        except SystemExit as failed:
+            if attempt == 2:
+                raise
+            print(f"measuring again: {str(failed).splitlines()[0]}", flush=True)
+    raise AssertionError("unreachable")
+
+
+def fresh(kind: str, work: Path, server: object, counter: list[int]) -> str:
+    counter[0] += 1
+    if kind == "sqlite":
+        return str(work / f"bench-{counter[0]}.db")
+    return server.create_database()  # type: ignore[attr-defined]
+
+
+class Existing:
+    """An existing PostgreSQL server given as a URL: one schema per measurement is not
+    possible, so each measurement empties the tables first."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def create_database(self) -> str:
+        import asyncio
+
+        import asyncpg
+
+        async def empty() -> None:
+            conn = await asyncpg.connect(self.url)
+            try:
+                tables = [r[0] for r in await conn.fetch(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
+                if tables:
+                    await conn.execute(f"DROP TABLE {', '.join(tables)} CASCADE")
+            finally:
+                await conn.close()
+
+        asyncio.run(empty())
+        return self.url
+
+
+DRIVER_ROWS = 2000
+
+
+async def _asyncpg_loop(url: str) -> tuple[float, float, float]:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    await conn.execute("CREATE TABLE IF NOT EXISTS a (id SERIAL PRIMARY KEY, v TEXT, x FLOAT8)")
+    t0 = time.perf_counter()
+    for _ in range(DRIVER_ROWS):
+        await conn.execute("INSERT INTO a(v, x) VALUES ($1, $2)", "hello", 1.0)
+    t1 = time.perf_counter()
+    for i in range(DRIVER_ROWS):
+        await conn.fetch("SELECT id, v, x FROM a WHERE id = $1", i)
+    t2 = time.perf_counter()
+    async with conn.transaction():
+        await conn.executemany("INSERT INTO a(v, x) VALUES ($1, $2)", [("b", 2.0)] * DRIVER_ROWS)
+    t3 = time.perf_counter()
+    await conn.close()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
+async def _psycopg_loop(url: str) -> tuple[float, float, float]:
+    import psycopg
+
+    conn = await psycopg.AsyncConnection.connect(url, autocommit=True)
+    await conn.execute("CREATE TABLE IF NOT EXISTS p (id SERIAL PRIMARY KEY, v TEXT, x FLOAT8)")
+    t0 = time.perf_counter()
+    for _ in range(DRIVER_ROWS):
+        await conn.execute("INSERT INTO p(v, x) VALUES (%s, %s)", ("hello", 1.0))
+    t1 = time.perf_counter()
+    for i in range(DRIVER_ROWS):
+        await (await conn.execute("SELECT id, v, x FROM p WHERE id = %s", (i,))).fetchall()
+    t2 = time.perf_counter()
+    async with conn.transaction(), conn.cursor() as cur:
+        await cur.executemany("INSERT INTO p(v, x) VALUES (%s, %s)", [("b", 2.0)] * DRIVER_ROWS)
+    t3 = time.perf_counter()
+    await conn.close()
+    return t1 - t0, t2 - t1, t3 - t2
+
+
+def drivers(server: object, runs: int) -> str:
+    """Time asyncpg and psycopg 3 on the same loops; return a Markdown table of medians."""
+    import asyncio
+
+    url = server.create_database()  # type: ignore[attr-defined]
+    times: dict[str, list[tuple[float, float, float]]] = {"asyncpg": [], "psycopg 3": []}
+    for _ in range(runs):
+        times["asyncpg"].append(asyncio.run(_asyncpg_loop(url)))
+        times["psycopg 3"].append(asyncio.run(_psycopg_loop(url)))  # libpq reads the URL too
+    lines = ["| driver | INSERT, autocommit | SELECT by key | executemany in a transaction |",
+             "| --- | --- | --- | --- |"]  # fmt: skip
+    for name, got in times.items():
+        cells = [statistics.median(t[i] for t in got) / DRIVER_ROWS * 1e6 for i in range(3)]
+        lines.append(f"| {name} | {cells[0]:,.0f} µs | {cells[1]:,.0f} µs |"
+                     f" {cells[2]:,.1f} µs a row |")  # fmt: skip
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", metavar="URL", help="an existing database (emptied!)")
+    parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    parser.add_argument("--drivers", action="store_true", help="asyncpg beside psycopg 3")
+    args = parser.parse_args()
+    if args.receiver:
+        receiver(args.receiver)
+        return 0
+    sys.path.insert(0, str(ROOT))
+    from tests.helpers import postgres as throwaway
+
+    server: object
+    if args.postgres:
+        server, started = Existing(args.postgres), None
+    else:
+        started = throwaway.start(free_port())
+        if isinstance(started, str):
+            raise SystemExit(f"cannot start PostgreSQL: {started}")
+        server = started
+    if args.drivers:
+        try:
+            print(drivers(server, args.runs))
+        finally:
+            if started is not None:
+                throwaway.stop(started)
+        return 0
+    hook_port = free_port()
+    hook = subprocess.Popen([sys.executable, __file__, "--receiver", str(hook_port)])
+    configs = [("SQLite, 1 process", "sqlite", 1), ("PostgreSQL, 1 process", "postgresql", 1),
+               ("PostgreSQL, 2 processes", "postgresql", 2)]  # fmt: skip
+    figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
+    counter = [0]
+    try:
+        time.sleep(1)
+        with tempfile.TemporaryDirectory(prefix="bench-store-") as tmp:
+            work = Path(tmp)
+            for run in range(args.runs):
+                for workload in WORKLOADS:
+                    for name, kind, processes in configs:
+                        rps, p99 = measure_retrying(kind, processes, workload, args, work,
+                                                    server, counter, hook_port)  # fmt: skip
+                        figures.setdefault((workload, name), []).append((rps, p99))
+                        print(f"run {run + 1}: {workload} / {name}: {rps:,.0f} req/s,"
+                              f" p99 {p99:.1f} ms", flush=True)  # fmt: skip
+    finally:
+        hook.terminate()
+        hook.wait(timeout=30)
+        if started is not None:
+            throwaway.stop(started)
+    text = report(figures, configs, args)
+    print(text)
+    if args.write:
+        write_section(text, ROOT / "docs" / "BENCHMARKS.md")
+    return 0
+
+
+def report(figures: dict, configs: list, args: argparse.Namespace) -> str:
+    lines = [SECTION, "",
+             f"`.venv/bin/python scripts/bench_store.py --runs {args.runs} --seconds "
+             f"{args.seconds} --connections {args.connections}` (medians of {args.runs} runs; "
+             f"{os.cpu_count()} cores shared by the servers, PostgreSQL, wrk and the webhook "
+             "receiver; one engine worker per server process).", "",
+             "| workload | " + " | ".join(name for name, _, _ in configs) + " |",
+             "| --- |" + " --- |" * len(configs)]  # fmt: skip
+    for workload in WORKLOADS:
+        cells = []
+        for name, _, _ in configs:
+            runs = figures[(workload, name)]
+            rps = statistics.median(r for r, _ in runs)
+            p99 = statistics.median(p for _, p in runs)
+            cells.append(f"{rps:,.0f} req/s (p99 {p99:.0f} ms)")
+        lines.append(f"| {workload} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_section(text: str, path: Path) -> None:
+    """Replace this script's section of docs/BENCHMARKS.md up to its first `###` (or append)."""
+    old = path.read_text()
+    start = old.find(SECTION + "\n")
+    if start == -1:
+        new = old.rstrip("\n") + "\n\n" + text
+    else:
+        body = start + len(SECTION)
+        ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
+        end = min(ends) if ends else len(old)
+        new = old[:start] + text.rstrip("\n") + "\n" + old[end:]
+    path.write_text(new.rstrip("\n") + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+"""The PostgreSQL database: a connection pool, migrations under an advisory lock, group commit.
+
+Same interface as `database.Database` (statements are `(sql, params)` with `?` placeholders,
+translated here to `$1, $2, ...`), so the repositories run unchanged on both. Writes from the
+whole process queue up and commit together in shared transactions, as on SQLite; with the
+default `synchronous_commit = on` a write is acknowledged only once PostgreSQL has flushed it.
+A commit waits for a WAL flush (milliseconds, where SQLite's takes a fraction of one), so a few
+committers run at once, each taking whatever queued up while the others committed: PostgreSQL
+flushes their commits together. A caller's writes still commit in the order it awaits them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import secrets
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
+from itertools import groupby
+from typing import Any
+
+import asyncpg
+
+from .database import Pending, Statement, StoreClosed, StoreOpenError, _settle
+from .schema import POSTGRES_MIGRATIONS
+
+log = logging.getLogger(__name__)
+
+SCHEMES = ("postgresql://", "postgres://")
+COMMITTERS = 4  # transactions in flight at once per process (at most pool_size - 2)
+# The key of the advisory lock held while migrating (any constant; "spectrum" in ASCII).
+MIGRATION_LOCK = 0x7370656374727560
+_PLACEHOLDER = re.compile(r"\?")
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+Row = tuple[Any, ...]
+
+
+def is_url(path: object) -> bool:
+    """Return whether a store location is a PostgreSQL URL (else it is a SQLite file)."""
+    return str(path).startswith(SCHEMES)
+
+
+def mask(url: str) -> str:
+    """Return the URL with its password (if any) replaced by `***`, fit to log or show."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def translate(sql: str) -> str:
+    """Return the statement with `?` placeholders numbered as PostgreSQL wants them."""
+    numbers = iter(range(1, 1 << 16))
+    return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql)
+
+
+class PostgresDatabase:
+    """Own a pool of PostgreSQL connections; batch concurrent writes into shared transactions."""
+
+    dialect = "postgresql"
+
+    def __init__(self, url: str, *, pool_size: int = 10, max_batch: int = 2000):
+        self.url = url
+        self.path = mask(url)  # what messages and logs show
+        self.pool_size = max(2, pool_size)
+        self.max_batch = max_batch
+        self._pool: asyncpg.Pool | None = None
+        self._queue: asyncio.Queue[Pending] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self.committers = max(1, min(COMMITTERS, self.pool_size - 2))
+        self._sql: dict[str, str] = {}
+        # This process's liveness lock: held on a connection of its own while the store is
+        # open, and so released by PostgreSQL the moment the process dies. Claims carry it, so
+        # other processes take a dead one's claims over at once instead of after the lease.
+        self.owner = 0  # a new one at each open
+        self._alive: asyncpg.Connection | None = None
+        self._locks: dict[int, asyncpg.Connection] = {}  # advisory locks held, by key
+        self.commits = 0
+        self.writes_committed = 0
+        self.statements_committed = 0
+        self.commit_seconds = 0.0
+        self.group_sizes: Counter[int] = Counter()
+        self.commit_micros: Counter[int] = Counter()
+
+    async def open(self) -> None:
+        """Connect, apply pending migrations (one process at a time) and start the commit loop."""
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.url, min_size=1, max_size=self.pool_size, command_timeout=60
+            )
+        except (OSError, asyncpg.PostgresError, ValueError) as exc:
+            raise StoreOpenError(f"cannot open the database {self.path}: {_one_line(exc)}") from exc
+        try:
+            await self._migrate()
+            self._alive = await self._pool.acquire()
+            self.owner = secrets.randbits(62) + 1
+            await self._alive.execute("SELECT pg_advisory_lock($1)", self.owner)
+        except BaseException:
+            await self._pool.close()
+            self._pool = self._alive = None
+            raise
+        self._tasks = [
+            asyncio.create_task(self._commit_loop(), name=f"store-group-commit-{i}")
+            for i in range(self.committers)
+        ]
+
+    async def close(self) -> None:
+        """Flush every pending write, then close the pool."""
+        if self._tasks:
+            await self._queue.join()
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks = []
+        if self._pool is not None:
+            for conn in self._locks.values():  # the pool waits for them: give them back
+                await self._pool.release(conn)  # (which drops their locks)
+            self._locks.clear()
+            if self._alive is not None:
+                await self._pool.release(self._alive)  # pool.close resets it: the lock goes
+            await self._pool.close()
+            self._pool = self._alive = None
+
+    async def _migrate(self) -> None:
+        assert self._pool is not None
+        async with self._pool.acquire() as conn:
+            # Several processes may start at once: one migrates, the others wait and then
+            # find nothing left to do.
+            await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK)
+            try:
+                await conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"
+                )
+                version = await conn.fetchval("SELECT MAX(version) FROM schema_version") or 0
+                if version > len(POSTGRES_MIGRATIONS):
+                    raise StoreOpenError(
+                        f"database {self.path} has schema version {version}, newer than this "
+                        f"program's {len(POSTGRES_MIGRATIONS)}: upgrade spectrum-rpc"
+                    )
+                for number, script in enumerate(POSTGRES_MIGRATIONS[version:], start=version + 1):
+                    async with conn.transaction():
+                        await conn.execute(script)
+                        await conn.execute("INSERT INTO schema_version VALUES ($1)", number)
+                    log.info("store migrated to schema version %d", number)
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", MIGRATION_LOCK)
+
+    def _translated(self, sql: str) -> str:
+        found = self._sql.get(sql)
+        if found is None:
+            found = self._sql[sql] = translate(sql)
+        return found
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @property
+    def committing(self) -> bool:
+        """Whether the commit loop runs (open, and not stopped by a failure)."""
+        return bool(self._tasks) and not any(t.done() for t in self._tasks)
+
+    async def write(self, statements: list[Statement]) -> None:
+        """Run statements in one transaction shared with concurrent writers; return once durable."""
+        if not self.committing:
+            raise StoreClosed(f"the store {self.path} is closed")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((statements, future))
+        await future
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement durably."""
+        await self.write([(sql, params)])
+
+    async def _commit_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            group = [first]
+            while len(group) < self.max_batch and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                await self._commit_group(group)
+            except Exception as exc:
+                log.exception("store write of %d statement groups failed", len(group))
+                for _, future in group:
+                    _settle(future, exc)
+            finally:
+                for _ in group:
+                    self._queue.task_done()
+
+    async def _commit_group(self, group: list[Pending]) -> None:
+        started = time.perf_counter()
+        try:
+            await self._run(s for statements, _ in group for s in statements)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError,
+                TypeError) as exc:  # fmt: skip
+            if len(group) == 1:
+                _settle(group[0][1], exc)
+                return
+            # One bad write (or a deadlock with another process) must not fail its
+            # neighbours: retry each on its own.
+            for item in group:
+                await self._commit_group([item])
+            return
+        elapsed = time.perf_counter() - started
+        self.commits += 1
+        self.writes_committed += len(group)
+        self.statements_committed += sum(len(s) for s, _ in group)
+        self.commit_seconds += elapsed
+        self.group_sizes[len(group).bit_length()] += 1
+        self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
+        for _, future in group:
+            _settle(future)
+
+    async def _run(self, statements: Iterable[Statement]) -> None:
+        assert self._pool is not None
+        async with self._pool.acquire() as conn, conn.transaction():
+            for sql, run in groupby(statements, key=lambda s: s[0]):
+                params = [tuple(p) for _, p in run]
+                if len(params) == 1:
+                    await conn.execute(self._translated(sql), *params[0])
+                else:
+                    await conn.executemany(self._translated(sql), params)
+
+    # -- reads ----------------------------------------------------------------------------
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Run a read query on a pooled connection (sees every committed write)."""
+        assert self._pool is not None
+        rows = await self._pool.fetch(self._translated(sql), *params)
+        return [tuple(r) for r in rows]
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """Run a read query and return its first row, or None."""
+        rows = await self.fetchall(sql, params)
+        return rows[0] if rows else None
+
+    async def ping(self) -> bool:
+        """Return whether the server answers and writes can be committed."""
+        if not self.committing or self._pool is None:
+            return False
+        try:
+            async with asyncio.timeout(2):
+                await self._pool.fetchval("SELECT 1")
+        except Exception:
+            return False
+        return True
+
+    async def try_lock(self, key: int) -> bool:
+        """Take a session advisory lock on a connection of its own; False if anyone holds it.
+
+        The lock lasts until `unlock`, the store's close, or this process's death (its
+        connection closes).
+        """
+        assert self._pool is not None
+        if key in self._locks:
+            return False
+        conn = await self._pool.acquire()
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+            self._locks[key] = conn
+            return True
+        await self._pool.release(conn)
+        return False
+
+    @contextlib.asynccontextmanager
+    async def locked(self, key: int) -> AsyncIterator[None]:
+        """Hold a session advisory lock for a block, waiting for it if another process has it."""
+        assert self._pool is not None
+        async with self._pool.acquire() as conn:
+            await conn.execute("SELECT pg_advisory_lock($1)", key)
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+
+    async def unlock(self, key: int) -> None:
+        """Release a lock taken by `try_lock` (if held) and give its connection back."""
+        conn = self._locks.pop(key, None)
+        if conn is None or self._pool is None:
+            return
+        try:
+            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+        finally:
+            await self._pool.release(conn)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return mask(text)
