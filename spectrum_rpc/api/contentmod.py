@@ -202,17 +202,19 @@ async def moderate(request: web.Request) -> web.Response:
     key = await _key(request)
     admit(request, key, API)
     text, options = parse(await read_json(request))
+    # Everything that can refuse the request is checked before a deferred answer is promised.
+    policy, asked = await _options(request.app, key, options)
     callback = await _callback(request, key, options)
     request_id, at = str(uuid.uuid4()), datetime.now(UTC)
+    work = (request.app, key, text, options, policy, asked, request_id, at)
     if callback is not None and options.get("defer"):
-        task = asyncio.ensure_future(_deferred(request.app, key, text, options, request_id, at,
-                                               callback))
+        task = asyncio.ensure_future(_deferred(*work, callback))
         deferred = request.app[DEFERRED]
         deferred.add(task)
         task.add_done_callback(deferred.discard)
         return json_response({"id": request_id, "request": _request(request_id, at),
                               "meta": options.get("meta"), "deferred": True})
-    body = await _analyse(request.app, key, text, options, request_id, at)
+    body = await _analyse(*work)
     if callback is not None:
         await callbacks.send(request.app[STORE], request.app[DISPATCHER], key.project, callback,
                              orjson.dumps(body))
@@ -237,25 +239,32 @@ async def _callback(request: web.Request, key: KeyRecord, options: dict[str, Any
 
 
 async def _deferred(app: web.Application, key: KeyRecord, text: str, options: dict[str, Any],
-                    request_id: str, at: datetime, callback: str) -> None:
+                    policy: Policy, asked: Options, request_id: str, at: datetime,
+                    callback: str) -> None:
     try:
-        body = await _analyse(app, key, text, options, request_id, at)
+        body = await _analyse(app, key, text, options, policy, asked, request_id, at)
         await callbacks.send(app[STORE], app[DISPATCHER], key.project, callback,
                              orjson.dumps(body))
     except Exception:
         log.exception("deferred contentmod analysis %s failed", request_id)
 
 
-async def _analyse(app: web.Application, key: KeyRecord, text: str, options: dict[str, Any],
-                   request_id: str, at: datetime) -> dict[str, Any]:
-    analyzer: Analyzer = app[ANALYZER]
-    policy = await analyzer.policies.get(key.project)
-    asked: Options = policy.options.overridden(detect=DETECT, banned=options.get("bannedWords", ()))
-    # filteredContent masks profanity only, always with `*` (personal data stays as sent).
-    asked = replace(asked, masks={"profanity": "*"})
+async def _options(app: web.Application, key: KeyRecord, options: dict[str, Any]
+                   ) -> tuple[Policy, Options]:
+    """The project's policy, and the analysis this request asks of it."""
+    policy = await app[ANALYZER].policies.get(key.project)
+    asked = policy.options.overridden(detect=DETECT, banned=options.get("bannedWords", ()))
     if len(asked.banned) > MAX_WORDS:
         raise RestError(400, f"`options.bannedWords` and the project's banned words make "
                         f"{len(asked.banned)}; at most {MAX_WORDS}.", "options.bannedWords")
+    # filteredContent masks profanity only, always with `*` (personal data stays as sent).
+    return policy, replace(asked, masks={"profanity": "*"})
+
+
+async def _analyse(app: web.Application, key: KeyRecord, text: str, options: dict[str, Any],
+                   policy: Policy, asked: Options, request_id: str, at: datetime
+                   ) -> dict[str, Any]:
+    analyzer: Analyzer = app[ANALYZER]
     result = await analyzer.moderate(key.project, text, asked, key.id)
     body = answer(text, options, result, policy, request_id, at)
     if options.get("actorId"):

@@ -11,6 +11,7 @@ from aiohttp import web
 from standardwebhooks.webhooks import Webhook
 
 from spectrum_rpc.constants import DEFAULT_PROJECT
+from spectrum_rpc.resources import ANALYZER
 from spectrum_rpc.webhooks import management as ops
 
 TEXT = "you are a stupid idiot"
@@ -117,3 +118,16 @@ async def test_callbacks_need_webhooks_enabled(make_client, aiohttp_server):
     status, error = await post(api, {"text": TEXT, "options": {"callbackUrl": url}})
     assert status == 400 and error["error"]["field"] == "options.callbackUrl"
     assert "webhooks.enabled" in error["error"]["message"]
+
+
+async def test_a_request_that_cannot_be_analysed_is_refused_before_it_is_deferred(
+        make_client, aiohttp_server):
+    api = await client(make_client)
+    receiver, url = await start(aiohttp_server)
+    await api.app[ANALYZER].policies.change_filter(DEFAULT_PROJECT,
+                                                   {"profanity": {"bannedWords": ["frak"]}})
+    words = [f"w{i}" for i in range(1000)]  # with the project's one: over the limit
+    status, error = await post(api, {"text": TEXT, "options": {
+        "defer": True, "callbackUrl": url, "bannedWords": words}})
+    assert status == 400 and error["error"]["field"] == "options.bannedWords"
+    assert receiver.bodies == [] and receiver.refused == 0  # no answer was promised
