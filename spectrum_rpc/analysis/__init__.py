@@ -3,6 +3,10 @@ project's policy, telling listeners (webhooks, statistics) of every outcome."""
 
 from .analyzer import Analyzer, Classifier
 from .events import Classification, Listener
+from .filters import MAX_LANGUAGES as FILTER_LANGUAGES
+from .filters import MAX_MASK as FILTER_MASK_LENGTH
+from .filters import MAX_WORD as FILTER_WORD_LENGTH
+from .filters import MAX_WORDS as FILTER_WORDS
 from .filters import TYPES as FILTER_TYPES
 from .filters import FilterError, default_filter, parse_filter
 from .offload import DetectorsFailed, Offload
@@ -10,7 +14,8 @@ from .options import AVAILABLE, DETECTORS, MODED, MODES, Options
 from .policy import Policies, Policy
 from .sentences import split as split_sentences
 
-__all__ = ["AVAILABLE", "DETECTORS", "FILTER_TYPES", "MODED", "MODES", "Analyzer",
+__all__ = ["AVAILABLE", "DETECTORS", "FILTER_LANGUAGES", "FILTER_MASK_LENGTH", "FILTER_TYPES",
+           "FILTER_WORDS", "FILTER_WORD_LENGTH", "MODED", "MODES", "Analyzer",
            "Classification", "Classifier", "Detection", "DetectorsFailed", "FilterError",
            "Listener", "Offload", "Options", "Policies", "Policy", "default_filter",
            "parse_filter", "split_sentences"]
