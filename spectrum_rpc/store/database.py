@@ -34,7 +34,33 @@ class StoreOpenError(RuntimeError):
     """
 
 
-class Database:
+class GroupCommits:
+    """What both backends count of their group commits (the metrics read it at scrape time),
+    and the one way a committed group is settled."""
+
+    def __init__(self) -> None:
+        self.commits = 0
+        self.writes_committed = 0  # write() calls: several share one commit
+        self.statements_committed = 0
+        self.commit_seconds = 0.0
+        # For monitoring: commits by the bit_length() of their group size (writers sharing the
+        # transaction) and of their duration in microseconds (power-of-two buckets).
+        self.group_sizes: Counter[int] = Counter()
+        self.commit_micros: Counter[int] = Counter()
+
+    def _committed(self, group: list[Pending], elapsed: float) -> None:
+        """Count a committed group and answer each of its writers."""
+        self.commits += 1
+        self.writes_committed += len(group)
+        self.statements_committed += sum(len(s) for s, _ in group)
+        self.commit_seconds += elapsed
+        self.group_sizes[len(group).bit_length()] += 1
+        self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
+        for _, future in group:
+            _settle(future)
+
+
+class Database(GroupCommits):
     """Own the SQLite connections; batch concurrent writes into shared transactions.
 
     Every write waits until the transaction holding it is committed, so an acknowledged
@@ -51,14 +77,7 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self.commits = 0
-        self.writes_committed = 0  # write() calls: several share one commit
-        self.statements_committed = 0
-        self.commit_seconds = 0.0
-        # For monitoring: commits by the bit_length() of their group size (writers sharing the
-        # transaction) and of their duration in microseconds (power-of-two buckets).
-        self.group_sizes: Counter[int] = Counter()
-        self.commit_micros: Counter[int] = Counter()
+        super().__init__()
 
     async def open(self) -> None:
         """Open the connections, apply pending migrations and start the commit loop."""
@@ -174,15 +193,7 @@ class Database:
             for item in group:
                 await self._commit_group([item])
             return
-        elapsed = time.perf_counter() - started
-        self.commits += 1
-        self.writes_committed += len(group)
-        self.statements_committed += sum(len(s) for s, _ in group)
-        self.commit_seconds += elapsed
-        self.group_sizes[len(group).bit_length()] += 1
-        self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
-        for _, future in group:
-            _settle(future)
+        self._committed(group, time.perf_counter() - started)
 
     async def _run(self, statements: Iterable[Statement]) -> None:
         assert self._writer is not None

@@ -17,14 +17,13 @@ import logging
 import re
 import secrets
 import time
-from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
 import asyncpg
 
-from .database import Pending, Statement, StoreClosed, StoreOpenError, _settle
+from .database import GroupCommits, Pending, Statement, StoreClosed, StoreOpenError, _settle
 from .schema import POSTGRES_MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -55,7 +54,7 @@ def translate(sql: str) -> str:
     return _PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql)
 
 
-class PostgresDatabase:
+class PostgresDatabase(GroupCommits):
     """Own a pool of PostgreSQL connections; batch concurrent writes into shared transactions."""
 
     dialect = "postgresql"
@@ -76,12 +75,7 @@ class PostgresDatabase:
         self.owner = 0  # a new one at each open
         self._alive: asyncpg.Connection | None = None
         self._locks: dict[int, asyncpg.Connection] = {}  # advisory locks held, by key
-        self.commits = 0
-        self.writes_committed = 0
-        self.statements_committed = 0
-        self.commit_seconds = 0.0
-        self.group_sizes: Counter[int] = Counter()
-        self.commit_micros: Counter[int] = Counter()
+        super().__init__()
 
     async def open(self) -> None:
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
@@ -201,15 +195,7 @@ class PostgresDatabase:
             for item in group:
                 await self._commit_group([item])
             return
-        elapsed = time.perf_counter() - started
-        self.commits += 1
-        self.writes_committed += len(group)
-        self.statements_committed += sum(len(s) for s, _ in group)
-        self.commit_seconds += elapsed
-        self.group_sizes[len(group).bit_length()] += 1
-        self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
-        for _, future in group:
-            _settle(future)
+        self._committed(group, time.perf_counter() - started)
 
     async def _run(self, statements: Iterable[Statement]) -> None:
         assert self._pool is not None
