@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -267,11 +268,13 @@ async def analyze_language(request: web.Request, key: KeyRecord) -> web.Response
 
 def _analyzer(name: str):  # type: ignore[no-untyped-def]
     table = ANALYZERS[name]
+    # The span model runs only for the analyzer that answers its labels (insult, threat, ...).
+    options = replace(LABELS_ONLY, sub_labels=any(v in L.SPAN_LABELS for v in table.values()))
 
     async def analyze(request: web.Request, key: KeyRecord) -> web.Response:
         value = await _value(request)
         analyzer: Analyzer = request.app[ANALYZER]
-        scores = (await analyzer.moderate(key.project, value, LABELS_ONLY, key.id))["labels"]
+        scores = (await analyzer.moderate(key.project, value, options, key.id))["labels"]
         label_scores = {label: scores[ours] for label, ours in table.items()
                         if ours is not None and ours in scores}
         unsupported = [label for label in table if label not in label_scores]

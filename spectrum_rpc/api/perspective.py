@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
@@ -451,12 +451,16 @@ async def analyze(request: web.Request) -> web.Response:
             check_languages(asked.attributes, common.languages)
             # doNotStore: no key id, so no listener (webhook outbox) hears of it.
             key_id = None if asked.do_not_store else key.id
+            # The span model runs only for an attribute it scores (INSULT, THREAT, ...).
+            sub_labels = any(label in L.SPAN_LABELS for label, _ in asked.attributes.values())
             if common.languages:
-                analysis = await analyzer.moderate(key.project, common.text, LABELS, key_id)
+                analysis = await analyzer.moderate(
+                    key.project, common.text, replace(LABELS, sub_labels=sub_labels), key_id)
             else:  # detected first: a comment in a language we cannot score is not scored
                 found = await analyzer.moderate(key.project, common.text, LANGUAGE_ONLY)
                 check_languages(asked.attributes, _scoring_languages(common, found))
-                analysis = await analyzer.moderate(key.project, common.text, LABELS_ONLY, key_id)
+                analysis = await analyzer.moderate(
+                    key.project, common.text, replace(LABELS_ONLY, sub_labels=sub_labels), key_id)
                 analysis["language"] = found["language"]
             spans = (await analyzer.sentence_scores(key.project, common.text)
                      if asked.spans else None)
