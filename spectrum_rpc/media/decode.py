@@ -1,6 +1,7 @@
 """Decode an image's bytes with Pillow into the detector's input: the format sniffed from the
 bytes (never the Content-Type), sizes checked from the header before any pixel is decoded,
-GIF frames sampled evenly, each frame letterboxed into a 320 x 320 RGB square."""
+GIF frames sampled evenly, each frame letterboxed into a 320 x 320 square exactly as NudeNet's
+own preprocessing does (tests/media/test_nudenet_agreement.py compares the two)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ _BOMB = (Image.DecompressionBombError, Image.DecompressionBombWarning)
 
 @dataclass(frozen=True)
 class Frames:
-    """The detector's input for one image: `pixels` (frames x 3 x 320 x 320, 0-1), the image's
+    """The detector's input for one image: `pixels` (frames x 3 x 320 x 320, 0-1, BGR), the image's
     format, size and frame count."""
 
     pixels: np.ndarray
@@ -60,8 +61,6 @@ def _frames(image: Image.Image, settings: ImageSettings) -> Frames:
     if count * pixels > settings.max_total_pixels:
         raise MediaError(TOO_LARGE, f"{count} frames of {width} x {height} pixels; the limit is"
                          f" {settings.max_total_pixels} in all (images.max_total_pixels)")
-    if count == 1 and image.format == "JPEG":  # decode at a reduced scale: much less work
-        image.draft("RGB", (nudity.SIZE * 2, nudity.SIZE * 2))
     batch = []
     for index in nudity.sample(count, settings.sample_frames):
         image.seek(index)
@@ -70,11 +69,37 @@ def _frames(image: Image.Image, settings: ImageSettings) -> Frames:
 
 
 def letterbox(image: Image.Image) -> np.ndarray:
-    """Return the image scaled into the model's square, padded right or below with black (as
-    NudeNet pads), as a 3 x 320 x 320 float32 array of 0-1 RGB values."""
-    rgb = image.convert("RGB")
-    scale = nudity.SIZE / max(rgb.size)
-    size = (max(1, round(rgb.width * scale)), max(1, round(rgb.height * scale)))
-    square = Image.new("RGB", (nudity.SIZE, nudity.SIZE))
-    square.paste(rgb.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0), (0, 0))
-    return np.asarray(square, dtype=np.float32).transpose(2, 0, 1) / 255.0
+    """Return the image as NudeNet feeds its model: padded right or below with black into a
+    square, that square scaled to 320 x 320 by OpenCV's bilinear rule (no antialiasing; the
+    pixel centres at (i + 0.5) * scale - 0.5), rounded to bytes, as 3 x 320 x 320 float32 0-1
+    values. Only the rows and columns sampled are read: the square is never built."""
+    rgb = np.asarray(image.convert("RGB"))
+    height, width = rgb.shape[:2]
+    rows0, rows1, row_weight = _axis(max(height, width))
+    top = _gather(rgb, rows0, height, 0)
+    bottom = _gather(rgb, rows1, height, 0)
+    cols0, cols1, col_weight = _axis(max(height, width))
+    mixed = []
+    for band in (top, bottom):
+        left = _gather(band, cols0, width, 1)
+        right = _gather(band, cols1, width, 1)
+        mixed.append(left + (right - left) * col_weight[None, :, None])
+    square = mixed[0] + (mixed[1] - mixed[0]) * row_weight[:, None, None]
+    # Channels B, G, R: what NudeNet's own preprocessing hands its model (OpenCV's BGR, turned
+    # twice), and so what its scores were measured on.
+    bgr = (np.rint(square) / 255.0).astype(np.float32).transpose(2, 0, 1)[::-1]
+    return np.ascontiguousarray(bgr)
+
+
+def _axis(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the two source indices and the weight of the second, per output pixel."""
+    position = np.maximum((np.arange(nudity.SIZE) + 0.5) * (side / nudity.SIZE) - 0.5, 0.0)
+    first = np.minimum(np.floor(position).astype(np.int64), side - 1)
+    return first, np.minimum(first + 1, side - 1), (position - first).astype(np.float32)
+
+
+def _gather(pixels: np.ndarray, index: np.ndarray, size: int, axis: int) -> np.ndarray:
+    """Return the pixels at `index` along `axis`, black where it falls in the padding."""
+    taken = np.take(pixels, np.minimum(index, size - 1), axis=axis).astype(np.float32)
+    inside = (index < size).astype(np.float32)
+    return taken * (inside[:, None, None] if axis == 0 else inside[None, :, None])
