@@ -44,6 +44,9 @@ class Detector:
         # text engine keeps its cores.
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
+        # No memory arena: it keeps the largest batch's buffers for good (measured in
+        # docs/BENCHMARKS.md, "Image moderation").
+        options.enable_cpu_mem_arena = False
         self.session = onnxruntime.InferenceSession(str(path), options,
                                                     providers=["CPUExecutionProvider"])
         self.input = self.session.get_inputs()[0].name
