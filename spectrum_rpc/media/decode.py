@@ -73,6 +73,8 @@ def letterbox(image: Image.Image) -> np.ndarray:
     square, that square scaled to 320 x 320 by OpenCV's bilinear rule (no antialiasing; the
     pixel centres at (i + 0.5) * scale - 0.5), rounded to bytes, as 3 x 320 x 320 float32 0-1
     values. Only the rows and columns sampled are read: the square is never built."""
+    if image.mode in ("P", "PA") and "transparency" in image.info:
+        image = image.convert("RGBA")  # what Pillow asks of a palette with transparency
     rgb = np.asarray(image.convert("RGB"))
     height, width = rgb.shape[:2]
     rows0, rows1, row_weight = _axis(max(height, width))

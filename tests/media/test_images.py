@@ -180,3 +180,15 @@ async def test_images_enabled_false_is_unsupported(server):
     finally:
         await off.close()
     assert error.code == errors.UNSUPPORTED and "images.enabled = false" in error.message
+
+
+def test_a_palette_png_with_transparency_decodes_without_warnings():
+    import io
+
+    from PIL import Image
+
+    from spectrum_rpc.media.decode import decode
+    out = io.BytesIO()
+    Image.new("P", (40, 30), 1).save(out, "PNG", transparency=bytes([255, 0, 128]))
+    frames = decode(out.getvalue(), settings())  # warnings are errors in the tests
+    assert frames.pixels.shape == (1, 3, 320, 320) and frames.format == "PNG"
