@@ -13,7 +13,7 @@ per image in one thread (median of --runs), and the whole check (fetch from a lo
 decode, score) through ImageModerator. Memory: this process's resident set before the model is
 loaded, after, and after scoring everything. With --server, a real `spectrum-rpc serve`: its
 resident set (and peak) before any image and after discuse checked every image (the model loaded),
-and classifyText's latency, sequential, alone and while discuse image checks run beside it.
+and classifyText's latency, sequential, alone and while two clients send discuse image checks.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ async def discuse_all(session: aiohttp.ClientSession, url: str, key: str, port: 
             return done
 
 
-async def server_figures(found: dict[str, bytes], calls: int) -> None:
+async def server_figures(found: dict[str, bytes], calls: int, concurrency: int) -> None:
     """Measure a real server: memory before and after images, classifyText beside them."""
     runner, image_port = await serve_images(found)
     work = Path(tempfile.mkdtemp(prefix="bench-images-"))
@@ -160,9 +160,12 @@ async def server_figures(found: dict[str, bytes], calls: int) -> None:
                          capture_output=True, text=True, check=True).stdout.split()[-1]
     port = free_port()
     env = {**os.environ, "SPECTRUM_RPC_IMAGES_ALLOW_PRIVATE_ADDRESSES": "true"}
+    if concurrency:
+        env["SPECTRUM_RPC_IMAGES_CONCURRENCY"] = str(concurrency)
     with (work / "serve.log").open("wb") as log:
         server = subprocess.Popen([str(SCRIPT), "serve", "--db", str(db), "--port", str(port),
-                                   "--log-level", "WARNING"], stderr=log, env=env)
+                                   "--log-level", "WARNING"], stdout=subprocess.DEVNULL,
+                                  stderr=log, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         async with aiohttp.ClientSession() as session:
@@ -180,16 +183,18 @@ async def server_figures(found: dict[str, bytes], calls: int) -> None:
             names = list(found)
             await discuse_all(session, url, key, image_port, names)
             after, peak_after = rss_mb(pid), rss_mb(pid, "VmHWM")
-            stop = asyncio.Event()
-            images = asyncio.create_task(discuse_all(session, url, key, image_port, names, stop))
+            stop = asyncio.Event()  # two clients sending images, one request at a time each
+            loops = [asyncio.create_task(discuse_all(session, url, key, image_port,
+                                                     names[i::2], stop)) for i in range(2)]
             beside = await classify_ms(session, url, key, calls)
             stop.set()
-            checked = await images
+            checked = sum(await asyncio.gather(*loops))
     finally:
         server.terminate()
         server.wait(timeout=60)
         await runner.cleanup()
-    print(f"\nserver (main process): RSS {before:.0f} MiB (peak {peak_before:.0f}) before any "
+    print(f"\nserver (main process, images.concurrency {concurrency or 'default'}): "
+          f"RSS {before:.0f} MiB (peak {peak_before:.0f}) before any "
           f"image; {after:.0f} MiB (peak {peak_after:.0f}) after discuse checked all "
           f"{len(found)} (the model loaded)")
     print(f"classifyText, {calls} sequential calls: median {statistics.median(alone):.2f} ms "
@@ -204,10 +209,16 @@ def main() -> None:
     parser.add_argument("--server", action="store_true",
                         help="also measure a real `spectrum-rpc serve` (memory, classifyText)")
     parser.add_argument("--calls", type=int, default=200, help="classifyText calls (--server)")
+    parser.add_argument("--server-only", action="store_true", help="only the --server figures")
+    parser.add_argument("--concurrency", type=int, default=0,
+                        help="the server's images.concurrency (default: its own default)")
     args = parser.parse_args()
     found = images()
     if not found:
         sys.exit("no sample images: pip install -e '.[bench]' (scikit-image, matplotlib)")
+    if args.server_only:
+        asyncio.run(server_figures(found, args.calls, args.concurrency))
+        return
     settings = ImageSettings()
     before = rss_mb()
     started = time.perf_counter()
@@ -249,7 +260,7 @@ def main() -> None:
           f"{loaded:.0f} MiB (+{loaded - before:.0f}), after scoring {after:.0f} MiB "
           f"(+{after - before:.0f}); peak {rss_mb('self', 'VmHWM'):.0f} MiB")
     if args.server:
-        asyncio.run(server_figures(found, args.calls))
+        asyncio.run(server_figures(found, args.calls, args.concurrency))
 
 
 if __name__ == "__main__":

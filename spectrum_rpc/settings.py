@@ -172,8 +172,9 @@ class ImageSettings:
     max_total_pixels: int = 250_000_000
     # Frames of a GIF scored, spread evenly over it (the first and the last among them).
     sample_frames: int = 8
-    # Images decoded and scored at once, each in a thread of its own (off the event loop).
-    concurrency: int = 2
+    # Images decoded and scored at once, each in a thread of its own (off the event loop). One
+    # leaves the other cores to the text engine and bounds decoding memory (docs/BENCHMARKS.md).
+    concurrency: int = 1
     # `hit` (discuse) and `flagged` (OpenAI) when an image's score reaches this.
     threshold: float = 0.5
     # Allow fetching from private, loopback and link-local addresses (refused by default: SSRF).
