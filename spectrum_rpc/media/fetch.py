@@ -40,8 +40,12 @@ class Fetcher:
         if url[:5].lower() == "data:":
             return self._data(url)
         try:
+            target = URL(url)
+        except (ValueError, TypeError):
+            raise MediaError(BAD_URL, "not a URL") from None
+        try:
             async with asyncio.timeout(self.settings.timeout):
-                return await self._follow(URL(url))
+                return await self._follow(target)
         except TimeoutError:
             raise MediaError(TIMEOUT, f"no complete answer within {self.settings.timeout:g} s"
                              " (images.timeout)") from None

@@ -114,6 +114,15 @@ async def test_redirects_are_followed_up_to_the_limit_and_not_to_other_schemes(s
     assert (await failure(moderator, f"{server.url}/file")).code == errors.BAD_URL
 
 
+@pytest.mark.parametrize("url", ["ftp://example.com/a.png", "http://[bad/a.png", "/a.png",
+                                 "javascript:alert(1)"])
+async def test_what_is_not_an_http_url_is_a_bad_url(url):
+    async with aiohttp.ClientSession() as session:
+        with pytest.raises(MediaError) as caught:
+            await Fetcher(session, settings()).fetch(url)
+    assert caught.value.code == errors.BAD_URL
+
+
 @pytest.mark.parametrize("url", ["http://127.0.0.1/a.png", "http://10.0.0.1/a.png",
                                  "http://169.254.169.254/latest/meta-data", "http://[::1]/a",
                                  "http://localhost/a.png", "http://2130706433/a.png"])
