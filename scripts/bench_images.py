@@ -37,8 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from spectrum_rpc.constants import DEFAULT_PROJECT, RPC_PATH  # noqa: E402
-from spectrum_rpc.media import ImageModerator, MediaError, detector  # noqa: E402
-from spectrum_rpc.media.decode import decode  # noqa: E402
+from spectrum_rpc.media import ImageModerator, MediaError, decode, detector  # noqa: E402
 from spectrum_rpc.settings import ImageSettings, load_settings  # noqa: E402
 
 SKIMAGE = ("astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png", "coffee.png",

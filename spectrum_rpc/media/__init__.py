@@ -7,8 +7,12 @@ error shape: `unsupported` (no `images` extra, or images.enabled off), `bad_url`
 (SSRF guard), `unreachable`, `timeout`, `too_large`, `not_image`.
 """
 
-from . import errors
+from . import detector, errors
+from .decode import Frames, decode
 from .errors import MediaError
 from .moderator import ImageModerator, ImageResult, Outcome
 
-__all__ = ["ImageModerator", "ImageResult", "MediaError", "Outcome", "errors"]
+# `detector`: NudeNet's model (load(), Detector.score/detect); `decode`: bytes -> the frames the
+# model reads (scripts/bench_images.py measures both apart from fetching).
+__all__ = ["Frames", "ImageModerator", "ImageResult", "MediaError", "Outcome", "decode",
+           "detector", "errors"]
