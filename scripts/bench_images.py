@@ -1,7 +1,8 @@
 """Image moderation: false positives, latency and memory on public-domain and CC0 images that
 ship inside PyPI packages (no positives ship in any package we know of: see the output).
 
-    .venv/bin/python scripts/bench_images.py [--runs 5]
+    make bench-images    # installs what it reads, then: scripts/bench_images.py --server
+    .venv/bin/python scripts/bench_images.py [--runs 5] [--server] [--server-only]
 
 Images: scikit-image's sample data (skimage/data/*: astronaut, camera, chelsea, coffee, rocket,
 hubble_deep_field, ... and the animated no_time_for_that_tiny.gif) and matplotlib's sample
@@ -214,7 +215,8 @@ def main() -> None:
     args = parser.parse_args()
     found = images()
     if not found:
-        sys.exit("no sample images: pip install -e '.[bench]' (scikit-image, matplotlib)")
+        sys.exit("no sample images: pip install -e '.[bench,bench-images]' (matplotlib, "
+                 "scikit-image)")
     if args.server_only:
         asyncio.run(server_figures(found, args.calls, args.concurrency))
         return
