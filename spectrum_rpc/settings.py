@@ -160,6 +160,32 @@ class PerspectiveSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    # Images and GIFs by URL (discuse's image_url/gif_url, OpenAI's image_url parts), scored by
+    # the optional `images` extra; without it they are answered "unsupported".
+    enabled: bool = True
+    # Fetching: bytes read at most, seconds for the whole fetch, redirects followed (each hop is
+    # checked by the SSRF guard again), URLs per request.
+    max_bytes: int = 10 * 1024 * 1024
+    timeout: float = 10.0
+    max_redirects: int = 3
+    max_per_request: int = 10
+    # Decoding (checked from the header, before any pixel is decoded): pixels per frame, frames
+    # of an animation, and frames times pixels of an animation (decompression bombs).
+    max_pixels: int = 25_000_000
+    max_frames: int = 500
+    max_total_pixels: int = 250_000_000
+    # Frames of a GIF scored, spread evenly over it (the first and the last among them).
+    sample_frames: int = 8
+    # Images decoded and scored at once, each in a thread of its own (off the event loop).
+    concurrency: int = 2
+    # `hit` (discuse) and `flagged` (OpenAI) when an image's score reaches this.
+    threshold: float = 0.5
+    # Allow fetching from private, loopback and link-local addresses (refused by default: SSRF).
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -172,6 +198,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     usage: UsageSettings = field(default_factory=UsageSettings)
     perspective: PerspectiveSettings = field(default_factory=PerspectiveSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -226,6 +253,14 @@ _GREATER_THAN_ZERO = (
     "training.feedback_burst",
     "training.lock_ttl",
     "perspective.max_comment_bytes",
+    "images.max_bytes",
+    "images.timeout",
+    "images.max_per_request",
+    "images.max_pixels",
+    "images.max_frames",
+    "images.max_total_pixels",
+    "images.sample_frames",
+    "images.concurrency",
 )
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
 # "pick from the CPU count" (engine.workers), "never" (engine.detector_process_chars).
@@ -246,6 +281,7 @@ _NOT_NEGATIVE = (
     "training.min_gain",
     "training.gain_standard_errors",
     "training.feedback_rate",
+    "images.max_redirects",
 )
 
 
@@ -268,6 +304,8 @@ def _check_ranges(settings: Settings) -> None:
     schedule = settings.webhooks.schedule
     if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
+    if not 0.0 <= settings.images.threshold <= 1.0:
+        raise ConfigError("config key images.threshold must be between 0 and 1")
     _check_networks("metrics.allow_from", settings.metrics.allow_from)
     _check_networks("server.trusted_proxies", settings.server.trusted_proxies)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):
