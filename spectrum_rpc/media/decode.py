@@ -72,25 +72,34 @@ def letterbox(image: Image.Image) -> np.ndarray:
     """Return the image as NudeNet feeds its model: padded right or below with black into a
     square, that square scaled to 320 x 320 by OpenCV's bilinear rule (no antialiasing; the
     pixel centres at (i + 0.5) * scale - 0.5), rounded to bytes, as 3 x 320 x 320 float32 0-1
-    values. Only the rows and columns sampled are read: the square is never built."""
-    if image.mode in ("P", "PA") and "transparency" in image.info:
-        image = image.convert("RGBA")  # what Pillow asks of a palette with transparency
-    rgb = np.asarray(image.convert("RGB"))
-    height, width = rgb.shape[:2]
+    values. Only the rows sampled are converted and copied (at most 640 of them): neither the
+    square nor a converted copy of a large image is ever built."""
+    width, height = image.size
     rows0, rows1, row_weight = _axis(max(height, width))
-    top = _gather(rgb, rows0, height, 0)
-    bottom = _gather(rgb, rows1, height, 0)
+    needed = np.union1d(rows0, rows1)
+    needed = needed[needed < height]
+    strip = np.stack([_row(image, int(row)) for row in needed])  # rows x width x 3, bytes
+    top = _gather(strip, np.searchsorted(needed, rows0), rows0 < height, 0)
+    bottom = _gather(strip, np.searchsorted(needed, rows1), rows1 < height, 0)
     cols0, cols1, col_weight = _axis(max(height, width))
     mixed = []
     for band in (top, bottom):
-        left = _gather(band, cols0, width, 1)
-        right = _gather(band, cols1, width, 1)
+        left = _gather(band, cols0, cols0 < width, 1)
+        right = _gather(band, cols1, cols1 < width, 1)
         mixed.append(left + (right - left) * col_weight[None, :, None])
     square = mixed[0] + (mixed[1] - mixed[0]) * row_weight[:, None, None]
     # Channels B, G, R: what NudeNet's own preprocessing hands its model (OpenCV's BGR, turned
     # twice), and so what its scores were measured on.
     bgr = (np.rint(square) / 255.0).astype(np.float32).transpose(2, 0, 1)[::-1]
     return np.ascontiguousarray(bgr)
+
+
+def _row(image: Image.Image, y: int) -> np.ndarray:
+    """Return one row of the image as width x 3 RGB bytes."""
+    row = image.crop((0, y, image.width, y + 1))
+    if row.mode in ("P", "PA") and "transparency" in row.info:
+        row = row.convert("RGBA")  # what Pillow asks of a palette with transparency
+    return np.asarray(row.convert("RGB"))[0]
 
 
 def _axis(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,8 +109,9 @@ def _axis(side: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return first, np.minimum(first + 1, side - 1), (position - first).astype(np.float32)
 
 
-def _gather(pixels: np.ndarray, index: np.ndarray, size: int, axis: int) -> np.ndarray:
-    """Return the pixels at `index` along `axis`, black where it falls in the padding."""
-    taken = np.take(pixels, np.minimum(index, size - 1), axis=axis).astype(np.float32)
-    inside = (index < size).astype(np.float32)
-    return taken * (inside[:, None, None] if axis == 0 else inside[None, :, None])
+def _gather(pixels: np.ndarray, index: np.ndarray, inside: np.ndarray, axis: int
+            ) -> np.ndarray:
+    """Return the pixels at `index` along `axis`, black where `inside` is false (padding)."""
+    taken = np.take(pixels, np.minimum(index, pixels.shape[axis] - 1), axis=axis)
+    mask = inside.astype(np.float32)
+    return taken.astype(np.float32) * (mask[:, None, None] if axis == 0 else mask[None, :, None])

@@ -102,3 +102,15 @@ async def test_too_many_urls_is_fastapis_422(api):
     assert status == 422
     assert body["detail"][0]["loc"] == ["body", "request", "media"]
     assert "images.max_per_request" in body["detail"][0]["msg"]
+
+
+@needs_model
+async def test_the_threshold_sets_hit_and_a_hit_joins_the_users_history(make_client, server):
+    # No package ships a nude image to test with: a threshold of 0 makes any image a hit.
+    api = await make_client(images={"allow_private_addresses": True, "threshold": 0.0})
+    status, body = await check(api, {"image_url": [f"{server.url}/photo.jpg"]})
+    assert status == 200
+    assert body["images"]["hit"] is True and body["hits"] is True
+    assert body["gifs"] == {"result": {}}
+    history = await api.store.actors.history(DEFAULT_PROJECT, USER)
+    assert history is not None and history.events[0].flags == ["sexual"]

@@ -102,3 +102,15 @@ async def test_too_many_images_and_bad_parts_are_refused(client):
     with pytest.raises(openai.BadRequestError) as caught:
         await client.moderations.create(input=["plain string", image("https://a.test/1.png")])
     assert caught.value.param == "input[0]" and caught.value.code == "invalid_type"
+
+
+@needs_model
+async def test_the_threshold_sets_flagged_for_an_image(make_client, server):
+    # No package ships a nude image to test with: a threshold of 0 makes any image flagged.
+    api = await make_client(images={"allow_private_addresses": True, "threshold": 0.0})
+    async with openai.AsyncOpenAI(base_url=str(api.http.make_url("/v1")), api_key=api.key,
+                                  max_retries=0) as client:
+        answer = await client.moderations.create(input=[image(f"{server.url}/photo.jpg")])
+    [result] = answer.results
+    assert result.flagged is True and result.categories.sexual is True
+    assert result.categories.violence is False
