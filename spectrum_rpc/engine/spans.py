@@ -14,9 +14,11 @@ per distinct token (cached), context features are gathered per block of tokens i
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -46,6 +48,7 @@ _MULTIPLIERS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=
 _SHIFTS = np.array(CONTEXT) + 2  # the neighbours' rows among a block padded with two each side
 _SALTS = np.arange(1, len(CONTEXT) + 1, dtype=np.uint64)
 _EDGE = 0x5BD1E995  # the hash standing for "no token" before the first and after the last
+_EDGES = np.array([_EDGE, _EDGE], dtype=np.uint64)
 _BLOCK = 8192  # tokens scored per numpy pass: bounded memory on texts up to 15 MB
 _PIECE = 1 << 15  # characters split at once
 _SPLIT = re.compile(f"({TOKEN.pattern})")
@@ -77,19 +80,26 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
     offset..offset+n-1 of `logits` (the rows around them are up to WINDOW tokens of context):
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
     token's distance below it, and the log of how many tokens that window holds."""
-    rows = np.arange(offset, offset + n)
     edge = np.full((1, logits.shape[1]), _NO_NEIGHBOUR)
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
+    out = np.empty((n, logits.shape[1], STACK_INPUTS))
+    out[:, :, 0] = own
+    out[:, :, 1] = padded[offset:offset + n]
+    out[:, :, 2] = padded[offset + 2:offset + n + 2]
     if len(logits) <= WINDOW + 1:  # a short text: every window is the whole text
-        top = np.broadcast_to(logits.max(axis=0), own.shape)
-        size = np.full(own.shape, math.log1p(len(logits)))
-    else:
-        top = window_max(logits, WINDOW)[offset:offset + n]
-        count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
-        size = np.broadcast_to(np.log1p(count)[:, None], own.shape)
-    return np.stack([own, padded[offset:offset + n], padded[offset + 2:offset + n + 2], top,
-                     own - top, size], axis=2)
+        top = logits.max(axis=0)
+        out[:, :, 3] = top
+        out[:, :, 4] = own - top
+        out[:, :, 5] = math.log1p(len(logits))
+        return out
+    rows = np.arange(offset, offset + n)
+    top = window_max(logits, WINDOW)[offset:offset + n]
+    count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
+    out[:, :, 3] = top
+    out[:, :, 4] = own - top
+    out[:, :, 5] = np.log1p(count)[:, None]
+    return out
 
 
 # Tokens joined into one span when only this much (spaces, punctuation) separates them.
@@ -157,22 +167,46 @@ def token_blocks(text: str) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]
         cut = _CUT.search(text, stop) if stop < size else None
         stop = cut.start() + 1 if cut is not None else size
         parts = _SPLIT.split(text[start:stop])
-        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        last = np.cumsum(lengths)[1::2] + start
+        # parts alternate gap, token, gap, ...: a gap's running end is the next token's begin
+        at = np.fromiter(itertools.accumulate(map(len, parts), initial=start), dtype=np.int64,
+                         count=len(parts) + 1)
         raws.extend(parts[1::2])
-        ends.append(last)
-        begins.append(last - lengths[1::2])
+        begins.append(at[1:-1:2])
+        ends.append(at[2::2])
         start = stop
         if len(raws) >= _BLOCK:
             yield raws, np.concatenate(begins), np.concatenate(ends)
             raws, begins, ends = [], [], []
-    if raws:
+    if raws and len(begins) == 1:
+        yield raws, begins[0], ends[0]
+    elif raws:
         yield raws, np.concatenate(begins), np.concatenate(ends)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Return the logistic function of `x`."""
     return 1.0 / (1.0 + np.exp(-np.maximum(x, -40.0)))
+
+
+class _TokenTable:
+    """Each distinct token's own-feature logits and word hash, in rows indexed by id.
+
+    Rows are only appended (under the model's lock), and a full table is replaced, never
+    cleared: a reader holding ids from one table gathers from that same table."""
+
+    def __init__(self, n_labels: int, size: int = 1024):
+        self.ids: dict[str, int] = {}
+        self.own = np.zeros((size, n_labels), dtype=np.float32)
+        self.hashes = np.zeros(size, dtype=np.uint64)
+
+    def add(self, raw: str, own: np.ndarray, hashed: int) -> int:
+        i = len(self.ids)
+        if i == len(self.hashes):
+            self.own = np.concatenate([self.own, np.zeros_like(self.own)])
+            self.hashes = np.concatenate([self.hashes, np.zeros_like(self.hashes)])
+        self.own[i], self.hashes[i] = own, hashed
+        self.ids[raw] = i
+        return i
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,15 +235,15 @@ class Merger:
 
     __slots__ = ("label", "threshold", "spans", "_open", "_seen")
 
-    def __init__(self, label: str, threshold: float):
+    def __init__(self, label: str, threshold: float, seen: int = 0):
         self.label, self.threshold = label, threshold
         self.spans: list[Span] = []
         self._open: list | None = None  # [begin, end, score, token index] of a growing span
-        self._seen = 0  # tokens added so far
+        self._seen = seen  # tokens added so far
 
     def add(self, begins: np.ndarray, ends: np.ndarray, scores: np.ndarray) -> None:
         """Add the next block of tokens with this label's scores."""
-        picked = np.flatnonzero(scores >= self.threshold)
+        picked = (scores >= self.threshold).nonzero()[0]
         first, self._seen = self._seen, self._seen + len(scores)
         if not len(picked):
             return
@@ -259,6 +293,7 @@ class SpanModel:
         self.bias = np.asarray(bias, dtype=np.float32)
         self.labels = tuple(labels)
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self._thresholds = [float(t) for t in self.thresholds]
         self.platt = np.asarray(platt, dtype=np.float64)
         self.post_labels = tuple(post_labels)
         self._post_columns = [self.labels.index(label) for label in self.post_labels]
@@ -267,32 +302,36 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
-        # token text -> (its own features' summed weights, its word_hash)
-        self._cache: dict[str, tuple[np.ndarray, int]] = {}
-
-    def _token(self, raw: str) -> tuple[np.ndarray, int]:
-        found = self._cache.get(raw)
-        if found is None:
-            if len(self._cache) > _CACHE_LIMIT:
-                self._cache.clear()  # bounded memory; other threads at worst recompute
-            norm, grams = token_grams(raw, self.words)
-            rows = [bucket(g, self.dim) for g in grams]
-            found = self._cache[raw] = (self.weights[rows].sum(axis=0), word_hash(norm))
-        return found
+        self._lock = threading.Lock()
+        self._tokens = _TokenTable(len(self.labels))
 
     def _encode(self, raws: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Return the own-feature logits and word hashes of a block of tokens."""
-        index = {raw: i for i, raw in enumerate(dict.fromkeys(raws))}
-        ids = list(map(index.__getitem__, raws))
-        rows = list(map(self._token, index))
-        own = np.stack([r[0] for r in rows])[ids]
-        hashes = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))[ids]
-        return own, hashes
+        table = self._tokens  # one snapshot: a reset by another thread leaves it whole
+        get = table.ids.get
+        ids = [get(raw) for raw in raws]
+        if None in ids:
+            with self._lock:
+                ids = [get(raw) if i is None else i for raw, i in zip(raws, ids, strict=True)]
+                for k, raw in enumerate(raws):
+                    if ids[k] is None:
+                        ids[k] = get(raw)
+                        if ids[k] is None:
+                            ids[k] = self._add(table, raw)
+        return table.own[ids], table.hashes[ids]
+
+    def _add(self, table: _TokenTable, raw: str) -> int:
+        """Compute a token's own logits and hash into `table` (under the lock); return its id."""
+        if len(table.ids) >= _CACHE_LIMIT:
+            self._tokens = _TokenTable(len(self.labels))  # bounded memory: later calls start anew
+        norm, grams = token_grams(raw, self.words)
+        rows = [bucket(g, self.dim) for g in grams]
+        return table.add(raw, self.weights[rows].sum(axis=0), word_hash(norm))
 
     def logits(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Yield (begins, ends, token logits: tokens x labels) of the text's tokens, block
         by block (the first stage: each token's own and context features)."""
-        edge = np.array([_EDGE, _EDGE], dtype=np.uint64)
+        edge = _EDGES
         before = edge
         pending = None
         for raws, begins, ends in token_blocks(text):
@@ -327,7 +366,8 @@ class SpanModel:
             inputs = stack_inputs(np.concatenate([before, logits, after]), len(before),
                                   len(logits))
             yield begins, ends, logits, self.stacked(inputs)
-            before = np.concatenate([before, logits])[-WINDOW:]
+            if following is not None:
+                before = np.concatenate([before, logits])[-WINDOW:]
             current = following
 
     def stacked(self, inputs: np.ndarray) -> np.ndarray:
@@ -337,20 +377,29 @@ class SpanModel:
     def analyze(self, text: str, labels: Sequence[str] | None = None) -> SpanAnalysis:
         """Return the spans of `labels` (default: all) and the sub-label scores of a text."""
         wanted = [j for j, label in enumerate(self.labels) if labels is None or label in labels]
-        mergers = {j: Merger(self.labels[j], float(self.thresholds[j])) for j in wanted}
+        mergers: dict[int, Merger] = {}  # a label's merger from the first block reaching it
         top = np.full(len(self.labels), -np.inf)
+        seen = 0
         for begins, ends, logits, scores in self.blocks(text):
             top = np.maximum(top, logits.max(axis=0))
             reached = (scores.max(axis=0) >= self.thresholds).tolist()
-            for j, merger in mergers.items():
-                if reached[j] or merger.open:
+            for j in wanted:
+                merger = mergers.get(j)
+                if reached[j]:
+                    if merger is None:
+                        merger = mergers[j] = Merger(self.labels[j], self._thresholds[j], seen)
                     merger.add(begins, ends, scores[:, j])
-                else:
-                    merger.skip(len(scores))
+                elif merger is not None:
+                    if merger.open:
+                        merger.add(begins, ends, scores[:, j])
+                    else:
+                        merger.skip(len(scores))
+            seen += len(scores)
         spans: list[Span] = []
-        for merger in mergers.values():
-            merger.close()
-            spans.extend(merger.spans)
+        for j in wanted:
+            if j in mergers:
+                mergers[j].close()
+                spans.extend(mergers[j].spans)
         return SpanAnalysis(tuple(spans), self.post_scores(top))
 
     def post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
