@@ -48,7 +48,6 @@ _MULTIPLIERS = np.array([0x9E3779B1, 0x85EBCA77, 0xC2B2AE3D, 0x27D4EB2F], dtype=
 _SHIFTS = np.array(CONTEXT) + 2  # the neighbours' rows among a block padded with two each side
 _SALTS = np.arange(1, len(CONTEXT) + 1, dtype=np.uint64)
 _EDGE = 0x5BD1E995  # the hash standing for "no token" before the first and after the last
-_EDGES = np.array([_EDGE, _EDGE], dtype=np.uint64)
 _BLOCK = 8192  # tokens scored per numpy pass: bounded memory on texts up to 15 MB
 _PIECE = 1 << 15  # characters split at once
 _SPLIT = re.compile(f"({TOKEN.pattern})")
@@ -147,6 +146,13 @@ def context_indices(hashes: np.ndarray, before: np.ndarray, after: np.ndarray,
     return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
 
 
+def slot_indices(hashed: int, dim: int) -> np.ndarray:
+    """Return the feature index of a token with this `word_hash` in each context slot (its
+    neighbours' features: `context_indices` of the token two before it, one before, ...)."""
+    mixed = (np.uint64(hashed) + _SALTS) * _MULTIPLIERS
+    return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
+
+
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """Yield the tokens of a text, in order."""
     return TOKEN.finditer(text)
@@ -189,7 +195,8 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 class _TokenTable:
-    """Each distinct token's own-feature logits and word hash, in rows indexed by id.
+    """Each distinct token's own-feature logits and the weight rows it adds to its neighbours
+    (one per context slot), in rows indexed by id.
 
     Rows are only appended (under the model's lock), and a full table is replaced, never
     cleared: a reader holding ids from one table gathers from that same table."""
@@ -197,14 +204,14 @@ class _TokenTable:
     def __init__(self, n_labels: int, size: int = 1024):
         self.ids: dict[str, int] = {}
         self.own = np.zeros((size, n_labels), dtype=np.float32)
-        self.hashes = np.zeros(size, dtype=np.uint64)
+        self.context = np.zeros((size, len(CONTEXT), n_labels), dtype=np.float32)
 
-    def add(self, raw: str, own: np.ndarray, hashed: int) -> int:
+    def add(self, raw: str, own: np.ndarray, context: np.ndarray) -> int:
         i = len(self.ids)
-        if i == len(self.hashes):
+        if i == len(self.own):
             self.own = np.concatenate([self.own, np.zeros_like(self.own)])
-            self.hashes = np.concatenate([self.hashes, np.zeros_like(self.hashes)])
-        self.own[i], self.hashes[i] = own, hashed
+            self.context = np.concatenate([self.context, np.zeros_like(self.context)])
+        self.own[i], self.context[i] = own, context
         self.ids[raw] = i
         return i
 
@@ -304,9 +311,12 @@ class SpanModel:
         self.stack = np.asarray(stack, dtype=np.float64)
         self._lock = threading.Lock()
         self._tokens = _TokenTable(len(self.labels))
+        # the context rows "no token" adds, before the first token and after the last
+        self._edge = np.stack([self.weights[slot_indices(_EDGE, self.dim)]] * 2)
 
     def _encode(self, raws: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return the own-feature logits and word hashes of a block of tokens."""
+        """Return the own-feature logits and context rows (`_TokenTable`) of a block of
+        tokens."""
         table = self._tokens  # one snapshot: a reset by another thread leaves it whole
         get = table.ids.get
         ids = [get(raw) for raw in raws]
@@ -318,38 +328,41 @@ class SpanModel:
                         ids[k] = get(raw)
                         if ids[k] is None:
                             ids[k] = self._add(table, raw)
-        return table.own[ids], table.hashes[ids]
+        return table.own[ids], table.context[ids]
 
     def _add(self, table: _TokenTable, raw: str) -> int:
-        """Compute a token's own logits and hash into `table` (under the lock); return its id."""
+        """Compute a token's rows into `table` (under the lock); return its id."""
         if len(table.ids) >= _CACHE_LIMIT:
             self._tokens = _TokenTable(len(self.labels))  # bounded memory: later calls start anew
         norm, grams = token_grams(raw, self.words)
         rows = [bucket(g, self.dim) for g in grams]
-        return table.add(raw, self.weights[rows].sum(axis=0), word_hash(norm))
+        context = self.weights[slot_indices(word_hash(norm), self.dim)]
+        return table.add(raw, self.weights[rows].sum(axis=0), context)
 
     def logits(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Yield (begins, ends, token logits: tokens x labels) of the text's tokens, block
         by block (the first stage: each token's own and context features)."""
-        edge = _EDGES
+        edge = self._edge
         before = edge
         pending = None
         for raws, begins, ends in token_blocks(text):
-            own, hashes = self._encode(raws)
+            own, context = self._encode(raws)
             if pending is not None:
-                after = np.concatenate([hashes[:2], edge])[:2]
+                after = np.concatenate([context[:2], edge])[:2]
                 yield self._finish(pending, before, after)
                 before = np.concatenate([before, pending[3]])[-2:]
-            pending = (begins, ends, own, hashes)
+            pending = (begins, ends, own, context)
         if pending is not None:
             yield self._finish(pending, before, edge)
 
     def _finish(self, encoded: tuple, before: np.ndarray, after: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        begins, ends, own, hashes = encoded
-        context = context_indices(hashes, before, after, self.dim)
-        logits = own + self.weights[context].sum(axis=1) + self.bias
-        return begins, ends, logits
+        """Add to each token's own logits its neighbours' rows (`context_indices` order)."""
+        begins, ends, own, context = encoded
+        n = len(own)
+        rows = np.concatenate([before, context, after])
+        around = rows[0:n, 0] + rows[1:n + 1, 1] + rows[3:n + 3, 2] + rows[4:n + 4, 3]
+        return begins, ends, own + around + self.bias
 
     def blocks(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray,
                                                   np.ndarray]]:
