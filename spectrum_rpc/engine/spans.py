@@ -309,6 +309,7 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
+        self._no_rows = np.zeros((0, len(self.labels)))
         self._lock = threading.Lock()
         self._tokens = _TokenTable(len(self.labels))
         # the context rows "no token" adds, before the first token and after the last
@@ -370,7 +371,7 @@ class SpanModel:
         the second stage's, over each token's logit, its neighbours' and the highest logit
         within WINDOW tokens (annotators mark the worst words of a passage)."""
         stages = self.logits(text)
-        before = np.zeros((0, len(self.labels)))
+        before = self._no_rows
         current = next(stages, None)
         while current is not None:
             following = next(stages, None)
@@ -391,10 +392,11 @@ class SpanModel:
         """Return the spans of `labels` (default: all) and the sub-label scores of a text."""
         wanted = [j for j, label in enumerate(self.labels) if labels is None or label in labels]
         mergers: dict[int, Merger] = {}  # a label's merger from the first block reaching it
-        top = np.full(len(self.labels), -np.inf)
+        top = None
         seen = 0
         for begins, ends, logits, scores in self.blocks(text):
-            top = np.maximum(top, logits.max(axis=0))
+            highest = logits.max(axis=0)
+            top = highest if top is None else np.maximum(top, highest)
             reached = (scores.max(axis=0) >= self.thresholds).tolist()
             for j in wanted:
                 merger = mergers.get(j)
@@ -413,12 +415,15 @@ class SpanModel:
             if j in mergers:
                 mergers[j].close()
                 spans.extend(mergers[j].spans)
-        return SpanAnalysis(tuple(spans), self.post_scores(top))
+        return SpanAnalysis(tuple(spans), self._post_scores(self.bias if top is None else top))
 
     def post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
         """Return the calibrated sub-label scores given each label's highest token logit (a
         text without tokens scores as if its top logit were the label's bias)."""
-        top = np.where(np.isfinite(top), top, self.bias)[self._post_columns]
+        return self._post_scores(np.where(np.isfinite(top), top, self.bias))
+
+    def _post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
+        top = top[self._post_columns]
         scores = sigmoid(self.platt[:, 0] * top + self.platt[:, 1]).tolist()
         return tuple((label, round(score, 6))
                      for label, score in zip(self.post_labels, scores, strict=True))

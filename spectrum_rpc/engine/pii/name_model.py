@@ -308,18 +308,21 @@ def _steps(transitions: np.ndarray) -> tuple[tuple[float, ...], ...]:
 
 
 def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...]) -> np.ndarray:
-    """The textbook forward-backward for three tags, each step's vector rescaled to sum 1;
-    `steps` is exp(transitions - their max)."""
+    """The textbook forward-backward for three tags; `steps` is exp(transitions - their max).
+
+    Every factor is at most 1 and a step shrinks a vector by at most exp(-TRANSITION_SPAN), so a
+    vector is rescaled only once its sum falls under `_RESCALE` (far above float64's underflow)."""
     psi = np.exp(scores - scores.max(axis=1, keepdims=True), dtype=np.float64).tolist()
     (e00, e01, e02), (e10, e11, e12), (e20, e21, e22) = steps
     a0, a1, a2 = psi[0]
-    alpha = [(a0, a1, a2)]
+    alpha = [psi[0]]
     for p0, p1, p2 in psi[1:]:
         a0, a1, a2 = (p0 * (a0 * e00 + a1 * e10 + a2 * e20),
                       p1 * (a0 * e01 + a1 * e11 + a2 * e21),
                       p2 * (a0 * e02 + a1 * e12 + a2 * e22))
-        s = 1.0 / (a0 + a1 + a2)
-        a0, a1, a2 = a0 * s, a1 * s, a2 * s
+        if a0 + a1 + a2 < _RESCALE:
+            s = 1.0 / (a0 + a1 + a2)
+            a0, a1, a2 = a0 * s, a1 * s, a2 * s
         alpha.append((a0, a1, a2))
     b0 = b1 = b2 = 1.0
     out: list[tuple[float, float, float]] = []
@@ -330,10 +333,14 @@ def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...]) -> np
         w0, w1, w2 = b0 * p0, b1 * p1, b2 * p2
         b0, b1, b2 = (e00 * w0 + e01 * w1 + e02 * w2, e10 * w0 + e11 * w1 + e12 * w2,
                       e20 * w0 + e21 * w1 + e22 * w2)
-        s = 1.0 / (b0 + b1 + b2)
-        b0, b1, b2 = b0 * s, b1 * s, b2 * s
+        if b0 + b1 + b2 < _RESCALE:
+            s = 1.0 / (b0 + b1 + b2)
+            b0, b1, b2 = b0 * s, b1 * s, b2 * s
     out.reverse()
     return np.array(out)
+
+
+_RESCALE = 1e-100
 
 
 def doubled_marginals(scores: np.ndarray, transitions: np.ndarray) -> np.ndarray:

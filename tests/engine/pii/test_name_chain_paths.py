@@ -33,3 +33,11 @@ def test_the_model_takes_the_doubling_beyond_the_horizon():
                                   name_model.doubled_marginals(scores, model.transitions))
     p, _ = model.person_scores(tokens)
     assert p[2] > 0.5 and p[3] > 0.5 and p[0] < 0.1
+
+
+def test_extreme_scores_on_a_short_text_stay_finite_and_exact():
+    scores = np.array([[80.0, -80.0, -80.0], [-80.0, 80.0, -80.0]] * (name_model.HORIZON // 2))
+    transitions = np.array([[9.0, 0.0, -9.0], [-9.0, 0.0, 9.0], [0.0, -9.0, 9.0]])
+    p = name_model.marginals(scores, transitions)
+    assert np.isfinite(p).all()
+    np.testing.assert_allclose(p, name_model.doubled_marginals(scores, transitions), atol=1e-12)
