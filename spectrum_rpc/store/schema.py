@@ -215,6 +215,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX actor_events_actor ON actor_events(project, actor, at);
     """,
+    # 7: fleet-wide state for several processes on PostgreSQL: a token bucket per rate-limited
+    # key, and the admin login throttle per address. A SQLite store (one process) keeps both in
+    # memory and never reads these tables; they exist so that both backends number alike.
+    """
+    CREATE TABLE rate_buckets (
+        key_id      TEXT PRIMARY KEY,
+        tokens      REAL NOT NULL,
+        updated_at  REAL NOT NULL,
+        granted     INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE login_throttle (
+        address       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL,
+        locked_until  REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -404,4 +422,22 @@ POSTGRES_MIGRATIONS: list[str] = [
     """,
     # 6: actors (SQLite's script is portable as it is)
     MIGRATIONS[5],
+    # 7: a token bucket per rate-limited key, taken from by one UPDATE per request: UNLOGGED,
+    # so that its commits wait for no WAL flush (a crash of the server empties it: every
+    # bucket starts full again); and the admin login throttle per address.
+    """
+    CREATE UNLOGGED TABLE rate_buckets (
+        key_id      TEXT PRIMARY KEY,
+        tokens      DOUBLE PRECISION NOT NULL,
+        updated_at  DOUBLE PRECISION NOT NULL,
+        granted     BOOLEAN NOT NULL DEFAULT TRUE
+    );
+    CREATE TABLE login_throttle (
+        address       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL,
+        locked_until  DOUBLE PRECISION NOT NULL,
+        updated_at    DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
+    """,
 ]

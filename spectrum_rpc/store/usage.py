@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import LIMITS, announce
 from .database import Database, now
 
 
@@ -132,5 +133,34 @@ class UsageStore:
 
     async def set_limits(self, key_id: str, limits: KeyLimits) -> None:
         """Store a key's limits (all zero: no limits)."""
-        await self.db.execute(
-            _SET_LIMITS, (key_id, limits.rate, limits.burst, limits.quota, now()))
+        await self.db.write([(_SET_LIMITS, (key_id, limits.rate, limits.burst, limits.quota,
+                                            now())),
+                             *announce(self.db, LIMITS, key_id)])
+
+    # -- PostgreSQL: one token bucket per key for the whole fleet ---------------------------
+
+    async def take_token(self, key_id: str, rate: float, burst: float) -> tuple[bool, float]:
+        """Take one token from the key's shared bucket if it has one (PostgreSQL only);
+        return whether it was granted and the tokens left.
+
+        One statement: the bucket refills by the time passed on the database's clock (one
+        clock for every host), and a row locked by a concurrent taker makes this one wait for
+        it, so N processes draw from one bucket.
+        """
+        row = await self.db.fetchone(_TAKE_TOKEN, (key_id, float(burst), float(rate)))
+        assert row is not None
+        return bool(row[0]), float(row[1])
+
+
+_EPOCH = "EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
+_REFILLED = f"LEAST($2, b.tokens + GREATEST(0, {_EPOCH} - b.updated_at) * $3)"
+# PostgreSQL only (its own $n placeholders: the same parameter is used more than once).
+_TAKE_TOKEN = f"""
+INSERT INTO rate_buckets AS b (key_id, tokens, updated_at, granted)
+VALUES ($1, $2 - 1, {_EPOCH}, TRUE)
+ON CONFLICT (key_id) DO UPDATE SET
+  tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
+  updated_at = {_EPOCH},
+  granted = {_REFILLED} >= 1
+RETURNING granted, tokens
+"""
