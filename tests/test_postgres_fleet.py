@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from spectrum_rpc.auth.usage import RATE
+from spectrum_rpc.auth.usage import QUOTA, RATE
 from spectrum_rpc.store import KeyLimits, Store
 from tests.helpers.fleet import cli, eventually, rpc
 from tests.helpers.postgres import query
@@ -97,11 +97,15 @@ async def _refused(answer: Any) -> bool:
     return status == 401 or "error" in body
 
 
-async def test_a_keys_rate_limit_holds_across_the_fleet(postgres_url, serve):
+@pytest.mark.parametrize(("limits", "refusal"), [
+    (KeyLimits(rate=1 / 60, burst=5), RATE),  # a token a minute, five at once
+    (KeyLimits(quota=5), QUOTA),  # five a month
+])
+async def test_a_keys_limits_hold_across_the_fleet(postgres_url, serve, limits, refusal):
     key = (await cli("keys", "create", "--db", postgres_url, "--name", "limited")).strip()
     (key_id,) = query(postgres_url, "SELECT id FROM api_keys WHERE name = 'limited'")[0]
-    async with Store(postgres_url) as store:  # a token a minute, five at once
-        await store.usage.set_limits(key_id, KeyLimits(rate=1 / 60, burst=5))
+    async with Store(postgres_url) as store:
+        await store.usage.set_limits(key_id, limits)
     ports = [p for _, p in await asyncio.gather(serve(postgres_url), serve(postgres_url))]
     answers = []
     async with aiohttp.ClientSession() as session:
@@ -111,7 +115,7 @@ async def test_a_keys_rate_limit_holds_across_the_fleet(postgres_url, serve):
     granted = [status for status, body in answers if "result" in body]
     refused = [body for status, body in answers if status == 429]
     assert len(granted) == 5 and len(refused) == 7
-    assert all(RATE in body["error"]["data"] for body in refused)
+    assert all(refusal in body["error"]["data"] for body in refused)
 
 
 def browser() -> aiohttp.ClientSession:

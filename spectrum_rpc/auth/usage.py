@@ -19,11 +19,10 @@ the request path never waits for the disk. Counts are statistics, not acknowledg
 crash loses at most the last interval's counts (a clean shutdown flushes them all).
 
 Several processes on one PostgreSQL database share each key's rate limit: its token bucket is a
-row there, taken from by one UPDATE per request of a key that has a rate limit (an UNLOGGED
-table: no WAL flush to wait for); keys without one never touch it. Quotas are checked against
-the stored month's counts plus this process's unflushed ones, reloaded every `flush_interval`,
-so a fleet can overshoot a quota by what the other processes served in that interval. A change
-of a key's limits reaches every process at once (see `store.changes`).
+row there, taken from by one UPDATE per request of a key that has a rate limit, and a key's
+monthly quota is one counter there, counted by one statement per request of a key that has a
+quota (UNLOGGED tables: no WAL flush to wait for); keys without limits never touch them. A
+change of a key's limits reaches every process at once (see `store.changes`).
 """
 
 from __future__ import annotations
@@ -160,20 +159,19 @@ class Usage:
         # (remaining, limit, reset) of each limit the key has
         left: list[tuple[int, int, int]] = []
         if limits.quota > 0:
-            used = self._used.get(key_id, 0)
+            used = await self._use_quota(key_id, limits.quota)
             reset = max(1, math.ceil(self._month_end - now))
-            if used >= limits.quota:
+            if used is None:
                 raise LimitExceeded(QUOTA, limits.quota, reset,
                                     f"monthly quota of {limits.quota} requests used up; it "
                                     f"renews at the start of the next month (UTC)")
-            self._used[key_id] = used + 1
             left.append((limits.quota - used - 1, limits.quota, reset))
         if limits.rate > 0:
             burst = max(1, limits.burst)
             granted, tokens = await self._take(key_id, limits, tick)
             if not granted:
                 if limits.quota > 0:  # not served: give the quota its request back
-                    self._used[key_id] -= 1
+                    await self._give_back(key_id)
                 reset = max(1, math.ceil((1.0 - tokens) / limits.rate))
                 raise LimitExceeded(RATE, burst, reset,
                                     f"rate limit of {describe_rate(limits.rate)} (burst "
@@ -183,6 +181,23 @@ class Usage:
         remaining, allowed, reset = min(left)
         return {"RateLimit-Limit": str(allowed), "RateLimit-Remaining": str(remaining),
                 "RateLimit-Reset": str(reset)}
+
+    async def _use_quota(self, key_id: str, quota: int) -> int | None:
+        """Count a request against the key's quota: the fleet's count (PostgreSQL) or this
+        process's; return the requests used before it, None when none are left."""
+        if self.store.shared:
+            return await self.store.usage.use_quota(key_id, self._month, quota)
+        used = self._used.get(key_id, 0)
+        if used >= quota:
+            return None
+        self._used[key_id] = used + 1
+        return used
+
+    async def _give_back(self, key_id: str) -> None:
+        if self.store.shared:
+            await self.store.usage.give_back(key_id, self._month)
+        else:
+            self._used[key_id] -= 1
 
     async def _take(self, key_id: str, limits: KeyLimits, tick: float) -> tuple[bool, float]:
         """Take a token from the key's bucket: the fleet's (PostgreSQL) or this process's."""

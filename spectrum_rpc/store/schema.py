@@ -216,7 +216,8 @@ MIGRATIONS: list[str] = [
     CREATE INDEX actor_events_actor ON actor_events(project, actor, at);
     """,
     # 7: fleet-wide state for several processes on PostgreSQL: a token bucket per rate-limited
-    # key, and the admin login throttle per address. A SQLite store (one process) keeps both in
+    # key, the month's requests of each key with a quota, and the admin login throttle per
+    # address. A SQLite store (one process) keeps both in
     # memory and never reads these tables; they exist so that both backends number alike.
     """
     CREATE TABLE rate_buckets (
@@ -224,6 +225,12 @@ MIGRATIONS: list[str] = [
         tokens      REAL NOT NULL,
         updated_at  REAL NOT NULL,
         granted     INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE quota_used (
+        key_id  TEXT NOT NULL,
+        month   TEXT NOT NULL,
+        used    INTEGER NOT NULL,
+        PRIMARY KEY (key_id, month)
     );
     CREATE TABLE login_throttle (
         address       TEXT PRIMARY KEY,
@@ -422,15 +429,22 @@ POSTGRES_MIGRATIONS: list[str] = [
     """,
     # 6: actors (SQLite's script is portable as it is)
     MIGRATIONS[5],
-    # 7: a token bucket per rate-limited key, taken from by one UPDATE per request: UNLOGGED,
-    # so that its commits wait for no WAL flush (a crash of the server empties it: every
-    # bucket starts full again); and the admin login throttle per address.
+    # 7: a token bucket per rate-limited key and the month's requests of each key with a quota,
+    # each updated by one statement per request: UNLOGGED, so that their commits wait for no WAL
+    # flush (a crash of the server empties them: every bucket starts full again, and the quota
+    # counts start again from the stored usage counts); and the login throttle per address.
     """
     CREATE UNLOGGED TABLE rate_buckets (
         key_id      TEXT PRIMARY KEY,
         tokens      DOUBLE PRECISION NOT NULL,
         updated_at  DOUBLE PRECISION NOT NULL,
         granted     BOOLEAN NOT NULL DEFAULT TRUE
+    );
+    CREATE UNLOGGED TABLE quota_used (
+        key_id  TEXT NOT NULL,
+        month   TEXT NOT NULL,
+        used    BIGINT NOT NULL,
+        PRIMARY KEY (key_id, month)
     );
     CREATE TABLE login_throttle (
         address       TEXT PRIMARY KEY,

@@ -151,7 +151,30 @@ class UsageStore:
         assert row is not None
         return bool(row[0]), float(row[1])
 
+    async def use_quota(self, key_id: str, month: str, quota: int) -> int | None:
+        """Count one request against the key's monthly quota for the whole fleet (PostgreSQL
+        only); return the requests it had used before, or None when the quota is used up.
 
+        The first request of a month (or after a crash of the server) starts from the stored
+        usage counts of the month."""
+        row = await self.db.fetchone(_USE_QUOTA, (key_id, month, quota))
+        if row is None or int(row[0]) > quota:
+            return None
+        return int(row[0]) - 1
+
+    async def give_back(self, key_id: str, month: str) -> None:
+        """Return a request counted by `use_quota` that was not served after all."""
+        await self.db.fetchone("UPDATE quota_used SET used = used - 1 WHERE key_id = ?"
+                               " AND month = ? RETURNING used", (key_id, month))  # fmt: skip
+
+
+_USE_QUOTA = """
+INSERT INTO quota_used AS q (key_id, month, used)
+VALUES ($1, $2, (SELECT COALESCE(SUM(requests), 0) FROM usage_counts
+                 WHERE key_id = $1 AND month = $2) + 1)
+ON CONFLICT (key_id, month) DO UPDATE SET used = q.used + 1 WHERE q.used < $3
+RETURNING used
+"""
 _EPOCH = "EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
 _REFILLED = f"LEAST($2, b.tokens + GREATEST(0, {_EPOCH} - b.updated_at) * $3)"
 # PostgreSQL only (its own $n placeholders: the same parameter is used more than once).
