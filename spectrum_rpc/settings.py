@@ -62,6 +62,9 @@ class StoreSettings:
     synchronous: str = "FULL"
     # PostgreSQL: connections per process (the group-commit writer, readers, locks).
     pool_size: int = 10
+    # PostgreSQL: seconds after which a process that stopped answering (frozen, or its host
+    # gone without closing its connections) loses its liveness lock, and so its webhook claims.
+    liveness_timeout: float = 10.0
     # Webhook secrets are encrypted under the first of these keys (comma-separated), and
     # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
     master_key: str = field(default="", repr=False)
@@ -232,6 +235,7 @@ _GREATER_THAN_ZERO = (
     "server.idle_timeout",
     "store.commit_max_batch",
     "store.pool_size",
+    "store.liveness_timeout",
     "admin.max_body_bytes",
     "admin.recent_days",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.

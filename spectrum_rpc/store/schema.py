@@ -229,6 +229,31 @@ MIGRATIONS: list[str] = [
     CREATE INDEX recent_scores_project ON recent_scores(project, id);
     CREATE INDEX recent_scores_at ON recent_scores(at);
     """,
+    # 8: fleet-wide state for several processes on PostgreSQL: a token bucket per rate-limited
+    # key, the month's requests of each key with a quota, and the admin login throttle per
+    # address. A SQLite store (one process) keeps both in
+    # memory and never reads these tables; they exist so that both backends number alike.
+    """
+    CREATE TABLE rate_buckets (
+        key_id      TEXT PRIMARY KEY,
+        tokens      REAL NOT NULL,
+        updated_at  REAL NOT NULL,
+        granted     INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE TABLE quota_used (
+        key_id  TEXT NOT NULL,
+        month   TEXT NOT NULL,
+        used    INTEGER NOT NULL,
+        PRIMARY KEY (key_id, month)
+    );
+    CREATE TABLE login_throttle (
+        address       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL,
+        locked_until  REAL NOT NULL,
+        updated_at    REAL NOT NULL
+    );
+    CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -430,5 +455,30 @@ POSTGRES_MIGRATIONS: list[str] = [
     );
     CREATE INDEX recent_scores_project ON recent_scores(project, id);
     CREATE INDEX recent_scores_at ON recent_scores(at);
+    """,
+    # 8: a token bucket per rate-limited key and the month's requests of each key with a quota,
+    # each updated by one statement per request: UNLOGGED, so that their commits wait for no WAL
+    # flush (a crash of the server empties them: every bucket starts full again, and the quota
+    # counts start again from the stored usage counts); and the login throttle per address.
+    """
+    CREATE UNLOGGED TABLE rate_buckets (
+        key_id      TEXT PRIMARY KEY,
+        tokens      DOUBLE PRECISION NOT NULL,
+        updated_at  DOUBLE PRECISION NOT NULL,
+        granted     BOOLEAN NOT NULL DEFAULT TRUE
+    );
+    CREATE UNLOGGED TABLE quota_used (
+        key_id  TEXT NOT NULL,
+        month   TEXT NOT NULL,
+        used    BIGINT NOT NULL,
+        PRIMARY KEY (key_id, month)
+    );
+    CREATE TABLE login_throttle (
+        address       TEXT PRIMARY KEY,
+        failures      INTEGER NOT NULL,
+        locked_until  DOUBLE PRECISION NOT NULL,
+        updated_at    DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
     """,
 ]
