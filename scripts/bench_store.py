@@ -24,38 +24,29 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
-RPC_PATH = "/api/v1/classification"
-SECTION = "## Store backends: SQLite and PostgreSQL"
-TEXT = "you are a complete idiot and nobody here likes you"
+from serving import (
+    ROOT,
+    TEXT,
+    cli,
+    drive,
+    environment,
+    free_port,
+    make_key,
+    postgres,
+    probe,
+    receiver,
+    servers,
+    write_section,
+)
 
-LUA = r"""
-local f = io.open("%(body)s", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Apikey %(key)s"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,' ..
-    ' "p99_us": %%d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(99)))
-end
-"""
+SECTION = "## Store backends: SQLite and PostgreSQL"
 
 WORKLOADS = {
     "classifyText, webhook on": {"jsonrpc": "2.0", "method": "classifyText",
@@ -65,113 +56,20 @@ WORKLOADS = {
 }  # fmt: skip
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def receiver(port: int) -> None:
-    """Answer every webhook delivery 200 (run as this script with --receiver PORT)."""
-    from aiohttp import web
-
-    async def handle(request: web.Request) -> web.Response:
-        await request.read()
-        return web.Response(status=200)
-
-    app = web.Application()
-    app.router.add_post("/hook", handle)
-    web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
-
-
-def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
-    for _ in range(900):
-        if proc.poll() is not None:
-            raise SystemExit(f"{url}: the process exited ({proc.returncode})")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.1)
-    raise SystemExit(f"{url} never answered")
-
-
-def cli(*args: str, env: dict[str, str]) -> str:
-    done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env,
-                          check=True, timeout=120)  # fmt: skip
-    return done.stdout
-
-
-def run_wrk(port: int, key: str, body: Path, connections: int, seconds: int) -> dict:
-    lua = body.with_name(f"{body.stem}-{port}.lua")  # one each: wrk reads it as it starts
-    lua.write_text(LUA % {"body": body, "key": key})
-    return subprocess.Popen(  # type: ignore[return-value]
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
-         "-s", str(lua), f"http://127.0.0.1:{port}{RPC_PATH}"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
-
-
-def probe(port: int, key: str, body: bytes) -> None:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{port}{RPC_PATH}", data=body, method="POST",
-        headers={"Authorization": f"Apikey {key}", "Content-Type": "application/json"},
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as resp:
-            answer = resp.read()
-    except urllib.error.HTTPError as exc:
-        raise SystemExit(f"port {port}: HTTP {exc.code}: {exc.read()[:500]!r}") from exc
-    if b'"result"' not in answer:
-        raise SystemExit(f"port {port}: {answer[:500]!r}")
-
-
 def measure(location: str, processes: int, workload: str, args: argparse.Namespace,
             work: Path, hook_url: str) -> tuple[float, float]:  # fmt: skip
     """Serve on `location` with N processes, drive the workload; return (req/s, p99 ms)."""
-    env = {**os.environ, "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
-           "SPECTRUM_RPC_ENGINE_WORKERS": "1"}  # fmt: skip
-    key = cli("keys", "create", "--db", location, "--name", "bench", env=env).strip()
-    key = key.splitlines()[-1]
+    env = environment()
+    key = make_key(location, env)
     if workload.startswith("classifyText"):
         cli("webhooks", "add", "--db", location, "--url", hook_url, env=env)
-    servers = []
-    try:
-        for _ in range(processes):
-            port = free_port()
-            proc = subprocess.Popen(
-                [str(SCRIPT), "serve", "--db", location, "--port", str(port),
-                 "--log-level", "WARNING"],
-                env=env, stdout=subprocess.DEVNULL,
-                stderr=(work / f"serve-{port}.log").open("ab"),
-            )  # fmt: skip
-            servers.append((proc, port))
-            wait_up(f"http://127.0.0.1:{port}/healthz", proc)
+    with servers(location, processes, work, env) as started:
         body = work / f"{workload.split(',')[0]}.json"
         body.write_text(json.dumps(WORKLOADS[workload]))
-        for _, port in servers:  # a refusal here would make every figure meaningless
+        ports = [port for _, port in started]
+        for port in ports:  # a refusal here would make every figure meaningless
             probe(port, key, body.read_bytes())
-        share = max(1, args.connections // processes)
-        runs = [run_wrk(port, key, body, share, args.seconds) for _, port in servers]
-        results = []
-        for run in runs:
-            out, _ = run.communicate()
-            match = re.search(r"^RESULT (.*)$", out, re.M)
-            if match is None:  # say what the servers answer now
-                for _, port in servers:
-                    probe(port, key, body.read_bytes())
-                raise SystemExit(f"wrk printed no result:\n{out}")
-            results.append(json.loads(match.group(1)))
-        ok = sum(r["requests"] - r["non2xx"] for r in results)
-        seconds = max(r["duration_us"] for r in results) / 1e6
-        return ok / seconds, max(r["p99_us"] for r in results) / 1000
-    finally:
-        for proc, _ in servers:
-            proc.terminate()
-        for proc, _ in servers:
-            proc.wait(timeout=60)
+        return drive(ports, key, body, args.connections, args.seconds)
 
 
 def measure_retrying(kind: str, processes: int, workload: str, args: argparse.Namespace,
@@ -195,32 +93,6 @@ def fresh(kind: str, work: Path, server: object, counter: list[int]) -> str:
     if kind == "sqlite":
         return str(work / f"bench-{counter[0]}.db")
     return server.create_database()  # type: ignore[attr-defined]
-
-
-class Existing:
-    """An existing PostgreSQL server given as a URL: one schema per measurement is not
-    possible, so each measurement empties the tables first."""
-
-    def __init__(self, url: str):
-        self.url = url
-
-    def create_database(self) -> str:
-        import asyncio
-
-        import asyncpg
-
-        async def empty() -> None:
-            conn = await asyncpg.connect(self.url)
-            try:
-                tables = [r[0] for r in await conn.fetch(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")]
-                if tables:
-                    await conn.execute(f"DROP TABLE {', '.join(tables)} CASCADE")
-            finally:
-                await conn.close()
-
-        asyncio.run(empty())
-        return self.url
 
 
 DRIVER_ROWS = 2000
@@ -295,28 +167,26 @@ def main() -> int:
     if args.receiver:
         receiver(args.receiver)
         return 0
-    sys.path.insert(0, str(ROOT))
-    from tests.helpers import postgres as throwaway
-
-    server: object
-    if args.postgres:
-        server, started = Existing(args.postgres), None
-    else:
-        started = throwaway.start(free_port())
-        if isinstance(started, str):
-            raise SystemExit(f"cannot start PostgreSQL: {started}")
-        server = started
-    if args.drivers:
-        try:
+    with postgres(args.postgres) as server:
+        if args.drivers:
             print(drivers(server, args.runs))
-        finally:
-            if started is not None:
-                throwaway.stop(started)
-        return 0
+            return 0
+        figures = measure_all(server, args)
+    text = report(figures, CONFIGS, args)
+    print(text)
+    if args.write:
+        write_section(text, ROOT / "docs" / "BENCHMARKS.md", SECTION)
+    return 0
+
+
+CONFIGS = [("SQLite, 1 process", "sqlite", 1), ("PostgreSQL, 1 process", "postgresql", 1),
+           ("PostgreSQL, 2 processes", "postgresql", 2)]  # fmt: skip
+
+
+def measure_all(server: object, args: argparse.Namespace) -> dict:
+    """Every workload in every configuration, `args.runs` times."""
     hook_port = free_port()
     hook = subprocess.Popen([sys.executable, __file__, "--receiver", str(hook_port)])
-    configs = [("SQLite, 1 process", "sqlite", 1), ("PostgreSQL, 1 process", "postgresql", 1),
-               ("PostgreSQL, 2 processes", "postgresql", 2)]  # fmt: skip
     figures: dict[tuple[str, str], list[tuple[float, float]]] = {}
     counter = [0]
     try:
@@ -325,7 +195,7 @@ def main() -> int:
             work = Path(tmp)
             for run in range(args.runs):
                 for workload in WORKLOADS:
-                    for name, kind, processes in configs:
+                    for name, kind, processes in CONFIGS:
                         rps, p99 = measure_retrying(kind, processes, workload, args, work,
                                                     server, counter, hook_port)  # fmt: skip
                         figures.setdefault((workload, name), []).append((rps, p99))
@@ -334,13 +204,7 @@ def main() -> int:
     finally:
         hook.terminate()
         hook.wait(timeout=30)
-        if started is not None:
-            throwaway.stop(started)
-    text = report(figures, configs, args)
-    print(text)
-    if args.write:
-        write_section(text, ROOT / "docs" / "BENCHMARKS.md")
-    return 0
+    return figures
 
 
 def report(figures: dict, configs: list, args: argparse.Namespace) -> str:
@@ -360,20 +224,6 @@ def report(figures: dict, configs: list, args: argparse.Namespace) -> str:
             cells.append(f"{rps:,.0f} req/s (p99 {p99:.0f} ms)")
         lines.append(f"| {workload} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def write_section(text: str, path: Path) -> None:
-    """Replace this script's section of docs/BENCHMARKS.md up to its first `###` (or append)."""
-    old = path.read_text()
-    start = old.find(SECTION + "\n")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        body = start + len(SECTION)
-        ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
-        end = min(ends) if ends else len(old)
-        new = old[:start] + text.rstrip("\n") + "\n" + old[end:]
-    path.write_text(new.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":

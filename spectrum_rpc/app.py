@@ -124,16 +124,20 @@ async def _classifier_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     await router.start()
     app[CLASSIFIER] = router
+    stop = app[STORE].on_change(router.changed)  # a promotion through another process
     yield
+    stop()
     await router.close()
 
 
 async def _analyzer_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
+    policies = Policies(app[STORE], settings)
     app[ANALYZER] = analyzer = Analyzer(
-        app[CLASSIFIER], Policies(app[STORE], settings),
-        offload=Offload(settings.engine.detector_process_chars))
+        app[CLASSIFIER], policies, offload=Offload(settings.engine.detector_process_chars))
+    stop = app[STORE].on_change(policies.changed)
     yield
+    stop()
     await analyzer.close()
 
 
@@ -151,7 +155,9 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
                 log.exception("could not record key last-use times")
 
     task = asyncio.create_task(flush_periodically(), name="key-last-used")
+    stop = app[STORE].on_change(auth.changed)  # a key revoked through another process
     yield
+    stop()
     await cancel(task)
     await auth.flush_last_used()
 
@@ -160,7 +166,9 @@ async def _usage_ctx(app: web.Application) -> AsyncIterator[None]:
     """Count requests per key in memory, flushed every usage.flush_interval; enforce limits."""
     usage = app[USAGE] = Usage(app[STORE], app[SETTINGS].usage.flush_interval)
     await usage.start()
+    stop = app[STORE].on_change(usage.changed)  # a key's limits set through another process
     yield
+    stop()
     await usage.close()
 
 
@@ -179,7 +187,9 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         app[ANALYZER].listeners.append(outbox)
         app[DISPATCHER] = dispatcher
         await dispatcher.start()
+        stop = app[STORE].on_change(outbox.changed)
         yield
+        stop()
         await dispatcher.close()
 
 

@@ -19,7 +19,7 @@ from .webhooks import Dispatcher
 SETTINGS = web.AppKey("settings", Settings)
 STORE = web.AppKey("store", Store)
 AUTH = web.AppKey("auth", KeyAuthenticator)
-# Every dialect calls USAGE.admit(key, api) after authenticating (counts, rate limit, quota).
+# Every dialect awaits USAGE.admit(key, api) after authenticating (counts, rate limit, quota).
 USAGE = web.AppKey("usage", Usage)
 BODIES = web.AppKey("bodies", Bodies)
 CLASSIFIER = web.AppKey("classifier", ModelRouter)

@@ -46,6 +46,11 @@ class ServerSettings:
 class AdminSettings:
     # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
     max_body_bytes: int = 64 * 1024
+    # Settings shows each label's flag rate on a project's recent traffic: the scores (never
+    # the text) of its latest `recent_scores` texts of the last `recent_days` days are kept.
+    # 0 keeps none.
+    recent_scores: int = 10000
+    recent_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +62,9 @@ class StoreSettings:
     synchronous: str = "FULL"
     # PostgreSQL: connections per process (the group-commit writer, readers, locks).
     pool_size: int = 10
+    # PostgreSQL: seconds after which a process that stopped answering (frozen, or its host
+    # gone without closing its connections) loses its liveness lock, and so its webhook claims.
+    liveness_timeout: float = 10.0
     # Webhook secrets are encrypted under the first of these keys (comma-separated), and
     # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
     master_key: str = field(default="", repr=False)
@@ -228,7 +236,9 @@ _GREATER_THAN_ZERO = (
     "server.idle_timeout",
     "store.commit_max_batch",
     "store.pool_size",
+    "store.liveness_timeout",
     "admin.max_body_bytes",
+    "admin.recent_days",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
     "usage.flush_interval",
@@ -260,6 +270,7 @@ _GREATER_THAN_ZERO = (
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
 # "pick from the CPU count" (engine.workers), "never" (engine.detector_process_chars).
 _NOT_NEGATIVE = (
+    "admin.recent_scores",
     "server.body_wait",
     "server.max_connections",
     "auth.key_cache_ttl",

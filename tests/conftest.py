@@ -42,7 +42,8 @@ from spectrum_rpc.store import Store
 from tests.helpers.serve import SCRIPT, Server, free_port, make_key, wait_until_healthy
 
 # `postgres_server` and `postgres_url`: a throwaway PostgreSQL server (skips where none starts).
-pytest_plugins = ["tests.helpers.postgres"]
+# `serve` and `receiver`: real server processes on one database, and a webhook receiver.
+pytest_plugins = ["tests.helpers.postgres", "tests.helpers.fleet"]
 
 # Sentinel: "send the client's own key" (None means: send no Authorization header).
 OWN_KEY = object()

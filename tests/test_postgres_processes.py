@@ -5,126 +5,16 @@ acknowledged writes that survive kill -9."""
 from __future__ import annotations
 
 import asyncio
-import collections
-import os
 import signal
-from pathlib import Path
-from typing import Any
 
 import aiohttp
 import orjson
 import pytest
-from aiohttp import web
 
-from spectrum_rpc.constants import RPC_PATH
+from tests.helpers.fleet import call, cli, eventually
 from tests.helpers.postgres import query
-from tests.helpers.serve import SCRIPT, free_port
 
 pytestmark = pytest.mark.slow
-
-
-class Receiver:
-    """A webhook receiver that counts each event's copies, and those arriving at once."""
-
-    def __init__(self, delay: float = 0.0):
-        self.delay = delay
-        self.release = asyncio.Event()
-        self.release.set()
-        self.received: collections.Counter[str] = collections.Counter()
-        self.in_flight: collections.Counter[str] = collections.Counter()
-        self.overlaps = 0
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        remote_id = orjson.loads(await request.read())["meta"]["remoteId"]
-        self.received[remote_id] += 1
-        self.in_flight[remote_id] += 1
-        if self.in_flight[remote_id] > 1:
-            self.overlaps += 1
-        try:
-            await self.release.wait()
-            await asyncio.sleep(self.delay)
-        finally:
-            self.in_flight[remote_id] -= 1
-        return web.Response(status=200)
-
-    def forget_connection_of_the_dead(self) -> None:
-        """Sends cut off by a kill keep their handlers waiting: they no longer count."""
-        self.in_flight.clear()
-
-
-@pytest.fixture
-async def receiver(aiohttp_server):  # type: ignore[no-untyped-def]
-    r = Receiver()
-    app = web.Application()
-    app.router.add_post("/hook", r.handle)
-    server = await aiohttp_server(app)
-    r.url = f"http://127.0.0.1:{server.port}/hook"
-    yield r
-    r.release.set()
-
-
-def environment() -> dict[str, str]:
-    return {
-        **os.environ,
-        "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
-        "SPECTRUM_RPC_WEBHOOKS_POLL_INTERVAL": "0.2",
-        "SPECTRUM_RPC_ENGINE_WORKERS": "1",
-    }
-
-
-async def cli(*args: str) -> str:
-    proc = await asyncio.create_subprocess_exec(
-        str(SCRIPT), *args, env=environment(), stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    out, err = await proc.communicate()
-    assert proc.returncode == 0, err.decode()
-    return out.decode()
-
-
-@pytest.fixture
-async def serve(tmp_path: Path):  # type: ignore[no-untyped-def]
-    """Start `spectrum-rpc serve` on a database; wait until healthy; kill it after the test."""
-    started: list[asyncio.subprocess.Process] = []
-
-    async def start(url: str) -> tuple[asyncio.subprocess.Process, int]:
-        port, log = free_port(), tmp_path / f"serve-{len(started)}.log"
-        with log.open("ab") as stderr:
-            proc = await asyncio.create_subprocess_exec(
-                str(SCRIPT), "serve", "--db", url, "--port", str(port), env=environment(),
-                stdout=asyncio.subprocess.DEVNULL, stderr=stderr,
-            )  # fmt: skip
-        started.append(proc)
-        async with aiohttp.ClientSession() as session, asyncio.timeout(90):
-            while True:
-                assert proc.returncode is None, log.read_text()
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            return proc, port
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.1)
-
-    yield start
-    for proc in started:
-        if proc.returncode is None:
-            proc.kill()
-        await proc.wait()
-
-
-async def call(session: aiohttp.ClientSession, port: int, key: str, method: str,
-               params: dict[str, Any], rid: int) -> bool:  # fmt: skip
-    """Make one JSON-RPC call; return whether it was acknowledged."""
-    payload = {"jsonrpc": "2.0", "method": method, "id": rid, "params": params}
-    headers = {"Authorization": f"Apikey {key}"}
-    try:
-        async with session.post(f"http://127.0.0.1:{port}{RPC_PATH}", json=payload,
-                                headers=headers) as resp:  # fmt: skip
-            body = await resp.json()
-            return resp.status == 200 and "result" in body
-    except aiohttp.ClientError:
-        return False
 
 
 async def classify_many(ports: list[int], key: str, ids: range, acked: set[str]) -> None:
@@ -135,13 +25,6 @@ async def classify_many(ports: list[int], key: str, ids: range, acked: set[str])
 
     async with aiohttp.ClientSession() as session:
         await asyncio.gather(*(one(session, i) for i in ids))
-
-
-async def eventually(condition: Any, timeout: float = 60) -> None:
-    """Wait until a condition holds (a bound against hangs, not a speed assertion)."""
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.05)
 
 
 async def test_two_processes_share_one_queue_and_take_over_a_killed_ones_claims(

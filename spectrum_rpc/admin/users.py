@@ -164,7 +164,7 @@ class Logins:
 
     async def login(self, name: str, password: str, address: str) -> LoginResult:
         """Return the user if the password is right and neither user nor address is locked out."""
-        wait = self.addresses.retry_after(address)
+        wait = await self._address_wait(address)
         user = await self.store.admin.user_by_name(name)
         if user is not None:
             wait = max(wait, user.locked_until - self.clock())
@@ -172,7 +172,7 @@ class Logins:
             return LoginResult(None, wait)
         encoded = user.password_hash if user else _dummy_hash()
         if user is not None and await asyncio.to_thread(verify_password, password, encoded):
-            self.addresses.succeeded(address)
+            await self._address_succeeded(address)
             await self.store.admin.login_succeeded(user.id)
             return LoginResult(user)
         if user is None:
@@ -180,8 +180,33 @@ class Logins:
         await self._failed(user, address)
         return LoginResult(None)
 
+    # Several processes on one database (PostgreSQL) share the address throttle there, so
+    # that an address locked out through one is locked out through all; one process keeps it
+    # in memory.
+    async def _address_wait(self, address: str) -> float:
+        if not self.store.shared:
+            return self.addresses.retry_after(address)
+        return max(0.0, await self.store.admin.address_locked_until(address) - self.clock())
+
+    async def _address_succeeded(self, address: str) -> None:
+        if not self.store.shared:
+            self.addresses.succeeded(address)
+            return
+        await self.store.admin.address_succeeded(address, self.clock() - 2 * self.addresses.cap)
+
+    async def _address_failed(self, address: str) -> None:
+        if not self.store.shared:
+            self.addresses.failed(address)
+            return
+        t = self.clock()
+        failures = await self.store.admin.address_failed(address, t)
+        throttle = self.addresses
+        wait = lockout(failures, throttle.free, throttle.base, throttle.cap)
+        if wait:
+            await self.store.admin.lock_address(address, t + wait)
+
     async def _failed(self, user: UserRecord | None, address: str) -> None:
-        self.addresses.failed(address)
+        await self._address_failed(address)
         if user is not None:
             wait = lockout(user.failed_logins + 1, self.free_per_user, self.base, self.cap)
             await self.store.admin.login_failed(user.id, self.clock() + wait if wait else 0.0)

@@ -9,7 +9,7 @@ from typing import Any
 from ..cache import MISSING, TtlCache
 from ..labels import DECIDED, SPECTRUM_FIELDS
 from ..settings import Settings
-from ..store import Store
+from ..store import SETTINGS, Store, concerns
 from .filters import FilterError, default_filter, filter_options, parse_filter
 from .options import Options
 
@@ -90,6 +90,11 @@ class Policies:
         await self.store.projects.update_settings(project, {"filter": changed})
         self.forget(project)
         return changed
+
+    def changed(self, topic: str, detail: str) -> None:
+        """Drop a cached policy: another process changed the project's settings."""
+        if concerns(topic, SETTINGS):
+            self.forget(detail or None)
 
     def forget(self, project: str | None = None) -> None:
         """Drop cached policies (after an in-process change)."""

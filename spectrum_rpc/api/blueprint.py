@@ -117,7 +117,7 @@ def answer(text: str, result: dict[str, Any], advanced: bool) -> dict[str, Any]:
 async def review(request: web.Request) -> web.Response:
     """POST /api/v2/blueprint/review/text."""
     key = await _key(request)
-    admit(request, key, API)
+    await admit(request, key, API)
     text, locale, advanced = parse(await read_json(request))
     language = language_of(locale)
     analyzer: Analyzer = request.app[ANALYZER]

@@ -200,7 +200,7 @@ def rating(result: dict[str, Any]) -> str:
 async def moderate(request: web.Request) -> web.Response:
     """POST /text."""
     key = await _key(request)
-    admit(request, key, API)
+    await admit(request, key, API)
     text, options = parse(await read_json(request))
     # Everything that can refuse the request is checked before a deferred answer is promised.
     policy, asked = await _options(request.app, key, options)

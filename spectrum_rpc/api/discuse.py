@@ -226,7 +226,7 @@ def answer(asked: dict[str, Any], result: dict[str, Any] | None, expected: tuple
 async def check(request: web.Request) -> web.Response:
     """POST /api/v1/check."""
     key = await _key(request)
-    admit(request, key, API)
+    await admit(request, key, API)
     try:
         data = await read_json(request)
     except RestError as error:

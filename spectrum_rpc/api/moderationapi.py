@@ -100,7 +100,7 @@ def _handler(answer):  # type: ignore[no-untyped-def]
             if key is None:
                 raise ApiError(401, await _refusal(request, header))
             try:
-                limited = request.app[USAGE].admit(key, API)
+                limited = await request.app[USAGE].admit(key, API)
             except LimitExceeded as refused:
                 raise ApiError(429, refused.message[:1].upper() + refused.message[1:] + ".",
                                headers=refused.headers()) from None

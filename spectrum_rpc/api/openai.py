@@ -285,7 +285,7 @@ async def _answer(request: web.Request) -> web.Response:
     if key is None:
         raise _unauthorized(header, await app[AUTH].refusal(header))
     try:
-        headers = app[USAGE].admit(key, API) or {}  # RateLimit-* for a key with limits
+        headers = await app[USAGE].admit(key, API) or {}  # RateLimit-* for a key with limits
     except LimitExceeded as refused:
         raise limited(refused) from None
     limits = app[LIMITS]

@@ -124,11 +124,11 @@ def resource_exhausted(message: str, headers: dict[str, str]) -> PerspectiveErro
                                             "domain": "spectrum-rpc"}], headers)
 
 
-def admit(request: web.Request, key: KeyRecord) -> dict[str, str]:
+async def admit(request: web.Request, key: KeyRecord) -> dict[str, str]:
     """Count the request for its key, or refuse it: the key's rate limit or monthly quota.
     Return the RateLimit-* headers for the answer (none for a key without limits)."""
     try:
-        return request.app[USAGE].admit(key, API) or {}
+        return await request.app[USAGE].admit(key, API) or {}
     except LimitExceeded as refused:
         raise resource_exhausted(refused.message, refused.headers()) from None
 
@@ -442,7 +442,7 @@ async def analyze(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:analyze."""
     app = request.app
     key = await authenticate(request)
-    limited = admit(request, key)
+    limited = await admit(request, key)
     analyzer = app[ANALYZER]
     try:
         async with app[BODIES].receive(request) as body:
@@ -474,7 +474,7 @@ async def suggest(request: web.Request) -> web.Response:
     """POST /v1alpha1/comments:suggestscore: a moderator's scores, stored as feedback."""
     app = request.app
     key = await authenticate(request)
-    limited = admit(request, key)
+    limited = await admit(request, key)
     limits = app[LIMITS]
     if not limits.feedback.allow(key.id):
         raise resource_exhausted("Too many score suggestions from this key; retry later.",

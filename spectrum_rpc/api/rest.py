@@ -40,11 +40,11 @@ Answer = Callable[[web.Request], Awaitable[web.Response]]
 _LIMITED = web.RequestKey("rest_ratelimit_headers", dict)
 
 
-def admit(request: web.Request, key: KeyRecord, api: str) -> None:
+async def admit(request: web.Request, key: KeyRecord, api: str) -> None:
     """Count an authenticated request against its key (usage, rate limit, monthly quota);
     raise RestError (429, with Retry-After and RateLimit-* headers) when a limit refuses it."""
     try:
-        limited = request.app[USAGE].admit(key, api)
+        limited = await request.app[USAGE].admit(key, api)
     except LimitExceeded as refused:
         raise RestError(429, refused.message[:1].upper() + refused.message[1:] + ".",
                         headers=refused.headers()) from None

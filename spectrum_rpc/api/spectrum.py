@@ -243,7 +243,7 @@ async def handle(request: web.Request) -> web.Response:
         body = error_object(UNAUTHORIZED, data=reason)
         return json_response(body, 401, **{"WWW-Authenticate": _WWW_AUTHENTICATE})
     try:
-        limited = app[USAGE].admit(key, API)  # RateLimit-* headers for a key with limits
+        limited = await app[USAGE].admit(key, API)  # RateLimit-* headers for a key with limits
     except LimitExceeded as refused:  # the whole request, batch or not: 429 and -32003
         return json_response(error_object(RATE_LIMITED, data=refused.message), 429,
                              **refused.headers())

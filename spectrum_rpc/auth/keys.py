@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..cache import MISSING, TtlCache
 from ..constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
-from ..store import KeyRecord, Store
+from ..store import KEYS, KeyRecord, Store, concerns
 
 # Keys are KEY_PREFIX + 43 url-safe characters (32 random bytes = 256 bits).
 _KEY_BYTES = 32
@@ -110,6 +110,11 @@ class KeyAuthenticator:
         if record is None:
             return UNKNOWN_KEY
         return REVOKED_KEY if record.revoked_at is not None else UNKNOWN_KEY
+
+    def changed(self, topic: str, detail: str) -> None:
+        """Drop the cache: another process created or revoked a key."""
+        if concerns(topic, KEYS):
+            self.forget()
 
     def forget(self) -> None:
         """Drop the cache (after an in-process revoke)."""

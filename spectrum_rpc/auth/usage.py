@@ -1,12 +1,12 @@
 """Usage: every authenticated API request counted per key and calendar month (UTC), and the
 per-key rate limit and monthly quota (both off unless set for the key).
 
-Every dialect makes one call after authenticating: `usage.admit(key, API_NAME)`, which counts
+Every dialect makes one call after authenticating: `await usage.admit(key, API_NAME)`, which counts
 the request or raises `LimitExceeded`; the dialect answers that in its own shape (HTTP 429 with
 `Retry-After` and the `RateLimit-*` headers of `LimitExceeded.headers()`), e.g.
 
     try:
-        limited = request.app[USAGE].admit(key, "perspective")
+        limited = await request.app[USAGE].admit(key, "perspective")
     except LimitExceeded as refused:  # refused.limit, .allowed, .remaining, .reset, .message
         return google_error(429, "RESOURCE_EXHAUSTED", refused.message, refused.headers())
     ...
@@ -17,11 +17,18 @@ the request or raises `LimitExceeded`; the dialect answers that in its own shape
 Counting is in memory, written to the store every `flush_interval` seconds in one transaction:
 the request path never waits for the disk. Counts are statistics, not acknowledged writes: a
 crash loses at most the last interval's counts (a clean shutdown flushes them all).
+
+Several processes on one PostgreSQL database share each key's rate limit: its token bucket is a
+row there, taken from by one UPDATE per request of a key that has a rate limit, and a key's
+monthly quota is one counter there, counted by one statement per request of a key that has a
+quota (UNLOGGED tables: no WAL flush to wait for); keys without limits never touch them. A
+change of a key's limits reaches every process at once (see `store.changes`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -29,7 +36,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..store import NO_LIMITS, Count, KeyLimits, KeyMonth, KeyRecord, Store
+from ..store import LIMITS, NO_LIMITS, Count, KeyLimits, KeyMonth, KeyRecord, Store, concerns
 from ..tasks import cancel
 from .limits import TokenBucket
 
@@ -115,10 +122,11 @@ class Usage:
         self._month_start = self._month_end = 0.0
         self._new_month(clock())
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     # -- the request path -------------------------------------------------------------------
 
-    def admit(self, key: KeyRecord, api: str) -> dict[str, str] | None:
+    async def admit(self, key: KeyRecord, api: str) -> dict[str, str] | None:
         """Count one request of `key` to `api`, or raise LimitExceeded (counted as refused).
 
         Return None for a key without limits, else the `RateLimit-*` headers for the answer
@@ -131,7 +139,7 @@ class Usage:
         headers = None
         if limits is not None:
             try:
-                headers = self._check(key.id, limits, now, self.monotonic())
+                headers = await self._check(key.id, limits, now, self.monotonic())
             except LimitExceeded:
                 self._count(slot, 1)
                 raise
@@ -146,33 +154,57 @@ class Usage:
         counts = self._pending.setdefault(slot, [0, 0])
         counts[index] += 1
 
-    def _check(self, key_id: str, limits: KeyLimits, now: float,
-               tick: float) -> dict[str, str]:
+    async def _check(self, key_id: str, limits: KeyLimits, now: float,
+                     tick: float) -> dict[str, str]:
         # (remaining, limit, reset) of each limit the key has
         left: list[tuple[int, int, int]] = []
         if limits.quota > 0:
-            used = self._used.get(key_id, 0)
+            used = await self._use_quota(key_id, limits.quota)
             reset = max(1, math.ceil(self._month_end - now))
-            if used >= limits.quota:
+            if used is None:
                 raise LimitExceeded(QUOTA, limits.quota, reset,
                                     f"monthly quota of {limits.quota} requests used up; it "
                                     f"renews at the start of the next month (UTC)")
-            self._used[key_id] = used + 1
             left.append((limits.quota - used - 1, limits.quota, reset))
         if limits.rate > 0:
-            bucket = self._bucket(key_id, limits, tick)
-            if not bucket.take(tick):
+            burst = max(1, limits.burst)
+            granted, tokens = await self._take(key_id, limits, tick)
+            if not granted:
                 if limits.quota > 0:  # not served: give the quota its request back
-                    self._used[key_id] -= 1
-                reset = max(1, math.ceil((1.0 - bucket.tokens) / bucket.rate))
-                raise LimitExceeded(RATE, int(bucket.burst), reset,
+                    await self._give_back(key_id)
+                reset = max(1, math.ceil((1.0 - tokens) / limits.rate))
+                raise LimitExceeded(RATE, burst, reset,
                                     f"rate limit of {describe_rate(limits.rate)} (burst "
-                                    f"{int(bucket.burst)}) reached; retry in {reset} s")
-            full = math.ceil((bucket.burst - bucket.tokens) / bucket.rate)
-            left.append((int(bucket.tokens), int(bucket.burst), full))
+                                    f"{burst}) reached; retry in {reset} s")
+            full = math.ceil((burst - tokens) / limits.rate)
+            left.append((int(tokens), burst, full))
         remaining, allowed, reset = min(left)
         return {"RateLimit-Limit": str(allowed), "RateLimit-Remaining": str(remaining),
                 "RateLimit-Reset": str(reset)}
+
+    async def _use_quota(self, key_id: str, quota: int) -> int | None:
+        """Count a request against the key's quota: the fleet's count (PostgreSQL) or this
+        process's; return the requests used before it, None when none are left."""
+        if self.store.shared:
+            return await self.store.usage.use_quota(key_id, self._month, quota)
+        used = self._used.get(key_id, 0)
+        if used >= quota:
+            return None
+        self._used[key_id] = used + 1
+        return used
+
+    async def _give_back(self, key_id: str) -> None:
+        if self.store.shared:
+            await self.store.usage.give_back(key_id, self._month)
+        else:
+            self._used[key_id] -= 1
+
+    async def _take(self, key_id: str, limits: KeyLimits, tick: float) -> tuple[bool, float]:
+        """Take a token from the key's bucket: the fleet's (PostgreSQL) or this process's."""
+        if self.store.shared:
+            return await self.store.usage.take_token(key_id, limits.rate, max(1, limits.burst))
+        bucket = self._bucket(key_id, limits, tick)
+        return bucket.take(tick), bucket.tokens
 
     def _bucket(self, key_id: str, limits: KeyLimits, now: float) -> TokenBucket:
         burst = float(max(1, limits.burst))
@@ -207,9 +239,17 @@ class Usage:
             self._task = None
         await self.flush()
 
+    def changed(self, topic: str, detail: str) -> None:
+        """Reload the limits now: another process changed a key's."""
+        if concerns(topic, LIMITS):
+            self._wake.set()
+
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.flush_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.flush_interval):
+                    await self._wake.wait()
+            self._wake.clear()
             try:
                 await self.flush()
                 await self.refresh()

@@ -11,12 +11,13 @@ Webhook secrets are sealed by the `SecretBox` given (see `encryption`).
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Protocol
 
 from .actors import MAX_ACTOR_CHARS, ActorEvent, ActorHistory, ActorRecord, ActorStore
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
+from .changes import EVERYTHING, KEYS, LIMITS, MODELS, SETTINGS, WEBHOOKS, Listener, concerns
 from .database import Database, Statement, StoreOpenError, now
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
@@ -25,6 +26,7 @@ from .migrate import copy_tables
 from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
 from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
+from .traffic import SCORE_COLUMNS, FlagCounts, Sample, TrafficStore
 from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
     DELIVERED,
@@ -52,6 +54,10 @@ __all__ = [
     "PostgresDatabase", "is_url", "mask",
     # `store migrate`: a SQLite store copied into a PostgreSQL one
     "copy_tables",
+    # recent traffic's scores (no text), for flag rates at any threshold
+    "SCORE_COLUMNS", "FlagCounts", "Sample",
+    # changes announced to every process (PostgreSQL LISTEN/NOTIFY): topics, and the test
+    "EVERYTHING", "KEYS", "LIMITS", "MODELS", "SETTINGS", "WEBHOOKS", "Listener", "concerns",
 ]
 
 
@@ -70,6 +76,8 @@ class StoreConfig(Protocol):
     def master_key_file(self) -> str: ...
     @property
     def pool_size(self) -> int: ...
+    @property
+    def liveness_timeout(self) -> float: ...
 
 
 class Store:
@@ -87,10 +95,12 @@ class Store:
         max_batch: int = 2000,
         secret_box: SecretBox | None = None,
         pool_size: int = 10,
+        liveness_timeout: float = 10.0,
     ):
         self.db: Database | PostgresDatabase
         if is_url(path):
-            self.db = PostgresDatabase(str(path), pool_size=pool_size, max_batch=max_batch)
+            self.db = PostgresDatabase(str(path), pool_size=pool_size, max_batch=max_batch,
+                                       liveness_timeout=liveness_timeout)
         else:
             self.db = Database(path, synchronous=synchronous, max_batch=max_batch)
         self.keys = KeyStore(self.db)
@@ -101,6 +111,7 @@ class Store:
         self.admin = AdminStore(self.db)
         self.actors = ActorStore(self.db)
         self.usage = UsageStore(self.db)
+        self.traffic = TrafficStore(self.db)
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> Store:
@@ -112,6 +123,7 @@ class Store:
             max_batch=settings.commit_max_batch,
             secret_box=box,
             pool_size=settings.pool_size,
+            liveness_timeout=settings.liveness_timeout,
         )
 
     async def open(self) -> Store:
@@ -137,6 +149,19 @@ class Store:
     async def write(self, statements: list[Statement]) -> None:
         """Commit statements from several repositories in one shared transaction."""
         await self.db.write(statements)
+
+    @property
+    def shared(self) -> bool:
+        """Whether other processes may share this store (PostgreSQL), so that state kept in
+        memory (throttles, rate limits) must live in the database instead."""
+        return isinstance(self.db, PostgresDatabase)
+
+    def on_change(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(topic, detail)` when any process announces a change (see `changes`);
+        return the function that stops it. Never called on SQLite (one process)."""
+        if isinstance(self.db, PostgresDatabase):
+            return self.db.listen(listener)
+        return lambda: None
 
     async def ping(self) -> bool:
         """Return whether the store answers."""

@@ -162,6 +162,37 @@ class AdminStore:
             (now(), user_id),
         )
 
+    # -- the login throttle per address, for several processes (PostgreSQL) -----------------
+
+    async def address_locked_until(self, address: str) -> float:
+        """Return when an address's lockout ends (0 when it has none)."""
+        row = await self.db.fetchone(
+            "SELECT locked_until FROM login_throttle WHERE address = ?", (address,))
+        return float(row[0]) if row else 0.0
+
+    async def address_failed(self, address: str, at: float) -> int:
+        """Count a failed login from an address at once, for every process; return its
+        consecutive failures (PostgreSQL: a read that commits)."""
+        row = await self.db.fetchone(
+            "INSERT INTO login_throttle(address, failures, locked_until, updated_at)"
+            " VALUES (?, 1, 0, ?) ON CONFLICT(address) DO UPDATE SET"
+            " failures = login_throttle.failures + 1, updated_at = excluded.updated_at"
+            " RETURNING failures", (address, at))
+        assert row is not None
+        return int(row[0])
+
+    async def lock_address(self, address: str, until: float) -> None:
+        """Store the lockout an address earned (a later one is never shortened)."""
+        await self.db.execute(
+            "UPDATE login_throttle SET locked_until = GREATEST(locked_until, ?) WHERE address = ?",
+            (until, address))
+
+    async def address_succeeded(self, address: str, forget_before: float) -> None:
+        """Forget an address's failures, and those of addresses quiet since `forget_before`."""
+        await self.db.execute(
+            "DELETE FROM login_throttle WHERE address = ? OR (updated_at < ? AND locked_until < ?)",
+            (address, forget_before, forget_before))
+
     # -- sessions -------------------------------------------------------------------------
 
     async def create_session(self, id_hash: str, user_id: int, at: float) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import KEYS, announce
 from .database import Database, now
 from .projects import ENSURE as ENSURE_PROJECT
 
@@ -45,6 +46,7 @@ class KeyStore:
                     " VALUES (?, ?, ?, ?, ?, ?)",
                     (key_id, project, name, prefix, key_hash, t),
                 ),
+                *announce(self.db, KEYS),
             ]
         )
 
@@ -80,7 +82,8 @@ class KeyStore:
         key = await self.get(key_id)
         if key is None or key.revoked_at is not None:
             return False
-        await self.db.execute("UPDATE api_keys SET revoked_at = ? WHERE id = ?", (now(), key_id))
+        await self.db.write([("UPDATE api_keys SET revoked_at = ? WHERE id = ?", (now(), key_id)),
+                             *announce(self.db, KEYS)])
         return True
 
     async def count_active(self) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 
 import orjson
 
+from .changes import MODELS, announce
 from .database import Database, now
 
 GLOBAL = ""
@@ -128,6 +129,7 @@ class ModelStore:
             ("INSERT INTO model_promotions(scope, version, previous, at, reason)"
              " VALUES (?, ?, ?, ?, ?)", (scope, version, current, t, reason)),
             ("UPDATE model_versions SET status = 'promoted' WHERE version = ?", (version,)),
+            *announce(self.db, MODELS, scope),
         ])
         return current
 
@@ -162,6 +164,7 @@ class ModelStore:
             ("UPDATE model_promotions SET rolled_back = 1 WHERE id = ?", (undone.id,)),
             ("UPDATE model_versions SET status = 'rolled back' WHERE version = ?",
              (undone.version,)),
+            *announce(self.db, MODELS, scope),
         ])
         return undone
 

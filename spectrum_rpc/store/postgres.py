@@ -7,6 +7,17 @@ default `synchronous_commit = on` a write is acknowledged only once PostgreSQL h
 A commit waits for a WAL flush (milliseconds, where SQLite's takes a fraction of one), so a few
 committers run at once, each taking whatever queued up while the others committed: PostgreSQL
 flushes their commits together. A caller's writes still commit in the order it awaits them.
+
+Each process also keeps one control connection of its own, outside the pool. It holds the
+process's liveness lock (webhook claims carry its number: see `webhooks`), and it LISTENs for
+the changes other processes announce (see `changes`). PostgreSQL ends it, and so frees the
+lock, when the process dies, and also when the process stops answering without closing its
+connection (a frozen process, a host gone without a FIN): the session is opened with
+`idle_session_timeout = liveness_timeout`, and a heartbeat queries it four times as often. Every
+connection also asks the server for TCP keepalives (`tcp_keepalives_*`), so a vanished host's
+pooled connections, and the row locks of its open transactions, go within seconds too. A lost
+control connection is made again, under a new liveness number, and every listener hears
+`EVERYTHING` (notifications may have been missed).
 """
 
 from __future__ import annotations
@@ -17,12 +28,13 @@ import logging
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from itertools import groupby
 from typing import Any
 
 import asyncpg
 
+from . import changes
 from .database import GroupCommits, Pending, Statement, StoreClosed, StoreOpenError, _settle
 from .schema import POSTGRES_MIGRATIONS
 
@@ -32,6 +44,10 @@ SCHEMES = ("postgresql://", "postgres://")
 COMMITTERS = 4  # transactions in flight at once per process (at most pool_size - 2)
 # The key of the advisory lock held while migrating (any constant; "spectrum" in ASCII).
 MIGRATION_LOCK = 0x7370656374727560
+# Server-side TCP keepalives (ignored on Unix sockets): a peer gone without a FIN is noticed
+# after idle + interval * count = 11 s instead of the kernel's two hours.
+KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
+              "tcp_keepalives_count": "3"}
 _PLACEHOLDER = re.compile(r"\?")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
@@ -59,8 +75,10 @@ class PostgresDatabase(GroupCommits):
 
     dialect = "postgresql"
 
-    def __init__(self, url: str, *, pool_size: int = 10, max_batch: int = 2000):
+    def __init__(self, url: str, *, pool_size: int = 10, max_batch: int = 2000,
+                 liveness_timeout: float = 10.0):
         self.url = url
+        self.liveness_timeout = liveness_timeout
         self.path = mask(url)  # what messages and logs show
         self.pool_size = max(2, pool_size)
         self.max_batch = max_batch
@@ -72,8 +90,11 @@ class PostgresDatabase(GroupCommits):
         # This process's liveness lock: held on a connection of its own while the store is
         # open, and so released by PostgreSQL the moment the process dies. Claims carry it, so
         # other processes take a dead one's claims over at once instead of after the lease.
-        self.owner = 0  # a new one at each open
-        self._alive: asyncpg.Connection | None = None
+        self.owner = 0  # a new one at each (re)connection of the control connection
+        self._control: asyncpg.Connection | None = None
+        self._heartbeat: asyncio.Task[None] | None = None
+        self._listeners: list[changes.Listener] = []
+        self.reconnects = 0
         self._locks: dict[int, asyncpg.Connection] = {}  # advisory locks held, by key
         super().__init__()
 
@@ -81,19 +102,19 @@ class PostgresDatabase(GroupCommits):
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=60
+                self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
+                server_settings=KEEPALIVES,
             )
         except (OSError, asyncpg.PostgresError, ValueError) as exc:
             raise StoreOpenError(f"cannot open the database {self.path}: {_one_line(exc)}") from exc
         try:
             await self._migrate()
-            self._alive = await self._pool.acquire()
-            self.owner = secrets.randbits(62) + 1
-            await self._alive.execute("SELECT pg_advisory_lock($1)", self.owner)
+            await self._connect_control()
         except BaseException:
             await self._pool.close()
-            self._pool = self._alive = None
+            self._pool = None
             raise
+        self._heartbeat = asyncio.create_task(self._keep_control(), name="store-control")
         self._tasks = [
             asyncio.create_task(self._commit_loop(), name=f"store-group-commit-{i}")
             for i in range(self.committers)
@@ -111,10 +132,85 @@ class PostgresDatabase(GroupCommits):
             for conn in self._locks.values():  # the pool waits for them: give them back
                 await self._pool.release(conn)  # (which drops their locks)
             self._locks.clear()
-            if self._alive is not None:
-                await self._pool.release(self._alive)  # pool.close resets it: the lock goes
             await self._pool.close()
-            self._pool = self._alive = None
+            self._pool = None
+        await self._close_control()
+
+    # -- the control connection: liveness lock, heartbeat, LISTEN ---------------------------
+
+    def listen(self, listener: changes.Listener) -> Callable[[], None]:
+        """Call `listener(topic, detail)` for each change announced by any process; return
+        the function that stops it."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    async def _connect_control(self) -> None:
+        timeout_ms = str(max(1000, int(self.liveness_timeout * 1000)))
+        conn = await asyncpg.connect(
+            self.url, command_timeout=60,
+            server_settings={**KEEPALIVES, "idle_session_timeout": timeout_ms,
+                             "application_name": "spectrum-rpc control"},
+        )  # fmt: skip
+        try:
+            owner = secrets.randbits(62) + 1
+            await conn.execute("SELECT pg_advisory_lock($1)", owner)
+            await conn.add_listener(changes.CHANNEL, self._notified)
+        except BaseException:
+            await conn.close()
+            raise
+        self._control, self.owner = conn, owner
+
+    async def _close_control(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            await asyncio.gather(self._heartbeat, return_exceptions=True)
+            self._heartbeat = None
+        if self._control is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._control.close(), 5)
+            self._control.terminate()  # closes the socket if close() could not
+            self._control = None
+
+    async def _keep_control(self) -> None:
+        """Query the control connection often enough to stay under idle_session_timeout;
+        make it again when it is lost."""
+        beat = self.liveness_timeout / 4
+        while True:
+            await asyncio.sleep(beat)
+            try:
+                assert self._control is not None
+                async with asyncio.timeout(beat * 2):
+                    await self._control.execute("SELECT 1")
+                continue
+            except (TimeoutError, AssertionError, OSError, asyncpg.PostgresError,
+                    asyncpg.InterfaceError) as exc:  # fmt: skip
+                log.warning("store control connection lost (%s); connecting again",
+                            _one_line(exc))  # fmt: skip
+            await self._reconnect_control(beat)
+
+    async def _reconnect_control(self, wait: float) -> None:
+        if self._control is not None:
+            self._control.terminate()
+            self._control = None
+        while True:
+            try:
+                await self._connect_control()
+                break
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cannot connect the store control connection: %s", _one_line(exc))
+                await asyncio.sleep(wait)
+        self.reconnects += 1
+        self._dispatch(changes.EVERYTHING, "")  # what was announced meanwhile is unheard
+
+    def _notified(self, conn: object, pid: int, channel: str, payload: str) -> None:
+        self._dispatch(*changes.parse(payload))
+
+    def _dispatch(self, topic: str, detail: str) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(topic, detail)
+            except Exception:
+                log.exception("a store change listener failed on %s:%s", topic, detail)
 
     async def _migrate(self) -> None:
         assert self._pool is not None

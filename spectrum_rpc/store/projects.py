@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 
+from .changes import SETTINGS, announce
 from .database import Database, now
 
 # Portable (SQLite 3.24+ and PostgreSQL): create a project unless it exists.
@@ -33,7 +34,9 @@ class ProjectStore:
         """Merge changes into a project's settings and return the result."""
         await self.ensure(name)
         merged = {**await self.get_settings(name), **changes}
-        await self.db.execute(
-            "UPDATE projects SET settings = ? WHERE name = ?", (orjson.dumps(merged).decode(), name)
-        )
+        await self.db.write([
+            ("UPDATE projects SET settings = ? WHERE name = ?",
+             (orjson.dumps(merged).decode(), name)),
+            *announce(self.db, SETTINGS, name),
+        ])
         return merged

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .changes import LIMITS, announce
 from .database import Database, now
 
 
@@ -132,5 +133,57 @@ class UsageStore:
 
     async def set_limits(self, key_id: str, limits: KeyLimits) -> None:
         """Store a key's limits (all zero: no limits)."""
-        await self.db.execute(
-            _SET_LIMITS, (key_id, limits.rate, limits.burst, limits.quota, now()))
+        await self.db.write([(_SET_LIMITS, (key_id, limits.rate, limits.burst, limits.quota,
+                                            now())),
+                             *announce(self.db, LIMITS, key_id)])
+
+    # -- PostgreSQL: one token bucket per key for the whole fleet ---------------------------
+
+    async def take_token(self, key_id: str, rate: float, burst: float) -> tuple[bool, float]:
+        """Take one token from the key's shared bucket if it has one (PostgreSQL only);
+        return whether it was granted and the tokens left.
+
+        One statement: the bucket refills by the time passed on the database's clock (one
+        clock for every host), and a row locked by a concurrent taker makes this one wait for
+        it, so N processes draw from one bucket.
+        """
+        row = await self.db.fetchone(_TAKE_TOKEN, (key_id, float(burst), float(rate)))
+        assert row is not None
+        return bool(row[0]), float(row[1])
+
+    async def use_quota(self, key_id: str, month: str, quota: int) -> int | None:
+        """Count one request against the key's monthly quota for the whole fleet (PostgreSQL
+        only); return the requests it had used before, or None when the quota is used up.
+
+        The first request of a month (or after a crash of the server) starts from the stored
+        usage counts of the month."""
+        row = await self.db.fetchone(_USE_QUOTA, (key_id, month, quota))
+        if row is None or int(row[0]) > quota:
+            return None
+        return int(row[0]) - 1
+
+    async def give_back(self, key_id: str, month: str) -> None:
+        """Return a request counted by `use_quota` that was not served after all."""
+        await self.db.fetchone("UPDATE quota_used SET used = used - 1 WHERE key_id = ?"
+                               " AND month = ? RETURNING used", (key_id, month))  # fmt: skip
+
+
+_USE_QUOTA = """
+INSERT INTO quota_used AS q (key_id, month, used)
+VALUES ($1, $2, (SELECT COALESCE(SUM(requests), 0) FROM usage_counts
+                 WHERE key_id = $1 AND month = $2) + 1)
+ON CONFLICT (key_id, month) DO UPDATE SET used = q.used + 1 WHERE q.used < $3
+RETURNING used
+"""
+_EPOCH = "EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
+_REFILLED = f"LEAST($2, b.tokens + GREATEST(0, {_EPOCH} - b.updated_at) * $3)"
+# PostgreSQL only (its own $n placeholders: the same parameter is used more than once).
+_TAKE_TOKEN = f"""
+INSERT INTO rate_buckets AS b (key_id, tokens, updated_at, granted)
+VALUES ($1, $2 - 1, {_EPOCH}, TRUE)
+ON CONFLICT (key_id) DO UPDATE SET
+  tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
+  updated_at = {_EPOCH},
+  granted = {_REFILLED} >= 1
+RETURNING granted, tokens
+"""

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .changes import WEBHOOKS, announce
 from .database import Database, Statement
 from .encryption import SecretBox, Stored
 from .projects import ENSURE as ENSURE_PROJECT
@@ -317,6 +318,7 @@ class WebhookStore:
             [
                 (ENSURE_PROJECT, (record.project, record.created_at)),
                 (f"INSERT INTO webhooks({_WEBHOOK_COLUMNS}) VALUES ({marks})", values),
+                *announce(self.db, WEBHOOKS, record.project),
             ]
         )
 
@@ -362,7 +364,8 @@ class WebhookStore:
             (
                 f"UPDATE webhooks SET {sets}, updated_at = ? WHERE id = ?",
                 (*changes.values(), now, webhook_id),
-            )
+            ),
+            *announce(self.db, WEBHOOKS),
         ]
         if "project" in changes:
             statements.insert(
@@ -380,6 +383,7 @@ class WebhookStore:
             [
                 ("DELETE FROM webhooks WHERE id = ?", (webhook_id,)),
                 (_DELETE_ORPHAN_EVENTS, ()),
+                *announce(self.db, WEBHOOKS),
             ]
         )
         return True
@@ -392,10 +396,11 @@ class WebhookStore:
         )
         if row is None:
             return False
-        await self.db.execute(
-            "UPDATE webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?",
-            (reason, webhook_id),
-        )
+        await self.db.write([
+            ("UPDATE webhooks SET enabled = 0, disabled_reason = ? WHERE id = ?",
+             (reason, webhook_id)),
+            *announce(self.db, WEBHOOKS),
+        ])
         return True
 
     # -- events and the delivery queue ------------------------------------------------------
@@ -541,6 +546,7 @@ class WebhookStore:
                     (disable_reason, webhook_id),
                 )
             )
+            statements += announce(self.db, WEBHOOKS)
         await self.db.write(statements)
 
     # -- inspection and replay --------------------------------------------------------------

@@ -9,12 +9,13 @@ batcher is closed in the background after finishing every text already handed to
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Engine, MicroBatcher
-from ..store import GLOBAL
+from ..store import GLOBAL, MODELS, concerns
 from ..tasks import cancel
 from .registry import ModelRegistry, load_version
 
@@ -48,6 +49,7 @@ class ModelRouter:
         self._retiring: set[asyncio.Task[None]] = set()
         self._poller: asyncio.Task[None] | None = None
         self._refreshing = asyncio.Lock()
+        self._wake = asyncio.Event()
 
     async def start(self, poll: bool = True) -> None:
         """Load the active models and start following the store."""
@@ -135,9 +137,17 @@ class ModelRouter:
         self._retiring.add(task)
         task.add_done_callback(self._retiring.discard)
 
+    def changed(self, topic: str, detail: str) -> None:
+        """Check the store now: another process announced a promotion or a rollback."""
+        if concerns(topic, MODELS):
+            self._wake.set()
+
     async def _poll(self) -> None:
         while True:
-            await asyncio.sleep(self.poll_interval)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.poll_interval):
+                    await self._wake.wait()
+            self._wake.clear()
             try:
                 await self.refresh()
             except Exception:

@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..cache import MISSING, TtlCache
-from ..store import Store, now
+from ..store import WEBHOOKS, Store, concerns, now
 from .filters import matches, parse_events
 from .payload import build_body, new_event_id
 
@@ -82,6 +82,11 @@ class Outbox:
         self.enqueued += 1
         if self.on_enqueue is not None:
             self.on_enqueue()
+
+    def changed(self, topic: str, detail: str) -> None:
+        """Drop cached webhooks: another process changed one."""
+        if concerns(topic, WEBHOOKS):
+            self.forget(detail or None)
 
     def forget(self, project: str | None = None) -> None:
         """Drop cached webhooks (after an in-process change)."""

@@ -66,14 +66,14 @@ def test_parse_rate_refuses_nonsense(text):
 async def test_counts_stay_in_memory_until_flushed(usage, store, committed):
     key = await make_key(store)
     for _ in range(3):
-        usage.admit(key, "spectrum")
-    usage.admit(key, "openai")
+        await usage.admit(key, "spectrum")
+    await usage.admit(key, "openai")
     assert committed("SELECT COUNT(*) FROM usage_counts") == [(0,)]
     await usage.flush()
     assert sorted(committed("SELECT key_id, month, api, project, requests, refused "
                             "FROM usage_counts")) == [
         (key.id, "2026-12", "openai", "acme", 1, 0), (key.id, "2026-12", "spectrum", "acme", 3, 0)]
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     await usage.flush()  # adds to the stored count
     assert committed("SELECT requests FROM usage_counts WHERE api = 'spectrum'") == [(4,)]
 
@@ -81,10 +81,10 @@ async def test_counts_stay_in_memory_until_flushed(usage, store, committed):
 async def test_a_request_counts_in_the_month_it_arrives(usage, store, clock, committed):
     key = await make_key(store)
     clock.now = JAN_1 - 1
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     clock.now = JAN_1
-    usage.admit(key, "spectrum")
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     await usage.flush()
     assert sorted(committed("SELECT month, requests FROM usage_counts")) == [
         ("2026-12", 1), ("2027-01", 2)]
@@ -93,7 +93,7 @@ async def test_a_request_counts_in_the_month_it_arrives(usage, store, clock, com
 async def test_no_limits_by_default(usage, store):
     key = await make_key(store)
     for _ in range(10_000):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     assert usage.limits(key.id).off
     assert (await usage.report(key.id)).requests == 10_000
 
@@ -102,17 +102,17 @@ async def test_rate_limit_refuses_beyond_the_burst_and_refills(usage, store, clo
     key = await make_key(store)
     await usage.set_limits(key.id, KeyLimits(rate=2.0, burst=3))
     for _ in range(3):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     with pytest.raises(LimitExceeded) as info:
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     refused = info.value
     assert refused.limit == RATE and refused.allowed == 3 and refused.retry_after == 1
     assert refused.headers() == {"Retry-After": "1", "RateLimit-Limit": "3",
                                  "RateLimit-Remaining": "0", "RateLimit-Reset": "1"}
     clock.now += 0.5  # one token back at 2 per second
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     with pytest.raises(LimitExceeded):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     report = await usage.report(key.id)
     assert report.requests == 4  # refusals are not requests served
 
@@ -120,9 +120,9 @@ async def test_rate_limit_refuses_beyond_the_burst_and_refills(usage, store, clo
 async def test_a_slow_rate_says_how_long_to_wait(usage, store):
     key = await make_key(store)
     await usage.set_limits(key.id, KeyLimits(rate=1 / 60, burst=1))  # 1/min
-    usage.admit(key, "openai")
+    await usage.admit(key, "openai")
     with pytest.raises(LimitExceeded) as info:
-        usage.admit(key, "openai")
+        await usage.admit(key, "openai")
     assert info.value.reset == 60 and "1/min" in info.value.message
 
 
@@ -130,16 +130,16 @@ async def test_quota_refuses_until_the_next_month(usage, store, clock, committed
     key = await make_key(store)
     other = await make_key(store)
     await usage.set_limits(key.id, KeyLimits(quota=2))
-    usage.admit(key, "spectrum")
-    usage.admit(key, "openai")
+    await usage.admit(key, "spectrum")
+    await usage.admit(key, "openai")
     clock.now = JAN_1 - 90
     with pytest.raises(LimitExceeded) as info:
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     assert info.value.limit == QUOTA and info.value.allowed == 2 and info.value.reset == 90
     assert info.value.headers()["RateLimit-Remaining"] == "0"
-    usage.admit(other, "spectrum")  # another key is not affected
+    await usage.admit(other, "spectrum")  # another key is not affected
     clock.now = JAN_1
-    usage.admit(key, "spectrum")  # a new month, a new quota
+    await usage.admit(key, "spectrum")  # a new month, a new quota
     await usage.flush()
     assert sorted(committed("SELECT month, api, requests, refused FROM usage_counts "
                             "WHERE key_id = ?", key.id)) == [
@@ -151,39 +151,39 @@ async def test_quota_counts_what_was_used_before_a_restart(store, clock):
     first = Usage(store, flush_interval=3600, clock=clock, monotonic=clock)
     await first.start()
     for _ in range(3):
-        first.admit(key, "spectrum")
+        await first.admit(key, "spectrum")
     await first.close()  # flushes
     await store.usage.set_limits(key.id, KeyLimits(quota=4))
     second = Usage(store, flush_interval=3600, clock=clock, monotonic=clock)
     await second.start()
-    second.admit(key, "spectrum")
+    await second.admit(key, "spectrum")
     with pytest.raises(LimitExceeded):
-        second.admit(key, "spectrum")
+        await second.admit(key, "spectrum")
     await second.close()
 
 
 async def test_limits_set_by_another_process_apply_at_the_next_refresh(usage, store):
     key = await make_key(store)
     await store.usage.set_limits(key.id, KeyLimits(rate=1.0, burst=1))  # as the CLI does
-    usage.admit(key, "spectrum")
-    usage.admit(key, "spectrum")  # not seen yet
+    await usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")  # not seen yet
     await usage.refresh()
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     with pytest.raises(LimitExceeded):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     await store.usage.set_limits(key.id, KeyLimits())  # turned off again
     await usage.refresh()
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
 
 
 async def test_a_failed_flush_keeps_the_counts(usage, store):
     key = await make_key(store)
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     await store.close()
     with pytest.raises(Exception):  # noqa: B017 - whichever error a closed store raises
         await usage.flush()
     await store.open()
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     await usage.flush()
     assert (await usage.report(key.id)).requests == 2
 
@@ -192,7 +192,7 @@ async def test_report_gives_the_remaining_quota(usage, store):
     key = await make_key(store)
     await usage.set_limits(key.id, KeyLimits(quota=10))
     for _ in range(4):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     report = await usage.report(key.id)
     assert (report.month, report.requests, report.remaining) == ("2026-12", 4, 6)
     assert report.resets_at == JAN_1
@@ -203,9 +203,9 @@ async def test_project_report_sums_the_projects_keys(usage, store):
     elsewhere = await make_key(store, "forum")
     await usage.set_limits(two.id, KeyLimits(quota=1))
     for key in (one, one, two, elsewhere):
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     with pytest.raises(LimitExceeded):
-        usage.admit(two, "openai")
+        await usage.admit(two, "openai")
     report = await usage.project_report("acme")
     assert (report.month, report.requests, report.refused) == ("2026-12", 3, 1)
     assert sorted((k.key_id, k.requests) for k in report.keys) == sorted(
@@ -215,7 +215,7 @@ async def test_project_report_sums_the_projects_keys(usage, store):
 
 async def test_reports_follow_the_clock_into_a_new_month(usage, store, clock):
     key = await make_key(store)
-    usage.admit(key, "spectrum")
+    await usage.admit(key, "spectrum")
     clock.now = JAN_1 + 5
     assert usage.current_month == "2027-01"
     assert (await usage.report(key.id)).requests == 0
@@ -234,14 +234,14 @@ def test_the_flush_interval_defaults_to_a_second():
 
 async def test_admit_gives_headers_only_for_a_key_with_limits(usage, store, clock):
     key = await make_key(store)
-    assert usage.admit(key, "spectrum") is None
+    assert (await usage.admit(key, "spectrum")) is None
     await usage.set_limits(key.id, KeyLimits(rate=0.5, burst=5, quota=3))
     # quota: 1 left of 3 (two used); rate: 4 tokens left of 5: the quota is shown
-    assert usage.admit(key, "spectrum") == {
+    assert await usage.admit(key, "spectrum") == {
         "RateLimit-Limit": "3", "RateLimit-Remaining": "1",
         "RateLimit-Reset": str(int(JAN_1 - DEC_5))}
     clock.now += 2
-    assert usage.admit(key, "spectrum")["RateLimit-Remaining"] == "0"  # the quota's last
+    assert (await usage.admit(key, "spectrum"))["RateLimit-Remaining"] == "0"  # the quota's last
     with pytest.raises(LimitExceeded) as info:
-        usage.admit(key, "spectrum")
+        await usage.admit(key, "spectrum")
     assert info.value.limit == QUOTA

@@ -39,6 +39,8 @@ MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 COMPONENTS = ("first", "middle", "last")
 PARTICLES = frozenset("van von de der den da di del della du la le al bin ibn ter ten st".split())
 _BLOCK = 2048  # tokens scored at once: bounded memory on texts of any length
+_TIERS = {mode: tuple(m for m in Mode if m <= mode) for mode in Mode}
+_THRESHOLD = {mode: f"threshold_{mode.name}" for mode in Mode}
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +86,8 @@ def tiered_names(text: str, mode: Mode, model: NameModel) -> list[tuple[_Name, M
 
     A higher tier adds only names that overlap none found by a lower one, so a mode finds every
     name of the lower modes at the same offsets (as `match.merge_tiers` does for the others)."""
-    tiers = [m for m in Mode if m <= mode]
-    decoders = {m: _Decoder(model.settings[f"threshold_{m.name}"], m is Mode.NORMAL)
-                for m in tiers}
+    tiers = _TIERS[mode]
+    decoders = {m: _Decoder(model.settings[_THRESHOLD[m]], m is Mode.NORMAL) for m in tiers}
     found: dict[Mode, list[_Name]] = {m: [] for m in tiers}
     for block, last in _scored_blocks(text, model):
         for m in tiers:
@@ -129,7 +130,7 @@ class _Decoder:
         offsets, tokens, p, b, before = block
         out: list[_Name] = []
         expected = 0  # the index that would continue the open run
-        for i in np.flatnonzero(p >= self.threshold).tolist():
+        for i in (p >= self.threshold).nonzero()[0].tolist():
             if self.current and (i != expected or 2 * b[i] > p[i]):
                 out.append(_name_of(self.current))
                 self.current = []
@@ -177,7 +178,7 @@ def _name_mask(block: list[tuple[int, int]], flags: np.ndarray, before: str,
                text: str) -> np.ndarray:
     """Return 0 for tokens that can never be part of a name (mentions, URLs, punctuation)."""
     mask = (flags & name_model.NAMEABLE).astype(np.float64)
-    after_at = np.flatnonzero(flags[:-1] & name_model.AT) + 1
+    after_at = (flags[:-1] & name_model.AT).nonzero()[0] + 1
     if before == "@":
         after_at = np.concatenate([[0], after_at])
     for i in after_at.tolist():
