@@ -19,7 +19,8 @@ the request path never waits for the disk. Counts are statistics, not acknowledg
 crash loses at most the last interval's counts (a clean shutdown flushes them all).
 
 Several processes on one PostgreSQL database share each key's rate limit: its token bucket is a
-row there, taken from by one UPDATE per request of a key that has a rate limit, and a key's
+row there, from which each process leases a few tokens at a time (a tenth of a second's worth,
+at most a tenth of the burst: one UPDATE per lease, see `limits.LeasedBucket`), and a key's
 monthly quota is one counter there, counted by one statement per request of a key that has a
 quota (UNLOGGED tables: no WAL flush to wait for); keys without limits never touch them. A
 change of a key's limits reaches every process at once (see `store.changes`).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import math
 import time
@@ -38,7 +40,7 @@ from datetime import UTC, datetime
 
 from ..store import LIMITS, NO_LIMITS, Count, KeyLimits, KeyMonth, KeyRecord, Store, concerns
 from ..tasks import cancel
-from .limits import TokenBucket
+from .limits import LeasedBucket, TokenBucket
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,7 @@ class Usage:
         self._pending: dict[_Slot, list[int]] = {}
         self._limits: dict[str, KeyLimits] = {}
         self._buckets: dict[str, TokenBucket] = {}
+        self._shared: dict[str, LeasedBucket] = {}  # PostgreSQL: leases of the fleet's buckets
         self._used: dict[str, int] = {}  # this month's requests of keys with a quota
         self._month_start = self._month_end = 0.0
         self._new_month(clock())
@@ -202,9 +205,18 @@ class Usage:
     async def _take(self, key_id: str, limits: KeyLimits, tick: float) -> tuple[bool, float]:
         """Take a token from the key's bucket: the fleet's (PostgreSQL) or this process's."""
         if self.store.shared:
-            return await self.store.usage.take_token(key_id, limits.rate, max(1, limits.burst))
+            return await self._leased(key_id, limits).take()
         bucket = self._bucket(key_id, limits, tick)
         return bucket.take(tick), bucket.tokens
+
+    def _leased(self, key_id: str, limits: KeyLimits) -> LeasedBucket:
+        burst = float(max(1, limits.burst))
+        bucket = self._shared.get(key_id)
+        if bucket is None or bucket.rate != limits.rate or bucket.burst != burst:
+            lease = functools.partial(self.store.usage.lease_tokens, key_id, limits.rate, burst)
+            bucket = self._shared[key_id] = LeasedBucket(limits.rate, burst, lease,
+                                                         self.monotonic)  # fmt: skip
+        return bucket
 
     def _bucket(self, key_id: str, limits: KeyLimits, now: float) -> TokenBucket:
         burst = float(max(1, limits.burst))

@@ -238,7 +238,7 @@ MIGRATIONS: list[str] = [
         key_id      TEXT PRIMARY KEY,
         tokens      REAL NOT NULL,
         updated_at  REAL NOT NULL,
-        granted     INTEGER NOT NULL DEFAULT 1
+        granted     INTEGER NOT NULL DEFAULT 0
     );
     CREATE TABLE quota_used (
         key_id  TEXT NOT NULL,
@@ -456,16 +456,17 @@ POSTGRES_MIGRATIONS: list[str] = [
     CREATE INDEX recent_scores_project ON recent_scores(project, id);
     CREATE INDEX recent_scores_at ON recent_scores(at);
     """,
-    # 8: a token bucket per rate-limited key and the month's requests of each key with a quota,
-    # each updated by one statement per request: UNLOGGED, so that their commits wait for no WAL
-    # flush (a crash of the server empties them: every bucket starts full again, and the quota
-    # counts start again from the stored usage counts); and the login throttle per address.
+    # 8: a token bucket per rate-limited key (processes lease its tokens in small batches) and
+    # the month's requests of each key with a quota (one statement per request): UNLOGGED, so
+    # that their commits wait for no WAL flush (a crash of the server empties them: every bucket
+    # starts full again, and the quota counts start again from the stored usage counts); and
+    # the login throttle per address.
     """
     CREATE UNLOGGED TABLE rate_buckets (
         key_id      TEXT PRIMARY KEY,
         tokens      DOUBLE PRECISION NOT NULL,
         updated_at  DOUBLE PRECISION NOT NULL,
-        granted     BOOLEAN NOT NULL DEFAULT TRUE
+        granted     INTEGER NOT NULL DEFAULT 0
     );
     CREATE UNLOGGED TABLE quota_used (
         key_id  TEXT NOT NULL,

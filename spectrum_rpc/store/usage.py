@@ -139,17 +139,18 @@ class UsageStore:
 
     # -- PostgreSQL: one token bucket per key for the whole fleet ---------------------------
 
-    async def take_token(self, key_id: str, rate: float, burst: float) -> tuple[bool, float]:
-        """Take one token from the key's shared bucket if it has one (PostgreSQL only);
-        return whether it was granted and the tokens left.
+    async def lease_tokens(self, key_id: str, rate: float, burst: float,
+                           wanted: int) -> tuple[int, float]:  # fmt: skip
+        """Take up to `wanted` whole tokens from the key's shared bucket (PostgreSQL only);
+        return how many were taken and the tokens left in it.
 
         One statement: the bucket refills by the time passed on the database's clock (one
         clock for every host), and a row locked by a concurrent taker makes this one wait for
         it, so N processes draw from one bucket.
         """
-        row = await self.db.fetchone(_TAKE_TOKEN, (key_id, float(burst), float(rate)))
+        row = await self.db.fetchone(_LEASE_TOKENS, (key_id, float(burst), float(rate), wanted))
         assert row is not None
-        return bool(row[0]), float(row[1])
+        return int(row[0]), float(row[1])
 
     async def use_quota(self, key_id: str, month: str, quota: int) -> int | None:
         """Count one request against the key's monthly quota for the whole fleet (PostgreSQL
@@ -175,15 +176,16 @@ VALUES ($1, $2, (SELECT COALESCE(SUM(requests), 0) FROM usage_counts
 ON CONFLICT (key_id, month) DO UPDATE SET used = q.used + 1 WHERE q.used < $3
 RETURNING used
 """
-_EPOCH = "EXTRACT(EPOCH FROM clock_timestamp())::DOUBLE PRECISION"
+_EPOCH = "EXTRACT(EPOCH FROM statement_timestamp())::DOUBLE PRECISION"
 _REFILLED = f"LEAST($2, b.tokens + GREATEST(0, {_EPOCH} - b.updated_at) * $3)"
+_TAKEN = f"LEAST($4, FLOOR({_REFILLED}))"
 # PostgreSQL only (its own $n placeholders: the same parameter is used more than once).
-_TAKE_TOKEN = f"""
+_LEASE_TOKENS = f"""
 INSERT INTO rate_buckets AS b (key_id, tokens, updated_at, granted)
-VALUES ($1, $2 - 1, {_EPOCH}, TRUE)
+VALUES ($1, $2 - LEAST($4, FLOOR($2)), {_EPOCH}, LEAST($4, FLOOR($2)))
 ON CONFLICT (key_id) DO UPDATE SET
-  tokens = {_REFILLED} - CASE WHEN {_REFILLED} >= 1 THEN 1 ELSE 0 END,
+  tokens = {_REFILLED} - {_TAKEN},
   updated_at = {_EPOCH},
-  granted = {_REFILLED} >= 1
+  granted = {_TAKEN}
 RETURNING granted, tokens
 """

@@ -157,6 +157,10 @@ _LIVE = (
     "(SELECT (l.classid::BIGINT << 32) | l.objid::BIGINT FROM pg_locks l"
     " WHERE l.locktype = 'advisory' AND l.objsubid = 1 AND l.granted)"
 )
+# The claimer's own liveness lock is held: a process frozen long enough to lose it (its control
+# connection ended by the server) claims nothing under its old number, which the others would
+# take at once, until it has connected again under a new one.
+_OWN_LOCK = "CAST(? AS BIGINT) IN " + _LIVE
 # A claim that is still good: its lease runs, and its process lives.
 _HELD_POSTGRES = "{a}.lease_until > ? AND {a}.lease_owner IN " + _LIVE
 # PostgreSQL: the same choice of rows, each locked (or skipped when another process holds it)
@@ -189,7 +193,7 @@ WHERE id IN (
   ) AND (d.state = '{PENDING}'
          OR (d.state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="d")})))
   FOR UPDATE SKIP LOCKED
-)
+) AND {_OWN_LOCK}
 """
 _CLAIM_IDS = f"""
 UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until = ?, updated_at = ?
@@ -200,6 +204,7 @@ UPDATE webhook_deliveries SET state = '{SENDING}', lease_token = ?, lease_until 
   lease_owner = ?
 WHERE id = ? AND (state = '{PENDING}'
   OR (state = '{SENDING}' AND NOT ({_HELD_POSTGRES.format(a="webhook_deliveries")})))
+  AND {_OWN_LOCK}
 """
 _CLAIMED = f"""
 SELECT {_prefixed(_DELIVERY_COLUMNS, "d")}, e.body, {_prefixed(_WEBHOOK_COLUMNS, "w")}
@@ -473,7 +478,7 @@ class WebhookStore:
         if self.db.dialect == "postgresql":
             owner = self.db.owner  # type: ignore[union-attr]
             params = (token, lease_until, now, owner, now, now, per_webhook, now, per_webhook,
-                      limit, now)  # fmt: skip
+                      limit, now, owner)  # fmt: skip
         else:
             params = (token, lease_until, now, now, now, per_webhook, now, per_webhook, limit)
         await self.db.execute(_CLAIMS[self.db.dialect], params)
@@ -485,7 +490,7 @@ class WebhookStore:
         """Claim these deliveries if nobody else holds them; return those claimed."""
         if self.db.dialect == "postgresql":
             owner = self.db.owner  # type: ignore[union-attr]
-            sql, params = _CLAIM_IDS_POSTGRES, [(token, lease_until, now, owner, i, now)
+            sql, params = _CLAIM_IDS_POSTGRES, [(token, lease_until, now, owner, i, now, owner)
                                                 for i in delivery_ids]  # fmt: skip
         else:
             sql, params = _CLAIM_IDS, [(token, lease_until, now, i, now) for i in delivery_ids]
