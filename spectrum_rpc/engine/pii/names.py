@@ -86,6 +86,8 @@ def tiered_names(text: str, mode: Mode, model: NameModel) -> list[tuple[_Name, M
 
     A higher tier adds only names that overlap none found by a lower one, so a mode finds every
     name of the lower modes at the same offsets (as `match.merge_tiers` does for the others)."""
+    if mode is Mode.NORMAL and text.islower():
+        return []  # NORMAL keeps capitalised names only, and no letter here is a capital
     tiers = _TIERS[mode]
     decoders = {m: _Decoder(model.settings[_THRESHOLD[m]], m is Mode.NORMAL) for m in tiers}
     found: dict[Mode, list[_Name]] = {m: [] for m in tiers}

@@ -41,3 +41,17 @@ def test_extreme_scores_on_a_short_text_stay_finite_and_exact():
     p = name_model.marginals(scores, transitions)
     assert np.isfinite(p).all()
     np.testing.assert_allclose(p, name_model.doubled_marginals(scores, transitions), atol=1e-12)
+
+
+@pytest.mark.parametrize("text", [
+    "my name is albus dumbledore and i teach at hogwarts",
+    "had lunch with sarah connor, then called @john_smith",
+    "ǆemal and ǉubica",  # title-case letters are not capitals
+])
+def test_normal_skips_texts_without_capitals_and_loses_nothing(text):
+    from spectrum_rpc.engine.pii import Mode, names
+
+    assert names.find(text, Mode.NORMAL) == []
+    # the higher tiers score every token; none of their names would have been NORMAL's
+    assert [m for m in names.find(text, Mode.SUSPICIOUS) if m.mode is Mode.NORMAL] == []
+    assert names.find(text.title(), Mode.NORMAL) or "ǆ" in text
