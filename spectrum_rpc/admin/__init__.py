@@ -13,8 +13,8 @@ from . import actors, api, bodies, pages, traffic, usage, webhooks
 from .access import api_error
 from .api import PREFIX as API_PREFIX
 from .pages import environment
-from .sessions import Sessions
 from .recent import ScoreRecorder
+from .sessions import Sessions
 from .state import ADMIN, Admin
 from .stats import StatsRecorder
 from .users import (

@@ -72,7 +72,7 @@ def test_long_text_reports_its_worst_part(engine):
 def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
     # long texts are scored a group of windows at a time; straddle the first group's end
     from spectrum_rpc.engine.engine import _GROUP
-    from spectrum_rpc.engine.windows import spans, windows
+    from spectrum_rpc.engine.windows import spans
 
     benign = BENIGN * 2000
     (clean,) = engine.classify([benign])
@@ -115,7 +115,6 @@ def test_long_text_scores_the_max_over_its_windows(engine, seed):
     # the stream path (windows featurised together) equals scoring each window on its own
     import random
 
-    from spectrum_rpc.engine.windows import windows
 
     rng = random.Random(seed)
     # odd seeds: with `_` (phrases found by the automaton); even: without (by token pairs)
