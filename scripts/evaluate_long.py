@@ -30,11 +30,10 @@ from pathlib import Path
 import numpy as np
 
 from spectrum_rpc import labels as L
-from spectrum_rpc.analysis.sentences import split
+from spectrum_rpc.analysis import split_sentences as split
 from spectrum_rpc.engine import Engine, fits_one_window, load_engine
 from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.training import data_dir, load_corpus
-from spectrum_rpc.training.corpus import ENRON_TEST_SUBSETS, enron
 
 ROOT = Path(__file__).resolve().parent.parent
 SECTION = "## Long texts: the worst-part rule"
@@ -110,7 +109,7 @@ def test_sets(root: Path, engine: Engine) -> dict[tuple[str, str, int], list[str
     for length in LENGTHS:
         sets[("harmless", "filler", length)] = [" ".join(maker.parts(length))
                                                 for _ in range(PER_LABEL)]
-    ham = [s.text for s in enron(root, ENRON_TEST_SUBSETS)
+    ham = [s.text for s in tests["enron_test"]
            if s.labels[L.PHISHING] == 0 and len(s.text) > 1500]
     sets[("harmless", "enron ham e-mail", 0)] = [ham[i] for i in sorted(
         rng.choice(len(ham), min(HAM, len(ham)), replace=False))]
