@@ -169,8 +169,8 @@ def speed(engine: Engine, rules: dict, filler: list[str], runs: int = 3) -> list
     """CPU time (this thread's: other processes inflate it far less than wall time) of scoring
     a 2 KB text, a 32 KB text (the stream path) and a 1 MB one, median of `runs`."""
     text = " ".join(filler)
-    sizes = {"2 KB": text[:2048], "32 KB": text[:32768],
-             "1 MB": (text + " ") * (10**6 // len(text))}
+    text = (text + " ") * (10**6 // len(text) + 1)
+    sizes = {"2 KB": text[:2048], "32 KB": text[:32768], "1 MB": text[:10**6]}
     lines = ["| text | " + " | ".join(f"CPU ms, {rule}" for rule in rules) + " | ratio |",
              "| --- |" + " ---: |" * (len(rules) + 1)]
     for name, sample in sizes.items():

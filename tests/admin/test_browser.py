@@ -23,10 +23,10 @@ from tests.helpers.browser import (
     HOOK_PASSWORD,
     HOOK_USER,
     MARKS,
-    WIDTHS,
     Receiver,
     Server,
     playwright_sync,
+    snap,
 )
 
 pytestmark = MARKS
@@ -77,20 +77,6 @@ def page(browser, server):  # type: ignore[no-untyped-def]
     context.close()
 
 
-# Elements sticking out to the right of the viewport (ignoring those inside scroll boxes).
-_OVERFLOWING = """(width) => [...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.scroll, .tabs'))
-  .slice(0, 5).map(e => e.tagName + '.' + e.className + '#' + e.id)"""
-
-
-def snap(page, shots: Path, name: str) -> None:  # type: ignore[no-untyped-def]
-    """Save the current page at desktop and phone widths."""
-    for label, (width, height) in WIDTHS.items():
-        page.set_viewport_size({"width": width, "height": height})
-        page.screenshot(path=str(shots / f"{name}-{label}.png"), full_page=True)
-        wide = page.evaluate(_OVERFLOWING, width)
-        assert not wide, f"{name} is wider than {width} px because of {wide}"
-    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 # -- the story ------------------------------------------------------------------------------
