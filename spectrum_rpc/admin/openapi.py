@@ -194,13 +194,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "disabled_reason": {"type": "string", "nullable": True},
                                "rotating": {"type": "boolean"}}},
     "FlagRates": _obj(
-        required=("project", "texts", "first", "last", "window_days", "keep", "labels"),
+        required=("project", "texts", "first", "last", "window_days", "keep", "most_per_minute",
+                  "labels"),
         project={"type": "string"},
         texts={"type": "integer", "minimum": 0, "description": "texts in the window"},
         first={**TIME, "description": "the oldest one's minute"},
         last={**TIME, "description": "the newest one's minute"},
         window_days={"type": "number"},
         keep={"type": "integer", "description": "at most this many latest texts are kept"},
+        most_per_minute={"type": "number", "description": "a sample of at most this many "
+                                                          "texts a minute is kept"},
         labels=_obj(**{label: _ref("LabelRates") for label in DECIDED})),
     "LabelRates": _obj(required=("scored", "current"),
                        scored={"type": "integer", "minimum": 0,

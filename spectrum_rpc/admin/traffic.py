@@ -49,7 +49,8 @@ def rates(counts: FlagCounts, current: Mapping[str, float], proposed: Mapping[st
                                  "rate": _rate(flagged[1], scored)}
         labels[label] = entry
     return {"texts": counts.texts, "first": iso(counts.first), "last": iso(counts.last),
-            "window_days": recorder.max_age / DAY, "keep": recorder.keep, "labels": labels}
+            "window_days": recorder.max_age / DAY, "keep": recorder.keep,
+            "most_per_minute": recorder.most_per_minute, "labels": labels}
 
 
 async def flag_rates(request: web.Request) -> web.Response:

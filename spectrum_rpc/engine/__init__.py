@@ -17,6 +17,7 @@ from .manifest import MANIFEST, ModelIntegrityError, sha256, write_manifest
 from .normalize import normalize
 from .reference import REFERENCE_FILE, ReferenceModel
 from .stack import STACK_FILE, Stack
+from .windows import SCALES, Scale, fits_one_window
 
 # The detectors, each loaded on first use (their libraries take a while to import, and a
 # process that only classifies never needs them): `pii` (personal data in three modes),
@@ -30,6 +31,8 @@ __all__ = ["language", "nudity", "pii", "profanity", "sentiment", "spans", "spel
     "SHIPPED_MODELS", "STACK_FILE", "Engine", "Entry", "Featurizer", "Lexicon", "LinearModel",
     "Match", "MicroBatcher", "ModelIntegrityError", "ReferenceModel", "Stack", "grams",
     "is_word_feature", "load_engine", "model_files", "normalize", "sha256", "write_manifest",
+    # the window scales a long text is scored at
+    "SCALES", "Scale", "fits_one_window",
 ]
 
 

@@ -24,8 +24,9 @@ TEXTS = ["have a lovely day", "you are a stupid idiot", "thanks for the help",
 
 
 async def send(client: TestClient, key: str, method: str, text: str) -> dict:
-    params = ({"text": text} if method == "classifyText"
-              else {"text": text, "options": {"detect": ["labels"]}})
+    params: dict = {"text": text}
+    if method == "moderateText":
+        params["options"] = {"detect": ["labels"]}
     response = await client.post("/api/v1/classification", json=call(method, params),
                                  headers={"Authorization": f"Apikey {key}"})
     answer = await response.json()

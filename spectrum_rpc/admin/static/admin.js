@@ -172,7 +172,8 @@
   function renderRates(box, data) {
     show(box.querySelector("#flag-rates-basis"), data.texts
       ? data.texts + " text" + (data.texts === 1 ? "" : "s") + " from " + data.first + " to " + data.last
-        + " (the last " + data.window_days + " days, at most the latest " + data.keep + ")."
+        + " (a sample of at most " + data.most_per_minute + " a minute of the last " + data.window_days
+        + " days, at most the latest " + data.keep + ")."
       : "No texts of this project in the last " + data.window_days + " days yet.");
     for (const [label, r] of Object.entries(data.labels)) {
       const row = box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]');
