@@ -21,9 +21,9 @@ HEADERS = {"Accept": "image/*", "User-Agent": "spectrum-rpc image moderation"}
 
 
 def create_session(settings: ImageSettings) -> aiohttp.ClientSession:
-    """Return the session image fetches share (the webhooks' guarded connector)."""
-    connector = guarded_connector(settings.allow_private_addresses,
-                                  settings.concurrency * 4, ALLOW_SETTING)
+    """Return the session image fetches share (the webhooks' guarded connector; no limit of
+    its own: ImageModerator bounds the fetches in flight)."""
+    connector = guarded_connector(settings.allow_private_addresses, 0, ALLOW_SETTING)
     # trust_env=False: a proxy from the environment would bypass the address check.
     return aiohttp.ClientSession(connector=connector, trust_env=False, headers=HEADERS)
 

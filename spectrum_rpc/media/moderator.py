@@ -30,6 +30,9 @@ class ImageResult:
 
 
 Outcome = ImageResult | MediaError
+# Images fetched or waiting to be scored at once, per scoring thread: the bytes held in memory
+# are at most this many times images.max_bytes per thread, however many requests wait.
+IN_FLIGHT_PER_THREAD = 4
 
 
 class ImageModerator:
@@ -41,6 +44,7 @@ class ImageModerator:
         self._threads: ThreadPoolExecutor | None = None
         self._detector: detectors.Detector | MediaError | None = None
         self._loading = asyncio.Lock()
+        self._gate = asyncio.Semaphore(settings.concurrency * IN_FLIGHT_PER_THREAD)
 
     async def open(self) -> ImageModerator:
         """Open the session and the threads."""
@@ -74,8 +78,9 @@ class ImageModerator:
         """Fetch, decode and score one image; raise MediaError with the reason it could not."""
         detector = await self.detector()  # unsupported: answered before any fetch
         assert self._session is not None, "ImageModerator.open() first"
-        data = await Fetcher(self._session, self.settings).fetch(url)
-        return await self._run(self._score, detector, url, data)
+        async with self._gate:
+            data = await Fetcher(self._session, self.settings).fetch(url)
+            return await self._run(self._score, detector, url, data)
 
     async def check_all(self, urls: list[str]) -> list[Outcome]:
         """Check several images at once; each outcome is a result or the error it met."""

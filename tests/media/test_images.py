@@ -4,6 +4,7 @@ NudeNet model (the `images` extra, which the test extra installs)."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import sys
 
@@ -201,3 +202,21 @@ def test_a_palette_png_with_transparency_decodes_without_warnings():
     Image.new("P", (40, 30), 1).save(out, "PNG", transparency=bytes([255, 0, 128]))
     frames = decode(out.getvalue(), settings())  # warnings are errors in the tests
     assert frames.pixels.shape == (1, 3, 320, 320) and frames.format == "PNG"
+
+
+@needs_model
+async def test_images_in_flight_are_bounded_per_thread(server):
+    # One thread: at most 4 images fetched or waiting at once; the others wait their turn.
+    one = await ImageModerator(settings(concurrency=1, timeout=30)).open()
+    try:
+        checks = asyncio.gather(*(one.check_all([f"{server.url}/hang"]) for _ in range(6)))
+        while len(server.hits) < 4:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.2)  # room for a fifth fetch to start, were it allowed
+        assert server.hits == ["hang"] * 4
+        server.hang.set()
+        outcomes = [outcome for [outcome] in await checks]
+    finally:
+        await one.close()
+    assert len(server.hits) == 6  # the last two once slots were free
+    assert all(isinstance(o, MediaError) and o.code != errors.TIMEOUT for o in outcomes)
