@@ -189,9 +189,10 @@ def speed(engine: Engine, rules: dict, filler: list[str], runs: int = 3) -> list
 
 
 def write(section: str, path: Path) -> None:
-    """Replace this script's section of docs/BENCHMARKS.md (or add it at the end)."""
+    """Replace the generated top of this script's section of docs/BENCHMARKS.md (up to its
+    first ### subsection, which is hand-written and kept), or add the section at the end."""
     text = path.read_text()
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.S | re.M)
+    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^##+ |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n\n", text)
     else:

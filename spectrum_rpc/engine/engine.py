@@ -96,15 +96,18 @@ class Engine:
         worst = np.zeros((len(texts), len(self.labels)))
         for n, (scale, mask) in enumerate(self._scales):
             # The first scale scores every text (one that fits a window is its own window);
-            # the others only texts longer than one window, so a short text's score is the
-            # same alone and in any batch.
+            # the others only texts longer than one window (so a short text's score is the
+            # same alone and in any batch) that pass the scale's gate.
+            wanted = [n == 0 or (not fits_one_window(text)
+                                 and (worst[i] * mask).max() >= scale.gate)
+                      for i, text in enumerate(texts)]
             units = ((i, part) for i, text in enumerate(texts) if len(text) < _STREAM
-                     and (n == 0 or not fits_one_window(text))
+                     and wanted[i]
                      for part in windows(text, scale.size, scale.overlap, scale.wide))
             for owners, rows in self._score_groups(units):
                 np.maximum.at(worst, owners, rows * mask)
             for i, text in enumerate(texts):
-                if len(text) >= _STREAM:
+                if len(text) >= _STREAM and wanted[i]:
                     for rows in self._score_long(text, scale):
                         np.maximum(worst[i], rows.max(axis=0) * mask, out=worst[i])
         return worst

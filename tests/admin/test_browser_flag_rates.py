@@ -5,7 +5,9 @@ saving, and becomes the saved one after."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,7 +30,8 @@ def tab(live_server):  # type: ignore[no-untyped-def]
         yield page
 
 
-def test_flag_rates_follow_a_typed_threshold_before_saving(tab, live_server):  # type: ignore[no-untyped-def]
+def test_flag_rates_follow_a_typed_threshold_before_saving(tab, live_server, tmp_path):  # type: ignore[no-untyped-def]
+    shots = Path(os.environ.get("SPECTRUM_RPC_E2E_SCREENSHOTS") or tmp_path)
     scores = [live_server.rpc(live_server.first_key, "classifyText", {"text": t})["result"]
               ["toxicityConfidence"] for t in TEXTS]
     tab.goto("/admin/settings?project=default")
@@ -54,3 +57,4 @@ def test_flag_rates_follow_a_typed_threshold_before_saving(tab, live_server):  #
     tab.get_by_role("status").get_by_text("Saved at").wait_for()
     current.get_by_text(f"100.0 % ({len(TEXTS)} of {len(TEXTS)}) at 0").wait_for()
     assert tab.locator("#flag-rates-error").is_hidden()
+    e2e.snap(tab, shots, "settings-flag-rates")  # nothing sticks out at phone width

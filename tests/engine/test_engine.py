@@ -96,6 +96,9 @@ def worst_window(engine, text: str) -> np.ndarray:
 
     worst = np.zeros(len(engine.labels))
     for scale in engine.scales:
+        if scale.labels is not None and max(
+                worst[engine.labels.index(label)] for label in scale.labels) < scale.gate:
+            continue
         parts = list(windows(text, scale.size, scale.overlap, scale.wide))
         rows = engine._rows(*engine._featurizer.featurize(parts)).max(axis=0)
         for i, label in enumerate(engine.labels):

@@ -9,7 +9,7 @@ import copy
 import numpy as np
 import pytest
 
-from spectrum_rpc.engine import SCALES, Engine, fits_one_window
+from spectrum_rpc.engine import SCALES, Engine, Scale, fits_one_window
 from spectrum_rpc.engine.windows import edges, spans
 from spectrum_rpc.settings import ThresholdSettings
 
@@ -102,9 +102,10 @@ def test_the_stream_path_scores_each_scale_as_windows_alone(engine):
     whole = engine.score([text])[0]
     worst = np.zeros(len(engine.labels))
     for scale in SCALES:
+        mask = [scale.labels is None or label in scale.labels for label in engine.labels]
+        assert np.where(mask, worst, 0.0).max() >= scale.gate  # the gates open for this text
         parts = [text[a:b] for a, b in spans(text, scale.size, scale.overlap, scale.wide)]
         rows = engine._rows(*engine._featurizer.featurize(parts)).max(axis=0)
-        mask = [scale.labels is None or label in scale.labels for label in engine.labels]
         worst = np.maximum(worst, np.where(mask, rows, 0.0))
     assert whole == pytest.approx(worst, rel=0, abs=1e-12)
 
@@ -121,3 +122,18 @@ def test_windows_cover_the_text_and_overlap_as_the_scale_says(scale):
         if scale.wide:
             assert shared >= scale.overlap - 20  # about `overlap` chars, to a word
     assert edges(text, cut) is not None  # every inner edge at a space: streamable
+
+
+def test_a_gated_scale_skips_texts_that_show_none_of_its_labels(engine):
+    gated = [s for s in SCALES if s.gate > 0]
+    assert gated
+    text = " ".join(HARMLESS * 40)  # sexual about 0.01 in every window: no gate opens
+    sexual = column(engine, "sexual")
+    ungated = copy.copy(engine)
+    ungated.scales = [Scale(s.size, s.overlap, s.labels, s.wide) for s in SCALES]
+    assert engine.score([text])[0, sexual] < min(s.gate for s in gated)
+    below = first_scale_only(engine)
+    below.scales = [s for s in SCALES if s.gate == 0]
+    assert engine.score([text])[0, sexual] == below.score([text])[0, sexual]
+    # ... while explicit material spread thinly opens them
+    assert engine.score([story(3)])[0, sexual] == ungated.score([story(3)])[0, sexual]
