@@ -70,10 +70,12 @@ def load_model(model_dir: Path) -> NameModel:
 def find(text: str, mode: Mode, components: Sequence[str] = COMPONENTS, *,
          model: NameModel | None = None) -> list[Match]:
     """Return the person names of `text` that `mode` detects, split into the asked components."""
-    wanted = tuple(c for c in COMPONENTS if c in components)
-    unknown = set(components) - set(COMPONENTS)
-    if unknown:
-        raise ValueError(f"unknown name components: {sorted(unknown)}")
+    wanted = COMPONENTS
+    if components is not COMPONENTS:
+        wanted = tuple(c for c in COMPONENTS if c in components)
+        unknown = set(components) - set(COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown name components: {sorted(unknown)}")
     model = model or default_model()
     matches: list[Match] = []
     for name, tier in tiered_names(text, mode, model):
@@ -161,7 +163,7 @@ def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[tuple, bool]]:
     left = [name_model.BOS, name_model.BOS]
     block = _take(spans, _BLOCK)
     while block:
-        following = _take(spans, _BLOCK)
+        following = _take(spans, _BLOCK) if len(block) == _BLOCK else []
         tokens = [text[b:e] for b, e in block]
         right = [text[b:e] for b, e in following[:2]] + [name_model.EOS, name_model.EOS]
         p, b, flags = model.scores(tokens, left, right)
