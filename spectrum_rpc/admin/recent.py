@@ -6,16 +6,13 @@ I/O for them. The store prunes them by count per project and by age."""
 from __future__ import annotations
 
 import asyncio
-import logging
 import random
 from collections.abc import Callable, Mapping
 
 from ..analysis import Classification
 from ..labels import SPECTRUM_FIELDS
 from ..store import SCORE_COLUMNS, FlagCounts, Sample, Store
-from ..tasks import cancel
-
-log = logging.getLogger(__name__)
+from ..tasks import cancel, every
 
 # The result fields holding each stored column's score (classifyText's confidences).
 _FIELDS = tuple(SPECTRUM_FIELDS[label][1] for label in SCORE_COLUMNS)
@@ -85,17 +82,10 @@ class ScoreRecorder:
 
     def start(self) -> None:
         """Start the periodic flush."""
-        self._task = asyncio.create_task(self._run(), name="admin-recent-scores")
+        self._task = every(self.interval, self.flush, "store recent scores", "admin-recent-scores")
 
     async def close(self) -> None:
         """Stop the periodic flush and write what is left."""
         await cancel(self._task)
         await self.flush()
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("could not store recent scores")
