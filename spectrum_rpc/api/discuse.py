@@ -188,9 +188,9 @@ def media(urls: list[str], outcomes: list[Outcome], threshold: float) -> dict[st
     body["hit"] = any(score.nudity >= threshold for score in scored)
     if failed:
         body["message"] = (f"{len(failed)} of {len(outcomes)} could not be checked; "
-                           f"{failed[0][0][:200]}: {failed[0][1].message}")
-        body["errors"] = [{"url": url, "code": error.code, "message": error.message}
-                          for url, error in failed]
+                           f"{errors.shown(failed[0][0])}: {failed[0][1].message}")
+        body["errors"] = [{"url": errors.shown(url), "code": error.code,
+                           "message": error.message} for url, error in failed]
     return body
 
 

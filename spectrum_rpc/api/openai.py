@@ -331,11 +331,10 @@ def image_score(index: int, url: str, outcome: Outcome) -> nudity.NudityScore:
     if outcome.code == errors.UNSUPPORTED:
         raise invalid(f"input[{index}].type", f"Image inputs are not supported by this server: "
                       f"{outcome.message} Send {{\"type\": \"text\", \"text\": ...}} items.", code)
-    shown = url if len(url) <= 200 else url[:200] + "..."
     what = "Could not read the image" if outcome.code in (errors.NOT_IMAGE, errors.TOO_LARGE) \
         else "Failed to download image"
-    raise invalid(f"input[{index}].image_url.url", f"{what} from {shown}: {outcome.message}.",
-                  code)
+    raise invalid(f"input[{index}].image_url.url",
+                  f"{what} from {errors.shown(url)}: {outcome.message}.", code)
 
 
 def unscored(results: list[dict[str, Any]]) -> str:

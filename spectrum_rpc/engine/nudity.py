@@ -97,22 +97,31 @@ def detections(output: np.ndarray) -> list[Detection]:
 
 
 def suppress(boxes: np.ndarray, scores: np.ndarray) -> list[int]:
-    """Return the indices kept by greedy non-maximum suppression (across classes)."""
-    order = [i for i in np.argsort(-scores, kind="stable") if scores[i] > NMS_SCORE]
+    """Return the indices kept by greedy non-maximum suppression (across classes).
+
+    Each kept box drops the rest it overlaps in one numpy step: a box-by-box loop in Python
+    took 20 s for the model's 2100 boxes when none overlap, which an image can be made to give.
+    """
+    order = np.argsort(-scores, kind="stable")
+    order = order[scores[order] > NMS_SCORE]
     kept: list[int] = []
-    for i in order:
-        if all(overlap(boxes[i], boxes[j]) <= NMS_OVERLAP for j in kept):
-            kept.append(int(i))
+    while order.size:
+        kept.append(int(order[0]))
+        rest = order[1:]
+        order = rest[overlaps(boxes[order[0]], boxes[rest]) <= NMS_OVERLAP]
     return kept
 
 
-def overlap(a: np.ndarray, b: np.ndarray) -> float:
-    """Return the intersection over union of two (x, y, width, height) boxes."""
-    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
-    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
-    inter = max(width, 0.0) * max(height, 0.0)
-    union = a[2] * a[3] + b[2] * b[3] - inter
-    return float(inter / union) if union > 0 else 0.0
+def overlaps(box: np.ndarray, others: np.ndarray) -> np.ndarray:
+    """Return the intersection over union of one (x, y, width, height) box with each of others
+    (0 where the union is empty)."""
+    width = np.minimum(box[0] + box[2], others[:, 0] + others[:, 2]) - \
+        np.maximum(box[0], others[:, 0])
+    height = np.minimum(box[1] + box[3], others[:, 1] + others[:, 3]) - \
+        np.maximum(box[1], others[:, 1])
+    inter = np.maximum(width, 0.0) * np.maximum(height, 0.0)
+    union = box[2] * box[3] + others[:, 2] * others[:, 3] - inter
+    return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 
 def score(found: list[Detection]) -> NudityScore:

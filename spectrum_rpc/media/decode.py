@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..engine import nudity
 from ..settings import ImageSettings
+from . import gif
 from .errors import NOT_IMAGE, TOO_LARGE, MediaError
 
 # The formats read; anything else (PSD, EPS, TIFF, ICO...) is "not an image" here, which also
@@ -36,7 +37,7 @@ def decode(data: bytes, settings: ImageSettings) -> Frames:
     """Return the sampled frames of an image; raise MediaError (not_image, too_large)."""
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            return _frames(image, settings)
+            return _frames(image, data, settings)
     except MediaError:
         raise
     except _BOMB as exc:  # Pillow's own limit (Image.MAX_IMAGE_PIXELS), above ours by default
@@ -48,13 +49,15 @@ def decode(data: bytes, settings: ImageSettings) -> Frames:
         raise MediaError(NOT_IMAGE, f"the image could not be decoded: {str(exc)[:200]}") from None
 
 
-def _frames(image: Image.Image, settings: ImageSettings) -> Frames:
-    width, height = image.size
+def _frames(image: Image.Image, data: bytes, settings: ImageSettings) -> Frames:
+    if image.format == "GIF":  # its later frames may be larger than image.size (gif.py)
+        count, (width, height) = gif.canvas(data)
+    else:
+        count, (width, height) = getattr(image, "n_frames", 1), image.size
     pixels = width * height
     if pixels > settings.max_pixels:
         raise MediaError(TOO_LARGE, f"{width} x {height} pixels; the limit is "
                          f"{settings.max_pixels} (images.max_pixels)")
-    count = getattr(image, "n_frames", 1)
     if count > settings.max_frames:
         raise MediaError(TOO_LARGE, f"{count} frames; the limit is {settings.max_frames} "
                          "(images.max_frames)")

@@ -13,6 +13,15 @@ NOT_IMAGE = "not_image"  # the bytes are no image Pillow reads (or a format not 
 #                          are truncated
 
 
+SHOWN_CHARS = 200
+
+
+def shown(url: str) -> str:
+    """Return a URL as an answer names it: a data: URL can be megabytes, echoed back in full it
+    would double the answer's size and memory for nothing."""
+    return url if len(url) <= SHOWN_CHARS else url[:SHOWN_CHARS] + "..."
+
+
 class MediaError(Exception):
     """An image that could not be scored; `code` is one of this module's constants."""
 

@@ -34,6 +34,7 @@ class Fetcher:
     def __init__(self, session: aiohttp.ClientSession, settings: ImageSettings):
         self.session = session
         self.settings = settings
+        self.host = ""  # the host of the hop being fetched
 
     async def fetch(self, url: str) -> bytes:
         """Return the bytes at `url` (a public http(s) URL or a data: URL)."""
@@ -49,8 +50,12 @@ class Fetcher:
         except TimeoutError:
             raise MediaError(TIMEOUT, f"no complete answer within {self.settings.timeout:g} s"
                              " (images.timeout)") from None
-        except ForbiddenAddress as exc:  # a name that resolved to a private address
-            raise MediaError(REFUSED, str(exc)) from None
+        except ForbiddenAddress:
+            # A name that resolved to a private address. Which address is not said: anyone with
+            # a key reads this answer, and the addresses of internal names map the network
+            # behind the server (webhooks, set up by an admin, do name it).
+            raise MediaError(REFUSED, f"refused: {self.host} does not resolve to public "
+                             f"addresses only ({ALLOW_SETTING})") from None
         except (aiohttp.ClientError, OSError, ValueError) as exc:
             raise MediaError(UNREACHABLE, f"could not fetch it: {type(exc).__name__}: "
                              f"{str(exc)[:200]}") from None
@@ -58,6 +63,7 @@ class Fetcher:
     async def _follow(self, target: URL) -> bytes:
         for _ in range(self.settings.max_redirects + 1):
             self._check(target)
+            self.host = target.raw_host or ""
             async with self.session.get(target, allow_redirects=False) as resp:
                 if resp.status in REDIRECTS and "Location" in resp.headers:
                     target = target.join(URL(resp.headers["Location"]))
