@@ -11,7 +11,7 @@ DATA_DIR ?= ../shared/data
 # it and from SPECTRUM_RPC_* variables (no flags here, so that nothing overrides them).
 CONFIG ?=
 
-.PHONY: install run run-postgres stop-postgres postgres test test-quick browser lint models evaluate evaluate-pii bench bench-feedback semantic clean
+.PHONY: install run run-postgres stop-postgres postgres test test-quick browser lint models evaluate evaluate-pii bench bench-images bench-feedback semantic clean
 
 install: $(STAMP)
 
@@ -92,6 +92,13 @@ bench: install
 	$(BIN)/python scripts/bench_rpc.py
 	$(BIN)/python scripts/bench_classify.py
 	$(BIN)/python scripts/bench_webhooks.py
+
+# Image moderation (docs/BENCHMARKS.md, "Image moderation"): the model (the `images` extra), the
+# sample images of scikit-image, and Debian's wallpapers where apt-get can install them (root).
+bench-images: install
+	$(BIN)/python -m pip install -q -e '.[images,bench-images]'
+	@test -d /usr/share/backgrounds/gnome || [ "$$(id -u)" != 0 ] || (apt-get update && apt-get install -y --no-install-recommends gnome-backgrounds desktop-base)
+	$(BIN)/python scripts/bench_images.py --server
 
 # The learning curve of issue 6 (several minutes: one retrain per step).
 bench-feedback: install

@@ -466,9 +466,14 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
     parser.add_argument("--metrics", choices=("on", "off"),
                         help="serve with metrics.enabled on or off (default: the config's)")
+    parser.add_argument("--recent-scores", choices=("on", "off"),
+                        help="off: serve with admin.recent_scores = 0 (no recent scores kept "
+                             "for the flag-rate view; default: the config's)")
     args = parser.parse_args()
     if args.metrics:  # the server inherits the environment
         os.environ["SPECTRUM_RPC_METRICS_ENABLED"] = "true" if args.metrics == "on" else "false"
+    if args.recent_scores == "off":
+        os.environ["SPECTRUM_RPC_ADMIN_RECENT_SCORES"] = "0"
     if args.bare_server:
         bare_server(args.bare_server)
         return 0
@@ -476,7 +481,8 @@ def main() -> int:
         raise SystemExit("wrk not found: apt-get install wrk")
     levels = [int(x) for x in args.levels.split(",")]
     batch_levels = [int(x) for x in args.batch_levels.split(",")]
-    env = environment() + (f", metrics {args.metrics}" if args.metrics else "")
+    env = environment() + (f", metrics {args.metrics}" if args.metrics else "") + (
+        f", recent scores {args.recent_scores}" if args.recent_scores else "")
     runs, extras = [], []
     for i in range(args.runs):
         cells, extra = one_run(levels, batch_levels, args.seconds, args.batch)

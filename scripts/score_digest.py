@@ -6,6 +6,11 @@ at once; checks that the three agree bit for bit; and prints one SHA-256 over th
 bytes. Run it before and after a change and compare the digests:
 
     .venv/bin/python scripts/score_digest.py --data-dir ../shared/data
+
+Texts longer than one window are scored at several window scales (engine/windows.py SCALES);
+`--first-scale-only` scores them at the first alone, as before the other scales were added
+(the long texts' scores of those revisions, and every short text's score, bit for bit), and
+prints the digest of the shorter texts alone as well (which no scale changes).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from spectrum_rpc.engine import load_engine
+from spectrum_rpc.engine import fits_one_window, load_engine
 
 
 def sample_texts(root: Path, per_source: int) -> list[str]:
@@ -45,9 +50,13 @@ def main() -> int:
     parser.add_argument("--data-dir", default=os.environ.get("SPECTRUM_RPC_DATA_DIR",
                                                              "../shared/data"))
     parser.add_argument("--per-source", type=int, default=100)
+    parser.add_argument("--first-scale-only", action="store_true",
+                        help="score long texts at the first window scale only")
     args = parser.parse_args()
     texts = sample_texts(Path(args.data_dir), args.per_source)
     engine = load_engine()
+    if args.first_scale_only:
+        engine.scales = engine.scales[:1]
     alone = np.vstack([engine.score([t]) for t in texts])
     batched = np.vstack([engine.score(texts[i:i + 17]) for i in range(0, len(texts), 17)])
     together = engine.score(texts)
@@ -56,6 +65,9 @@ def main() -> int:
         return 1
     digest = hashlib.sha256(np.ascontiguousarray(alone, dtype=np.float64).tobytes()).hexdigest()
     print(f"{len(texts)} texts, {alone.shape[1]} scores each, model {engine.version}: {digest}")
+    short = np.array([fits_one_window(t) for t in texts])
+    digest = hashlib.sha256(np.ascontiguousarray(alone[short], dtype=np.float64).tobytes())
+    print(f"the {short.sum()} texts that fit one window: {digest.hexdigest()}")
     return 0
 
 

@@ -15,6 +15,7 @@ from .auth import KeyAuthenticator, Usage
 from .body import Bodies, ByteBudget
 from .constants import RPC_PATH
 from .engine import MicroBatcher
+from .media import ImageModerator
 from .metrics import PATH as METRICS_PATH
 from .metrics import Metrics
 from .middleware import TrustedProxies, request_middleware
@@ -24,6 +25,7 @@ from .resources import (
     BODIES,
     CLASSIFIER,
     DISPATCHER,
+    IMAGES,
     METRICS,
     SCHEDULE,
     SETTINGS,
@@ -65,6 +67,7 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_usage_ctx)
     app.cleanup_ctx.append(_schedule_ctx)
     app.cleanup_ctx.append(_webhooks_ctx)
+    app.cleanup_ctx.append(_images_ctx)
     if metrics is not None:
         app[METRICS] = metrics
         app.cleanup_ctx.append(_metrics_ctx)
@@ -188,6 +191,13 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
         stop()
         await dispatcher.close()
+
+
+async def _images_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Own the image fetch session and scoring threads (the model loads on first use)."""
+    images = app[IMAGES] = await ImageModerator(app[SETTINGS].images).open()
+    yield
+    await images.close()
 
 
 async def _metrics_ctx(app: web.Application) -> AsyncIterator[None]:

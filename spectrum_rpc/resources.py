@@ -8,6 +8,7 @@ from aiohttp import web
 from .analysis import Analyzer
 from .auth import KeyAuthenticator, Usage
 from .body import Bodies
+from .media import ImageModerator
 from .metrics import Metrics
 from .settings import Settings
 from .store import Store
@@ -25,6 +26,8 @@ CLASSIFIER = web.AppKey("classifier", ModelRouter)
 ANALYZER = web.AppKey("analyzer", Analyzer)
 SCHEDULE = web.AppKey("retrain_schedule", RetrainSchedule)
 DISPATCHER = web.AppKey("webhook_dispatcher", Dispatcher)
+# Images and GIFs by URL (discuse, OpenAI): fetched, decoded and scored, or "unsupported".
+IMAGES = web.AppKey("images", ImageModerator)
 # Only while metrics.enabled: absent otherwise.
 METRICS = web.AppKey("metrics", Metrics)
 

@@ -46,6 +46,11 @@ class ServerSettings:
 class AdminSettings:
     # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
     max_body_bytes: int = 64 * 1024
+    # Settings shows each label's flag rate on a project's recent traffic: the scores (never
+    # the text) of a sample of its texts (at most 240 a minute) are kept, its latest
+    # `recent_scores` of the last `recent_days` days. 0 keeps none.
+    recent_scores: int = 10000
+    recent_days: float = 7.0
 
 
 @dataclass(frozen=True)
@@ -158,6 +163,33 @@ class PerspectiveSettings:
 
 
 @dataclass(frozen=True)
+class ImageSettings:
+    # Images and GIFs by URL (discuse's image_url/gif_url, OpenAI's image_url parts), scored by
+    # the optional `images` extra; without it they are answered "unsupported".
+    enabled: bool = True
+    # Fetching: bytes read at most, seconds for the whole fetch, redirects followed (each hop is
+    # checked by the SSRF guard again), URLs per request.
+    max_bytes: int = 10 * 1024 * 1024
+    timeout: float = 10.0
+    max_redirects: int = 3
+    max_per_request: int = 10
+    # Decoding (checked from the header, before any pixel is decoded): pixels per frame, frames
+    # of an animation, and frames times pixels of an animation (decompression bombs).
+    max_pixels: int = 25_000_000
+    max_frames: int = 500
+    max_total_pixels: int = 250_000_000
+    # Frames of a GIF scored, spread evenly over it (the first and the last among them).
+    sample_frames: int = 8
+    # Images decoded and scored at once, each in a thread of its own (off the event loop). One
+    # leaves the other cores to the text engine and bounds decoding memory (docs/BENCHMARKS.md).
+    concurrency: int = 1
+    # `hit` (discuse) and `flagged` (OpenAI) when an image's score reaches this.
+    threshold: float = 0.5
+    # Allow fetching from private, loopback and link-local addresses (refused by default: SSRF).
+    allow_private_addresses: bool = False
+
+
+@dataclass(frozen=True)
 class Settings:
     server: ServerSettings = field(default_factory=ServerSettings)
     store: StoreSettings = field(default_factory=StoreSettings)
@@ -170,6 +202,7 @@ class Settings:
     metrics: MetricsSettings = field(default_factory=MetricsSettings)
     usage: UsageSettings = field(default_factory=UsageSettings)
     perspective: PerspectiveSettings = field(default_factory=PerspectiveSettings)
+    images: ImageSettings = field(default_factory=ImageSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """Return a copy with some keys of some sections replaced (values are coerced)."""
@@ -205,6 +238,7 @@ _GREATER_THAN_ZERO = (
     "store.pool_size",
     "store.liveness_timeout",
     "admin.max_body_bytes",
+    "admin.recent_days",
     # 0 would make the flusher an asyncio.sleep(0) loop that spins a core.
     "auth.last_used_flush_interval",
     "usage.flush_interval",
@@ -224,10 +258,19 @@ _GREATER_THAN_ZERO = (
     "training.feedback_burst",
     "training.lock_ttl",
     "perspective.max_comment_bytes",
+    "images.max_bytes",
+    "images.timeout",
+    "images.max_per_request",
+    "images.max_pixels",
+    "images.max_frames",
+    "images.max_total_pixels",
+    "images.sample_frames",
+    "images.concurrency",
 )
 # Here 0 means something: no wait, no cache, no overlap, "off" (schedule_interval), or
 # "pick from the CPU count" (engine.workers), "never" (engine.detector_process_chars).
 _NOT_NEGATIVE = (
+    "admin.recent_scores",
     "server.body_wait",
     "server.max_connections",
     "auth.key_cache_ttl",
@@ -243,6 +286,7 @@ _NOT_NEGATIVE = (
     "training.min_gain",
     "training.gain_standard_errors",
     "training.feedback_rate",
+    "images.max_redirects",
 )
 
 
@@ -265,6 +309,8 @@ def _check_ranges(settings: Settings) -> None:
     schedule = settings.webhooks.schedule
     if not schedule or not all(delay >= 0 for delay in schedule):
         raise ConfigError("config key webhooks.schedule must list one or more delays, all >= 0")
+    if not 0.0 <= settings.images.threshold <= 1.0:
+        raise ConfigError("config key images.threshold must be between 0 and 1")
     _check_networks("metrics.allow_from", settings.metrics.allow_from)
     _check_networks("server.trusted_proxies", settings.server.trusted_proxies)
     if settings.store.synchronous.upper() not in ("FULL", "NORMAL", "EXTRA"):

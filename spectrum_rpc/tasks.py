@@ -1,8 +1,30 @@
-"""Stopping background tasks: the one way the server's periodic loops are shut down."""
+"""Background tasks: the one way the server's periodic loops are started and shut down."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+log = logging.getLogger(__name__)
+
+
+def every(interval: float, step: Callable[[], Awaitable[object]], failure: str,
+          name: str) -> asyncio.Task[None]:
+    """Start a task that awaits `step()` every `interval` seconds until cancelled.
+
+    A failing step is logged ("could not " + `failure`) and tried again at the next tick: a
+    database that is briefly away must not end a flush loop for the rest of the process's life.
+    """
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await step()
+            except Exception:
+                log.exception("could not %s", failure)
+
+    return asyncio.create_task(loop(), name=name)
 
 
 async def cancel(task: asyncio.Task | None) -> None:

@@ -1,12 +1,13 @@
-"""tasks.cancel: the one way background loops are stopped."""
+"""tasks.every and tasks.cancel: the one way background loops are started and stopped."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
-from spectrum_rpc.tasks import cancel
+from spectrum_rpc.tasks import cancel, every
 
 
 async def test_cancel_stops_the_task_and_drops_its_cancellation():
@@ -58,3 +59,36 @@ async def test_cleanup_inside_an_already_cancelled_task_still_runs_to_the_end():
     with pytest.raises(asyncio.CancelledError):
         await task
     assert done == ["after the first cancel", "after the second cancel"]
+
+
+async def test_a_failing_step_is_logged_and_the_loop_goes_on(caplog: pytest.LogCaptureFixture
+                                                             ) -> None:
+    calls: list[int] = []
+    done = asyncio.Event()
+
+    async def step() -> None:
+        calls.append(len(calls))
+        if len(calls) == 1:
+            raise OSError("database away")
+        if len(calls) == 3:
+            done.set()
+
+    with caplog.at_level(logging.ERROR, logger="spectrum_rpc.tasks"):
+        task = every(0, step, "flush the counts", "test-flush")
+        await asyncio.wait_for(done.wait(), 10)
+        await cancel(task)
+    assert task.done() and task.get_name() == "test-flush"
+    assert [r.getMessage() for r in caplog.records] == ["could not flush the counts"]
+    assert len(calls) >= 3
+
+
+async def test_cancel_stops_the_loop_between_ticks() -> None:
+    calls: list[int] = []
+
+    async def step() -> None:
+        calls.append(1)
+
+    task = every(3600, step, "never", "test-idle")
+    await asyncio.sleep(0)
+    await cancel(task)
+    assert task.cancelled() and calls == []

@@ -8,11 +8,12 @@ from typing import Any
 
 from aiohttp import web
 
-from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, STORE, USAGE
-from . import actors, api, bodies, pages, usage, webhooks
+from ..resources import ANALYZER, AUTH, CLASSIFIER, DISPATCHER, SETTINGS, STORE, USAGE
+from . import actors, api, bodies, pages, traffic, usage, webhooks
 from .access import api_error
 from .api import PREFIX as API_PREFIX
 from .pages import environment
+from .recent import ScoreRecorder
 from .sessions import Sessions
 from .state import ADMIN, Admin
 from .stats import StatsRecorder
@@ -37,22 +38,27 @@ def setup(app: web.Application) -> None:
     when webhook delivery is enabled, the dispatcher)."""
 
     async def admin_ctx(app: web.Application) -> AsyncIterator[None]:
-        app[ADMIN] = state = build(app[STORE], app[ANALYZER], app[CLASSIFIER], app[AUTH])
+        settings = app[SETTINGS].admin
+        app[ADMIN] = state = build(app[STORE], app[ANALYZER], app[CLASSIFIER], app[AUTH],
+                                   settings.recent_scores, settings.recent_days)
         state.dispatcher = app.get(DISPATCHER)
         state.usage = app.get(USAGE)
-        app[ANALYZER].listeners.append(state.stats)
+        app[ANALYZER].listeners += [state.stats, state.traffic]
         state.stats.start()
+        state.traffic.start()
         yield
         await state.warmup.close()
         await state.stats.close()
+        await state.traffic.close()
 
     bodies.setup(app)
     app.cleanup_ctx.append(admin_ctx)
-    api.add_routes(app, [*webhooks.ROUTES, *usage.ROUTES, *actors.ROUTES])
+    api.add_routes(app, [*webhooks.ROUTES, *usage.ROUTES, *actors.ROUTES, *traffic.ROUTES])
     pages.add_routes(app)
 
 
-def build(store: Any, analyzer: Any, classifier: Any, auth: Any) -> Admin:
+def build(store: Any, analyzer: Any, classifier: Any, auth: Any, recent_scores: int = 10000,
+          recent_days: float = 7.0) -> Admin:
     """Wire the admin state from the app's resources."""
     clock = Clock()
     return Admin(
@@ -60,5 +66,6 @@ def build(store: Any, analyzer: Any, classifier: Any, auth: Any) -> Admin:
         logins=Logins(store, clock, Throttle(clock)),
         sessions=Sessions(store, clock),
         stats=StatsRecorder(store, clock),
+        traffic=ScoreRecorder(store, clock, recent_scores, recent_days),
         templates=environment(),
     )

@@ -193,6 +193,26 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "last_success_at": TIME, "failing_since": TIME,
                                "disabled_reason": {"type": "string", "nullable": True},
                                "rotating": {"type": "boolean"}}},
+    "FlagRates": _obj(
+        required=("project", "texts", "first", "last", "window_days", "keep", "most_per_minute",
+                  "labels"),
+        project={"type": "string"},
+        texts={"type": "integer", "minimum": 0, "description": "texts in the window"},
+        first={**TIME, "description": "the oldest one's minute"},
+        last={**TIME, "description": "the newest one's minute"},
+        window_days={"type": "number"},
+        keep={"type": "integer", "description": "at most this many latest texts are kept"},
+        most_per_minute={"type": "number", "description": "a sample of at most this many "
+                                                          "texts a minute is kept"},
+        labels=_obj(**{label: _ref("LabelRates") for label in DECIDED})),
+    "LabelRates": _obj(required=("scored", "current"),
+                       scored={"type": "integer", "minimum": 0,
+                               "description": "texts with a score for the label"},
+                       current=_ref("FlagRate"), proposed=_ref("FlagRate")),
+    "FlagRate": _obj(required=("threshold", "flagged", "rate"), threshold=SCORE,
+                     flagged={"type": "integer", "minimum": 0},
+                     rate={**SCORE, "nullable": True,
+                           "description": "flagged / scored; null without texts"}),
     "Secret": {"type": "object", "required": ["secret"], "properties": {
         "secret": {"type": "string"}}},
 }
@@ -266,6 +286,11 @@ PATHS: dict[str, dict[str, Any]] = {
     "/projects/{project}/stats": {"get": _op(
         "Classifications per minute, last 24 h", params=(PROJECT,),
         answer=_list_of("minutes", {"type": "object"}))},
+    "/projects/{project}/flag-rates": {"get": _op(
+        "Per decided label, the share of the project's recent texts (admin.recent_scores, "
+        "admin.recent_days) flagged at its current threshold and at a proposed one",
+        params=(PROJECT, *(_query(label, SCORE, "a proposed threshold") for label in DECIDED)),
+        answer=_ref("FlagRates"))},
     "/projects/{project}/actors": {"get": _op(
         "A project's actors (contentmod's actorId, discuse's user_id), the most recently "
         "seen first", params=(PROJECT, _limit(ACTORS_LIMIT, ACTORS_LIMIT)),

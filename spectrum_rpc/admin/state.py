@@ -15,6 +15,7 @@ from ..constants import DEFAULT_PROJECT
 from ..store import Store
 from .limits import PROJECT_PATTERN
 from .playground import Warmup
+from .recent import ScoreRecorder
 from .sessions import Sessions
 from .stats import StatsRecorder
 from .users import Clock, Logins
@@ -32,6 +33,7 @@ class Admin:
     logins: Logins
     sessions: Sessions
     stats: StatsRecorder
+    traffic: ScoreRecorder  # recent scores, for flag rates at any threshold
     templates: jinja2.Environment
     dispatcher: Any = None  # the webhook Dispatcher, None when delivery is disabled
     usage: Any = None  # the auth.Usage counter (per-key counts and limits)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from ..analysis import Classification
 from ..store import StatsRow, Store
-from ..tasks import cancel
-
-log = logging.getLogger(__name__)
+from ..tasks import cancel, every
 
 Counts = dict[tuple[str, int], list[int]]  # (project, minute) -> [total, toxic, sexual, phishing]
 _FLAGS = ((1, "toxic"), (2, "sexual"), (3, "phishing"))
@@ -54,7 +51,8 @@ class StatsRecorder:
 
     def start(self) -> None:
         """Start the periodic flush."""
-        self._task = asyncio.create_task(self._run(), name="admin-stats-flush")
+        self._task = every(self.interval, self.flush, "store classification counts",
+                           "admin-stats-flush")
 
     async def close(self) -> None:
         """Stop the periodic flush and write what is left."""
@@ -72,10 +70,3 @@ class StatsRecorder:
                     (old.total, old.toxic, old.sexual, old.phishing), values, strict=True)))
         return [rows[m] for m in sorted(rows)]
 
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(self.interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("could not store classification counts")

@@ -62,3 +62,10 @@ class Options:
                                else self.expected_language),
             pii_modes=pii_modes,
         )
+
+
+# The analyses the API dialects ask for besides a request's own options: the labels alone
+# (`replace(LABELS_ONLY, sub_labels=False)` where a dialect answers no sub-label), the
+# language alone (to name a text's language, or check it is one the API scores).
+LABELS_ONLY = Options(detect=frozenset({"labels"}))
+LANGUAGE_ONLY = Options(detect=frozenset({"language"}))

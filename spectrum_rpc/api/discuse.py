@@ -20,9 +20,16 @@ The answer, key by key, from our analysis of `request.media.text`:
   not score is left out and named in the `X-Unsupported-Labels` header, as the document leaves
   out what was not scored (`"gifs": {"result": {}}`) — never a made-up number. `hit`: a score
   reaches the project's threshold for its label (0.5 for a label without one).
-- `images`, `gifs`: images are not moderated by this server: an `image_url` or `gif_url` list
-  with a URL in it is answered `{"result": {}, "status": "unsupported", "hit": false,
-  "message"}`; without any, `{"result": {}}` as the document's example shows.
+- `images`, `gifs`: every URL of `image_url` (or `gif_url`) is fetched through the SSRF guard,
+  decoded and scored for nudity (spectrum_rpc.media; README, "Image moderation"); the answer is
+  the document's one object for the list: `porn`, `sexual`, `neutral` (the highest of each over
+  the images, and over a GIF's sampled frames), `result` `{category, confidence}` (the
+  prevailing one), `status` "ok", `hit` when porn or sexual reaches images.threshold. An image
+  that cannot be scored (refused address, too large, not an image, timeout...) makes `status`
+  "error", with `message` and `errors` `[{url, code, message}]`; the others are still scored.
+  Without the `images` extra (or with images.enabled off): `{"result": {}, "status":
+  "unsupported", "hit": false, "message"}`. Without any URL, `{"result": {}}` as the
+  document's example shows. More than images.max_per_request URLs in all: 422.
 - `hits`: any `hit` above.
 - `request.user_id` is added to the actor's history in the project (the labels it flagged, no
   text), shared with contentmod's `actorId`; see `Store.actors`.
@@ -38,6 +45,7 @@ quota, 500) and, for a body that does not validate,
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiohttp import web
@@ -45,7 +53,9 @@ from aiohttp import web
 from .. import labels as L
 from ..analysis import Analyzer, Options
 from ..constants import MAX_TEXT_BYTES
-from ..resources import ANALYZER, AUTH, STORE
+from ..engine import nudity
+from ..media import ImageResult, MediaError, Outcome, errors
+from ..resources import ANALYZER, AUTH, IMAGES, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from .responses import json_response
 from .rest import RestError, admit, handler, read_json, wrong_method
@@ -117,7 +127,7 @@ def _urls(media: dict[str, Any], field: str) -> list[str]:
     return [url for url in value if url.strip()]  # the document sends [""] for none
 
 
-def parse(body: Any) -> dict[str, Any]:
+def parse(body: Any, max_urls: int = MAX_URLS) -> dict[str, Any]:
     """Return what a request body asks to check; raise RestError (422) for a bad one."""
     if not isinstance(body, dict):
         raise invalid("", "The body must be a JSON object with `request` and `settings`.")
@@ -132,6 +142,10 @@ def parse(body: Any) -> dict[str, Any]:
             len(text.encode("utf-8", "surrogatepass")) > MAX_TEXT_BYTES:
         raise RestError(413, f"`request.media.text` is longer than {MAX_TEXT_BYTES} bytes.")
     images, gifs = _urls(media, "image_url"), _urls(media, "gif_url")
+    if len(images) + len(gifs) > max_urls:
+        raise invalid("request.media", f"`request.media` has {len(images) + len(gifs)} image "
+                      f"and GIF URLs; this server checks at most {max_urls} per request "
+                      "(images.max_per_request).")
     if not text and not images and not gifs and "gif_url" not in media \
             and "image_url" not in media:
         raise invalid("request.media", "`request.media` needs `text`, `image_url` or "
@@ -156,24 +170,42 @@ def parse(body: Any) -> dict[str, Any]:
             "ignored": sorted(str(k)[:100] for k in settings if k != "project_id")}
 
 
-def _media(urls: list[str], kind: str) -> dict[str, Any]:
-    if not urls:
+def media(urls: list[str], outcomes: list[Outcome], threshold: float) -> dict[str, Any]:
+    """Return the document's `images` (or `gifs`) object for its URLs' outcomes (same order)."""
+    if not outcomes:
         return {"result": {}}
-    return {"result": {}, "status": "unsupported", "hit": False,
-            "message": f"{kind} moderation is not available on this server: it moderates text "
-                       "only."}
+    failed = [(url, o) for url, o in zip(urls, outcomes, strict=True)
+              if isinstance(o, MediaError)]
+    if failed and all(error.code == errors.UNSUPPORTED for _, error in failed):
+        return {"result": {}, "status": "unsupported", "hit": False,
+                "message": failed[0][1].message}
+    scored = [o.score for o in outcomes if isinstance(o, ImageResult)]
+    body: dict[str, Any] = {"result": {}, "status": "error" if failed else "ok"}
+    if scored:
+        worst = nudity.worst(scored)
+        body["result"] = {"category": worst.category, "confidence": worst.confidence}
+        body.update(porn=worst.porn, sexual=worst.sexual, neutral=worst.neutral)
+    body["hit"] = any(score.nudity >= threshold for score in scored)
+    if failed:
+        body["message"] = (f"{len(failed)} of {len(outcomes)} could not be checked; "
+                           f"{failed[0][0][:200]}: {failed[0][1].message}")
+        body["errors"] = [{"url": url, "code": error.code, "message": error.message}
+                          for url, error in failed]
+    return body
 
 
 def answer(asked: dict[str, Any], result: dict[str, Any] | None, expected: tuple[str, ...],
-           decide: Any) -> dict[str, Any]:
-    """Return the document's answer from our analysis of the text (None: no text sent)."""
+           decide: Any, images: dict[str, Any] | None = None,
+           gifs: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Return the document's answer from our analysis of the text (None: no text sent) and the
+    `images` and `gifs` objects (`media()`)."""
     body: dict[str, Any] = {"trace_context": asked["trace"], "links": dict(NOT_RUN),
                             "badwords": dict(NOT_RUN),
                             "antivirus": {"status": "not_checked", "hit": False},
                             "language": {"expected": ",".join(expected) or None,
                                          "detected": None, "hit": False},
-                            "images": _media(asked["images"], "Image"),
-                            "gifs": _media(asked["gifs"], "GIF"),
+                            "images": images or {"result": {}},
+                            "gifs": gifs or {"result": {}},
                             "sentiment": {"hit": False}}
     if result is not None:
         links = result["pii"]["url"]["matches"]
@@ -201,22 +233,35 @@ async def check(request: web.Request) -> web.Response:
         if error.status != 400:
             raise
         raise invalid("", error.message) from None  # FastAPI's 422 for a body it cannot read
-    asked = parse(data)
+    settings = request.app[SETTINGS].images
+    asked = parse(data, settings.max_per_request)
     analyzer: Analyzer = request.app[ANALYZER]
     policy = await analyzer.policies.get(key.project)
     own = policy.options
-    result = None
-    if asked["text"]:
+
+    async def text() -> dict[str, Any] | None:
+        if not asked["text"]:
+            return None
         options = Options(detect=DETECT, modes=own.modes, banned=own.banned, allowed=own.allowed,
                           expected_language=own.expected_language,
                           pii_modes={"url": own.pii_modes.get("url", own.mode("pii"))})
-        result = await analyzer.moderate(key.project, asked["text"], options, key.id)
-    body = answer(asked, result, own.expected_language, policy.decide)
+        return await analyzer.moderate(key.project, asked["text"], options, key.id)
+
+    checker = request.app[IMAGES]
+    # The text, the images and the GIFs at once: fetching waits on the network, scoring runs in
+    # the image threads, and the text's analysis goes on meanwhile.
+    result, images, gifs = await asyncio.gather(
+        text(), checker.check_all(asked["images"]), checker.check_all(asked["gifs"]))
+    body = answer(asked, result, own.expected_language, policy.decide,
+                  media(asked["images"], images, settings.threshold),
+                  media(asked["gifs"], gifs, settings.threshold))
     if asked["user"] is not None:  # every request of the user, with what its text flagged
         flags = [] if result is None else [label for label, hit in result["flagged"].items()
                                           if hit]
         if result is not None and result["profanity"]["found"]:
             flags.append(L.PROFANITY)
+        if (body["images"].get("hit") or body["gifs"].get("hit")) and L.SEXUAL not in flags:
+            flags.append(L.SEXUAL)  # an image or GIF over images.threshold
         await request.app[STORE].actors.record(key.project, asked["user"], SOURCE, flags)
     headers = {}
     unsupported = [name for name in SENTIMENT if result is not None

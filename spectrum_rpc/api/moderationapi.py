@@ -30,7 +30,7 @@ import orjson
 from aiohttp import web
 
 from .. import labels as L
-from ..analysis import FILTER_TYPES, Analyzer, FilterError, Options
+from ..analysis import FILTER_TYPES, LABELS_ONLY, LANGUAGE_ONLY, Analyzer, FilterError
 from ..auth import REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, USAGE
@@ -54,8 +54,6 @@ ANALYZERS: dict[str, dict[str, str | None]] = {
     "propriety": {"FLIRTATION": None, "SEXUALLY_EXPLICIT": L.SEXUAL},
 }
 NEUTRAL = "NEUTRAL"
-LABELS_ONLY = Options(detect=frozenset({"labels"}))
-LANGUAGE_ONLY = Options(detect=frozenset({"language"}))
 FOUND_BY_FILTER = frozenset({"pii", "profanity"})
 
 _CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",

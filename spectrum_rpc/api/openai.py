@@ -6,6 +6,16 @@ A category is scored only where one of our labels is measured to score it on Ope
 labelled prompts (`scripts/evaluate_openai.py`, docs/BENCHMARKS.md). OpenAI's schema requires a
 number for all 13, so the others answer 0 and false, with no applied input type, and are named
 in the `X-Unsupported-Categories` header: never a guess dressed as a probability.
+
+Images: an `input` array holding `{"type": "image_url", "image_url": {"url": ...}}` parts is
+ONE multi-modal input, as OpenAI reads it (one result): its text parts, joined by newlines, are
+analysed as a text, and each image (an http(s) URL fetched through the SSRF guard, or a data:
+URL) is scored for nudity (spectrum_rpc.media). Images score `sexual` only (NudeNet's explicit
+nudity score, `porn` in README "Image moderation"; flagged at images.threshold), with "image" in
+its `category_applied_input_types`. An image that cannot be scored fails the request with a
+400 in OpenAI's shape naming the part (`invalid_image_url`, `image_download_failed`,
+`image_download_timeout`, `image_too_large`, `invalid_image_format`), or
+`unsupported_input_type` without the `images` extra.
 """
 
 from __future__ import annotations
@@ -24,7 +34,9 @@ from ..analysis import Analyzer, Options
 from ..auth import QUOTA, REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, USAGE
+from ..engine import nudity
+from ..media import ImageResult, Outcome, errors
+from ..resources import ANALYZER, AUTH, BODIES, IMAGES, REQUEST_ID, SETTINGS, USAGE
 from ..store import KeyRecord
 from .responses import json_response
 
@@ -57,6 +69,17 @@ UNSUPPORTED = tuple(c for c in CATEGORIES if c not in SCORED)
 # The threshold of a label the project has none for (only the decided labels have one).
 DEFAULT_THRESHOLD = 0.5
 LABELS_ONLY = Options(detect=frozenset({"labels"}), sub_labels=False)  # answers no sub-label
+IMAGE_CATEGORY = "sexual"  # the one category images are scored for
+# A MediaError's code -> OpenAI's error code for it (OpenAI answers "Failed to download image").
+IMAGE_ERRORS = {
+    errors.UNSUPPORTED: "unsupported_input_type",
+    errors.BAD_URL: "invalid_image_url",
+    errors.REFUSED: "invalid_image_url",
+    errors.UNREACHABLE: "image_download_failed",
+    errors.TIMEOUT: "image_download_timeout",
+    errors.TOO_LARGE: "image_too_large",
+    errors.NOT_IMAGE: "invalid_image_format",
+}
 
 _UNSUPPORTED_VALUE = ",".join(UNSUPPORTED)
 _INVALID_REQUEST = "invalid_request_error"
@@ -82,6 +105,20 @@ class OpenAIError(Exception):
 class Limits:
     max_inputs: int
     concurrency: int
+    max_images: int = 10
+    image_threshold: float = DEFAULT_THRESHOLD
+
+
+@dataclass(frozen=True)
+class Multimodal:
+    """One input of text and image parts: the texts joined (None: none), the images' URLs with
+    the index of their part (for the error's `param`)."""
+
+    text: str | None
+    images: tuple[tuple[int, str], ...]
+
+
+Input = str | Multimodal
 
 
 LIMITS = web.AppKey("openai_limits", Limits)
@@ -92,8 +129,9 @@ def invalid(param: str | None, message: str, code: str | None = "invalid_value")
     return OpenAIError(400, message, param=param, code=code)
 
 
-def parse(body: bytes, max_inputs: int) -> list[str]:
-    """Return the texts a request body asks to moderate; raise OpenAIError for a bad one."""
+def parse(body: bytes, max_inputs: int, max_images: int = 10) -> list[Input]:
+    """Return the inputs a request body asks to moderate (texts, or one multi-modal input);
+    raise OpenAIError for a bad one."""
     try:
         request = orjson.loads(body)
     except orjson.JSONDecodeError:
@@ -112,7 +150,38 @@ def parse(body: bytes, max_inputs: int) -> list[str]:
                       "project's own model.", "model_not_found")
     if "input" not in request:
         raise invalid("input", "Missing required parameter: 'input'.", "missing_required_parameter")
-    return _texts(request["input"], max_inputs)
+    value = request["input"]
+    if isinstance(value, list) and any(isinstance(item, dict) and item.get("type") == "image_url"
+                                       for item in value):
+        return [_multimodal(value, max_images)]
+    return _texts(value, max_inputs)
+
+
+def _multimodal(parts: list[Any], max_images: int) -> Multimodal:
+    texts: list[str] = []
+    images: list[tuple[int, str]] = []
+    for i, part in enumerate(parts):
+        param = f"input[{i}]"
+        if isinstance(part, dict) and part.get("type") == "image_url":
+            images.append((i, _image_url(param, part.get("image_url"))))
+        elif isinstance(part, dict):
+            texts.append(_text(param, part))
+        else:
+            raise invalid(param, f"'{param}' must be an object of type 'text' or 'image_url' in "
+                          "a multi-modal input.", "invalid_type")
+    if len(images) > max_images:
+        raise invalid("input", f"'input' has {len(images)} images; this server moderates at "
+                      f"most {max_images} per request (images.max_per_request).")
+    text = _sized("input", "\n".join(texts)) if texts else None
+    return Multimodal(text, tuple(images))
+
+
+def _image_url(param: str, value: Any) -> str:
+    url = value.get("url") if isinstance(value, dict) else None
+    if not isinstance(url, str) or not url:
+        raise invalid(f"{param}.image_url.url", f"'{param}.image_url.url' must be a URL (http, "
+                      "https or a base64 data: URL).", "invalid_type")
+    return url
 
 
 def _texts(value: Any, max_inputs: int) -> list[str]:
@@ -136,10 +205,6 @@ def _text(param: str, item: Any) -> str:
         raise invalid(param, f"'{param}' must be a string or an object of type 'text'.",
                       "invalid_type")
     kind = item.get("type")
-    if kind == "image_url":
-        raise invalid(f"{param}.type", "Image inputs are not supported by this server: it "
-                      "moderates text only. Send {\"type\": \"text\", \"text\": ...} items.",
-                      "unsupported_input_type")
     if kind != "text":
         raise invalid(f"{param}.type", f"'{param}.type' must be 'text'.")
     if not isinstance(item.get("text"), str):
@@ -154,21 +219,27 @@ def _sized(param: str, text: str) -> str:
     return text
 
 
-def result(moderated: dict[str, Any]) -> dict[str, Any]:
-    """Return one of OpenAI's results from our analysis of a text (`Analyzer.moderate`)."""
-    labels, decided = moderated["labels"], moderated["flagged"]
+def result(moderated: dict[str, Any] | None, image: nudity.NudityScore | None = None,
+           image_threshold: float = DEFAULT_THRESHOLD) -> dict[str, Any]:
+    """Return one of OpenAI's results from our analysis of a text (`Analyzer.moderate`; None:
+    no text) and the scores of its images (None: no image)."""
+    labels, decided = (moderated["labels"], moderated["flagged"]) if moderated else ({}, {})
     categories: dict[str, bool] = {}
     scores: dict[str, float] = {}
     applied: dict[str, list[str]] = {}
     for category in CATEGORIES:
         label = SCORED.get(category)
         score = labels.get(label) if label is not None else None
-        if score is None:  # not scored: 0 and false, as the schema needs, and said so
-            categories[category], scores[category], applied[category] = False, 0.0, []
-            continue
-        flag = decided.get(label)  # the project's threshold, where the label has one
-        categories[category] = flag if flag is not None else score >= DEFAULT_THRESHOLD
-        scores[category], applied[category] = score, ["text"]
+        # not scored: 0 and false, as the schema needs, and said so
+        categories[category], scores[category], applied[category] = False, 0.0, []
+        if score is not None:
+            flag = decided.get(label)  # the project's threshold, where the label has one
+            categories[category] = flag if flag is not None else score >= DEFAULT_THRESHOLD
+            scores[category], applied[category] = score, ["text"]
+        if image is not None and category == IMAGE_CATEGORY:
+            categories[category] = categories[category] or image.porn >= image_threshold
+            scores[category] = max(scores[category], image.porn)
+            applied[category] = [*applied[category], "image"]
     return {"flagged": any(categories.values()), "categories": categories,
             "category_scores": scores, "category_applied_input_types": applied}
 
@@ -220,14 +291,51 @@ async def _answer(request: web.Request) -> web.Response:
     limits = app[LIMITS]
     try:
         async with app[BODIES].receive(request) as body:
-            texts = parse(body, limits.max_inputs)
-            analyses = await moderate(app[ANALYZER], key, texts, limits.concurrency)
+            inputs = parse(body, limits.max_inputs, limits.max_images)
+            if isinstance(inputs[0], Multimodal):
+                model, results = await _multimodal_result(app, key, inputs[0], limits)
+            else:
+                texts = [i for i in inputs if isinstance(i, str)]
+                analyses = await moderate(app[ANALYZER], key, texts, limits.concurrency)
+                model, results = analyses[0]["modelVersion"], [result(a) for a in analyses]
     except BodyRefused as refused:
         raise _refusal(refused) from None
-    results = [result(a) for a in analyses]
-    answer = {"id": "modr-" + secrets.token_hex(16), "model": analyses[0]["modelVersion"],
-              "results": results}
+    answer = {"id": "modr-" + secrets.token_hex(16), "model": model, "results": results}
     return json_response(answer, **{UNSUPPORTED_HEADER: unscored(results)}, **headers)
+
+
+async def _multimodal_result(app: web.Application, key: KeyRecord, asked: Multimodal,
+                             limits: Limits) -> tuple[str, list[dict[str, Any]]]:
+    """Analyse the text and score the images at once; return the model and the one result."""
+    analyzer: Analyzer = app[ANALYZER]
+
+    async def text() -> dict[str, Any] | None:
+        if asked.text is None:
+            return None
+        return (await moderate(analyzer, key, [asked.text], limits.concurrency))[0]
+
+    moderated, outcomes = await asyncio.gather(
+        text(), app[IMAGES].check_all([url for _, url in asked.images]))
+    scored = [image_score(index, url, outcome)
+              for (index, url), outcome in zip(asked.images, outcomes, strict=True)]
+    model = moderated["modelVersion"] if moderated else \
+        analyzer.classifier.version_for(key.project)
+    return model, [result(moderated, nudity.worst(scored), limits.image_threshold)]
+
+
+def image_score(index: int, url: str, outcome: Outcome) -> nudity.NudityScore:
+    """Return an image's scores, or raise the OpenAIError for why it has none."""
+    if isinstance(outcome, ImageResult):
+        return outcome.score
+    code = IMAGE_ERRORS.get(outcome.code, "invalid_image_url")
+    if outcome.code == errors.UNSUPPORTED:
+        raise invalid(f"input[{index}].type", f"Image inputs are not supported by this server: "
+                      f"{outcome.message} Send {{\"type\": \"text\", \"text\": ...}} items.", code)
+    shown = url if len(url) <= 200 else url[:200] + "..."
+    what = "Could not read the image" if outcome.code in (errors.NOT_IMAGE, errors.TOO_LARGE) \
+        else "Failed to download image"
+    raise invalid(f"input[{index}].image_url.url", f"{what} from {shown}: {outcome.message}.",
+                  code)
 
 
 def unscored(results: list[dict[str, Any]]) -> str:
@@ -292,7 +400,8 @@ async def wrong_method(request: web.Request) -> web.Response:
 def setup(app: web.Application) -> None:
     """Add the endpoint; inputs per request are capped, and scored at once, as JSON-RPC
     batches are (`server.max_batch_size`, `server.batch_concurrency`)."""
-    server = app[SETTINGS].server
-    app[LIMITS] = Limits(server.max_batch_size, server.batch_concurrency)
+    server, images = app[SETTINGS].server, app[SETTINGS].images
+    app[LIMITS] = Limits(server.max_batch_size, server.batch_concurrency,
+                         images.max_per_request, images.threshold)
     app.router.add_post(PATH, handle)
     app.router.add_route("*", PATH, wrong_method)

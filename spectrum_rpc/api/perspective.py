@@ -19,7 +19,7 @@ import orjson
 from aiohttp import web
 
 from .. import labels as L
-from ..analysis import Options
+from ..analysis import LABELS_ONLY, LANGUAGE_ONLY, Options
 from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BodyRefused
 from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE, USAGE
@@ -78,8 +78,6 @@ ANALYZE_FIELDS = ("comment", "context", "requestedAttributes", "spanAnnotations"
                   "doNotStore", "clientToken", "sessionId", "communityId")
 SUGGEST_FIELDS = ("comment", "context", "attributeScores", "languages", "clientToken",
                   "sessionId", "communityId")
-LANGUAGE_ONLY = Options(detect=frozenset({"language"}))
-LABELS_ONLY = Options(detect=frozenset({"labels"}))
 LABELS = Options(detect=frozenset({"labels", "language"}))
 PROBABILITY = "PROBABILITY"
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", PROBABILITY, "STD_DEV_SCORE", "PERCENTILE", "RAW")

@@ -17,18 +17,22 @@ from .manifest import MANIFEST, ModelIntegrityError, sha256, write_manifest
 from .normalize import normalize
 from .reference import REFERENCE_FILE, ReferenceModel
 from .stack import STACK_FILE, Stack
+from .windows import SCALES, Scale, fits_one_window
 
 # The detectors, each loaded on first use (their libraries take a while to import, and a
 # process that only classifies never needs them): `pii` (personal data in three modes),
 # `profanity` (profanity matches in three modes, word lists, censoring), `spelling` (a corrected
-# copy), `sentiment` (VADER), `language` (py3langid), `spans` (toxic spans and sub-labels).
-_DETECTORS = ("language", "pii", "profanity", "sentiment", "spans", "spelling")
+# copy), `sentiment` (VADER), `language` (py3langid), `spans` (toxic spans and sub-labels),
+# `nudity` (nudity scores from NudeNet's detector output).
+_DETECTORS = ("language", "nudity", "pii", "profanity", "sentiment", "spans", "spelling")
 
-__all__ = ["language", "pii", "profanity", "sentiment", "spans", "spelling",
+__all__ = ["language", "nudity", "pii", "profanity", "sentiment", "spans", "spelling",
     "ENGINE_FILE", "LEXICON_FILE", "LEX_PREFIX", "LINEAR_FILE", "MANIFEST", "REFERENCE_FILE",
     "SHIPPED_MODELS", "STACK_FILE", "Engine", "Entry", "Featurizer", "Lexicon", "LinearModel",
     "Match", "MicroBatcher", "ModelIntegrityError", "ReferenceModel", "Stack", "grams",
     "is_word_feature", "load_engine", "model_files", "normalize", "sha256", "write_manifest",
+    # the window scales a long text is scored at
+    "SCALES", "Scale", "fits_one_window",
 ]
 
 

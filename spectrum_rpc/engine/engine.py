@@ -19,7 +19,7 @@ from .linear import LINEAR_FILE, LinearModel
 from .manifest import MANIFEST, verify_manifest
 from .normalize import normalize_pieces
 from .stack import STACK_FILE, Stack
-from .windows import WINDOW, edges, fits_one_window, spans, windows
+from .windows import SCALES, WINDOW, Scale, edges, fits_one_window, spans, windows
 
 ENGINE_FILE = "engine.json"
 LEXICON_FILE = "lexicon.json"
@@ -65,6 +65,20 @@ class Engine:
         if missing:
             raise ValueError(f"model lacks required labels {sorted(missing)}")
         self._featurizer = Featurizer.for_model(model, lexicon)
+        self.scales = SCALES
+
+    @property
+    def scales(self) -> tuple[Scale, ...]:
+        """The window scales a text longer than one window is scored at (windows.SCALES)."""
+        return tuple(scale for scale, _ in self._scales)
+
+    @scales.setter
+    def scales(self, scales: Sequence[Scale]) -> None:
+        # Each scale's mask zeroes the labels it does not count for (scores are >= 0, so a
+        # zero never wins the maximum).
+        self._scales = [(scale, np.array([scale.labels is None or label in scale.labels
+                                          for label in self.labels], dtype=float))
+                        for scale in scales]
 
     def with_lexicon(self, lexicon: Lexicon) -> Engine:
         """Return an engine sharing this model but matching against `lexicon`."""
@@ -80,14 +94,22 @@ class Engine:
         if all(map(fits_one_window, texts)):
             return self._score_short(texts)
         worst = np.zeros((len(texts), len(self.labels)))
-        units = ((i, part) for i, text in enumerate(texts) if len(text) < _STREAM
-                 for part in windows(text))
-        for owners, rows in self._score_groups(units):
-            np.maximum.at(worst, owners, rows)
-        for i, text in enumerate(texts):
-            if len(text) >= _STREAM:
-                for rows in self._score_long(text):
-                    np.maximum(worst[i], rows.max(axis=0), out=worst[i])
+        for n, (scale, mask) in enumerate(self._scales):
+            # The first scale scores every text (one that fits a window is its own window);
+            # the others only texts longer than one window (so a short text's score is the
+            # same alone and in any batch) that pass the scale's gate.
+            wanted = [n == 0 or (not fits_one_window(text)
+                                 and (worst[i] * mask).max() >= scale.gate)
+                      for i, text in enumerate(texts)]
+            units = ((i, part) for i, text in enumerate(texts) if len(text) < _STREAM
+                     and wanted[i]
+                     for part in windows(text, scale.size, scale.overlap, scale.wide))
+            for owners, rows in self._score_groups(units):
+                np.maximum.at(worst, owners, rows * mask)
+            for i, text in enumerate(texts):
+                if len(text) >= _STREAM and wanted[i]:
+                    for rows in self._score_long(text, scale):
+                        np.maximum(worst[i], rows.max(axis=0) * mask, out=worst[i])
         return worst
 
     def _score_short(self, texts: Sequence[str]) -> np.ndarray:
@@ -101,14 +123,14 @@ class Engine:
             owners = np.asarray([owner for owner, _ in chunk])
             yield owners, self._rows(*self._featurizer.featurize(part for _, part in chunk))
 
-    def _score_long(self, text: str) -> Iterator[np.ndarray]:
+    def _score_long(self, text: str, scale: Scale) -> Iterator[np.ndarray]:
         """Yield the score rows of a long text's windows, a group of windows at a time.
 
         Windows overlap, so a group's stretch of text is normalised and featurised once as a
         stream, and each window takes its slice; a window gets the same word rows and
         features as on its own (so the same scores), without its per-token work.
         """
-        cuts = spans(text)
+        cuts = spans(text, scale.size, scale.overlap, scale.wide)
         while group := list(islice(cuts, _GROUP)):
             points = edges(text, group)
             if points is None:  # a token straddles an edge: score window by window

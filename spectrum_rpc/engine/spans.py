@@ -14,9 +14,11 @@ per distinct token (cached), context features are gathered per block of tokens i
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
+import threading
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -77,19 +79,26 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
     offset..offset+n-1 of `logits` (the rows around them are up to WINDOW tokens of context):
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
     token's distance below it, and the log of how many tokens that window holds."""
-    rows = np.arange(offset, offset + n)
     edge = np.full((1, logits.shape[1]), _NO_NEIGHBOUR)
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
+    out = np.empty((n, logits.shape[1], STACK_INPUTS))
+    out[:, :, 0] = own
+    out[:, :, 1] = padded[offset:offset + n]
+    out[:, :, 2] = padded[offset + 2:offset + n + 2]
     if len(logits) <= WINDOW + 1:  # a short text: every window is the whole text
-        top = np.broadcast_to(logits.max(axis=0), own.shape)
-        size = np.full(own.shape, math.log1p(len(logits)))
-    else:
-        top = window_max(logits, WINDOW)[offset:offset + n]
-        count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
-        size = np.broadcast_to(np.log1p(count)[:, None], own.shape)
-    return np.stack([own, padded[offset:offset + n], padded[offset + 2:offset + n + 2], top,
-                     own - top, size], axis=2)
+        top = logits.max(axis=0)
+        out[:, :, 3] = top
+        out[:, :, 4] = own - top
+        out[:, :, 5] = math.log1p(len(logits))
+        return out
+    rows = np.arange(offset, offset + n)
+    top = window_max(logits, WINDOW)[offset:offset + n]
+    count = np.minimum(rows + WINDOW, len(logits) - 1) - np.maximum(rows - WINDOW, 0) + 1
+    out[:, :, 3] = top
+    out[:, :, 4] = own - top
+    out[:, :, 5] = np.log1p(count)[:, None]
+    return out
 
 
 # Tokens joined into one span when only this much (spaces, punctuation) separates them.
@@ -137,6 +146,13 @@ def context_indices(hashes: np.ndarray, before: np.ndarray, after: np.ndarray,
     return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
 
 
+def slot_indices(hashed: int, dim: int) -> np.ndarray:
+    """Return the feature index of a token with this `word_hash` in each context slot (its
+    neighbours' features: `context_indices` of the token two before it, one before, ...)."""
+    mixed = (np.uint64(hashed) + _SALTS) * _MULTIPLIERS
+    return ((mixed >> np.uint64(17)) & np.uint64(dim - 1)).astype(np.int64)
+
+
 def tokens(text: str) -> Iterator[re.Match[str]]:
     """Yield the tokens of a text, in order."""
     return TOKEN.finditer(text)
@@ -157,22 +173,47 @@ def token_blocks(text: str) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]
         cut = _CUT.search(text, stop) if stop < size else None
         stop = cut.start() + 1 if cut is not None else size
         parts = _SPLIT.split(text[start:stop])
-        lengths = np.fromiter(map(len, parts), dtype=np.int64, count=len(parts))
-        last = np.cumsum(lengths)[1::2] + start
+        # parts alternate gap, token, gap, ...: a gap's running end is the next token's begin
+        at = np.fromiter(itertools.accumulate(map(len, parts), initial=start), dtype=np.int64,
+                         count=len(parts) + 1)
         raws.extend(parts[1::2])
-        ends.append(last)
-        begins.append(last - lengths[1::2])
+        begins.append(at[1:-1:2])
+        ends.append(at[2::2])
         start = stop
         if len(raws) >= _BLOCK:
             yield raws, np.concatenate(begins), np.concatenate(ends)
             raws, begins, ends = [], [], []
-    if raws:
+    if raws and len(begins) == 1:
+        yield raws, begins[0], ends[0]
+    elif raws:
         yield raws, np.concatenate(begins), np.concatenate(ends)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Return the logistic function of `x`."""
     return 1.0 / (1.0 + np.exp(-np.maximum(x, -40.0)))
+
+
+class _TokenTable:
+    """Each distinct token's own-feature logits and the weight rows it adds to its neighbours
+    (one per context slot), in rows indexed by id.
+
+    Rows are only appended (under the model's lock), and a full table is replaced, never
+    cleared: a reader holding ids from one table gathers from that same table."""
+
+    def __init__(self, n_labels: int, size: int = 1024):
+        self.ids: dict[str, int] = {}
+        self.own = np.zeros((size, n_labels), dtype=np.float32)
+        self.context = np.zeros((size, len(CONTEXT), n_labels), dtype=np.float32)
+
+    def add(self, raw: str, own: np.ndarray, context: np.ndarray) -> int:
+        i = len(self.ids)
+        if i == len(self.own):
+            self.own = np.concatenate([self.own, np.zeros_like(self.own)])
+            self.context = np.concatenate([self.context, np.zeros_like(self.context)])
+        self.own[i], self.context[i] = own, context
+        self.ids[raw] = i
+        return i
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,15 +242,15 @@ class Merger:
 
     __slots__ = ("label", "threshold", "spans", "_open", "_seen")
 
-    def __init__(self, label: str, threshold: float):
+    def __init__(self, label: str, threshold: float, seen: int = 0):
         self.label, self.threshold = label, threshold
         self.spans: list[Span] = []
         self._open: list | None = None  # [begin, end, score, token index] of a growing span
-        self._seen = 0  # tokens added so far
+        self._seen = seen  # tokens added so far
 
     def add(self, begins: np.ndarray, ends: np.ndarray, scores: np.ndarray) -> None:
         """Add the next block of tokens with this label's scores."""
-        picked = np.flatnonzero(scores >= self.threshold)
+        picked = (scores >= self.threshold).nonzero()[0]
         first, self._seen = self._seen, self._seen + len(scores)
         if not len(picked):
             return
@@ -259,6 +300,7 @@ class SpanModel:
         self.bias = np.asarray(bias, dtype=np.float32)
         self.labels = tuple(labels)
         self.thresholds = np.asarray(thresholds, dtype=np.float64)
+        self._thresholds = [float(t) for t in self.thresholds]
         self.platt = np.asarray(platt, dtype=np.float64)
         self.post_labels = tuple(post_labels)
         self._post_columns = [self.labels.index(label) for label in self.post_labels]
@@ -267,50 +309,61 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
-        # token text -> (its own features' summed weights, its word_hash)
-        self._cache: dict[str, tuple[np.ndarray, int]] = {}
-
-    def _token(self, raw: str) -> tuple[np.ndarray, int]:
-        found = self._cache.get(raw)
-        if found is None:
-            if len(self._cache) > _CACHE_LIMIT:
-                self._cache.clear()  # bounded memory; other threads at worst recompute
-            norm, grams = token_grams(raw, self.words)
-            rows = [bucket(g, self.dim) for g in grams]
-            found = self._cache[raw] = (self.weights[rows].sum(axis=0), word_hash(norm))
-        return found
+        self._no_rows = np.zeros((0, len(self.labels)))
+        self._lock = threading.Lock()
+        self._tokens = _TokenTable(len(self.labels))
+        # the context rows "no token" adds, before the first token and after the last
+        self._edge = np.stack([self.weights[slot_indices(_EDGE, self.dim)]] * 2)
 
     def _encode(self, raws: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return the own-feature logits and word hashes of a block of tokens."""
-        index = {raw: i for i, raw in enumerate(dict.fromkeys(raws))}
-        ids = list(map(index.__getitem__, raws))
-        rows = list(map(self._token, index))
-        own = np.stack([r[0] for r in rows])[ids]
-        hashes = np.fromiter((r[1] for r in rows), dtype=np.uint64, count=len(rows))[ids]
-        return own, hashes
+        """Return the own-feature logits and context rows (`_TokenTable`) of a block of
+        tokens."""
+        table = self._tokens  # one snapshot: a reset by another thread leaves it whole
+        get = table.ids.get
+        ids = [get(raw) for raw in raws]
+        if None in ids:
+            with self._lock:
+                ids = [get(raw) if i is None else i for raw, i in zip(raws, ids, strict=True)]
+                for k, raw in enumerate(raws):
+                    if ids[k] is None:
+                        ids[k] = get(raw)
+                        if ids[k] is None:
+                            ids[k] = self._add(table, raw)
+        return table.own[ids], table.context[ids]
+
+    def _add(self, table: _TokenTable, raw: str) -> int:
+        """Compute a token's rows into `table` (under the lock); return its id."""
+        if len(table.ids) >= _CACHE_LIMIT:
+            self._tokens = _TokenTable(len(self.labels))  # bounded memory: later calls start anew
+        norm, grams = token_grams(raw, self.words)
+        rows = [bucket(g, self.dim) for g in grams]
+        context = self.weights[slot_indices(word_hash(norm), self.dim)]
+        return table.add(raw, self.weights[rows].sum(axis=0), context)
 
     def logits(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Yield (begins, ends, token logits: tokens x labels) of the text's tokens, block
         by block (the first stage: each token's own and context features)."""
-        edge = np.array([_EDGE, _EDGE], dtype=np.uint64)
+        edge = self._edge
         before = edge
         pending = None
         for raws, begins, ends in token_blocks(text):
-            own, hashes = self._encode(raws)
+            own, context = self._encode(raws)
             if pending is not None:
-                after = np.concatenate([hashes[:2], edge])[:2]
+                after = np.concatenate([context[:2], edge])[:2]
                 yield self._finish(pending, before, after)
                 before = np.concatenate([before, pending[3]])[-2:]
-            pending = (begins, ends, own, hashes)
+            pending = (begins, ends, own, context)
         if pending is not None:
             yield self._finish(pending, before, edge)
 
     def _finish(self, encoded: tuple, before: np.ndarray, after: np.ndarray
                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        begins, ends, own, hashes = encoded
-        context = context_indices(hashes, before, after, self.dim)
-        logits = own + self.weights[context].sum(axis=1) + self.bias
-        return begins, ends, logits
+        """Add to each token's own logits its neighbours' rows (`context_indices` order)."""
+        begins, ends, own, context = encoded
+        n = len(own)
+        rows = np.concatenate([before, context, after])
+        around = rows[0:n, 0] + rows[1:n + 1, 1] + rows[3:n + 3, 2] + rows[4:n + 4, 3]
+        return begins, ends, own + around + self.bias
 
     def blocks(self, text: str) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray,
                                                   np.ndarray]]:
@@ -318,7 +371,7 @@ class SpanModel:
         the second stage's, over each token's logit, its neighbours' and the highest logit
         within WINDOW tokens (annotators mark the worst words of a passage)."""
         stages = self.logits(text)
-        before = np.zeros((0, len(self.labels)))
+        before = self._no_rows
         current = next(stages, None)
         while current is not None:
             following = next(stages, None)
@@ -327,7 +380,8 @@ class SpanModel:
             inputs = stack_inputs(np.concatenate([before, logits, after]), len(before),
                                   len(logits))
             yield begins, ends, logits, self.stacked(inputs)
-            before = np.concatenate([before, logits])[-WINDOW:]
+            if following is not None:
+                before = np.concatenate([before, logits])[-WINDOW:]
             current = following
 
     def stacked(self, inputs: np.ndarray) -> np.ndarray:
@@ -337,26 +391,39 @@ class SpanModel:
     def analyze(self, text: str, labels: Sequence[str] | None = None) -> SpanAnalysis:
         """Return the spans of `labels` (default: all) and the sub-label scores of a text."""
         wanted = [j for j, label in enumerate(self.labels) if labels is None or label in labels]
-        mergers = {j: Merger(self.labels[j], float(self.thresholds[j])) for j in wanted}
-        top = np.full(len(self.labels), -np.inf)
+        mergers: dict[int, Merger] = {}  # a label's merger from the first block reaching it
+        top = None
+        seen = 0
         for begins, ends, logits, scores in self.blocks(text):
-            top = np.maximum(top, logits.max(axis=0))
+            highest = logits.max(axis=0)
+            top = highest if top is None else np.maximum(top, highest)
             reached = (scores.max(axis=0) >= self.thresholds).tolist()
-            for j, merger in mergers.items():
-                if reached[j] or merger.open:
+            for j in wanted:
+                merger = mergers.get(j)
+                if reached[j]:
+                    if merger is None:
+                        merger = mergers[j] = Merger(self.labels[j], self._thresholds[j], seen)
                     merger.add(begins, ends, scores[:, j])
-                else:
-                    merger.skip(len(scores))
+                elif merger is not None:
+                    if merger.open:
+                        merger.add(begins, ends, scores[:, j])
+                    else:
+                        merger.skip(len(scores))
+            seen += len(scores)
         spans: list[Span] = []
-        for merger in mergers.values():
-            merger.close()
-            spans.extend(merger.spans)
-        return SpanAnalysis(tuple(spans), self.post_scores(top))
+        for j in wanted:
+            if j in mergers:
+                mergers[j].close()
+                spans.extend(mergers[j].spans)
+        return SpanAnalysis(tuple(spans), self._post_scores(self.bias if top is None else top))
 
     def post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
         """Return the calibrated sub-label scores given each label's highest token logit (a
         text without tokens scores as if its top logit were the label's bias)."""
-        top = np.where(np.isfinite(top), top, self.bias)[self._post_columns]
+        return self._post_scores(np.where(np.isfinite(top), top, self.bias))
+
+    def _post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
+        top = top[self._post_columns]
         scores = sigmoid(self.platt[:, 0] * top + self.platt[:, 1]).tolist()
         return tuple((label, round(score, 6))
                      for label, score in zip(self.post_labels, scores, strict=True))

@@ -3,9 +3,46 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from .. import labels as L
 
 WINDOW = 512
 OVERLAP = 64
+
+
+@dataclass(frozen=True)
+class Scale:
+    """Windows of about `size` chars, overlapping by up to `overlap`, whose scores count for
+    `labels` only (None: every label)."""
+
+    size: int
+    overlap: int
+    labels: frozenset[str] | None = None
+    wide: bool = True  # overlap by about `overlap` chars (`spans`), not by one word
+    # Scored only for texts whose worst score so far (the scales before) reaches this on one
+    # of `labels`: a text none of whose windows shows any of the label is spared the cost.
+    gate: float = 0.0
+
+
+# The worst part of a text longer than one window is its worst window at any of these scales
+# (scripts/evaluate_long.py measures them: docs/BENCHMARKS.md "Long texts: the worst-part
+# rule"). A linear model over a window's normalised n-grams dilutes a short part by the rest of
+# its window: an offensive tweet inside 512 chars of harmless text scored about 0.1 and was
+# missed nearly always, and explicit material spread through a story reached no 512-char
+# window strongly enough. Windows of 192 chars overlapping by half catch the short part
+# (toxicity, sexual; phishing's false alarms on ordinary e-mail rose with small windows, so not
+# phishing); windows of 2 and 8 KB gather explicit material spread thinly (sexual), in texts
+# where a smaller window already scores sexual 0.1 or more (spread explicit material scored
+# 0.2-0.45 there, ordinary long text about 0.01; the gate spares most texts their cost). None
+# raised a false alarm on the long harmless texts measured.
+_SEXUAL = frozenset({L.SEXUAL})
+SCALES = (
+    Scale(WINDOW, OVERLAP, wide=False),
+    Scale(192, 96, frozenset({L.TOXICITY, L.SEXUAL})),
+    Scale(2048, 256, _SEXUAL, wide=False, gate=0.1),
+    Scale(8192, 1024, _SEXUAL, wide=False, gate=0.1),
+)
 
 
 def fits_one_window(text: str, size: int = WINDOW) -> bool:
@@ -13,9 +50,13 @@ def fits_one_window(text: str, size: int = WINDOW) -> bool:
     return len(text) <= size + size // 2
 
 
-def spans(text: str, size: int = WINDOW, overlap: int = OVERLAP) -> Iterator[tuple[int, int]]:
+def spans(text: str, size: int = WINDOW, overlap: int = OVERLAP, wide: bool = False
+          ) -> Iterator[tuple[int, int]]:
     """Yield (start, stop) of overlapping slices of about `size` chars, cut at whitespace where
-    possible."""
+    possible.
+
+    Consecutive slices share the last word before the cut (within `overlap` chars), or with
+    `wide` about `overlap` chars (from the first space within them)."""
     n = len(text)
     if fits_one_window(text, size):
         yield 0, n
@@ -29,13 +70,15 @@ def spans(text: str, size: int = WINDOW, overlap: int = OVERLAP) -> Iterator[tup
         yield start, stop
         if stop >= n:
             return
-        back = text.rfind(" ", stop - overlap, stop)
+        find = text.find if wide else text.rfind
+        back = find(" ", stop - overlap, stop)
         start = back + 1 if back > start else stop
 
 
-def windows(text: str, size: int = WINDOW, overlap: int = OVERLAP) -> Iterator[str]:
+def windows(text: str, size: int = WINDOW, overlap: int = OVERLAP, wide: bool = False
+            ) -> Iterator[str]:
     """Yield the slices of `spans`."""
-    for start, stop in spans(text, size, overlap):
+    for start, stop in spans(text, size, overlap, wide):
         yield text[start:stop]
 
 

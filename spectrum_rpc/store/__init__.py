@@ -26,6 +26,7 @@ from .migrate import copy_tables
 from .model_versions import GLOBAL, ModelRecord, ModelStore, lock_key
 from .postgres import PostgresDatabase, is_url, mask
 from .projects import ProjectStore
+from .traffic import SCORE_COLUMNS, FlagCounts, Sample, TrafficStore
 from .usage import NO_LIMITS, Count, KeyLimits, KeyMonth, UsageStore
 from .webhooks import (
     DELIVERED,
@@ -53,6 +54,8 @@ __all__ = [
     "PostgresDatabase", "is_url", "mask",
     # `store migrate`: a SQLite store copied into a PostgreSQL one
     "copy_tables",
+    # recent traffic's scores (no text), for flag rates at any threshold
+    "SCORE_COLUMNS", "FlagCounts", "Sample",
     # changes announced to every process (PostgreSQL LISTEN/NOTIFY): topics, and the test
     "EVERYTHING", "KEYS", "LIMITS", "MODELS", "SETTINGS", "WEBHOOKS", "Listener", "concerns",
 ]
@@ -108,6 +111,7 @@ class Store:
         self.admin = AdminStore(self.db)
         self.actors = ActorStore(self.db)
         self.usage = UsageStore(self.db)
+        self.traffic = TrafficStore(self.db)
 
     @classmethod
     def from_settings(cls, settings: StoreConfig) -> Store:

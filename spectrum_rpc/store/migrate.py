@@ -22,7 +22,7 @@ TABLES: list[tuple[str, str | None]] = [
     ("webhooks", None), ("webhook_events", None), ("webhook_deliveries", "id"),
     ("webhook_attempts", "id"), ("model_versions", None), ("model_active", None),
     ("model_promotions", "id"), ("usage_counts", None), ("key_limits", None), ("actors", None),
-    ("actor_events", None),
+    ("actor_events", None), ("recent_scores", "id"),
 ]  # fmt: skip
 PAGE = 1000
 WITHOUT_ROWID = {"classification_stats": "project, minute"}  # their primary keys

@@ -19,7 +19,7 @@ from tenacity import (
 from yarl import URL
 
 from ..settings import WebhookSettings
-from .ssrf import ForbiddenAddress, GuardedResolver, check_host
+from ..ssrf import ForbiddenAddress, check_host, guarded_connector
 
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -38,10 +38,7 @@ class Outcome:
 
 def create_session(settings: WebhookSettings) -> aiohttp.ClientSession:
     """Return the session every delivery shares (SSRF-guarded resolver unless allowed)."""
-    resolver = None if settings.allow_private_addresses else GuardedResolver()
-    connector = aiohttp.TCPConnector(
-        resolver=resolver, limit=settings.concurrency, limit_per_host=0
-    )
+    connector = guarded_connector(settings.allow_private_addresses, settings.concurrency)
     # trust_env=False: a proxy from the environment would bypass the address check.
     return aiohttp.ClientSession(connector=connector, trust_env=False, auto_decompress=True)
 

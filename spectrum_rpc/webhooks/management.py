@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..constants import DEFAULT_PROJECT
+from ..ssrf import ForbiddenAddress, check_target
 from ..store import FAILED, AttemptRecord, DeliveryRecord, Store, WebhookRecord, now
 from .dispatcher import Dispatcher, Result
 from .filters import format_events, parse_events
 from .payload import new_event_id, test_body
 from .signing import generate_secret, validate_secret
-from .ssrf import ForbiddenAddress, check_target
 from .validation import (
     NotFound,
     WebhookError,

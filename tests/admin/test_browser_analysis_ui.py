@@ -10,37 +10,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.admin import test_browser as e2e
+from tests.helpers import browser as e2e
 
-pytestmark = e2e.pytestmark
+pytestmark = e2e.MARKS
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[e2e.Server]:  # type: ignore[no-untyped-def]
-    s = e2e.Server(tmp_path_factory.mktemp("e2e-analysis"))
-    s.start()
-    yield s
-    s.stop()
+    yield from e2e.live_server(tmp_path_factory.mktemp("e2e-analysis"))
 
 
 @pytest.fixture(scope="module")
 def tab(live_server):  # type: ignore[no-untyped-def]
     """A logged-in page."""
-    with e2e.playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=e2e.CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        context = chromium.new_context(viewport={"width": 1280, "height": 900},
-                                       base_url=live_server.base)
-        context.set_default_timeout(20_000)
-        page = context.new_page()
-        page.goto("/admin/login")
-        page.get_by_label("User name").fill(e2e.ADMIN_NAME)
-        page.get_by_label("Password").fill(e2e.ADMIN_PASSWORD)
-        page.get_by_label("Password").press("Enter")
-        page.wait_for_url("**/admin/")
+    with e2e.logged_in_page(live_server.base) as page:
         yield page
-        context.close()
-        chromium.close()
 
 
 def test_a_filter_mode_changed_on_the_settings_page_is_stored(tab):  # type: ignore[no-untyped-def]

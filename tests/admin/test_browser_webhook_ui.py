@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.admin import test_browser as e2e
+from tests.helpers import browser as e2e
 
-pytestmark = e2e.pytestmark
+pytestmark = e2e.MARKS
 
 
 @pytest.fixture(scope="module")
@@ -25,31 +25,15 @@ def hook_receiver() -> Iterator[e2e.Receiver]:
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory) -> Iterator[e2e.Server]:  # type: ignore[no-untyped-def]
-    s = e2e.Server(tmp_path_factory.mktemp("e2e-webhooks"))
-    s.start()
-    yield s
-    s.stop()
+    yield from e2e.live_server(tmp_path_factory.mktemp("e2e-webhooks"))
 
 
 @pytest.fixture(scope="module")
 def tab(live_server):  # type: ignore[no-untyped-def]
     """A logged-in page, 1280x700: a short window, so that what is below the fold shows."""
-    with e2e.playwright_sync.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=e2e.CHROMIUM,
-                                     args=["--headless", "--no-sandbox", "--disable-gpu"])
-        context = chromium.new_context(viewport={"width": 1280, "height": 700},
-                                       base_url=live_server.base)
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        page.goto("/admin/login")
-        page.get_by_label("User name").fill(e2e.ADMIN_NAME)
-        page.get_by_label("Password").fill(e2e.ADMIN_PASSWORD)
-        page.get_by_label("Password").press("Enter")
-        page.wait_for_url("**/admin/")
+    with e2e.logged_in_page(live_server.base, height=700, timeout=10_000,
+                            accept_dialogs=True) as page:
         yield page
-        context.close()
-        chromium.close()
 
 
 def test_a_new_webhook_is_made_once_and_its_secret_is_in_view(tab, hook_receiver):  # type: ignore[no-untyped-def]

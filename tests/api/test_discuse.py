@@ -97,13 +97,15 @@ async def test_the_documents_text_example_answered_key_by_key(app_client):
     assert history.events[0].source == "discuse"
 
 
-async def test_the_documents_image_example(app_client):
+async def test_the_documents_image_example_where_images_are_off(make_client):
+    # Image moderation itself (a real image server on loopback, the model): test_discuse_images.
+    app_client = await make_client(images={"enabled": False})
     status, headers, body = await check(app_client, IMAGE_EXAMPLE)
     assert status == 200, body
     assert list(body) == KEYS
     images = body["images"]
     assert images["result"] == {} and images["status"] == "unsupported"
-    assert images["hit"] is False and "text only" in images["message"]
+    assert images["hit"] is False and "images.enabled = false" in images["message"]
     assert body["gifs"] == {"result": {}}  # [""]: no GIF sent
     assert body["links"] == body["badwords"] == {"status": "", "hit": False}  # no text: not run
     assert body["sentiment"] == {"hit": False} and body["hits"] is False
@@ -112,7 +114,8 @@ async def test_the_documents_image_example(app_client):
     assert history is not None and history.events[0].flags == []
 
 
-async def test_the_documents_request_format_example(app_client):
+async def test_the_documents_request_format_example(make_client):
+    app_client = await make_client(images={"enabled": False})
     status, _, body = await check(app_client, FORMAT_EXAMPLE)
     assert status == 200
     assert body["images"]["status"] == "unsupported" and body["language"]["detected"] == "en"

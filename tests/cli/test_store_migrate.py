@@ -44,6 +44,7 @@ async def fill(db: str) -> tuple[str, str, str]:
         await store.models.activate("", "v1", "first")
         await store.usage.add([Count(new.id, "default", "2026-12", "spectrum", 7)])
         await store.actors.record("default", "user-1", "contentmod", ["toxic"])
+        await store.traffic.add([("default", 60.0, 0.1, 0.2, 0.3)], 100, 0.0)
         return new.key, created.view.id, created.secret
 
 

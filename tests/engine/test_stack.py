@@ -123,13 +123,13 @@ def test_the_sexual_lexicon_count_moves_the_sexual_score(engine):
 @pytest.mark.parametrize("label", ["toxicity", "sexual"])
 def test_windows_get_the_stacked_score_they_get_alone(engine, label):
     """A long text's windows, scored from the stream, get the bits they get alone."""
-    from spectrum_rpc.engine.windows import windows
+    from spectrum_rpc.engine.windows import SCALES, windows
 
     rng = random.Random(5)
     words = ["idiot", "budget", "fucking", "weather", "you", "moron", "library", "the", "ass",
              "orgasm", "nude", "pussy", "oral sex", "porn"]
     text = " ".join(rng.choice(words) for _ in range(8000))
-    rows = np.concatenate(list(engine._score_long(text)))
+    rows = np.concatenate(list(engine._score_long(text, SCALES[0])))
     alone = engine.score(list(windows(text)))
     column = engine.labels.index(label)
     assert np.array_equal(rows[:, column], alone[:, column])

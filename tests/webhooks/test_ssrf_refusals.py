@@ -15,12 +15,12 @@ from aiohttp import web
 
 from spectrum_rpc.cli import main
 from spectrum_rpc.settings import load_settings
+from spectrum_rpc.ssrf import ForbiddenAddress, GuardedResolver, is_forbidden
 from spectrum_rpc.store import Store
 from spectrum_rpc.store.webhooks import FAILED, PENDING, WebhookRecord
 from spectrum_rpc.webhooks import Dispatcher, WebhookError, create_session
 from spectrum_rpc.webhooks import management as ops
 from spectrum_rpc.webhooks.payload import build_body, new_event_id, sample_result
-from spectrum_rpc.webhooks.ssrf import ForbiddenAddress, GuardedResolver, is_forbidden
 from tests.helpers.admin import API, logged_in_client
 
 SETTING = "webhooks.allow_private_addresses"

@@ -159,11 +159,66 @@
     return out;
   }
 
+  // Settings: each label's flag rate on the project's recent traffic at the saved threshold
+  // and at the one typed (asked for as the user types, before saving).
+  let refreshRates = async () => {};
+
+  function percent(rate) { return rate === null ? "–" : (100 * rate).toFixed(1) + " %"; }
+
+  function rateText(r, scored) {
+    return percent(r.rate) + " (" + r.flagged + " of " + scored + ") at " + r.threshold;
+  }
+
+  function renderRates(box, data) {
+    show(box.querySelector("#flag-rates-basis"), data.texts
+      ? data.texts + " text" + (data.texts === 1 ? "" : "s") + " from " + data.first + " to " + data.last
+        + " (a sample of at most " + data.most_per_minute + " a minute of the last " + data.window_days
+        + " days, at most the latest " + data.keep + ")."
+      : "No texts of this project in the last " + data.window_days + " days yet.");
+    for (const [label, r] of Object.entries(data.labels)) {
+      const row = box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]');
+      if (!row) continue;
+      row.querySelector(".rate-current").textContent = rateText(r.current, r.scored);
+      row.querySelector(".rate-proposed").textContent = r.proposed ? rateText(r.proposed, r.scored) : "–";
+    }
+  }
+
+  function flagRates() {
+    const box = document.querySelector("#flag-rates[data-source]");
+    if (!box) return;
+    const form = box.closest("form");
+    let timer = null;
+    let asked = 0;
+    refreshRates = async () => {
+      const params = new URLSearchParams();
+      for (const input of form.querySelectorAll('input[name^="thresholds."]')) {
+        const value = input.value.trim();
+        if (value !== "" && Number(value) >= 0 && Number(value) <= 1) params.set(input.name.slice(11), value);
+      }
+      const mine = ++asked;  // an older answer arriving late must not overwrite a newer one
+      try {
+        const data = await call("GET", box.dataset.source + "?" + params);
+        if (mine !== asked) return;
+        show(box.querySelector("#flag-rates-error"), "");
+        renderRates(box, data);
+      } catch (err) {
+        if (mine === asked) show(box.querySelector("#flag-rates-error"), err.message);
+      }
+    };
+    form.addEventListener("input", (ev) => {
+      if (!ev.target.name || !ev.target.name.startsWith("thresholds.")) return;
+      clearTimeout(timer);
+      timer = setTimeout(refreshRates, 200);
+    });
+    refreshRates();
+  }
+
   const renderers = {
     reload() { location.reload(); },
 
     saved(data, out, form) {
       show(form.querySelector(".ok"), "Saved at " + new Date().toLocaleTimeString() + ".");
+      return refreshRates();  // the saved thresholds are now the current ones
     },
 
     playground(data, out) {
@@ -277,6 +332,8 @@
       el.removeAttribute("aria-busy");
     }
   }
+
+  flagRates();
 
   document.addEventListener("submit", (ev) => {
     const form = ev.target;

@@ -198,11 +198,14 @@ class NameModel:
         self.tags = tuple(tags)
         # transitions[i, j]: the weight of tag j right after tag i (None: independent tokens)
         self.transitions = None if transitions is None else np.asarray(transitions, np.float64)
+        # exp(transitions), shifted as `marginals` shifts them, for `_short_chain`
+        self._steps = None if transitions is None else _steps(self.transitions)
         self.lexicons = lexicons
         self.settings = settings
         self.n_buckets = int(self.weights.shape[0])
-        self._person = np.array([t.endswith("PER") for t in self.tags])
-        self._begin = np.array([t == "B-PER" for t in self.tags])
+        # P(person) and P(begins a person) from P(tag): one matrix product (sums of 0/1 weights)
+        self._person_begin = np.array([[t.endswith("PER"), t == "B-PER"] for t in self.tags],
+                                      dtype=np.float64)
         self._reset()
 
     def _reset(self) -> None:
@@ -254,7 +257,9 @@ class NameModel:
         for k in range(1, 5):
             scores = scores + table[k:k + n, k]
         if self.transitions is not None:
-            return marginals(scores, self.transitions)
+            if n <= HORIZON and len(self.tags) == 3:
+                return _short_chain(scores, self._steps)
+            return doubled_marginals(scores, self.transitions)
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
@@ -262,7 +267,8 @@ class NameModel:
 
     def person(self, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return (P(person), P(begins a person)) per token from `probabilities`."""
-        return probs[:, self._person].sum(axis=1), probs[:, self._begin].sum(axis=1)
+        both = probs @ self._person_begin.astype(probs.dtype, copy=False)
+        return both[:, 0], both[:, 1]
 
     def person_scores(self, tokens: Sequence[str], left: Sequence[str] = (BOS, BOS),
                       right: Sequence[str] = (EOS, EOS)) -> tuple[np.ndarray, np.ndarray]:
@@ -277,7 +283,7 @@ class NameModel:
         p, b = self.person(self._probabilities(ids))
         flags = self._flags[ids]
         floor = self.settings.get("threshold_NORMAL")
-        cue_ends = np.flatnonzero(flags[1:len(tokens) + 1] & CUE_END)  # token i - 1 ends a cue
+        cue_ends = (flags[1:len(tokens) + 1] & CUE_END).nonzero()[0]  # token i - 1 ends a cue
         if floor is not None and len(cue_ends):
             for i, n in introduced(tokens, left, self.lexicons, cue_ends.tolist()):
                 p[i:i + n] = np.maximum(p[i:i + n], floor)
@@ -287,6 +293,57 @@ class NameModel:
 
 
 def marginals(scores: np.ndarray, transitions: np.ndarray) -> np.ndarray:
+    """Return P(tag) of each token under a linear-chain CRF, shape of `scores`.
+
+    Up to `HORIZON` tokens with three tags (the shipped model), the exact forward-backward one
+    token at a time in Python floats (`_short_chain`): on a short text numpy's cost per call,
+    not the arithmetic, is what counts. Otherwise by doubling (`doubled_marginals`)."""
+    if len(scores) <= HORIZON and scores.shape[1] == 3:
+        return _short_chain(scores, _steps(transitions))
+    return doubled_marginals(scores, transitions)
+
+
+def _steps(transitions: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(map(tuple, np.exp(transitions - transitions.max()).tolist()))
+
+
+def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...]) -> np.ndarray:
+    """The textbook forward-backward for three tags; `steps` is exp(transitions - their max).
+
+    Every factor is at most 1 and a step shrinks a vector by at most exp(-TRANSITION_SPAN), so a
+    vector is rescaled only once its sum falls under `_RESCALE` (far above float64's underflow)."""
+    psi = np.exp(scores - scores.max(axis=1, keepdims=True), dtype=np.float64).tolist()
+    (e00, e01, e02), (e10, e11, e12), (e20, e21, e22) = steps
+    a0, a1, a2 = psi[0]
+    alpha = [psi[0]]
+    for p0, p1, p2 in psi[1:]:
+        a0, a1, a2 = (p0 * (a0 * e00 + a1 * e10 + a2 * e20),
+                      p1 * (a0 * e01 + a1 * e11 + a2 * e21),
+                      p2 * (a0 * e02 + a1 * e12 + a2 * e22))
+        if a0 + a1 + a2 < _RESCALE:
+            s = 1.0 / (a0 + a1 + a2)
+            a0, a1, a2 = a0 * s, a1 * s, a2 * s
+        alpha.append((a0, a1, a2))
+    b0 = b1 = b2 = 1.0
+    out: list[tuple[float, float, float]] = []
+    for (p0, p1, p2), (a0, a1, a2) in zip(reversed(psi), reversed(alpha), strict=True):
+        x0, x1, x2 = a0 * b0, a1 * b1, a2 * b2
+        s = 1.0 / (x0 + x1 + x2)
+        out.append((x0 * s, x1 * s, x2 * s))
+        w0, w1, w2 = b0 * p0, b1 * p1, b2 * p2
+        b0, b1, b2 = (e00 * w0 + e01 * w1 + e02 * w2, e10 * w0 + e11 * w1 + e12 * w2,
+                      e20 * w0 + e21 * w1 + e22 * w2)
+        if b0 + b1 + b2 < _RESCALE:
+            s = 1.0 / (b0 + b1 + b2)
+            b0, b1, b2 = b0 * s, b1 * s, b2 * s
+    out.reverse()
+    return np.array(out)
+
+
+_RESCALE = 1e-100
+
+
+def doubled_marginals(scores: np.ndarray, transitions: np.ndarray) -> np.ndarray:
     """Return P(tag) of each token under a linear-chain CRF, shape of `scores`.
 
     Forward-backward by doubling: with M_t the matrix from the tag at t - 1 to the tag at t

@@ -39,6 +39,8 @@ MODEL_DIR = Path(__file__).resolve().parents[2] / "models"
 COMPONENTS = ("first", "middle", "last")
 PARTICLES = frozenset("van von de der den da di del della du la le al bin ibn ter ten st".split())
 _BLOCK = 2048  # tokens scored at once: bounded memory on texts of any length
+_TIERS = {mode: tuple(m for m in Mode if m <= mode) for mode in Mode}
+_THRESHOLD = {mode: f"threshold_{mode.name}" for mode in Mode}
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,10 +70,12 @@ def load_model(model_dir: Path) -> NameModel:
 def find(text: str, mode: Mode, components: Sequence[str] = COMPONENTS, *,
          model: NameModel | None = None) -> list[Match]:
     """Return the person names of `text` that `mode` detects, split into the asked components."""
-    wanted = tuple(c for c in COMPONENTS if c in components)
-    unknown = set(components) - set(COMPONENTS)
-    if unknown:
-        raise ValueError(f"unknown name components: {sorted(unknown)}")
+    wanted = COMPONENTS
+    if components is not COMPONENTS:
+        wanted = tuple(c for c in COMPONENTS if c in components)
+        unknown = set(components) - set(COMPONENTS)
+        if unknown:
+            raise ValueError(f"unknown name components: {sorted(unknown)}")
     model = model or default_model()
     matches: list[Match] = []
     for name, tier in tiered_names(text, mode, model):
@@ -84,9 +88,10 @@ def tiered_names(text: str, mode: Mode, model: NameModel) -> list[tuple[_Name, M
 
     A higher tier adds only names that overlap none found by a lower one, so a mode finds every
     name of the lower modes at the same offsets (as `match.merge_tiers` does for the others)."""
-    tiers = [m for m in Mode if m <= mode]
-    decoders = {m: _Decoder(model.settings[f"threshold_{m.name}"], m is Mode.NORMAL)
-                for m in tiers}
+    if mode is Mode.NORMAL and text.islower():
+        return []  # NORMAL keeps capitalised names only, and no letter here is a capital
+    tiers = _TIERS[mode]
+    decoders = {m: _Decoder(model.settings[_THRESHOLD[m]], m is Mode.NORMAL) for m in tiers}
     found: dict[Mode, list[_Name]] = {m: [] for m in tiers}
     for block, last in _scored_blocks(text, model):
         for m in tiers:
@@ -129,7 +134,7 @@ class _Decoder:
         offsets, tokens, p, b, before = block
         out: list[_Name] = []
         expected = 0  # the index that would continue the open run
-        for i in np.flatnonzero(p >= self.threshold).tolist():
+        for i in (p >= self.threshold).nonzero()[0].tolist():
             if self.current and (i != expected or 2 * b[i] > p[i]):
                 out.append(_name_of(self.current))
                 self.current = []
@@ -158,7 +163,7 @@ def _scored_blocks(text: str, model: NameModel) -> Iterator[tuple[tuple, bool]]:
     left = [name_model.BOS, name_model.BOS]
     block = _take(spans, _BLOCK)
     while block:
-        following = _take(spans, _BLOCK)
+        following = _take(spans, _BLOCK) if len(block) == _BLOCK else []
         tokens = [text[b:e] for b, e in block]
         right = [text[b:e] for b, e in following[:2]] + [name_model.EOS, name_model.EOS]
         p, b, flags = model.scores(tokens, left, right)
@@ -177,7 +182,7 @@ def _name_mask(block: list[tuple[int, int]], flags: np.ndarray, before: str,
                text: str) -> np.ndarray:
     """Return 0 for tokens that can never be part of a name (mentions, URLs, punctuation)."""
     mask = (flags & name_model.NAMEABLE).astype(np.float64)
-    after_at = np.flatnonzero(flags[:-1] & name_model.AT) + 1
+    after_at = (flags[:-1] & name_model.AT).nonzero()[0] + 1
     if before == "@":
         after_at = np.concatenate([[0], after_at])
     for i in after_at.tolist():

@@ -1,9 +1,11 @@
 """Refuse to send to private, loopback, link-local, multicast or reserved addresses (SSRF).
 
-Checked when a webhook is created or changed (IP literals and loopback names), and again on the
-addresses actually connected to, at send time: a name that resolved to a public address when
-the webhook was added and to 10.0.0.1 now (DNS rebinding) is still refused. IPv6 addresses that
-carry an IPv4 address (IPv4-mapped, 6to4, NAT64, Teredo) are judged by that address too.
+Shared by every outgoing request to a URL someone else chose: webhook deliveries (checked when
+a webhook is created or changed, IP literals and loopback names, and again at send time) and
+images fetched by URL (spectrum_rpc.media). The addresses actually connected to are checked when
+the name resolves (GuardedResolver): a name that resolved to a public address when the webhook
+was added and to 10.0.0.1 now (DNS rebinding) is still refused. IPv6 addresses that carry an
+IPv4 address (IPv4-mapped, 6to4, NAT64, Teredo) are judged by that address too.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 import socket
 from typing import TYPE_CHECKING
 
+import aiohttp
 from aiohttp.abc import AbstractResolver
 from aiohttp.resolver import DefaultResolver
 from yarl import URL
@@ -104,14 +107,14 @@ def check_canonical(host: str) -> None:
         ) from None
 
 
-def _refusal(host: str, what: str) -> ForbiddenAddress:
+def _refusal(host: str, what: str, setting: str = ALLOW_SETTING) -> ForbiddenAddress:
     return ForbiddenAddress(
         f"refused: {host} {what}, not public (private, loopback, link-local or reserved);"
-        f" set {ALLOW_SETTING} = true to allow private targets"
+        f" set {setting} = true to allow private targets"
     )
 
 
-def check_host(host: str, allow_private: bool = False) -> None:
+def check_host(host: str, allow_private: bool = False, setting: str = ALLOW_SETTING) -> None:
     """Refuse a non-canonical IPv4 host, and an IP literal that is not public unless allowed.
 
     Names are checked when resolved (see GuardedResolver).
@@ -121,27 +124,28 @@ def check_host(host: str, allow_private: bool = False) -> None:
         return
     address = literal_address(host)
     if address is not None and is_forbidden(address):
-        raise _refusal(host, "is an address")
+        raise _refusal(host, "is an address", setting)
 
 
-def check_target(url: str, allow_private: bool = False) -> None:
+def check_target(url: str, allow_private: bool = False, setting: str = ALLOW_SETTING) -> None:
     """Refuse a webhook URL whose host is certainly not public (when the webhook is saved).
 
     IP literals and `localhost` names (RFC 6761) are judged here; other names only resolve at
     send time, where GuardedResolver judges every address they resolve to.
     """
     host = URL(url).raw_host or ""
-    check_host(host, allow_private)
+    check_host(host, allow_private, setting)
     name = host.rstrip(".").lower()
     if not allow_private and (name == "localhost" or name.endswith(".localhost")):
-        raise _refusal(host, "is a loopback name")
+        raise _refusal(host, "is a loopback name", setting)
 
 
 class GuardedResolver(AbstractResolver):
     """Resolve names, then refuse the lot if any address is not public."""
 
-    def __init__(self, inner: AbstractResolver | None = None):
+    def __init__(self, inner: AbstractResolver | None = None, setting: str = ALLOW_SETTING):
         self._inner = inner or DefaultResolver()
+        self._setting = setting
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
@@ -149,8 +153,21 @@ class GuardedResolver(AbstractResolver):
         results = await self._inner.resolve(host, port, family)
         for result in results:
             if is_forbidden(ipaddress.ip_address(result["host"])):
-                raise _refusal(host, f"resolves to {result['host']}")
+                raise _refusal(host, f"resolves to {result['host']}", self._setting)
         return results
 
     async def close(self) -> None:
         await self._inner.close()
+
+
+def guarded_connector(
+    allow_private: bool, limit: int, setting: str = ALLOW_SETTING
+) -> aiohttp.TCPConnector:
+    """Return a connector that connects only to public addresses (unless allowed).
+
+    IP literals are not resolved, so callers also check_host() every URL they open (each
+    redirect's too); names are judged on every address they resolve to. Use it with
+    trust_env=False: a proxy from the environment would bypass the address check.
+    """
+    resolver = None if allow_private else GuardedResolver(setting=setting)
+    return aiohttp.TCPConnector(resolver=resolver, limit=limit, limit_per_host=0)
