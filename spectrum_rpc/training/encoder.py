@@ -12,7 +12,9 @@ never trained on, never a test split), per label of the encoder's heads:
 3. The best threshold t' of the result is chosen as `calibration.choose_threshold` chooses it
    (best F1 averaged over sources), among grid values inside the band (outside it the
    stacked score cannot move a decision). The width with the best mean F1 wins, a narrower
-   one when within WIDTH_TOLERANCE (the encoder costs ~3 ms a text).
+   one when within WIDTH_TOLERANCE (the encoder costs ~3 ms a text). A label whose best
+   width does not beat the engine alone by more than WIDTH_TOLERANCE gets no band: the
+   encoder is never asked for it.
 4. The stack's intercept is shifted by logit(t) - logit(t'), so the served threshold t decides
    as t' would: the defaults (settings.py) stay as they are, and switching the tier off
    (`engine.encoder = false`) leaves the linear tier at the thresholds it was calibrated for.
@@ -32,7 +34,7 @@ from .calibration import THRESHOLD_GRID, _weights, choose_threshold, f1_curve, p
 from .corpus import Sample
 
 BAND_WIDTHS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
-WIDTH_TOLERANCE = 0.003
+WIDTH_TOLERANCE = 0.005
 _EPSILON = 1e-6
 
 
@@ -97,22 +99,26 @@ def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarr
             log(f"  encoder {label}: band +-{width:g} logits ({low:.3f}-{high:.3f}), "
                 f"{inside.mean():.1%} of dev texts asked: mean F1 {choice.mean_f1:.4f} at "
                 f"{choice.threshold:.2f} (engine alone {base_f1:.4f} at {t0:.2f})")
-        best = max(t["choice"].mean_f1 for t in trials)
+        best = max((t["choice"].mean_f1 for t in trials), default=0.0)
+        common = {"engine_alone_mean_f1": round(base_f1, 4), "engine_threshold": t0,
+                  "encoder_alone_best_mean_f1": round(alone, 4),
+                  "widths": {f"{t['width']:g}": {"mean_f1": round(t["choice"].mean_f1, 4),
+                                                 "threshold": t["choice"].threshold,
+                                                 "share_asked": round(t["share"], 4)}
+                             for t in trials}}
+        chosen[label] = t0
+        if best <= base_f1 + WIDTH_TOLERANCE:
+            report[label] = {**common, "band": None}
+            log(f"  encoder {label}: no band (no width beats the engine alone)")
+            continue
         pick = next(t for t in trials if t["choice"].mean_f1 >= best - WIDTH_TOLERANCE)
         choice = pick["choice"]
         shift = float(_logit(np.array(t0)) - _logit(np.array(choice.threshold)))
         bands.append({"label": label, "low": round(pick["low"], 6),
                       "high": round(pick["high"], 6), "a": round(pick["a"], 6),
                       "b": round(pick["b"], 6), "c": round(pick["c"] + shift, 6)})
-        chosen[label] = t0
         report[label] = {
-            "engine_alone_mean_f1": round(base_f1, 4), "engine_threshold": t0,
-            "encoder_alone_best_mean_f1": round(alone, 4),
-            "width_logits": pick["width"], "share_asked": round(pick["share"], 4),
-            "widths": {f"{t['width']:g}": {"mean_f1": round(t["choice"].mean_f1, 4),
-                                           "threshold": t["choice"].threshold,
-                                           "share_asked": round(t["share"], 4)}
-                       for t in trials},
+            **common, "width_logits": pick["width"], "share_asked": round(pick["share"], 4),
             "stacked_threshold": choice.report(),
             "intercept_shift": round(shift, 6),
         }
