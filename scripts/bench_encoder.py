@@ -53,7 +53,7 @@ def served(engine: Engine, texts: list[str]) -> float:
 
     async def run() -> float:
         async with MicroBatcher(engine, processes=True) as batcher:
-            await asyncio.gather(*(batcher.classify(t) for t in texts[:64]))  # warm up
+            await asyncio.gather(*(batcher.classify(t) for t in texts[:200]))  # warm up
             start = time.perf_counter()
             await asyncio.gather(*(batcher.classify(t) for t in texts))
             return time.perf_counter() - start

@@ -70,6 +70,13 @@ class Encoder:
         """The model files the encoder reads (listed in the manifest)."""
         return ENCODER_FILE, TOKENIZER_FILE
 
+    def load(self) -> None:
+        """Create the onnxruntime session now (else on first use): an engine process does, so
+        its first text near a threshold does not wait a second for it."""
+        with self._lock:
+            if self._session is None:
+                self._load()
+
     def _load(self) -> None:
         import onnxruntime
         from tokenizers import Tokenizer
@@ -90,9 +97,7 @@ class Encoder:
         out = np.zeros((len(texts), len(self.heads)))
         if not texts:
             return out
-        with self._lock:
-            if self._session is None:
-                self._load()
+        self.load()
         assert self._session is not None and self._tokenizer is not None
         # One text per call: dynamic int8 quantisation scales activations per call, so in a
         # batch a text's score would depend on the texts beside it (and on padding).

@@ -262,6 +262,8 @@ def serve(sock: socket.socket, model_dir: Path, version: str, encoder: bool = Tr
             raise ValueError(f"{model_dir} holds {engine.version}, not {version}")
         if not encoder:
             engine = engine.without_encoder()
+        elif engine.encoder is not None:
+            engine.encoder.load()
     except Exception as exc:
         sock.sendall(frame({"error": f"{type(exc).__name__}: {exc}"}))
         raise

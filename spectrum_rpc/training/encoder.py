@@ -50,8 +50,10 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarray],
               heads: Sequence[str], development: Mapping[str, Sequence[Sample]],
               thresholds: Mapping[str, float], max_chars: int,
+              banded: Sequence[str] | None = None,
               log: Callable[[str], None] = print) -> tuple[list[dict], dict[str, float], dict]:
-    """Return (bands as engine.json records, the thresholds chosen, a report) for `heads`.
+    """Return (bands as engine.json records, the thresholds chosen, a report) for `heads`;
+    only the labels of `banded` (default: every head) may get a band, the others are reported.
 
     `engine` scores without its encoder; `encoder_logits(texts)` returns texts x heads."""
     bands, chosen, report = [], {}, {}
@@ -110,6 +112,10 @@ def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarr
         if best <= base_f1 + WIDTH_TOLERANCE:
             report[label] = {**common, "band": None}
             log(f"  encoder {label}: no band (no width beats the engine alone)")
+            continue
+        if banded is not None and label not in banded:
+            report[label] = {**common, "band": None, "why": "not banded (see the model card)"}
+            log(f"  encoder {label}: not banded")
             continue
         pick = next(t for t in trials if t["choice"].mean_f1 >= best - WIDTH_TOLERANCE)
         choice = pick["choice"]
