@@ -4,7 +4,8 @@ its own code; or `--before`: a model directory scored by this tree's code) and
 alt-profanity-check (toxicity); then the functional table per category.
 
 Each model is judged at the thresholds it is served with: the decided labels (toxicity, sexual,
-phishing) at the defaults its training chose (engine.json's `served_calibration`, which the
+phishing) at the defaults its training chose (engine.json's `served_calibration`, or with the
+encoder tier on, its stacked scores' thresholds `encoder.thresholds`, which the
 `[thresholds]` defaults in settings.py repeat: a test holds them equal), 0.5 for models older
 than the pooled calibration; the other labels at 0.5.
 """
@@ -48,9 +49,11 @@ def served_thresholds(engine: Engine | PastEngine) -> dict[str, float]:
     """Return the thresholds `engine` is served with (see the module docstring)."""
     source = engine.source
     meta = json.loads((source / ENGINE_FILE).read_text()) if source is not None else {}
-    chosen = meta.get("served_calibration", {}).get("thresholds", {})
-    return {label: chosen[label]["threshold"] if label in chosen else OLD_DEFAULT
-            for label in L.ALL}
+    chosen = {label: choice["threshold"] for label, choice
+              in meta.get("served_calibration", {}).get("thresholds", {}).items()}
+    if getattr(engine, "encoder", None) is not None:  # the encoder tier's stacked scores
+        chosen.update(meta["encoder"]["thresholds"])
+    return {label: chosen.get(label, OLD_DEFAULT) for label in L.ALL}
 
 
 # Run in a subprocess with an earlier revision's package first on the path: score the texts of
@@ -197,6 +200,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--before", type=Path, help="a previous model directory to compare")
     parser.add_argument("--before-rev", help="compare with the model shipped at this git "
                         "revision, scored by that revision's code (extracted to a temp dir)")
+    parser.add_argument("--linear-only", action="store_true", help="also score the model "
+                        "with its encoder tier switched off (engine.encoder = false)")
     parser.add_argument("--no-compare", action="store_true", help="skip alt-profanity-check")
     parser.add_argument("--no-functional", action="store_true", help="skip the functional table")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
@@ -208,6 +213,8 @@ def main(argv: list[str] | None = None) -> None:
         elif args.before is not None:
             engines["before"] = load_engine(args.before)
         engines["spectrum-rpc"] = load_engine(args.models)
+        if args.linear_only:
+            engines["linear only"] = engines["spectrum-rpc"].without_encoder()
         lines = evaluate(data_dir(args.data_dir), engines, not args.no_compare)
         if not args.no_functional:
             lines += ["", "Functional table, accuracy (cases) at each model's served "

@@ -117,7 +117,8 @@ async def _classifier_ctx(app: web.Application) -> AsyncIterator[None]:
     router = ModelRouter(
         registry,
         lambda model: MicroBatcher(
-            model, max_batch=engine.max_batch, max_delay=engine.max_delay,
+            model if engine.encoder else model.without_encoder(),
+            max_batch=engine.max_batch, max_delay=engine.max_delay,
             workers=engine.workers or None, processes=engine.processes,
         ),
         poll_interval=settings.training.poll_interval,

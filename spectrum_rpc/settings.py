@@ -91,6 +91,9 @@ class EngineSettings:
     processes: bool = True
     data_dir: str = "../shared/data"
     detector_process_chars: int = 262144
+    # The encoder tier (a fine-tuned MiniLM, asked only for texts scored near a threshold) when
+    # the model has one; false = the linear tier alone.
+    encoder: bool = True
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,9 @@ from importlib import import_module
 from typing import Any
 
 from .batcher import MicroBatcher
+from .encoder import ENCODER_FILE, Encoder
+from .encoder import MAX_CHARS as ENCODER_MAX_CHARS
+from .encoder import TOKENIZER_FILE as ENCODER_TOKENIZER_FILE
 from .engine import ENGINE_FILE, LEXICON_FILE, SHIPPED_MODELS, Engine, load_engine, model_files
 from .features import LEX_PREFIX, Featurizer, grams, is_word_feature
 from .lexicon import Entry, Lexicon, Match
@@ -27,6 +30,7 @@ from .windows import SCALES, Scale, fits_one_window
 _DETECTORS = ("language", "nudity", "pii", "profanity", "sentiment", "spans", "spelling")
 
 __all__ = ["language", "nudity", "pii", "profanity", "sentiment", "spans", "spelling",
+    "ENCODER_FILE", "ENCODER_MAX_CHARS", "ENCODER_TOKENIZER_FILE", "Encoder",
     "ENGINE_FILE", "LEXICON_FILE", "LEX_PREFIX", "LINEAR_FILE", "MANIFEST", "REFERENCE_FILE",
     "SHIPPED_MODELS", "STACK_FILE", "Engine", "Entry", "Featurizer", "Lexicon", "LinearModel",
     "Match", "MicroBatcher", "ModelIntegrityError", "ReferenceModel", "Stack", "grams",

@@ -88,9 +88,11 @@ class MicroBatcher:
         if self.processes:
             if self.engine.source is None:
                 raise ValueError("an engine process needs an engine loaded from a directory")
-            self._process = EngineProcess(self.engine.source, self.engine.version, "engine")
+            encoder = self.engine.encoder is not None
+            self._process = EngineProcess(self.engine.source, self.engine.version, "engine",
+                                          encoder=encoder)
             self._long_process = EngineProcess(self.engine.source, self.engine.version,
-                                               "engine-long")
+                                               "engine-long", encoder=encoder)
             try:
                 await asyncio.gather(self._process.start(), self._long_process.start())
             except BaseException:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import labels as L
+from .encoder import Encoder
 from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
@@ -53,7 +54,8 @@ class Engine:
     """Score texts per label; `classify` is synchronous and safe to call from many threads."""
 
     def __init__(self, version: str, model: LinearModel, lexicon: Lexicon,
-                 profanity: ProfanityScale | None = None, source: Path | None = None):
+                 profanity: ProfanityScale | None = None, source: Path | None = None,
+                 encoder: Encoder | None = None):
         self.version = version
         # The verified directory the engine was loaded from (an engine process reloads it).
         self.source = source
@@ -66,6 +68,9 @@ class Engine:
             raise ValueError(f"model lacks required labels {sorted(missing)}")
         self._featurizer = Featurizer.for_model(model, lexicon)
         self.scales = SCALES
+        # The encoder tier (None: the model has none, or it is switched off): asked only for
+        # texts whose scores lie near a threshold (`Encoder.refine`).
+        self.encoder = encoder
 
     @property
     def scales(self) -> tuple[Scale, ...]:
@@ -80,9 +85,15 @@ class Engine:
                                           for label in self.labels], dtype=float))
                         for scale in scales]
 
+    def without_encoder(self) -> Engine:
+        """Return this engine with the encoder tier switched off (`engine.encoder = false`)."""
+        engine = copy.copy(self)
+        engine.encoder = None
+        return engine
+
     def with_lexicon(self, lexicon: Lexicon) -> Engine:
         """Return an engine sharing this model but matching against `lexicon`."""
-        return Engine(self.version, self.model, lexicon, self.profanity)
+        return Engine(self.version, self.model, lexicon, self.profanity, encoder=self.encoder)
 
     def classify(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Return per-label probabilities for each text; long texts score their worst window."""
@@ -90,7 +101,15 @@ class Engine:
         return [dict(zip(names, row, strict=True)) for row in self.score(texts).tolist()]
 
     def score(self, texts: Sequence[str]) -> np.ndarray:
-        """Return a (texts x labels) array of probabilities, columns in `labels` order."""
+        """Return a (texts x labels) array of probabilities, columns in `labels` order: the
+        linear tier's, then the encoder tier's where a score lies near a threshold."""
+        rows = self.linear_scores(texts)
+        if self.encoder is not None:
+            self.encoder.refine(texts, rows, self.labels)
+        return rows
+
+    def linear_scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Return the linear tier's (texts x labels) probabilities (no encoder)."""
         if all(map(fits_one_window, texts)):
             return self._score_short(texts)
         worst = np.zeros((len(texts), len(self.labels)))
@@ -186,6 +205,8 @@ def model_files(model_dir: Path) -> tuple[tuple[str, ...], dict]:
     verify_manifest(model_dir, MODEL_FILES)
     meta = json.loads((model_dir / ENGINE_FILE).read_text())
     extra = tuple(meta["stack"]["files"]) if "stack" in meta else ()
+    if "encoder" in meta:
+        extra += tuple(meta["encoder"]["files"])
     verify_manifest(model_dir, extra)
     return (*MODEL_FILES, *extra), meta
 
@@ -224,5 +245,6 @@ def _load(model_dir: Path, files: tuple[str, ...], meta: dict) -> Engine:
     stack = Stack.load(model_dir) if STACK_FILE in files else None
     model = LinearModel.load(model_dir / LINEAR_FILE, stack)
     model.evidence_prior = float(meta.get("evidence_prior", 0.0))
+    encoder = Encoder(model_dir, meta["encoder"]) if "encoder" in meta else None
     return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})),
-                  source=model_dir)
+                  source=model_dir, encoder=encoder)

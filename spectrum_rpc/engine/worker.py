@@ -96,8 +96,11 @@ class _Channel(asyncio.Protocol):
 class EngineProcess:
     """A child process serving one model directory; `submit` batches, replies on the loop."""
 
-    def __init__(self, model_dir: Path, version: str, name: str = "engine"):
+    def __init__(self, model_dir: Path, version: str, name: str = "engine",
+                 encoder: bool = True):
         self.model_dir = Path(model_dir)
+        # False: the child switches the model's encoder tier off (`engine.encoder = false`).
+        self.encoder = encoder
         self.version = version
         self.name = name
         self.labels: tuple[str, ...] = ()
@@ -124,7 +127,8 @@ class EngineProcess:
         try:
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable, "-c", _CHILD, "--fd", str(child.fileno()),
-                "--version", self.version, str(self.model_dir),
+                "--version", self.version, *(() if self.encoder else ("--no-encoder",)),
+                str(self.model_dir),
                 pass_fds=(child.fileno(),), stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
             )
@@ -247,14 +251,19 @@ def _read_exactly(stream, n: int) -> bytes | None:  # type: ignore[no-untyped-de
     return data if data is not None and len(data) == n else None
 
 
-def serve(sock: socket.socket, model_dir: Path, version: str) -> None:
-    """Load the engine, then answer frames until end-of-file."""
+def serve(sock: socket.socket, model_dir: Path, version: str, encoder: bool = True) -> None:
+    """Load the engine (without its encoder tier unless `encoder`), then answer frames until
+    end-of-file."""
     from .engine import load_engine  # here, so the parent never pays for it at import
 
     try:
         engine = load_engine(model_dir)
         if engine.version != version:
             raise ValueError(f"{model_dir} holds {engine.version}, not {version}")
+        if not encoder:
+            engine = engine.without_encoder()
+        elif engine.encoder is not None:
+            engine.encoder.load()
     except Exception as exc:
         sock.sendall(frame({"error": f"{type(exc).__name__}: {exc}"}))
         raise
@@ -282,6 +291,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fd", type=int, required=True)
     parser.add_argument("--version", required=True)
+    parser.add_argument("--no-encoder", action="store_true")
     parser.add_argument("model_dir", type=Path)
     args = parser.parse_args(argv)
     # The parent decides when to stop: it drains in-flight requests, then closes the socket.
@@ -290,5 +300,5 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s "
                         "(engine process) %(message)s")
     with socket.socket(fileno=args.fd) as sock:
-        serve(sock, args.model_dir, args.version)
+        serve(sock, args.model_dir, args.version, encoder=not args.no_encoder)
 

@@ -29,7 +29,8 @@ _LAZY = {
 # `functional`: the functional test table (templated cases with expected decisions).
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
-__all__ = ["RetrainRefused", "RetrainSchedule", "functional", "names", "spans", *_LAZY]
+# `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
+__all__ = ["RetrainRefused", "RetrainSchedule", "encoder", "functional", "names", "spans", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

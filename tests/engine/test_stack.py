@@ -149,6 +149,7 @@ def _single_label_format(models):
     meta = json.loads((models / ENGINE_FILE).read_text())
     meta["stack"] = {**meta["stack"]["toxicity"], "label": "toxicity",
                      "files": meta["stack"]["files"]}
+    meta.pop("encoder", None)  # those models had no encoder tier either
     (models / ENGINE_FILE).write_text(json.dumps(meta))
     write_manifest(models, [*MODEL_FILES, STACK_FILE, REFERENCE_FILE])
 

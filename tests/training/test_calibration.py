@@ -150,7 +150,7 @@ def test_fold_puts_platt_into_the_weights_and_the_stack(tmp_path):
     folded, stack = fold(fitted, Stack.load(SHIPPED_MODELS), {L.TOXICITY: (2.0, -1.0),
                                                               L.SEXUAL: (0.5, 0.25)})
     meta = {k: v for k, v in _shipped_meta().items() if k not in ("version", "labels",
-                                                                  "calibration")}
+                                                                  "calibration", "encoder")}
     write_models(tmp_path, "folded", vocabulary, idf, folded, shipped.lexicon, meta, stack)
     again = load_engine(tmp_path)
     texts = ["you are an idiot", "send me nudes", "hello there", "a", "call 0906 now"]

@@ -43,7 +43,10 @@ EASY_FLOORS = {
     "sexual_explicit_request": 0.20,  # 0.21 (5/24)
     "sexual_innocent": 0.95,          # 1.00 (20/20)
     "spam": 0.95,                     # 1.00 (30/30)
-    "ham_lookalike": 0.85,            # 0.90 (18/20)
+    # 0.90 (18/20) by the linear tier; 0.80 (16/20) with the encoder tier (2026.12.05-encoder-1:
+    # two links to ordinary pages rose into the phishing band's stacked 0.21), which in exchange
+    # raised SMS spam F1 0.949 -> 0.963 (docs/BENCHMARKS.md, "Encoder tier").
+    "ham_lookalike": 0.75,
 }
 
 
