@@ -1,13 +1,18 @@
 """Recent scores: every analysis told to the listeners (classifyText, moderateText and the
 other dialects' calls with a key) leaves the decided labels' scores, never the text, in memory;
 they are written every few seconds in one group-committed batch, so the request path does no
-I/O for them. The store prunes them by count per project and by age."""
+I/O for them. The store prunes them by count per project and by age.
+
+Each kept row carries a weight: the texts of its project's interval divided by the rows kept of
+them, so that a burst (a few rows standing for many texts) and quiet intervals (a row per text)
+add up to the true shares. A query answers from the stored rows plus the unwritten sample,
+weighted alike, and writes nothing: asking often does not change what is kept."""
 
 from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from ..analysis import Classification
 from ..labels import SPECTRUM_FIELDS
@@ -37,9 +42,14 @@ class ScoreRecorder:
         self.interval = interval
         self.per_flush = per_flush
         self.random = random
-        self._pending: dict[str, list[Sample]] = {}
+        # Per project, this interval's kept texts (a Sample without its weight, known at the end)
+        self._pending: dict[str, list[tuple[str, float, float | None, float | None,
+                                            float | None]]] = {}
         self._seen: dict[str, int] = {}  # texts per project since the last flush
         self._task: asyncio.Task[None] | None = None
+        # A query reads the store and the unwritten samples while no flush is between them (a
+        # flush's samples would count twice, or not at all).
+        self._lock = asyncio.Lock()
 
     def __call__(self, event: Classification) -> None:
         """Listener: remember one classification's scores (no I/O, nothing to await)."""
@@ -67,18 +77,28 @@ class ScoreRecorder:
         """The most texts a minute kept of one project."""
         return self.per_flush * 60 / self.interval
 
+    def _weighted(self, pending: Mapping[str, list], seen: Mapping[str, int],
+                  projects: Iterable[str]) -> list[Sample]:
+        """The pending samples of `projects`, each weighted by the texts it stands for."""
+        return [(*sample, seen[project] / len(kept)) for project in projects
+                if (kept := pending.get(project)) for sample in kept]
+
     async def flush(self) -> None:
         """Write the samples gathered since the last flush, pruning old ones (a sample that
         fails to be written is dropped: the next interval brings new ones)."""
-        pending, self._pending, self._seen = self._pending, {}, {}
-        samples = [sample for kept in pending.values() for sample in kept]
-        await self.store.traffic.add(samples, self.keep, self.clock() - self.max_age)
+        async with self._lock:
+            pending, seen, self._pending, self._seen = self._pending, self._seen, {}, {}
+            samples = self._weighted(pending, seen, pending)
+            await self.store.traffic.add(samples, self.keep, self.clock() - self.max_age)
 
     async def counts(self, project: str, thresholds: Mapping[str, list[float]]) -> FlagCounts:
-        """Return the project's counts over the window, unwritten samples included."""
-        await self.flush()
+        """Return the project's counts over the window: its stored rows plus its unwritten
+        samples (nothing is written)."""
         since = self.clock() - self.max_age
-        return await self.store.traffic.flag_counts(project, since, thresholds)
+        async with self._lock:
+            stored = await self.store.traffic.flag_counts(project, since, thresholds)
+            unwritten = self._weighted(self._pending, self._seen, [project])
+        return stored + FlagCounts.of(unwritten, since, thresholds)
 
     def start(self) -> None:
         """Start the periodic flush."""

@@ -32,25 +32,36 @@ def proposed_thresholds(query: Mapping[str, str]) -> dict[str, float]:
     return out
 
 
-def _rate(flagged: int, scored: int) -> float | None:
-    return round(flagged / scored, 6) if scored else None
+def _rate(flagged: float, scored: float) -> float | None:
+    return round(min(flagged / scored, 1.0), 6) if scored else None
+
+
+def _at(threshold: float, flagged: float, rows: int, scored: float) -> dict[str, Any]:
+    return {"threshold": threshold, "flagged": round(flagged), "rows": rows,
+            "rate": _rate(flagged, scored)}
 
 
 def rates(counts: FlagCounts, current: Mapping[str, float], proposed: Mapping[str, float],
           recorder: ScoreRecorder) -> dict[str, Any]:
-    """The answer: per label, the share flagged at the current and any proposed threshold."""
+    """The answer: per label, the share flagged at the current and any proposed threshold.
+
+    Each kept row stands for the texts of its interval (its weight): the shares, and the
+    texts, scored and flagged counts, are weighted estimates (counts rounded); `rows` says how
+    many kept rows each rests on."""
     labels: dict[str, Any] = {}
     for label in DECIDED:
-        scored, flagged = counts.scored.get(label, 0), counts.flagged.get(label, [0, 0])
-        entry = {"scored": scored, "current": {
-            "threshold": current[label], "flagged": flagged[0], "rate": _rate(flagged[0], scored)}}
+        scored = counts.scored.get(label, 0.0)
+        flagged = counts.flagged.get(label, [0.0, 0.0])
+        flagged_rows = counts.flagged_rows.get(label, [0, 0])
+        entry = {"scored": round(scored), "rows": counts.scored_rows.get(label, 0),
+                 "current": _at(current[label], flagged[0], flagged_rows[0], scored)}
         if label in proposed:
-            entry["proposed"] = {"threshold": proposed[label], "flagged": flagged[1],
-                                 "rate": _rate(flagged[1], scored)}
+            entry["proposed"] = _at(proposed[label], flagged[1], flagged_rows[1], scored)
         labels[label] = entry
-    return {"texts": counts.texts, "first": iso(counts.first), "last": iso(counts.last),
-            "window_days": recorder.max_age / DAY, "keep": recorder.keep,
-            "most_per_minute": recorder.most_per_minute, "labels": labels}
+    return {"texts": round(counts.texts), "rows": counts.rows, "first": iso(counts.first),
+            "last": iso(counts.last), "window_days": recorder.max_age / DAY,
+            "keep": recorder.keep, "most_per_minute": recorder.most_per_minute,
+            "labels": labels}
 
 
 async def flag_rates(request: web.Request) -> web.Response:

@@ -215,8 +215,9 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX actor_events_actor ON actor_events(project, actor, at);
     """,
-    # 7: recent scores (no text: the project, the minute, the decided labels' scores), pruned
-    # by count per project and by age as they are written
+    # 7: recent scores (no text: the project, the minute, the decided labels' scores and the
+    # row's weight: the texts of its interval it stands for), pruned by count per project and
+    # by age as they are written
     """
     CREATE TABLE recent_scores (
         id         INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -224,7 +225,8 @@ MIGRATIONS: list[str] = [
         at         REAL NOT NULL,
         toxicity   REAL,
         sexual     REAL,
-        phishing   REAL
+        phishing   REAL,
+        weight     REAL NOT NULL DEFAULT 1
     );
     CREATE INDEX recent_scores_project ON recent_scores(project, id);
     CREATE INDEX recent_scores_at ON recent_scores(at);
@@ -451,7 +453,8 @@ POSTGRES_MIGRATIONS: list[str] = [
         at         DOUBLE PRECISION NOT NULL,
         toxicity   DOUBLE PRECISION,
         sexual     DOUBLE PRECISION,
-        phishing   DOUBLE PRECISION
+        phishing   DOUBLE PRECISION,
+        weight     DOUBLE PRECISION NOT NULL DEFAULT 1
     );
     CREATE INDEX recent_scores_project ON recent_scores(project, id);
     CREATE INDEX recent_scores_at ON recent_scores(at);

@@ -60,9 +60,10 @@ async def test_rates_at_the_current_and_a_proposed_threshold(client):
     assert current == (await (await client.get(f"{API}/projects/shop/settings")).json()
                        )["thresholds"]["toxicity"]
     flagged = sum(s >= current for s in scores)
-    assert toxicity["current"] == {"threshold": current, "flagged": flagged,
+    assert toxicity["current"] == {"threshold": current, "flagged": flagged, "rows": flagged,
                                    "rate": round(flagged / len(TEXTS), 6)}
-    assert toxicity["proposed"] == {"threshold": proposed, "flagged": 3, "rate": 0.6}
+    assert toxicity["proposed"] == {"threshold": proposed, "flagged": 3, "rows": 3, "rate": 0.6}
+    assert (answer["rows"], toxicity["scored"], toxicity["rows"]) == (len(TEXTS),) * 3
     assert "proposed" not in answer["labels"]["sexual"]
     assert set(answer["labels"]) == set(DECIDED)
 
@@ -73,8 +74,8 @@ async def test_a_saved_threshold_becomes_the_current_one(client):
         "toxicity": 0.0}})
     assert saved.status == 200
     answer = await (await client.get(RATES)).json()
-    assert answer["labels"]["toxicity"]["current"] == {"threshold": 0.0,
-                                                       "flagged": len(TEXTS), "rate": 1.0}
+    assert answer["labels"]["toxicity"]["current"] == {
+        "threshold": 0.0, "flagged": len(TEXTS), "rows": len(TEXTS), "rate": 1.0}
 
 
 async def test_another_project_and_an_empty_one_see_none_of_it(client):
@@ -83,7 +84,7 @@ async def test_another_project_and_an_empty_one_see_none_of_it(client):
                                      params={"sexual": "0.5"})).json()
     assert (answer["texts"], answer["first"], answer["last"]) == (0, None, None)
     assert answer["labels"]["sexual"]["proposed"] == {"threshold": 0.5, "flagged": 0,
-                                                      "rate": None}
+                                                      "rows": 0, "rate": None}
 
 
 async def test_texts_older_than_the_window_drop_out(client):
@@ -105,11 +106,11 @@ async def test_bad_thresholds_are_refused(client, params):
 
 async def test_the_text_is_never_stored(client, tmp_path):
     await traffic(client)
-    await client.get(RATES)  # writes what was gathered
+    await client.app[ADMIN].traffic.flush()  # writes what was gathered
     with closing(sqlite3.connect(tmp_path / "db.sqlite")) as conn:
         rows = conn.execute("SELECT * FROM recent_scores").fetchall()
     assert len(rows) == len(TEXTS)
-    assert all(len(row) == 3 + len(SCORE_COLUMNS) for row in rows)
+    assert all(len(row) == 3 + len(SCORE_COLUMNS) + 1 for row in rows)  # id, at, weight
     assert not any(isinstance(v, str) and v != "shop" for row in rows for v in row)
 
 

@@ -31,8 +31,10 @@ async def test_a_quiet_project_keeps_every_text_a_busy_one_a_sample(tmp_path):
         counts = await recorder.counts("p", {"toxicity": [0.0, 0.35]})
         quiet = await recorder.counts("q", {"toxicity": [0.5]})
     # 4th: slot int(0.1 * 4) = 0 replaced; 5th: int(0.9 * 5) = 4 dropped; 6th: slot 0 again.
-    assert counts.texts == 3 and counts.flagged == {"toxicity": [3, 1]}  # 0.5, 0.1, 0.2
-    assert (quiet.texts, quiet.flagged) == (1, {"toxicity": [1]})
+    assert counts.rows == 3 and counts.flagged_rows == {"toxicity": [3, 1]}  # 0.5, 0.1, 0.2
+    # Each of the 3 rows stands for 2 of the 6 texts (not yet written: nothing is flushed).
+    assert counts.texts == 6 and counts.flagged == {"toxicity": [6, 2]}
+    assert (quiet.texts, quiet.rows, quiet.flagged) == (1, 1, {"toxicity": [1]})
     assert counts.first == counts.last == 960.0  # to the minute
 
 
@@ -44,7 +46,7 @@ async def test_each_interval_samples_afresh(tmp_path):
                 recorder(event("p", i / 10))
             await recorder.flush()
         counts = await recorder.counts("p", {})
-    assert counts.texts == 4
+    assert (counts.rows, counts.texts) == (4, 10)  # 2 rows of weight 2.5 per interval
     assert recorder.most_per_minute == 24.0
 
 
@@ -52,4 +54,4 @@ async def test_keeping_none_records_nothing(tmp_path):
     async with Store(tmp_path / "s.db") as store:
         recorder = ScoreRecorder(store, lambda: 1000.0, keep=0)
         recorder(event("p", 0.5))
-        assert (await recorder.counts("p", {})).texts == 0
+        assert (await recorder.counts("p", {})).rows == 0

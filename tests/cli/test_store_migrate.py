@@ -44,7 +44,7 @@ async def fill(db: str) -> tuple[str, str, str]:
         await store.models.activate("", "v1", "first")
         await store.usage.add([Count(new.id, "default", "2026-12", "spectrum", 7)])
         await store.actors.record("default", "user-1", "contentmod", ["toxic"])
-        await store.traffic.add([("default", 60.0, 0.1, 0.2, 0.3)], 100, 0.0)
+        await store.traffic.add([("default", 60.0, 0.1, 0.2, 0.3, 2.5)], 100, 0.0)
         return new.key, created.view.id, created.secret
 
 
@@ -88,6 +88,7 @@ def test_migrate_copies_everything_once(capsys, tmp_path, postgres_url):
     asyncio.run(check())
     sealed = query(postgres_url, "SELECT secret FROM webhooks")[0][0]
     assert sealed.startswith("sealed:") and secret not in out + err
+    assert query(postgres_url, "SELECT toxicity, weight FROM recent_scores") == [(0.1, 2.5)]
 
 
 def test_migrate_refuses_anything_but_a_file_into_a_url(capsys, tmp_path, postgres_url):

@@ -7,8 +7,8 @@ from spectrum_rpc.store import SCORE_COLUMNS
 
 
 def sample(project: str, at: float, toxicity: float | None, sexual: float = 0.0,
-           phishing: float = 0.0) -> tuple:
-    return (project, at, toxicity, sexual, phishing)
+           phishing: float = 0.0, weight: float = 1.0) -> tuple:
+    return (project, at, toxicity, sexual, phishing, weight)
 
 
 async def test_counts_at_several_thresholds_per_project(store):
@@ -56,4 +56,4 @@ async def test_nothing_but_the_project_time_and_scores_is_stored(store, committe
     assert committed("SELECT project, at, toxicity, sexual, phishing FROM recent_scores") == [
         ("p", 60.0, 0.5, 0.0, 0.0)]
     (row,) = committed("SELECT * FROM recent_scores")
-    assert len(row) == 2 + 1 + len(SCORE_COLUMNS)  # the id besides: no text, key or caller
+    assert len(row) == 2 + 1 + len(SCORE_COLUMNS) + 1  # id and weight: no text, key or caller
