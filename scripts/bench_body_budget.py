@@ -18,13 +18,11 @@ import argparse
 import asyncio
 import gzip
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -34,8 +32,9 @@ from pathlib import Path
 import aiohttp
 import orjson
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import ROOT, SCRIPT, free_port, make_key, stop, wait_up, write_section  # noqa: E402
+
 SECTION = "## Memory under large bodies"
 SIZE = 15_000_000
 SENTENCE = "the quick brown fox jumps over the lazy dog, and you are an idiot for thinking so. "
@@ -87,21 +86,13 @@ class PeakRss:
         self._thread.join()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def server(work: Path, env: dict[str, str] | None = None
            ) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
     """Serve a fresh database in `work` (with `env` added to the environment); yield the
     process, its URL and an API key."""
     db = work / "bench.db"
-    made = subprocess.run([str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench"],
-                          capture_output=True, text=True, check=True)
-    key = made.stdout.strip().splitlines()[-1]
+    key = make_key(db)
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     with (work / "server.log").open("wb") as log:
@@ -109,18 +100,13 @@ def server(work: Path, env: dict[str, str] | None = None
                                    stdout=subprocess.DEVNULL, stderr=log,
                                    env={**os.environ, **(env or {})})
     try:
-        for _ in range(2400):
-            if process.poll() is not None:
-                raise SystemExit(f"the server exited: {(work / 'server.log').read_text()}")
-            try:
-                with urllib.request.urlopen(url + "/healthz", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.05)
+        try:
+            wait_up(url + "/healthz", process)
+        except SystemExit as exc:
+            raise SystemExit(f"{exc}: {(work / 'server.log').read_text()}") from None
         yield process, url, key
     finally:
-        process.terminate()
-        process.wait(timeout=120)
+        stop(process)
 
 
 async def one(session: aiohttp.ClientSession, url: str, body: bytes,
@@ -185,21 +171,6 @@ def table(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def write_section(text: str, path: Path, section: str = SECTION) -> None:
-    """Replace a script's section (`section`, this script's by default) of docs/BENCHMARKS.md
-    up to its first `###` heading (hand-written notes after it are kept); append it when
-    missing."""
-    old = path.read_text()
-    start = old.find(section + "\n")
-    if start == -1:
-        path.write_text(old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n")
-        return
-    body = start + len(section)
-    ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
-    end = min(ends) if ends else len(old)
-    path.write_text((old[:start] + text.rstrip("\n") + "\n" + old[end:]).rstrip("\n") + "\n")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gzip", type=int, default=120)
@@ -217,7 +188,7 @@ def main() -> int:
     if args.write:
         command = "python scripts/bench_body_budget.py --write"
         write_section(f"{SECTION}\n\nCommand: `{command}`\n\n{report}\n",
-                      ROOT / "docs/BENCHMARKS.md")
+                      ROOT / "docs/BENCHMARKS.md", SECTION)
     return 0
 
 

@@ -17,26 +17,20 @@ import argparse
 import asyncio
 import os
 import resource
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import ROOT, SCRIPT, free_port, stop, wait_up  # noqa: E402
+from serving import write_section as write_doc_section  # noqa: E402
+
 SECTION = "## Connection floods"
 FILE_LIMIT = 1024
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def lower_file_limit() -> None:  # in the server's process, before exec
@@ -125,18 +119,12 @@ def run(args: argparse.Namespace) -> str:
                 [str(SCRIPT), "serve", "--db", str(Path(tmp) / "s.db"), "--port", str(port)],
                 stdout=subprocess.DEVNULL, stderr=log, preexec_fn=lower_file_limit)
         try:
-            for _ in range(2400):
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                        break
-                except OSError:
-                    time.sleep(0.05)
+            wait_up(f"http://127.0.0.1:{port}/healthz", process)
             before = log_path.stat().st_size
             answered, failed, p99 = asyncio.run(attack("127.0.0.1", port, args))
             written = log_path.read_bytes()[before:]
         finally:
-            process.terminate()
-            process.wait(timeout=60)
+            stop(process)
     noise = [line for line in written.splitlines() if b" INFO aiohttp.access " not in line]
     return ("| attack | real requests answered | failed | p99 | log besides the access log |\n"
             "| --- | --: | --: | --: | --: |\n"
@@ -148,15 +136,7 @@ def run(args: argparse.Namespace) -> str:
 def write_section(text: str, path: Path) -> None:
     """Replace this script's section of docs/BENCHMARKS.md up to its first `###` heading;
     append it when missing."""
-    old = path.read_text()
-    start = old.find(SECTION + "\n")
-    if start == -1:
-        path.write_text(old.rstrip("\n") + "\n\n" + text.rstrip("\n") + "\n")
-        return
-    body = start + len(SECTION)
-    ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
-    end = min(ends) if ends else len(old)
-    path.write_text((old[:start] + text.rstrip("\n") + "\n" + old[end:]).rstrip("\n") + "\n")
+    write_doc_section(text, path, SECTION)
 
 
 def main() -> int:

@@ -19,25 +19,17 @@ import http.client
 import json
 import os
 import platform
-import re
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+import serving
+from serving import ROOT, TEXT, free_port, serve_command, wrk
+
 PROJECT = "default"
 SECTION = "## REST dialects: contentmod, discuse, blueprint"
-TEXT = "you are a complete idiot and nobody here likes you"
 NUMBERED = TEXT + " #__N__"  # each request numbered: no two texts the same
 
 # Each request's text ends with a counter of its own (no cache anywhere can answer it).
@@ -92,43 +84,8 @@ def headers(endpoint: Endpoint, key: str) -> dict[str, str]:
     return {"Content-Type": "application/json", "x-client-id": PROJECT, "x-client-secret": key}
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def server(db: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    args = [str(SCRIPT), "serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port),
-            "--log-level", "WARNING"]
-    with log.open("wb") as err:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        for _ in range(1200):
-            if process.poll() is not None:
-                raise SystemExit(f"server exited early; see {log}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                time.sleep(0.05)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
 def make_key(db: Path) -> str:
-    done = subprocess.run([str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench",
-                           "--project", PROJECT], capture_output=True, text=True, check=True)
-    return done.stdout.strip().splitlines()[-1]
+    return serving.make_key(db, project=PROJECT)
 
 
 def sequential(port: int, key: str, endpoint: Endpoint, n: int) -> list[float]:
@@ -161,14 +118,8 @@ def throughput(port: int, key: str, endpoint: Endpoint, connections: int, second
     lua = work / "bench.lua"
     lines = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers(endpoint, key).items())
     lua.write_text(LUA % {"body": body, "headers": lines})
-    out = subprocess.run(["wrk", "-t", str(min(2, connections)), "-c", str(connections), "-d",
-                          f"{seconds}s", "--timeout", "30s", "-s", str(lua),
-                          f"http://127.0.0.1:{port}{endpoint.path}"],
-                         capture_output=True, text=True, check=True).stdout
-    match = re.search(r"^RESULT (.*)$", out, re.M)
-    if match is None:
-        raise SystemExit(f"wrk printed no result:\n{out}")
-    result = json.loads(match.group(1))
+    result = wrk(f"http://127.0.0.1:{port}{endpoint.path}", lua, connections, seconds,
+                 threads=min(2, connections))  # fmt: skip
     if result["errors"]:
         raise SystemExit(f"{endpoint.name}: {result['errors']} errors under wrk")
     return result["requests"] / (result["duration_us"] / 1e6)
@@ -186,7 +137,8 @@ def one_run(requests: int, connections: int, seconds: int) -> dict[str, tuple[fl
         key = make_key(db)
         port = free_port()
         out = {}
-        with server(db, port, work / "serve.log"):
+        with serving.running(serve_command(db, port), f"http://127.0.0.1:{port}/healthz",
+                             work / "serve.log"):  # fmt: skip
             for endpoint in endpoints():
                 times = sequential(port, key, endpoint, requests)
                 rps = throughput(port, key, endpoint, connections, seconds, work)
@@ -217,14 +169,7 @@ def environment() -> str:
 
 def write_section(text: str, path: Path) -> None:
     """Replace this script's section of docs/BENCHMARKS.md (appended when missing)."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION + "\n")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text.rstrip("\n") + "\n" + (old[end:] if end != -1 else "")
-    path.write_text(new.rstrip("\n") + "\n")
+    serving.write_section(text, path, SECTION, whole=True)
 
 
 def main() -> int:

@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import importlib.util
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -50,7 +49,8 @@ SKIMAGE = ("astronaut.png", "brick.png", "camera.png", "cell.png", "chelsea.png"
 DEBIAN = ("/usr/share/backgrounds/gnome", "/usr/share/desktop-base")
 
 
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import SCRIPT, free_port, make_key  # noqa: E402
 
 
 def rss_mb(pid: str = "self", field: str = "VmRSS") -> float:
@@ -113,12 +113,6 @@ async def end_to_end(found: dict[str, bytes], runs: int) -> float:
     return statistics.median(times)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 async def classify_ms(session: aiohttp.ClientSession, url: str, key: str, count: int
                       ) -> list[float]:
     times = []
@@ -156,8 +150,7 @@ async def server_figures(found: dict[str, bytes], calls: int, concurrency: int) 
     runner, image_port = await serve_images(found)
     work = Path(tempfile.mkdtemp(prefix="bench-images-"))
     db = work / "bench.db"
-    key = subprocess.run([str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench"],
-                         capture_output=True, text=True, check=True).stdout.split()[-1]
+    key = make_key(db)
     port = free_port()
     env = {**os.environ, "SPECTRUM_RPC_IMAGES_ALLOW_PRIVATE_ADDRESSES": "true"}
     if concurrency:

@@ -25,7 +25,8 @@ import aiohttp
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_body_budget import ROOT, server, write_section  # noqa: E402
+from bench_body_budget import server  # noqa: E402
+from serving import ROOT, write_section  # noqa: E402
 
 SECTION = "## Large texts and everyone else"
 SENTENCE = ("Mail me at someone@example.com or call 020 7946 0958, you idiot; "

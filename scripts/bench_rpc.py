@@ -25,50 +25,28 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
-RPC_PATH = "/api/v1/classification"
+from serving import LUA, ROOT, RPC_PATH, free_port, make_key, running, serve_command, wrk
+from serving import TEXT as SHORT_TEXT
+from serving import write_section as write_doc_section
+
 MODERATIONS_PATH = "/v1/moderations"
 MODERATIONS = "/v1/moderations (OpenAI)"
 ANALYZE_PATH = "/v1alpha1/comments:analyze"
 ANALYZE = "comments:analyze (Perspective)"
 INPUTS = 16  # texts in the array workload of /v1/moderations
-SHORT_TEXT = "you are a complete idiot and nobody here likes you"
 SECTION = "## JSON-RPC server"
 BARE = "bare aiohttp (ceiling)"
-
-LUA = r"""
-local f = io.open("%(body)s", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*a")
-f:close()
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Apikey %(key)s"
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,' ..
-    ' "p50_us": %%d, "p99_us": %%d}\n',
-    summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50), latency:percentile(99)))
-end
-"""
 
 
 @dataclass(frozen=True)
@@ -153,52 +131,6 @@ def bare_server(port: int) -> None:
 # -- processes -----------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    for _ in range(1200):
-        if process.poll() is not None:
-            raise SystemExit(f"server exited early with status {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1):
-                return
-        except urllib.error.HTTPError:
-            return  # it answers
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"{url} never answered")
-
-
-@contextmanager
-def running(args: list[str], ready_url: str, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as err:
-        process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
-    try:
-        wait_ready(ready_url, process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def make_key(db: Path) -> str:
-    done = subprocess.run(
-        [str(SCRIPT), "keys", "create", "--db", str(db), "--name", "bench"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip().splitlines()[-1]
-
-
 def post(url: str, key: str, body: bytes) -> object:
     request = urllib.request.Request(url, data=body, headers={"Authorization": f"Apikey {key}"})
     with urllib.request.urlopen(request, timeout=30) as resp:
@@ -226,30 +158,7 @@ def check_answers(base: str, key: str, loads: list[Workload]) -> None:
 def run_wrk(url: str, key: str, body: Path, concurrency: int, seconds: float, work: Path) -> dict:
     lua = work / "bench.lua"
     lua.write_text(LUA % {"body": body, "key": key})
-    threads = min(concurrency, 2)
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(threads),
-            "-c",
-            str(concurrency),
-            "-d",
-            f"{max(1, round(seconds))}s",
-            "--timeout",
-            "30s",
-            "-s",
-            str(lua),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    match = re.search(r"^RESULT (.*)$", out, re.M)
-    if match is None:
-        raise SystemExit(f"wrk printed no result:\n{out}")
-    return json.loads(match.group(1))
+    return wrk(url, lua, concurrency, max(1, round(seconds)), threads=min(concurrency, 2))
 
 
 def tree_cpu(pid: int) -> float:
@@ -302,18 +211,7 @@ def one_run(
         bare_url = f"http://127.0.0.1:{bare_port}{RPC_PATH}"
         base = f"http://127.0.0.1:{port}"
         bare = [sys.executable, __file__, "--bare-server", str(bare_port)]
-        serve = [
-            str(SCRIPT),
-            "serve",
-            "--db",
-            str(db),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--log-level",
-            "WARNING",
-        ]
+        serve = serve_command(db, port)
         with (
             running(bare, f"http://127.0.0.1:{bare_port}/", work / "bare.log") as bare_process,
             running(serve, f"http://127.0.0.1:{port}/healthz", work / "serve.log") as server,
@@ -443,16 +341,7 @@ def write_section(text: str, path: Path) -> None:
     The generated part runs from the section's heading to the first `###` heading under it;
     the hand-written subsections after it (how it was run, targets, notes) are kept. A missing
     section is appended."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION + "\n")
-    if start == -1:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        body = start + len(SECTION)
-        ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
-        end = min(ends) if ends else len(old)
-        new = old[:start] + text.rstrip("\n") + "\n" + old[end:]
-    path.write_text(new.rstrip("\n") + "\n")
+    write_doc_section(text, path, SECTION)
 
 
 def main() -> int:

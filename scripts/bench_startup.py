@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,13 +23,8 @@ import time
 import urllib.request
 from pathlib import Path
 
-SCRIPT = Path(sys.executable).with_name("spectrum-rpc")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serving import SCRIPT, free_port  # noqa: E402
 
 
 def children(pid: int) -> list[int]:

@@ -1,6 +1,6 @@
 """What the benchmark scripts share: start `spectrum-rpc serve` processes, drive them with wrk,
 a local webhook receiver, a throwaway (or existing) PostgreSQL, and writing a section of
-docs/BENCHMARKS.md. Imported by scripts/bench_store.py and scripts/bench_scaleout.py.
+docs/BENCHMARKS.md. Imported by the scripts/bench_*.py that start servers or write sections.
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
     'RESULT {"requests": %%d, "duration_us": %%d, "non2xx": %%d, "socket_errors": %%d,' ..
-    ' "p99_us": %%d}\n',
+    ' "p50_us": %%d, "p99_us": %%d}\n',
     summary.requests, summary.duration, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(99)))
+    latency:percentile(50), latency:percentile(99)))
 end
 """
 
@@ -45,6 +45,9 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+Process = subprocess.Popen[bytes]
 
 
 def environment(**extra: str) -> dict[str, str]:
@@ -143,37 +146,73 @@ class Receiver:
         self.proc.wait(timeout=30)
 
 
-def wait_up(url: str, proc: subprocess.Popen[bytes]) -> None:
+def wait_up(url: str, proc: Process, any_status: bool = False) -> None:
+    """Wait until `url` answers 2xx (any HTTP status with `any_status`); fail if `proc` exits."""
     for _ in range(900):
         if proc.poll() is not None:
             raise SystemExit(f"{url}: the process exited ({proc.returncode})")
         try:
             with urllib.request.urlopen(url, timeout=1):
                 return
+        except urllib.error.HTTPError:
+            if any_status:
+                return  # it answers
+            time.sleep(0.1)
         except (urllib.error.URLError, OSError):
             time.sleep(0.1)
     raise SystemExit(f"{url} never answered")
 
 
-def cli(*args: str, env: dict[str, str]) -> str:
+def stop(proc: Process) -> None:
+    """Terminate a process; kill it if it has not exited after a minute."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def running(args: list[str], ready_url: str, log: Path) -> Iterator[Process]:
+    """Run a command (stderr to `log`) until the block ends, once `ready_url` answers at all."""
+    with log.open("wb") as err:
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_up(ready_url, proc, any_status=True)
+        yield proc
+    finally:
+        stop(proc)
+
+
+def serve_command(location: str | Path, port: int) -> list[str]:
+    """`spectrum-rpc serve` on a store and a loopback port, without an access log."""
+    return [str(SCRIPT), "serve", "--db", str(location), "--host", "127.0.0.1", "--port",
+            str(port), "--log-level", "WARNING"]  # fmt: skip
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> str:
     done = subprocess.run([str(SCRIPT), *args], capture_output=True, text=True, env=env,
                           check=True, timeout=120)  # fmt: skip
     return done.stdout
 
 
-def make_key(location: str, env: dict[str, str], name: str = "bench") -> str:
-    """Create an API key on a store; return it."""
-    return cli("keys", "create", "--db", location, "--name", name, env=env).strip().splitlines()[-1]
+def make_key(location: str | Path, env: dict[str, str] | None = None, name: str = "bench",
+             project: str | None = None) -> str:  # fmt: skip
+    """Create an API key on a store (for `project`, else the default one); return it."""
+    args = ["keys", "create", "--db", str(location), "--name", name]
+    args += ["--project", project] if project else []
+    return cli(*args, env=env).strip().splitlines()[-1]
 
 
-Process = subprocess.Popen[bytes]
-
-
-def start_server(location: str, work: Path, env: dict[str, str]) -> tuple[Process, int]:
-    """Start `spectrum-rpc serve` on a store, wait until it is healthy; return it, its port."""
+def start_server(location: str | Path, work: Path,
+                 env: dict[str, str] | None = None) -> tuple[Process, int]:  # fmt: skip
+    """Start `spectrum-rpc serve` on a store, wait until it is healthy; return it, its port.
+    Its stderr goes to work/serve-PORT.log; `env` (default: this process's) is its environment."""
     port = free_port()
     proc = subprocess.Popen(
-        [str(SCRIPT), "serve", "--db", location, "--port", str(port), "--log-level", "WARNING"],
+        serve_command(location, port),
         env=env, stdout=subprocess.DEVNULL, stderr=(work / f"serve-{port}.log").open("ab"),
     )  # fmt: skip
     wait_up(f"http://127.0.0.1:{port}/healthz", proc)
@@ -181,8 +220,8 @@ def start_server(location: str, work: Path, env: dict[str, str]) -> tuple[Proces
 
 
 @contextlib.contextmanager
-def servers(location: str, count: int, work: Path,
-            env: dict[str, str]) -> Iterator[list[tuple[Process, int]]]:  # fmt: skip
+def servers(location: str | Path, count: int, work: Path,
+            env: dict[str, str] | None = None) -> Iterator[list[tuple[Process, int]]]:  # fmt: skip
     """Run `count` server processes on one store; terminate them at the end."""
     started: list[tuple[Process, int]] = []
     try:
@@ -194,7 +233,17 @@ def servers(location: str, count: int, work: Path,
             if proc.poll() is None:
                 proc.terminate()
         for proc, _ in started:
-            proc.wait(timeout=60)
+            stop(proc)
+
+
+def start_wrk(url: str, lua: Path, connections: int, seconds: int,
+              threads: int = 1) -> subprocess.Popen[str]:  # fmt: skip
+    """Start wrk with a script whose `done` prints a `RESULT {json}` line."""
+    return subprocess.Popen(
+        ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s",
+         "--timeout", "30s", "-s", str(lua), url],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
 
 
 def run_wrk(port: int, key: str, body: Path, connections: int,
@@ -202,11 +251,7 @@ def run_wrk(port: int, key: str, body: Path, connections: int,
     """Start wrk (one thread) posting `body` to a server; `wrk_result` reads its figures."""
     lua = body.with_name(f"{body.stem}-{port}.lua")  # one each: wrk reads it as it starts
     lua.write_text(LUA % {"body": body, "key": key})
-    return subprocess.Popen(
-        ["wrk", "-t", "1", "-c", str(connections), "-d", f"{seconds}s", "--timeout", "30s",
-         "-s", str(lua), f"http://127.0.0.1:{port}{RPC_PATH}"],
-        stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+    return start_wrk(f"http://127.0.0.1:{port}{RPC_PATH}", lua, connections, seconds)
 
 
 def wrk_result(run: subprocess.Popen[str]) -> dict | None:
@@ -214,6 +259,16 @@ def wrk_result(run: subprocess.Popen[str]) -> dict | None:
     out, _ = run.communicate()
     match = re.search(r"^RESULT (.*)$", out, re.M)
     return json.loads(match.group(1)) if match else None
+
+
+def wrk(url: str, lua: Path, connections: int, seconds: int, threads: int = 1) -> dict:
+    """Run wrk to the end; return its RESULT line, or fail loudly with its output."""
+    run = start_wrk(url, lua, connections, seconds, threads)
+    out, _ = run.communicate()
+    match = re.search(r"^RESULT (.*)$", out, re.M)
+    if run.returncode or match is None:
+        raise SystemExit(f"wrk exited {run.returncode} and printed no result:\n{out}")
+    return json.loads(match.group(1))
 
 
 def drive(ports: list[int], key: str, body: Path, connections: int,
@@ -292,15 +347,18 @@ def postgres(url: str | None) -> Iterator[object]:
         throwaway.stop(started)
 
 
-def write_section(text: str, path: Path, section: str) -> None:
-    """Replace a script's section of docs/BENCHMARKS.md up to its first `###` (or append)."""
-    old = path.read_text()
+def write_section(text: str, path: Path, section: str, whole: bool = False) -> None:
+    """Replace a script's section of docs/BENCHMARKS.md (appended when missing): the generated
+    top up to its first `###`, keeping the hand-written subsections below; with `whole`, all
+    of it up to the next `## `."""
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
     start = old.find(section + "\n")
     if start == -1:
         new = old.rstrip("\n") + "\n\n" + text
     else:
         body = start + len(section)
-        ends = [i for i in (old.find("\n### ", body), old.find("\n## ", body)) if i != -1]
+        heads = ("\n## ",) if whole else ("\n### ", "\n## ")
+        ends = [i for i in (old.find(head, body) for head in heads) if i != -1]
         end = min(ends) if ends else len(old)
         new = old[:start] + text.rstrip("\n") + "\n" + old[end:]
     path.write_text(new.rstrip("\n") + "\n")
