@@ -39,7 +39,7 @@ from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH
 from ..store import KeyRecord
 from .responses import json_response
-from .rest import RestError, admit, field_of, handler, read_json, wrong_method
+from .rest import RestError, admit, field_of, handler, json_body, wrong_method
 
 PATH = "/api/v2/blueprint/review/text"
 API = "blueprint"  # this dialect's name in the usage counts
@@ -118,20 +118,21 @@ async def review(request: web.Request) -> web.Response:
     """POST /api/v2/blueprint/review/text."""
     key = await _key(request)
     await admit(request, key, API)
-    text, locale, advanced = parse(await read_json(request))
-    language = language_of(locale)
-    analyzer: Analyzer = request.app[ANALYZER]
-    own = (await analyzer.policies.get(key.project)).options
-    # The speller corrects the expected language's text: any other is left as it is.
-    options: Options = own.overridden(detect=ADVANCED if advanced else BASIC,
-                                      expected_language=(language or locale or "",))
-    options = replace(options, masks={"profanity": "*"})
-    result = await analyzer.moderate(key.project, text, options, key.id if advanced else None)
-    headers = {"Content-Language": LANGUAGES[0]}
-    if language is None:
-        headers[UNSUPPORTED_LOCALE_HEADER] = "".join(
-            c for c in str(locale) if c.isascii() and c.isprintable())[:MAX_LOCALE_CHARS]
-    return json_response(answer(text, result, advanced), **headers)
+    async with json_body(request) as data:  # its budget share held until answered
+        text, locale, advanced = parse(data)
+        language = language_of(locale)
+        analyzer: Analyzer = request.app[ANALYZER]
+        own = (await analyzer.policies.get(key.project)).options
+        # The speller corrects the expected language's text: any other is left as it is.
+        options: Options = own.overridden(detect=ADVANCED if advanced else BASIC,
+                                          expected_language=(language or locale or "",))
+        options = replace(options, masks={"profanity": "*"})
+        result = await analyzer.moderate(key.project, text, options, key.id if advanced else None)
+        headers = {"Content-Language": LANGUAGES[0]}
+        if language is None:
+            headers[UNSUPPORTED_LOCALE_HEADER] = "".join(
+                c for c in str(locale) if c.isascii() and c.isprintable())[:MAX_LOCALE_CHARS]
+        return json_response(answer(text, result, advanced), **headers)
 
 
 def setup(app: web.Application) -> None:

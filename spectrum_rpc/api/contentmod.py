@@ -68,7 +68,7 @@ from ..resources import ANALYZER, AUTH, DISPATCHER, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from ..webhooks import WebhookError, callbacks
 from .responses import json_response
-from .rest import RestError, admit, field_of, handler, read_json, wrong_method
+from .rest import RestError, admit, field_of, handler, json_body, wrong_method
 
 log = logging.getLogger(__name__)
 
@@ -201,24 +201,25 @@ async def moderate(request: web.Request) -> web.Response:
     """POST /text."""
     key = await _key(request)
     await admit(request, key, API)
-    text, options = parse(await read_json(request))
-    # Everything that can refuse the request is checked before a deferred answer is promised.
-    policy, asked = await _options(request.app, key, options)
-    callback = await _callback(request, key, options)
-    request_id, at = str(uuid.uuid4()), datetime.now(UTC)
-    work = (request.app, key, text, options, policy, asked, request_id, at)
-    if callback is not None and options.get("defer"):
-        task = asyncio.ensure_future(_deferred(*work, callback))
-        deferred = request.app[DEFERRED]
-        deferred.add(task)
-        task.add_done_callback(deferred.discard)
-        return json_response({"id": request_id, "request": _request(request_id, at),
-                              "meta": options.get("meta"), "deferred": True})
-    body = await _analyse(*work)
-    if callback is not None:
-        await callbacks.send(request.app[STORE], request.app[DISPATCHER], key.project, callback,
-                             orjson.dumps(body))
-    return json_response(body, **{UNSUPPORTED_HEADER: UNSUPPORTED})
+    async with json_body(request) as data:  # its budget share held until answered
+        text, options = parse(data)
+        # Everything that can refuse the request is checked before a deferred answer is promised.
+        policy, asked = await _options(request.app, key, options)
+        callback = await _callback(request, key, options)
+        request_id, at = str(uuid.uuid4()), datetime.now(UTC)
+        work = (request.app, key, text, options, policy, asked, request_id, at)
+        if callback is not None and options.get("defer"):
+            task = asyncio.ensure_future(_deferred(*work, callback))
+            deferred = request.app[DEFERRED]
+            deferred.add(task)
+            task.add_done_callback(deferred.discard)
+            return json_response({"id": request_id, "request": _request(request_id, at),
+                                  "meta": options.get("meta"), "deferred": True})
+        body = await _analyse(*work)
+        if callback is not None:
+            await callbacks.send(request.app[STORE], request.app[DISPATCHER], key.project, callback,
+                                 orjson.dumps(body))
+        return json_response(body, **{UNSUPPORTED_HEADER: UNSUPPORTED})
 
 
 async def _callback(request: web.Request, key: KeyRecord, options: dict[str, Any]) -> str | None:

@@ -46,6 +46,8 @@ quota, 500) and, for a body that does not validate,
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from aiohttp import web
@@ -58,7 +60,7 @@ from ..media import ImageResult, MediaError, Outcome, errors
 from ..resources import ANALYZER, AUTH, IMAGES, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from .responses import json_response
-from .rest import RestError, admit, handler, read_json, wrong_method
+from .rest import RestError, admit, handler, json_body, wrong_method
 
 PATH = "/api/v1/check"
 API = "discuse"  # this dialect's name in the usage counts and actor histories
@@ -227,12 +229,27 @@ async def check(request: web.Request) -> web.Response:
     """POST /api/v1/check."""
     key = await _key(request)
     await admit(request, key, API)
+    async with _body(request) as data:  # its budget share held until the answer is built
+        return await _check(request, key, data)
+
+
+@asynccontextmanager
+async def _body(request: web.Request) -> AsyncIterator[Any]:
+    """rest.json_body, with FastAPI's 422 for a body it cannot read (not for what the block
+    raises)."""
+    read = False
     try:
-        data = await read_json(request)
+        async with json_body(request) as data:
+            read = True
+            yield data
     except RestError as error:
-        if error.status != 400:
+        if read or error.status != 400:
             raise
-        raise invalid("", error.message) from None  # FastAPI's 422 for a body it cannot read
+        raise invalid("", error.message) from None
+
+
+async def _check(request: web.Request, key: KeyRecord, data: Any) -> web.Response:
+    """Answer a check whose body is read (and held in the body budget)."""
     settings = request.app[SETTINGS].images
     asked = parse(data, settings.max_per_request)
     analyzer: Analyzer = request.app[ANALYZER]
@@ -249,9 +266,17 @@ async def check(request: web.Request) -> web.Response:
 
     checker = request.app[IMAGES]
     # The text, the images and the GIFs at once: fetching waits on the network, scoring runs in
-    # the image threads, and the text's analysis goes on meanwhile.
-    result, images, gifs = await asyncio.gather(
-        text(), checker.check_all(asked["images"]), checker.check_all(asked["gifs"]))
+    # the image threads, and the text's analysis goes on meanwhile. A task group rather than
+    # gather: if the text's analysis fails, the image checks are cancelled (their fetches and
+    # places in the image gate given back), not left running with nobody waiting.
+    try:
+        async with asyncio.TaskGroup() as group:
+            analysed = group.create_task(text())
+            fetched = group.create_task(checker.check_all(asked["images"]))
+            fetched_gifs = group.create_task(checker.check_all(asked["gifs"]))
+    except ExceptionGroup as failed:  # the error itself, as gather raised it
+        raise failed.exceptions[0] from None
+    result, images, gifs = analysed.result(), fetched.result(), fetched_gifs.result()
     body = answer(asked, result, own.expected_language, policy.decide,
                   media(asked["images"], images, settings.threshold),
                   media(asked["gifs"], gifs, settings.threshold))

@@ -314,8 +314,15 @@ async def _multimodal_result(app: web.Application, key: KeyRecord, asked: Multim
             return None
         return (await moderate(analyzer, key, [asked.text], limits.concurrency))[0]
 
-    moderated, outcomes = await asyncio.gather(
-        text(), app[IMAGES].check_all([url for _, url in asked.images]))
+    # A task group rather than gather: if the text's analysis fails, the image checks are
+    # cancelled (their fetches and places in the image gate given back), not left running.
+    try:
+        async with asyncio.TaskGroup() as group:
+            analysed = group.create_task(text())
+            checked = group.create_task(app[IMAGES].check_all([url for _, url in asked.images]))
+    except ExceptionGroup as failed:  # the error itself, as gather raised it
+        raise failed.exceptions[0] from None
+    moderated, outcomes = analysed.result(), checked.result()
     scored = [image_score(index, url, outcome)
               for (index, url), outcome in zip(asked.images, outcomes, strict=True)]
     model = moderated["modelVersion"] if moderated else \

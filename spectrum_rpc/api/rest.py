@@ -1,11 +1,13 @@
 """What the REST dialects (contentmod, discuse, blueprint) share: an error each answers in its
-own shape, the JSON body read within the server's body limits, and the handler wrapper that
+own shape, the JSON body read within the server's body limits (its share of the large-body
+budget held until the answer is built), and the handler wrapper that
 turns any failure into that shape (never a traceback, never another dialect's shape)."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -52,16 +54,23 @@ async def admit(request: web.Request, key: KeyRecord, api: str) -> None:
         request[_LIMITED] = limited
 
 
-async def read_json(request: web.Request) -> Any:
-    """Return the request's JSON body; raise RestError for a refused body or invalid JSON."""
+@asynccontextmanager
+async def json_body(request: web.Request) -> AsyncIterator[Any]:
+    """Yield the request's JSON body, holding the body's share of the large-body budget until
+    the block ends: keep the block open until the answer is built (what the body asks for, its
+    images' bytes included, stays in memory until then). Raise RestError for a refused body or
+    invalid JSON."""
     try:
         async with request.app[BODIES].receive(request) as body:
-            return orjson.loads(body) if body.strip() else None
+            try:
+                data = orjson.loads(body) if body.strip() else None
+            except orjson.JSONDecodeError:
+                raise RestError(400, "The body is not valid JSON.") from None
+            del body  # the parsed value is what stays in memory, still counted
+            yield data
     except BodyRefused as refused:
         raise RestError(refused.status, refused.reason[:1].upper() + refused.reason[1:] + ".",
                         headers=refused.headers) from None
-    except orjson.JSONDecodeError:
-        raise RestError(400, "The body is not valid JSON.") from None
 
 
 def handler(answer: Answer, shape: Shape) -> Answer:

@@ -82,7 +82,8 @@ async def test_a_private_address_is_refused_in_the_answer(make_client):
         return
     assert images["status"] == "error" and images["hit"] is False and images["result"] == {}
     assert images["errors"][0]["code"] == "refused"
-    assert "images.allow_private_addresses" in images["errors"][0]["message"]
+    assert "is an address that is not allowed" in images["errors"][0]["message"]
+    assert "allow_private" not in images["errors"][0]["message"]
 
 
 async def test_without_the_model_images_are_unsupported(api, server, monkeypatch):
