@@ -6,12 +6,13 @@ PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+IMAGES_STAMP := $(VENV)/.images
 DATA_DIR ?= ../shared/data
 # `make run CONFIG=my.toml`: a settings file for the server; host, port and database come from
 # it and from SPECTRUM_RPC_* variables (no flags here, so that nothing overrides them).
 CONFIG ?=
 
-.PHONY: install run run-postgres stop-postgres postgres test test-quick browser lint models evaluate evaluate-pii bench bench-images bench-feedback semantic clean
+.PHONY: install images run run-postgres stop-postgres postgres test test-quick browser lint models evaluate evaluate-pii bench bench-images bench-feedback semantic clean
 
 install: $(STAMP)
 
@@ -21,15 +22,23 @@ $(STAMP): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[test,bench]'
 	touch $(STAMP)
 
+# The `images` extra (NudeNet, AGPL-3.0: README, "Image moderation") for the image tests only:
+# `make run` never installs it, so a fresh clone's server answers images as "unsupported".
+images: $(IMAGES_STAMP)
+
+$(IMAGES_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[images]'
+	touch $(IMAGES_STAMP)
+
 run: install
 	mkdir -p var
 	$(BIN)/spectrum-rpc serve $(if $(CONFIG),--config $(CONFIG))
 
-test: install browser postgres
+test: install images browser postgres
 	$(BIN)/python -m pytest -q
 
 # The quick inner loop: everything but the tests marked slow (subprocesses, crashes, browser).
-test-quick: install
+test-quick: install images
 	$(BIN)/python -m pytest -q -m "not slow"
 
 # Headless Chromium for the admin UI's end-to-end tests (Playwright drives the system browser).
