@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,10 @@ from ..settings import WebhookSettings
 from ..ssrf import ForbiddenAddress, check_host, guarded_connector
 
 Sleep = Callable[[float], Awaitable[None]]
+# aiohttp warns (ResourceWarning) when it is handed more raw bytes than this at once: a large
+# body (a contentmod callback's full answer can pass 1 MiB) is given as a file-like object,
+# which aiohttp writes out in chunks.
+_RAW_BODY_MAX = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -92,8 +97,9 @@ class Sender:
         self, url: str, body: bytes, headers: Mapping[str, str]
     ) -> tuple[int, bytes, str | None]:
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout)
+        data = io.BytesIO(body) if len(body) > _RAW_BODY_MAX else body
         async with self.session.post(
-            url, data=body, headers=dict(headers), allow_redirects=False, timeout=timeout
+            url, data=data, headers=dict(headers), allow_redirects=False, timeout=timeout
         ) as resp:
             content = await _read_capped(resp, self.settings.max_response_bytes)
             return resp.status, content, resp.headers.get("Retry-After")
