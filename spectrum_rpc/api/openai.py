@@ -171,7 +171,7 @@ def _multimodal(parts: list[Any], max_images: int) -> Multimodal:
                           "a multi-modal input.", "invalid_type")
     if len(images) > max_images:
         raise invalid("input", f"'input' has {len(images)} images; this server moderates at "
-                      f"most {max_images} per request (images.max_per_request).")
+                      f"most {max_images} images per request.")
     text = _sized("input", "\n".join(texts)) if texts else None
     return Multimodal(text, tuple(images))
 
