@@ -129,6 +129,7 @@ class Bodies:
             raise _closing(UNSUPPORTED_CODING, f"Content-Encoding {coding[:40]!r} is not "
                            "supported; send gzip, deflate, br, zstd or no encoding")
         share = _Share(self)
+        request[_SHARE] = share
         try:
             # A large body of known size takes its share before it is read. One whose decoded
             # size is known only once read (compressed: Content-Length counts the compressed
@@ -145,6 +146,25 @@ class Bodies:
             yield body
         finally:
             share.release()
+
+    def keep(self, request: web.Request) -> Callable[[], None]:
+        """Take over the share of the budget held by the body `request` is receiving (inside its
+        `receive` block), past the block's end: for work that keeps what the body asked for in
+        memory after the answer. Return the function that gives it back (call it when that work
+        ends, however it ends; calls after the first do nothing)."""
+        share = request.get(_SHARE)
+        held = 0
+        if share is not None:
+            held, share.held = share.held, 0
+        budget = self.budget
+
+        def release() -> None:
+            nonlocal held
+            if held:
+                budget.release(held)
+                held = 0
+
+        return release
 
     async def _take(self, size: int) -> int:
         held = await self.budget.take(size, self.wait)
@@ -183,6 +203,9 @@ class _Share:
         if self.held:
             self.bodies.budget.release(self.held)
             self.held = 0
+
+
+_SHARE = web.RequestKey("body_budget_share", _Share)  # the share of the body being received
 
 
 def unsupported_coding(request: web.Request) -> str | None:

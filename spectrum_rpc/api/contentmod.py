@@ -40,8 +40,11 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
   a public http(s) URL (unless `webhooks.allow_private_addresses`). Needs `webhooks.enabled`.
 - `options.defer: true` (with a `callbackUrl`): the answer is `{"id", "request", "meta",
   "deferred": true}` at once; the analysis runs after it and its full answer (the same `id`)
-  goes to the callback URL. A server stopped cleanly finishes the deferred analyses first; one
-  killed while analysing loses those not yet queued (the caller has only the id).
+  goes to the callback URL. The request's share of the large-body budget (`body.Bodies`) is
+  held until the deferred analysis ends (finished or failed), as an immediate answer holds it
+  until answered: deferred large texts wait their turn like any other. A server stopped cleanly
+  finishes the deferred analyses first; one killed while analysing loses those not yet queued
+  (the caller has only the id).
 
 Errors (the document shows none): the status codes of the failure (400, 401, 405, 413, 415,
 429 for a key's rate limit or monthly quota, 500) with a body
@@ -68,7 +71,7 @@ from ..resources import ANALYZER, AUTH, DISPATCHER, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
 from ..webhooks import WebhookError, callbacks
 from .responses import json_response
-from .rest import RestError, admit, field_of, handler, json_body, wrong_method
+from .rest import RestError, admit, field_of, handler, json_body, keep_body_budget, wrong_method
 
 log = logging.getLogger(__name__)
 
@@ -209,10 +212,13 @@ async def moderate(request: web.Request) -> web.Response:
         request_id, at = str(uuid.uuid4()), datetime.now(UTC)
         work = (request.app, key, text, options, policy, asked, request_id, at)
         if callback is not None and options.get("defer"):
+            # The text stays in memory until the deferred analysis ends: so does its budget share.
+            release = keep_body_budget(request)
             task = asyncio.ensure_future(_deferred(*work, callback))
             deferred = request.app[DEFERRED]
             deferred.add(task)
             task.add_done_callback(deferred.discard)
+            task.add_done_callback(lambda _: release())
             return json_response({"id": request_id, "request": _request(request_id, at),
                                   "meta": options.get("meta"), "deferred": True})
         body = await _analyse(*work)

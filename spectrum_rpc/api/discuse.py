@@ -146,8 +146,8 @@ def parse(body: Any, max_urls: int = MAX_URLS) -> dict[str, Any]:
     images, gifs = _urls(media, "image_url"), _urls(media, "gif_url")
     if len(images) + len(gifs) > max_urls:
         raise invalid("request.media", f"`request.media` has {len(images) + len(gifs)} image "
-                      f"and GIF URLs; this server checks at most {max_urls} per request "
-                      "(images.max_per_request).")
+                      f"and GIF URLs; this server checks at most {max_urls} image and GIF URLs "
+                      "per request.")
     if not text and not images and not gifs and "gif_url" not in media \
             and "image_url" not in media:
         raise invalid("request.media", "`request.media` needs `text`, `image_url` or "

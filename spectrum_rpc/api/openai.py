@@ -23,14 +23,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import orjson
 from aiohttp import web
 
 from .. import labels as L
-from ..analysis import Analyzer, Options
+from ..analysis import LABELS_ONLY, Analyzer
 from ..auth import QUOTA, REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
@@ -68,7 +68,7 @@ SCORED = {
 UNSUPPORTED = tuple(c for c in CATEGORIES if c not in SCORED)
 # The threshold of a label the project has none for (only the decided labels have one).
 DEFAULT_THRESHOLD = 0.5
-LABELS_ONLY = Options(detect=frozenset({"labels"}), sub_labels=False)  # answers no sub-label
+SCORES_ONLY = replace(LABELS_ONLY, sub_labels=False)  # the labels alone: answers no sub-label
 IMAGE_CATEGORY = "sexual"  # the one category images are scored for
 # A MediaError's code -> OpenAI's error code for it (OpenAI answers "Failed to download image").
 IMAGE_ERRORS = {
@@ -171,7 +171,7 @@ def _multimodal(parts: list[Any], max_images: int) -> Multimodal:
                           "a multi-modal input.", "invalid_type")
     if len(images) > max_images:
         raise invalid("input", f"'input' has {len(images)} images; this server moderates at "
-                      f"most {max_images} per request (images.max_per_request).")
+                      f"most {max_images} images per request.")
     text = _sized("input", "\n".join(texts)) if texts else None
     return Multimodal(text, tuple(images))
 
@@ -249,12 +249,12 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
     """Analyse the texts concurrently (the engine batches them), at most `concurrency` at once;
     each one's outcome goes to the listeners (webhooks) as a classifyText call's does."""
     if len(texts) == 1:  # the common case: no task to make
-        return [await analyzer.moderate(key.project, texts[0], LABELS_ONLY, key.id)]
+        return [await analyzer.moderate(key.project, texts[0], SCORES_ONLY, key.id)]
     gate = asyncio.Semaphore(concurrency)
 
     async def one(text: str) -> dict[str, Any]:
         async with gate:
-            return await analyzer.moderate(key.project, text, LABELS_ONLY, key.id)
+            return await analyzer.moderate(key.project, text, SCORES_ONLY, key.id)
 
     # A task group rather than gather: if one analysis fails, the others are cancelled, not
     # left running for an answer nobody will read.

@@ -73,6 +73,13 @@ async def json_body(request: web.Request) -> AsyncIterator[Any]:
                         headers=refused.headers) from None
 
 
+def keep_body_budget(request: web.Request) -> Callable[[], None]:
+    """Within `json_body`'s block: keep the body's share of the large-body budget past the block
+    (for work that goes on after the answer, holding what the body asked for); return the
+    function that gives it back, to call once that work ends, whether it succeeded or failed."""
+    return request.app[BODIES].keep(request)
+
+
 def handler(answer: Answer, shape: Shape) -> Answer:
     """Wrap an endpoint so that every failure is answered in the dialect's shape."""
 

@@ -56,14 +56,14 @@ def _frames(image: Image.Image, data: bytes, settings: ImageSettings) -> Frames:
         count, (width, height) = getattr(image, "n_frames", 1), image.size
     pixels = width * height
     if pixels > settings.max_pixels:
-        raise MediaError(TOO_LARGE, f"{width} x {height} pixels; the limit is "
-                         f"{settings.max_pixels} (images.max_pixels)")
+        raise MediaError(TOO_LARGE, f"{width} x {height} pixels: more than the "
+                         f"{settings.max_pixels} pixels this server checks")
     if count > settings.max_frames:
-        raise MediaError(TOO_LARGE, f"{count} frames; the limit is {settings.max_frames} "
-                         "(images.max_frames)")
+        raise MediaError(TOO_LARGE, f"{count} frames: this server checks images of at most "
+                         f"{settings.max_frames} frames")
     if count * pixels > settings.max_total_pixels:
-        raise MediaError(TOO_LARGE, f"{count} frames of {width} x {height} pixels; the limit is"
-                         f" {settings.max_total_pixels} in all (images.max_total_pixels)")
+        raise MediaError(TOO_LARGE, f"{count} frames of {width} x {height} pixels: more than "
+                         f"the {settings.max_total_pixels} pixels in all this server checks")
     batch = []
     for index in nudity.sample(count, settings.sample_frames):
         image.seek(index)

@@ -14,6 +14,17 @@ NOT_IMAGE = "not_image"  # the bytes are no image Pillow reads (or a format not 
 
 
 SHOWN_CHARS = 200
+# What an API caller is told when images are off or cannot be scored here. Messages for callers
+# say what a limit is, never which server setting sets it: the caller is not the operator.
+NOT_AVAILABLE = "Image moderation is not available on this server."
+
+
+def size_text(size: int) -> str:
+    """Return a byte count as a caller reads it: "10 MiB", "1.5 MiB", "512 KiB", "100 bytes"."""
+    for unit, scale in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if size >= scale:
+            return f"{size / scale:.3g} {unit}"
+    return f"{size} bytes"
 
 
 def shown(url: str) -> str:

@@ -13,7 +13,7 @@ from yarl import URL
 
 from ..settings import ImageSettings
 from ..ssrf import ForbiddenAddress, check_canonical, check_target, guarded_connector
-from .errors import BAD_URL, REFUSED, TIMEOUT, TOO_LARGE, UNREACHABLE, MediaError
+from .errors import BAD_URL, REFUSED, TIMEOUT, TOO_LARGE, UNREACHABLE, MediaError, size_text
 
 ALLOW_SETTING = "images.allow_private_addresses"
 # data: URLs from this many base64 characters up are decoded in a thread, off the event loop
@@ -51,8 +51,8 @@ class Fetcher:
             async with asyncio.timeout(self.settings.timeout):
                 return await self._follow(target)
         except TimeoutError:
-            raise MediaError(TIMEOUT, f"no complete answer within {self.settings.timeout:g} s"
-                             " (images.timeout)") from None
+            raise MediaError(TIMEOUT, f"the image took longer than {self.settings.timeout:g} s "
+                             "to arrive") from None
         except ForbiddenAddress:
             # A name that resolved to a private address. Which address is not said: anyone with
             # a key reads this answer, and the addresses of internal names map the network
@@ -75,8 +75,7 @@ class Fetcher:
                 if resp.status != 200:
                     raise MediaError(UNREACHABLE, f"the server answered HTTP {resp.status}")
                 return await self._read(resp)
-        raise MediaError(UNREACHABLE, f"more than {self.settings.max_redirects} redirects "
-                         "(images.max_redirects)")
+        raise MediaError(UNREACHABLE, f"more than {self.settings.max_redirects} redirects")
 
     def _check(self, target: URL) -> None:
         if target.scheme not in ("http", "https") or not target.raw_host:
@@ -106,8 +105,9 @@ class Fetcher:
         raise self._too_large(f"more than {limit} bytes")
 
     def _too_large(self, size: str) -> MediaError:
-        return MediaError(TOO_LARGE, f"the image is {size}; the limit is "
-                          f"{self.settings.max_bytes} bytes (images.max_bytes)")
+        limit = self.settings.max_bytes
+        return MediaError(TOO_LARGE, f"the image is {size}: larger than {size_text(limit)} "
+                          f"({limit} bytes), the most this server checks")
 
     async def _data(self, url: str) -> bytes:
         header, comma, payload = url.partition(",")

@@ -13,7 +13,7 @@ from ..engine import nudity
 from ..settings import ImageSettings
 from . import detector as detectors
 from .decode import decode
-from .errors import UNSUPPORTED, MediaError
+from .errors import NOT_AVAILABLE, UNSUPPORTED, MediaError
 from .fetch import Fetcher, create_session
 
 
@@ -62,8 +62,7 @@ class ImageModerator:
     async def detector(self) -> detectors.Detector:
         """Return the detector, loaded once (in a thread); raise MediaError (unsupported)."""
         if not self.settings.enabled:
-            raise MediaError(UNSUPPORTED, "Image moderation is turned off on this server "
-                             "(images.enabled = false).")
+            raise MediaError(UNSUPPORTED, NOT_AVAILABLE)  # images.enabled is off
         async with self._loading:
             if self._detector is None:
                 try:

@@ -105,7 +105,7 @@ async def test_the_documents_image_example_where_images_are_off(make_client):
     assert list(body) == KEYS
     images = body["images"]
     assert images["result"] == {} and images["status"] == "unsupported"
-    assert images["hit"] is False and "images.enabled = false" in images["message"]
+    assert images["hit"] is False and "not available on this server" in images["message"]
     assert body["gifs"] == {"result": {}}  # [""]: no GIF sent
     assert body["links"] == body["badwords"] == {"status": "", "hit": False}  # no text: not run
     assert body["sentiment"] == {"hit": False} and body["hits"] is False

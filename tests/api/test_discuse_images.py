@@ -102,7 +102,7 @@ async def test_too_many_urls_is_fastapis_422(api):
                                      "gif_url": ["https://a.test/1.gif"]})
     assert status == 422
     assert body["detail"][0]["loc"] == ["body", "request", "media"]
-    assert "images.max_per_request" in body["detail"][0]["msg"]
+    assert "at most 3 image and GIF URLs per request" in body["detail"][0]["msg"]
 
 
 @needs_model

@@ -100,7 +100,7 @@ async def test_without_the_model_image_parts_are_unsupported(client, server, mon
 async def test_too_many_images_and_bad_parts_are_refused(client):
     with pytest.raises(openai.BadRequestError) as caught:
         await client.moderations.create(input=[image("https://a.test/1.png")] * 3)
-    assert caught.value.param == "input" and "images.max_per_request" in caught.value.message
+    assert caught.value.param == "input" and "at most 2 images per request" in caught.value.message
     with pytest.raises(openai.BadRequestError) as caught:
         await client.moderations.create(input=["plain string", image("https://a.test/1.png")])
     assert caught.value.param == "input[0]" and caught.value.code == "invalid_type"

@@ -165,21 +165,27 @@
 
   function percent(rate) { return rate === null ? "–" : (100 * rate).toFixed(1) + " %"; }
 
-  function rateText(r, scored) {
-    return percent(r.rate) + " (" + r.flagged + " of " + scored + ") at " + r.threshold;
+  function count(n) { return Number(n).toLocaleString("en-US"); }
+
+  // A count is estimated (the kept rows' weights summed: a row stands for the texts of its
+  // interval), so each is shown with the sampled rows it rests on.
+  function rateText(r, scored, rows) {
+    return percent(r.rate) + " (≈" + count(r.flagged) + " of " + count(scored) + " texts, "
+      + count(r.rows) + " of " + count(rows) + " sampled) at " + r.threshold;
   }
 
   function renderRates(box, data) {
     show(box.querySelector("#flag-rates-basis"), data.texts
-      ? data.texts + " text" + (data.texts === 1 ? "" : "s") + " from " + data.first + " to " + data.last
+      ? "≈" + count(data.texts) + " text" + (data.texts === 1 ? "" : "s") + " (" + count(data.rows)
+        + " sampled) from " + data.first + " to " + data.last
         + " (a sample of at most " + data.most_per_minute + " a minute of the last " + data.window_days
         + " days, at most the latest " + data.keep + ")."
       : "No texts of this project in the last " + data.window_days + " days yet.");
     for (const [label, r] of Object.entries(data.labels)) {
       const row = box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]');
       if (!row) continue;
-      row.querySelector(".rate-current").textContent = rateText(r.current, r.scored);
-      row.querySelector(".rate-proposed").textContent = r.proposed ? rateText(r.proposed, r.scored) : "–";
+      row.querySelector(".rate-current").textContent = rateText(r.current, r.scored, r.rows);
+      row.querySelector(".rate-proposed").textContent = r.proposed ? rateText(r.proposed, r.scored, r.rows) : "–";
     }
   }
 
