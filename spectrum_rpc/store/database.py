@@ -35,8 +35,50 @@ class StoreOpenError(RuntimeError):
 
 
 class GroupCommits:
-    """What both backends count of their group commits (the metrics read it at scrape time),
-    and the one way a committed group is settled."""
+    """Both backends' group commit: writers queue their statements, a commit loop takes what
+    queued up into one transaction (`_commit_group`, each backend's own) and settles each
+    writer; and what both count of it (the metrics read it at scrape time)."""
+
+    path: object
+    max_batch: int
+    _queue: asyncio.Queue[Pending]
+
+    @property
+    def committing(self) -> bool:
+        """Whether a commit loop runs (each backend says how it knows)."""
+        raise NotImplementedError
+
+    async def _commit_group(self, group: list[Pending]) -> None:
+        raise NotImplementedError
+
+    async def write(self, statements: list[Statement]) -> None:
+        """Run statements in one transaction shared with concurrent writers; return once durable."""
+        if not self.committing:  # nobody would ever commit it
+            raise StoreClosed(f"the store {self.path} is closed")
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((statements, future))
+        await future
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one write statement durably."""
+        await self.write([(sql, params)])
+
+    async def _commit_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            group = [first]
+            # Whatever queued up while the previous commit ran shares this one.
+            while len(group) < self.max_batch and not self._queue.empty():
+                group.append(self._queue.get_nowait())
+            try:
+                await self._commit_group(group)
+            except Exception as exc:  # e.g. the rollback failed too: fail these, keep going
+                log.exception("store write of %d statement groups failed", len(group))
+                for _, future in group:
+                    _settle(future, exc)
+            finally:
+                for _ in group:
+                    self._queue.task_done()
 
     def __init__(self) -> None:
         self.commits = 0
@@ -149,35 +191,6 @@ class Database(GroupCommits):
     def committing(self) -> bool:
         """Whether the commit loop runs (open, and not stopped by a failure)."""
         return self._task is not None and not self._task.done()
-
-    async def write(self, statements: list[Statement]) -> None:
-        """Run statements in one transaction shared with concurrent writers; return once durable."""
-        if not self.committing:  # nobody would ever commit it
-            raise StoreClosed(f"the store {self.path} is closed")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((statements, future))
-        await future
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Run one write statement durably."""
-        await self.write([(sql, params)])
-
-    async def _commit_loop(self) -> None:
-        while True:
-            first = await self._queue.get()
-            group = [first]
-            # Whatever queued up while the previous commit ran shares this one.
-            while len(group) < self.max_batch and not self._queue.empty():
-                group.append(self._queue.get_nowait())
-            try:
-                await self._commit_group(group)
-            except Exception as exc:  # e.g. the rollback failed too: fail these, keep going
-                log.exception("store write of %d statement groups failed", len(group))
-                for _, future in group:
-                    _settle(future, exc)
-            finally:
-                for _ in group:
-                    self._queue.task_done()
 
     async def _commit_group(self, group: list[Pending]) -> None:
         assert self._writer is not None

@@ -35,7 +35,7 @@ from typing import Any
 import asyncpg
 
 from . import changes
-from .database import GroupCommits, Pending, Statement, StoreClosed, StoreOpenError, _settle
+from .database import GroupCommits, Pending, Statement, StoreOpenError, _settle
 from .schema import POSTGRES_MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -248,34 +248,6 @@ class PostgresDatabase(GroupCommits):
     def committing(self) -> bool:
         """Whether the commit loop runs (open, and not stopped by a failure)."""
         return bool(self._tasks) and not any(t.done() for t in self._tasks)
-
-    async def write(self, statements: list[Statement]) -> None:
-        """Run statements in one transaction shared with concurrent writers; return once durable."""
-        if not self.committing:
-            raise StoreClosed(f"the store {self.path} is closed")
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((statements, future))
-        await future
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        """Run one write statement durably."""
-        await self.write([(sql, params)])
-
-    async def _commit_loop(self) -> None:
-        while True:
-            first = await self._queue.get()
-            group = [first]
-            while len(group) < self.max_batch and not self._queue.empty():
-                group.append(self._queue.get_nowait())
-            try:
-                await self._commit_group(group)
-            except Exception as exc:
-                log.exception("store write of %d statement groups failed", len(group))
-                for _, future in group:
-                    _settle(future, exc)
-            finally:
-                for _ in group:
-                    self._queue.task_done()
 
     async def _commit_group(self, group: list[Pending]) -> None:
         started = time.perf_counter()
