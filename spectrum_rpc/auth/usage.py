@@ -126,6 +126,9 @@ class Usage:
         self._new_month(clock())
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        # One refresh at a time: a background one that read the limits before set_limits stored
+        # new ones must not finish after set_limits' own and put the stale ones back.
+        self._refreshing = asyncio.Lock()
 
     # -- the request path -------------------------------------------------------------------
 
@@ -286,6 +289,10 @@ class Usage:
     async def refresh(self) -> None:
         """Reload every key's limits, and this month's counts of the keys with a quota (which
         include other processes' flushed counts)."""
+        async with self._refreshing:
+            await self._refresh()
+
+    async def _refresh(self) -> None:
         self._turn()
         limits = await self.store.usage.limits()
         month = self._month
