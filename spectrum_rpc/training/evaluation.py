@@ -2,12 +2,14 @@
 
 A candidate is promoted only if it lowers the log-loss on the holdout (per held-out row, summed
 over the labels the row gives a target for) by more than `min_gain` and by more than
-`gain_standard_errors` standard errors of that gain (paired over the rows), and no base test
-set loses more than `tolerance` ROC-AUC on any label. The log-loss is a proper score: every
-held-out row counts by how far its probabilities moved, where F1 at a fixed threshold (also
-reported, with precision, recall and ROC-AUC of the decision against shouldBlock) changes only
-when a row crosses the threshold, which on a holdout of a few dozen rows is mostly chance; the
-standard error keeps a gain the holdout cannot tell from chance from promoting anything.
+`gain_standard_errors` standard errors of that gain (paired over the rows), no base test set
+loses more than `tolerance` ROC-AUC on any label, and an encoder tier (carried unchanged from
+the base model, `fit.carry_encoder`) adds no less ROC-AUC to the candidate's linear tier on any
+base test set than to the model in use's, within `tolerance`. The log-loss is a proper score:
+every held-out row counts by how far its probabilities moved, where F1 at a fixed threshold
+(also reported, with precision, recall and ROC-AUC of the decision against shouldBlock) changes
+only when a row crosses the threshold, which on a holdout of a few dozen rows is mostly chance;
+the standard error keeps a gain the holdout cannot tell from chance from promoting anything.
 Wrong or malicious feedback can make a candidate look good on its own holdout, but not on the
 public test sets, which feedback never touches.
 """
@@ -100,6 +102,36 @@ def base_figures(engine: Engine, tests: Mapping[str, Sequence[Sample]]
     return out
 
 
+def tier_figures(engine: Engine, rows: Sequence[Correction],
+                 tests: Mapping[str, Sequence[Sample]], thresholds: Mapping[str, float]
+                 ) -> dict[str, dict[str, dict]]:
+    """Return, per label the encoder tier is asked about and per text set (the holdout, each
+    base test set): how many texts it was asked for, how many decisions at the served
+    threshold it changed, and the label's ROC-AUC with the tier and with the linear tier
+    alone; empty without a tier."""
+    if engine.encoder is None:
+        return {}
+    sets = {"holdout": [(r.text, r.targets) for r in rows],
+            **{name: [(s.text, s.labels) for s in samples] for name, samples in tests.items()}}
+    out: dict[str, dict[str, dict]] = {band.label: {} for band in engine.encoder.bands}
+    for name, pairs in sets.items():
+        texts = [text for text, _ in pairs]
+        linear = engine.linear_scores(texts)
+        served = linear.copy()
+        asked = engine.encoder.refine(texts, served, engine.labels)
+        for label, figures in out.items():
+            column = engine.labels.index(label)
+            t = thresholds.get(label, 0.5)
+            known = [i for i, (_, y) in enumerate(pairs) if label in y]
+            y = [pairs[i][1][label] for i in known]
+            figures[name] = {
+                "texts": len(texts), "asked": asked,
+                "changed": int(np.sum((served[:, column] >= t) != (linear[:, column] >= t))),
+                "roc_auc": _auc(y, served[known, column].tolist()),
+                "linear_roc_auc": _auc(y, linear[known, column].tolist())}
+    return out
+
+
 @dataclass
 class Verdict:
     """The gate's decision and every reason behind it."""
@@ -141,4 +173,28 @@ def judge(current: dict, candidate: dict, *, tolerance: float, min_gain: float,
         reasons.append("no base test sets available: only the holdout was checked")
     elif ok:
         reasons.append(f"no base test set lost more than {tolerance:g} ROC-AUC")
-    return Verdict(ok, reasons)
+    tier = _tier_reasons(current.get("encoder", {}), candidate.get("encoder", {}),
+                         set(candidate["base"]), tolerance)
+    reasons.extend(tier)
+    return Verdict(ok and not tier, reasons)
+
+
+def _tier_reasons(current: dict, candidate: dict, tests: set[str], tolerance: float
+                  ) -> list[str]:
+    """Return why the encoder tier carried into the candidate no longer holds: on a base
+    test set it adds less ROC-AUC to the candidate's linear tier than to the model in use's,
+    by more than `tolerance` (empty: it holds, or there is nothing to compare)."""
+    reasons = []
+    for label, sets in candidate.items():
+        for name in sorted(tests & set(sets)):
+            now, before = sets[name], current.get(label, {}).get(name)
+            if before is None or None in (now["roc_auc"], now["linear_roc_auc"],
+                                          before["roc_auc"], before["linear_roc_auc"]):
+                continue
+            gain = now["roc_auc"] - now["linear_roc_auc"]
+            was = before["roc_auc"] - before["linear_roc_auc"]
+            if gain < was - tolerance:
+                reasons.append(f"encoder tier on base test set {name}/{label}: adds {gain:+.4f}"
+                               f" ROC-AUC to the candidate's linear tier, {was:+.4f} to the"
+                               f" model in use's, worse by more than {tolerance:g}")
+    return reasons

@@ -26,6 +26,8 @@ in its calibration note); the other stacked labels keep theirs.
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -278,5 +280,37 @@ def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: 
     # the evidence prior belongs to the weights (their calibration was fitted with it)
     keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack", "evidence_prior")
             if k in base_model.meta}
+    tier = carry_encoder(base_model, out)
     write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
-                 base_model.lexicon, {**keep, **meta}, candidate.stack)
+                 base_model.lexicon, {**keep, **tier, **meta}, candidate.stack)
+
+
+def carry_encoder(base_model: ModelFiles, out: Path) -> dict:
+    """Give the candidate in `out` the base model's encoder tier unchanged; return its
+    engine.json entry (empty without a tier).
+
+    The tier is fitted on shared development data, never on feedback, so a retrain has
+    nothing to teach it: the encoder, its bands and its stack are kept as they are. The bands
+    lie around the served thresholds (which a retrain does not move) and the stack reads the
+    linear tier's logit as a calibrated probability, which fine-tuning on the log-loss keeps
+    it (and a refit calibrates afresh); whether its decisions still hold for the moved logit
+    is measured in the candidate's evaluation (`evaluation.tier_figures`), and the gate
+    refuses a candidate the tier helps less than it helps the model in use.
+    """
+    record = base_model.meta.get("encoder")
+    if record is None or base_model.engine.source is None:
+        return {}
+    out.mkdir(parents=True, exist_ok=True)
+    for name in record["files"]:
+        link_or_copy(base_model.engine.source / name, out / name)
+    return {"encoder": {**record,
+                        "carried_from": record.get("carried_from", base_model.meta["version"])}}
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """Hard-link `source` to `target` (the encoder is 23 MB: versions share one copy on disk),
+    or copy it where a link cannot be made (another file system)."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)

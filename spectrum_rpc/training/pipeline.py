@@ -32,7 +32,14 @@ from ..versions import (
 )
 from . import dataset
 from .dataset import FeedbackSet, feedback_set, load_base
-from .evaluation import Verdict, base_figures, holdout_figures, judge, log_loss_gain
+from .evaluation import (
+    Verdict,
+    base_figures,
+    holdout_figures,
+    judge,
+    log_loss_gain,
+    tier_figures,
+)
 from .fit import contradicted, fit_candidate, read_model, write_candidate
 from .guards import RetrainRefused, check_key_shares, retrain_lock
 
@@ -116,7 +123,9 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
     engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
     figures = {role: {"version": engine.version,
                       "holdout": holdout_figures(engine, data.holdout, thresholds),
-                      "base": base_figures(engine, tests)} for role, engine in engines.items()}
+                      "base": base_figures(engine, tests),
+                      "encoder": tier_figures(engine, data.holdout, tests, thresholds)}
+               for role, engine in engines.items()}
     figures["candidate"]["holdout"]["log_loss_gain"] = log_loss_gain(
         engines["in_use"], engines["candidate"], data.holdout)
     verdict = judge(figures["in_use"], figures["candidate"], tolerance=t.tolerance,

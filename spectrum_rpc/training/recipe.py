@@ -403,7 +403,9 @@ def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray
                  fitted: dict[str, FittedLabel], lexicon: Lexicon, meta: dict,
                  stack: Stack | None = None) -> None:
     """Write engine.json, lexicon.json, linear.npz, the stack's files (if any) and the SHA-256
-    manifest; `meta["stack"]` describes the stack (engine.json names it only with one)."""
+    manifest; `meta["stack"]` describes the stack (engine.json names it only with one). An
+    encoder tier in `meta["encoder"]` must have its files in `out` already; the manifest
+    lists them."""
     out.mkdir(parents=True, exist_ok=True)
     names = list(fitted)
     meta = {k: v for k, v in meta.items() if k != "stack" or stack is not None}
@@ -418,4 +420,5 @@ def write_models(out: Path, version: str, vocabulary: list[str], idf: np.ndarray
     engine_meta = {"version": version, "labels": names + [L.PROFANITY],
                    "calibration": {n: fitted[n].calibration for n in names}, **meta}
     (out / ENGINE_FILE).write_text(json.dumps(engine_meta, indent=2, sort_keys=True) + "\n")
-    write_manifest(out, [ENGINE_FILE, LEXICON_FILE, LINEAR_FILE, *extra])
+    tier = meta.get("encoder", {}).get("files", [])
+    write_manifest(out, [ENGINE_FILE, LEXICON_FILE, LINEAR_FILE, *extra, *tier])
