@@ -235,8 +235,8 @@ async def _callback(request: web.Request, key: KeyRecord, options: dict[str, Any
         return None
     app = request.app
     if DISPATCHER not in app:
-        raise RestError(400, "`options.callbackUrl` needs webhooks on this server "
-                        "(`webhooks.enabled`).", "options.callbackUrl")
+        raise RestError(400, "`options.callbackUrl` is not available on this server: it "
+                        "sends no callbacks.", "options.callbackUrl")
     try:
         return await callbacks.target(
             app[STORE], key.project, url,
