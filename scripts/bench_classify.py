@@ -215,6 +215,16 @@ def write_section(title: str, lines: list[str], command: str) -> None:
                    if end < len(text) else text[:start] + section)
 
 
+def show(lines: list[str], title: str, script: str, argv: list[str] | None,
+         write: bool) -> None:
+    """Print a script's table; with `write`, record it as `### title` with the command that
+    made it (`script` run with `argv`, default the process's own arguments)."""
+    print("\n".join(lines))
+    if write:
+        given = argv if argv is not None else sys.argv[1:]
+        write_section(title, lines, " ".join([f".venv/bin/python scripts/{script}", *given]))
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print (and with --write, record) the benchmark table."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -229,10 +239,8 @@ def main(argv: list[str] | None = None) -> None:
         lines = analysis_bench(args.runs, args.huge_mb)
     else:
         lines = bench(args.runs, args.huge_mb, not args.no_compare)
-    print("\n".join(lines))
-    if args.write:
-        command = " ".join([".venv/bin/python scripts/bench_classify.py", *(argv or sys.argv[1:])])
-        write_section("Full analysis" if args.analysis else "Speed", lines, command)
+    show(lines, "Full analysis" if args.analysis else "Speed", "bench_classify.py", argv,
+         args.write)
 
 
 if __name__ == "__main__":

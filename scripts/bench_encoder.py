@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench_classify import text_of, write_section  # scripts/ is on sys.path as a script
+from bench_classify import show, text_of  # scripts/ is on sys.path as a script
 
 from spectrum_rpc.engine import Engine, MicroBatcher, load_engine
 from spectrum_rpc.training import data_dir, load_corpus
@@ -92,10 +92,7 @@ def main(argv: list[str] | None = None) -> None:
             remote = median(args.runs, lambda e=e, t=texts: served(e, t))
             lines.append(f"| {name} | {share:.1%} | {tier} | {local:,.0f} | {remote:,.0f} |")
             print(lines[-1], flush=True)
-    print("\n".join(lines))
-    if args.write:
-        command = " ".join([".venv/bin/python scripts/bench_encoder.py", *(argv or sys.argv[1:])])
-        write_section("Encoder tier cost", lines, command)
+    show(lines, "Encoder tier cost", "bench_encoder.py", argv, args.write)
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ from serving import (
     RPC_PATH,
     TEXT,
     Receiver,
+    bench_parser,
     cli,
     drive,
     environment,
@@ -463,18 +464,12 @@ def tiny_model(work: Path) -> Path:
 # -- the run ---------------------------------------------------------------------------------------
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=32)
+    parser = bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=500, help="events per delivery run")
     parser.add_argument("--kills", type=int, default=5, help="kills in the soak")
     parser.add_argument("--liveness", type=float, default=10.0,
                         help="store.liveness_timeout of the takeover runs (the default)")
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
-    parser.add_argument("--postgres", metavar="URL", help="an existing database (emptied!)")
-    parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
     args = parser.parse_args()
     if args.receiver:
         receiver(args.receiver)

@@ -34,6 +34,7 @@ from pathlib import Path
 from serving import (
     ROOT,
     TEXT,
+    bench_parser,
     cli,
     drive,
     environment,
@@ -155,13 +156,7 @@ def drivers(server: object, runs: int) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=8)
-    parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--postgres", metavar="URL", help="an existing database (emptied!)")
-    parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    parser = bench_parser(__doc__.splitlines()[0])
     parser.add_argument("--drivers", action="store_true", help="asyncpg beside psycopg 3")
     args = parser.parse_args()
     if args.receiver:

@@ -219,12 +219,9 @@ def main(argv: list[str] | None = None) -> None:
         if not args.no_functional:
             lines += ["", "Functional table, accuracy (cases) at each model's served "
                       "thresholds:", "", *functional_lines(engines)]
-    print("\n".join(lines))
-    if args.write:
-        from bench_classify import write_section  # scripts/ is on sys.path when run as a script
+    from bench_classify import show  # scripts/ is on sys.path when run as a script
 
-        command = " ".join([".venv/bin/python scripts/evaluate.py", *(argv or sys.argv[1:])])
-        write_section("Quality", lines, command)
+    show(lines, "Quality", "evaluate.py", argv, args.write)
 
 
 if __name__ == "__main__":

@@ -73,12 +73,9 @@ def main(argv: list[str] | None = None) -> None:
     argv = argv if argv is not None else sys.argv[1:]
     args = parser.parse_args(argv)
     lines = evaluate(data_dir(args.data_dir), args.models)
-    print("\n".join(lines))
-    if args.write:
-        from bench_classify import write_section  # scripts/ is on sys.path when run as a script
+    from bench_classify import show  # scripts/ is on sys.path when run as a script
 
-        command = " ".join([".venv/bin/python scripts/evaluate_openai.py", *argv])
-        write_section("OpenAI moderation categories", lines, command)
+    show(lines, "OpenAI moderation categories", "evaluate_openai.py", argv, args.write)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@ then the templates with the most failing cases and a few of their failures.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -117,12 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     thresholds = _thresholds(args.threshold, args.label_threshold)
     lines = functional_report(args.models, thresholds, args.templates, args.examples)
-    print("\n".join(lines))
-    if args.write:
-        from bench_classify import write_section  # scripts/ is on sys.path when run as a script
+    from bench_classify import show  # scripts/ is on sys.path when run as a script
 
-        command = " ".join([".venv/bin/python scripts/functional.py", *(argv or sys.argv[1:])])
-        write_section("Functional table", lines, command)
+    show(lines, "Functional table", "functional.py", argv, args.write)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ docs/BENCHMARKS.md. Imported by the scripts/bench_*.py that start servers or wri
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import json
 import os
@@ -39,6 +40,19 @@ done = function(summary, latency, requests)
     latency:percentile(50), latency:percentile(99)))
 end
 """
+
+
+def bench_parser(description: str) -> argparse.ArgumentParser:
+    """Return a parser with the options every benchmark of several servers on one store takes
+    (scripts/bench_store.py, scripts/bench_scaleout.py); the script adds its own."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--receiver", type=int, metavar="PORT", help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--postgres", metavar="URL", help="an existing database (emptied!)")
+    parser.add_argument("--write", action="store_true", help="write docs/BENCHMARKS.md")
+    return parser
 
 
 def free_port() -> int:

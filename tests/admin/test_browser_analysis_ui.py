@@ -6,25 +6,13 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
-
-import pytest
 
 from tests.helpers import browser as e2e
 
 pytestmark = e2e.MARKS
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[e2e.Server]:  # type: ignore[no-untyped-def]
-    yield from e2e.live_server(tmp_path_factory.mktemp("e2e-analysis"))
-
-
-@pytest.fixture(scope="module")
-def tab(live_server):  # type: ignore[no-untyped-def]
-    """A logged-in page."""
-    with e2e.logged_in_page(live_server.base) as page:
-        yield page
+live_server, tab = e2e.module_fixtures("e2e-analysis")
 
 
 def test_a_filter_mode_changed_on_the_settings_page_is_stored(tab):  # type: ignore[no-untyped-def]

@@ -9,11 +9,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-
-import pytest
 
 from tests.helpers import browser as e2e
 
@@ -22,16 +19,7 @@ TEXTS = ["have a lovely day", "you are a stupid idiot", "thanks for the help",
          "see you at the meeting"]
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[e2e.Server]:  # type: ignore[no-untyped-def]
-    yield from e2e.live_server(tmp_path_factory.mktemp("e2e-rates"))
-
-
-@pytest.fixture(scope="module")
-def tab(live_server):  # type: ignore[no-untyped-def]
-    """A logged-in page."""
-    with e2e.logged_in_page(live_server.base) as page:
-        yield page
+live_server, tab = e2e.module_fixtures("e2e-rates")
 
 
 def test_flag_rates_follow_a_typed_threshold_before_saving(tab, live_server, tmp_path):  # type: ignore[no-untyped-def]

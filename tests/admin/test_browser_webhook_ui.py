@@ -23,17 +23,9 @@ def hook_receiver() -> Iterator[e2e.Receiver]:
     r.stop()
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory) -> Iterator[e2e.Server]:  # type: ignore[no-untyped-def]
-    yield from e2e.live_server(tmp_path_factory.mktemp("e2e-webhooks"))
-
-
-@pytest.fixture(scope="module")
-def tab(live_server):  # type: ignore[no-untyped-def]
-    """A logged-in page, 1280x700: a short window, so that what is below the fold shows."""
-    with e2e.logged_in_page(live_server.base, height=700, timeout=10_000,
-                            accept_dialogs=True) as page:
-        yield page
+# The page is 1280x700: a short window, so that what is below the fold shows.
+live_server, tab = e2e.module_fixtures("e2e-webhooks", height=700, timeout=10_000,
+                                       accept_dialogs=True)
 
 
 def test_a_new_webhook_is_made_once_and_its_secret_is_in_view(tab, hook_receiver):  # type: ignore[no-untyped-def]

@@ -194,6 +194,23 @@ def live_server(tmp: Path) -> Iterator[Server]:
         server.stop()
 
 
+def module_fixtures(name: str, **page: Any) -> tuple[Any, Any]:
+    """Return a browser test module's module-scoped `live_server` (its own Server, in a
+    temporary directory named after `name`) and `tab` (a page logged in to it; `page`: the
+    options of logged_in_page): `live_server, tab = e2e.module_fixtures("e2e-rates")`."""
+
+    @pytest.fixture(scope="module", name="live_server")
+    def server(tmp_path_factory) -> Iterator[Server]:  # type: ignore[no-untyped-def]
+        yield from live_server(tmp_path_factory.mktemp(name))
+
+    @pytest.fixture(scope="module", name="tab")
+    def tab(live_server: Server) -> Iterator[Any]:
+        with logged_in_page(live_server.base, **page) as logged_in:
+            yield logged_in
+
+    return server, tab
+
+
 # Elements sticking out to the right of the viewport (ignoring those inside scroll boxes).
 _OVERFLOWING = """(width) => [...document.querySelectorAll('body *')]
   .filter(e => e.getBoundingClientRect().right > width + 1 && !e.closest('.scroll, .tabs'))
