@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from spectrum_rpc.cli import main
-from tests.helpers.training import corrections, training_sections
+from tests.helpers.training import corrections, environment, training_sections
 
 
 def add_feedback(db: Path, params: list[dict], key: str = "k1") -> None:
@@ -32,9 +32,8 @@ def add_feedback(db: Path, params: list[dict], key: str = "k1") -> None:
 
 @pytest.mark.slow
 def test_cli_retrain_list_show_rollback_promote(tmp_path, monkeypatch, capsys):
-    for section, values in training_sections(tmp_path).items():
-        for key, value in values.items():
-            monkeypatch.setenv(f"SPECTRUM_RPC_{section.upper()}_{key.upper()}", str(value))
+    for name, value in environment(training_sections(tmp_path)).items():
+        monkeypatch.setenv(name, value)
     db = str(tmp_path / "cli.db")
     add_feedback(Path(db), corrections(random.Random(2), 80))
 

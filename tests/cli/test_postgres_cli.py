@@ -19,7 +19,7 @@ from spectrum_rpc.store import Store, generate_key
 from tests.helpers.admin import PASSWORD
 from tests.helpers.cli import run
 from tests.helpers.postgres import query
-from tests.helpers.training import corrections, training_sections
+from tests.helpers.training import corrections, environment, training_sections
 
 
 def add_feedback(url: str, params: list[dict]) -> None:
@@ -102,9 +102,8 @@ def test_an_unreachable_server_is_one_line_without_the_password(capsys, unused_t
 
 @pytest.mark.slow
 def test_retrain_and_models(tmp_path, monkeypatch, capsys, postgres_url):
-    for section, values in training_sections(tmp_path).items():
-        for key, value in values.items():
-            monkeypatch.setenv(f"SPECTRUM_RPC_{section.upper()}_{key.upper()}", str(value))
+    for name, value in environment(training_sections(tmp_path)).items():
+        monkeypatch.setenv(name, value)
     add_feedback(postgres_url, corrections(random.Random(2), 80))
     db = postgres_url
     assert main(["retrain", "--db", db, "--json"]) == 0

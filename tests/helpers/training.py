@@ -139,6 +139,13 @@ def training_sections(tmp_path: Path, **training: object) -> dict[str, dict]:
     }
 
 
+def environment(sections: dict[str, dict]) -> dict[str, str]:
+    """Return settings overrides as the CLI reads them from the environment
+    (`SPECTRUM_RPC_SECTION_KEY`), for `monkeypatch.setenv`."""
+    return {f"SPECTRUM_RPC_{section.upper()}_{key.upper()}": str(value)
+            for section, values in sections.items() for key, value in values.items()}
+
+
 def block_rate(scores: list[dict[str, float]]) -> float:
     """Return the share of texts any decision label flags at 0.5."""
     return float(np.mean([max(s[k] for k in LABELS) >= 0.5 for s in scores]))
