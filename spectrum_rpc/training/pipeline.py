@@ -121,6 +121,8 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
     thresholds = {k: getattr(settings.thresholds, k) for k in DECIDED}
     tests = base.tests if base else {}
     engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
+    if not settings.engine.encoder:  # judged as served: the candidate keeps the tier on disk
+        engines = {role: engine.without_encoder() for role, engine in engines.items()}
     figures = {role: {"version": engine.version,
                       "holdout": holdout_figures(engine, data.holdout, thresholds),
                       "base": base_figures(engine, tests),

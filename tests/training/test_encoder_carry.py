@@ -53,17 +53,22 @@ def stacked(engine: Engine, text: str) -> tuple[float, float, float]:
     return float(linear), float(engine.score([text])[0, column]), float(expected)
 
 
-@pytest.mark.slow
-async def test_a_retrained_model_keeps_the_encoder_tier(make_client, rpc, tmp_path):
-    sections = training_sections(tmp_path, min_holdout=5)
-    sections["engine"]["workers"] = 1
+async def retrained(make_client, rpc, tmp_path: Path, **engine: object):  # type: ignore[no-untyped-def]
+    """Serve a tiny model with the shipped encoder tier, send corrections, retrain; return
+    (the API client, the encoder's record, the retrain's result)."""
+    sections = training_sections(tmp_path)
+    sections["engine"].update(workers=1, **engine)
     record = add_encoder(Path(sections["engine"]["model_dir"]))
     api = await make_client(**sections)
     reply = await rpc(api, rpc_batch("recordUserClassification",
                                      corrections(random.Random(2), 80)))
     assert all(a["result"] == "OK" for a in reply.json)
+    return api, record, await retrain(api.store, api.app[SETTINGS])
 
-    result = await retrain(api.store, api.app[SETTINGS])
+
+@pytest.mark.slow
+async def test_a_retrained_model_keeps_the_encoder_tier(make_client, rpc, tmp_path):
+    api, record, result = await retrained(make_client, rpc, tmp_path)
     assert result.promoted, result.verdict.reasons
     assert result.report["training"]["refit"] == ["phishing"]  # the linear phishing logit moved
     base = load_version(await api.store.models.latest(SHIPPED))
@@ -82,6 +87,15 @@ async def test_a_retrained_model_keeps_the_encoder_tier(make_client, rpc, tmp_pa
         assert (Path(result.path) / name).stat().st_ino == (base.source / name).stat().st_ino
     tier = result.report["figures"]["candidate"]["encoder"]["phishing"]
     assert tier["holdout"]["asked"] > 0 and tier["mixed"]["changed"] >= 0
+
+
+@pytest.mark.slow
+async def test_with_the_tier_switched_off_a_candidate_is_judged_without_it(
+        make_client, rpc, tmp_path):
+    _, record, result = await retrained(make_client, rpc, tmp_path, encoder=False)
+    assert result.report["figures"]["candidate"]["encoder"] == {}  # judged as served
+    carried = json.loads((Path(result.path) / "engine.json").read_text())["encoder"]
+    assert carried["bands"] == record["bands"]  # switching it on again serves it
 
 
 def tier(with_tier: float, linear: float) -> dict:
