@@ -7,6 +7,9 @@ Each round runs `scripts/bench_classify.py --analysis --runs 1` of A then B (B t
 rounds, so that neither always runs first), each in its own process with its own checkout first
 on the import path, and the table prints the median over rounds of each step's CPU p50. On a
 shared machine the load drifts during a run; interleaving puts A and B under the same drift.
+With `--check`, each checkout first prints `scripts/analysis_digest.py`'s digest of every
+detector's output on a fixed check set (this checkout's script, each checkout's code), and the
+run stops if they differ: a speed-up must not change an answer.
 """
 
 from __future__ import annotations
@@ -36,6 +39,15 @@ def run(root: Path, huge_mb: float) -> dict[str, float]:
     return steps
 
 
+def digest(root: Path, data_dir: Path) -> str:
+    """Return the analysis digest of the code in `root` (this checkout's digest script)."""
+    script = Path(__file__).resolve().parent / "analysis_digest.py"
+    return subprocess.run(
+        [sys.executable, str(script), "--data-dir", str(data_dir.resolve())],
+        cwd=root, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True,
+        check=True).stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Print the medians of A and B side by side."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,8 +55,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("b", type=Path, help="checkout B (after)")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--huge-mb", type=float, default=0.01, help="the huge text (not shown)")
+    parser.add_argument("--check", action="store_true",
+                        help="first compare the outputs of A and B (scripts/analysis_digest.py)")
+    parser.add_argument("--data-dir", type=Path, default=Path("../shared/data"),
+                        help="the shared data, for --check")
     args = parser.parse_args(argv)
     roots = {"A": args.a.resolve(), "B": args.b.resolve()}
+    if args.check:
+        digests = {name: digest(root, args.data_dir) for name, root in roots.items()}
+        for name, found in digests.items():
+            print(f"{name} outputs: {found}", file=sys.stderr)
+        if digests["A"] != digests["B"]:
+            sys.exit("A and B answer differently: not a like-for-like comparison")
     results: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
     for i in range(args.rounds):
         for name in ("A", "B") if i % 2 == 0 else ("B", "A"):

@@ -28,6 +28,10 @@ TOKENIZER_FILE = "encoder_tokenizer.json"
 # The longest text the encoder is asked about: one the engine scores as one window.
 MAX_CHARS = WINDOW + WINDOW // 2
 _EPSILON = 1e-6
+# `in_band`'s answers for one text (read-only: callers only index with them).
+_FIRST = np.zeros(1, dtype=np.intp)
+_NONE = np.zeros(0, dtype=np.intp)
+_FIRST.flags.writeable = _NONE.flags.writeable = False
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,8 @@ class Encoder:
     def in_band(self, texts: Sequence[str], rows: np.ndarray,
                 labels: Sequence[str]) -> np.ndarray:
         """Return the indices of the texts the encoder is asked about."""
+        if len(texts) == 1:  # the usual request: Python floats, not a dozen numpy calls
+            return _FIRST if self._one_in_band(texts[0], rows[0], labels) else _NONE
         ask = np.zeros(len(texts), dtype=bool)
         for band in self.bands:
             column = rows[:, labels.index(band.label)]
@@ -117,6 +123,11 @@ class Encoder:
         if ask.any():
             ask &= np.fromiter((len(t) <= self.max_chars for t in texts), bool, len(texts))
         return np.flatnonzero(ask)
+
+    def _one_in_band(self, text: str, row: np.ndarray, labels: Sequence[str]) -> bool:
+        values = row.tolist()
+        return len(text) <= self.max_chars and any(
+            band.low <= values[labels.index(band.label)] <= band.high for band in self.bands)
 
     def refine(self, texts: Sequence[str], rows: np.ndarray, labels: Sequence[str]) -> int:
         """Replace in-band labels' probabilities in `rows` by the stack's; return how many

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+from .vader import FastVader
 
 NEGATIVE = "negative"
 NEUTRAL = "neutral"
@@ -56,7 +56,7 @@ class SentimentAnalyzer:
     """Score texts with one VADER analyser (loads in about 10 ms; read-only, thread-safe)."""
 
     def __init__(self) -> None:
-        self._vader = SentimentIntensityAnalyzer()
+        self._vader = FastVader()
 
     def analyze(self, text: str) -> Sentiment:
         """Return the sentiment of `text` (of its first `MAX_CHARS` characters)."""
