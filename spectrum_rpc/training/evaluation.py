@@ -85,17 +85,45 @@ def log_loss_gain(current: Engine, candidate: Engine, rows: Sequence[Correction]
     return {"mean": float(diff.mean()), "standard_error": se}
 
 
-def base_figures(engine: Engine, tests: Mapping[str, Sequence[Sample]]
-                 ) -> dict[str, dict[str, float]]:
-    """Return ROC-AUC per test set and label (labels with both classes the engine scores)."""
+@dataclass(frozen=True)
+class Scored:
+    """One text set scored once: the linear tier's rows, the served rows (with the encoder
+    tier where it is asked) and how many texts it was asked for."""
+
+    linear: np.ndarray
+    served: np.ndarray
+    asked: int
+
+
+def score(engine: Engine, texts: Sequence[str]) -> Scored:
+    """Score texts as `engine.score` does, keeping the linear tier's rows beside."""
+    if not texts:
+        empty = np.zeros((0, len(engine.labels)))
+        return Scored(empty, empty, 0)
+    linear = engine.linear_scores(texts)
+    served = linear.copy()
+    asked = engine.encoder.refine(texts, served, engine.labels) if engine.encoder else 0
+    return Scored(linear, served, asked)
+
+
+def score_tests(engine: Engine, tests: Mapping[str, Sequence[Sample]]) -> dict[str, Scored]:
+    """Score each base test set once (for `base_figures` and `tier_figures` both)."""
+    return {name: score(engine, [s.text for s in samples]) for name, samples in tests.items()}
+
+
+def base_figures(engine: Engine, tests: Mapping[str, Sequence[Sample]],
+                 scored: Mapping[str, Scored] | None = None) -> dict[str, dict[str, float]]:
+    """Return ROC-AUC per test set and label (labels with both classes the engine scores);
+    `scored`: the sets as `score_tests` scored them (else they are scored here)."""
+    scored = scored if scored is not None else score_tests(engine, tests)
     out: dict[str, dict[str, float]] = {}
     for name, samples in tests.items():
-        scores = engine.classify([s.text for s in samples])
         figures = {}
-        for label in sorted({k for s in samples for k in s.labels}):
-            pairs = [(s.labels[label], sc[label]) for s, sc in zip(samples, scores, strict=True)
-                     if label in s.labels and label in sc]
-            auc = _auc([a for a, _ in pairs], [b for _, b in pairs]) if pairs else None
+        for label in sorted({k for s in samples for k in s.labels} & set(engine.labels)):
+            column = scored[name].served[:, engine.labels.index(label)]
+            pairs = [(s.labels[label], column[i]) for i, s in enumerate(samples)
+                     if label in s.labels]
+            auc = _auc([a for a, _ in pairs], [float(b) for _, b in pairs]) if pairs else None
             if auc is not None:
                 figures[label] = auc
         out[name] = figures
@@ -103,32 +131,31 @@ def base_figures(engine: Engine, tests: Mapping[str, Sequence[Sample]]
 
 
 def tier_figures(engine: Engine, rows: Sequence[Correction],
-                 tests: Mapping[str, Sequence[Sample]], thresholds: Mapping[str, float]
-                 ) -> dict[str, dict[str, dict]]:
+                 tests: Mapping[str, Sequence[Sample]], thresholds: Mapping[str, float],
+                 scored: Mapping[str, Scored] | None = None) -> dict[str, dict[str, dict]]:
     """Return, per label the encoder tier is asked about and per text set (the holdout, each
     base test set): how many texts it was asked for, how many decisions at the served
     threshold it changed, and the label's ROC-AUC with the tier and with the linear tier
-    alone; empty without a tier."""
+    alone; empty without a tier. `scored`: the test sets as `score_tests` scored them."""
     if engine.encoder is None:
         return {}
-    sets = {"holdout": [(r.text, r.targets) for r in rows],
-            **{name: [(s.text, s.labels) for s in samples] for name, samples in tests.items()}}
+    scored = scored if scored is not None else score_tests(engine, tests)
+    sets = {"holdout": ([r.targets for r in rows], score(engine, [r.text for r in rows])),
+            **{name: ([s.labels for s in samples], scored[name])
+               for name, samples in tests.items()}}
     out: dict[str, dict[str, dict]] = {band.label: {} for band in engine.encoder.bands}
-    for name, pairs in sets.items():
-        texts = [text for text, _ in pairs]
-        linear = engine.linear_scores(texts)
-        served = linear.copy()
-        asked = engine.encoder.refine(texts, served, engine.labels)
+    for name, (targets, rows_scored) in sets.items():
         for label, figures in out.items():
             column = engine.labels.index(label)
+            linear, served = rows_scored.linear[:, column], rows_scored.served[:, column]
             t = thresholds.get(label, 0.5)
-            known = [i for i, (_, y) in enumerate(pairs) if label in y]
-            y = [pairs[i][1][label] for i in known]
+            known = [i for i, y in enumerate(targets) if label in y]
+            y = [targets[i][label] for i in known]
             figures[name] = {
-                "texts": len(texts), "asked": asked,
-                "changed": int(np.sum((served[:, column] >= t) != (linear[:, column] >= t))),
-                "roc_auc": _auc(y, served[known, column].tolist()),
-                "linear_roc_auc": _auc(y, linear[known, column].tolist())}
+                "texts": len(targets), "asked": rows_scored.asked,
+                "changed": int(np.sum((served >= t) != (linear >= t))),
+                "roc_auc": _auc(y, served[known].tolist()),
+                "linear_roc_auc": _auc(y, linear[known].tolist())}
     return out
 
 

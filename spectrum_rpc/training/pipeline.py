@@ -17,7 +17,7 @@ from pathlib import Path
 from secrets import token_hex
 from typing import Any
 
-from ..engine import load_engine
+from ..engine import Engine, load_engine
 from ..labels import DECIDED
 from ..settings import Settings
 from ..store import ModelRecord, Store
@@ -38,6 +38,7 @@ from .evaluation import (
     holdout_figures,
     judge,
     log_loss_gain,
+    score_tests,
     tier_figures,
 )
 from .fit import contradicted, fit_candidate, read_model, write_candidate
@@ -123,10 +124,7 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
     engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
     if not settings.engine.encoder:  # judged as served: the candidate keeps the tier on disk
         engines = {role: engine.without_encoder() for role, engine in engines.items()}
-    figures = {role: {"version": engine.version,
-                      "holdout": holdout_figures(engine, data.holdout, thresholds),
-                      "base": base_figures(engine, tests),
-                      "encoder": tier_figures(engine, data.holdout, tests, thresholds)}
+    figures = {role: _figures(engine, data, tests, thresholds)
                for role, engine in engines.items()}
     figures["candidate"]["holdout"]["log_loss_gain"] = log_loss_gain(
         engines["in_use"], engines["candidate"], data.holdout)
@@ -154,3 +152,11 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
         "settings": asdict(t),
     }
     return verdict, report
+
+
+def _figures(engine: Engine, data: FeedbackSet, tests: dict, thresholds: dict) -> dict:
+    scored = score_tests(engine, tests)  # once, for the ROC-AUC and the encoder tier's figures
+    return {"version": engine.version,
+            "holdout": holdout_figures(engine, data.holdout, thresholds),
+            "base": base_figures(engine, tests, scored),
+            "encoder": tier_figures(engine, data.holdout, tests, thresholds, scored)}

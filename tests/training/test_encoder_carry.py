@@ -13,11 +13,17 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from spectrum_rpc.engine import MANIFEST, SHIPPED_MODELS, Engine, sha256
+from spectrum_rpc.engine import MANIFEST, SHIPPED_MODELS, Engine, load_engine, sha256
 from spectrum_rpc.resources import SETTINGS
-from spectrum_rpc.training import retrain
+from spectrum_rpc.training import Sample, retrain
 from spectrum_rpc.versions import SHIPPED, load_version
-from tests.helpers.training import corrections, rpc_batch, training_sections
+from tests.helpers.training import (
+    corrections,
+    rpc_batch,
+    training_sections,
+    write_base,
+    write_model,
+)
 
 # The tiny model is sure of most texts; this one's linear phishing score moves from 0.23 to
 # 0.998 in the retrain, inside the test's band on both sides (the shipped band, 0.139-0.305,
@@ -118,3 +124,24 @@ def test_the_gate_refuses_a_candidate_the_tier_helps_less(with_tier, promoted):
     refused = [r for r in verdict.reasons if r.startswith("encoder tier")]
     assert bool(refused) is not promoted
     assert all("mixed/phishing" in r for r in refused)
+
+
+def test_the_tier_figures_score_each_set_once_and_take_an_empty_holdout(tmp_path):
+    from spectrum_rpc.training.evaluation import base_figures, score, score_tests, tier_figures
+
+    base = write_base(tmp_path / "base")
+    model = write_model(tmp_path / "model", base)
+    add_encoder(model, low=1e-9, high=1.0)  # the tiny model is sure of most texts
+    engine = load_engine(model)
+    samples = [Sample(r["text"], "base", r["labels"]) for r in
+               map(json.loads, (base / "test_mixed.jsonl").read_text().splitlines())]
+    tests = {"mixed": samples}
+    scored = score_tests(engine, tests)
+    assert np.array_equal(scored["mixed"].served, engine.score([s.text for s in samples]))
+    assert base_figures(engine, tests, scored) == base_figures(engine, tests)
+    figures = tier_figures(engine, [], tests, {"phishing": 0.21}, scored)["phishing"]
+    assert figures["holdout"] == {"texts": 0, "asked": 0, "changed": 0, "roc_auc": None,
+                                  "linear_roc_auc": None}
+    assert figures["mixed"]["asked"] == scored["mixed"].asked > 0
+    assert figures["mixed"]["roc_auc"] is not None
+    assert score(engine.without_encoder(), ["hello"]).asked == 0
