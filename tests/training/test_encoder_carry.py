@@ -5,6 +5,7 @@ dropped the tier and served the linear tier alone at the same thresholds)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import random
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import MANIFEST, SHIPPED_MODELS, Engine, load_engine, sha256
-from spectrum_rpc.resources import SETTINGS
+from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.training import Sample, retrain
 from spectrum_rpc.versions import SHIPPED, load_version
 from tests.helpers.training import (
@@ -91,6 +92,16 @@ async def test_a_retrained_model_keeps_the_encoder_tier(make_client, rpc, tmp_pa
     assert meta["carried_from"] == base.version
     for name in record["files"]:  # linked to the base version's files, not a second copy
         assert (Path(result.path) / name).stat().st_ino == (base.source / name).stat().st_ino
+    # The server swaps to the promoted model by itself; its engine process serves the tier.
+    router = api.app[CLASSIFIER]
+    for _ in range(200):  # the server polls the store every 0.05 s here
+        if router.version == result.version:
+            break
+        await asyncio.sleep(0.05)
+    answer = (await rpc(api, rpc_batch("classifyText", [{"text": TEXT}]))).json[0]["result"]
+    assert answer["modelVersion"] == result.version
+    assert answer["phishingConfidence"] == pytest.approx(served, abs=1e-6)
+    assert answer["phishingConfidence"] != pytest.approx(linear, abs=1e-6)
     tier = result.report["figures"]["candidate"]["encoder"]["phishing"]
     assert tier["holdout"]["asked"] > 0 and tier["mixed"]["changed"] >= 0
 
