@@ -342,6 +342,22 @@ class WebhookStore:
         )
         return [self._webhook(r) for r in rows]
 
+    async def find(self, project: str, url: str, events: str) -> str | None:
+        """Return the id of a project's oldest webhook with this stored URL and events, or None."""
+        row = await self.db.fetchone(
+            "SELECT id FROM webhooks WHERE project = ? AND url = ? AND events = ?"
+            " ORDER BY created_at, id LIMIT 1",
+            (project, url, events),
+        )
+        return row[0] if row else None
+
+    async def count(self, project: str, events: str) -> int:
+        """Count a project's webhooks with exactly these (stored) events."""
+        row = await self.db.fetchone(
+            "SELECT COUNT(*) FROM webhooks WHERE project = ? AND events = ?", (project, events)
+        )
+        return int(row[0]) if row else 0
+
     async def enabled_for(self, project: str) -> list[WebhookRecord]:
         """List a project's enabled webhooks."""
         rows = await self.db.fetchall(

@@ -18,25 +18,37 @@ from ..ssrf import ForbiddenAddress, check_canonical, check_target
 from ..store import Store, now
 from .dispatcher import Dispatcher
 from .filters import CALLBACK
-from .management import add_webhook, list_webhooks
+from .management import add_webhook
 from .payload import new_event_id
 from .validation import WebhookError, validate_url
 
 DESCRIPTION = "callback URL of API requests (made on first use)"
+# Callback webhooks one project may make through the API: each distinct URL (`?n=1`, `?n=2`...)
+# is a row with its own secret, so a caller must not be able to make them without end.
+MAX_CALLBACKS = 100
 
 _making = asyncio.Lock()  # two first requests with one URL make one webhook
 
 
-async def target(store: Store, project: str, url: str, *, allow_private_addresses: bool) -> str:
-    """Return the id of the callback webhook for a URL in a project, made when new; raise
-    WebhookError for a URL that cannot be one (not http(s), credentials, a private address
-    while those are refused), its message in the API caller's terms."""
+async def target(store: Store, project: str, url: str, *, allow_private_addresses: bool,
+                 limit: int = MAX_CALLBACKS) -> str:
+    """Return the id of the callback webhook for a URL in a project, made when new (at most
+    `limit` per project); raise WebhookError for a URL that cannot be one (not http(s),
+    credentials, a private address while those are refused, one too many), its message in the
+    API caller's terms."""
     check(url, allow_private_addresses=allow_private_addresses)
+    stored = validate_url(url)  # the form a webhook's URL is stored in (host lower-cased...)
+    found = await store.webhooks.find(project, stored, CALLBACK)
+    if found is not None:
+        return found
     async with _making:
-        for hook in await list_webhooks(store, project):
-            if hook.url == url and tuple(hook.events) == (CALLBACK,):
-                return hook.id
-        made = await add_webhook(store, url, project=project, events=CALLBACK,
+        found = await store.webhooks.find(project, stored, CALLBACK)
+        if found is not None:
+            return found
+        if await store.webhooks.count(project, CALLBACK) >= limit:
+            raise WebhookError(f"refused: this project already has {limit} callback URLs, the "
+                               "most it may have; reuse one of them")
+        made = await add_webhook(store, stored, project=project, events=CALLBACK,
                                  description=DESCRIPTION,
                                  allow_private_addresses=allow_private_addresses)
         return made.view.id

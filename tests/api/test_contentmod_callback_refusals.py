@@ -10,7 +10,7 @@ import pytest
 
 from spectrum_rpc.constants import DEFAULT_PROJECT
 from spectrum_rpc.webhooks import management as ops
-from tests.api.test_contentmod_callbacks import post, start
+from tests.helpers.callbacks import post, start
 
 TEXT = "you are a stupid idiot"
 # A server setting (`webhooks.enabled`, `allow_private_addresses`) or a CLI flag (`--basic-auth`).
