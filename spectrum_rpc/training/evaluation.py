@@ -4,8 +4,8 @@ A candidate is promoted only if it lowers the log-loss on the holdout (per held-
 over the labels the row gives a target for) by more than `min_gain` and by more than
 `gain_standard_errors` standard errors of that gain (paired over the rows), no base test set
 loses more than `tolerance` ROC-AUC on any label, and an encoder tier (carried unchanged from
-the base model, `fit.carry_encoder`) adds no less ROC-AUC to the candidate's linear tier on any
-base test set than to the model in use's, within `tolerance`. The log-loss is a proper score:
+the base model, `fit.carry_encoder`) lowers no base test set's ROC-AUC below the candidate's
+linear tier's alone by more than `tolerance`. The log-loss is a proper score:
 every held-out row counts by how far its probabilities moved, where F1 at a fixed threshold
 (also reported, with precision, recall and ROC-AUC of the decision against shouldBlock) changes
 only when a row crosses the threshold, which on a holdout of a few dozen rows is mostly chance;
@@ -200,28 +200,23 @@ def judge(current: dict, candidate: dict, *, tolerance: float, min_gain: float,
         reasons.append("no base test sets available: only the holdout was checked")
     elif ok:
         reasons.append(f"no base test set lost more than {tolerance:g} ROC-AUC")
-    tier = _tier_reasons(current.get("encoder", {}), candidate.get("encoder", {}),
-                         set(candidate["base"]), tolerance)
+    tier = _tier_reasons(candidate.get("encoder", {}), set(candidate["base"]), tolerance)
     reasons.extend(tier)
     return Verdict(ok and not tier, reasons)
 
 
-def _tier_reasons(current: dict, candidate: dict, tests: set[str], tolerance: float
-                  ) -> list[str]:
-    """Return why the encoder tier carried into the candidate no longer holds: on a base
-    test set it adds less ROC-AUC to the candidate's linear tier than to the model in use's,
-    by more than `tolerance` (empty: it holds, or there is nothing to compare)."""
+def _tier_reasons(candidate: dict, tests: set[str], tolerance: float) -> list[str]:
+    """Return why the encoder tier carried into the candidate must not be served: on a base
+    test set it lowers the candidate's ROC-AUC below its linear tier's alone by more than
+    `tolerance` (empty: it does not hurt, or there is nothing to compare). The final scores
+    are compared with the model in use's by the base test sets' own check; what the tier adds
+    is not, since a better linear tier leaves it less to add."""
     reasons = []
     for label, sets in candidate.items():
         for name in sorted(tests & set(sets)):
-            now, before = sets[name], current.get(label, {}).get(name)
-            if before is None or None in (now["roc_auc"], now["linear_roc_auc"],
-                                          before["roc_auc"], before["linear_roc_auc"]):
-                continue
-            gain = now["roc_auc"] - now["linear_roc_auc"]
-            was = before["roc_auc"] - before["linear_roc_auc"]
-            if gain < was - tolerance:
-                reasons.append(f"encoder tier on base test set {name}/{label}: adds {gain:+.4f}"
-                               f" ROC-AUC to the candidate's linear tier, {was:+.4f} to the"
-                               f" model in use's, worse by more than {tolerance:g}")
+            served, linear = sets[name]["roc_auc"], sets[name]["linear_roc_auc"]
+            if served is not None and linear is not None and served < linear - tolerance:
+                reasons.append(f"encoder tier on base test set {name}/{label}: ROC-AUC"
+                               f" {served:.4f} with it, {linear:.4f} with the linear tier"
+                               f" alone, worse by more than {tolerance:g}")
     return reasons

@@ -295,7 +295,7 @@ def carry_encoder(base_model: ModelFiles, out: Path) -> dict:
     linear tier's logit as a calibrated probability, which fine-tuning on the log-loss keeps
     it (and a refit calibrates afresh); whether its decisions still hold for the moved logit
     is measured in the candidate's evaluation (`evaluation.tier_figures`), and the gate
-    refuses a candidate the tier helps less than it helps the model in use.
+    refuses a candidate the tier hurts (on a base test set, beyond the tolerance).
     """
     record = base_model.meta.get("encoder")
     if record is None or base_model.engine.source is None:
