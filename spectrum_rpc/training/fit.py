@@ -25,6 +25,7 @@ in its calibration note); the other stacked labels keep theirs.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -307,10 +308,29 @@ def carry_encoder(base_model: ModelFiles, out: Path) -> dict:
                         "carried_from": record.get("carried_from", base_model.meta["version"])}}
 
 
+# Why a hard link cannot be made where a copy can: another file system, one without links (or
+# that forbids them), too many links to the file. Any other error (the target exists: it may
+# be a link into another version's file) is raised, never copied through.
+_NO_LINK = frozenset({errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP, errno.EOPNOTSUPP})
+
+
 def link_or_copy(source: Path, target: Path) -> None:
     """Hard-link `source` to `target` (the encoder is 23 MB: versions share one copy on disk),
     or copy it where a link cannot be made (another file system)."""
     try:
         os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        _copy(source, target)
+
+
+def _copy(source: Path, target: Path) -> None:
+    """Copy to a temporary file beside `target`, then rename it into place: a new file, never
+    one written through an existing link."""
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        shutil.copy2(source, temporary)
+        os.replace(temporary, target)
+    finally:
+        temporary.unlink(missing_ok=True)
