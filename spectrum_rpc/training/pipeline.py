@@ -121,11 +121,13 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
                     {"parent": current.version, "base_version": root.version, "project": project})
     thresholds = {k: getattr(settings.thresholds, k) for k in DECIDED}
     tests = base.tests if base else {}
-    engines = {"in_use": load_version(current), "candidate": load_engine(staging)}
-    if not settings.engine.encoder:  # judged as served: the candidate keeps the tier on disk
-        engines = {role: engine.without_encoder() for role, engine in engines.items()}
-    figures = {role: _figures(engine, data, tests, thresholds)
-               for role, engine in engines.items()}
+    loaded = {"in_use": load_version(current), "candidate": load_engine(staging)}
+    # Judged as served; the tier the candidate keeps on disk is judged either way, so switching
+    # `engine.encoder` on later serves a tier the gate has passed.
+    engines = loaded if settings.engine.encoder else {
+        role: engine.without_encoder() for role, engine in loaded.items()}
+    figures = {role: _figures(engines[role], loaded[role], data, tests, thresholds)
+               for role in loaded}
     figures["candidate"]["holdout"]["log_loss_gain"] = log_loss_gain(
         engines["in_use"], engines["candidate"], data.holdout)
     verdict = judge(figures["in_use"], figures["candidate"], tolerance=t.tolerance,
@@ -154,9 +156,13 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
     return verdict, report
 
 
-def _figures(engine: Engine, data: FeedbackSet, tests: dict, thresholds: dict) -> dict:
-    scored = score_tests(engine, tests)  # once, for the ROC-AUC and the encoder tier's figures
+def _figures(engine: Engine, tiered: Engine, data: FeedbackSet, tests: dict,
+             thresholds: dict) -> dict:
+    """Figures of a model as served (`engine`) and of its encoder tier (`tiered`: the model
+    with its tier, served or not)."""
+    scored = score_tests(engine, tests)  # once, for the ROC-AUC and, served, the tier's figures
     return {"version": engine.version,
             "holdout": holdout_figures(engine, data.holdout, thresholds),
             "base": base_figures(engine, tests, scored),
-            "encoder": tier_figures(engine, data.holdout, tests, thresholds, scored)}
+            "encoder": tier_figures(tiered, data.holdout, tests, thresholds,
+                                    scored if tiered is engine else None)}

@@ -40,11 +40,13 @@ from tests.helpers.training import (
 TEXT = "video nice"
 
 
-def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999) -> dict:
+def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
+                **stack: float) -> dict:
     """Give a tiny model the shipped encoder tier (its files linked, not copied), with the
-    phishing band widened to [low, high]; return the encoder's engine.json record."""
+    phishing band widened to [low, high] (and the stack's `a`, `b`, `c` changed as given);
+    return the encoder's engine.json record."""
     record = json.loads((SHIPPED_MODELS / "engine.json").read_text())["encoder"]
-    record["bands"] = [{**band, "low": low, "high": high} for band in record["bands"]]
+    record["bands"] = [{**band, "low": low, "high": high, **stack} for band in record["bands"]]
     meta = json.loads((model_dir / "engine.json").read_text())
     (model_dir / "engine.json").write_text(json.dumps({**meta, "encoder": record}, indent=2))
     manifest = json.loads((model_dir / MANIFEST).read_text())
@@ -67,12 +69,14 @@ def stacked(engine: Engine, text: str) -> tuple[float, float, float]:
     return float(linear), float(engine.score([text])[0, column]), float(expected)
 
 
-async def retrained(make_client, rpc, tmp_path: Path, **engine: object):  # type: ignore[no-untyped-def]
-    """Serve a tiny model with the shipped encoder tier, send corrections, retrain; return
-    (the API client, the encoder's record, the retrain's result)."""
+async def retrained(make_client, rpc, tmp_path: Path, band: dict | None = None,  # type: ignore[no-untyped-def]
+                    **engine: object):
+    """Serve a tiny model with the shipped encoder tier (its band changed by `band`: `low`,
+    `high`, `a`, `b`, `c`), send corrections, retrain; return (the API client, the encoder's
+    record, the retrain's result)."""
     sections = training_sections(tmp_path)
     sections["engine"].update(workers=1, **engine)
-    record = add_encoder(Path(sections["engine"]["model_dir"]))
+    record = add_encoder(Path(sections["engine"]["model_dir"]), **(band or {}))
     api = await make_client(**sections)
     reply = await rpc(api, rpc_batch("recordUserClassification",
                                      corrections(random.Random(2), 80)))
@@ -114,12 +118,27 @@ async def test_a_retrained_model_keeps_the_encoder_tier(make_client, rpc, tmp_pa
 
 
 @pytest.mark.slow
-async def test_with_the_tier_switched_off_a_candidate_is_judged_without_it(
+async def test_with_the_tier_switched_off_a_candidate_is_judged_as_served_and_its_tier_too(
         make_client, rpc, tmp_path):
     _, record, result = await retrained(make_client, rpc, tmp_path, encoder=False)
-    assert result.report["figures"]["candidate"]["encoder"] == {}  # judged as served
+    candidate = result.report["figures"]["candidate"]
+    tier = candidate["encoder"]["phishing"]["mixed"]
+    assert tier["asked"] > 0 and tier["roc_auc"] is not None  # the tier on disk is judged
+    # The base figures are the served (linear) tier's.
+    assert candidate["base"]["mixed"]["phishing"] == pytest.approx(tier["linear_roc_auc"])
     carried = json.loads((Path(result.path) / "engine.json").read_text())["encoder"]
     assert carried["bands"] == record["bands"]  # switching it on again serves it
+
+
+@pytest.mark.slow
+async def test_with_the_tier_switched_off_a_tier_that_hurts_is_still_refused(
+        make_client, rpc, tmp_path):
+    # A stack that turns the encoder's phishing logit upside down, over every score.
+    upside_down = {"low": 1e-9, "high": 1.0, "a": 0.0, "b": -4.0, "c": 0.0}
+    _, _, result = await retrained(make_client, rpc, tmp_path, upside_down, encoder=False)
+    assert not result.promoted, (result.verdict.reasons, result.report["figures"]["candidate"])
+    assert any(r.startswith("encoder tier on base test set mixed/phishing")
+               for r in result.verdict.reasons), result.verdict.reasons
 
 
 def tier(with_tier: float, linear: float) -> dict:
