@@ -9,7 +9,8 @@ scores, so throughput on clear cases stays as it was.
 
 onnxruntime runs the model (no torch at run time) on one thread: the encoder runs where the
 engine scores, in the engine's child processes, never on the event loop. The session is
-created on first use, so a process that never asks (the server's parent) never pays for it.
+created on first use, so a process that never asks (the server's parent) never pays for it,
+and shared by the engines of one process whose encoder file is the same (`sessions`).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .sessions import SESSIONS, SharedSessions
 from .windows import WINDOW
 
 ENCODER_FILE = "encoder.onnx"
@@ -56,8 +58,13 @@ class Band:
 class Encoder:
     """The exported encoder and its bands; `refine` rewrites score rows in place."""
 
-    def __init__(self, model_dir: Path, meta: dict):
+    def __init__(self, model_dir: Path, meta: dict, digest: str | None = None,
+                 sessions: SharedSessions = SESSIONS):
+        """`digest`: the encoder file's sha256 (from the manifest): encoders with the same
+        one share a session from `sessions` (None: this encoder builds its own)."""
         self.model_dir = Path(model_dir)
+        self.digest = digest
+        self._sessions = sessions
         self.heads: tuple[str, ...] = tuple(meta["heads"])
         self.max_tokens = int(meta["max_tokens"])
         self.max_chars = int(meta["max_chars"])
@@ -82,19 +89,24 @@ class Encoder:
                 self._load()
 
     def _load(self) -> None:
-        import onnxruntime
         from tokenizers import Tokenizer
+
+        self._session = (self._build() if self.digest is None
+                          else self._sessions.get(self.digest, self._build))
+        tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
+        tokenizer.enable_truncation(max_length=self.max_tokens)
+        tokenizer.no_padding()
+        self._tokenizer = tokenizer
+
+    def _build(self):  # type: ignore[no-untyped-def]  # an onnxruntime.InferenceSession
+        import onnxruntime
 
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.execution_mode = onnxruntime.ExecutionMode.ORT_SEQUENTIAL
-        self._session = onnxruntime.InferenceSession(
+        return onnxruntime.InferenceSession(
             str(self.model_dir / ENCODER_FILE), options, providers=["CPUExecutionProvider"])
-        tokenizer = Tokenizer.from_file(str(self.model_dir / TOKENIZER_FILE))
-        tokenizer.enable_truncation(max_length=self.max_tokens)
-        tokenizer.no_padding()
-        self._tokenizer = tokenizer
 
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Return the encoder's logits (texts x heads), float64."""

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from .. import labels as L
-from .encoder import Encoder
+from .encoder import ENCODER_FILE, Encoder
 from .features import Featurizer, StreamFeatures
 from .lexicon import Lexicon
 from .linear import LINEAR_FILE, LinearModel
@@ -229,7 +229,7 @@ def load_engine(model_dir: Path | None = None) -> Engine:
             engine = copy.copy(_LAST[1])
             engine.source = model_dir
             return engine
-    engine = _load(model_dir, files, meta)
+    engine = _load(model_dir, files, meta, digests)
     with _LAST_LOCK:
         _LAST[:] = [key, engine]
     return engine
@@ -240,11 +240,12 @@ _LAST: list = []
 _LAST_LOCK = threading.Lock()
 
 
-def _load(model_dir: Path, files: tuple[str, ...], meta: dict) -> Engine:
+def _load(model_dir: Path, files: tuple[str, ...], meta: dict, digests: dict) -> Engine:
     lexicon = Lexicon.from_records(json.loads((model_dir / LEXICON_FILE).read_text()))
     stack = Stack.load(model_dir) if STACK_FILE in files else None
     model = LinearModel.load(model_dir / LINEAR_FILE, stack)
     model.evidence_prior = float(meta.get("evidence_prior", 0.0))
-    encoder = Encoder(model_dir, meta["encoder"]) if "encoder" in meta else None
+    encoder = (Encoder(model_dir, meta["encoder"], digests.get(ENCODER_FILE))
+               if "encoder" in meta else None)
     return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})),
                   source=model_dir, encoder=encoder)

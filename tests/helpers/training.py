@@ -7,11 +7,13 @@ Base texts use one vocabulary (insults, sexual words, bank phishing, small talk)
 from __future__ import annotations
 
 import json
+import os
 import random
 from pathlib import Path
 
 import numpy as np
 
+from spectrum_rpc.engine import MANIFEST, SHIPPED_MODELS, sha256
 from spectrum_rpc.engine.lexicon import Lexicon
 from spectrum_rpc.training.corpus import Sample
 from spectrum_rpc.training.recipe import (
@@ -149,3 +151,21 @@ def environment(sections: dict[str, dict]) -> dict[str, str]:
 def block_rate(scores: list[dict[str, float]]) -> float:
     """Return the share of texts any decision label flags at 0.5."""
     return float(np.mean([max(s[k] for k in LABELS) >= 0.5 for s in scores]))
+
+
+def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
+                **stack: float) -> dict:
+    """Give a tiny model the shipped encoder tier (its files linked, not copied), with the
+    phishing band widened to [low, high] (and the stack's `a`, `b`, `c` changed as given);
+    return the encoder's engine.json record."""
+    record = json.loads((SHIPPED_MODELS / "engine.json").read_text())["encoder"]
+    record["bands"] = [{**band, "low": low, "high": high, **stack} for band in record["bands"]]
+    meta = json.loads((model_dir / "engine.json").read_text())
+    (model_dir / "engine.json").write_text(json.dumps({**meta, "encoder": record}, indent=2))
+    manifest = json.loads((model_dir / MANIFEST).read_text())
+    for name in record["files"]:
+        os.symlink(SHIPPED_MODELS / name, model_dir / name)
+    for name in (*record["files"], "engine.json"):
+        manifest["sha256"][name] = sha256(model_dir / name)
+    (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
+    return record

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 from pathlib import Path
 
@@ -15,17 +14,16 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import (
-    MANIFEST,
     SHIPPED_MODELS,
     Encoder,
     Engine,
     load_engine,
-    sha256,
 )
 from spectrum_rpc.resources import CLASSIFIER, SETTINGS
 from spectrum_rpc.training import Sample, retrain
 from spectrum_rpc.versions import SHIPPED, load_version
 from tests.helpers.training import (
+    add_encoder,
     corrections,
     rpc_batch,
     training_sections,
@@ -38,24 +36,6 @@ from tests.helpers.training import (
 # lies around the shipped linear tier's threshold, which the tiny model's scores do not
 # spread around).
 TEXT = "video nice"
-
-
-def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
-                **stack: float) -> dict:
-    """Give a tiny model the shipped encoder tier (its files linked, not copied), with the
-    phishing band widened to [low, high] (and the stack's `a`, `b`, `c` changed as given);
-    return the encoder's engine.json record."""
-    record = json.loads((SHIPPED_MODELS / "engine.json").read_text())["encoder"]
-    record["bands"] = [{**band, "low": low, "high": high, **stack} for band in record["bands"]]
-    meta = json.loads((model_dir / "engine.json").read_text())
-    (model_dir / "engine.json").write_text(json.dumps({**meta, "encoder": record}, indent=2))
-    manifest = json.loads((model_dir / MANIFEST).read_text())
-    for name in record["files"]:
-        os.symlink(SHIPPED_MODELS / name, model_dir / name)
-    for name in (*record["files"], "engine.json"):
-        manifest["sha256"][name] = sha256(model_dir / name)
-    (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
-    return record
 
 
 def stacked(engine: Engine, text: str) -> tuple[float, float, float]:
