@@ -38,6 +38,8 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
   webhook of the project, event `callback`, on first use: its secret and delivery log are on
   the admin UI's Webhooks page), retried on the webhook schedule, refused at once when it is not
   a public http(s) URL (unless `webhooks.allow_private_addresses`). Needs `webhooks.enabled`.
+  At most `callbacks.MAX_CALLBACKS` (100) callback URLs per project: a new one after that is
+  refused.
 - `options.defer: true` (with a `callbackUrl`): the answer is `{"id", "request", "meta",
   "deferred": true}` at once; the analysis runs after it and its full answer (the same `id`)
   goes to the callback URL. The request's share of the large-body budget (`body.Bodies`) is
