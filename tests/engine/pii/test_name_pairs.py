@@ -92,3 +92,11 @@ def test_pairs_survive_save_and_load(tmp_path):
     tokens = ["Good", "morning", "Ward", "!"]
     np.testing.assert_allclose(again.probabilities(tokens), model.probabilities(tokens))
 
+
+def test_the_shipped_model_has_pair_features():
+    from spectrum_rpc.engine.pii.names import default_model
+
+    model = default_model()
+    assert model.pairs is not None and len(model.pair_words) > 100
+    assert model.pairs.shape == (name_model.pair_table_size(model.vocabulary), 3)
+    assert np.isfinite(model.pairs).all() and model.pairs.any()
