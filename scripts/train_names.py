@@ -25,9 +25,11 @@ def main() -> None:
     started = time.monotonic()
     trained = names.train(data_dir(args.data_dir))
     meta = {
-        "model": "person-name tagger: linear-chain CRF over hashed token features",
+        "model": "person-name tagger: linear-chain CRF over hashed token features and "
+                 "neighbour-pair features",
         "tags": list(trained.model.tags),
         "n_buckets": trained.model.n_buckets,
+        "pair_words": len(trained.model.pair_words),
         "seed": names.SEED,
         "lower_fraction": names.LOWER_FRACTION,
         "suspicious_precision": names.SUSPICIOUS_PRECISION,

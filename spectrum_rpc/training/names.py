@@ -39,9 +39,12 @@ TAGS = ("O", "B-PER", "I-PER")
 # 3 / 10 scored 0.653 / 0.661 / 0.662, an L1 + L2 mix (c1 0.1, c2 0.01) 0.637 and (0.05, 0.3)
 # 0.644; the logistic regression this replaced 0.636. 3 and 10 are within noise (216 dev names):
 # 3 has the higher precision. One fit keeps training to a few minutes.
-C2_GRID = (3.0,)
+C2_GRID = (3.0, 10.0)
 CRF_ITERATIONS = 100
 CLUSTERS = 128
+PAIRS = True
+PAIR_VOCABULARY = 2048
+PAIR_MIN_COUNT = 3
 LOWER_FRACTION = 0.5
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
 SUSPICIOUS_PRECISION = 0.5
@@ -256,12 +259,26 @@ def _ratio_band(ratio: float) -> int:
     return 1 + sum(ratio > e for e in (0.02, 0.1, 0.3, 0.6, 0.9))
 
 
+def pair_vocabulary(sentences: Iterable[Sentence], size: int = PAIR_VOCABULARY,
+                    min_count: int = PAIR_MIN_COUNT) -> tuple[str, ...]:
+    """The context words of the pair features: the `size` commonest `context_key`s of the
+    training tokens seen at least `min_count` times (ties in key order)."""
+    counts = Counter(name_model.context_key(t) for s in sentences for t in s.tokens)
+    ranked = sorted((k for k, c in counts.items() if c >= min_count and k),
+                    key=lambda k: (-counts[k], k))
+    return tuple(ranked[:size])
+
+
 class Design:
     """Hashed feature rows of sentences, each distinct token's columns computed once."""
 
-    def __init__(self, lexicons: Lexicons, n_buckets: int = N_BUCKETS):
+    def __init__(self, lexicons: Lexicons, n_buckets: int = N_BUCKETS,
+                 pair_words: Sequence[str] = ()):
         self.lexicons = lexicons
         self.n_buckets = n_buckets
+        self.pair_words = tuple(pair_words)
+        self.vocabulary = {w: i for i, w in enumerate(self.pair_words, 1)}
+        self._keys: dict[str, tuple[int, int, int, int]] = {}
         self._columns: dict[str, list[list[int]]] = {}
 
     def columns(self, token: str) -> list[list[int]]:
@@ -272,18 +289,30 @@ class Design:
         return cols
 
     def items(self, tokens: Sequence[str]) -> list[dict[str, float]]:
-        """Return each token's features as CRFsuite attributes: hashed column -> count."""
-        padded = [self.columns(t) for t in (name_model.BOS, name_model.BOS, *tokens,
-                                            name_model.EOS, name_model.EOS)]
+        """Return each token's features as CRFsuite attributes: hashed column -> count, and
+        its two pair features (see `name_model.pair_keys`)."""
+        padded = (name_model.BOS, name_model.BOS, *tokens, name_model.EOS, name_model.EOS)
+        columns = [self.columns(t) for t in padded]
         out: list[dict[str, float]] = []
         for i in range(len(tokens)):
             attributes: dict[str, float] = {}
             for k in range(5):
-                for c in padded[i + k][k]:
+                for c in columns[i + k][k]:
                     key = str(c)
                     attributes[key] = attributes.get(key, 0.0) + 1.0
             out.append(attributes)
+        if self.pair_words:
+            keys = np.array([self.keys(t) for t in padded], dtype=np.int64)
+            for attributes, left, right in zip(out, *name_model.pair_rows(keys), strict=True):
+                attributes[f"P{left}"] = 1.0
+                attributes[f"P{right}"] = 1.0
         return out
+
+    def keys(self, token: str) -> tuple[int, int, int, int]:
+        keys = self._keys.get(token)
+        if keys is None:
+            keys = self._keys[token] = name_model.pair_keys(token, self.vocabulary)
+        return keys
 
 
 def lowered(sentences: Sequence[Sentence], fraction: float, seed: int = SEED) -> list[Sentence]:
@@ -294,9 +323,10 @@ def lowered(sentences: Sequence[Sentence], fraction: float, seed: int = SEED) ->
 
 
 def fit_crf(design: Design, sentences: Sequence[Sentence], c2: float,
-            tags: Sequence[str] = TAGS) -> tuple[np.ndarray, np.ndarray]:
+            tags: Sequence[str] = TAGS) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Fit a linear-chain CRF (L-BFGS, L2 penalty `c2`; deterministic); return its state weights
-    per hashed column, shape (n_buckets, len(tags)), and its transitions (from, to)."""
+    per hashed column, shape (n_buckets, len(tags)), its transitions (from, to) and its pair
+    table (None when the design has no pair features)."""
     import pycrfsuite  # python-crfsuite: training only, serving runs the exported arrays
 
     trainer = pycrfsuite.Trainer(verbose=False)
@@ -314,23 +344,33 @@ def fit_crf(design: Design, sentences: Sequence[Sentence], c2: float,
         tagger.close()
     index = {t: i for i, t in enumerate(tags)}
     weights = np.zeros((design.n_buckets, len(tags)), dtype=np.float32)
+    pairs = None
+    if design.pair_words:
+        pairs = np.zeros((name_model.pair_table_size(design.vocabulary), len(tags)),
+                         dtype=np.float32)
     for (attribute, tag), w in info.state_features.items():
-        weights[int(attribute), index[tag]] += w
+        if attribute[0] == "P":
+            pairs[int(attribute[1:]), index[tag]] += w
+        else:
+            weights[int(attribute), index[tag]] += w
     transitions = np.zeros((len(tags), len(tags)))
     for (a, b), w in info.transitions.items():
         transitions[index[a], index[b]] = w
     if np.ptp(transitions) >= name_model.TRANSITION_SPAN:
         raise ValueError(f"CRF transitions span {np.ptp(transitions):.1f} nats: serving's "
                          f"forward-backward allows < {name_model.TRANSITION_SPAN}")
-    return weights, transitions
+    return weights, transitions, pairs
 
 
-def to_model(weights: np.ndarray, transitions: np.ndarray, lexicons: Lexicons,
-             settings: dict[str, float], tags: Sequence[str] = TAGS) -> name_model.NameModel:
+def to_model(weights: np.ndarray, transitions: np.ndarray, pairs: np.ndarray | None,
+             lexicons: Lexicons, settings: dict[str, float], pair_words: Sequence[str] = (),
+             tags: Sequence[str] = TAGS) -> name_model.NameModel:
     """Turn fitted CRF weights into the serving model (float16 weights, as shipped)."""
     weights = weights.astype(np.float16).astype(np.float32)
+    if pairs is not None:
+        pairs = pairs.astype(np.float16).astype(np.float32)
     return name_model.NameModel(weights, np.zeros(len(tags), dtype=np.float32), tags, lexicons,
-                                settings, transitions)
+                                settings, transitions, pairs, pair_words)
 
 
 # ---- entity-level scoring (CoNLL: a predicted entity counts only with its exact span) ----
@@ -480,19 +520,21 @@ def training_sentences(data_dir: Path, limit: int | None = None) -> list[Sentenc
 
 
 def train(data_dir: Path, *, limit: int | None = None, c2_grid: Sequence[float] = C2_GRID,
-          clusters: bool = True, n_buckets: int = N_BUCKETS,
+          clusters: bool = True, n_buckets: int = N_BUCKETS, pairs: bool = PAIRS,
           log: Callable[[str], None] = print) -> Trained:
     """Fit one CRF per c2 on train, keep the best on dev, choose the mode thresholds on dev."""
     sentences = training_sentences(data_dir, limit)
     dev = read_btc(data_dir, "dev")
     lex = lexicons(data_dir, read_btc(data_dir, "train")[:limit],
                    limit=None if limit is None else 10 * limit, clusters=clusters)
-    log(f"lexicons: {len(lex.entries)} words; {len(sentences)} training sentences")
-    design = Design(lex, n_buckets)
+    pair_words = pair_vocabulary(sentences) if pairs else ()
+    log(f"lexicons: {len(lex.entries)} words; {len(pair_words)} context words; "
+        f"{len(sentences)} training sentences")
+    design = Design(lex, n_buckets, pair_words)
     best: tuple[float, float, name_model.NameModel] | None = None
     grid = []
     for c2 in c2_grid:
-        model = to_model(*fit_crf(design, sentences, c2), lex, {})
+        model = to_model(*fit_crf(design, sentences, c2), lex, {}, pair_words)
         probs = sentence_probabilities(model, dev)
         f1, t = max((_dev_normal(dev, probs, t).f1, t) for t in THRESHOLDS)
         grid.append({"c2": c2, "dev_f1_normal": round(f1, 4), "threshold": t})
@@ -534,7 +576,7 @@ def write(trained: Trained, out_dir: Path, meta: dict) -> Path:
     path = out_dir / served.MODEL_FILE
     m = trained.model
     name_model.save(path, m.weights, m.bias, m.tags, m.lexicons, trained.settings,
-                    json.dumps(meta, sort_keys=True), m.transitions)
+                    json.dumps(meta, sort_keys=True), m.transitions, m.pairs, m.pair_words)
     manifest = {"sha256": {served.MODEL_FILE: sha256(path)}}
     (out_dir / served.MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
     return path

@@ -12,7 +12,7 @@ from spectrum_rpc.training import names as T
 from spectrum_rpc.training.corpus import data_dir
 
 DATA = data_dir()
-# Measured with scripts/evaluate_names.py on the shipped model (0.708 and 0.838); the floors sit
+# Measured with scripts/evaluate_names.py on the shipped model (0.697 and 0.836); the floors sit
 # a little below.
 FLOOR_NAMES_NORMAL = 0.69
 FLOOR_BTC_PER_NORMAL = 0.82

@@ -115,6 +115,58 @@ class Lexicons:
         return self.entries.get(lower, (0, 0, 0, 0, 0))
 
 
+# Pair features join a token with a neighbour: the previous word's identity with this token's
+# case ("morning Ward", "@user Kent") and this token's case with the next word's identity ("Ward
+# said"). A word outside the model's context vocabulary counts as one "other" word (index 0).
+CASES = ("pad", "punct", "url", "email", "at", "num", "title", "upper", "lower", "camel",
+         "digit", "other", "#title", "#upper", "#lower", "#camel", "#digit", "#other")
+_CASE_CODE = {c: i for i, c in enumerate(CASES)}
+
+
+def context_key(token: str) -> str:
+    """Return the identity of a token as a neighbour: a word lower-cased (digits as 0), a
+    punctuation or pad token itself (4 characters), else its kind."""
+    k = kind(token)
+    if k in ("pad", "punct", "at"):
+        return token[:4]
+    if k in ("word", "hashtag"):
+        return _word_key(token.lower())
+    return k
+
+
+def case_code(token: str) -> int:
+    """Return the token's index in `CASES`: its kind, or a word's (hashtag's) casing."""
+    k = kind(token)
+    if k == "word":
+        return _CASE_CODE[casing(token)]
+    if k == "hashtag":
+        return _CASE_CODE["#" + casing(token[1:])]
+    return _CASE_CODE[k]
+
+
+def pair_keys(token: str, vocabulary: dict[str, int]) -> tuple[int, int, int, int]:
+    """Return a token's four pair-table keys: as the left word (its vocabulary index times the
+    number of cases), as the cased token of a left pair, as the cased token of a right pair
+    (offset past every left pair), as the right word. A left pair's row is the sum of the
+    first key of the previous token and the second of this one; a right pair's the sum of the
+    third of this token and the fourth of the next one."""
+    word = vocabulary.get(context_key(token), 0)
+    case = case_code(token)
+    width = len(vocabulary) + 1
+    return word * len(CASES), case, width * len(CASES) + case * width, word
+
+
+def pair_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the pair-table rows (left pairs, right pairs) of the tokens between two tokens of
+    context each way, from their `pair_keys` (shape (n + 4, 4))."""
+    n = len(keys) - 4
+    return keys[1:n + 1, 0] + keys[2:n + 2, 1], keys[2:n + 2, 2] + keys[3:n + 3, 3]
+
+
+def pair_table_size(vocabulary: dict[str, int]) -> int:
+    return 2 * (len(vocabulary) + 1) * len(CASES)
+
+
 def _word_key(lower: str) -> str:
     return re.sub(r"\d", "0", lower)
 
@@ -192,7 +244,8 @@ class NameModel:
 
     def __init__(self, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
                  lexicons: Lexicons, settings: dict[str, float],
-                 transitions: np.ndarray | None = None):
+                 transitions: np.ndarray | None = None, pairs: np.ndarray | None = None,
+                 pair_words: Sequence[str] = ()):
         self.weights = np.ascontiguousarray(weights, dtype=np.float32)
         self.bias = np.asarray(bias, dtype=np.float32)
         self.tags = tuple(tags)
@@ -202,8 +255,14 @@ class NameModel:
         self._steps = None if transitions is None else _steps(self.transitions)
         self.lexicons = lexicons
         self.settings = settings
+        # pair features (see `pair_keys`): the context vocabulary (index 1..) and the weight
+        # table, shape (pair_table_size, n_tags); none: no pair features
+        self.pair_words = tuple(pair_words)
+        self.vocabulary = {w: i for i, w in enumerate(self.pair_words, 1)}
+        self.pairs = None if pairs is None else np.asarray(pairs, dtype=np.float32)
         self.n_buckets = int(self.weights.shape[0])
         # P(person) and P(begins a person) from P(tag): one matrix product (sums of 0/1 weights)
+        self._o_b_i = self.tags == ("O", "B-PER", "I-PER")
         self._person_begin = np.array([[t.endswith("PER"), t == "B-PER"] for t in self.tags],
                                       dtype=np.float64)
         self._reset()
@@ -212,17 +271,21 @@ class NameModel:
         self._ids: dict[str, int] = {}
         self._tables = np.zeros((1024, len(OFFSETS), len(self.tags)), dtype=np.float32)
         self._flags = np.zeros(1024, dtype=np.uint8)
+        self._keys = np.zeros((1024, 4), dtype=np.int64)
 
     def _new_id(self, token: str) -> int:
         i = len(self._ids)
         if i == len(self._flags):
             self._tables = np.concatenate([self._tables, np.zeros_like(self._tables)])
             self._flags = np.concatenate([self._flags, np.zeros_like(self._flags)])
+            self._keys = np.concatenate([self._keys, np.zeros_like(self._keys)])
         cols = token_columns(token, self.lexicons, self.n_buckets)
         self._tables[i] = [self.weights[c].sum(axis=0) for c in cols]
         nameable = kind(token) not in NOT_NAMES
         cue_end = token.lower().replace("’", "'") in _CUE_ENDS
         self._flags[i] = nameable * NAMEABLE | cue_end * CUE_END | (token == "@") * AT
+        if self.pairs is not None:
+            self._keys[i] = pair_keys(token, self.vocabulary)
         self._ids[token] = i
         return i
 
@@ -247,15 +310,34 @@ class NameModel:
         """Return P(tag) of each token, shape (len(tokens), n_tags), given two tokens of context."""
         return self._probabilities(self.ids([*left[-2:], *tokens, *right[:2]]))
 
+    def _scores(self, ids: np.ndarray) -> np.ndarray:
+        """Return the tag scores of the tokens between two tokens of context each way."""
+        n = len(ids) - 4
+        table = self._tables[ids]
+        # The token k places left of a scored token's right-most neighbour sits at offset k - 2:
+        # the scored tokens' rows are table[i + k, k], read through one strided view.
+        s0, s1, s2 = table.strides
+        window = np.ndarray((n, len(OFFSETS), len(self.tags)), table.dtype, table, 0,
+                            (s0, s0 + s1, s2))
+        scores = window.sum(axis=1) + self.bias
+        if self.pairs is not None:
+            left, right = pair_rows(self._keys[ids])
+            scores += self.pairs[left]
+            scores += self.pairs[right]
+        return scores
+
+    def _person(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """`person(_probabilities(ids))`, straight from the short chain where it applies."""
+        n = len(ids) - 4
+        if 0 < n <= HORIZON and self.transitions is not None and self._o_b_i:
+            return _short_chain(self._scores(ids), self._steps, tags_o_b_i=True)
+        return self.person(self._probabilities(ids))
+
     def _probabilities(self, ids: np.ndarray) -> np.ndarray:
         n = len(ids) - 4
         if n <= 0:
             return np.zeros((0, len(self.tags)), dtype=np.float32)
-        table = self._tables[ids]
-        # The token k places left of a scored token's right-most neighbour sits at offset k - 2.
-        scores = self.bias + table[0:n, 0]
-        for k in range(1, 5):
-            scores = scores + table[k:k + n, k]
+        scores = self._scores(ids)
         if self.transitions is not None:
             if n <= HORIZON and len(self.tags) == 3:
                 return _short_chain(scores, self._steps)
@@ -280,7 +362,7 @@ class NameModel:
                right: Sequence[str] = (EOS, EOS)) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Return P(person), P(begin) and the flags of each token (see `person_scores`)."""
         ids = self.ids([*left[-2:], *tokens, *right[:2]])
-        p, b = self.person(self._probabilities(ids))
+        p, b = self._person(ids)
         flags = self._flags[ids]
         floor = self.settings.get("threshold_NORMAL")
         cue_ends = (flags[1:len(tokens) + 1] & CUE_END).nonzero()[0]  # token i - 1 ends a cue
@@ -307,8 +389,11 @@ def _steps(transitions: np.ndarray) -> tuple[tuple[float, ...], ...]:
     return tuple(map(tuple, np.exp(transitions - transitions.max()).tolist()))
 
 
-def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...]) -> np.ndarray:
+def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...],
+                 tags_o_b_i: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """The textbook forward-backward for three tags; `steps` is exp(transitions - their max).
+    Returns P(tag) per token, or with `tags_o_b_i` (tags O, B-PER, I-PER) straight away
+    (P(person), P(begin)) = (P(B) + P(I), P(B)) per token, as `NameModel.person` would.
 
     Every factor is at most 1 and a step shrinks a vector by at most exp(-TRANSITION_SPAN), so a
     vector is rescaled only once its sum falls under `_RESCALE` (far above float64's underflow)."""
@@ -326,16 +411,24 @@ def _short_chain(scores: np.ndarray, steps: tuple[tuple[float, ...], ...]) -> np
         alpha.append((a0, a1, a2))
     b0 = b1 = b2 = 1.0
     out: list[tuple[float, float, float]] = []
+    person: list[float] = []
+    begin: list[float] = []
     for (p0, p1, p2), (a0, a1, a2) in zip(reversed(psi), reversed(alpha), strict=True):
         x0, x1, x2 = a0 * b0, a1 * b1, a2 * b2
         s = 1.0 / (x0 + x1 + x2)
-        out.append((x0 * s, x1 * s, x2 * s))
+        if tags_o_b_i:
+            person.append((x1 + x2) * s)
+            begin.append(x1 * s)
+        else:
+            out.append((x0 * s, x1 * s, x2 * s))
         w0, w1, w2 = b0 * p0, b1 * p1, b2 * p2
         b0, b1, b2 = (e00 * w0 + e01 * w1 + e02 * w2, e10 * w0 + e11 * w1 + e12 * w2,
                       e20 * w0 + e21 * w1 + e22 * w2)
         if b0 + b1 + b2 < _RESCALE:
             s = 1.0 / (b0 + b1 + b2)
             b0, b1, b2 = b0 * s, b1 * s, b2 * s
+    if tags_o_b_i:
+        return np.array(person[::-1]), np.array(begin[::-1])
     out.reverse()
     return np.array(out)
 
@@ -422,7 +515,8 @@ def sentence_initial(previous: str) -> bool:
 
 def save(path: Path, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
          lexicons: Lexicons, settings: dict[str, float], meta: str,
-         transitions: np.ndarray | None = None) -> None:
+         transitions: np.ndarray | None = None, pairs: np.ndarray | None = None,
+         pair_words: Sequence[str] = ()) -> None:
     """Write the model as numeric arrays only (no pickle)."""
     words = sorted(lexicons.entries)
     bands = np.array([lexicons.entries[w] for w in words], dtype=np.int16).reshape(-1, BANDS)
@@ -437,6 +531,9 @@ def save(path: Path, weights: np.ndarray, bias: np.ndarray, tags: Sequence[str],
         setting_names=np.frombuffer("\n".join(keys).encode(), dtype=np.uint8),
         setting_values=np.array([settings[k] for k in keys], dtype=np.float64),
         meta=np.frombuffer(meta.encode(), dtype=np.uint8),
+        **({} if pairs is None else {
+            "pairs": pairs.astype(np.float16),
+            "pair_words": np.frombuffer("\n".join(pair_words).encode(), dtype=np.uint8)}),
         **({} if transitions is None else {"transitions": transitions.astype(np.float64)}),
     )
 
@@ -455,8 +552,13 @@ def load(path: Path, expected_sha256: str | None = None) -> NameModel:
         settings = dict(zip(text["setting_names"].split("\n"),
                             z["setting_values"].tolist(), strict=True))
         transitions = z["transitions"] if "transitions" in z.files else None
+        pairs, pair_words = None, ()
+        if "pairs" in z.files:
+            pairs = z["pairs"]
+            pair_words = bytes(z["pair_words"]).decode().split("\n")
         return NameModel(z["weights"], z["bias"], text["tags"].split("\n"),
-                         Lexicons(entries), settings, transitions)
+                         Lexicons(entries), settings, transitions, pairs,
+                         pair_words)
 
 
 def meta_of(path: Path) -> str:

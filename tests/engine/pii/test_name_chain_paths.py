@@ -24,11 +24,7 @@ def test_the_model_takes_the_doubling_beyond_the_horizon():
     tokens = ["I", "met", "Sarah", "Connor", "and", "John", "Smith", "today", "."] * 5
     assert len(tokens) > name_model.HORIZON
     ids = model.ids([name_model.BOS, name_model.BOS, *tokens, name_model.EOS, name_model.EOS])
-    table = model._tables[ids]
-    n = len(tokens)
-    scores = model.bias + table[0:n, 0]
-    for k in range(1, 5):
-        scores = scores + table[k:k + n, k]
+    scores = model._scores(ids)  # the offset rows and the pair rows of each token, summed
     np.testing.assert_array_equal(model.probabilities(tokens),
                                   name_model.doubled_marginals(scores, model.transitions))
     p, _ = model.person_scores(tokens)

@@ -77,9 +77,10 @@ def test_the_shipped_model_is_a_crf_and_survives_save_and_load(tmp_path):
     assert model.transitions is not None and model.transitions.shape == (3, 3)
     path = tmp_path / "names.npz"
     name_model.save(path, model.weights, model.bias, model.tags, model.lexicons, model.settings,
-                    "{}", model.transitions)
+                    "{}", model.transitions, model.pairs, model.pair_words)
     again = name_model.load(path)
     np.testing.assert_array_equal(again.transitions, model.transitions)
+    np.testing.assert_array_equal(again.pairs, model.pairs)
     tokens = ["I", "had", "lunch", "with", "Sarah", "Connor", "yesterday"]
     np.testing.assert_allclose(again.probabilities(tokens), model.probabilities(tokens))
     p, _ = model.person_scores(tokens)
