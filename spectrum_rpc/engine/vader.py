@@ -21,6 +21,9 @@ from vaderSentiment.vaderSentiment import (
 )
 
 _NEGATE = frozenset(NEGATE)
+# Every word of the phrases `_special_idioms_check` looks for.
+_IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase
+                         for word in phrase.split(" "))
 
 
 def _negated(lower: str) -> bool:
@@ -61,10 +64,11 @@ class FastVader(SentimentIntensityAnalyzer):
         words = sentitext.words_and_emoticons
         lower = [w.lower() for w in words]
         sentiments: list[float] = []
+        lexicon = self.lexicon
         for i, item in enumerate(lower):
-            if item in BOOSTER_DICT or (i < len(lower) - 1 and item == "kind"
-                                        and lower[i + 1] == "of"):
-                sentiments.append(0)
+            if item not in lexicon or item in BOOSTER_DICT or (
+                    i < len(lower) - 1 and item == "kind" and lower[i + 1] == "of"):
+                sentiments.append(0)  # what the library's rules give such a word
                 continue
             sentiments.append(self._valence(sentitext.is_cap_diff, words, lower, i))
         sentiments = self._but_check(words, sentiments)
@@ -141,6 +145,9 @@ def _negation_check(valence: float, lower: list[str], start_i: int, i: int) -> f
 
 
 def _special_idioms_check(valence: float, lower: list[str], i: int) -> float:
+    # Words hold no space, so a phrase below matches only where each of its words does.
+    if _IDIOM_WORDS.isdisjoint(lower[i - 3:i + 3]):
+        return valence
     onezero = f"{lower[i - 1]} {lower[i]}"
     twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
     twoone = f"{lower[i - 2]} {lower[i - 1]}"
