@@ -338,7 +338,8 @@ class SpanModel:
         self._thresholds = [float(t) for t in self.thresholds]
         self.platt = np.asarray(platt, dtype=np.float64)
         self.post_labels = tuple(post_labels)
-        self._post_columns = [self.labels.index(label) for label in self.post_labels]
+        self._post_columns = np.array([self.labels.index(label) for label in self.post_labels],
+                                      dtype=np.intp)
         self.words = words
         if stack is None:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
@@ -466,7 +467,7 @@ class SpanModel:
         return self._post_scores(np.where(np.isfinite(top), top, self.bias))
 
     def _post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
-        top = top[self._post_columns]
+        top = top.take(self._post_columns)
         scores = sigmoid(self.platt[:, 0] * top + self.platt[:, 1]).tolist()
         return tuple((label, round(score, 6))
                      for label, score in zip(self.post_labels, scores, strict=True))
