@@ -173,6 +173,8 @@ def analysis_bench(runs: int, huge_mb: float) -> list[str]:
         p50, p99, c50, c99 = median_of(runs, lambda fn=fn, t=texts: latency(fn, t))
         lines.append(f"| {name:<22} | {p50 * 1e3:>7.0f} µs | {p99 * 1e3:>7.0f} µs "
                      f"| {c50 * 1e3:>7.0f} µs | {c99 * 1e3:>7.0f} µs |")
+    lines += ["", *shares(engine, detection, detectors, {"lower-case": short, "capitals": cased},
+                          runs)]
     huge = text_of(int(huge_mb * 1e6), rng)
     lines += ["", f"One {huge_mb:g} MB text, each step once:", "",
               "| step | wall | cpu |", "|---|---:|---:|"]
@@ -185,6 +187,40 @@ def analysis_bench(runs: int, huge_mb: float) -> list[str]:
                      f"| {time.thread_time() - start_cpu:.1f} s |")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += ["", f"Peak resident memory of the process: {peak:,.0f} MiB."]
+    return lines
+
+
+def shares(engine: Engine, detection: Detection, detectors: list[str],
+           sets: dict[str, list[str]], runs: int) -> list[str]:
+    """Each step's CPU p50 and share when the steps run in turn on each text, as the full
+    analysis runs them (so each pays for the caches the others evict, unlike alone)."""
+    alone = {name: Options(detect=frozenset({name})) for name in detectors}
+
+    def one_pass(texts: list[str]) -> dict[str, float]:
+        times: dict[str, list[float]] = {name: [] for name in ["labels", *detectors]}
+        for text in texts:
+            start = time.thread_time()
+            engine.classify([text])
+            times["labels"].append(time.thread_time() - start)
+            for name, options in alone.items():
+                start = time.thread_time()
+                detection.run(text, options)
+                times[name].append(time.thread_time() - start)
+        return {name: statistics.median(values) * 1e6 for name, values in times.items()}
+
+    medians = {label: [one_pass(texts) for _ in range(runs)] for label, texts in sets.items()}
+    p50 = {label: {name: statistics.median(r[name] for r in rounds) for name in rounds[0]}
+           for label, rounds in medians.items()}
+    labels = list(sets)
+    lines = ["Each step in turn on the same text (the full analysis' order of cache use), "
+             "CPU p50 and share of their sum:", "",
+             "| step | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for name in p50[labels[0]]:
+        cells = [f"{p50[label][name]:.0f} µs ({p50[label][name] / sum(p50[label].values()):.0%})"
+                 for label in labels]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines.append("| sum | " + " | ".join(f"{sum(p50[label].values()):.0f} µs" for label in labels)
+                 + " |")
     return lines
 
 

@@ -27,6 +27,7 @@ from .options import Options
 FINDERS = {**pii.DETECTORS, "name": pii.names.find}
 PII_TYPES = tuple(FINDERS)
 MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
+_MODES = {mode.name: mode for mode in pii.Mode}  # `Mode[name]` without the Enum machinery
 
 
 def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -37,7 +38,7 @@ def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
     for kind, find in FINDERS.items():
         if kind not in modes:
             continue
-        mode = pii.Mode[modes[kind]]
+        mode = _MODES[modes[kind]]
         if kind == "name" and options.name_components:
             matches = pii.names.find(text, mode, options.name_components)
         else:

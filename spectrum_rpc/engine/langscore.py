@@ -26,6 +26,9 @@ from py3langid.langid import LanguageIdentifier
 _WALK_LIMIT = 50_000  # remembered (state, word) walks; then forgotten and begun anew
 _WORD_BYTES = 32  # longer runs without a space are walked, not remembered
 _ROW_LIMIT = 16_384  # float32 rows kept (142 labels: about 9 MB)
+# The identifier's attributes the shortcuts read (py3langid 0.4).
+_INTERNALS = ("_norm_probs", "_rowbase", "_alias_pairs", "_encode", "tk_nextmove", "tk_output",
+              "nb_pc", "nb_classes", "min_confidence")
 
 
 class _Rows:
@@ -45,8 +48,10 @@ class Scorer:
         self._identifier = identifier
         table = identifier.nb_ptc
         # The shortcuts hold for the identifier the detector builds (norm_probs, no minimum
-        # confidence, a float16 table); any other is asked itself.
-        self._own = (identifier._norm_probs and identifier.min_confidence is None
+        # confidence, a float16 table) of the py3langid this was written against (0.4.x);
+        # any other is asked itself.
+        self._own = (all(hasattr(identifier, name) for name in _INTERNALS)
+                     and identifier._norm_probs and identifier.min_confidence is None
                      and table.dtype == np.float16)
         self._row_limit = row_limit
         self._rows = _Rows(len(table), table.shape[1], row_limit)

@@ -14,6 +14,7 @@ per distinct token (cached), context features are gathered per block of tokens i
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import math
@@ -74,12 +75,20 @@ def window_max(values: np.ndarray, radius: int) -> np.ndarray:
     return np.maximum(suffix[:n], prefix[width - 1:width - 1 + n])
 
 
+@functools.cache
+def _edge_row(labels: int) -> np.ndarray:
+    """The logits standing for "no token" (read-only: shared by every call)."""
+    edge = np.full((1, labels), _NO_NEIGHBOUR)
+    edge.flags.writeable = False
+    return edge
+
+
 def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
     """Return the second stage's inputs (tokens x labels x STACK_INPUTS) for rows
     offset..offset+n-1 of `logits` (the rows around them are up to WINDOW tokens of context):
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
     token's distance below it, and the log of how many tokens that window holds."""
-    edge = np.full((1, logits.shape[1]), _NO_NEIGHBOUR)
+    edge = _edge_row(logits.shape[1])
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
     out = np.empty((n, logits.shape[1], STACK_INPUTS))
@@ -103,6 +112,8 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
 
 # Tokens joined into one span when only this much (spaces, punctuation) separates them.
 MAX_GAP = 3
+# A block of at most this many tokens is merged from Python lists (`Merger.add_list`).
+_SHORT_BLOCK = 256
 
 
 def shape(raw: str) -> str:
@@ -191,7 +202,13 @@ def token_blocks(text: str) -> Iterator[tuple[list[str], np.ndarray, np.ndarray]
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
     """Return the logistic function of `x`."""
-    return 1.0 / (1.0 + np.exp(-np.maximum(x, -40.0)))
+    out = np.maximum(x, -40.0)  # the same operations in place: fewer temporaries
+    if not isinstance(out, np.ndarray):  # a scalar
+        return 1.0 / (1.0 + np.exp(-out))
+    np.negative(out, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.divide(1.0, out, out=out)
 
 
 class _TokenTable:
@@ -266,6 +283,24 @@ class Merger:
                 self.close()
                 current = self._open = [begin, end, score, at]
 
+    def add_list(self, begins: list[int], ends: list[int], scores: list[float]) -> None:
+        """`add` for a short block given as Python lists (the same spans, without a dozen
+        numpy calls per label for a comment's score)."""
+        first, self._seen = self._seen, self._seen + len(scores)
+        threshold = self.threshold
+        current = self._open
+        for k, score in enumerate(scores):
+            if not score >= threshold:  # as `scores >= threshold` picks: NaN never
+                continue
+            at, begin, end = first + k, begins[k], ends[k]
+            if current is not None and at == current[3] + 1 and begin - current[1] <= MAX_GAP:
+                current[1], current[3] = end, at
+                if score > current[2]:
+                    current[2] = score
+            else:
+                self.close()
+                current = self._open = [begin, end, score, at]
+
     @property
     def open(self) -> bool:
         """Whether a span is being grown (the next block may continue it)."""
@@ -303,7 +338,8 @@ class SpanModel:
         self._thresholds = [float(t) for t in self.thresholds]
         self.platt = np.asarray(platt, dtype=np.float64)
         self.post_labels = tuple(post_labels)
-        self._post_columns = [self.labels.index(label) for label in self.post_labels]
+        self._post_columns = np.array([self.labels.index(label) for label in self.post_labels],
+                                      dtype=np.intp)
         self.words = words
         if stack is None:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
@@ -329,7 +365,8 @@ class SpanModel:
                         ids[k] = get(raw)
                         if ids[k] is None:
                             ids[k] = self._add(table, raw)
-        return table.own[ids], table.context[ids]
+        rows = np.array(ids, dtype=np.intp)  # once, not once per gather
+        return table.own[rows], table.context[rows]
 
     def _add(self, table: _TokenTable, raw: str) -> int:
         """Compute a token's rows into `table` (under the lock); return its id."""
@@ -377,8 +414,10 @@ class SpanModel:
             following = next(stages, None)
             after = following[2][:WINDOW] if following is not None else before[:0]
             begins, ends, logits = current
-            inputs = stack_inputs(np.concatenate([before, logits, after]), len(before),
-                                  len(logits))
+            # (float64, as the concatenation with the float64 context rows makes it)
+            context = (logits.astype(np.float64) if not len(before) and not len(after)
+                       else np.concatenate([before, logits, after]))
+            inputs = stack_inputs(context, len(before), len(logits))
             yield begins, ends, logits, self.stacked(inputs)
             if following is not None:
                 before = np.concatenate([before, logits])[-WINDOW:]
@@ -398,17 +437,22 @@ class SpanModel:
             highest = logits.max(axis=0)
             top = highest if top is None else np.maximum(top, highest)
             reached = (scores.max(axis=0) >= self.thresholds).tolist()
+            short = len(scores) <= _SHORT_BLOCK
+            if short:
+                begin_list, end_list, columns = begins.tolist(), ends.tolist(), scores.T.tolist()
             for j in wanted:
                 merger = mergers.get(j)
-                if reached[j]:
-                    if merger is None:
-                        merger = mergers[j] = Merger(self.labels[j], self._thresholds[j], seen)
-                    merger.add(begins, ends, scores[:, j])
-                elif merger is not None:
-                    if merger.open:
-                        merger.add(begins, ends, scores[:, j])
+                if reached[j] and merger is None:
+                    merger = mergers[j] = Merger(self.labels[j], self._thresholds[j], seen)
+                if merger is None:
+                    continue
+                if reached[j] or merger.open:
+                    if short:
+                        merger.add_list(begin_list, end_list, columns[j])
                     else:
-                        merger.skip(len(scores))
+                        merger.add(begins, ends, scores[:, j])
+                else:
+                    merger.skip(len(scores))
             seen += len(scores)
         spans: list[Span] = []
         for j in wanted:
@@ -423,7 +467,7 @@ class SpanModel:
         return self._post_scores(np.where(np.isfinite(top), top, self.bias))
 
     def _post_scores(self, top: np.ndarray) -> tuple[tuple[str, float], ...]:
-        top = top[self._post_columns]
+        top = top.take(self._post_columns)
         scores = sigmoid(self.platt[:, 0] * top + self.platt[:, 1]).tolist()
         return tuple((label, round(score, 6))
                      for label, score in zip(self.post_labels, scores, strict=True))

@@ -10,6 +10,8 @@ thousands of sentences). Emoji descriptions, punctuation emphasis and "but" stay
 
 from __future__ import annotations
 
+import string
+
 from vaderSentiment.vaderSentiment import (
     BOOSTER_DICT,
     C_INCR,
@@ -17,10 +19,22 @@ from vaderSentiment.vaderSentiment import (
     NEGATE,
     SPECIAL_CASES,
     SentimentIntensityAnalyzer,
-    SentiText,
+    allcap_differential,
 )
 
+_PUNCTUATION = string.punctuation
+
 _NEGATE = frozenset(NEGATE)
+# Every word of the phrases `_special_idioms_check` looks for.
+_IDIOM_WORDS = frozenset(word for phrase in (*SPECIAL_CASES, *BOOSTER_DICT) if " " in phrase
+                         for word in phrase.split(" "))
+
+
+def _strip_punc_if_word(token: str) -> str:
+    """vaderSentiment's `SentiText._strip_punc_if_word`: the token without leading and
+    trailing punctuation, unless that leaves two characters or fewer (an emoticon)."""
+    stripped = token.strip(_PUNCTUATION)
+    return token if len(stripped) <= 2 else stripped
 
 
 def _negated(lower: str) -> bool:
@@ -57,16 +71,17 @@ class FastVader(SentimentIntensityAnalyzer):
         if not self._emoji_chars.isdisjoint(text):
             text = self._describe_emojis(text)
         text = text.strip()
-        sentitext = SentiText(text)
-        words = sentitext.words_and_emoticons
+        words = [_strip_punc_if_word(token) for token in text.split()]  # as SentiText does
+        is_cap_diff = allcap_differential(words)
         lower = [w.lower() for w in words]
         sentiments: list[float] = []
+        lexicon = self.lexicon
         for i, item in enumerate(lower):
-            if item in BOOSTER_DICT or (i < len(lower) - 1 and item == "kind"
-                                        and lower[i + 1] == "of"):
-                sentiments.append(0)
+            if item not in lexicon or item in BOOSTER_DICT or (
+                    i < len(lower) - 1 and item == "kind" and lower[i + 1] == "of"):
+                sentiments.append(0)  # what the library's rules give such a word
                 continue
-            sentiments.append(self._valence(sentitext.is_cap_diff, words, lower, i))
+            sentiments.append(self._valence(is_cap_diff, words, lower, i))
         sentiments = self._but_check(words, sentiments)
         return self.score_valence(sentiments, text)
 
@@ -141,6 +156,9 @@ def _negation_check(valence: float, lower: list[str], start_i: int, i: int) -> f
 
 
 def _special_idioms_check(valence: float, lower: list[str], i: int) -> float:
+    # Words hold no space, so a phrase below matches only where each of its words does.
+    if _IDIOM_WORDS.isdisjoint(lower[i - 3:i + 3]):
+        return valence
     onezero = f"{lower[i - 1]} {lower[i]}"
     twoonezero = f"{lower[i - 2]} {lower[i - 1]} {lower[i]}"
     twoone = f"{lower[i - 2]} {lower[i - 1]}"

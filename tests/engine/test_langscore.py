@@ -59,3 +59,14 @@ def test_same_answers_on_the_lingua_test_data(identifier):
             texts += path.read_text(encoding="utf-8").splitlines()[:40]
     assert len(texts) > 5000
     assert [scorer.classify(t) for t in texts] == [identifier.classify(t) for t in texts]
+
+
+def test_an_identifier_without_the_internals_it_reads_is_asked_itself(identifier):
+    class Other:
+        nb_ptc = identifier.nb_ptc
+        min_confidence = None
+
+        def classify(self, text):
+            return ("xx", 0.5)
+
+    assert Scorer(Other()).classify("the meeting is at noon") == ("xx", 0.5)

@@ -113,9 +113,12 @@ def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
 
 def _normal(text: str) -> Iterator[Span]:
     rules = []
+    digits = _DIGIT.search(text) is not None
     if _PASSWORD_WORDS.found_in(text):
-        rules += [_passwords(_PASSWORD_NORMAL, text), _glued_passwords(text)]
-    if _DIGIT.search(text):
+        rules.append(_passwords(_PASSWORD_NORMAL, text))
+        if digits:  # a glued password has a digit right after its cue
+            rules.append(_glued_passwords(text))
+    if digits:
         rules += [_cards(_CARD_NORMAL, text), _ibans(_IBAN_NORMAL, text, strict=True),
                   _ssns(_SSN_DASHED, text), _ipv4(_IPV4, text, versions=False)]
         if _SSN_WORDS.found_in(text):
