@@ -79,7 +79,7 @@ THREADS = 2
 # (ROC-AUC down 0.003-0.014 everywhere) and in the functional table's threats, insults and
 # counter-speech: it learnt OLID, not toxicity (the model card, "Encoder tier").
 BANDED = (L.PHISHING, L.SEXUAL)
-VERSION = "2026.12.05-encoder-1"
+VERSION = "2026.12.05-encoder-2"
 
 
 def model_dir() -> Path:
