@@ -31,7 +31,13 @@ from sklearn.linear_model import LogisticRegression
 
 from ..engine import Engine
 from .calibration import THRESHOLD_GRID, _weights, choose_threshold, f1_curve, pool
-from .corpus import Sample
+from .corpus import SEED, Sample, _split
+
+# The toxic spans posts are no training source of the linear tier: all of them are halved into
+# a development and a test part (`corpus.load_corpus`). The encoder trains on SPANS_FIT of the
+# development part (`spans_split`, its own seed); the band is fitted on the rest.
+SPANS_FIT = 0.5
+SPANS_SEED = SEED + 2
 
 BAND_WIDTHS = (0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 WIDTH_TOLERANCE = 0.005
@@ -45,6 +51,24 @@ def _logit(p: np.ndarray) -> np.ndarray:
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
+
+
+def spans_split(development: Sequence[Sample]) -> tuple[list[Sample], list[Sample]]:
+    """Split the toxic spans development part into (the encoder's training rows, the rows
+    left for fitting its band), stratified on the label, fixed by SPANS_SEED."""
+    strata = [tuple(sorted(s.labels.items())) for s in development]
+    fit = _split(len(development), SPANS_FIT, strata, SPANS_SEED)
+    return ([s for s, f in zip(development, fit, strict=True) if f],
+            [s for s, f in zip(development, fit, strict=True) if not f])
+
+
+def band_development(development: Mapping[str, Sequence[Sample]]) -> dict[str, list[Sample]]:
+    """The development parts the band is fitted on: `development` without the toxic spans rows
+    the encoder trained on."""
+    out = {name: list(rows) for name, rows in development.items()}
+    if "toxic_spans_dev" in out:
+        out["toxic_spans_dev"] = spans_split(out["toxic_spans_dev"])[1]
+    return out
 
 
 def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarray],

@@ -17,6 +17,7 @@ import pytest
 from spectrum_rpc.api import openai as dialect
 from spectrum_rpc.api.openai import CATEGORIES, MODELS, PATH, SCORED, UNSUPPORTED
 from spectrum_rpc.resources import ANALYZER
+from spectrum_rpc.settings import ThresholdSettings
 
 # Texts the shipped model flags (sexual 0.68, self-harm 0.55 at the time of writing).
 SEXUAL = "send me nudes, I want to have sex with you tonight"
@@ -129,10 +130,12 @@ async def test_the_answer_field_by_field(app_client):
             assert result["category_scores"][category] == 0.0
             assert result["categories"][category] is False
             assert result["category_applied_input_types"][category] == []
-        for category in SCORED:
+        for category, label in SCORED.items():
+            # a decided label at its default threshold (sexual), the others at 0.5
+            threshold = getattr(ThresholdSettings(), label, dialect.DEFAULT_THRESHOLD)
             assert result["category_applied_input_types"][category] == ["text"]
             assert result["categories"][category] == \
-                (result["category_scores"][category] >= 0.5)
+                (result["category_scores"][category] >= threshold)
         assert result["flagged"] == any(result["categories"].values())
     assert answer["results"][0]["flagged"] and not answer["results"][1]["flagged"]
 

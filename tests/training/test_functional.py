@@ -20,8 +20,10 @@ from spectrum_rpc.training.functional import (
 # The served defaults: when they change, the floors below are measured again at the new ones.
 SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
 
-# Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.57,
-# phishing 0.21 since 2026.12.05-calibrated-1). Where they come from:
+# Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.46,
+# phishing 0.21 since 2026.12.05-encoder-2; sexual was 0.57 from 2026.12.05-calibrated-1, whose
+# easy accuracies are in the comments; 2026.12.05-encoder-2 measured the same except
+# insult_no_profanity 0.85, 17/20). Where they come from:
 # `.venv/bin/python scripts/evaluate.py --before-rev <previous>` on the shipped model
 # 2026.12.05-calibrated-1 measured the easy accuracy in the comment (correct/cases); each floor
 # sits a little under it, so that today's model passes and a model that loses ground fails.
