@@ -19,7 +19,7 @@ DEFAULT_OPTIONS = filter_options(default_filter())
 _PAIRS = tuple(SPECTRUM_FIELDS.items())
 # `review` is asked for from this share of a label's threshold up: a rule, not a probability
 # (the reference services expose the same two-threshold shape: review below reject).
-# Three quarters, measured with the calibrated thresholds (0.21, 0.57, 0.21): the share of
+# Three quarters, measured with calibrated-1's thresholds (0.21, 0.57, 0.21): the share of
 # ordinary texts sent to review (any decided label at REVIEW_SHARE of its threshold or more) was
 # 0.53 / 0.43 / 0.17 at one half on OLID val's inoffensive tweets / the moderation samples'
 # unlabelled prompts / SMS ham, and is 0.23 / 0.19 / 0.06 at three quarters, while 0.73 of
