@@ -27,7 +27,15 @@ DESCRIPTION = "callback URL of API requests (made on first use)"
 # is a row with its own secret, so a caller must not be able to make them without end.
 MAX_CALLBACKS = 100
 
-_making = asyncio.Lock()  # two first requests with one URL make one webhook
+# Two first requests with one URL make one webhook, and the cap holds: the asyncio lock orders
+# this process's requests, the store's named lock those of every process sharing a PostgreSQL
+# database (on SQLite, where one process serves the file, it is the asyncio lock alone).
+_making = asyncio.Lock()
+
+
+def lock_name(project: str) -> str:
+    """The store lock under which a project's callback webhooks are made."""
+    return f"callbacks:{project}"
 
 
 async def target(store: Store, project: str, url: str, *, allow_private_addresses: bool,
@@ -41,14 +49,17 @@ async def target(store: Store, project: str, url: str, *, allow_private_addresse
     found = await store.webhooks.find(project, stored, CALLBACK)
     if found is not None:
         return found
-    async with _making:
+    async with _making, store.exclusive(lock_name(project)):
         found = await store.webhooks.find(project, stored, CALLBACK)
         if found is not None:
             return found
         if await store.webhooks.count(project, CALLBACK) >= limit:
             raise WebhookError(f"refused: this project already has {limit} callback URLs, the "
                                "most it may have; reuse one of them")
-        made = await add_webhook(store, stored, project=project, events=CALLBACK,
+        # The caller's URL, not `stored`: add_webhook stores the same normalised form, but checks
+        # the length on what it is given, and percent-encoding can take a URL within the limit
+        # past it (1,000 "ü" are 6,000 characters encoded).
+        made = await add_webhook(store, url, project=project, events=CALLBACK,
                                  description=DESCRIPTION,
                                  allow_private_addresses=allow_private_addresses)
         return made.view.id
