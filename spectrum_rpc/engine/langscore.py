@@ -18,7 +18,9 @@ Memory, worst case per Scorer (one per process), measured with tracemalloc on ho
 up to `walk_limit` (50,000) walks of 23-31 n-grams each, about 24-27 MB, before it is
 emptied; the row cache is 9.3 MB (16,384 rows of 142 float32) and its slot index 0.8 MB.
 That is about 37 MB held, and about 10 MB more for a moment while a full row cache is being
-replaced (peak traced: 43.5 MB). The process's RSS grew by 33-45 MB.
+replaced: about 47 MB (the highest traced peak measured: 43.5 MB). The process's RSS grew
+by 31-44 MB
+(scripts/bench_langscore_memory.py; docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
