@@ -12,6 +12,15 @@ probability) bit for bit:
   bounded cache, and the product is numpy's float32 one, as in the mixed-type product.
 
 tests/engine/test_langscore.py compares both on the lingua test data and edge cases.
+
+Memory, worst case per Scorer (one per process), measured with tracemalloc on hostile input
+(texts of distinct random words of up to 32 bytes, py3langid 0.4): the word-walk cache holds
+up to `walk_limit` (50,000) walks of 23-31 n-grams each, about 24-27 MB, before it is
+emptied; the row cache is 9.3 MB (16,384 rows of 142 float32) and its slot index 0.8 MB.
+That is about 37 MB held, and about 10 MB more for a moment while a full row cache is being
+replaced: about 47 MB (the highest traced peak measured: 43.5 MB). The process's RSS grew
+by 31-44 MB
+(scripts/bench_langscore_memory.py; docs/BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -23,9 +32,9 @@ from collections import Counter
 import numpy as np
 from py3langid.langid import LanguageIdentifier
 
-_WALK_LIMIT = 50_000  # remembered (state, word) walks; then forgotten and begun anew
+_WALK_LIMIT = 50_000  # remembered (state, word) walks (about 27 MB); then forgotten, begun anew
 _WORD_BYTES = 32  # longer runs without a space are walked, not remembered
-_ROW_LIMIT = 16_384  # float32 rows kept (142 labels: about 9 MB)
+_ROW_LIMIT = 16_384  # float32 rows kept (142 labels: 9.3 MB)
 # The identifier's attributes the shortcuts read (py3langid 0.4).
 _INTERNALS = ("_norm_probs", "_rowbase", "_alias_pairs", "_encode", "tk_nextmove", "tk_output",
               "nb_pc", "nb_classes", "min_confidence")
@@ -44,7 +53,8 @@ class _Rows:
 class Scorer:
     """`identifier.classify`, faster (thread-safe; the identifier is only read)."""
 
-    def __init__(self, identifier: LanguageIdentifier, row_limit: int = _ROW_LIMIT):
+    def __init__(self, identifier: LanguageIdentifier, row_limit: int = _ROW_LIMIT,
+                 walk_limit: int = _WALK_LIMIT):
         self._identifier = identifier
         table = identifier.nb_ptc
         # The shortcuts hold for the identifier the detector builds (norm_probs, no minimum
@@ -54,6 +64,7 @@ class Scorer:
                      and identifier._norm_probs and identifier.min_confidence is None
                      and table.dtype == np.float16)
         self._row_limit = row_limit
+        self._walk_limit = walk_limit
         self._rows = _Rows(len(table), table.shape[1], row_limit)
         self._walks: dict[tuple[int, bytes], tuple[int, tuple[int, ...]]] = {}
         self._lock = threading.Lock()
@@ -88,7 +99,7 @@ class Scorer:
         identifier = self._identifier
         nm, rowbase, out = identifier.tk_nextmove, identifier._rowbase, identifier.tk_output
         walks = self._walks
-        if len(walks) > _WALK_LIMIT:
+        if len(walks) > self._walk_limit:
             self._walks = walks = {}
         state, found = 0, []
         parts = data.split(b" ")

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import random
-from pathlib import Path
+import string
 
 import pytest
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 from spectrum_rpc.engine.langscore import Scorer
+from spectrum_rpc.training import data_dir
 
-DATA = Path(os.environ.get("SPECTRUM_RPC_DATA_DIR")
-            or Path(__file__).resolve().parents[3] / "shared" / "data")
-LINGUA = DATA / "language" / "lingua"
+LINGUA = data_dir() / "language" / "lingua"
 
 EDGE_CASES = ["", " ", "  a  b  ", "word ", " word", "ok", "lol", "THE MEETING IS AT NOON",
               "x" * 200, "a" + " " * 50 + "b", "😀😂🔥 good", "tab\tand\nnewline here",
@@ -47,6 +45,26 @@ def test_same_answers_when_the_row_cache_fills_and_starts_anew(identifier):
     scorer = Scorer(identifier, row_limit=64)  # smaller than one text's rows: a fresh cache
     texts = EDGE_CASES + word_salads(300)
     assert [scorer.classify(t) for t in texts] == [identifier.classify(t) for t in texts]
+
+
+def distinct_words(n: int) -> list[str]:
+    """Texts of random words, nearly all new: what fills the word-walk cache fastest."""
+    rng = random.Random(5)
+    letters = string.ascii_lowercase + "éüßабвгд"
+    return [" ".join("".join(rng.choices(letters, k=rng.randint(1, 20)))
+                     for _ in range(rng.randint(1, 12))) for _ in range(n)]
+
+
+def test_same_answers_when_the_walk_cache_fills_and_starts_anew(identifier):
+    scorer = Scorer(identifier, walk_limit=100)
+    sizes, answers = [], []
+    for text in EDGE_CASES + distinct_words(400):
+        answers.append(scorer.classify(text))
+        sizes.append(len(scorer._walks))
+    assert max(sizes) <= 100 + 12  # the limit, passed by at most one text's words
+    resets = sum(after < before for before, after in zip(sizes, sizes[1:], strict=False))
+    assert resets >= 10  # about 2,600 words into a cache of 100
+    assert answers == [identifier.classify(t) for t in EDGE_CASES + distinct_words(400)]
 
 
 def test_same_answers_on_the_lingua_test_data(identifier):

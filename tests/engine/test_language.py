@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
 import tracemalloc
-from pathlib import Path
 
 import pytest
 
@@ -17,11 +15,9 @@ from spectrum_rpc.engine.language import (
     expected_codes,
     sample,
 )
+from spectrum_rpc.training import data_dir
 
-# As spectrum_rpc's data_dir(): $SPECTRUM_RPC_DATA_DIR, else ../shared/data beside the repo.
-DATA = Path(os.environ.get("SPECTRUM_RPC_DATA_DIR")
-            or Path(__file__).resolve().parents[3] / "shared" / "data")
-LINGUA = DATA / "language" / "lingua"
+LINGUA = data_dir() / "language" / "lingua"
 
 
 @pytest.fixture(scope="module")
