@@ -213,6 +213,18 @@ def _source_group(sample) -> str:  # noqa: ANN001
     return source
 
 
+def head_targets(samples: list) -> tuple[np.ndarray, np.ndarray]:
+    """Targets (n x heads, -1 = not annotated) and weights (n x heads, the linear tier's capped
+    at MAX_WEIGHT) of each head for each sample."""
+    y = np.full((len(samples), len(HEADS)), -1, dtype=np.int64)
+    w = np.zeros((len(samples), len(HEADS)), dtype=np.float32)
+    for j, label in enumerate(HEADS):
+        index, targets_, weights = targets(samples, label)
+        y[index, j] = targets_
+        w[index, j] = np.minimum(weights, MAX_WEIGHT)
+    return y, w
+
+
 def legacy_rows(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     """The "encoder-1" recipe's rows: texts, targets (n x heads, -1 = not annotated) and
     weights (n x heads), Davidson cut to DAVIDSON_ROWS (seeded)."""
@@ -221,12 +233,7 @@ def legacy_rows(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     rng = np.random.default_rng(SEED)
     davidson = np.flatnonzero([s.source == "davidson" for s in samples])
     dropped = set(rng.choice(davidson, len(davidson) - DAVIDSON_ROWS, replace=False).tolist())
-    y = np.full((len(samples), len(HEADS)), -1, dtype=np.int64)
-    w = np.zeros((len(samples), len(HEADS)), dtype=np.float32)
-    for j, label in enumerate(HEADS):
-        index, targets_, weights = targets(samples, label)
-        y[index, j] = targets_
-        w[index, j] = np.minimum(weights, MAX_WEIGHT)
+    y, w = head_targets(samples)
     keep = [i for i in range(len(samples)) if i not in dropped and (y[i] >= 0).any()]
     return [samples[i].text for i in keep], y[keep], w[keep]
 
@@ -245,12 +252,7 @@ def training_rows(root: Path) -> tuple[list[str], list[str], np.ndarray, np.ndar
     corpus = load_corpus(root)
     fit, _ = spans_split(corpus.development["toxic_spans_dev"])
     samples = [*corpus.train, *template_samples(), *lure_samples(), *fit]
-    y = np.full((len(samples), len(HEADS)), -1, dtype=np.int64)
-    w = np.zeros((len(samples), len(HEADS)), dtype=np.float32)
-    for j, label in enumerate(HEADS):
-        index, targets_, weights = targets(samples, label)
-        y[index, j] = targets_
-        w[index, j] = np.minimum(weights, MAX_WEIGHT)
+    y, w = head_targets(samples)
     tox = HEADS.index(L.TOXICITY)
     for i, s in enumerate(samples):
         if y[i, tox] >= 0:

@@ -21,7 +21,7 @@ import math
 import re
 import threading
 import zlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -271,28 +271,22 @@ class Merger:
         first, self._seen = self._seen, self._seen + len(scores)
         if not len(picked):
             return
-        rows = zip((picked + first).tolist(), begins[picked].tolist(), ends[picked].tolist(),
-                   scores[picked].tolist(), strict=True)
-        current = self._open
-        for at, begin, end, score in rows:
-            if current is not None and at == current[3] + 1 and begin - current[1] <= MAX_GAP:
-                current[1], current[3] = end, at
-                if score > current[2]:
-                    current[2] = score
-            else:
-                self.close()
-                current = self._open = [begin, end, score, at]
+        self._merge(zip((picked + first).tolist(), begins[picked].tolist(),
+                        ends[picked].tolist(), scores[picked].tolist(), strict=True))
 
     def add_list(self, begins: list[int], ends: list[int], scores: list[float]) -> None:
         """`add` for a short block given as Python lists (the same spans, without a dozen
         numpy calls per label for a comment's score)."""
         first, self._seen = self._seen, self._seen + len(scores)
         threshold = self.threshold
+        self._merge((first + k, begins[k], ends[k], score) for k, score in enumerate(scores)
+                    if score >= threshold)  # as `scores >= threshold` picks: NaN never
+
+    def _merge(self, rows: Iterable[tuple[int, int, int, float]]) -> None:
+        """Extend the open span with each picked token (its index, offsets, score) that follows
+        it closely enough, else close it and open one at the token."""
         current = self._open
-        for k, score in enumerate(scores):
-            if not score >= threshold:  # as `scores >= threshold` picks: NaN never
-                continue
-            at, begin, end = first + k, begins[k], ends[k]
+        for at, begin, end, score in rows:
             if current is not None and at == current[3] + 1 and begin - current[1] <= MAX_GAP:
                 current[1], current[3] = end, at
                 if score > current[2]:
