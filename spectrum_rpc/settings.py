@@ -91,8 +91,8 @@ class EngineSettings:
     processes: bool = True
     data_dir: str = "../shared/data"
     detector_process_chars: int = 262144
-    # The encoder tier (a fine-tuned MiniLM, asked only for texts scored near a threshold) when
-    # the model has one; false = the linear tier alone.
+    # The encoder tier (a fine-tuned MiniLM, asked only for texts of at most 768 characters whose
+    # phishing score lies near its threshold) when the model has one; false = the linear tier alone.
     encoder: bool = True
 
 
