@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from spectrum_rpc import labels as L
 from spectrum_rpc.analysis import split_sentences
 from spectrum_rpc.api.perspective import ATTRIBUTES
 from spectrum_rpc.engine import load_engine
@@ -122,7 +123,11 @@ def evaluate(root: Path, model_dir: Path | None, threshold: float) -> list[str]:
     scores = {test: engine.classify(texts) for test, texts, _ in sets}
     civil_scores = engine.classify(civil_texts)
     missing = []
+    by_spans = []
     for attribute, label in ATTRIBUTES.items():
+        if label in L.SPAN_LABELS:  # the toxic-span model's sub-labels, not the engine's
+            by_spans.append(attribute)
+            continue
         if label is None or label not in served:
             missing.append(attribute)
             continue
@@ -135,7 +140,9 @@ def evaluate(root: Path, model_dir: Path | None, threshold: float) -> list[str]:
             p = np.array([s[label] for s in civil_scores])
             lines.append(row(attribute, label, "civil_comments_spans", report(civil[attribute], p,
                                                                               threshold)))
-    lines += ["", "Not scored by this model (a 400 naming the attribute): " + ", ".join(missing)
+    lines += ["", "Scored by the toxic-span model (measured in \"Toxic spans and sub-labels\"): "
+              + ", ".join(by_spans) + ".",
+              "", "Not scored by this model (a 400 naming the attribute): " + ", ".join(missing)
               + "."]
     sentences, y = civil_sentences(root)
     p = np.array([s[ATTRIBUTES["TOXICITY"]] for s in engine.classify(sentences)])
