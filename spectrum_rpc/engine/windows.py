@@ -23,6 +23,12 @@ class Scale:
     # Scored only for texts whose worst score so far (the scales before) reaches this on one
     # of `labels`: a text none of whose windows shows any of the label is spared the cost.
     gate: float = 0.0
+    # Scored only for texts longer than this many chars (None: longer than one window).
+    after: int | None = None
+
+    def applies(self, text: str) -> bool:
+        """Return whether this scale scores `text` (gate aside)."""
+        return not fits_one_window(text) if self.after is None else len(text) > self.after
 
 
 # The worst part of a text longer than one window is its worst window at any of these scales
@@ -36,10 +42,14 @@ class Scale:
 # where a smaller window already scores sexual 0.1 or more (spread explicit material scored
 # 0.2-0.45 there, ordinary long text about 0.01; the gate spares most texts their cost). None
 # raised a false alarm on the long harmless texts measured.
+# The 192-char windows also score texts of MIDDLE to 768 chars (one 512-char window): one
+# insult inside a 700-char comment was diluted by the rest of it (docs/BENCHMARKS.md
+# "Middle-length texts: 192-char windows from 300 chars").
+MIDDLE = 300
 _SEXUAL = frozenset({L.SEXUAL})
 SCALES = (
     Scale(WINDOW, OVERLAP, wide=False),
-    Scale(192, 96, frozenset({L.TOXICITY, L.SEXUAL})),
+    Scale(192, 96, frozenset({L.TOXICITY, L.SEXUAL}), after=MIDDLE),
     Scale(2048, 256, _SEXUAL, wide=False, gate=0.1),
     Scale(8192, 1024, _SEXUAL, wide=False, gate=0.1),
 )
