@@ -42,14 +42,16 @@ class Scale:
 # where a smaller window already scores sexual 0.1 or more (spread explicit material scored
 # 0.2-0.45 there, ordinary long text about 0.01; the gate spares most texts their cost). None
 # raised a false alarm on the long harmless texts measured.
-# The 192-char windows also score texts of MIDDLE to 768 chars (one 512-char window): one
-# insult inside a 700-char comment was diluted by the rest of it (docs/BENCHMARKS.md
-# "Middle-length texts: 192-char windows from 300 chars").
+# Texts of one window (up to 768 chars) are scored whole, as the calibration was fitted. The
+# 192-char windows from 300 chars (`Scale(..., after=MIDDLE)`) caught one insult inside a
+# 700-char comment but raised false alarms on ordinary prompts with no new catch there, and
+# their worst-window scores sit above the whole-text calibration: measured, not shipped
+# (docs/BENCHMARKS.md "Middle-length texts: 192-character windows from 300 characters?").
 MIDDLE = 300
 _SEXUAL = frozenset({L.SEXUAL})
 SCALES = (
     Scale(WINDOW, OVERLAP, wide=False),
-    Scale(192, 96, frozenset({L.TOXICITY, L.SEXUAL}), after=MIDDLE),
+    Scale(192, 96, frozenset({L.TOXICITY, L.SEXUAL})),
     Scale(2048, 256, _SEXUAL, wide=False, gate=0.1),
     Scale(8192, 1024, _SEXUAL, wide=False, gate=0.1),
 )

@@ -1,6 +1,6 @@
 """The worst-part rule at several window scales (issue 20): a short toxic part or explicit
 material spread through a long harmless text is caught, long harmless text is not flagged,
-and texts of up to 300 chars score as they always did."""
+and texts of one window score as they always did."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from spectrum_rpc.engine import SCALES, Engine, Scale, fits_one_window
-from spectrum_rpc.engine.windows import MIDDLE, edges, spans
+from spectrum_rpc.engine.windows import edges, spans
 from spectrum_rpc.settings import ThresholdSettings
 
 SERVED = ThresholdSettings()
@@ -90,9 +90,9 @@ def test_a_scale_counts_only_for_its_labels(engine):
     assert after[column(engine, "toxicity")] > before[column(engine, "toxicity")]
 
 
-def test_texts_up_to_middle_length_score_the_same_under_any_scales(engine):
-    texts = [INSULT, EXPLICIT[0], HARMLESS[0] * 3, "a", ""]
-    assert all(len(text) <= MIDDLE for text in texts)
+def test_texts_of_one_window_score_the_same_under_any_scales(engine):
+    texts = [INSULT, EXPLICIT[0], HARMLESS[0] * 10, "a", ""]
+    assert all(map(fits_one_window, texts))
     mixed = texts + [story(5)]  # a long text in the batch takes the windowed path
     assert np.array_equal(engine.score(mixed)[:-1], first_scale_only(engine).score(texts))
 

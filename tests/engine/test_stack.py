@@ -2,7 +2,6 @@
 the format before it, batches scoring as texts alone. (Fitting around the stack:
 training/test_fit.py.)"""
 
-import copy
 import json
 import random
 import shutil
@@ -131,9 +130,7 @@ def test_windows_get_the_stacked_score_they_get_alone(engine, label):
              "orgasm", "nude", "pussy", "oral sex", "porn"]
     text = " ".join(rng.choice(words) for _ in range(8000))
     rows = np.concatenate(list(engine._score_long(text, SCALES[0])))
-    whole = copy.copy(engine)  # each window whole, as the first scale scores it
-    whole.scales = SCALES[:1]
-    alone = whole.score(list(windows(text)))
+    alone = engine.score(list(windows(text)))
     column = engine.labels.index(label)
     assert np.array_equal(rows[:, column], alone[:, column])
     assert len(set(np.round(rows[:, column], 6))) > 10  # windows differ: a real comparison
