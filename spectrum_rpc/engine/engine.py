@@ -110,14 +110,16 @@ class Engine:
 
     def linear_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Return the linear tier's (texts x labels) probabilities (no encoder)."""
-        if all(map(fits_one_window, texts)):
+        if all(map(fits_one_window, texts)) and not any(
+                scale.applies(text) for scale, _ in self._scales[1:] for text in texts):
             return self._score_short(texts)
         worst = np.zeros((len(texts), len(self.labels)))
         for n, (scale, mask) in enumerate(self._scales):
             # The first scale scores every text (one that fits a window is its own window);
-            # the others only texts longer than one window (so a short text's score is the
-            # same alone and in any batch) that pass the scale's gate.
-            wanted = [n == 0 or (not fits_one_window(text)
+            # the others only texts they apply to (longer than one window, or than the
+            # scale's `after`: a text's score is the same alone and in any batch) that pass
+            # the scale's gate.
+            wanted = [n == 0 or (scale.applies(text)
                                  and (worst[i] * mask).max() >= scale.gate)
                       for i, text in enumerate(texts)]
             units = ((i, part) for i, text in enumerate(texts) if len(text) < _STREAM
