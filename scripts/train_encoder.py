@@ -60,7 +60,7 @@ MIX = {
     "olid": 0.22,          # OLID train: offensive tweets
     "toxic_spans": 0.20,   # the encoder's half of the toxic spans development part (news comments)
     "moderation": 0.10,    # the moderation samples' training part (toxicity, sexual)
-    "davidson": 0.08,      # Davidson's training part, at DAVIDSON_WEIGHT for toxicity
+    "davidson": 0.08,      # Davidson's training part, at TOXICITY_WEIGHTS' for toxicity
     "templates": 0.08,     # identity and look-alike sentences: toxicity and sexual negatives
     "sms": 0.20,           # SMS training part: spam (phishing) and ham (negatives)
     "youtube": 0.10,       # YouTube psy + katyperry training parts
@@ -244,8 +244,8 @@ def training_rows(root: Path) -> tuple[list[str], list[str], np.ndarray, np.ndar
 
     The pool: the linear tier's training rows (`training.recipe.targets`) plus the templates,
     the lures and the encoder's half of the toxic spans development part
-    (`training.encoder.spans_split`). Toxicity weighs 1 a row (Davidson DAVIDSON_WEIGHT, SMS
-    ham SMS_HAM_WEIGHT): sources are balanced by how often they are drawn (MIX), not by weights.
+    (`training.encoder.spans_split`). Toxicity weighs 1 a row (Davidson and SMS rows as
+    TOXICITY_WEIGHTS says): sources are balanced by how often they are drawn (MIX), not by weights.
     Sexual and phishing keep the linear tier's weights, capped at MAX_WEIGHT."""
     from spectrum_rpc.training.encoder import spans_split
 
@@ -346,8 +346,8 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     work.mkdir(parents=True, exist_ok=True)
     step, started, running = 0, time.perf_counter(), 0.0
     for idx, ids, mask in batches(tok, texts, order):
-        if stop is not None and step >= stop:
-            break
+        if step >= total or (stop is not None and step >= stop):
+            break  # encoder-1's order is the whole pool (691 batches), its recipe 180 of them
         logits = model(ids, mask)
         target, weight = yt[idx], wt[idx] * (yt[idx] >= 0)
         loss = torch.nn.functional.binary_cross_entropy_with_logits(

@@ -34,8 +34,8 @@ SUGGEST = "/" + discovery.SUGGEST_PATH
 DISCOVERY_PATHS = ("/$discovery/rest", "/discovery/v1/apis/commentanalyzer/v1alpha1/rest")
 
 # Perspective's attributes -> the label of ours that scores each (None: none does). The one
-# table: the `_EXPERIMENTAL` spellings map through it too. INSULT, THREAT and IDENTITY_ATTACK are
-# scored by the toxic-span model; SEVERE_TOXICITY names a label nothing scores (no labelled data),
+# table: the `_EXPERIMENTAL` spellings map through it too. INSULT, THREAT, IDENTITY_ATTACK,
+# PROFANITY and OBSCENE are scored by the toxic-span model; SEVERE_TOXICITY names a label nothing scores (no labelled data),
 # so it is refused until something does.
 ATTRIBUTES: dict[str, str | None] = {
     "TOXICITY": L.TOXICITY,

@@ -74,7 +74,8 @@ class Engine:
 
     @property
     def scales(self) -> tuple[Scale, ...]:
-        """The window scales a text longer than one window is scored at (windows.SCALES)."""
+        """The window scales a long text is scored at (windows.SCALES; each `Scale.applies` says
+        which texts it scores)."""
         return tuple(scale for scale, _ in self._scales)
 
     @scales.setter

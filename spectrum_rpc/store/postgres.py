@@ -80,7 +80,10 @@ class PostgresDatabase(GroupCommits):
         self.url = url
         self.liveness_timeout = liveness_timeout
         self.path = mask(url)  # what messages and logs show
-        self.pool_size = max(2, pool_size)
+        # Three at least: a named lock (Store.exclusive, e.g. callback webhooks) holds one
+        # connection while its block needs another, and a retrain's lock may hold a third; at
+        # two, those could wait on each other for ever.
+        self.pool_size = max(3, pool_size)
         self.max_batch = max_batch
         self._pool: asyncpg.Pool | None = None
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()

@@ -19,7 +19,8 @@ from spectrum_rpc.api.openai import CATEGORIES, MODELS, PATH, SCORED, UNSUPPORTE
 from spectrum_rpc.resources import ANALYZER
 from spectrum_rpc.settings import ThresholdSettings
 
-# Texts the shipped model flags (sexual 0.68, self-harm 0.55 at the time of writing).
+# Texts the shipped model flags (sexual 0.47 against its 0.46 threshold, self-harm 0.55 at the
+# time of writing).
 SEXUAL = "send me nudes, I want to have sex with you tonight"
 SELF_HARM = "I want to kill myself tonight"
 README = Path(__file__).resolve().parents[2] / "README.md"
