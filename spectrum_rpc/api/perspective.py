@@ -35,8 +35,8 @@ DISCOVERY_PATHS = ("/$discovery/rest", "/discovery/v1/apis/commentanalyzer/v1alp
 
 # Perspective's attributes -> the label of ours that scores each (None: none does). The one
 # table: the `_EXPERIMENTAL` spellings map through it too. INSULT, THREAT, IDENTITY_ATTACK,
-# PROFANITY and OBSCENE are scored by the toxic-span model; SEVERE_TOXICITY names a label nothing scores (no labelled data),
-# so it is refused until something does.
+# PROFANITY and OBSCENE are scored by the toxic-span model; SEVERE_TOXICITY names a label
+# nothing scores (no labelled data), so it is refused until something does.
 ATTRIBUTES: dict[str, str | None] = {
     "TOXICITY": L.TOXICITY,
     "SEVERE_TOXICITY": "severe_toxicity",
