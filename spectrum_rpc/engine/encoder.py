@@ -23,12 +23,12 @@ from pathlib import Path
 import numpy as np
 
 from .sessions import SESSIONS, SharedSessions
-from .windows import WINDOW
+from .windows import WHOLE
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "encoder_tokenizer.json"
 # The longest text the encoder is asked about: one the engine scores as one window.
-MAX_CHARS = WINDOW + WINDOW // 2
+MAX_CHARS = WHOLE
 _EPSILON = 1e-6
 # `in_band`'s answers for one text (read-only: callers only index with them).
 _FIRST = np.zeros(1, dtype=np.intp)

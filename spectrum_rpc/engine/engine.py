@@ -20,7 +20,7 @@ from .linear import LINEAR_FILE, LinearModel
 from .manifest import MANIFEST, verify_manifest
 from .normalize import normalize_pieces
 from .stack import STACK_FILE, Stack
-from .windows import SCALES, WINDOW, Scale, edges, fits_one_window, spans, windows
+from .windows import SCALES, WHOLE, WINDOW, Scale, edges, spans, windows
 
 ENGINE_FILE = "engine.json"
 LEXICON_FILE = "lexicon.json"
@@ -85,6 +85,10 @@ class Engine:
         self._scales = [(scale, np.array([scale.labels is None or label in scale.labels
                                           for label in self.labels], dtype=float))
                         for scale in scales]
+        # The longest text every scale scores whole: one window, or shorter where a scale's
+        # `after` asks for windows sooner (worked out here, not per call on the hot path).
+        self._whole = min([WHOLE, *(scale.after for scale in scales[1:]
+                                                  if scale.after is not None)])
 
     def without_encoder(self) -> Engine:
         """Return this engine with the encoder tier switched off (`engine.encoder = false`)."""
@@ -111,8 +115,8 @@ class Engine:
 
     def linear_scores(self, texts: Sequence[str]) -> np.ndarray:
         """Return the linear tier's (texts x labels) probabilities (no encoder)."""
-        if all(map(fits_one_window, texts)) and not any(
-                scale.applies(text) for scale, _ in self._scales[1:] for text in texts):
+        whole = self._whole
+        if all(len(text) <= whole for text in texts):
             return self._score_short(texts)
         worst = np.zeros((len(texts), len(self.labels)))
         for n, (scale, mask) in enumerate(self._scales):

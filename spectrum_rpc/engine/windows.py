@@ -57,6 +57,10 @@ SCALES = (
 )
 
 
+# The longest text scored as one window (itself) at the first scale.
+WHOLE = WINDOW + WINDOW // 2
+
+
 def fits_one_window(text: str, size: int = WINDOW) -> bool:
     """Return whether `windows(text)` yields `text` itself."""
     return len(text) <= size + size // 2
