@@ -11,6 +11,7 @@ be disabled or removed there. Its events hold the body the API answers, as sent.
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from yarl import URL
 
@@ -29,8 +30,16 @@ MAX_CALLBACKS = 100
 
 # Two first requests with one URL make one webhook, and the cap holds: the asyncio lock orders
 # this process's requests, the store's named lock those of every process sharing a PostgreSQL
-# database (on SQLite, where one process serves the file, it is the asyncio lock alone).
-_making = asyncio.Lock()
+# database (on SQLite, where one process serves the file, it is the asyncio lock alone). One
+# asyncio lock per store: a lock waited on is bound to its event loop, and a store lives in one.
+_making: weakref.WeakKeyDictionary[Store, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _lock_for(store: Store) -> asyncio.Lock:
+    lock = _making.get(store)
+    if lock is None:
+        lock = _making[store] = asyncio.Lock()
+    return lock
 
 
 def lock_name(project: str) -> str:
@@ -49,7 +58,7 @@ async def target(store: Store, project: str, url: str, *, allow_private_addresse
     found = await store.webhooks.find(project, stored, CALLBACK)
     if found is not None:
         return found
-    async with _making, store.exclusive(lock_name(project)):
+    async with _lock_for(store), store.exclusive(lock_name(project)):
         found = await store.webhooks.find(project, stored, CALLBACK)
         if found is not None:
             return found
