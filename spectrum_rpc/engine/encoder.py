@@ -15,6 +15,7 @@ and shared by the engines of one process whose encoder file is the same (`sessio
 
 from __future__ import annotations
 
+import copy
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,6 +76,15 @@ class Encoder:
         self._lock = threading.Lock()
         self._session = None
         self._tokenizer = None
+
+    def relocated(self, model_dir: Path) -> Encoder:
+        """This encoder reading its files from `model_dir`, a copy of the same files: an engine
+        kept for the same files loads from its own directory, never from one that may be gone
+        (a candidate's, another app's), and what was already loaded is kept."""
+        other = copy.copy(self)
+        other.model_dir = Path(model_dir)
+        other._lock = threading.Lock()
+        return other
 
     @staticmethod
     def files() -> tuple[str, str]:

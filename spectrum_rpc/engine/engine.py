@@ -235,6 +235,8 @@ def load_engine(model_dir: Path | None = None) -> Engine:
         if _LAST and _LAST[0] == key:
             engine = copy.copy(_LAST[1])
             engine.source = model_dir
+            if engine.encoder is not None:
+                engine.encoder = engine.encoder.relocated(model_dir)
             return engine
     engine = _load(model_dir, files, meta, digests)
     with _LAST_LOCK:

@@ -31,3 +31,13 @@ def test_files_are_verified_on_every_load_even_when_the_engine_is_kept(tmp_path)
         f.write(" ")
     with pytest.raises(ModelIntegrityError, match="SHA-256"):
         load_engine(tampered)
+
+
+def test_a_kept_engine_reads_its_encoder_from_its_own_directory(tmp_path):
+    first = load_engine(_copy(tmp_path / "first"))
+    if first.encoder is None:
+        pytest.skip("the shipped model has no encoder tier")
+    second = load_engine(_copy(tmp_path / "second"))
+    shutil.rmtree(tmp_path / "first")  # a candidate removed, another app's directory gone
+    assert second.encoder is not None and second.encoder.model_dir == tmp_path / "second"
+    assert second.encoder.logits(["hello there"]).shape == (1, len(second.encoder.heads))
