@@ -3,7 +3,7 @@
 A dialect module has `setup(app)`, which adds its routes (and any cleanup context of its own);
 adding a dialect is adding its module here. Dialects never import each other: what they share
 is below them (`analysis`, `auth`, `body`, `store`) or beside them (`jsonrpc`, `params`,
-`responses`).
+`responses`, `rest`, `errors`).
 """
 
 from . import (

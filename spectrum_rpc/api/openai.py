@@ -36,8 +36,9 @@ from ..body import BodyRefused
 from ..constants import MAX_TEXT_BYTES
 from ..engine import nudity
 from ..media import ImageResult, Outcome, errors
-from ..resources import ANALYZER, AUTH, BODIES, IMAGES, REQUEST_ID, SETTINGS, USAGE
+from ..resources import ANALYZER, AUTH, BODIES, IMAGES, SETTINGS, USAGE
 from ..store import KeyRecord
+from .errors import DialectError, guarded
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -85,20 +86,14 @@ _UNSUPPORTED_VALUE = ",".join(UNSUPPORTED)
 _INVALID_REQUEST = "invalid_request_error"
 
 
-class OpenAIError(Exception):
+class OpenAIError(DialectError):
     """An error answered in OpenAI's shape: `{"error": {message, type, param, code}}`."""
 
     def __init__(self, status: int, message: str, *, param: str | None = None,
                  code: str | None = None, type: str = _INVALID_REQUEST,
                  headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"message": message, "type": type, "param": param, "code": code}}
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        """Return the error as an HTTP response."""
-        return json_response(self.body, self.status, **self.headers)
+        body = {"error": {"message": message, "type": type, "param": param, "code": code}}
+        super().__init__(message, status, body, headers)
 
 
 @dataclass(frozen=True)
@@ -263,22 +258,13 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
     return [task.result() for task in tasks]
 
 
-async def handle(request: web.Request) -> web.Response:
+def _internal(request_id: str) -> OpenAIError:
+    return OpenAIError(500, "The server had an error while processing your request "
+                       f"(request id {request_id}).", type="server_error")
+
+
+async def moderations(request: web.Request) -> web.Response:
     """POST /v1/moderations."""
-    try:
-        return await _answer(request)
-    except OpenAIError as error:
-        return error.response()
-    except ConnectionResetError:  # the client left: nobody to answer
-        raise
-    except Exception:  # logged, and answered in OpenAI's shape (the middleware's is JSON-RPC)
-        request_id = request[REQUEST_ID]
-        log.exception("unhandled error (request_id=%s)", request_id)
-        return OpenAIError(500, "The server had an error while processing your request "
-                           f"(request id {request_id}).", type="server_error").response()
-
-
-async def _answer(request: web.Request) -> web.Response:
     app = request.app
     header = request.headers.get("Authorization")
     key = await app[AUTH].authenticate(header)
@@ -409,5 +395,5 @@ def setup(app: web.Application) -> None:
     server, images = app[SETTINGS].server, app[SETTINGS].images
     app[LIMITS] = Limits(server.max_batch_size, server.batch_concurrency,
                          images.max_per_request, images.threshold)
-    app.router.add_post(PATH, handle)
+    app.router.add_post(PATH, guarded(moderations, _internal, log))
     app.router.add_route("*", PATH, wrong_method)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import orjson
@@ -22,9 +23,10 @@ from .. import labels as L
 from ..analysis import LABELS_ONLY, LANGUAGE_ONLY, Options
 from ..auth import KeyRateLimiter, LimitExceeded
 from ..body import BodyRefused
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, SETTINGS, STORE, USAGE
+from ..resources import ANALYZER, AUTH, BODIES, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, now
 from . import discovery
+from .errors import DialectError, guarded
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -94,20 +96,15 @@ _ERROR_INFO = "type.googleapis.com/google.rpc.ErrorInfo"
 
 API = "perspective"  # this dialect's name in the usage counts
 
-class PerspectiveError(Exception):
+class PerspectiveError(DialectError):
     """An error in Google's shape: `{"error": {code, message, status, details}}`."""
 
     def __init__(self, code: int, message: str, details: list[dict[str, Any]] | None = None,
                  headers: dict[str, str] | None = None):
-        super().__init__(message)
+        body = {"error": {"code": code, "message": message,
+                          "status": STATUSES.get(code, "UNKNOWN"), "details": details or []}}
+        super().__init__(message, code, body, headers)
         self.code = code
-        self.body = {"error": {"code": code, "message": message,
-                               "status": STATUSES.get(code, "UNKNOWN"), "details": details or []}}
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        """Return the error as an HTTP response."""
-        return json_response(self.body, self.code, **self.headers)
 
 
 def invalid(message: str, error_type: str, **detail: Any) -> PerspectiveError:
@@ -392,24 +389,8 @@ class Limits:
 LIMITS = web.AppKey("perspective_limits", Limits)
 
 
-def guarded(answer: Any) -> Any:
-    """Wrap a handler: PerspectiveError and unexpected errors answered in Google's shape."""
-
-    async def handle(request: web.Request) -> web.Response:
-        try:
-            return await answer(request)
-        except PerspectiveError as error:
-            return error.response()
-        except ConnectionResetError:  # the client left: nobody to answer
-            raise
-        except Exception:  # the middleware's answer would be JSON-RPC's shape
-            request_id = request[REQUEST_ID]
-            log.exception("unhandled error (request_id=%s)", request_id)
-            return PerspectiveError(500, "Internal error encountered (request id "
-                                    f"{request_id}).").response()
-
-    handle.__doc__ = answer.__doc__
-    return handle
+def _internal(request_id: str) -> PerspectiveError:
+    return PerspectiveError(500, f"Internal error encountered (request id {request_id}).")
 
 
 async def authenticate(request: web.Request) -> KeyRecord:
@@ -542,9 +523,10 @@ def setup(app: web.Application) -> None:
     training = settings.training
     app[LIMITS] = Limits(settings.perspective.max_comment_bytes,
                          KeyRateLimiter(training.feedback_rate, training.feedback_burst))
+    guard = partial(guarded, internal=_internal, log=log)
     for path, handler in ((ANALYZE, analyze), (SUGGEST, suggest)):
-        app.router.add_post(path, guarded(handler))
-        app.router.add_route("*", path, guarded(wrong_method(path)))
+        app.router.add_post(path, guard(handler))
+        app.router.add_route("*", path, guard(wrong_method(path)))
     for path in DISCOVERY_PATHS:
-        app.router.add_get(path, guarded(discover))
-    app.router.add_route("*", "/v1alpha1/{tail:.*}", guarded(not_found))
+        app.router.add_get(path, guard(discover))
+    app.router.add_route("*", "/v1alpha1/{tail:.*}", guard(not_found))

@@ -3,9 +3,14 @@
 SQLite tracks its version in PRAGMA user_version, PostgreSQL in the table schema_version.
 Migration N is `MIGRATIONS[N-1]` on SQLite and `POSTGRES_MIGRATIONS[N-1]` on PostgreSQL: append
 new migrations at the end of both lists (same number, same tables); never edit one that has
-shipped. The PostgreSQL spelling differs only where the dialects do: DOUBLE PRECISION for REAL
+shipped. The PostgreSQL spelling differs where the dialects do: DOUBLE PRECISION for REAL
 (PostgreSQL's REAL is 4 bytes), BIGINT identity columns for AUTOINCREMENT, BYTEA for BLOB, and
-TEXT columns that may hold a sealed secret (see `webhooks`).
+TEXT columns that may hold a sealed secret (see `webhooks`); and where PostgreSQL needs more:
+BIGINT for references to an identity and for counters that may pass 2**31 (INTEGER is 8 bytes
+on SQLite, 4 on PostgreSQL), columns and an index for several processes (`lease_owner`, `seq`),
+UNLOGGED tables. Those are choices per column, not a translation, so each twin is written out;
+tests/store/test_schema_twins.py checks that both make the same schema after every migration,
+the differences on purpose listed there (a new one goes there too).
 """
 
 MIGRATIONS: list[str] = [

@@ -1,0 +1,52 @@
+"""What the dialects with an error class of their own (OpenAI's, Perspective's) share: the
+error that carries its answer in the dialect's shape, and the handler wrapper that answers every
+failure with one (never a traceback, never the middleware's JSON-RPC shape)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from ..resources import REQUEST_ID
+from .responses import json_response
+
+Answer = Callable[[web.Request], Awaitable[web.Response]]
+
+
+class DialectError(Exception):
+    """An error with its answer: the HTTP status, the body in the dialect's shape, headers."""
+
+    def __init__(self, message: str, status: int, body: dict[str, Any],
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.body = body
+        self.headers = headers or {}
+
+    def response(self) -> web.Response:
+        """Return the error as an HTTP response."""
+        return json_response(self.body, self.status, **self.headers)
+
+
+def guarded(answer: Answer, internal: Callable[[str], DialectError],
+            log: logging.Logger) -> Answer:
+    """Wrap a handler: a DialectError is answered as it is; any other failure is logged on the
+    dialect's `log` and answered with `internal(request_id)`."""
+
+    async def handle(request: web.Request) -> web.Response:
+        try:
+            return await answer(request)
+        except DialectError as error:
+            return error.response()
+        except ConnectionResetError:  # the client left: nobody to answer
+            raise
+        except Exception:  # the middleware's answer would be JSON-RPC's shape
+            request_id = request[REQUEST_ID]
+            log.exception("unhandled error (request_id=%s)", request_id)
+            return internal(request_id).response()
+
+    handle.__doc__ = answer.__doc__
+    return handle
