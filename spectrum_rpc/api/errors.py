@@ -1,6 +1,7 @@
-"""What the dialects with an error class of their own (OpenAI's, Perspective's) share: the
-error that carries its answer in the dialect's shape, and the handler wrapper that answers every
-failure with one (never a traceback, never the middleware's JSON-RPC shape)."""
+"""What the dialects with an error shape of their own share: the error that carries its answer
+in the dialect's shape, the handler wrapper that answers every failure with one
+(never a traceback, never the middleware's JSON-RPC shape), and a refusal's reason as the
+sentence the dialects answer."""
 
 from __future__ import annotations
 
@@ -31,10 +32,18 @@ class DialectError(Exception):
         return json_response(self.body, self.status, **self.headers)
 
 
-def guarded(answer: Answer, internal: Callable[[str], DialectError],
-            log: logging.Logger) -> Answer:
+# The dialect's 500 for a request (its id, to quote in the answer, given).
+Internal = Callable[[web.Request, str], DialectError]
+
+
+def sentence(reason: str) -> str:
+    """Return a refusal's reason (a refused body's, a key's limit's) as a sentence."""
+    return reason[:1].upper() + reason[1:] + "."
+
+
+def guarded(answer: Answer, internal: Internal, log: logging.Logger) -> Answer:
     """Wrap a handler: a DialectError is answered as it is; any other failure is logged on the
-    dialect's `log` and answered with `internal(request_id)`."""
+    dialect's `log` and answered with `internal(request, request_id)`."""
 
     async def handle(request: web.Request) -> web.Response:
         try:
@@ -46,7 +55,7 @@ def guarded(answer: Answer, internal: Callable[[str], DialectError],
         except Exception:  # the middleware's answer would be JSON-RPC's shape
             request_id = request[REQUEST_ID]
             log.exception("unhandled error (request_id=%s)", request_id)
-            return internal(request_id).response()
+            return internal(request, request_id).response()
 
     handle.__doc__ = answer.__doc__
     return handle

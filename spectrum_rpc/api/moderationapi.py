@@ -33,8 +33,9 @@ from .. import labels as L
 from ..analysis import FILTER_TYPES, LABELS_ONLY, LANGUAGE_ONLY, Analyzer, FilterError
 from ..auth import REVOKED_KEY, LimitExceeded
 from ..body import BodyRefused
-from ..resources import ANALYZER, AUTH, BODIES, REQUEST_ID, USAGE
+from ..resources import ANALYZER, AUTH, BODIES, USAGE
 from ..store import KeyRecord
+from .errors import DialectError, guarded, sentence
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -61,22 +62,15 @@ _CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_F
           429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR", 503: "SERVICE_UNAVAILABLE"}
 
 
-class ApiError(Exception):
-    """An error in the document's shape."""
+class ApiError(DialectError):
+    """An error in the document's shape (`path`: the field at fault, named in `issues`)."""
 
     def __init__(self, status: int, message: str, path: str | None = None,
                  headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.path = path
-        self.headers = headers or {}
-
-    def response(self) -> web.Response:
-        issues = [{"path": self.path, "message": self.message}] if self.path else []
-        return json_response({"status": "error", "code": _CODES.get(self.status, "ERROR"),
-                              "message": self.message, "issues": issues},
-                             self.status, **self.headers)
+        issues = [{"path": path, "message": message}] if path else []
+        body = {"status": "error", "code": _CODES.get(status, "ERROR"), "message": message,
+                "issues": issues}
+        super().__init__(message, status, body, headers)
 
 
 async def _refusal(request: web.Request, header: str | None) -> str:
@@ -88,35 +82,29 @@ async def _refusal(request: web.Request, header: str | None) -> str:
             "`spectrum-rpc keys create`.")
 
 
+def _internal(request: web.Request, request_id: str) -> ApiError:
+    return ApiError(500, f"We had a problem with our server (request id {request_id}). "
+                    "Try again later.")
+
+
 def _handler(answer):  # type: ignore[no-untyped-def]
     """Wrap an endpoint: authenticate, answer errors in this API's shape, never leak one."""
 
-    async def handle(request: web.Request) -> web.Response:
+    async def authenticated(request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization")
+        key = await request.app[AUTH].authenticate(header)
+        if key is None:
+            raise ApiError(401, await _refusal(request, header))
         try:
-            header = request.headers.get("Authorization")
-            key = await request.app[AUTH].authenticate(header)
-            if key is None:
-                raise ApiError(401, await _refusal(request, header))
-            try:
-                limited = await request.app[USAGE].admit(key, API)
-            except LimitExceeded as refused:
-                raise ApiError(429, refused.message[:1].upper() + refused.message[1:] + ".",
-                               headers=refused.headers()) from None
-            response = await answer(request, key)
-            if limited is not None:  # a key with limits: RateLimit-* on every answer
-                response.headers.update(limited)
-            return response
-        except ApiError as error:
-            return error.response()
-        except ConnectionResetError:
-            raise
-        except Exception:
-            request_id = request[REQUEST_ID]
-            log.exception("unhandled error (request_id=%s)", request_id)
-            return ApiError(500, "We had a problem with our server (request id "
-                            f"{request_id}). Try again later.").response()
+            limited = await request.app[USAGE].admit(key, API)
+        except LimitExceeded as refused:
+            raise ApiError(429, sentence(refused.message), headers=refused.headers()) from None
+        response = await answer(request, key)
+        if limited is not None:  # a key with limits: RateLimit-* on every answer
+            response.headers.update(limited)
+        return response
 
-    return handle
+    return guarded(authenticated, _internal, log)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:
@@ -124,8 +112,7 @@ async def _json(request: web.Request) -> dict[str, Any]:
         async with request.app[BODIES].receive(request) as body:
             data = orjson.loads(body) if body.strip() else {}
     except BodyRefused as refused:
-        raise ApiError(refused.status, refused.reason[:1].upper() + refused.reason[1:] + ".",
-                       headers=refused.headers) from None
+        raise ApiError(refused.status, sentence(refused.reason), headers=refused.headers) from None
     except orjson.JSONDecodeError:
         raise ApiError(400, "The body is not valid JSON.") from None
     if not isinstance(data, dict):

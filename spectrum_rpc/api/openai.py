@@ -38,7 +38,7 @@ from ..engine import nudity
 from ..media import ImageResult, Outcome, errors
 from ..resources import ANALYZER, AUTH, BODIES, IMAGES, SETTINGS, USAGE
 from ..store import KeyRecord
-from .errors import DialectError, guarded
+from .errors import DialectError, guarded, sentence
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -258,7 +258,7 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
     return [task.result() for task in tasks]
 
 
-def _internal(request_id: str) -> OpenAIError:
+def _internal(request: web.Request, request_id: str) -> OpenAIError:
     return OpenAIError(500, "The server had an error while processing your request "
                        f"(request id {request_id}).", type="server_error")
 
@@ -379,8 +379,8 @@ _REFUSALS = {
 
 def _refusal(refused: BodyRefused) -> OpenAIError:
     kind, code = _REFUSALS.get(refused.status, ("invalid_request_error", None))
-    return OpenAIError(refused.status, refused.reason[:1].upper() + refused.reason[1:] + ".",
-                       code=code, type=kind, headers=refused.headers)
+    return OpenAIError(refused.status, sentence(refused.reason), code=code, type=kind,
+                       headers=refused.headers)
 
 
 async def wrong_method(request: web.Request) -> web.Response:

@@ -26,7 +26,7 @@ from ..body import BodyRefused
 from ..resources import ANALYZER, AUTH, BODIES, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, now
 from . import discovery
-from .errors import DialectError, guarded
+from .errors import DialectError, guarded, sentence
 from .responses import json_response
 
 log = logging.getLogger(__name__)
@@ -389,7 +389,7 @@ class Limits:
 LIMITS = web.AppKey("perspective_limits", Limits)
 
 
-def _internal(request_id: str) -> PerspectiveError:
+def _internal(request: web.Request, request_id: str) -> PerspectiveError:
     return PerspectiveError(500, f"Internal error encountered (request id {request_id}).")
 
 
@@ -491,7 +491,7 @@ def _refusal(refused: BodyRefused, max_bytes: int) -> PerspectiveError:
     if refused.status == 413:  # Google's words for it
         message = f"Request payload size exceeds the limit: {max_bytes} bytes."
     else:
-        message = refused.reason[:1].upper() + refused.reason[1:] + "."
+        message = sentence(refused.reason)
     return PerspectiveError(refused.status, message, headers=refused.headers)
 
 

@@ -6,7 +6,7 @@ turns any failure into that shape (never a traceback, never another dialect's sh
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -15,9 +15,9 @@ from aiohttp import web
 
 from ..auth import LimitExceeded
 from ..body import BodyRefused
-from ..resources import BODIES, REQUEST_ID, USAGE
+from ..resources import BODIES, USAGE
 from ..store import KeyRecord
-from .responses import json_response
+from .errors import Answer, DialectError, guarded, sentence
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,6 @@ class RestError(Exception):
 
 # A dialect's error shape: the body answered for an error to a request.
 Shape = Callable[[RestError, web.Request], dict[str, Any]]
-Answer = Callable[[web.Request], Awaitable[web.Response]]
 # The RateLimit-* headers of a key with limits, for the answer (set by admit).
 _LIMITED = web.RequestKey("rest_ratelimit_headers", dict)
 
@@ -48,8 +47,7 @@ async def admit(request: web.Request, key: KeyRecord, api: str) -> None:
     try:
         limited = await request.app[USAGE].admit(key, api)
     except LimitExceeded as refused:
-        raise RestError(429, refused.message[:1].upper() + refused.message[1:] + ".",
-                        headers=refused.headers()) from None
+        raise RestError(429, sentence(refused.message), headers=refused.headers()) from None
     if limited is not None:
         request[_LIMITED] = limited
 
@@ -69,7 +67,7 @@ async def json_body(request: web.Request) -> AsyncIterator[Any]:
             del body  # the parsed value is what stays in memory, still counted
             yield data
     except BodyRefused as refused:
-        raise RestError(refused.status, refused.reason[:1].upper() + refused.reason[1:] + ".",
+        raise RestError(refused.status, sentence(refused.reason),
                         headers=refused.headers) from None
 
 
@@ -83,25 +81,26 @@ def keep_body_budget(request: web.Request) -> Callable[[], None]:
 def handler(answer: Answer, shape: Shape) -> Answer:
     """Wrap an endpoint so that every failure is answered in the dialect's shape."""
 
-    async def handle(request: web.Request) -> web.Response:
+    async def shaped(request: web.Request) -> web.Response:
         try:
             response = await answer(request)
-            limited = request.get(_LIMITED)
-            if limited is not None:  # a key with limits: RateLimit-* on every answer
-                response.headers.update(limited)
-            return response
         except RestError as error:
-            return json_response(shape(error, request), error.status, **error.headers)
-        except ConnectionResetError:  # the client left: nobody to answer
-            raise
-        except Exception:
-            request_id = request[REQUEST_ID]
-            log.exception("unhandled error (request_id=%s)", request_id)
-            error = RestError(500, f"The server had a problem (request id {request_id}). "
-                              "Try again later.")
-            return json_response(shape(error, request), 500)
+            raise _answer(error, shape, request) from None
+        limited = request.get(_LIMITED)
+        if limited is not None:  # a key with limits: RateLimit-* on every answer
+            response.headers.update(limited)
+        return response
 
-    return handle
+    def internal(request: web.Request, request_id: str) -> DialectError:
+        error = RestError(500, f"The server had a problem (request id {request_id}). "
+                          "Try again later.")
+        return _answer(error, shape, request)
+
+    return guarded(shaped, internal, log)
+
+
+def _answer(error: RestError, shape: Shape, request: web.Request) -> DialectError:
+    return DialectError(error.message, error.status, shape(error, request), error.headers)
 
 
 def wrong_method(allowed: str, shape: Shape) -> Answer:
