@@ -5,6 +5,7 @@ lock held by another connection), never by sleeping."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 
 import pytest
@@ -46,5 +47,34 @@ async def test_limits_apply_at_once_while_another_read_is_in_flight(usage, store
     await setting
     assert usage.limits(key.id) == KeyLimits(quota=1)
     await usage.admit(key, "spectrum")
+    with pytest.raises(LimitExceeded):
+        await usage.admit(key, "spectrum")
+
+
+async def test_a_refresh_while_a_flush_is_written_counts_the_flushed_requests(usage, store,
+                                                                               db_path):
+    """The flush takes the counts out of memory before its write commits: a refresh reading
+    the store in between saw them nowhere and gave the key its quota again (GET /account or
+    the admin pages flush while the background refresh runs)."""
+    key = await make_key(store)
+    await usage.set_limits(key.id, KeyLimits(quota=1))
+    await usage.admit(key, "spectrum")
+    other = sqlite3.connect(db_path, isolation_level=None)  # another writer: the flush's
+    other.execute("BEGIN IMMEDIATE")  # commit waits for it
+    try:
+        flushing = asyncio.create_task(usage.flush())
+        await asyncio.sleep(0)  # the flush has taken the count and queued its write
+        refreshing = asyncio.create_task(usage.refresh())
+        # Reads queue behind the refresh's on the store's one reader: ten are enough for a
+        # refresh that does not wait for the flush to finish.
+        for _ in range(10):
+            if refreshing.done():
+                break
+            await store.usage.limits()
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    await flushing
+    await refreshing
     with pytest.raises(LimitExceeded):
         await usage.admit(key, "spectrum")
