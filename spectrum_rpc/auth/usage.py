@@ -126,9 +126,11 @@ class Usage:
         self._new_month(clock())
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
-        # One refresh at a time: a background one that read the limits before set_limits stored
-        # new ones must not finish after set_limits' own and put the stale ones back.
-        self._refreshing = asyncio.Lock()
+        # One flush or refresh at a time: a background refresh that read the limits before
+        # set_limits stored new ones must not finish after set_limits' own and put the stale
+        # ones back; and a refresh must not read the store while a flush's counts are out of
+        # memory but not yet committed (it would see them nowhere: a quota overrun).
+        self._syncing = asyncio.Lock()
 
     # -- the request path -------------------------------------------------------------------
 
@@ -274,6 +276,10 @@ class Usage:
     async def flush(self) -> None:
         """Write the counts collected since the last flush in one transaction; keep them if
         the write fails."""
+        async with self._syncing:
+            await self._flush()
+
+    async def _flush(self) -> None:
         pending, self._pending = self._pending, {}
         counts = [Count(key_id, project, month, api, requests, refused)
                   for (month, key_id, project, api), (requests, refused) in pending.items()]
@@ -289,7 +295,7 @@ class Usage:
     async def refresh(self) -> None:
         """Reload every key's limits, and this month's counts of the keys with a quota (which
         include other processes' flushed counts)."""
-        async with self._refreshing:
+        async with self._syncing:
             await self._refresh()
 
     async def _refresh(self) -> None:

@@ -218,10 +218,15 @@ class Database(GroupCommits):
     # -- reads ----------------------------------------------------------------------------
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        """Run a read query on the reader connection (sees every committed write)."""
+        """Run a read query on the reader connection (sees every write committed before it).
+
+        The query runs to its end in one call on the connection's thread. Run as execute,
+        then fetch, a query stayed open between the two while other tasks' queries ran on the
+        connection, and they all read its snapshot: a write committed after it began was
+        missed (set_limits applied the key's old limits, and a quota of 1 let a second
+        request through)."""
         assert self._reader is not None
-        async with self._reader.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._reader.execute_fetchall(sql, params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
         """Run a read query and return its first row, or None."""
