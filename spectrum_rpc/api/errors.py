@@ -5,6 +5,7 @@ sentence the dialects answer."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -45,6 +46,7 @@ def guarded(answer: Answer, internal: Internal, log: logging.Logger) -> Answer:
     """Wrap a handler: a DialectError is answered as it is; any other failure is logged on the
     dialect's `log` and answered with `internal(request, request_id)`."""
 
+    @functools.wraps(answer)  # its module names the API in the metrics (metrics.api_of)
     async def handle(request: web.Request) -> web.Response:
         try:
             return await answer(request)
@@ -57,5 +59,4 @@ def guarded(answer: Answer, internal: Internal, log: logging.Logger) -> Answer:
             log.exception("unhandled error (request_id=%s)", request_id)
             return internal(request, request_id).response()
 
-    handle.__doc__ = answer.__doc__
     return handle

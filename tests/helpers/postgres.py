@@ -63,13 +63,27 @@ class PostgresServer:
         """Create a fresh, empty database owned by the tests' user; return its URL."""
         name = f"t{os.getpid()}_{next(_counter)}"
         self.psql(f"CREATE DATABASE {name} OWNER {DATABASE_USER}")
+        _made.append((self, name))
         return self.url(name)
 
-    def drop_database(self, url: str) -> None:
-        """Drop a database `create_database` made, with whatever is still connected to it: each
-        holds 7.5 MB, and a run makes a few hundred."""
-        name = url.split("?", 1)[0].rsplit("/", 1)[1]
-        self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+# The databases the running test made: each holds 7.5 MB and a run makes a few hundred, so
+# they are dropped once the test and all its fixtures are torn down (an app or a server
+# process may use one until its own fixture ends, whatever order the fixtures were asked in).
+_made: list[tuple[PostgresServer, str]] = []
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    try:
+        return (yield)
+    finally:
+        while _made:
+            server, name = _made.pop()
+            try:  # FORCE: a connection a test leaked must not keep the database
+                server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            except (RuntimeError, OSError, subprocess.SubprocessError):
+                pass  # the server stopped (the session's end): its directory goes with it
 
 
 def find_bin_dir() -> Path | None:
@@ -159,11 +173,9 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of a fresh, empty database on the tests' server (dropped after the test)."""
-    url = postgres_server.create_database()
-    yield url
-    postgres_server.drop_database(url)
+    return postgres_server.create_database()
 
 
 @dataclass
@@ -210,7 +222,5 @@ def backend_for(request: pytest.FixtureRequest, db_path: Path) -> Backend:
     import asyncpg
 
     server = request.getfixturevalue("postgres_server")
-    url = server.create_database()
-    request.addfinalizer(lambda: server.drop_database(url))
-    return Backend("postgresql", url,
+    return Backend("postgresql", server.create_database(),
                    asyncpg.IntegrityConstraintViolationError, asyncpg.UndefinedTableError)
