@@ -389,6 +389,23 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     return work / "checkpoint.pt"
 
 
+def _record_in_manifest(out: Path, names: tuple[str, ...]) -> None:
+    """Record the files just written in `out`'s manifest (when it has one), so that `stack`
+    can load the model directory (the engine refuses files that fail their SHA-256)."""
+    import json
+
+    from spectrum_rpc.engine import MANIFEST, sha256
+
+    path = out / MANIFEST
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text())
+    for name in names:
+        manifest["sha256"][name] = sha256(out / name)
+    manifest["sha256"] = dict(sorted(manifest["sha256"].items()))
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa: ANN001
     """Export the checkpoint to ONNX, quantise to int8, write it and the tokenizer to `out`."""
     import torch
@@ -409,6 +426,7 @@ def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa:
     target = out / ENCODER_FILE
     quantize_dynamic(str(full), str(target), weight_type=QuantType.QInt8)
     shutil.copyfile(model_dir() / "tokenizer.json", out / TOKENIZER_FILE)
+    _record_in_manifest(out, (ENCODER_FILE, TOKENIZER_FILE))
     log(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and {out / TOKENIZER_FILE}")
     return target
 
