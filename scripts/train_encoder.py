@@ -11,6 +11,8 @@ Training only (torch, onnx); serving runs the exported file with onnxruntime
    first LEGACY_STEPS batches of a seeded permutation. `--recipe mix` (measured, not shipped):
    that pool plus the encoder's half of the toxic spans development part
    (`training.encoder.spans_split`), each source drawn its share of STEPS * BATCH rows (MIX).
+   `--recipe mix2`: "mix" plus contrastive sentences (`training.contrast`) at CONTRAST_SHARE of
+   the rows, the other shares cut in proportion (MIX2).
 2. `export`: ONNX (input_ids, attention_mask -> one logit per head), then dynamic int8
    quantisation (onnxruntime.quantization), written to the model directory with the tokenizer.
 3. `stack`: `scripts/train_encoder.py stack` fits how the engine combines the two scores
@@ -66,6 +68,14 @@ MIX = {
     "youtube": 0.10,       # YouTube psy + katyperry training parts
     "synthetic": 0.02,     # hand-written credential-phishing lures
 }
+# "mix2": MIX with CONTRAST_SHARE of the rows given to the contrastive sentences
+# (`training.contrast`: attacks against their negation or report, insults against quotes of them,
+# swearing at someone against swearing for emphasis, threats against violent idioms), the other
+# sources' shares cut in proportion.
+CONTRAST_SHARE = 0.08
+MIX2 = {**{group: share * (1 - CONTRAST_SHARE) for group, share in MIX.items()},
+        "contrast": CONTRAST_SHARE}
+MIXES = {"mix": MIX, "mix2": MIX2}
 TOXICITY_WEIGHTS = {"davidson": 0.5, "sms": 0.3}
 # STEPS batches of the mix (STEPS * BATCH rows drawn, about half of the pool's distinct rows):
 # what an hour of two shared cores allows. The word embeddings and the lowest FROZEN layers are
@@ -76,8 +86,10 @@ FROZEN = 3
 # 2026.12.05-encoder-1: the linear tier's training pool with Davidson cut to DAVIDSON_ROWS random
 # rows, one pass over the first LEGACY_STEPS batches of a seeded permutation. "mix" is the
 # toxicity recipe above (MIX, STEPS): measured, not shipped (its toxicity band lost functional
-# categories on the test parts; the model card, "Encoder tier").
-RECIPES = ("encoder-1", "mix")
+# categories on the test parts; the model card, "Encoder tier"). "mix2" is "mix" plus the
+# contrastive sentences (MIX2): measured, not shipped either (OLID test 0.707, but negated hate,
+# counter-speech, reclaimed slurs and ham look-alikes lost; docs/BENCHMARKS.md, "mix2").
+RECIPES = ("encoder-1", "mix", "mix2")
 LEGACY_STEPS = 180
 DAVIDSON_ROWS = 5000
 THREADS = 2
@@ -238,7 +250,8 @@ def legacy_rows(root: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return [samples[i].text for i in keep], y[keep], w[keep]
 
 
-def training_rows(root: Path) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+def training_rows(root: Path, contrast: bool = False,
+                  ) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
     """Return texts, their sampling groups, targets (n x heads, -1 = not annotated) and
     weights (n x heads).
 
@@ -246,12 +259,15 @@ def training_rows(root: Path) -> tuple[list[str], list[str], np.ndarray, np.ndar
     the lures and the encoder's half of the toxic spans development part
     (`training.encoder.spans_split`). Toxicity weighs 1 a row (Davidson and SMS rows as
     TOXICITY_WEIGHTS says): sources are balanced by how often they are drawn (MIX), not by weights.
-    Sexual and phishing keep the linear tier's weights, capped at MAX_WEIGHT."""
+    Sexual and phishing keep the linear tier's weights, capped at MAX_WEIGHT. `contrast` adds
+    the contrastive sentences (`training.contrast`, recipe "mix2")."""
+    from spectrum_rpc.training.contrast import contrast_samples
     from spectrum_rpc.training.encoder import spans_split
 
     corpus = load_corpus(root)
     fit, _ = spans_split(corpus.development["toxic_spans_dev"])
-    samples = [*corpus.train, *template_samples(), *lure_samples(), *fit]
+    samples = [*corpus.train, *template_samples(), *lure_samples(), *fit,
+               *(contrast_samples() if contrast else ())]
     y, w = head_targets(samples)
     tox = HEADS.index(L.TOXICITY)
     for i, s in enumerate(samples):
@@ -262,21 +278,23 @@ def training_rows(root: Path) -> tuple[list[str], list[str], np.ndarray, np.ndar
             y[keep], w[keep])
 
 
-def sampling_order(groups: list[str], total_rows: int, seed: int = SEED) -> np.ndarray:
-    """Row indices to train on, `total_rows` long: each group of MIX drawn its share of
-    `total_rows` (cycling through a fresh permutation of its rows when it has too few), then
-    shuffled together. Deterministic given the seed."""
+def sampling_order(groups: list[str], total_rows: int, seed: int = SEED,
+                   mix: dict[str, float] | None = None) -> np.ndarray:
+    """Row indices to train on, `total_rows` long: each group of `mix` (default MIX) drawn its
+    share of `total_rows` (cycling through a fresh permutation of its rows when it has too few),
+    then shuffled together. Deterministic given the seed."""
+    mix = MIX if mix is None else mix
     rng = np.random.default_rng(seed)
     members: dict[str, list[int]] = {}
     for i, g in enumerate(groups):
         members.setdefault(g, []).append(i)
-    unknown = set(members) - set(MIX)
+    unknown = set(members) - set(mix)
     if unknown:
-        raise ValueError(f"sources without a share in MIX: {sorted(unknown)}")
+        raise ValueError(f"sources without a share in the mix: {sorted(unknown)}")
     drawn = []
-    for group in sorted(MIX):
+    for group in sorted(mix):
         rows = np.array(members.get(group, []), dtype=np.int64)
-        want = int(round(MIX[group] * total_rows))
+        want = int(round(mix[group] * total_rows))
         if not len(rows) or not want:
             continue
         cycles = [rows[rng.permutation(len(rows))] for _ in range(-(-want // len(rows)))]
@@ -310,8 +328,8 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     import torch
 
     seed_everything()
-    if recipe == "mix":
-        texts, groups, y, w = training_rows(root)
+    if recipe in MIXES:
+        texts, groups, y, w = training_rows(root, contrast=recipe == "mix2")
     else:
         texts, y, w = legacy_rows(root)
     log(f"{len(texts)} training texts; positives per head: "
@@ -320,9 +338,9 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     model = build_model()
     model.train()
     tok = tokenizer()
-    if recipe == "mix":
+    if recipe in MIXES:
         total = steps or STEPS
-        order = sampling_order(groups, total * BATCH)
+        order = sampling_order(groups, total * BATCH, mix=MIXES[recipe])
         drawn = np.unique(np.array(groups)[order], return_counts=True)
         log("rows drawn per source: "
             + ", ".join(f"{g} {n}" for g, n in zip(*drawn, strict=True)))
@@ -372,6 +390,23 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     return work / "checkpoint.pt"
 
 
+def _record_in_manifest(out: Path, names: tuple[str, ...]) -> None:
+    """Record the files just written in `out`'s manifest (when it has one), so that `stack`
+    can load the model directory (the engine refuses files that fail their SHA-256)."""
+    import json
+
+    from spectrum_rpc.engine import MANIFEST, sha256
+
+    path = out / MANIFEST
+    if not path.is_file():
+        return
+    manifest = json.loads(path.read_text())
+    for name in names:
+        manifest["sha256"][name] = sha256(out / name)
+    manifest["sha256"] = dict(sorted(manifest["sha256"].items()))
+    path.write_text(json.dumps(manifest, indent=2) + "\n")
+
+
 def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa: ANN001
     """Export the checkpoint to ONNX, quantise to int8, write it and the tokenizer to `out`."""
     import torch
@@ -392,12 +427,14 @@ def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa:
     target = out / ENCODER_FILE
     quantize_dynamic(str(full), str(target), weight_type=QuantType.QInt8)
     shutil.copyfile(model_dir() / "tokenizer.json", out / TOKENIZER_FILE)
+    _record_in_manifest(out, (ENCODER_FILE, TOKENIZER_FILE))
     log(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and {out / TOKENIZER_FILE}")
     return target
 
 
 def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
-          recipe: str = RECIPES[0], log=print) -> None:  # noqa: ANN001
+          recipe: str = RECIPES[0], steps: int | None = None,
+          log=print) -> None:  # noqa: ANN001
     """Fit the bands and the stack on the development parts; record them in engine.json
     (`"encoder"`), give the model its new version and rewrite the manifest."""
     import json
@@ -430,8 +467,9 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
                 "per label", "seed": SEED, "batch": BATCH,
         "max_tokens": MAX_TOKENS, "lr_encoder": LR_ENCODER, "lr_heads": LR_HEADS,
         "frozen": f"embeddings and layers 0-{FROZEN - 1}",
-        **({"recipe": "mix", "steps": STEPS, "mix": MIX, "toxicity_weights": TOXICITY_WEIGHTS}
-           if recipe == "mix" else {"steps": LEGACY_STEPS, "davidson_rows": DAVIDSON_ROWS}),
+        **({"recipe": recipe, "steps": steps or STEPS, "mix": MIXES[recipe],
+            "toxicity_weights": TOXICITY_WEIGHTS}
+           if recipe in MIXES else {"steps": LEGACY_STEPS, "davidson_rows": DAVIDSON_ROWS}),
         "max_weight": MAX_WEIGHT, "torch_threads": THREADS, "banded": list(banded),
         "export": "ONNX opset 17, dynamic int8 quantisation (onnxruntime.quantization)"})
     meta["encoder"] = record
@@ -460,7 +498,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="checkpoints and the float ONNX file (not shipped)")
     parser.add_argument("--version", default=VERSION, help="the model's new version")
     parser.add_argument("--steps", type=int, help=f"optimiser steps (default {LEGACY_STEPS}; "
-                        f"{STEPS} with --recipe mix)")
+                        f"{STEPS} with --recipe mix or mix2)")
     parser.add_argument("--recipe", choices=RECIPES, default=RECIPES[0],
                         help="training rows and steps (default: the shipped encoder's)")
     parser.add_argument("--stop", type=int, help="end the run after this many steps")
@@ -476,7 +514,7 @@ def main(argv: list[str] | None = None) -> None:
         export(checkpoint, args.out, args.work)
     if args.phase in ("stack", "all"):
         stack(root, args.out, args.version, tuple(filter(None, args.banded.split(","))),
-              args.recipe)
+              args.recipe, args.steps)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,9 @@ _LAZY = {
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
 # `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
-__all__ = ["RetrainRefused", "RetrainSchedule", "encoder", "functional", "names", "spans", *_LAZY]
+# `contrast`: contrastive training sentences for the encoder (train_encoder.py --recipe mix2).
+__all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional", "names",
+           "spans", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -1,0 +1,66 @@
+"""Where the encoder tier stands on its own contrastive training sentences (`training.contrast`).
+
+Not an evaluation (these are training rows of `--recipe mix2`): a diagnosis of why the tier
+does or does not carry what the encoder learnt. Per kind of row, for each model directory: the
+share the served decision flags as toxic, where the linear tier puts the rows against the
+toxicity band (above it, the encoder is never asked), and the share the encoder alone flags
+(logit > 0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from spectrum_rpc import labels as L
+from spectrum_rpc.engine import ENGINE_FILE, SHIPPED_MODELS, Encoder, load_engine
+from spectrum_rpc.training.contrast import KINDS, contrast_rows
+
+
+def lines_for(models: Path) -> list[str]:
+    """Return the markdown table for one model directory."""
+    rows = contrast_rows()
+    texts = [text for _, text in rows]
+    kinds = np.array([kind for kind, _ in rows])
+    meta = json.loads((models / ENGINE_FILE).read_text())
+    record = meta.get("encoder") or {}
+    engine = load_engine(models)
+    column = engine.labels.index(L.TOXICITY)
+    threshold = record.get("thresholds", {}).get(
+        L.TOXICITY, meta["served_calibration"]["thresholds"][L.TOXICITY]["threshold"])
+    served = np.array([row[L.TOXICITY] for row in engine.classify(texts)]) >= threshold
+    linear = engine.without_encoder().linear_scores(texts)[:, column]
+    band = next((b for b in record.get("bands", []) if b["label"] == L.TOXICITY), None)
+    alone = None
+    if record and L.TOXICITY in record.get("heads", []):
+        alone = Encoder(models, record).logits(texts)[:, record["heads"].index(L.TOXICITY)] > 0
+    out = [f"{meta['version']}: toxicity at {threshold}; band "
+           + (f"{band['low']:.3f}-{band['high']:.3f}" if band else "none"), "",
+           "| kind | toxic? | rows | flagged | linear above band | in band | encoder alone flags |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for kind, target in KINDS.items():
+        m = kinds == kind
+        above = inside = "—"
+        if band:
+            above = f"{np.mean(linear[m] > band['high']):.2f}"
+            inside = f"{np.mean((linear[m] >= band['low']) & (linear[m] <= band['high'])):.2f}"
+        enc = f"{np.mean(alone[m]):.2f}" if alone is not None else "—"
+        out.append(f"| {kind} | {target} | {int(m.sum())} | {np.mean(served[m]):.2f} | {above} "
+                   f"| {inside} | {enc} |")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", type=Path, action="append",
+                        help=f"model directory (repeatable; default {SHIPPED_MODELS})")
+    args = parser.parse_args(argv)
+    for models in args.models or [SHIPPED_MODELS]:
+        print("\n".join(lines_for(models)), end="\n\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""The contrastive training sentences (`training.contrast`) and the "mix2" recipe's draws."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from spectrum_rpc import labels as L
+from spectrum_rpc.training import contrast, functional
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_encoder.py"
+SWEARS = re.compile(r"fuck|shit|damn|bloody|freaking|effing|bleeding|hell|crap|bastard|git|"
+                    r"slob|mess|dork|sod|idiot", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def train_encoder():
+    spec = importlib.util.spec_from_file_location("train_encoder_under_test", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_rows_are_the_same_for_a_seed_and_change_with_it():
+    first, again = contrast.contrast_rows(), contrast.contrast_rows()
+    assert first == again
+    assert contrast.contrast_samples() == contrast.contrast_samples()
+    other = contrast.contrast_rows(seed=contrast.SEED + 1)
+    assert other != first
+
+
+def test_each_kind_gets_its_count_of_distinct_texts():
+    rows = contrast.contrast_rows()
+    assert Counter(kind for kind, _ in rows) == contrast.PER_KIND
+    texts = [text.lower() for _, text in rows]
+    assert len(set(texts)) == len(texts)
+    assert 1000 <= len(rows) <= 2000
+
+
+def test_samples_are_labelled_as_their_kind_says():
+    rows, samples = contrast.contrast_rows(), contrast.contrast_samples()
+    assert [s.text for s in samples] == [text for _, text in rows]
+    for (kind, text), sample in zip(rows, samples, strict=True):
+        assert sample.source == contrast.SOURCE
+        assert sample.labels[L.TOXICITY] == contrast.KINDS[kind], (kind, text)
+        assert sample.labels[L.SEXUAL] == 0
+        assert sample.labels.get(L.PHISHING) == (0 if kind == "ordinary_link" else None)
+    positives = {k for k, v in contrast.KINDS.items() if v}
+    assert positives == {"attack", "insult", "swear_at", "threat"}
+
+
+def test_pairs_share_their_words_across_the_label():
+    rows = contrast.contrast_rows()
+    by_kind: dict[str, list[str]] = {}
+    for kind, text in rows:
+        by_kind.setdefault(kind, []).append(text.lower())
+    # every degrading claim appears both asserted (toxic) and denied or reported (harmless)
+    for claim in contrast.CLAIMS:
+        assert any(claim in t for t in by_kind["attack"]), claim
+        assert any(claim in t for t in by_kind["condemn"]), claim
+    # the same insult words aimed at someone and quoted by their target
+    insults = [i for i in contrast.SLURS_OF_NO_GROUP if i.isalpha()]
+    for word in insults:
+        assert any(re.search(rf"\b{word}\b", t) for t in by_kind["insult"] + by_kind["swear_at"])
+        assert any(re.search(rf"\b{word}\b", t) for t in by_kind["report"]), word
+    # swearing that insults nobody holds a swear word; ordinary messages hold a link
+    assert all(SWEARS.search(t) for t in by_kind["swear_emphasis"])
+    assert all(re.search(r"https?://|www\.|\.com/", t) for t in by_kind["ordinary_link"])
+
+
+def test_no_text_is_a_functional_table_case():
+    table = {case.text.lower().strip() for case in functional.build_table()}
+    shared = [text for _, text in contrast.contrast_rows() if text.lower().strip() in table]
+    assert shared == []
+
+
+def test_mix2_gives_the_contrast_rows_their_share_and_keeps_mix(train_encoder):
+    mix, mix2 = train_encoder.MIXES["mix"], train_encoder.MIXES["mix2"]
+    assert mix is train_encoder.MIX and "contrast" not in mix
+    assert sum(mix.values()) == pytest.approx(1.0)
+    assert sum(mix2.values()) == pytest.approx(1.0)
+    assert mix2["contrast"] == train_encoder.CONTRAST_SHARE
+    for group, share in mix.items():
+        assert mix2[group] == pytest.approx(share * (1 - train_encoder.CONTRAST_SHARE))
+    assert set(train_encoder.RECIPES) == {"encoder-1", "mix", "mix2"}
+
+
+def test_sampling_order_draws_each_group_its_share(train_encoder):
+    groups = [g for g in sorted(train_encoder.MIX2) for _ in range(50)]
+    order = train_encoder.sampling_order(groups, 3200, mix=train_encoder.MIX2)
+    assert np.array_equal(order, train_encoder.sampling_order(groups, 3200,
+                                                              mix=train_encoder.MIX2))
+    drawn = Counter(groups[i] for i in order)
+    assert drawn["contrast"] == round(train_encoder.CONTRAST_SHARE * 3200)
+    assert drawn["olid"] == round(train_encoder.MIX2["olid"] * 3200)
+    # the "mix" recipe has no share for the contrast rows: they are refused, not dropped
+    with pytest.raises(ValueError, match="contrast"):
+        train_encoder.sampling_order(groups, 3200)
