@@ -105,6 +105,18 @@ async def test_http_requests_are_named_by_api(make_client) -> None:  # type: ign
     assert value(samples, "spectrum_rpc_http_requests_total", api="other", status="404") == 2
 
 
+async def test_the_rest_dialects_are_named_each_by_its_own_name(make_client) -> None:  # type: ignore[no-untyped-def]
+    api = await make_client(**ENABLED)
+    auth = {"Authorization": f"Bearer {api.key}"}
+    for path in ("/text", "/api/v1/check", "/api/v2/blueprint/review/text"):
+        async with api.http.post(path, data=b"{", headers=auth) as resp:  # malformed: refused
+            await resp.read()
+    samples = await scrape(api)
+    apis = {dict(labels).get("api") for name, labels in samples
+            if name == "spectrum_rpc_http_requests_total"}
+    assert {"contentmod", "discuse", "blueprint"} <= apis
+
+
 async def test_each_app_has_its_own_registry(make_client, rpc) -> None:  # type: ignore[no-untyped-def]
     first = await make_client(**ENABLED)
     second = await make_client(**ENABLED)

@@ -5,6 +5,7 @@ turns any failure into that shape (never a traceback, never another dialect's sh
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -81,6 +82,7 @@ def keep_body_budget(request: web.Request) -> Callable[[], None]:
 def handler(answer: Answer, shape: Shape) -> Answer:
     """Wrap an endpoint so that every failure is answered in the dialect's shape."""
 
+    @functools.wraps(answer)  # the dialect's module names its API in the metrics
     async def shaped(request: web.Request) -> web.Response:
         try:
             response = await answer(request)
