@@ -111,10 +111,12 @@ async def test_the_rest_dialects_are_named_each_by_its_own_name(make_client) -> 
     for path in ("/text", "/api/v1/check", "/api/v2/blueprint/review/text"):
         async with api.http.post(path, data=b"{", headers=auth) as resp:  # malformed: refused
             await resp.read()
+        async with api.http.get(path, headers=auth) as resp:  # the wrong method
+            assert resp.status == 405
     samples = await scrape(api)
     apis = {dict(labels).get("api") for name, labels in samples
             if name == "spectrum_rpc_http_requests_total"}
-    assert {"contentmod", "discuse", "blueprint"} <= apis
+    assert {"contentmod", "discuse", "blueprint"} <= apis and "rest" not in apis
 
 
 async def test_each_app_has_its_own_registry(make_client, rpc) -> None:  # type: ignore[no-untyped-def]

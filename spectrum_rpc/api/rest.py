@@ -111,6 +111,7 @@ def wrong_method(allowed: str, shape: Shape) -> Answer:
     async def wrong(request: web.Request) -> web.Response:
         raise RestError(405, f"Use {allowed} on this endpoint.", headers={"Allow": allowed})
 
+    wrong.__module__ = shape.__module__  # the dialect's module names its API in the metrics
     return handler(wrong, shape)
 
 

@@ -80,8 +80,10 @@ class Encoder:
     def relocated(self, model_dir: Path) -> Encoder:
         """This encoder reading its files from `model_dir`, a copy of the same files: an engine
         kept for the same files loads from its own directory, never from one that may be gone
-        (a candidate's, another app's), and what was already loaded is kept."""
-        other = copy.copy(self)
+        (a candidate's, another app's), and what was already loaded is kept. Copied under the
+        lock: a copy taken in the middle of a load would hold a session and no tokenizer."""
+        with self._lock:
+            other = copy.copy(self)
         other.model_dir = Path(model_dir)
         other._lock = threading.Lock()
         return other

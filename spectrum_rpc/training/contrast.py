@@ -2,7 +2,8 @@
 
 The "mix" encoder learnt that a text naming a group or holding a swear word is toxic, whether it
 attacks or defends: it flagged more texts that condemn, negate or report abuse, and more swearing
-that insults no one. These rows pair a toxic sentence with a harmless one that shares its words:
+that insults no one. These rows set toxic sentences beside harmless ones drawn from the same word
+lists (each row draws its own words: the kinds share vocabulary, not sentences):
 
 - `attack` (1) / `condemn` (0): a degrading claim about a group, and the same claim denied,
   condemned or reported;
@@ -14,8 +15,10 @@ that insults no one. These rows pair a toxic sentence with a harmless one that s
   sport, work, games, cooking and idioms;
 - `ordinary_link` (0, also not phishing): everyday messages with links, accounts and codes.
 
-Written for training from the kinds of mistake, in words of its own: never from the functional
-table's cases (`training.functional`, the evaluation; a test checks that no text is shared).
+Written for training from the kinds of mistake, never from the functional table's cases
+(`training.functional`, the evaluation). A test checks that no text is shared; some short frames
+are common phrasing and recur there (a shared 5-word run in about 40 rows), so the table's
+threats and negated-hate figures for an encoder trained on these rows are somewhat optimistic.
 Deterministic: the same rows in the same order for a given seed.
 """
 
@@ -36,7 +39,7 @@ KINDS = {
     "threat": 1, "violent_idiom": 0,
     "ordinary_link": 0,
 }
-# Rows drawn per kind (pairs share their fillers); about 1,600 rows in all.
+# Rows drawn per kind; about 1,600 rows in all.
 PER_KIND = {
     "attack": 180, "condemn": 260,
     "insult": 150, "report": 200,

@@ -38,11 +38,13 @@ async def test_limits_apply_at_once_while_another_read_is_in_flight(usage, store
 
     await store.db._reader.create_function("hold", 0, hold)
     other = asyncio.create_task(store.db.fetchall("SELECT hold() FROM api_keys"))
-    assert await asyncio.get_running_loop().run_in_executor(None, begun.wait, 60)
-    setting = asyncio.create_task(usage.set_limits(key.id, KeyLimits(quota=1)))
-    await asyncio.sleep(0)  # set_limits queues its write
-    await store.write([])  # committed after it: set_limits has now queued its read of the limits
-    finish.set()
+    try:
+        assert await asyncio.get_running_loop().run_in_executor(None, begun.wait, 60)
+        setting = asyncio.create_task(usage.set_limits(key.id, KeyLimits(quota=1)))
+        await asyncio.sleep(0)  # set_limits queues its write
+        await store.write([])  # committed after it: set_limits has now queued its read
+    finally:
+        finish.set()  # never leave the reader's thread held (closing the store waits on it)
     await other
     await setting
     assert usage.limits(key.id) == KeyLimits(quota=1)

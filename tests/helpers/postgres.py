@@ -63,8 +63,14 @@ class PostgresServer:
         """Create a fresh, empty database owned by the tests' user; return its URL."""
         name = f"t{os.getpid()}_{next(_counter)}"
         self.psql(f"CREATE DATABASE {name} OWNER {DATABASE_USER}")
-        _made.append((self, name))
         return self.url(name)
+
+    def database_for_one_test(self) -> str:
+        """`create_database`, dropped once the running test is torn down (a fixture of wider
+        scope that needs a database calls `create_database`)."""
+        url = self.create_database()
+        _made.append((self, url.split("?", 1)[0].rsplit("/", 1)[1]))
+        return url
 
 
 # The databases the running test made: each holds 7.5 MB and a run makes a few hundred, so
@@ -80,10 +86,10 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
     finally:
         while _made:
             server, name = _made.pop()
-            try:  # FORCE: a connection a test leaked must not keep the database
-                server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            except (RuntimeError, OSError, subprocess.SubprocessError):
-                pass  # the server stopped (the session's end): its directory goes with it
+            if not (server.root / "data").is_dir():
+                continue  # the server stopped (the session's end): its directory went with it
+            # FORCE: a connection a test leaked must not keep the database.
+            server.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 def find_bin_dir() -> Path | None:
@@ -175,7 +181,7 @@ def postgres_server() -> Iterator[PostgresServer]:
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> str:
     """The URL of a fresh, empty database on the tests' server (dropped after the test)."""
-    return postgres_server.create_database()
+    return postgres_server.database_for_one_test()
 
 
 @dataclass
@@ -222,5 +228,5 @@ def backend_for(request: pytest.FixtureRequest, db_path: Path) -> Backend:
     import asyncpg
 
     server = request.getfixturevalue("postgres_server")
-    return Backend("postgresql", server.create_database(),
+    return Backend("postgresql", server.database_for_one_test(),
                    asyncpg.IntegrityConstraintViolationError, asyncpg.UndefinedTableError)
