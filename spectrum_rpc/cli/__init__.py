@@ -10,6 +10,7 @@ from .. import __version__
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
 from ..store import MasterKeyError, StoreOpenError
+from ..versions import ModelCopyError
 from . import admin, feedback, keys, models, retrain, serve, store, webhooks
 
 COMMAND_GROUPS = [serve, keys, feedback, admin, retrain, models, webhooks, store]
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MasterKeyError as exc:
         print(f"spectrum-rpc: master key: {exc}", file=sys.stderr)
         return 2
-    except StoreOpenError as exc:
+    except (StoreOpenError, ModelCopyError) as exc:
         print(f"spectrum-rpc: {exc}", file=sys.stderr)
         return 1
     except ModelIntegrityError as exc:

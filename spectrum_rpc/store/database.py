@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import sqlite3
@@ -15,6 +16,7 @@ from typing import Any
 
 import aiosqlite
 
+from ..log_limits import Throttle
 from .schema import MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -25,6 +27,11 @@ Pending = tuple[list[Statement], "asyncio.Future[None]"]
 
 class StoreClosed(RuntimeError):
     """A write was attempted on a store that is closed (or whose commit loop has stopped)."""
+
+
+class StoreFull(RuntimeError):
+    """A write was not stored: the disk holding the store is full. Nothing of it was
+    committed; the same write can succeed once space is freed (the store keeps running)."""
 
 
 class StoreOpenError(RuntimeError):
@@ -80,8 +87,33 @@ class GroupCommits:
                 for _ in group:
                     self._queue.task_done()
 
+    def _disk_full(self, exc: BaseException) -> bool:
+        """Whether a failed write failed because the disk is full (each backend adds its own
+        error for it)."""
+        return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
+
+    def _refuse(self, future: asyncio.Future[None], exc: Exception) -> None:
+        """Fail one writer; a full disk as StoreFull, logged once per minute at most (every
+        request that writes fails while it lasts)."""
+        if self._disk_full(exc):
+            self.refused_disk_full += 1
+            held = self._full_log.allow("disk full")
+            if held is not None:
+                more = f" ({held} more since the last such line)" if held else ""
+                log.error("store write refused: the disk holding %s is full (%s)%s",
+                          self.path, exc, more)
+            self._full = True
+            full = StoreFull(f"the disk holding the store {self.path} is full: nothing was "
+                             "stored")
+            full.__cause__ = exc
+            exc = full
+        _settle(future, exc)
+
     def __init__(self) -> None:
         self.commits = 0
+        self.refused_disk_full = 0  # writes failed by a full disk (see _refuse)
+        self._full = False
+        self._full_log = Throttle()
         self.writes_committed = 0  # write() calls: several share one commit
         self.statements_committed = 0
         self.commit_seconds = 0.0
@@ -98,6 +130,10 @@ class GroupCommits:
         self.commit_seconds += elapsed
         self.group_sizes[len(group).bit_length()] += 1
         self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
+        if self._full:
+            self._full = False
+            log.warning("store writes are committed again: the disk holding %s has room",
+                        self.path)
         for _, future in group:
             _settle(future)
 
@@ -187,6 +223,10 @@ class Database(GroupCommits):
 
     # -- writes ---------------------------------------------------------------------------
 
+    def _disk_full(self, exc: BaseException) -> bool:
+        return (getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL"
+                or super()._disk_full(exc))
+
     @property
     def committing(self) -> bool:
         """Whether the commit loop runs (open, and not stopped by a failure)."""
@@ -200,9 +240,10 @@ class Database(GroupCommits):
         except Exception as exc:
             await self._writer.rollback()
             if len(group) == 1:
-                _settle(group[0][1], exc)
+                self._refuse(group[0][1], exc)
                 return
-            # One bad write must not fail its neighbours: retry each on its own.
+            # One bad write must not fail its neighbours (and a small one may still fit on a
+            # full disk where the whole group does not): retry each on its own.
             for item in group:
                 await self._commit_group([item])
             return

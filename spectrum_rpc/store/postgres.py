@@ -35,7 +35,7 @@ from typing import Any
 import asyncpg
 
 from . import changes
-from .database import GroupCommits, Pending, Statement, StoreOpenError, _settle
+from .database import GroupCommits, Pending, Statement, StoreOpenError
 from .schema import POSTGRES_MIGRATIONS
 
 log = logging.getLogger(__name__)
@@ -252,6 +252,9 @@ class PostgresDatabase(GroupCommits):
         """Whether the commit loop runs (open, and not stopped by a failure)."""
         return bool(self._tasks) and not any(t.done() for t in self._tasks)
 
+    def _disk_full(self, exc: BaseException) -> bool:
+        return isinstance(exc, asyncpg.DiskFullError) or super()._disk_full(exc)
+
     async def _commit_group(self, group: list[Pending]) -> None:
         started = time.perf_counter()
         try:
@@ -259,7 +262,7 @@ class PostgresDatabase(GroupCommits):
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError,
                 TypeError) as exc:  # fmt: skip
             if len(group) == 1:
-                _settle(group[0][1], exc)
+                self._refuse(group[0][1], exc)
                 return
             # One bad write (or a deadlock with another process) must not fail its
             # neighbours: retry each on its own.

@@ -5,6 +5,7 @@ from .registry import (
     REPORT_FILE,
     RETRAIN,
     SHIPPED,
+    ModelCopyError,
     ModelNotFound,
     ModelRegistry,
     load_version,
@@ -14,5 +15,5 @@ from .registry import (
 )
 from .router import ModelRouter
 
-__all__ = ["REPORT_FILE", "RETRAIN", "SHIPPED", "ModelNotFound", "ModelRegistry", "ModelRouter",
-           "load_version", "model_root", "scope_of", "shipped_dir"]
+__all__ = ["REPORT_FILE", "RETRAIN", "SHIPPED", "ModelCopyError", "ModelNotFound", "ModelRegistry",
+           "ModelRouter", "load_version", "model_root", "scope_of", "shipped_dir"]

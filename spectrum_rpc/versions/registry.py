@@ -26,6 +26,13 @@ class ModelNotFound(LookupError):
     """No model version by that name, or no active model for a scope."""
 
 
+class ModelCopyError(RuntimeError):
+    """A model cannot be copied into the model root (a full disk, no permission).
+
+    The message is one line, fit to show as it is; nothing half-copied is left behind.
+    """
+
+
 def model_root(settings: Settings) -> Path:
     """Return the model root: training.model_root, else `models/` next to the database.
 
@@ -78,16 +85,24 @@ class ModelRegistry:
         target = self.dir_for(version)
         if target.is_dir():
             return target
-        staging = self.staging_dir(version)
-        for name in (*model_files(source)[0], MANIFEST):
-            shutil.copy2(source / name, staging / name)
+        names = (*model_files(source)[0], MANIFEST)
+        staging: Path | None = None
         try:
+            staging = self.staging_dir(version)
+            for name in names:
+                shutil.copy2(source / name, staging / name)
             return self.publish(staging, version)
-        except OSError:
-            if not target.is_dir():
-                raise
-            shutil.rmtree(staging)  # another process copied it in first
-            return target
+        except OSError as exc:
+            # A partial copy would hold the disk's last bytes for good: remove it first.
+            if staging is not None:
+                shutil.rmtree(staging, ignore_errors=True)
+            if target.is_dir():  # another process copied it in first
+                return target
+            needed = sum((source / name).stat().st_size for name in names)
+            raise ModelCopyError(
+                f"cannot copy the model {version} into {self.root}: {exc.strerror or exc}"
+                f" (it needs {_megabytes(needed)}, {_megabytes(_free(self.root))} free)"
+            ) from exc
 
     def dir_for(self, version: str) -> Path:
         """Return where a version's files live."""
@@ -126,6 +141,17 @@ class ModelRegistry:
         if record.project is not None and record.project != project:
             raise ModelNotFound(f"model {version} belongs to project {record.project!r}")
         return await self.store.models.activate(scope_of(project), version, reason)
+
+
+def _free(folder: Path) -> int:
+    """Return the bytes free for us on the disk holding `folder` (or its nearest parent)."""
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    return shutil.disk_usage(folder).free
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1e6:.1f} MB"
 
 
 def load_version(record: ModelRecord) -> Engine:
