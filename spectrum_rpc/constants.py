@@ -11,6 +11,11 @@ PAYLOAD_TOO_LARGE = -32002
 RATE_LIMITED = -32003
 SERVER_BUSY = -32004
 
+# A request whose writes the store refused because the server's disk is full: what the caller
+# is told (in its dialect's error shape: -32004, or 503) and the Retry-After sent with a 503.
+DISK_FULL_REASON = "the server's disk is full: nothing of this request was stored; retry later"
+DISK_FULL_RETRY_AFTER = 30
+
 ERROR_MESSAGES = {
     PARSE_ERROR: "Parse error",
     INVALID_REQUEST: "Invalid Request",

@@ -21,9 +21,17 @@ from aiohttp.abc import AbstractAccessLogger
 from .admin import API_PREFIX, api_error
 from .api.jsonrpc import error_object
 from .api.responses import json_response
-from .constants import INTERNAL_ERROR, INVALID_REQUEST, REQUEST_ID_HEADER
+from .constants import (
+    DISK_FULL_REASON,
+    DISK_FULL_RETRY_AFTER,
+    INTERNAL_ERROR,
+    INVALID_REQUEST,
+    REQUEST_ID_HEADER,
+    SERVER_BUSY,
+)
 from .resources import REQUEST_ID
 from .settings import networks
+from .store import StoreFull
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +102,8 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
             response = json_response(body, exc.status, **headers)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
+    except StoreFull:  # the store logs it, once a minute: not once per request
+        response = _disk_full(request)
     except Exception:
         log.exception("unhandled error (request_id=%s)", request_id)
         if _in_admin_api(request):
@@ -103,6 +113,16 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
             response = json_response(body, 500)
     response.headers[REQUEST_ID_HEADER] = request_id
     return response
+
+
+def _disk_full(request: web.Request) -> web.Response:
+    """Answer a request whose writes a full disk refused: 503 with Retry-After."""
+    retry = {"Retry-After": str(DISK_FULL_RETRY_AFTER)}
+    if _in_admin_api(request):
+        response = api_error(503, DISK_FULL_REASON)
+        response.headers.update(retry)
+        return response
+    return json_response(error_object(SERVER_BUSY, data=DISK_FULL_REASON), 503, **retry)
 
 
 def _in_admin_api(request: web.Request) -> bool:

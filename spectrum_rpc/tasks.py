@@ -10,17 +10,20 @@ log = logging.getLogger(__name__)
 
 
 def every(interval: float, step: Callable[[], Awaitable[object]], failure: str,
-          name: str) -> asyncio.Task[None]:
+          name: str, quiet: tuple[type[Exception], ...] = ()) -> asyncio.Task[None]:
     """Start a task that awaits `step()` every `interval` seconds until cancelled.
 
     A failing step is logged ("could not " + `failure`) and tried again at the next tick: a
     database that is briefly away must not end a flush loop for the rest of the process's life.
+    Failures of the `quiet` kinds are only tried again: where they happen logs them already.
     """
     async def loop() -> None:
         while True:
             await asyncio.sleep(interval)
             try:
                 await step()
+            except quiet:
+                pass
             except Exception:
                 log.exception("could not %s", failure)
 

@@ -12,7 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
+from ..constants import DISK_FULL_REASON, DISK_FULL_RETRY_AFTER
 from ..resources import REQUEST_ID
+from ..store import StoreFull
 from .responses import json_response
 
 Answer = Callable[[web.Request], Awaitable[web.Response]]
@@ -35,6 +37,8 @@ class DialectError(Exception):
 
 # The dialect's 500 for a request (its id, to quote in the answer, given).
 Internal = Callable[[web.Request, str], DialectError]
+# The dialect's 503 for a request (the sentence to answer and the headers, Retry-After, given).
+Unavailable = Callable[[web.Request, str, dict[str, str]], DialectError]
 
 
 def sentence(reason: str) -> str:
@@ -42,9 +46,11 @@ def sentence(reason: str) -> str:
     return reason[:1].upper() + reason[1:] + "."
 
 
-def guarded(answer: Answer, internal: Internal, log: logging.Logger) -> Answer:
-    """Wrap a handler: a DialectError is answered as it is; any other failure is logged on the
-    dialect's `log` and answered with `internal(request, request_id)`."""
+def guarded(answer: Answer, internal: Internal, unavailable: Unavailable,
+            log: logging.Logger) -> Answer:
+    """Wrap a handler: a DialectError is answered as it is; a write refused by a full disk
+    with `unavailable` (503, Retry-After); any other failure is logged on the dialect's `log`
+    and answered with `internal(request, request_id)`."""
 
     @functools.wraps(answer)  # its module names the API in the metrics (metrics.api_of)
     async def handle(request: web.Request) -> web.Response:
@@ -52,6 +58,9 @@ def guarded(answer: Answer, internal: Internal, log: logging.Logger) -> Answer:
             return await answer(request)
         except DialectError as error:
             return error.response()
+        except StoreFull:  # the store logs it, once a minute: not once per request
+            retry = {"Retry-After": str(DISK_FULL_RETRY_AFTER)}
+            return unavailable(request, sentence(DISK_FULL_REASON), retry).response()
         except ConnectionResetError:  # the client left: nobody to answer
             raise
         except Exception:  # the middleware's answer would be JSON-RPC's shape

@@ -25,12 +25,15 @@ from jsonrpcserver.result import Left, MethodNotFoundResult
 from jsonrpcserver.sentinels import NODATA, NOID
 
 from ..constants import (
+    DISK_FULL_REASON,
     ERROR_MESSAGES,
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
+    SERVER_BUSY,
 )
+from ..store import StoreFull
 
 log = logging.getLogger(__name__)
 
@@ -257,6 +260,8 @@ def _guarded(name: str, method: Method) -> Method:
             return await method(context, *args, **kwargs)
         except JsonRpcError:
             raise
+        except StoreFull:  # the store logs it, once a minute: not once per request
+            raise RpcError(SERVER_BUSY, data=DISK_FULL_REASON) from None
         except Exception:
             request_id = getattr(context, "request_id", None)
             log.exception("method %s failed (request_id=%s)", name, request_id)

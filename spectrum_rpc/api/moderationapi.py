@@ -87,6 +87,10 @@ def _internal(request: web.Request, request_id: str) -> ApiError:
                     "Try again later.")
 
 
+def _unavailable(request: web.Request, message: str, headers: dict[str, str]) -> ApiError:
+    return ApiError(503, message, headers=headers)
+
+
 def _handler(answer):  # type: ignore[no-untyped-def]
     """Wrap an endpoint: authenticate, answer errors in this API's shape, never leak one."""
 
@@ -104,7 +108,7 @@ def _handler(answer):  # type: ignore[no-untyped-def]
             response.headers.update(limited)
         return response
 
-    return guarded(authenticated, _internal, log)
+    return guarded(authenticated, _internal, _unavailable, log)
 
 
 async def _json(request: web.Request) -> dict[str, Any]:

@@ -263,6 +263,11 @@ def _internal(request: web.Request, request_id: str) -> OpenAIError:
                        f"(request id {request_id}).", type="server_error")
 
 
+def _unavailable(request: web.Request, message: str, headers: dict[str, str]) -> OpenAIError:
+    return OpenAIError(503, message, type="server_error", code="service_unavailable",
+                       headers=headers)
+
+
 async def moderations(request: web.Request) -> web.Response:
     """POST /v1/moderations."""
     app = request.app
@@ -395,5 +400,5 @@ def setup(app: web.Application) -> None:
     server, images = app[SETTINGS].server, app[SETTINGS].images
     app[LIMITS] = Limits(server.max_batch_size, server.batch_concurrency,
                          images.max_per_request, images.threshold)
-    app.router.add_post(PATH, guarded(moderations, _internal, log))
+    app.router.add_post(PATH, guarded(moderations, _internal, _unavailable, log))
     app.router.add_route("*", PATH, wrong_method)

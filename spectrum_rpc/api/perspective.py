@@ -393,6 +393,11 @@ def _internal(request: web.Request, request_id: str) -> PerspectiveError:
     return PerspectiveError(500, f"Internal error encountered (request id {request_id}).")
 
 
+def _unavailable(request: web.Request, message: str,
+                 headers: dict[str, str]) -> PerspectiveError:
+    return PerspectiveError(503, message, headers=headers)
+
+
 async def authenticate(request: web.Request) -> KeyRecord:
     """Return the key of `?key=`, `X-Goog-Api-Key` or `Authorization: Bearer`, as Google
     checks them: a bad API key is a 400, a bad bearer token a 401, none at all a 403."""
@@ -523,7 +528,7 @@ def setup(app: web.Application) -> None:
     training = settings.training
     app[LIMITS] = Limits(settings.perspective.max_comment_bytes,
                          KeyRateLimiter(training.feedback_rate, training.feedback_burst))
-    guard = partial(guarded, internal=_internal, log=log)
+    guard = partial(guarded, internal=_internal, unavailable=_unavailable, log=log)
     for path, handler in ((ANALYZE, analyze), (SUGGEST, suggest)):
         app.router.add_post(path, guard(handler))
         app.router.add_route("*", path, guard(wrong_method(path)))

@@ -98,7 +98,11 @@ def handler(answer: Answer, shape: Shape) -> Answer:
                           "Try again later.")
         return _answer(error, shape, request)
 
-    return guarded(shaped, internal, log)
+    def unavailable(request: web.Request, message: str, headers: dict[str, str]
+                    ) -> DialectError:
+        return _answer(RestError(503, message, headers=headers), shape, request)
+
+    return guarded(shaped, internal, unavailable, log)
 
 
 def _answer(error: RestError, shape: Shape, request: web.Request) -> DialectError:

@@ -38,7 +38,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ..store import LIMITS, NO_LIMITS, Count, KeyLimits, KeyMonth, KeyRecord, Store, concerns
+from ..store import (
+    LIMITS,
+    NO_LIMITS,
+    Count,
+    KeyLimits,
+    KeyMonth,
+    KeyRecord,
+    Store,
+    StoreFull,
+    concerns,
+)
 from ..tasks import cancel
 from .limits import LeasedBucket, TokenBucket
 
@@ -270,6 +280,8 @@ class Usage:
             try:
                 await self.flush()
                 await self.refresh()
+            except StoreFull:  # kept for the next flush; the store logs it, once a minute
+                pass
             except Exception:
                 log.exception("could not record usage counts")
 

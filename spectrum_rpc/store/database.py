@@ -130,10 +130,11 @@ class GroupCommits:
         self.commit_seconds += elapsed
         self.group_sizes[len(group).bit_length()] += 1
         self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
-        if self._full:
+        if self._full:  # small writes may fit now and then while the disk is full: rate-limited
             self._full = False
-            log.warning("store writes are committed again: the disk holding %s has room",
-                        self.path)
+            if self._full_log.allow("room") is not None:
+                log.warning("store writes are committed again: the disk holding %s has room",
+                            self.path)
         for _, future in group:
             _settle(future)
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from ..settings import WebhookSettings
-from ..store import DELIVERED, FAILED, PENDING, Claim, Store, WebhookRecord, now
+from ..store import DELIVERED, FAILED, PENDING, Claim, Store, StoreFull, WebhookRecord, now
 from ..tasks import cancel
 from . import payload, retry_schedule
 from .client import Outcome, Sender, Sleep
@@ -112,6 +112,8 @@ class Dispatcher:
             try:
                 await self._claim_and_spawn()
                 await self._prune_if_due()
+            except StoreFull:  # the store logs it, once a minute
+                pass
             except Exception:  # the store is busy or gone: log, wait, try again
                 log.exception("webhook dispatcher loop failed; retrying")
             # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a cancellation
@@ -133,8 +135,9 @@ class Dispatcher:
     def _finished(self, task: asyncio.Task[Result]) -> None:
         self._tasks.discard(task)
         self._wake.set()  # a slot is free: claim more
-        if not task.cancelled() and task.exception() is not None:
-            log.error("webhook delivery crashed", exc_info=task.exception())
+        if task.cancelled() or isinstance(task.exception(), StoreFull | None):
+            return  # a full disk: the store logs it; the claim's lease brings it back
+        log.error("webhook delivery crashed", exc_info=task.exception())
 
     # -- burst mode and direct sends -------------------------------------------------------
 
