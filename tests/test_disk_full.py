@@ -255,3 +255,21 @@ async def test_a_full_disk_refuses_writes_clearly_and_loses_no_acknowledged_one(
     assert "Traceback" not in log, log
     assert log.count("store write refused: the disk holding") == 1, log
     assert log.count("store writes are committed again") == 1, log
+
+
+@pytest.mark.slow
+async def test_stopping_on_a_full_disk_ends_with_one_line(served):
+    async with aiohttp.ClientSession() as session:
+        fill(served.db.parent)
+        for i in range(5):  # counts (usage, per-minute stats) the flushes cannot store
+            answer = await served.rpc(session, "classifyText", {"text": f"idiot {i}"})
+            assert "result" in answer or busy(answer), answer
+    served.process.send_signal(signal.SIGTERM)
+    status = served.process.wait(timeout=60)
+    log = served.stderr
+    assert "Traceback" not in log, log
+    if status != 0:  # what was still in memory was not stored: said once, as the exit status
+        assert status == 1
+        last = log.strip().splitlines()[-1]
+        assert last == f"spectrum-rpc: the disk holding the store {served.db} is full: " \
+                       "nothing was stored"
