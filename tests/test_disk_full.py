@@ -109,7 +109,7 @@ def test_first_start_without_room_for_the_model_says_so_in_one_line(small_disk):
     assert done.returncode == 1
     last = done.stderr.strip().splitlines()[-1]
     models = disk / "data" / "models"
-    assert last.startswith(f"spectrum-rpc: cannot copy the model ") and str(models) in last
+    assert last.startswith("spectrum-rpc: cannot copy the model ") and str(models) in last
     assert "No space left on device" in last and "MB free" in last and "it needs" in last
     assert "Traceback" not in done.stderr
     assert list(models.iterdir()) == []  # no partial copy, and its space is given back
