@@ -21,8 +21,17 @@ import aiohttp
 import orjson
 import pytest
 
-from spectrum_rpc.constants import DISK_FULL_REASON, DISK_FULL_RETRY_AFTER, RPC_PATH, SERVER_BUSY
+from spectrum_rpc.constants import (
+    DEFAULT_PROJECT,
+    DISK_FULL_REASON,
+    DISK_FULL_RETRY_AFTER,
+    RPC_PATH,
+    SERVER_BUSY,
+)
+from spectrum_rpc.resources import STORE
 from spectrum_rpc.store import Database, StoreFull
+from spectrum_rpc.webhooks import management
+from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, fastapi, send, spring
 from tests.helpers.serve import SCRIPT, free_port
 
 SUGGEST = "/v1alpha1/comments:suggestscore"
@@ -95,6 +104,46 @@ async def test_the_store_refuses_writes_on_a_full_disk_and_commits_again_after(
         assert [r["v"][:6] for r in await db.fetchall("SELECT v FROM t")] == ["before", "after"]
     finally:
         await db.close()
+
+
+# -- each dialect, in process --------------------------------------------------------------------
+
+FULL = "The server's disk is full: nothing of this request was stored; retry later."
+# Each dialect's 503 when the webhook event of an analysis cannot be stored.
+UNAVAILABLE = {
+    "moderationapi": document("SERVICE_UNAVAILABLE", FULL),
+    "contentmod": contentmod("SERVICE_UNAVAILABLE", FULL),
+    "discuse": fastapi(FULL),
+    "blueprint": spring(503, "Service Unavailable", FULL),
+    "openai": '{"error":{"message":"' + FULL + '","type":"server_error","param":null,'
+              '"code":"service_unavailable"}}',
+}
+ANALYSED_TOO = {**ANALYSED, "openai": ("POST", "/v1/moderations",
+                                        {"headers": "BEARER", "json": {"input": "hello"}})}
+
+
+@pytest.fixture
+def db_path(small_disk) -> Path:  # the app clients' database, on a small filesystem
+    return small_disk("1m") / "store.db"
+
+
+@pytest.mark.parametrize("dialect", sorted(ANALYSED_TOO))
+async def test_each_dialect_answers_a_full_disk_with_its_503(
+        make_client, db_path, tmp_path, caplog, dialect):
+    app_client = await make_client(training={"model_root": str(tmp_path / "models")})
+    await management.add_webhook(app_client.app[STORE], f"http://127.0.0.1:{free_port()}/",
+                                 project=DEFAULT_PROJECT, allow_private_addresses=True)
+    assert (await send(app_client, *ANALYSED_TOO[dialect]))[0] == 200
+    filler = fill(db_path.parent)
+    for _ in range(50):  # what the write-ahead log still holds may take a few events
+        status, headers, body = await send(app_client, *ANALYSED_TOO[dialect])
+        if status != 200:
+            break
+    assert (status, body) == (503, UNAVAILABLE[dialect])
+    assert headers["Retry-After"] == str(DISK_FULL_RETRY_AFTER)
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback, however many
+    filler.unlink()
+    assert (await send(app_client, *ANALYSED_TOO[dialect]))[0] == 200
 
 
 # -- the first start --------------------------------------------------------------------------
