@@ -217,6 +217,8 @@ class Live:
         yield _counter("store_commits", "Group commits", db.commits)
         yield _counter("store_statements_committed", "Statements committed",
                        db.statements_committed)
+        yield _counter("store_writes_refused_disk_full", "Writes refused: the disk is full",
+                       db.refused_disk_full)
         yield _histogram("store_commit_group_size", "Writes sharing one commit",
                          db.group_sizes, db.writes_committed, _SIZE_BITS, _size_le)
         yield _histogram("store_commit_duration_seconds", "Time to run and commit a group",

@@ -168,19 +168,19 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
         openrpc.MethodDoc(
             "classifyText", "Score a text: a decision and a confidence per label.",
             CLASSIFY_PARAMS, "classification", _classify_result(),
-            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
+            (INVALID_PARAMS, RATE_LIMITED, SERVER_BUSY, INTERNAL_ERROR),
             description="Webhooks matching the decisions receive a CLASSIFICATION event.",
         ),
         openrpc.MethodDoc(
             "recordUserClassification", "Record a moderator's correction of a text.",
             FEEDBACK_PARAMS, "status", {"type": "string", "enum": ["OK"]},
-            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
+            (INVALID_PARAMS, RATE_LIMITED, SERVER_BUSY, INTERNAL_ERROR),
             description="Answered once the row is committed; as a notification, not answered.",
         ),
         openrpc.MethodDoc(
             "moderateText", "Run the detectors asked for and answer what each found.",
             MODERATE_PARAMS, "moderation", _moderate_result(),
-            (INVALID_PARAMS, RATE_LIMITED, INTERNAL_ERROR),
+            (INVALID_PARAMS, RATE_LIMITED, SERVER_BUSY, INTERNAL_ERROR),
             description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
                         + "; naming another is refused with -32602.",
         ),
