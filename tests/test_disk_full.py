@@ -225,7 +225,9 @@ class Served:
 async def served(small_disk, tmp_path):  # type: ignore[no-untyped-def]
     disk = small_disk("3m")
     env = {**os.environ, "SPECTRUM_RPC_TRAINING_MODEL_ROOT": str(tmp_path / "models"),
-           "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true"}
+           "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
+           # Scored in threads: engine processes would add seconds to each start.
+           "SPECTRUM_RPC_ENGINE_PROCESSES": "false"}
     server = Served(disk / "store.db", env, tmp_path)
     try:
         await server.started()
