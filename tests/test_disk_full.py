@@ -1,8 +1,8 @@
 """A full disk, on a real small filesystem (a tmpfs mounted for the test; skipped where mounting
 is not permitted): the first start refuses with one line and leaves no partial model copy;
-while serving, writes are refused in each caller's dialect (JSON-RPC -32004, Perspective 503
-with Retry-After), every acknowledged write is stored, the log says it once, and the server
-stores writes again as soon as there is room."""
+while serving, writes are refused in each caller's dialect (JSON-RPC -32004, every other API's
+own 503 with Retry-After), every acknowledged write is stored, the log says it once, the server
+stores writes again as soon as there is room, and a stop on a full disk is one line."""
 
 from __future__ import annotations
 
