@@ -51,13 +51,18 @@ MAX_LOCALE_CHARS = 100
 BASIC = frozenset({"profanity", "spelling"})
 ADVANCED = BASIC | {"labels"}
 MATURE = (L.VIOLENCE, L.SELF_HARM)
+# RFC 9110's reason phrases where Python 3.11's HTTPStatus still has the older ones (3.13 has
+# these, as Spring's HttpStatus does): an error body must not depend on the interpreter.
+_PHRASES = {413: "Content Too Large", 414: "URI Too Long", 416: "Range Not Satisfiable",
+            422: "Unprocessable Content"}
 
 
 def shape(error: RestError, request: web.Request) -> dict[str, Any]:
     """Spring Boot's error body."""
+    phrase = _PHRASES.get(error.status) or HTTPStatus(error.status).phrase
     return {"timestamp": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "status": error.status, "error": HTTPStatus(error.status).phrase,
-            "message": error.message, "path": request.path}
+            "status": error.status, "error": phrase, "message": error.message,
+            "path": request.path}
 
 
 async def _key(request: web.Request) -> KeyRecord:

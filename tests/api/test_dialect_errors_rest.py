@@ -101,7 +101,7 @@ CASES = [
     ("POST", BLUEPRINT, {"headers": "BEARER", "data": b"{"}, 400, {},
      spring(400, "Bad Request", NOT_JSON)),
     ("POST", BLUEPRINT, {"headers": "BEARER", "json": {"text": "x" * 2000}}, 413, CLOSE,
-     spring(413, "Request Entity Too Large", TOO_LARGE)),
+     spring(413, "Content Too Large", TOO_LARGE)),
     ("GET", BLUEPRINT, {"headers": "BEARER"}, 405, {"Allow": "POST"},
      spring(405, "Method Not Allowed", WRONG_METHOD)),
     ("GET", "/api/v2/blueprint/review/image", {"headers": "BEARER"}, 404, {},

@@ -213,9 +213,12 @@ async def test_the_stores_schemas_agree_after_all_migrations(tmp_path: Path, pos
 def test_a_drifted_twin_is_caught():
     """The comparison itself: a column the PostgreSQL twin forgot, or typed otherwise, shows."""
     lite = sqlite3.connect(":memory:")
-    lite.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL,"
-                       " n INTEGER DEFAULT 0); CREATE INDEX t_at ON t(at);")
-    sqlite = sqlite_schema(lite)
+    try:
+        lite.executescript("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT "
+                           "NULL, n INTEGER DEFAULT 0); CREATE INDEX t_at ON t(at);")
+        sqlite = sqlite_schema(lite)
+    finally:
+        lite.close()  # Python 3.13 warns of an unclosed connection when it is collected
     right = {"columns": [("t", "id", "bigint", True, None, True, False),
                          ("t", "at", "double precision", True, None, False, False),
                          ("t", "n", "integer", False, "0", False, False)],
