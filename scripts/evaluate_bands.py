@@ -22,9 +22,8 @@ import numpy as np
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import ENCODER_MAX_CHARS, ENGINE_FILE, SHIPPED_MODELS, load_engine
-from spectrum_rpc.training.calibration import f1_curve, pool
+from spectrum_rpc.training import data_dir, f1_curve, load_corpus, pool
 from spectrum_rpc.training.contrast import DEV_SOURCE
-from spectrum_rpc.training.corpus import data_dir, load_corpus
 from spectrum_rpc.training.encoder import band_development
 
 LABELS = (L.TOXICITY, L.PHISHING)
