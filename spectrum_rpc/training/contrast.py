@@ -17,6 +17,10 @@ that insults no one. These rows pair a toxic sentence with a harmless one that s
 Written for training from the kinds of mistake, in words of its own: never from the functional
 table's cases (`training.functional`, the evaluation; a test checks that no text is shared).
 Deterministic: the same rows in the same order for a given seed.
+
+`development_rows` draws a separate development part (DEVELOPMENT: frames and filler words of
+its own, none of TRAINING's; DEV_SEED) for fitting the encoder's bands and stack
+(`train_encoder.py stack --contrast-dev`), never for training.
 """
 
 from __future__ import annotations
