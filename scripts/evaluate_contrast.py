@@ -5,6 +5,10 @@ does or does not carry what the encoder learnt. Per kind of row, for each model 
 share the served decision flags as toxic, where the linear tier puts the rows against the
 toxicity band (above it, the encoder is never asked), and the share the encoder alone flags
 (logit > 0).
+
+`--development` reads the development draw instead (`contrast.development_rows`: frames and
+words the encoder never trained on, which `train_encoder.py stack --contrast-dev` may fit the
+bands on): development data, for choosing among bands, never the functional table.
 """
 
 from __future__ import annotations
@@ -17,12 +21,13 @@ import numpy as np
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import ENGINE_FILE, SHIPPED_MODELS, Encoder, load_engine
-from spectrum_rpc.training.contrast import KINDS, contrast_rows
+from spectrum_rpc.training.contrast import KINDS, contrast_rows, development_rows
 
 
-def lines_for(models: Path) -> list[str]:
-    """Return the markdown table for one model directory."""
-    rows = contrast_rows()
+def lines_for(models: Path, development: bool = False) -> list[str]:
+    """Return the markdown table for one model directory (of the development draw's rows with
+    `development`)."""
+    rows = development_rows() if development else contrast_rows()
     texts = [text for _, text in rows]
     kinds = np.array([kind for kind, _ in rows])
     meta = json.loads((models / ENGINE_FILE).read_text())
@@ -57,9 +62,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", type=Path, action="append",
                         help=f"model directory (repeatable; default {SHIPPED_MODELS})")
+    parser.add_argument("--development", action="store_true",
+                        help="the development draw's rows instead of the training rows")
     args = parser.parse_args(argv)
     for models in args.models or [SHIPPED_MODELS]:
-        print("\n".join(lines_for(models)), end="\n\n")
+        print("\n".join(lines_for(models, args.development)), end="\n\n")
 
 
 if __name__ == "__main__":

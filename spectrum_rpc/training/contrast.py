@@ -20,17 +20,25 @@ Written for training from the kinds of mistake, never from the functional table'
 are common phrasing and recur there (a shared 5-word run in about 40 rows), so the table's
 threats and negated-hate figures for an encoder trained on these rows are somewhat optimistic.
 Deterministic: the same rows in the same order for a given seed.
+
+`development_rows` draws a separate development part (DEVELOPMENT: frames and filler words of
+its own, none of TRAINING's; DEV_SEED) for fitting the encoder's bands and stack
+(`train_encoder.py stack --contrast-dev`), never for training.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from .. import labels as L
-from .corpus import SEED, Sample
+from .corpus import DEV_SEED, SEED, Sample
 
 SOURCE = "contrast"
+# A separate draw for fitting the encoder's band and stack (`development_samples`): its own
+# frames and words (DEVELOPMENT, none of TRAINING's), its own seed, never trained on.
+DEV_SOURCE = "contrast_dev"
 # The toxicity target of each kind of row (`ordinary_link` rows are not phishing either).
 KINDS = {
     "attack": 1, "condemn": 0,
@@ -175,16 +183,33 @@ LINKS = ("https://example.org/notes", "https://www.bbc.co.uk/food", "github.com/
          "https://photos.example.org/album/beach", "www.townlibrary.example/renew")
 
 
-def _fill(frame: str, rng: random.Random) -> str:
-    group = rng.choice(PEOPLE)
-    claim = rng.choice(CLAIMS)
-    name = rng.choice(NAMES)
+@dataclass(frozen=True)
+class Vocabulary:
+    """The frames of each kind and the words they are filled with."""
+
+    frames: Mapping[str, Sequence[str]]
+    people: Sequence[str]
+    claims: Sequence[str]
+    insults: Sequence[str]
+    names: Sequence[str]
+    intensifiers: Sequence[str]
+    exclaims: Sequence[str]
+    selves: Sequence[str]
+    things: Sequence[str]
+    harms: Sequence[str]
+    links: Sequence[str]
+
+
+def _fill(frame: str, rng: random.Random, words: Vocabulary) -> str:
+    group = rng.choice(words.people)
+    claim = rng.choice(words.claims)
+    name = rng.choice(words.names)
     values = {
         "g": group, "G": group[0].upper() + group[1:], "c": claim,
-        "i": rng.choice(SLURS_OF_NO_GROUP), "n": name, "N": name,
-        "s": rng.choice(INTENSIFIERS), "e": rng.choice(EXCLAIMS),
-        "self": rng.choice(SELVES), "t": rng.choice(THINGS), "h": rng.choice(HARMS),
-        "u": rng.choice(LINKS),
+        "i": rng.choice(words.insults), "n": name, "N": name,
+        "s": rng.choice(words.intensifiers), "e": rng.choice(words.exclaims),
+        "self": rng.choice(words.selves), "t": rng.choice(words.things),
+        "h": rng.choice(words.harms), "u": rng.choice(words.links),
     }
     values["E"] = values["e"][0].upper() + values["e"][1:]
     return frame.format(**values)
@@ -197,19 +222,142 @@ FRAMES = {
     "threat": THREAT_FRAMES, "violent_idiom": IDIOM_FRAMES,
     "ordinary_link": LINK_FRAMES,
 }
+TRAINING = Vocabulary(FRAMES, PEOPLE, CLAIMS, SLURS_OF_NO_GROUP, NAMES, INTENSIFIERS, EXCLAIMS,
+                      SELVES, THINGS, HARMS, LINKS)
+
+# The development draw's frames and words, written apart from the training ones above (a test
+# checks that no frame or word is shared, and that no text is a functional table case).
+DEV_PER_KIND = {
+    "attack": 70, "condemn": 120,
+    "insult": 60, "report": 100,
+    "swear_at": 60, "swear_emphasis": 120,
+    "threat": 50, "violent_idiom": 80,
+    "ordinary_link": 40,
+}
+DEV_PEOPLE = (
+    "sikhs", "buddhists", "roma", "polish workers", "irish people", "deaf people",
+    "bisexual people", "non-binary people", "migrants", "pakistanis", "nigerians", "catholics",
+    "mormons", "fat people", "foreign students", "asylum seekers", "feminists",
+    "people with dementia", "country folk", "factory workers",
+)
+DEV_CLAIMS = (
+    "are rats that breed in filth", "should be kicked out of the country",
+    "are a burden we should get rid of", "are subhuman", "are nothing but trash",
+    "should never be allowed near children", "are animals, plain and simple",
+    "are a stain on this nation", "are too stupid to live among us",
+    "belong in cages", "spread like a virus", "are a waste of oxygen",
+    "should not be allowed to have kids", "are filthy and lazy",
+)
+DEV_ATTACK_FRAMES = (
+    "{G} {c}.", "Sorry not sorry, {g} {c}.", "Say it with me: {g} {c}.",
+    "I'll say it again, {g} {c}!", "Fact: {g} {c}.", "{G} {c}, and that's the truth.",
+    "Wake up people, {g} {c}.", "It's obvious that {g} {c}.", "lol {g} {c}",
+    "Nobody wants to admit it but {g} {c}.",
+)
+DEV_CONDEMN_FRAMES = (
+    "The claim that {g} {c} is a hateful lie.", "Whoever wrote that {g} {c} should be ashamed.",
+    "It is not true that {g} {c}, and it never was.", "He told the whole bus that {g} {c}; "
+    "the driver threw him off.", "Posters saying {g} {c} were torn down by students.",
+    "I flagged a comment claiming {g} {c}.", "History shows where saying {g} {c} leads.",
+    "My grandfather was taught that {g} {c}, and he spent his life unlearning it.",
+    "Reporters exposed a group chat where officers said {g} {c}.",
+    "Claiming {g} {c} is not free speech, it is bigotry.",
+    "When a neighbour said {g} {c}, the whole street stood up to her.",
+    "Do not believe anyone telling you {g} {c}.",
+    "The moderators removed a thread arguing that {g} {c}.",
+    "We teach our kids that anyone who says {g} {c} is wrong.",
+)
+DEV_INSULTS = (
+    "buffoon", "nitwit", "halfwit", "simpleton", "twat", "dimwit", "numpty", "tosser",
+    "sleazebag", "bonehead", "weasel", "snake", "muppet", "wanker", "douche", "cretin",
+)
+DEV_INSULT_FRAMES = (
+    "You utter {i}.", "Nobody cares, {i}.", "Typical {i} behaviour from {n}.",
+    "{N}, stop talking, you {i}.", "Imagine being such a {i}.", "Hey {i}, log off.",
+    "You're the biggest {i} on this site.", "{N} is nothing but a {i}.",
+    "Go away, {i}, nobody invited you.",
+)
+DEV_REPORT_FRAMES = (
+    "Someone called my brother a {i} and he cried all night.",
+    "Is it ever okay to call a colleague a {i}? I don't think so.",
+    "My coach called me a {i} and I quit the team.",
+    "I was called a {i} for asking a question; that hurt.",
+    "Calling {n} a '{i}' in the group chat got my friend kicked out.",
+    "We talked in class about why words like '{i}' hurt people.",
+    "Got called a {i} by a random account, reported and blocked.",
+    "The ref heard him call {n} a {i} and sent him off.",
+    "Being labelled a {i} as a kid stayed with me for years.",
+    "Please stop calling new members '{i}', it drives people away.",
+)
+DEV_NAMES = ("Alex", "Chloe", "Ravi", "Yusuf", "Ingrid", "Pedro", "Hana", "Callum", "Zara",
+             "Tomasz", "Amara", "Jonas")
+DEV_SWEAR_AT_FRAMES = (
+    "Fuck off, {n}, you {i}.", "{N}, you're a shitty {i}.", "Damn you, {n}, you lying {i}.",
+    "Up yours, {i}.", "{N} can go fuck himself.", "Shut the hell up, {n}.",
+    "You're full of shit, {n}.", "Get fucked, {i}.", "{N}, you piece of crap.",
+)
+DEV_SWEAR_EMPHASIS_FRAMES = (
+    "That {t} was {s} amazing.", "{E}, I got the job!", "I'm a {self} for forgetting the {t}.",
+    "{E}, the {t} is finally fixed.", "It's {s} freezing out here.",
+    "I {s} love this {t}.", "{E}, my {t} just died on me.", "Such a {s} lovely {t}.",
+    "The {t} ran out, {e}.", "I'm a total {self} when it comes to {t}s.",
+    "This {t} is {s} perfect.", "{E}, we made it to the final!",
+)
+DEV_INTENSIFIERS = ("fricking", "flipping", "bloody well", "shitting", "fucken", "frigging")
+DEV_EXCLAIMS = ("fuck yeah", "holy crap", "shit yes", "goddamn", "what the hell", "jesus christ",
+                "holy fuck")
+DEV_SELVES = ("numbskull", "klutz", "scatterbrain", "goof", "plonker")
+DEV_THINGS = ("festival", "sandwich", "printer", "podcast", "match", "novel", "jacket",
+              "kettle", "garden", "holiday", "lecture", "tacos")
+DEV_HARMS = ("murder", "smash the skull of", "torch the car of", "put a bullet in",
+             "drown", "cut up", "make an example of")
+DEV_THREAT_FRAMES = (
+    "I will {h} you, {n}, mark my words.", "Say that again and I'll {h} you.",
+    "Somebody needs to {h} {n}.", "Sleep with one eye open, {n}, I'm going to {h} you.",
+    "{N}, I'll {h} you the second I find you.", "We're coming to {h} {n} tonight.",
+    "I'd happily {h} {n} and laugh about it.", "{G} deserve to be shot on sight.",
+)
+DEV_IDIOM_FRAMES = (
+    "That spin class murdered my legs.", "You'll slay the audition, {n}.",
+    "The {t} absolutely killed it.", "I'm starving, I could eat a horse.",
+    "We got destroyed in the pub quiz.", "{N} stabbed at the salad with a fork.",
+    "Our striker shot from thirty yards.", "This heat is killing my plants.",
+    "Whisk the cream until stiff, then fold.", "{N} is dying to tell you about the {t}.",
+    "The {t} was a total bloodbath for our team.", "My laptop crashed and burned.",
+    "{N} smashed the {t}, what a result.", "Time to kill some zombies on the console.",
+    "That {t} knocked me flat, so good.", "Cut the dough into eight pieces.",
+)
+DEV_LINK_FRAMES = (
+    "Choir rehearsal schedule is at {u}", "Here's the {t} I was talking about: {u}",
+    "Parents' evening slots can be booked on {u}", "Pics from the {t}: {u}",
+    "Agenda for Monday's call: {u}", "Bus times changed, new timetable at {u}",
+    "The allotment waiting list is at {u}",
+)
+DEV_LINKS = ("https://calendar.example.com/choir", "https://www.example.net/blog/post-7",
+             "https://school.example.org/booking", "drive.example.com/folder/trip",
+             "https://transit.example.gov/timetables")
+DEVELOPMENT = Vocabulary(
+    {"attack": DEV_ATTACK_FRAMES, "condemn": DEV_CONDEMN_FRAMES,
+     "insult": DEV_INSULT_FRAMES, "report": DEV_REPORT_FRAMES,
+     "swear_at": DEV_SWEAR_AT_FRAMES, "swear_emphasis": DEV_SWEAR_EMPHASIS_FRAMES,
+     "threat": DEV_THREAT_FRAMES, "violent_idiom": DEV_IDIOM_FRAMES,
+     "ordinary_link": DEV_LINK_FRAMES},
+    DEV_PEOPLE, DEV_CLAIMS, DEV_INSULTS, DEV_NAMES, DEV_INTENSIFIERS, DEV_EXCLAIMS, DEV_SELVES,
+    DEV_THINGS, DEV_HARMS, DEV_LINKS)
 
 
-def contrast_rows(seed: int = SEED) -> list[tuple[str, str]]:
-    """Return (kind, text) rows, PER_KIND of each kind, distinct texts, in a seeded order."""
+def contrast_rows(seed: int = SEED, words: Vocabulary = TRAINING,
+                  per_kind: Mapping[str, int] = PER_KIND) -> list[tuple[str, str]]:
+    """Return (kind, text) rows, `per_kind` of each kind, distinct texts, in a seeded order."""
     rng = random.Random(seed)
     rows: list[tuple[str, str]] = []
     seen: set[str] = set()
     for kind in KINDS:
-        frames: Sequence[str] = FRAMES[kind]
+        frames: Sequence[str] = words.frames[kind]
         made, tries = 0, 0
-        while made < PER_KIND[kind] and tries < 50 * PER_KIND[kind]:
+        while made < per_kind[kind] and tries < 50 * per_kind[kind]:
             tries += 1
-            text = _fill(frames[rng.randrange(len(frames))], rng)
+            text = _fill(frames[rng.randrange(len(frames))], rng, words)
             if text.lower() in seen:
                 continue
             seen.add(text.lower())
@@ -219,13 +367,30 @@ def contrast_rows(seed: int = SEED) -> list[tuple[str, str]]:
     return rows
 
 
-def contrast_samples(seed: int = SEED) -> list[Sample]:
-    """The rows as training samples of source `contrast`: toxicity as KINDS says, never sexual;
-    `ordinary_link` rows not phishing."""
+def _samples(rows: Sequence[tuple[str, str]], source: str) -> list[Sample]:
     out = []
-    for kind, text in contrast_rows(seed):
+    for kind, text in rows:
         labels = {L.TOXICITY: KINDS[kind], L.SEXUAL: 0}
         if kind == "ordinary_link":
             labels[L.PHISHING] = 0
-        out.append(Sample(text, SOURCE, labels))
+        out.append(Sample(text, source, labels))
     return out
+
+
+def contrast_samples(seed: int = SEED) -> list[Sample]:
+    """The rows as training samples of source `contrast`: toxicity as KINDS says, never sexual;
+    `ordinary_link` rows not phishing."""
+    return _samples(contrast_rows(seed), SOURCE)
+
+
+def development_rows(seed: int = DEV_SEED) -> list[tuple[str, str]]:
+    """Return the development draw's (kind, text) rows: DEVELOPMENT's frames and words (none
+    shared with TRAINING's), DEV_PER_KIND of each kind."""
+    return contrast_rows(seed, DEVELOPMENT, DEV_PER_KIND)
+
+
+def development_samples(seed: int = DEV_SEED) -> list[Sample]:
+    """The development draw as samples of source DEV_SOURCE, labelled as `contrast_samples`
+    labels its rows: for fitting the encoder's band and stack (`training.encoder`), never for
+    training."""
+    return _samples(development_rows(seed), DEV_SOURCE)
