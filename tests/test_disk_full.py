@@ -118,8 +118,11 @@ UNAVAILABLE = {
     "openai": '{"error":{"message":"' + FULL + '","type":"server_error","param":null,'
               '"code":"service_unavailable"}}',
 }
+UNAVAILABLE["openai-list"] = UNAVAILABLE["openai"]
 ANALYSED_TOO = {**ANALYSED, "openai": ("POST", "/v1/moderations",
-                                        {"headers": "BEARER", "json": {"input": "hello"}})}
+                                        {"headers": "BEARER", "json": {"input": "hello"}}),
+                "openai-list": ("POST", "/v1/moderations",  # analysed in a task group
+                                {"headers": "BEARER", "json": {"input": ["hello", "world"]}})}
 
 
 @pytest.fixture

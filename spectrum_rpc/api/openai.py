@@ -253,8 +253,11 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
 
     # A task group rather than gather: if one analysis fails, the others are cancelled, not
     # left running for an answer nobody will read.
-    async with asyncio.TaskGroup() as group:
-        tasks = [group.create_task(one(text)) for text in texts]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(one(text)) for text in texts]
+    except ExceptionGroup as failed:  # the error itself (a full disk's is answered 503)
+        raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
 
 

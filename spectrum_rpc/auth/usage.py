@@ -278,10 +278,11 @@ class Usage:
                     await self._wake.wait()
             self._wake.clear()
             try:
-                await self.flush()
+                # Counts a full disk refused are kept for the next flush (the store logs it,
+                # once a minute); limits and counts are still read again.
+                with contextlib.suppress(StoreFull):
+                    await self.flush()
                 await self.refresh()
-            except StoreFull:  # kept for the next flush; the store logs it, once a minute
-                pass
             except Exception:
                 log.exception("could not record usage counts")
 

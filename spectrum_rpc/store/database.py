@@ -93,21 +93,24 @@ class GroupCommits:
         return isinstance(exc, OSError) and exc.errno == errno.ENOSPC
 
     def _refuse(self, future: asyncio.Future[None], exc: Exception) -> None:
-        """Fail one writer; a full disk as StoreFull, logged once per minute at most (every
+        """Fail one writer; a full disk as StoreFull (see `_classified`)."""
+        _settle(future, self._classified(exc))
+
+    def _classified(self, exc: Exception) -> Exception:
+        """Return `exc`, or StoreFull for a full disk, logged once per minute at most (every
         request that writes fails while it lasts)."""
-        if self._disk_full(exc):
-            self.refused_disk_full += 1
-            held = self._full_log.allow("disk full")
-            if held is not None:
-                more = f" ({held} more since the last such line)" if held else ""
-                log.error("store write refused: the disk holding %s is full (%s)%s",
-                          self.path, exc, more)
-            self._full = True
-            full = StoreFull(f"the disk holding the store {self.path} is full: nothing was "
-                             "stored")
-            full.__cause__ = exc
-            exc = full
-        _settle(future, exc)
+        if not self._disk_full(exc):
+            return exc
+        self.refused_disk_full += 1
+        held = self._full_log.allow("disk full")
+        if held is not None:
+            more = f" ({held} more since the last such line)" if held else ""
+            log.error("store write refused: the disk holding %s is full (%s)%s",
+                      self.path, exc, more)
+        self._full = True
+        full = StoreFull(f"the disk holding the store {self.path} is full: nothing was stored")
+        full.__cause__ = exc
+        return full
 
     def __init__(self) -> None:
         self.commits = 0

@@ -286,7 +286,10 @@ class PostgresDatabase(GroupCommits):
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read query on a pooled connection (sees every committed write)."""
         assert self._pool is not None
-        rows = await self._pool.fetch(self._translated(sql), *params)
+        try:
+            rows = await self._pool.fetch(self._translated(sql), *params)
+        except asyncpg.DiskFullError as exc:  # a read that writes (UPDATE ... RETURNING)
+            raise self._classified(exc) from exc
         return [tuple(r) for r in rows]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
