@@ -29,7 +29,7 @@ from spectrum_rpc.constants import (
     SERVER_BUSY,
 )
 from spectrum_rpc.resources import STORE
-from spectrum_rpc.store import Database, StoreFull
+from spectrum_rpc.store import Database, StoreFull, StoreOpenError
 from spectrum_rpc.webhooks import management
 from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, fastapi, send, spring
 from tests.helpers.serve import SCRIPT, free_port
@@ -76,6 +76,17 @@ def fill(folder: Path) -> Path:
 
 
 # -- the store on its own -------------------------------------------------------------------------
+
+async def test_opening_a_stopped_store_on_a_full_disk_says_the_disk_is_full(small_disk):
+    disk = small_disk("1m")
+    db = Database(disk / "store.db")
+    await db.open()
+    await db.execute("CREATE TABLE t (v TEXT)")
+    await db.close()  # a clean stop removes the write-ahead log and its index
+    fill(disk)
+    with pytest.raises(StoreOpenError, match="the disk holding it is full"):
+        await Database(disk / "store.db").open()
+
 
 async def test_the_store_refuses_writes_on_a_full_disk_and_commits_again_after(
         small_disk, caplog):

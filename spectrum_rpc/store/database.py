@@ -6,6 +6,7 @@ import asyncio
 import errno
 import logging
 import os
+import shutil
 import sqlite3
 import time
 from collections import Counter
@@ -308,9 +309,26 @@ def create_private(path: Path) -> None:
 
 
 def _why(path: Path, exc: sqlite3.DatabaseError) -> str:
-    if getattr(exc, "sqlite_errorname", "") == "SQLITE_NOTADB":
+    name = getattr(exc, "sqlite_errorname", "")
+    if name == "SQLITE_NOTADB":
         return f"{path} is not a SQLite database"
+    # Opening makes the write-ahead log's index (-shm) when a clean stop removed it: on a full
+    # disk that fails as an I/O error, which would read like a failing drive.
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or _no_room(path):
+        return f"cannot open the database {path}: the disk holding it is full"
     return f"cannot open the database {path}: {exc}"
+
+
+# Less free space than this where a database failed to open: what failed was most likely the
+# write-ahead log's index (32 KB) or a page, for want of room.
+_ROOM = 64 << 10
+
+
+def _no_room(path: Path) -> bool:
+    try:
+        return shutil.disk_usage(path.parent).free < _ROOM
+    except OSError:
+        return False
 
 
 def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> None:
