@@ -296,14 +296,27 @@ class Usage:
         pending, self._pending = self._pending, {}
         counts = [Count(key_id, project, month, api, requests, refused)
                   for (month, key_id, project, api), (requests, refused) in pending.items()]
+        write = asyncio.ensure_future(self.store.usage.add(counts))
         try:
-            await self.store.usage.add(counts)
-        except BaseException:
-            for slot, (requests, refused) in pending.items():
-                counts_now = self._pending.setdefault(slot, [0, 0])
-                counts_now[0] += requests
-                counts_now[1] += refused
+            await asyncio.shield(write)
+        except asyncio.CancelledError:
+            # Cancelled (the server stops) with the write queued: it is still committed or
+            # refused. Wait for which: counts kept here after a commit were written twice (by
+            # it and by the last flush).
+            await asyncio.wait([write])
+            if write.cancelled() or write.exception() is not None:
+                self._keep(pending)
             raise
+        except BaseException:
+            self._keep(pending)
+            raise
+
+    def _keep(self, pending: dict[_Slot, list[int]]) -> None:
+        """Put counts whose write failed back for the next flush."""
+        for slot, (requests, refused) in pending.items():
+            counts_now = self._pending.setdefault(slot, [0, 0])
+            counts_now[0] += requests
+            counts_now[1] += refused
 
     async def refresh(self) -> None:
         """Reload every key's limits, and this month's counts of the keys with a quota (which
