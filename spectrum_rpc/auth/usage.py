@@ -303,13 +303,19 @@ class Usage:
             # Cancelled (the server stops) with the write queued: it is still committed or
             # refused. Wait for which: counts kept here after a commit were written twice (by
             # it and by the last flush).
-            await asyncio.wait([write])
-            if write.cancelled() or write.exception() is not None:
-                self._keep(pending)
+            try:
+                await asyncio.wait([write])
+            finally:  # cancelled again while waiting: keep them when the write ends, if it fails
+                write.add_done_callback(lambda done: self._kept_if_failed(done, pending))
             raise
         except BaseException:
             self._keep(pending)
             raise
+
+    def _kept_if_failed(self, write: asyncio.Future[None],
+                        pending: dict[_Slot, list[int]]) -> None:
+        if write.cancelled() or write.exception() is not None:  # (retrieved: never logged)
+            self._keep(pending)
 
     def _keep(self, pending: dict[_Slot, list[int]]) -> None:
         """Put counts whose write failed back for the next flush."""

@@ -314,8 +314,9 @@ def _why(path: Path, exc: sqlite3.DatabaseError) -> str:
         return f"{path} is not a SQLite database"
     # Opening makes the write-ahead log's index (-shm) when a clean stop removed it: on a full
     # disk that fails as an I/O error, which would read like a failing drive.
-    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or _no_room(path):
-        return f"cannot open the database {path}: the disk holding it is full"
+    if name in ("SQLITE_FULL", "SQLITE_IOERR_SHMSIZE") or (name.startswith("SQLITE_IOERR")
+                                                           and _no_room(path)):
+        return f"cannot open the database {path}: the disk holding it is full ({exc})"
     return f"cannot open the database {path}: {exc}"
 
 
