@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,21 @@ def every(interval: float, step: Callable[[], Awaitable[object]], failure: str,
                 log.exception("could not %s", failure)
 
     return asyncio.create_task(loop(), name=name)
+
+
+@contextlib.contextmanager
+def first_failure() -> Iterator[None]:
+    """Around a task group: raise its first failure itself, as gather did (a dialect answers a
+    full disk, a refused image... by its kind), and log the others of another kind, which would
+    otherwise go unseen."""
+    try:
+        yield
+    except ExceptionGroup as failed:
+        first = failed.exceptions[0]
+        for other in failed.exceptions[1:]:
+            if type(other) is not type(first):
+                log.error("another task of the group failed too", exc_info=other)
+        raise first from None
 
 
 async def cancel(task: asyncio.Task | None) -> None:

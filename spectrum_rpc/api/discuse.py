@@ -59,6 +59,7 @@ from ..engine import nudity
 from ..media import ImageResult, MediaError, Outcome, errors
 from ..resources import ANALYZER, AUTH, IMAGES, SETTINGS, STORE
 from ..store import MAX_ACTOR_CHARS, KeyRecord
+from ..tasks import first_failure
 from .responses import json_response
 from .rest import RestError, admit, handler, json_body, wrong_method
 
@@ -269,13 +270,11 @@ async def _check(request: web.Request, key: KeyRecord, data: Any) -> web.Respons
     # the image threads, and the text's analysis goes on meanwhile. A task group rather than
     # gather: if the text's analysis fails, the image checks are cancelled (their fetches and
     # places in the image gate given back), not left running with nobody waiting.
-    try:
+    with first_failure():
         async with asyncio.TaskGroup() as group:
             analysed = group.create_task(text())
             fetched = group.create_task(checker.check_all(asked["images"]))
             fetched_gifs = group.create_task(checker.check_all(asked["gifs"]))
-    except ExceptionGroup as failed:  # the error itself, as gather raised it
-        raise failed.exceptions[0] from None
     result, images, gifs = analysed.result(), fetched.result(), fetched_gifs.result()
     body = answer(asked, result, own.expected_language, policy.decide,
                   media(asked["images"], images, settings.threshold),

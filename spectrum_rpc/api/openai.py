@@ -38,6 +38,7 @@ from ..engine import nudity
 from ..media import ImageResult, Outcome, errors
 from ..resources import ANALYZER, AUTH, BODIES, IMAGES, SETTINGS, USAGE
 from ..store import KeyRecord
+from ..tasks import first_failure
 from .errors import DialectError, guarded, sentence
 from .responses import json_response
 
@@ -253,11 +254,9 @@ async def moderate(analyzer: Analyzer, key: KeyRecord, texts: list[str],
 
     # A task group rather than gather: if one analysis fails, the others are cancelled, not
     # left running for an answer nobody will read.
-    try:
+    with first_failure():
         async with asyncio.TaskGroup() as group:
             tasks = [group.create_task(one(text)) for text in texts]
-    except ExceptionGroup as failed:  # the error itself (a full disk's is answered 503)
-        raise failed.exceptions[0] from None
     return [task.result() for task in tasks]
 
 
@@ -310,12 +309,10 @@ async def _multimodal_result(app: web.Application, key: KeyRecord, asked: Multim
 
     # A task group rather than gather: if the text's analysis fails, the image checks are
     # cancelled (their fetches and places in the image gate given back), not left running.
-    try:
+    with first_failure():
         async with asyncio.TaskGroup() as group:
             analysed = group.create_task(text())
             checked = group.create_task(app[IMAGES].check_all([url for _, url in asked.images]))
-    except ExceptionGroup as failed:  # the error itself, as gather raised it
-        raise failed.exceptions[0] from None
     moderated, outcomes = analysed.result(), checked.result()
     scored = [image_score(index, url, outcome)
               for (index, url), outcome in zip(asked.images, outcomes, strict=True)]
