@@ -106,8 +106,10 @@ class GroupCommits:
         held = self._full_log.allow("disk full")
         if held is not None:
             more = f" ({held} more since the last such line)" if held else ""
+            # One line: PostgreSQL's message goes on with a HINT line ("Check free disk space").
+            said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("store write refused: the disk holding %s is full (%s)%s",
-                      self.path, exc, more)
+                      self.path, said, more)
         self._full = True
         full = StoreFull(f"the disk holding the store {self.path} is full: nothing was stored")
         full.__cause__ = exc
