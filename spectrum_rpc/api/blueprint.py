@@ -26,6 +26,7 @@ for a key's rate limit or monthly quota, with `Retry-After` and `RateLimit-*` he
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -40,6 +41,8 @@ from ..resources import ANALYZER, AUTH
 from ..store import KeyRecord
 from .responses import json_response
 from .rest import RestError, admit, field_of, handler, json_body, wrong_method
+
+log = logging.getLogger(__name__)
 
 PATH = "/api/v2/blueprint/review/text"
 API = "blueprint"  # this dialect's name in the usage counts
@@ -142,5 +145,5 @@ async def review(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     """Add `POST /api/v2/blueprint/review/text`."""
-    app.router.add_route("POST", PATH, handler(review, shape))
-    app.router.add_route("*", PATH, wrong_method("POST", shape))
+    app.router.add_route("POST", PATH, handler(review, shape, log))
+    app.router.add_route("*", PATH, wrong_method("POST", shape, log))

@@ -303,5 +303,5 @@ async def _deferred_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup(app: web.Application) -> None:
     """Add `POST /text`."""
     app.cleanup_ctx.append(_deferred_ctx)
-    app.router.add_route("POST", PATH, handler(moderate, shape))
-    app.router.add_route("*", PATH, wrong_method("POST", shape))
+    app.router.add_route("POST", PATH, handler(moderate, shape, log))
+    app.router.add_route("*", PATH, wrong_method("POST", shape, log))

@@ -46,6 +46,7 @@ quota, 500) and, for a body that does not validate,
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -62,6 +63,8 @@ from ..store import MAX_ACTOR_CHARS, KeyRecord
 from ..tasks import first_failure
 from .responses import json_response
 from .rest import RestError, admit, handler, json_body, wrong_method
+
+log = logging.getLogger(__name__)
 
 PATH = "/api/v1/check"
 API = "discuse"  # this dialect's name in the usage counts and actor histories
@@ -299,5 +302,5 @@ async def _check(request: web.Request, key: KeyRecord, data: Any) -> web.Respons
 
 def setup(app: web.Application) -> None:
     """Add `POST /api/v1/check`."""
-    app.router.add_route("POST", PATH, handler(check, shape))
-    app.router.add_route("*", PATH, wrong_method("POST", shape))
+    app.router.add_route("POST", PATH, handler(check, shape, log))
+    app.router.add_route("*", PATH, wrong_method("POST", shape, log))

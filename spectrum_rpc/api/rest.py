@@ -20,8 +20,6 @@ from ..resources import BODIES, USAGE
 from ..store import KeyRecord
 from .errors import Answer, DialectError, guarded, sentence
 
-log = logging.getLogger(__name__)
-
 
 class RestError(Exception):
     """A failure to answer in the dialect's error shape: the HTTP status, a sentence for the
@@ -79,8 +77,9 @@ def keep_body_budget(request: web.Request) -> Callable[[], None]:
     return request.app[BODIES].keep(request)
 
 
-def handler(answer: Answer, shape: Shape) -> Answer:
-    """Wrap an endpoint so that every failure is answered in the dialect's shape."""
+def handler(answer: Answer, shape: Shape, log: logging.Logger) -> Answer:
+    """Wrap an endpoint so that every failure is answered in the dialect's shape, and an
+    unexpected one logged on the dialect's `log` (its own logger, not this module's)."""
 
     @functools.wraps(answer)  # the dialect's module names its API in the metrics
     async def shaped(request: web.Request) -> web.Response:
@@ -109,14 +108,14 @@ def _answer(error: RestError, shape: Shape, request: web.Request) -> DialectErro
     return DialectError(error.message, error.status, shape(error, request), error.headers)
 
 
-def wrong_method(allowed: str, shape: Shape) -> Answer:
+def wrong_method(allowed: str, shape: Shape, log: logging.Logger) -> Answer:
     """Return an endpoint answering 405 (with `Allow`) in the dialect's shape."""
 
     async def wrong(request: web.Request) -> web.Response:
         raise RestError(405, f"Use {allowed} on this endpoint.", headers={"Allow": allowed})
 
     wrong.__module__ = shape.__module__  # the dialect's module names its API in the metrics
-    return handler(wrong, shape)
+    return handler(wrong, shape, log)
 
 
 def field_of(body: Any, path: str, kinds: type | tuple[type, ...], name: str,

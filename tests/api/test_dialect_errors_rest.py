@@ -132,10 +132,9 @@ INTERNAL = {
     "blueprint": spring(500, "Internal Server Error", "The server had a problem (request id "
                         "RID). Try again later."),
 }
-# The logger of each dialect's unexpected errors: the REST dialects' shared handler logs on its
-# own module's logger.
-LOGGER = {"moderationapi": "spectrum_rpc.api.moderationapi", "contentmod": "spectrum_rpc.api.rest",
-          "discuse": "spectrum_rpc.api.rest", "blueprint": "spectrum_rpc.api.rest"}
+# The logger of each dialect's unexpected errors: its own module's (the REST dialects' shared
+# handler logs on the logger its dialect gives it).
+LOGGER = {dialect: f"spectrum_rpc.api.{dialect}" for dialect in ANALYSED}
 
 
 async def send(client, method: str, path: str, sent: dict[str, Any]):  # type: ignore[no-untyped-def]
