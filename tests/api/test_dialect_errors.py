@@ -1,18 +1,20 @@
 """The OpenAI and Perspective dialects answer every failure in their own error shape (OpenAI's,
-Google's): the bodies pinned byte for byte over real HTTP, an unexpected error answered as a
-500 in the dialect's shape and logged on the dialect's own logger, a client that left not
-answered at all."""
+Google's): the bodies pinned byte for byte over real HTTP (the other dialects' in
+test_dialect_errors_rest.py). And in every one of the six dialects, an unexpected error is
+answered as a 500 in the dialect's shape (pinned byte for byte) and logged with its request id
+on the dialect's own logger, and a client that left is not answered at all."""
 
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import pytest
 
 from spectrum_rpc.api.openai import PATH
 from spectrum_rpc.api.perspective import ANALYZE, SUGGEST
 from spectrum_rpc.resources import ANALYZER
+from tests.api import test_dialect_errors_rest as rest
+from tests.api.test_dialect_errors_rest import send
 
 NO_KEY = ("You didn't provide an API key. You need to provide your API key in an Authorization "
           "header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).")
@@ -65,30 +67,22 @@ CASES = [
      '{"error":{"code":404,"message":"Discovery document not found for API service: '
      'commentanalyzer v9","status":"NOT_FOUND","details":[]}}'),
 ]
-# A request each dialect analyses (and so tells the analyzer's listeners of).
+# A request each of the six dialects analyses (and so tells the analyzer's listeners of), and
+# its 500 (RID: the request's id).
 ANALYSED = {
     "openai": ("POST", PATH, {"headers": "BEARER", "json": {"input": "hello"}}),
     "perspective": ("POST", ANALYZE, {"params": "KEY", "json": {
         "comment": {"text": "hello"}, "languages": ["en"],
         "requestedAttributes": {"TOXICITY": {}}}}),
+    **rest.ANALYSED,
 }
 INTERNAL = {
     "openai": '{"error":{"message":"The server had an error while processing your request '
               '(request id RID).","type":"server_error","param":null,"code":null}}',
     "perspective": '{"error":{"code":500,"message":"Internal error encountered (request id '
                    'RID).","status":"INTERNAL","details":[]}}',
+    **rest.INTERNAL,
 }
-
-
-async def send(client, method: str, path: str, sent: dict[str, Any]):  # type: ignore[no-untyped-def]
-    """Send a request as CASES describes it; return (status, headers, body bytes)."""
-    sent = dict(sent)
-    if sent.get("headers") == "BEARER":
-        sent["headers"] = {"Authorization": f"Bearer {client.key}"}
-    if sent.get("params") == "KEY":
-        sent["params"] = {"key": client.key}
-    async with client.http.request(method, path, **sent) as response:
-        return response.status, response.headers, await response.read()
 
 
 @pytest.mark.parametrize(("method", "path", "sent", "status", "headers", "body"), CASES,
@@ -97,7 +91,7 @@ async def test_each_error_is_answered_byte_for_byte_in_the_dialects_shape(
         make_client, method, path, sent, status, headers, body):
     client = await make_client(server={"max_body_bytes": 1024})
     got_status, got_headers, got_body = await send(client, method, path, sent)
-    assert (got_status, got_body.decode()) == (status, body)
+    assert (got_status, got_body) == (status, body)
     assert got_headers["Content-Type"] == "application/json"
     for name, value in headers.items():
         assert got_headers[name] == value
@@ -113,7 +107,8 @@ async def test_an_unexpected_error_is_a_500_in_the_dialects_shape_logged_on_its_
     with caplog.at_level(logging.ERROR):
         status, headers, body = await send(app_client, *ANALYSED[dialect])
     request_id = headers["X-Request-Id"]
-    assert (status, body.decode()) == (500, INTERNAL[dialect].replace("RID", request_id))
+    assert (status, body) == (500, INTERNAL[dialect].replace("RID", request_id))
+    assert headers["Content-Type"] == "application/json"
     [record] = [r for r in caplog.records if r.exc_info and "listener broke" in str(r.exc_info[1])]
     assert record.name == f"spectrum_rpc.api.{dialect}"
     assert record.getMessage() == f"unhandled error (request_id={request_id})"
@@ -129,5 +124,5 @@ async def test_a_client_that_left_is_not_answered_by_the_dialect(app_client, cap
         status, headers, body = await send(app_client, *ANALYSED[dialect])
     # Re-raised past the dialect and the middleware: only aiohttp's own last-resort answer.
     assert status == 500 and headers["Content-Type"].startswith("text/plain")
-    assert b"error" not in body and "X-Request-Id" not in headers
+    assert "error" not in body and "X-Request-Id" not in headers
     assert not [r for r in caplog.records if r.name.startswith("spectrum_rpc")]
