@@ -21,6 +21,7 @@ import aiohttp
 import orjson
 import pytest
 
+from spectrum_rpc.clock import Clock
 from spectrum_rpc.constants import (
     DEFAULT_PROJECT,
     DISK_FULL_REASON,
@@ -113,6 +114,62 @@ async def test_the_store_refuses_writes_on_a_full_disk_and_commits_again_after(
         await db.execute("INSERT INTO t VALUES (?)", ("after",))  # the same loop, recovered
         assert any("committed again" in r.getMessage() for r in caplog.records)
         assert [r["v"][:6] for r in await db.fetchall("SELECT v FROM t")] == ["before", "after"]
+    finally:
+        await db.close()
+
+
+REFUSED = "store write refused"
+AGAIN = "store writes are committed again"
+
+
+async def test_writes_committed_again_is_said_once_after_each_refusal_line_however_soon(
+        small_disk, caplog):
+    clock = Clock()  # moves the refusal line's once-a-minute limit
+    disk = small_disk("2m")
+    db = Database(disk / "store.db", clock=clock)
+    await db.open()
+    big = "x" * 300_000  # more than any room left in the write-ahead log
+
+    async def refused() -> None:
+        for _ in range(20):  # what the write-ahead log still holds may take a few
+            with contextlib.suppress(StoreFull):
+                await db.execute("INSERT INTO t VALUES (?)", (big,))
+                continue
+            return
+        pytest.fail("20 large writes fitted on a full disk")
+
+    async def full_then_room(after: float) -> None:
+        filler = fill(disk)
+        await refused()
+        filler.unlink()
+        clock.advance(after)
+        await db.execute("DELETE FROM t")  # the first commit with room (and gives it back)
+        await db.execute("INSERT INTO t VALUES ('more')")
+
+    def said() -> list[str]:
+        return [m.split(":")[0] for r in caplog.records
+                if (m := r.getMessage()).startswith((REFUSED, AGAIN))]
+
+    try:
+        await db.execute("CREATE TABLE t (v TEXT)")
+        caplog.set_level(logging.INFO, "spectrum_rpc.store.database")
+        await full_then_room(after=59)  # t=0 refused (said), t=59 committed again (said)
+        assert said() == [REFUSED, AGAIN]
+        clock.advance(2)
+        # t=61: refused, said (a minute after the last refusal line), and committed again two
+        # seconds after the last such line: said too (the refusal line's limit is not its own).
+        await full_then_room(after=0)
+        assert said() == [REFUSED, AGAIN] * 2
+        # t=70: refused within the minute, not said; so neither is writes committing again
+        # (the log still says they do), even long after the last such line.
+        clock.advance(9)
+        await full_then_room(after=120)
+        assert said() == [REFUSED, AGAIN] * 2
+        clock.advance(60)  # t=250: said again, with the refusals held back meanwhile
+        await full_then_room(after=0)
+        assert said() == [REFUSED, AGAIN] * 3
+        last = [r.getMessage() for r in caplog.records if r.getMessage().startswith(REFUSED)][-1]
+        assert last.endswith("(1 more since the last such line)")
     finally:
         await db.close()
 

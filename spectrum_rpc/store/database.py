@@ -10,7 +10,7 @@ import shutil
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,19 @@ class GroupCommits:
     path: object
     max_batch: int
     _queue: asyncio.Queue[Pending]
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.commits = 0
+        self.refused_disk_full = 0  # writes failed by a full disk (see _refuse)
+        self._full_log = Throttle(clock=clock)  # the refusal line: once a minute at most
+        self._said_full = False  # the log said writes are refused, not yet that they commit
+        self.writes_committed = 0  # write() calls: several share one commit
+        self.statements_committed = 0
+        self.commit_seconds = 0.0
+        # For monitoring: commits by the bit_length() of their group size (writers sharing the
+        # transaction) and of their duration in microseconds (power-of-two buckets).
+        self.group_sizes: Counter[int] = Counter()
+        self.commit_micros: Counter[int] = Counter()
 
     @property
     def committing(self) -> bool:
@@ -99,7 +112,8 @@ class GroupCommits:
 
     def _classified(self, exc: Exception) -> Exception:
         """Return `exc`, or StoreFull for a full disk, logged once per minute at most (every
-        request that writes fails while it lasts)."""
+        request that writes fails while it lasts); the first commit after a logged refusal
+        says, once, that writes commit again (see `_committed`)."""
         if not self._disk_full(exc):
             return exc
         self.refused_disk_full += 1
@@ -110,23 +124,10 @@ class GroupCommits:
             said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("store write refused: the disk holding %s is full (%s)%s",
                       self.path, said, more)
-        self._full = True
+            self._said_full = True
         full = StoreFull(f"the disk holding the store {self.path} is full: nothing was stored")
         full.__cause__ = exc
         return full
-
-    def __init__(self) -> None:
-        self.commits = 0
-        self.refused_disk_full = 0  # writes failed by a full disk (see _refuse)
-        self._full = False
-        self._full_log = Throttle()
-        self.writes_committed = 0  # write() calls: several share one commit
-        self.statements_committed = 0
-        self.commit_seconds = 0.0
-        # For monitoring: commits by the bit_length() of their group size (writers sharing the
-        # transaction) and of their duration in microseconds (power-of-two buckets).
-        self.group_sizes: Counter[int] = Counter()
-        self.commit_micros: Counter[int] = Counter()
 
     def _committed(self, group: list[Pending], elapsed: float) -> None:
         """Count a committed group and answer each of its writers."""
@@ -136,11 +137,10 @@ class GroupCommits:
         self.commit_seconds += elapsed
         self.group_sizes[len(group).bit_length()] += 1
         self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
-        if self._full:  # small writes may fit now and then while the disk is full: rate-limited
-            self._full = False
-            if self._full_log.allow("room") is not None:
-                log.warning("store writes are committed again: the disk holding %s has room",
-                            self.path)
+        if self._said_full:  # once, on the first commit since the refusal line, however soon
+            self._said_full = False
+            log.warning("store writes are committed again: the disk holding %s has room",
+                        self.path)
         for _, future in group:
             _settle(future)
 
@@ -154,7 +154,8 @@ class Database(GroupCommits):
 
     dialect = "sqlite"
 
-    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000):
+    def __init__(self, path: str | Path, *, synchronous: str = "FULL", max_batch: int = 2000,
+                 clock: Callable[[], float] = time.monotonic):
         self.path = Path(path)
         self.synchronous = synchronous.upper()
         self.max_batch = max_batch
@@ -162,7 +163,7 @@ class Database(GroupCommits):
         self._reader: aiosqlite.Connection | None = None
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        super().__init__()
+        super().__init__(clock)
 
     async def open(self) -> None:
         """Open the connections, apply pending migrations and start the commit loop."""

@@ -76,7 +76,7 @@ class PostgresDatabase(GroupCommits):
     dialect = "postgresql"
 
     def __init__(self, url: str, *, pool_size: int = 10, max_batch: int = 2000,
-                 liveness_timeout: float = 10.0):
+                 liveness_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic):
         self.url = url
         self.liveness_timeout = liveness_timeout
         self.path = mask(url)  # what messages and logs show
@@ -99,7 +99,7 @@ class PostgresDatabase(GroupCommits):
         self._listeners: list[changes.Listener] = []
         self.reconnects = 0
         self._locks: dict[int, asyncpg.Connection] = {}  # advisory locks held, by key
-        super().__init__()
+        super().__init__(clock)
 
     async def open(self) -> None:
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
