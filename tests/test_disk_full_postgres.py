@@ -61,6 +61,9 @@ class SmallTablespace:
     def key_names(self) -> set[str]:
         return {row[0] for row in postgres.query(self.url, "SELECT name FROM api_keys")}
 
+    def count(self, table: str) -> int:
+        return postgres.query(self.url, f"SELECT count(*) FROM {table}")[0][0]
+
 
 @pytest.fixture
 def tablespace() -> Iterator[SmallTablespace]:
@@ -162,11 +165,13 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
         pytest.fail("200 new keys fitted on a full disk")
 
     # Each REST dialect's analysis stores a webhook event: refused in the dialect's own 503.
+    events = 0  # analyses answered, and so events acknowledged
     for dialect, request in sorted(ANALYSED.items()):
         for _ in range(200):
             status, headers, body = await send(rest, *request)
             if status != 200:
                 break
+            events += 1
         assert (status, body) == (503, UNAVAILABLE[dialect])
         assert headers["Retry-After"] == str(DISK_FULL_RETRY_AFTER)
         refused += 1
@@ -190,10 +195,12 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
     keys.append("after")
     for request in ANALYSED.values():
         assert (await send(rest, *request))[0] == 200
+        events += 1
 
     missing = [c[:20] for c in acked if c not in tablespace.contents()]
     assert not missing, f"acknowledged, then lost: {missing}"
     assert set(keys) <= tablespace.key_names()
+    assert tablespace.count("webhook_events") == events
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged"
     said = [r.getMessage() for r in caplog.records if r.name == "spectrum_rpc.store.database"]
     [full] = [m for m in said if m.startswith("store write refused: the disk holding")]
