@@ -14,14 +14,18 @@ refusal of one write, and no client sees 53100."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import pwd
 import re
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import orjson
 import pytest
 
@@ -39,7 +43,7 @@ from tests.api.test_dialect_errors_rest import ANALYSED, send
 from tests.helpers import postgres
 from tests.helpers.admin import API, logged_in_client
 from tests.helpers.serve import free_port
-from tests.test_disk_full import UNAVAILABLE, fill
+from tests.test_disk_full import UNAVAILABLE, Served, busy, fill
 
 SPACE = "16m"  # a fresh database (a copy of template1) and the app's schema take about 8 MB
 BUSY = {"code": SERVER_BUSY, "message": "Server busy", "data": DISK_FULL_REASON}
@@ -115,7 +119,8 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
         tablespace, aiohttp_client, tmp_path, caplog):  # the server outlives the app
     client = await logged_in_client(aiohttp_client, tmp_path, store={"path": tablespace.url},
                                     metrics={"enabled": True},
-                                    webhooks={"allow_private_addresses": True},
+                                    webhooks={"allow_private_addresses": True,
+                                              "poll_interval": 0.2},
                                     training={"model_root": str(tmp_path / "models")})
     store = client.app[STORE]
     assert store.db.dialect == "postgresql"
@@ -182,6 +187,15 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
     async with client.get(f"{API}/projects/acme/feedback") as resp:
         assert resp.status == 200
     assert await refused_metric(client) >= refused
+    # Meanwhile the background writers fail too, quietly (see the log's checks below): the
+    # usage counts' flush (every second), the webhook dispatcher claiming and rescheduling
+    # deliveries (UPDATE ... RETURNING: a read that writes).
+    before = store.db.refused_disk_full
+    for _ in range(200):
+        await asyncio.sleep(0.05)
+        if store.db.refused_disk_full > before:
+            break
+    assert store.db.refused_disk_full > before, "no background write was refused"
 
     filler.unlink()
     for i in range(3):
@@ -208,3 +222,31 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
     assert "\n" not in full and tablespace.url.split("?")[0] in full
     assert "could not extend file" in full and "No space left on device" in full
     assert sum("store writes are committed again" in m for m in said) == 1, said
+
+
+@pytest.mark.slow
+async def test_stopping_on_a_full_tablespace_ends_with_one_line(tablespace, tmp_path):
+    env = {**os.environ, "SPECTRUM_RPC_TRAINING_MODEL_ROOT": str(tmp_path / "models"),
+           "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
+           "SPECTRUM_RPC_ENGINE_PROCESSES": "false"}  # see the `served` fixture
+    server = Served(tablespace.url, env, tmp_path)  # type: ignore[arg-type]
+    try:
+        await server.started()
+        async with aiohttp.ClientSession() as session:
+            fill(tablespace.space)
+            for i in range(5):  # counts (usage, per-minute stats) the flushes cannot store
+                answer = await server.rpc(session, "classifyText", {"text": f"idiot {i}"})
+                assert "result" in answer or busy(answer), answer
+        server.process.send_signal(signal.SIGTERM)
+        status = server.process.wait(timeout=60)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(timeout=30)
+    log = server.stderr
+    assert "Traceback" not in log, log
+    if status != 0:  # what was still in memory was not stored: said once, as the exit status
+        assert status == 1
+        assert log.strip().splitlines()[-1] == (
+            f"spectrum-rpc: the disk holding the store {tablespace.url} is full: nothing was "
+            "stored")
