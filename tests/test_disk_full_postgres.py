@@ -8,9 +8,9 @@ dialects' 503 with Retry-After), without a traceback, and counted; reads and cla
 on; once there is room, writes commit again and every acknowledged one is stored.
 
 Why a tablespace and not the whole data directory: with the data directory itself full,
-PostgreSQL PANICs (the checkpointer cannot write its files, and a WAL segment that cannot be
-made is fatal), restarts and drops every connection: that is an outage of the server, not the
-refusal of one write, and no client sees 53100."""
+PostgreSQL PANICs at its next checkpoint (the checkpointer cannot write its files), every
+connection is lost, and its restart fails while the disk stays full: an outage of the server
+(the app answers it with 500s), not the refusal of a write, and no client sees 53100."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 
 import aiohttp
 import orjson
@@ -107,13 +108,6 @@ async def refused_metric(client) -> float:  # type: ignore[no-untyped-def]
         return float(REFUSED_METRIC.search(await resp.text()).group(1))
 
 
-class Dialect:
-    """The REST dialect client `send` expects: the HTTP client and a key of the project."""
-
-    def __init__(self, http, key: str):  # type: ignore[no-untyped-def]
-        self.http, self.key = http, key
-
-
 @pytest.mark.slow  # a PostgreSQL server of its own: initdb takes seconds
 async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowledged_one(
         tablespace, aiohttp_client, tmp_path, caplog):  # the server outlives the app
@@ -128,7 +122,8 @@ async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowl
     # "acme" has none: its classifyText writes nothing on the way.
     await management.add_webhook(store, f"http://127.0.0.1:{free_port()}/",
                                  project=DEFAULT_PROJECT, allow_private_addresses=True)
-    rest = Dialect(client, (await create_key(store, "rest", DEFAULT_PROJECT)).key)
+    # What `send` takes: the HTTP client and a key (of the project with the webhook).
+    rest = SimpleNamespace(http=client, key=(await create_key(store, "rest", DEFAULT_PROJECT)).key)
     key = (await create_key(store, "rpc", "acme")).key
     caplog.set_level(logging.INFO)
     acked: list[str] = []
