@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..constants import EVENT_CLASSIFICATION
-from ..labels import PHISHING
+from ..labels import PHISHING, TOXICITY
 from .events import Classification, Listener
 from .offload import Offload
 from .options import Options
@@ -67,12 +67,15 @@ class Analyzer:
         `key_id`, the labels' outcome is told to the listeners as classify tells them (an
         event of `event_type`, with `meta`)."""
         result: dict[str, Any] = {}
-        if options.detect & {"labels", "quality"}:
+        # Spans need the text's toxicity too: a text below the review line is marked only
+        # when the span model's sub-labels say so (`spans.worth_marking`).
+        if options.detect & {"labels", "quality", "spans"}:
             scores, version = await self.classifier.score(project, text)
             if "quality" in options.detect:
                 result["quality"] = quality(scores)
-        if "labels" in options.detect:
+        if options.detect & {"labels", "spans"}:
             policy = await self.policies.get(project)
+        if "labels" in options.detect:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"], result["actions"] = policy.decisions(scores)
             result["modelVersion"] = version
@@ -83,7 +86,9 @@ class Analyzer:
         if (options.detect - {"labels", "quality"}
                 or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine
-            found = await self.offload.run(self.detection, engine.source, text, options)
+            toxic = ("spans" not in options.detect
+                     or float(scores.get(TOXICITY, 1.0)) >= policy.review_line(TOXICITY))
+            found = await self.offload.run(self.detection, engine.source, text, options, toxic)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels; the decisions above stay the engine's.

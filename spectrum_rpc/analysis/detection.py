@@ -166,15 +166,18 @@ class Detection:
         """Detectors this process can run (besides the labels, which the engine scores)."""
         return frozenset(self._steps)
 
-    def run(self, text: str, options: Options) -> dict[str, Any]:
+    def run(self, text: str, options: Options, toxic: bool = True) -> dict[str, Any]:
         """Return each requested detector's output, `masked` when anything was masked, and
         with `labels` asked for, the span model's sub-labels under `labels` (the caller
-        merges them with the engine's)."""
+        merges them with the engine's). `toxic`: the text's toxicity reached the review line;
+        without it, spans are answered only when a sub-label is high (`spans.worth_marking`)."""
         out: dict[str, Any] = {}
         found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
+        if "spans" in found and not spans.worth_marking(found["spans"][0], toxic):
+            out["spans"] = []
         if "labels" in options.detect and options.sub_labels:
             analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
                 text, labels=())
