@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..constants import EVENT_CLASSIFICATION
-from ..labels import PHISHING, TOXICITY
+from ..labels import PHISHING, PROFANITY, TOXICITY
 from .events import Classification, Listener
 from .offload import Offload
-from .options import Options
+from .options import SCORED, Options
 from .policy import Policies
 from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
 
@@ -83,7 +83,13 @@ class Analyzer:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 meta or {}, text, policy.include_text,
                                                 event_type))
-        if (options.detect - {"labels", "quality"}
+        if "sentences" in options.detect:
+            # Without the lexicon's profanity rule: `labels.profanity` is the span model's,
+            # and one name should not mean two scores in one answer.
+            result["sentences"] = [
+                {"begin": b, "end": e, "scores": {k: v for k, v in s.items() if k != PROFANITY}}
+                for b, e, s in await self.sentence_scores(project, text)]
+        if (options.detect - SCORED
                 or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine
             toxic = ("spans" not in options.detect

@@ -206,6 +206,15 @@ def _moderate_result() -> dict[str, Any]:
                           "label": {"type": "string", "enum": [TOXICITY, *SPAN_LABELS]},
                           "score": {"type": "number", "minimum": 0, "maximum": 1}},
                           "required": ["begin", "end", "label", "score"]}},
+            "sentences": {"type": "array", "description": "per-sentence scores of the "
+                          "project's model (Perspective's spanScores): each sentence scored "
+                          "alone; a text of more than 100 sentences is scored in at most 100 "
+                          "runs of consecutive sentences",
+                          "items": {"type": "object", "properties": {
+                              "begin": {"type": "integer", "minimum": 0},
+                              "end": {"type": "integer", "minimum": 0},
+                              "scores": numbers},
+                              "required": ["begin", "end", "scores"]}},
             "pii": {"type": "object"},
             "quality": {"type": "object", "description": "spam: the scam/spam label's "
                         "probability (incoherent and unsubstantial are not scored)",
