@@ -91,7 +91,9 @@ def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
 def _sentiment(self: Detection, text: str, options: Options, out: dict[str, Any],
                found: dict[str, list]) -> None:
     found = self.sentiment_analyzer.analyze(text)
-    out["sentiment"] = {"label": found.label, "score": round(found.score, 4)}
+    # `truncated`: only the first sentiment.MAX_CHARS characters were scored.
+    out["sentiment"] = {"label": found.label, "score": round(found.score, 4),
+                        "truncated": found.truncated}
 
 
 def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -103,6 +105,8 @@ def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
     correction = self.speller.correct(text, language=language, allowed=options.allowed,
                                       keep=keep)
     out["corrected"] = correction.text
+    if correction.skipped is not None:  # returned unchanged: not English, or too long
+        out["correctedSkipped"] = correction.skipped
 
 
 class Detection:
