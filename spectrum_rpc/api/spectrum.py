@@ -28,7 +28,14 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS, SPAN_LABELS, SPECTRUM_FIELDS, TOXICITY
+from ..labels import (
+    ALIASES,
+    FEEDBACK_LABELS,
+    SPAN_LABELS,
+    SPECTRUM_FIELDS,
+    TOXICITY,
+    UNSUPPORTED,
+)
 from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, Store, now
 from . import openrpc, params
@@ -182,9 +189,15 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
             MODERATE_PARAMS, "moderation", _moderate_result(),
             (INVALID_PARAMS, RATE_LIMITED, SERVER_BUSY, INTERNAL_ERROR),
             description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
-                        + "; naming another is refused with -32602.",
+                        + "; naming another is refused with -32602. " + _LABELS_NOTE,
         ),
     )
+
+
+_LABELS_NOTE = (
+    "Labels not scored (no labelled data here supports them; never answered): "
+    + ", ".join(UNSUPPORTED) + ". "
+    + "; ".join(f"{alias} is our {label}" for alias, label in ALIASES.items()) + ".")
 
 
 def _moderate_result() -> dict[str, Any]:
@@ -193,7 +206,7 @@ def _moderate_result() -> dict[str, Any]:
     return {
         "type": "object",
         "properties": {
-            "labels": numbers,
+            "labels": {**numbers, "description": "label -> probability. " + _LABELS_NOTE},
             "flagged": flags,
             "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
                                                          "review": {"type": "boolean"}}},
