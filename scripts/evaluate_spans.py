@@ -11,6 +11,10 @@
   the moderation samples for the labels with a counterpart there: insult ~ HR (harassment),
   identity_attack ~ H (hate), threat ~ V (violence); profanity has none. Next to them, the
   lexicon's profanity rule (engine.json's ProfanityScale) on the same posts.
+- Harmless texts (`harmless_table`): the share of OLID's not-offensive tweets and SMS ham that
+  get any span, from the span model alone and as moderateText answers (`spans.worth_marking`:
+  the engine's toxicity at the default review line, or a sub-label at SUB_LABEL_LINE), and the
+  choice of SUB_LABEL_LINE on development data (tune split, OLID val, SMS ham dev part).
 - Speed: the spans and sub-labels of a 100-character text (p50 over 2,000 calls after warm-up)
   and of a 1 MB text (median of 3), in this process.
 """
@@ -29,8 +33,10 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 
 from spectrum_rpc import labels as L
+from spectrum_rpc.analysis import Policy
 from spectrum_rpc.engine import load_engine, spans
-from spectrum_rpc.training import data_dir, expected_calibration_error
+from spectrum_rpc.settings import Settings
+from spectrum_rpc.training import data_dir, expected_calibration_error, load_corpus
 from spectrum_rpc.training import spans as T
 
 MODERATION = {L.INSULT: "HR", L.IDENTITY_ATTACK: "H", L.THREAT: "V"}
@@ -54,14 +60,35 @@ def lookup_baseline(data: Path) -> set[str]:
     return {w for w, n in total.items() if inside[w] / n > 0.5}
 
 
+def review_line() -> float:
+    """The default project's toxicity review line (the one moderateText's rule compares with)."""
+    return Policy({L.TOXICITY: Settings().thresholds.toxicity}).review_line(L.TOXICITY)
+
+
+def answered(model: spans.SpanModel, texts: list[str], line: float,
+             sub_line: float = spans.SUB_LABEL_LINE) -> list[tuple[spans.SpanAnalysis, bool]]:
+    """Each text's span analysis and whether moderateText answers its spans (with `sub_line`
+    in place of SUB_LABEL_LINE)."""
+    toxicity = [row[L.TOXICITY] for row in load_engine().classify(texts)]
+    out = []
+    for text, score in zip(texts, toxicity, strict=True):
+        analysis = model.analyze(text)
+        shown = score >= line or any(v >= sub_line for _, v in analysis.labels)
+        out.append((analysis, shown))
+    return out
+
+
 def span_table(model: spans.SpanModel, data: Path) -> list[tuple[str, float]]:
     _, trial = T.load_posts(data)
     texts = [t for t, _ in trial]
     lexicon = load_engine().lexicon
     toxic_words = lookup_baseline(data)
+    alone = [T.predicted_offsets(model.analyze(t, [L.TOXICITY]), L.TOXICITY) for t in texts]
     systems = {
-        "span model (toxicity spans)": [T.predicted_offsets(model.analyze(t, [L.TOXICITY]),
-                                                            L.TOXICITY) for t in texts],
+        "span model (toxicity spans), as moderateText answers them": [
+            offsets if shown else set() for offsets, (_, shown)
+            in zip(alone, answered(model, texts, review_line()), strict=True)],
+        "span model alone (every text's spans)": alone,
         "lexicon matches as spans": [{o for m in lexicon.find(t) for o in range(m.start, m.end)}
                                      for t in texts],
         "words toxic in most tsd_train uses": [
@@ -71,6 +98,53 @@ def span_table(model: spans.SpanModel, data: Path) -> list[tuple[str, float]]:
         "nothing toxic": [set() for _ in texts],
     }
     return [(name, mean_f1(predicted, trial)) for name, predicted in systems.items()]
+
+
+def harmless_sets(data: Path) -> dict[str, list[str]]:
+    corpus = load_corpus(data)
+    return {
+        "OLID not offensive, test": [s.text for s in corpus.tests["olid_test"]
+                                     if s.labels[L.TOXICITY] == 0],
+        "SMS ham, test part": [s.text for s in corpus.tests["sms_test"]
+                               if s.labels[L.PHISHING] == 0],
+        "OLID not offensive, val (development)": [
+            s.text for s in corpus.development["olid_val"] if s.labels[L.TOXICITY] == 0],
+        "SMS ham, development part": [s.text for s in corpus.development["sms_dev"]
+                                      if s.labels[L.PHISHING] == 0],
+    }
+
+
+def harmless_table(model: spans.SpanModel, data: Path) -> list[tuple[str, int, float, float]]:
+    """Per harmless set: its size, the share with any span from the model alone and as
+    moderateText answers."""
+    rows = []
+    for name, texts in harmless_sets(data).items():
+        found = answered(model, texts, review_line())
+        rows.append((name, len(texts), float(np.mean([bool(a.spans) for a, _ in found])),
+                     float(np.mean([bool(a.spans) and shown for a, shown in found]))))
+    return rows
+
+
+def sub_line_table(model: spans.SpanModel, data: Path
+                   ) -> list[tuple[float, float, float, float, float]]:
+    """SUB_LABEL_LINE candidates on development data only: the tune split's SemEval char F1,
+    the harmless development sets' share with a span, and the mean char F1 over all of them
+    (a harmless text counts as a post without a gold span: 1 when unmarked, else 0)."""
+    posts, _ = T.load_posts(data)
+    tune = [p for p in posts if p.split == "tune" and p.gold is not None]
+    sets = harmless_sets(data)
+    harmless = [*sets["OLID not offensive, val (development)"],
+                *sets["SMS ham, development part"]]
+    rows = []
+    for sub_line in (0.1, 0.15, 0.2, 0.25, 0.3, 1.01):
+        tuned = answered(model, [p.text for p in tune], review_line(), sub_line)
+        f1 = [T.char_f1(T.predicted_offsets(a, L.TOXICITY) if shown else set(), set(p.gold))
+              for (a, shown), p in zip(tuned, tune, strict=True)]
+        marked = [bool(a.spans) and shown
+                  for a, shown in answered(model, harmless, review_line(), sub_line)]
+        rows.append((sub_line, float(np.mean(f1)), float(np.mean(marked)),
+                     float(np.mean([*f1, *(1.0 - np.array(marked))]))))
+    return rows
 
 
 def auc_ece(y: np.ndarray, p: np.ndarray) -> tuple[float, float]:
@@ -139,6 +213,15 @@ def main() -> None:
     print("| system | char F1 |\n| --- | --- |")
     for name, f1 in span_table(model, data):
         print(f"| {name} | {f1:.4f} |")
+    print(f"\n## Harmless texts with any span (review line {review_line():.4f})\n")
+    print("| texts | n | span model alone | as moderateText answers |\n| --- | --- | --- | --- |")
+    for name, n, alone, served in harmless_table(model, data):
+        print(f"| {name} | {n} | {alone:.3f} | {served:.3f} |")
+    print("\nSUB_LABEL_LINE on development data (1.01: toxicity alone):\n")
+    print("| sub-label line | tune char F1 | harmless dev with a span | mean char F1, both |\n"
+          "| --- | --- | --- | --- |")
+    for sub_line, f1, marked, both in sub_line_table(model, data):
+        print(f"| {sub_line} | {f1:.4f} | {marked:.3f} | {both:.4f} |")
     print("\n## Sub-labels\n")
     print("| label | test set | n | positives | ROC-AUC | ECE |\n| --- | --- | --- | --- | --- "
           "| --- |")

@@ -24,7 +24,13 @@ SPAN_LABELS = (INSULT, THREAT, IDENTITY_ATTACK, PROFANITY)
 # supports honestly (left out of every answer, never returned as a constant): other API
 # dialects read these to tell which of their attributes are scorable.
 SCORABLE = (*MODEL_LABELS, PROFANITY, INSULT, THREAT, IDENTITY_ATTACK)
-UNSUPPORTED = ("severe_toxicity",)
+SEVERE_TOXICITY = "severe_toxicity"
+FLIRTATION = "flirtation"
+INCOHERENT = "incoherent"
+UNSUBSTANTIAL = "unsubstantial"
+UNSUPPORTED = (SEVERE_TOXICITY, FLIRTATION, INCOHERENT, UNSUBSTANTIAL)
+# Issue 16's (and Perspective's, moderationapi.com's) names for labels we score under our own.
+ALIASES = {"sexually_explicit": SEXUAL, "spam": PHISHING}
 
 # Labels with a decision threshold (`[thresholds]` in the config, per project in the admin UI):
 # the ones Spectrum's classifyText answers, as (decision field, confidence field).

@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..constants import EVENT_CLASSIFICATION
-from ..labels import PHISHING
+from ..labels import PHISHING, PROFANITY, TOXICITY
 from .events import Classification, Listener
 from .offload import Offload
-from .options import Options
+from .options import SCORED, Options
 from .policy import Policies
 from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
 
@@ -67,12 +67,15 @@ class Analyzer:
         `key_id`, the labels' outcome is told to the listeners as classify tells them (an
         event of `event_type`, with `meta`)."""
         result: dict[str, Any] = {}
-        if options.detect & {"labels", "quality"}:
+        # Spans need the text's toxicity too: a text below the review line is marked only
+        # when the span model's sub-labels say so (`spans.worth_marking`).
+        if options.detect & {"labels", "quality", "spans"}:
             scores, version = await self.classifier.score(project, text)
             if "quality" in options.detect:
                 result["quality"] = quality(scores)
-        if "labels" in options.detect:
+        if options.detect & {"labels", "spans"}:
             policy = await self.policies.get(project)
+        if "labels" in options.detect:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"], result["actions"] = policy.decisions(scores)
             result["modelVersion"] = version
@@ -80,10 +83,18 @@ class Analyzer:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 meta or {}, text, policy.include_text,
                                                 event_type))
-        if (options.detect - {"labels", "quality"}
+        if "sentences" in options.detect:
+            # Without the lexicon's profanity rule: `labels.profanity` is the span model's,
+            # and one name should not mean two scores in one answer.
+            result["sentences"] = [
+                {"begin": b, "end": e, "scores": {k: v for k, v in s.items() if k != PROFANITY}}
+                for b, e, s in await self.sentence_scores(project, text)]
+        if (options.detect - SCORED
                 or ("labels" in options.detect and options.sub_labels)):
             engine = self.classifier.engine
-            found = await self.offload.run(self.detection, engine.source, text, options)
+            toxic = ("spans" not in options.detect
+                     or float(scores.get(TOXICITY, 1.0)) >= policy.review_line(TOXICITY))
+            found = await self.offload.run(self.detection, engine.source, text, options, toxic)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels; the decisions above stay the engine's.

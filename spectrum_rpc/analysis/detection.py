@@ -91,7 +91,9 @@ def _language(self: Detection, text: str, options: Options, out: dict[str, Any],
 def _sentiment(self: Detection, text: str, options: Options, out: dict[str, Any],
                found: dict[str, list]) -> None:
     found = self.sentiment_analyzer.analyze(text)
-    out["sentiment"] = {"label": found.label, "score": round(found.score, 4)}
+    # `truncated`: only the first sentiment.MAX_CHARS characters were scored.
+    out["sentiment"] = {"label": found.label, "score": round(found.score, 4),
+                        "truncated": found.truncated}
 
 
 def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
@@ -103,6 +105,8 @@ def _spelling(self: Detection, text: str, options: Options, out: dict[str, Any],
     correction = self.speller.correct(text, language=language, allowed=options.allowed,
                                       keep=keep)
     out["corrected"] = correction.text
+    if correction.skipped is not None:  # returned unchanged: not English, or too long
+        out["correctedSkipped"] = correction.skipped
 
 
 class Detection:
@@ -166,15 +170,18 @@ class Detection:
         """Detectors this process can run (besides the labels, which the engine scores)."""
         return frozenset(self._steps)
 
-    def run(self, text: str, options: Options) -> dict[str, Any]:
+    def run(self, text: str, options: Options, toxic: bool = True) -> dict[str, Any]:
         """Return each requested detector's output, `masked` when anything was masked, and
         with `labels` asked for, the span model's sub-labels under `labels` (the caller
-        merges them with the engine's)."""
+        merges them with the engine's). `toxic`: the text's toxicity reached the review line;
+        without it, spans are answered only when a sub-label is high (`spans.worth_marking`)."""
         out: dict[str, Any] = {}
         found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
+        if "spans" in found and not spans.worth_marking(found["spans"][0], toxic):
+            out["spans"] = []
         if "labels" in options.detect and options.sub_labels:
             analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
                 text, labels=())

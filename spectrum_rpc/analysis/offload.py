@@ -47,14 +47,15 @@ class Offload:
         self._source: Path | None = None
 
     async def run(self, detection: Detection, source: Path | None, text: str,
-                  options: Options) -> dict[str, Any]:
-        """Return `detection.run(text, options)`, computed where it disturbs the server least.
-        `source` is the directory of the model whose lexicon `detection` holds."""
+                  options: Options, toxic: bool = True) -> dict[str, Any]:
+        """Return `detection.run(text, options, toxic)`, computed where it disturbs the server
+        least. `source` is the directory of the model whose lexicon `detection` holds."""
         if not self.large_text or len(text) < self.large_text or source is None:
-            return await asyncio.to_thread(detection.run, text, options)
+            return await asyncio.to_thread(detection.run, text, options, toxic)
         pool = self._pool_for(source)
         try:
-            return await asyncio.get_running_loop().run_in_executor(pool, _run, text, options)
+            return await asyncio.get_running_loop().run_in_executor(pool, _run, text, options,
+                                                                    toxic)
         except BrokenProcessPool:
             # Killed (out of memory, a signal): the next large text gets a new child.
             self._discard()
@@ -96,6 +97,6 @@ def _start(source: str) -> None:
     _DETECTION = Detection(Lexicon.from_records(records))
 
 
-def _run(text: str, options: Options) -> dict[str, Any]:
+def _run(text: str, options: Options, toxic: bool) -> dict[str, Any]:
     assert _DETECTION is not None, "the detector process was not started"
-    return _DETECTION.run(text, options)
+    return _DETECTION.run(text, options, toxic)

@@ -8,9 +8,11 @@ from dataclasses import dataclass, field, replace
 # Every detector the API names, and those this server runs today. A detector named but not
 # built yet is refused with a clear error, never answered with made-up output.
 DETECTORS = ("labels", "spans", "profanity", "pii", "language", "sentiment", "quality",
-             "spelling")
+             "spelling", "sentences")
 AVAILABLE = ("labels", "spans", "profanity", "pii", "language", "sentiment", "quality",
-             "spelling")
+             "spelling", "sentences")
+# Scored by the engine (the project's model), not by the detectors of `detection.py`.
+SCORED = frozenset({"labels", "quality", "sentences"})
 # Run when a request names none.
 DEFAULT = ("labels", "profanity", "pii")
 # Detectors with document 001's modes, strictest first.

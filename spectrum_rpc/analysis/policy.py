@@ -40,6 +40,10 @@ class Policy:
         """Return whether a confidence crosses this project's threshold for the label."""
         return confidence >= self.thresholds.get(label, 0.5)
 
+    def review_line(self, label: str) -> float:
+        """Return the score from which a text asks for review on this label (`decisions`)."""
+        return REVIEW_SHARE * self.thresholds.get(label, 0.5)
+
     def answer(self, scores: dict[str, float], version: str) -> dict[str, Any]:
         """Return classifyText's result object: Spectrum's decision/confidence pairs."""
         result: dict[str, Any] = {}

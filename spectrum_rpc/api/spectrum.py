@@ -28,10 +28,10 @@ from ..constants import (
     SERVER_BUSY,
     UNAUTHORIZED,
 )
-from ..labels import FEEDBACK_LABELS, SPAN_LABELS, SPECTRUM_FIELDS, TOXICITY
+from ..labels import FEEDBACK_LABELS, SPECTRUM_FIELDS
 from ..resources import ANALYZER, AUTH, BODIES, METRICS, REQUEST_ID, SETTINGS, STORE, USAGE
 from ..store import KeyRecord, Store, now
-from . import openrpc, params
+from . import moderation_schema, openrpc, params
 from .jsonrpc import Methods, RpcError, Success, error_object, invalid_params
 from .jsonrpc import Protocol as JsonRpc
 from .params import Param
@@ -179,43 +179,13 @@ def _docs() -> tuple[openrpc.MethodDoc, ...]:
         ),
         openrpc.MethodDoc(
             "moderateText", "Run the detectors asked for and answer what each found.",
-            MODERATE_PARAMS, "moderation", _moderate_result(),
+            MODERATE_PARAMS, "moderation", moderation_schema.moderate_result(),
             (INVALID_PARAMS, RATE_LIMITED, SERVER_BUSY, INTERNAL_ERROR),
             description="Our extension. Detectors served now: " + ", ".join(AVAILABLE)
-                        + "; naming another is refused with -32602.",
+                        + "; naming another is refused with -32602. "
+                        + moderation_schema.LABELS_NOTE,
         ),
     )
-
-
-def _moderate_result() -> dict[str, Any]:
-    numbers = {"type": "object", "additionalProperties": {"type": "number"}}
-    flags = {"type": "object", "additionalProperties": {"type": "boolean"}}
-    return {
-        "type": "object",
-        "properties": {
-            "labels": numbers,
-            "flagged": flags,
-            "actions": {"type": "object", "properties": {"reject": {"type": "boolean"},
-                                                         "review": {"type": "boolean"}}},
-            "modelVersion": {"type": "string"},
-            "spans": {"type": "array", "description": "toxic character spans per label "
-                      "(code points of the text as sent, end exclusive)",
-                      "items": {"type": "object", "properties": {
-                          "begin": {"type": "integer", "minimum": 0},
-                          "end": {"type": "integer", "minimum": 0},
-                          "label": {"type": "string", "enum": [TOXICITY, *SPAN_LABELS]},
-                          "score": {"type": "number", "minimum": 0, "maximum": 1}},
-                          "required": ["begin", "end", "label", "score"]}},
-            "pii": {"type": "object"},
-            "quality": {"type": "object", "description": "spam: the scam/spam label's "
-                        "probability (incoherent and unsubstantial are not scored)",
-                        "properties": {"spam": {"type": "number", "minimum": 0, "maximum": 1}}},
-            "masked": {"type": "string"},
-            "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
-        },
-        "required": ["hash"],
-        "additionalProperties": True,
-    }
 
 
 @functools.cache

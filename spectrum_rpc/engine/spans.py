@@ -251,6 +251,22 @@ class SpanAnalysis:
     labels: tuple[tuple[str, float], ...]
 
 
+# A text's spans are answered only when it is worth marking: its toxicity (the engine's, a
+# separate model) reaches the review line, or one of its sub-labels reaches this probability.
+# The span model was trained on Civil Comments posts pre-selected as likely toxic, and marks a
+# word of half of all harmless tweets and SMS without this rule ("Nice photo!": `photo`).
+# Chosen on development data only (scripts/evaluate_spans.py; docs/BENCHMARKS.md, "Toxic
+# spans on harmless texts"): the best mean char F1 over the tune split's SemEval posts and
+# the harmless development texts counted as posts without a gold span, among 0.1-0.3.
+SUB_LABEL_LINE = 0.25
+
+
+def worth_marking(analysis: SpanAnalysis, toxic: bool) -> bool:
+    """Return whether a text's spans are answered: `toxic` (its toxicity reached the review
+    line) or any sub-label at SUB_LABEL_LINE or more."""
+    return toxic or any(score >= SUB_LABEL_LINE for _, score in analysis.labels)
+
+
 class Merger:
     """Merge runs of a label's tokens over its threshold into spans, block after block.
 
