@@ -33,7 +33,7 @@ from .resources import (
     USAGE,
 )
 from .settings import Settings
-from .store import Store, StoreFull
+from .store import Store, StoreRefused
 from .tasks import cancel
 from .training import RetrainSchedule
 from .versions import ModelRegistry, ModelRouter, model_root, shipped_dir
@@ -152,7 +152,7 @@ async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
             await asyncio.sleep(settings.last_used_flush_interval)
             try:
                 await auth.flush_last_used()
-            except StoreFull:  # the store logs it, once a minute
+            except StoreRefused:  # the store logs it, once a minute
                 pass
             except Exception:
                 log.exception("could not record key last-use times")

@@ -219,6 +219,8 @@ class Live:
                        db.statements_committed)
         yield _counter("store_writes_refused_disk_full", "Writes refused: the disk is full",
                        db.refused_disk_full)
+        yield _counter("store_unavailable", "Reads and writes failed: the database cannot be "
+                       "reached (each refused in its caller's answer)", db.unavailable)
         yield _histogram("store_commit_group_size", "Writes sharing one commit",
                          db.group_sizes, db.writes_committed, _SIZE_BITS, _size_le)
         yield _histogram("store_commit_duration_seconds", "Time to run and commit a group",
