@@ -28,6 +28,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import generate_latest
 
 from .settings import MetricsSettings, networks
+from .store import StoreRefused
 
 PATH = "/metrics"
 _PREFIX = "spectrum_rpc_"
@@ -181,7 +182,10 @@ class Live:
     async def refresh(self) -> None:
         """Read what needs a query (the webhook queue) before a scrape."""
         read = self.sources.webhook_counts
-        self._webhook_counts = dict(await read()) if read is not None else {}
+        try:
+            self._webhook_counts = dict(await read()) if read is not None else {}
+        except StoreRefused:  # the database is away: what is in memory is still worth a scrape
+            self._webhook_counts = {}
 
     def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: names are fixed below

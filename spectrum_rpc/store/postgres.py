@@ -117,17 +117,22 @@ class PostgresDatabase(GroupCommits):
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
+                # min_size 0: at 1, asyncpg keeps reconnecting a lost connection in the
+                # background while the server is away, logging a traceback each time.
+                self.url, min_size=0, max_size=self.pool_size, command_timeout=60,
                 server_settings=KEEPALIVES, timeout=CONNECT_TIMEOUT,
             )
         except (OSError, asyncpg.PostgresError, ValueError) as exc:
             raise StoreOpenError(f"cannot open the database {self.path}: {_one_line(exc)}") from exc
         try:
-            await self._migrate()
+            await self._migrate()  # the first connection (the pool makes none before)
             await self._connect_control()
-        except BaseException:
+        except BaseException as exc:
             await self._pool.close()
             self._pool = None
+            if isinstance(exc, (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
+                raise StoreOpenError(f"cannot open the database {self.path}: "
+                                     f"{_one_line(exc)}") from exc
             raise
         self._heartbeat = asyncio.create_task(self._keep_control(), name="store-control")
         self._tasks = [
