@@ -28,8 +28,10 @@ class TtlCache(Generic[K, V]):
     """
 
     def __init__(self, ttl: float, max_size: int = 10_000, *, stale_for: float = 0.0,
-                 stale_on: tuple[type[BaseException], ...] = ()):
+                 stale_on: tuple[type[BaseException], ...] = (),
+                 clock: Callable[[], float] = time.monotonic):
         self.ttl = ttl
+        self.clock = clock
         self.max_size = max_size
         self.stale_for = stale_for
         self.stale_on = stale_on
@@ -43,7 +45,7 @@ class TtlCache(Generic[K, V]):
         """Return the fresh cached value for key, or MISSING: the hit path without a coroutine
         (the request path checks three caches per call)."""
         hit = self._items.get(key)
-        if hit is not None and time.monotonic() - hit[0] < self.ttl:
+        if hit is not None and self.clock() - hit[0] < self.ttl:
             return hit[1]
         return MISSING
 
@@ -68,14 +70,14 @@ class TtlCache(Generic[K, V]):
             stale = self._stale(key)
             if stale is MISSING:
                 raise
-            self._failed.setdefault(key, time.monotonic())
+            self._failed.setdefault(key, self.clock())
             return stale
 
     def _stale(self, key: K, retry: bool = False) -> V:
         """Return the value loaded less than `ttl + stale_for` ago, else MISSING; with
         `retry`, MISSING too once `ttl` has passed since the failed load (time to try again)."""
         hit = self._items.get(key)
-        now = time.monotonic()
+        now = self.clock()
         if retry and now - self._failed[key] >= self.ttl:
             del self._failed[key]
             return MISSING
@@ -90,7 +92,7 @@ class TtlCache(Generic[K, V]):
             if len(self._items) >= self.max_size:
                 self._items.clear()
                 self._failed.clear()
-            self._items[key] = (time.monotonic(), value)
+            self._items[key] = (self.clock(), value)
             self._failed.pop(key, None)
         return value
 

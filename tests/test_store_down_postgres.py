@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import signal
 import subprocess
 from collections.abc import Iterator
 from types import SimpleNamespace
 
+import aiohttp
 import orjson
 import pytest
 
@@ -33,6 +36,7 @@ from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, f
 from tests.helpers import postgres
 from tests.helpers.admin import API, logged_in_client
 from tests.helpers.serve import free_port
+from tests.test_disk_full import Served
 
 DOWN = {"code": SERVER_BUSY, "message": "Server busy", "data": STORE_DOWN_REASON}
 SENTENCE = STORE_DOWN_REASON[:1].upper() + STORE_DOWN_REASON[1:] + "."
@@ -202,3 +206,40 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
     [down] = [m for m in said if "unavailable: cannot reach the database" in m]
     assert "\n" not in down
     assert sum("store reachable again" in m for m in said) == 1, said
+
+
+@pytest.mark.slow
+async def test_a_served_process_logs_one_line_for_many_refusals_and_stops_in_one(
+        database, tmp_path):
+    env = {**os.environ, "SPECTRUM_RPC_TRAINING_MODEL_ROOT": str(tmp_path / "models"),
+           "SPECTRUM_RPC_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES": "true",
+           "SPECTRUM_RPC_ENGINE_PROCESSES": "false"}  # see test_disk_full's `served`
+    server = Served(database.url, env, tmp_path)  # type: ignore[arg-type]
+    try:
+        await server.started()
+        async with aiohttp.ClientSession() as session:
+            answer = await server.rpc(session, "classifyText", {"text": "hello"})
+            assert "result" in answer, answer
+            database.stop()
+            # Project "acme" has a webhook: its classifications' events cannot be stored.
+            for i in range(50):
+                method = ("classifyText", "recordUserClassification")[i % 2]
+                params = {"text": f"t {i}"} if i % 2 == 0 else {"content": f"c {i}",
+                                                                 "shouldBlock": True}
+                answer = await server.rpc(session, method, params)
+                assert answer.get("error") == DOWN, answer
+            async with session.get(server.url + "/readyz") as resp:
+                assert resp.status == 503
+        server.process.send_signal(signal.SIGTERM)
+        status = server.process.wait(timeout=60)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(timeout=30)
+    log = server.stderr
+    assert "Traceback" not in log, log
+    assert log.count("cannot reach the database") == 1, log
+    if status != 0:  # usage counts still in memory could not be stored: said in one line
+        assert status == 1
+        assert log.strip().splitlines()[-1] == (
+            f"spectrum-rpc: the database {database.url} is unavailable")
