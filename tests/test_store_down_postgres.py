@@ -23,6 +23,7 @@ import orjson
 import pytest
 
 from spectrum_rpc.auth import create_key
+from spectrum_rpc.clock import Clock
 from spectrum_rpc.constants import (
     DEFAULT_PROJECT,
     RPC_PATH,
@@ -31,6 +32,7 @@ from spectrum_rpc.constants import (
     STORE_DOWN_RETRY_AFTER,
 )
 from spectrum_rpc.resources import STORE
+from spectrum_rpc.store import PostgresDatabase, StoreUnavailable
 from spectrum_rpc.webhooks import management
 from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, fastapi, send, spring
 from tests.helpers import postgres
@@ -243,3 +245,36 @@ async def test_a_served_process_logs_one_line_for_many_refusals_and_stops_in_one
         assert status == 1
         assert log.strip().splitlines()[-1] == (
             f"spectrum-rpc: the database {database.url} is unavailable")
+
+
+@pytest.mark.slow
+async def test_the_store_says_it_once_a_minute_with_the_count_held_back_and_once_when_back(
+        database, caplog):
+    clock = Clock()
+    db = PostgresDatabase(database.url, clock=clock)
+    await db.open()
+    try:
+        await db.execute("CREATE TABLE t (v TEXT)")
+        caplog.set_level(logging.INFO, "spectrum_rpc.store")
+        database.stop()
+        for i in range(5):
+            with pytest.raises(StoreUnavailable):
+                await db.execute("INSERT INTO t VALUES (?)", (f"w{i}",))
+            with pytest.raises(StoreUnavailable):
+                await db.fetchall("SELECT v FROM t")
+        assert db.unavailable >= 10 and db.committing  # the commit loops live on
+        clock.advance(61)
+        with pytest.raises(StoreUnavailable):
+            await db.fetchall("SELECT v FROM t")
+        said = [m for r in caplog.records if "cannot reach the database" in (m := r.getMessage())]
+        assert len(said) == 2, said
+        held = int(re.search(r"\((\d+) more since the last such line\)$", said[1]).group(1))
+        assert held >= 9  # the other refusals of the first minute (and the control's attempts)
+        database.start()
+        await db.execute("INSERT INTO t VALUES (?)", ("after",))
+        assert await db.fetchall("SELECT v FROM t") == [("after",)]
+        back = [r.getMessage() for r in caplog.records if "reachable again" in r.getMessage()]
+        assert len(back) == 1, back
+        assert not [r for r in caplog.records if r.exc_info]
+    finally:
+        await db.close()
