@@ -48,7 +48,12 @@ UNAVAILABLE = {
     "contentmod": contentmod("SERVICE_UNAVAILABLE", SENTENCE),
     "discuse": fastapi(SENTENCE),
     "blueprint": spring(503, "Service Unavailable", SENTENCE),
+    "openai": '{"error":{"message":"' + SENTENCE + '","type":"server_error","param":null,'
+              '"code":"service_unavailable"}}',
 }
+REQUESTS = {**ANALYSED, "openai": ("POST", "/v1/moderations",
+                                   {"headers": "BEARER", "json": {"input": "hello"}})}
+SUGGEST = "/v1alpha1/comments:suggestscore"
 METRIC = re.compile(r"^spectrum_rpc_store_unavailable_total (\S+)$", re.M)
 STORE_LOGGERS = ("spectrum_rpc.store.database", "spectrum_rpc.store.postgres")
 
@@ -148,10 +153,17 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
     status, answer = await rpc(client, unseen, "classifyText", {"text": "hello"})
     assert status == 503 and answer["error"] == DOWN, answer
     # Each REST dialect (project "default" has a webhook: its event cannot be stored).
-    for dialect, request in sorted(ANALYSED.items()):
+    for dialect, request in sorted(REQUESTS.items()):
         status, headers, body = await send(rest, *request)
         assert (status, body) == (503, UNAVAILABLE[dialect]), dialect
         assert headers["Retry-After"] == str(STORE_DOWN_RETRY_AFTER)
+    # Perspective's suggestscore (a write), in Google's error shape.
+    suggestion = {"comment": {"text": "down"},
+                  "attributeScores": {"TOXICITY": {"summaryScore": {"value": 1}}}}
+    async with client.post(f"{SUGGEST}?key={key}", json=suggestion) as resp:
+        assert resp.status == 503 and resp.headers["Retry-After"] == str(STORE_DOWN_RETRY_AFTER)
+        assert (await resp.json())["error"] == {"code": 503, "message": SENTENCE,
+                                                "status": "UNAVAILABLE", "details": []}
     # The admin API: a read and a change, in its own shape.
     for method, path, sent in (("GET", f"{API}/projects/acme/feedback", {}),
                                ("POST", f"{API}/projects/acme/keys", {"json": {"name": "x"}})):
@@ -167,7 +179,7 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
         status, answer = await rpc(client, key, "classifyText", {"text": f"you idiot {i}"})
         assert status == 200 and "result" in answer, answer
     down_refusals = await metric(client)
-    assert down_refusals >= 3 + 1 + len(ANALYSED) + 2
+    assert down_refusals >= 3 + 1 + len(REQUESTS) + 1 + 2
     await asyncio.sleep(1.5)  # the usage flush, the dispatcher, the router poll fail meanwhile
 
     database.start()
@@ -183,7 +195,7 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
         pytest.fail("writes did not succeed again after PostgreSQL came back")
     status, answer = await rpc(client, unseen, "classifyText", {"text": "hello"})
     assert "result" in answer, answer
-    for request in ANALYSED.values():
+    for request in REQUESTS.values():
         assert (await send(rest, *request))[0] == 200
     async with client.post(f"{API}/projects/acme/keys", json={"name": "after"}) as resp:
         assert resp.status == 201
@@ -192,7 +204,7 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
 
     stored = {row[0] for row in database.rows("SELECT content FROM feedback")}
     assert set(acked) <= stored and not {f"down {i}" for i in range(3)} & stored
-    assert database.rows("SELECT count(*) FROM webhook_events")[0][0] == len(ANALYSED)
+    assert database.rows("SELECT count(*) FROM webhook_events")[0][0] == len(REQUESTS)
     # The requests answered during the outage were counted once it ended (the usage flush
     # runs every second): 2 before, 3 refused writes and 3 classifications during, 1+ after.
     for _ in range(50):
