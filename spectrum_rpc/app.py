@@ -33,7 +33,7 @@ from .resources import (
     USAGE,
 )
 from .settings import Settings
-from .store import Store, StoreFull
+from .store import Store, StoreRefused
 from .tasks import cancel
 from .training import RetrainSchedule
 from .versions import ModelRegistry, ModelRouter, model_root, shipped_dir
@@ -145,14 +145,15 @@ async def _analyzer_ctx(app: web.Application) -> AsyncIterator[None]:
 async def _auth_ctx(app: web.Application) -> AsyncIterator[None]:
     """Look API keys up through a short cache; record their last use now and then."""
     settings = app[SETTINGS].auth
-    auth = app[AUTH] = KeyAuthenticator(app[STORE], settings.key_cache_ttl)
+    auth = app[AUTH] = KeyAuthenticator(app[STORE], settings.key_cache_ttl,
+                                        app[SETTINGS].store.outage_grace)
 
     async def flush_periodically() -> None:
         while True:
             await asyncio.sleep(settings.last_used_flush_interval)
             try:
                 await auth.flush_last_used()
-            except StoreFull:  # the store logs it, once a minute
+            except StoreRefused:  # the store logs it, once a minute
                 pass
             except Exception:
                 log.exception("could not record key last-use times")
@@ -185,7 +186,8 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
         dispatcher = Dispatcher(app[STORE], session, settings)
         first_delay = settings.schedule[0] if settings.schedule else 0.0
         outbox = Outbox(
-            app[STORE], ttl=settings.cache_ttl, on_enqueue=dispatcher.wake, first_delay=first_delay
+            app[STORE], ttl=settings.cache_ttl, on_enqueue=dispatcher.wake, first_delay=first_delay,
+            outage_grace=app[SETTINGS].store.outage_grace,
         )
         app[ANALYZER].listeners.append(outbox)
         app[DISPATCHER] = dispatcher

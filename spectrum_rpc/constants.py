@@ -15,6 +15,11 @@ SERVER_BUSY = -32004
 # is told (in its dialect's error shape: -32004, or 503) and the Retry-After sent with a 503.
 DISK_FULL_REASON = "the server's disk is full: nothing of this request was stored; retry later"
 DISK_FULL_RETRY_AFTER = 30
+# ... and a request the store could not serve because the database cannot be reached (down,
+# restarting, the network): the store reconnects by itself, as soon as the database answers.
+STORE_DOWN_REASON = "the server's database is unavailable: this request was not carried out; " \
+    "retry later"
+STORE_DOWN_RETRY_AFTER = 5
 
 ERROR_MESSAGES = {
     PARSE_ERROR: "Parse error",

@@ -28,6 +28,7 @@ from prometheus_client.core import (
 from prometheus_client.exposition import generate_latest
 
 from .settings import MetricsSettings, networks
+from .store import StoreRefused
 
 PATH = "/metrics"
 _PREFIX = "spectrum_rpc_"
@@ -181,7 +182,10 @@ class Live:
     async def refresh(self) -> None:
         """Read what needs a query (the webhook queue) before a scrape."""
         read = self.sources.webhook_counts
-        self._webhook_counts = dict(await read()) if read is not None else {}
+        try:
+            self._webhook_counts = dict(await read()) if read is not None else {}
+        except StoreRefused:  # the database is away: what is in memory is still worth a scrape
+            self._webhook_counts = {}
 
     def describe(self) -> list[Metric]:
         return []  # nothing to check at registration: names are fixed below
@@ -219,6 +223,8 @@ class Live:
                        db.statements_committed)
         yield _counter("store_writes_refused_disk_full", "Writes refused: the disk is full",
                        db.refused_disk_full)
+        yield _counter("store_unavailable", "Reads and writes failed: the database cannot be "
+                       "reached (each refused in its caller's answer)", db.unavailable)
         yield _histogram("store_commit_group_size", "Writes sharing one commit",
                          db.group_sizes, db.writes_committed, _SIZE_BITS, _size_le)
         yield _histogram("store_commit_duration_seconds", "Time to run and commit a group",

@@ -19,11 +19,9 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from .admin import API_PREFIX, api_error
-from .api.jsonrpc import error_object
+from .api.jsonrpc import error_object, refusal
 from .api.responses import json_response
 from .constants import (
-    DISK_FULL_REASON,
-    DISK_FULL_RETRY_AFTER,
     INTERNAL_ERROR,
     INVALID_REQUEST,
     REQUEST_ID_HEADER,
@@ -31,7 +29,7 @@ from .constants import (
 )
 from .resources import REQUEST_ID
 from .settings import networks
-from .store import StoreFull
+from .store import StoreRefused
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +100,8 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
             response = json_response(body, exc.status, **headers)
     except (asyncio.CancelledError, ConnectionResetError):
         raise
-    except StoreFull:  # the store logs it, once a minute: not once per request
-        response = _disk_full(request)
+    except StoreRefused as refused:  # the store logs it, once a minute: not once per request
+        response = _refused(request, refused)
     except Exception:
         log.exception("unhandled error (request_id=%s)", request_id)
         if _in_admin_api(request):
@@ -115,14 +113,16 @@ async def request_middleware(request: web.Request, handler) -> web.StreamRespons
     return response
 
 
-def _disk_full(request: web.Request) -> web.Response:
-    """Answer a request whose writes a full disk refused: 503 with Retry-After."""
-    retry = {"Retry-After": str(DISK_FULL_RETRY_AFTER)}
+def _refused(request: web.Request, refused: StoreRefused) -> web.Response:
+    """Answer a request the store refused (a full disk, the database out of reach): 503 with
+    Retry-After."""
+    reason, seconds = refusal(refused)
+    retry = {"Retry-After": str(seconds)}
     if _in_admin_api(request):
-        response = api_error(503, DISK_FULL_REASON)
+        response = api_error(503, reason)
         response.headers.update(retry)
         return response
-    return json_response(error_object(SERVER_BUSY, data=DISK_FULL_REASON), 503, **retry)
+    return json_response(error_object(SERVER_BUSY, data=reason), 503, **retry)
 
 
 def _in_admin_api(request: web.Request) -> bool:

@@ -65,6 +65,9 @@ class StoreSettings:
     # PostgreSQL: seconds after which a process that stopped answering (frozen, or its host
     # gone without closing its connections) loses its liveness lock, and so its webhook claims.
     liveness_timeout: float = 10.0
+    # Seconds after an API key, a project's settings or its webhooks were last read that the
+    # server keeps using them while the database cannot be reached (0: refuse at once).
+    outage_grace: float = 60.0
     # Webhook secrets are encrypted under the first of these keys (comma-separated), and
     # readable with any: best from the environment (SPECTRUM_RPC_STORE_MASTER_KEY) or a file.
     master_key: str = field(default="", repr=False)
@@ -277,6 +280,7 @@ _NOT_NEGATIVE = (
     "server.body_wait",
     "server.max_connections",
     "auth.key_cache_ttl",
+    "store.outage_grace",
     "engine.max_delay",
     "engine.workers",
     "engine.detector_process_chars",

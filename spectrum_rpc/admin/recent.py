@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..analysis import Classification
 from ..labels import SPECTRUM_FIELDS
-from ..store import SCORE_COLUMNS, FlagCounts, Sample, Store, StoreFull
+from ..store import SCORE_COLUMNS, FlagCounts, Sample, Store, StoreRefused
 from ..tasks import cancel, every
 
 # The result fields holding each stored column's score (classifyText's confidences).
@@ -103,7 +103,7 @@ class ScoreRecorder:
     def start(self) -> None:
         """Start the periodic flush."""
         self._task = every(self.interval, self.flush, "store recent scores", "admin-recent-scores",
-                           quiet=(StoreFull,))
+                           quiet=(StoreRefused,))
 
     async def close(self) -> None:
         """Stop the periodic flush and write what is left."""

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Callable
 
 from ..analysis import Classification
-from ..store import StatsRow, Store, StoreFull
+from ..store import StatsRow, Store, StoreRefused
 from ..tasks import cancel, every
 
 Counts = dict[tuple[str, int], list[int]]  # (project, minute) -> [total, toxic, sexual, phishing]
@@ -52,7 +52,7 @@ class StatsRecorder:
     def start(self) -> None:
         """Start the periodic flush."""
         self._task = every(self.interval, self.flush, "store classification counts",
-                           "admin-stats-flush", quiet=(StoreFull,))
+                           "admin-stats-flush", quiet=(StoreRefused,))
 
     async def close(self) -> None:
         """Stop the periodic flush and write what is left."""

@@ -9,7 +9,7 @@ from typing import Any
 from ..cache import MISSING, TtlCache
 from ..labels import DECIDED, SPECTRUM_FIELDS
 from ..settings import Settings
-from ..store import SETTINGS, Store, concerns
+from ..store import SETTINGS, Store, StoreUnavailable, concerns
 from .filters import FilterError, default_filter, filter_options, parse_filter
 from .options import Options
 
@@ -80,7 +80,9 @@ class Policies:
             thresholds={label: getattr(settings.thresholds, label) for label in DECIDED},
             include_text=settings.webhooks.include_text,
         )
-        self._cache: TtlCache[str, Policy] = TtlCache(ttl)
+        # While the database is away: the policy read last (within store.outage_grace).
+        self._cache: TtlCache[str, Policy] = TtlCache(
+            ttl, stale_for=settings.store.outage_grace, stale_on=(StoreUnavailable,))
 
     async def get(self, project: str) -> Policy:
         """Return the project's current policy."""

@@ -70,7 +70,7 @@ from .. import labels as L
 from ..analysis import Analyzer, Options, Policy
 from ..constants import MAX_TEXT_BYTES
 from ..resources import ANALYZER, AUTH, DISPATCHER, SETTINGS, STORE
-from ..store import MAX_ACTOR_CHARS, KeyRecord, StoreFull
+from ..store import MAX_ACTOR_CHARS, KeyRecord, StoreRefused
 from ..webhooks import WebhookError, callbacks
 from .responses import json_response
 from .rest import RestError, admit, field_of, handler, json_body, keep_body_budget, wrong_method
@@ -254,7 +254,7 @@ async def _deferred(app: web.Application, key: KeyRecord, text: str, options: di
         body = await _analyse(app, key, text, options, policy, asked, request_id, at)
         await callbacks.send(app[STORE], app[DISPATCHER], key.project, callback,
                              orjson.dumps(body))
-    except StoreFull:  # its callback was not stored: the store logs that, once a minute
+    except StoreRefused:  # its callback was not stored: the store logs that, once a minute
         pass
     except Exception:
         log.exception("deferred contentmod analysis %s failed", request_id)

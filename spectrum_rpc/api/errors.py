@@ -12,9 +12,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ..constants import DISK_FULL_REASON, DISK_FULL_RETRY_AFTER
 from ..resources import REQUEST_ID
-from ..store import StoreFull
+from ..store import StoreRefused
+from .jsonrpc import refusal
 from .responses import json_response
 
 Answer = Callable[[web.Request], Awaitable[web.Response]]
@@ -48,9 +48,9 @@ def sentence(reason: str) -> str:
 
 def guarded(answer: Answer, internal: Internal, unavailable: Unavailable,
             log: logging.Logger) -> Answer:
-    """Wrap a handler: a DialectError is answered as it is; a write refused by a full disk
-    with `unavailable` (503, Retry-After); any other failure is logged on the dialect's `log`
-    and answered with `internal(request, request_id)`."""
+    """Wrap a handler: a DialectError is answered as it is; a request the store refused (a
+    full disk, the database out of reach) with `unavailable` (503, Retry-After); any other
+    failure is logged on the dialect's `log` and answered with `internal(request, request_id)`."""
 
     @functools.wraps(answer)  # its module names the API in the metrics (metrics.api_of)
     async def handle(request: web.Request) -> web.Response:
@@ -58,9 +58,9 @@ def guarded(answer: Answer, internal: Internal, unavailable: Unavailable,
             return await answer(request)
         except DialectError as error:
             return error.response()
-        except StoreFull:  # the store logs it, once a minute: not once per request
-            retry = {"Retry-After": str(DISK_FULL_RETRY_AFTER)}
-            return unavailable(request, sentence(DISK_FULL_REASON), retry).response()
+        except StoreRefused as refused:  # the store logs it, once a minute: not per request
+            reason, seconds = refusal(refused)
+            return unavailable(request, sentence(reason), {"Retry-After": str(seconds)}).response()
         except ConnectionResetError:  # the client left: nobody to answer
             raise
         except Exception:  # the middleware's answer would be JSON-RPC's shape

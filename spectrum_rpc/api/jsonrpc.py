@@ -26,14 +26,17 @@ from jsonrpcserver.sentinels import NODATA, NOID
 
 from ..constants import (
     DISK_FULL_REASON,
+    DISK_FULL_RETRY_AFTER,
     ERROR_MESSAGES,
     INTERNAL_ERROR,
     INVALID_PARAMS,
     INVALID_REQUEST,
     PARSE_ERROR,
     SERVER_BUSY,
+    STORE_DOWN_REASON,
+    STORE_DOWN_RETRY_AFTER,
 )
-from ..store import StoreFull
+from ..store import StoreRefused, StoreUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ INVALID = "(invalid)"  # not a valid request object
 NONE = "(none)"  # the body as a whole was refused: not JSON, an empty or oversized batch
 
 __all__ = ["Methods", "Observer", "RpcError", "Protocol", "error_object", "invalid_params",
-           "Success"]
+           "refusal", "Success"]
 
 
 class RpcError(JsonRpcError):
@@ -260,8 +263,8 @@ def _guarded(name: str, method: Method) -> Method:
             return await method(context, *args, **kwargs)
         except JsonRpcError:
             raise
-        except StoreFull:  # the store logs it, once a minute: not once per request
-            raise RpcError(SERVER_BUSY, data=DISK_FULL_REASON) from None
+        except StoreRefused as refused:  # the store logs it, once a minute: not per request
+            raise RpcError(SERVER_BUSY, data=refusal(refused)[0]) from None
         except Exception:
             request_id = getattr(context, "request_id", None)
             log.exception("method %s failed (request_id=%s)", name, request_id)
@@ -270,6 +273,14 @@ def _guarded(name: str, method: Method) -> Method:
     wrapper.__name__ = wrapper.__qualname__ = name
     wrapper.__doc__ = method.__doc__
     return wrapper
+
+
+def refusal(refused: StoreRefused) -> tuple[str, int]:
+    """Return what to tell a client whose request the store refused: the reason, and the
+    seconds to send as Retry-After."""
+    if isinstance(refused, StoreUnavailable):
+        return STORE_DOWN_REASON, STORE_DOWN_RETRY_AFTER
+    return DISK_FULL_REASON, DISK_FULL_RETRY_AFTER
 
 
 def _dump(obj: Any) -> bytes:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from ..cache import MISSING, TtlCache
 from ..constants import APIKEY_SCHEME, BEARER_SCHEME, KEY_PREFIX
-from ..store import KEYS, KeyRecord, Store, concerns
+from ..store import KEYS, KeyRecord, Store, StoreUnavailable, concerns
 
 # Keys are KEY_PREFIX + 43 url-safe characters (32 random bytes = 256 bits).
 _KEY_BYTES = 32
@@ -73,12 +73,14 @@ class KeyAuthenticator:
     """Resolve keys to records with a short cache; collect last-use times for a periodic flush.
 
     The cache keeps the store out of the per-request path; its TTL bounds how long a key
-    revoked by another process (the CLI) keeps working.
+    revoked by another process (the CLI) keeps working. While the database cannot be reached,
+    a key read less than `cache_ttl + outage_grace` seconds ago still authenticates.
     """
 
-    def __init__(self, store: Store, cache_ttl: float = 1.0):
+    def __init__(self, store: Store, cache_ttl: float = 1.0, outage_grace: float = 0.0):
         self.store = store
-        self._cache: TtlCache[str, tuple[KeyRecord, str] | None] = TtlCache(cache_ttl)
+        self._cache: TtlCache[str, tuple[KeyRecord, str] | None] = TtlCache(
+            cache_ttl, stale_for=outage_grace, stale_on=(StoreUnavailable,))
         self._refused: TtlCache[str, KeyRecord | None] = TtlCache(cache_ttl)
         self._last_used: dict[str, float] = {}
 

@@ -46,7 +46,7 @@ from ..store import (
     KeyMonth,
     KeyRecord,
     Store,
-    StoreFull,
+    StoreRefused,
     concerns,
 )
 from ..tasks import cancel
@@ -280,9 +280,11 @@ class Usage:
             try:
                 # Counts a full disk refused are kept for the next flush (the store logs it,
                 # once a minute); limits and counts are still read again.
-                with contextlib.suppress(StoreFull):
+                with contextlib.suppress(StoreRefused):
                     await self.flush()
                 await self.refresh()
+            except StoreRefused:  # the database is away: kept counts wait for it to return
+                pass
             except Exception:
                 log.exception("could not record usage counts")
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..engine import ModelIntegrityError
 from ..settings import ConfigError
-from ..store import MasterKeyError, StoreFull, StoreOpenError
+from ..store import MasterKeyError, StoreOpenError, StoreRefused
 from ..versions import ModelCopyError
 from . import admin, feedback, keys, models, retrain, serve, store, webhooks
 
@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MasterKeyError as exc:
         print(f"spectrum-rpc: master key: {exc}", file=sys.stderr)
         return 2
-    except (StoreOpenError, StoreFull, ModelCopyError) as exc:
+    except (StoreOpenError, StoreRefused, ModelCopyError) as exc:
         print(f"spectrum-rpc: {exc}", file=sys.stderr)
         return 1
     except ModelIntegrityError as exc:

@@ -20,7 +20,7 @@ from ..constants import DEFAULT_PROJECT, RPC_PATH
 from ..middleware import AccessLogger
 from ..resources import STORE
 from ..settings import Settings
-from ..store import KEY_SETTINGS, Store, StoreFull, load_secret_box
+from ..store import KEY_SETTINGS, Store, StoreRefused, load_secret_box
 from .common import settings_from
 
 log = logging.getLogger(__name__)
@@ -137,7 +137,7 @@ async def serve(
             await runner.cleanup()
         except web.CleanupError as failed:
             # What was still in memory (usage counts, ...) could not be stored: one line.
-            full = [e for e in failed.args[1] if isinstance(e, StoreFull)]
+            full = [e for e in failed.args[1] if isinstance(e, StoreRefused)]
             if len(full) < len(failed.args[1]):
                 raise
             raise full[0] from None

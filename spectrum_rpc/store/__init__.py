@@ -18,7 +18,15 @@ from typing import Protocol
 from .actors import MAX_ACTOR_CHARS, ActorEvent, ActorHistory, ActorRecord, ActorStore
 from .admin import AdminStore, FeedbackQuery, SessionRecord, StatsRow, UserRecord, WebhookHealth
 from .changes import EVERYTHING, KEYS, LIMITS, MODELS, SETTINGS, WEBHOOKS, Listener, concerns
-from .database import Database, Statement, StoreFull, StoreOpenError, now
+from .database import (
+    Database,
+    Statement,
+    StoreFull,
+    StoreOpenError,
+    StoreRefused,
+    StoreUnavailable,
+    now,
+)
 from .encryption import KEY_SETTINGS, MasterKeyError, SecretBox, generate_key, load_secret_box
 from .feedback import FeedbackRecord, FeedbackStore
 from .keys import KeyRecord, KeyStore
@@ -51,6 +59,9 @@ __all__ = [
     "KEY_SETTINGS", "MasterKeyError", "SecretBox", "StoreConfig", "StoreOpenError",
     # a write refused because the disk is full (nothing stored; retry once there is room)
     "StoreFull",
+    # ... or the database cannot be reached (nothing done; the store reconnects by itself);
+    # both are StoreRefused
+    "StoreUnavailable", "StoreRefused",
     "generate_key", "load_secret_box",
     # PostgreSQL: whether a store location is a URL, and the URL without its password
     "PostgresDatabase", "is_url", "mask",

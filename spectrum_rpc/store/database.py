@@ -30,9 +30,21 @@ class StoreClosed(RuntimeError):
     """A write was attempted on a store that is closed (or whose commit loop has stopped)."""
 
 
-class StoreFull(RuntimeError):
+class StoreRefused(RuntimeError):
+    """The store could not serve a request for a cause that passes by itself (a full disk, a
+    database out of reach); the store has logged it, once a minute at most. Each kind's
+    answer (and its Retry-After) is worded by the API layer."""
+
+
+class StoreFull(StoreRefused):
     """A write was not stored: the disk holding the store is full. Nothing of it was
     committed; the same write can succeed once space is freed (the store keeps running)."""
+
+
+class StoreUnavailable(StoreRefused):
+    """The database cannot be reached (down, restarting, the connection lost, no connection
+    slot free): the read or write was not done, or, for a write cut off while committing, its
+    outcome is unknown; it was not acknowledged. The store reconnects by itself."""
 
 
 class StoreOpenError(RuntimeError):
@@ -56,6 +68,9 @@ class GroupCommits:
         self.refused_disk_full = 0  # writes failed by a full disk (see _refuse)
         self._full_log = Throttle(clock=clock)  # the refusal line: once a minute at most
         self._said_full = False  # the log said writes are refused, not yet that they commit
+        self.unavailable = 0  # reads and writes failed: the database is out of reach
+        self._down_log = Throttle(clock=clock)  # "unavailable": once a minute at most
+        self._said_down = False  # the log said it is out of reach, not yet that it is back
         self.writes_committed = 0  # write() calls: several share one commit
         self.statements_committed = 0
         self.commit_seconds = 0.0
@@ -110,10 +125,18 @@ class GroupCommits:
         """Fail one writer; a full disk as StoreFull (see `_classified`)."""
         _settle(future, self._classified(exc))
 
+    def _unreachable(self, exc: BaseException) -> bool:
+        """Whether a read or write failed because the database is out of reach (only a
+        database behind a network has such failures: see PostgresDatabase)."""
+        return False
+
     def _classified(self, exc: Exception) -> Exception:
         """Return `exc`, or StoreFull for a full disk, logged once per minute at most (every
         request that writes fails while it lasts); the first commit after a logged refusal
-        says, once, that writes commit again (see `_committed`)."""
+        says, once, that writes commit again (see `_committed`). A database out of reach is
+        StoreUnavailable (see `_down`)."""
+        if self._unreachable(exc):
+            return self._down(exc)
         if not self._disk_full(exc):
             return exc
         self.refused_disk_full += 1
@@ -129,6 +152,26 @@ class GroupCommits:
         full.__cause__ = exc
         return full
 
+    def _down(self, exc: BaseException, what: str = "store") -> StoreUnavailable:
+        """Count a failure to reach the database and return it as StoreUnavailable; log it
+        in one line (no traceback), once a minute at most, with how many were not logged."""
+        self.unavailable += 1
+        held = self._down_log.allow("unavailable")
+        if held is not None:
+            more = f" ({held} more since the last such line)" if held else ""
+            log.error("%s unavailable: cannot reach the database %s (%s: %s)%s", what,
+                      self.path, type(exc).__name__, _first_line(exc), more)
+            self._said_down = True
+        down = StoreUnavailable(f"the database {self.path} is unavailable")
+        down.__cause__ = exc
+        return down
+
+    def _reached(self) -> None:
+        """Say, once, that the database answers again (after a logged "unavailable" line)."""
+        if self._said_down:
+            self._said_down = False
+            log.warning("store reachable again: the database %s answers", self.path)
+
     def _committed(self, group: list[Pending], elapsed: float) -> None:
         """Count a committed group and answer each of its writers."""
         self.commits += 1
@@ -141,6 +184,7 @@ class GroupCommits:
             self._said_full = False
             log.warning("store writes are committed again: the disk holding %s has room",
                         self.path)
+        self._reached()
         for _, future in group:
             _settle(future)
 
@@ -333,6 +377,10 @@ def _no_room(path: Path) -> bool:
         return shutil.disk_usage(path.parent).free < _ROOM
     except OSError:
         return False
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else "no message"
 
 
 def _settle(future: asyncio.Future[None], exc: BaseException | None = None) -> None:

@@ -48,6 +48,18 @@ MIGRATION_LOCK = 0x7370656374727560
 # after idle + interval * count = 11 s instead of the kernel's two hours.
 KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
               "tcp_keepalives_count": "3"}
+# Seconds a new connection may take: a server out of reach answers requests with
+# StoreUnavailable after this long, not after asyncpg's default of a minute.
+CONNECT_TIMEOUT = 10
+# Failures that mean the server is out of reach, not that a statement is wrong: the connection
+# lost or refused (08xxx), the server shutting down, crashed or starting up (57P01-57P03), no
+# connection slot free (53300). OSError covers a refused or timed-out connect.
+UNREACHABLE = (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
+               asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
+               asyncpg.TooManyConnectionsError, OSError)
+# asyncpg's InterfaceError for a query on a connection that was closed under it: only these
+# (its other InterfaceErrors are mistakes of the caller's).
+_CLOSED = "connection is closed"
 _PLACEHOLDER = re.compile(r"\?")
 _PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
 
@@ -105,17 +117,22 @@ class PostgresDatabase(GroupCommits):
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
         try:
             self._pool = await asyncpg.create_pool(
-                self.url, min_size=1, max_size=self.pool_size, command_timeout=60,
-                server_settings=KEEPALIVES,
+                # min_size 0: at 1, asyncpg keeps reconnecting a lost connection in the
+                # background while the server is away, logging a traceback each time.
+                self.url, min_size=0, max_size=self.pool_size, command_timeout=60,
+                server_settings=KEEPALIVES, timeout=CONNECT_TIMEOUT,
             )
         except (OSError, asyncpg.PostgresError, ValueError) as exc:
             raise StoreOpenError(f"cannot open the database {self.path}: {_one_line(exc)}") from exc
         try:
-            await self._migrate()
+            await self._migrate()  # the first connection (the pool makes none before)
             await self._connect_control()
-        except BaseException:
+        except BaseException as exc:
             await self._pool.close()
             self._pool = None
+            if isinstance(exc, (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)):
+                raise StoreOpenError(f"cannot open the database {self.path}: "
+                                     f"{_one_line(exc)}") from exc
             raise
         self._heartbeat = asyncio.create_task(self._keep_control(), name="store-control")
         self._tasks = [
@@ -150,7 +167,7 @@ class PostgresDatabase(GroupCommits):
     async def _connect_control(self) -> None:
         timeout_ms = str(max(1000, int(self.liveness_timeout * 1000)))
         conn = await asyncpg.connect(
-            self.url, command_timeout=60,
+            self.url, command_timeout=60, timeout=CONNECT_TIMEOUT,
             server_settings={**KEEPALIVES, "idle_session_timeout": timeout_ms,
                              "application_name": "spectrum-rpc control"},
         )  # fmt: skip
@@ -200,8 +217,10 @@ class PostgresDatabase(GroupCommits):
                 await self._connect_control()
                 break
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("cannot connect the store control connection: %s", _one_line(exc))
+                # Every `wait` seconds while the server is away: logged once a minute at most.
+                self._down(exc, "store control connection")
                 await asyncio.sleep(wait)
+        self._reached()
         self.reconnects += 1
         self._dispatch(changes.EVERYTHING, "")  # what was announced meanwhile is unheard
 
@@ -255,14 +274,20 @@ class PostgresDatabase(GroupCommits):
     def _disk_full(self, exc: BaseException) -> bool:
         return isinstance(exc, asyncpg.DiskFullError) or super()._disk_full(exc)
 
+    def _unreachable(self, exc: BaseException) -> bool:
+        if isinstance(exc, asyncpg.InterfaceError):
+            return str(exc).endswith(_CLOSED)
+        return isinstance(exc, UNREACHABLE) and not self._disk_full(exc)
+
     async def _commit_group(self, group: list[Pending]) -> None:
         started = time.perf_counter()
         try:
             await self._run(s for statements, _ in group for s in statements)
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, ValueError,
                 TypeError) as exc:  # fmt: skip
-            if len(group) == 1:
-                self._refuse(group[0][1], exc)
+            if len(group) == 1 or self._unreachable(exc):  # each alone would fail the same
+                for _, future in group:
+                    self._refuse(future, exc)
                 return
             # One bad write (or a deadlock with another process) must not fail its
             # neighbours: retry each on its own.
@@ -290,6 +315,12 @@ class PostgresDatabase(GroupCommits):
             rows = await self._pool.fetch(self._translated(sql), *params)
         except asyncpg.DiskFullError as exc:  # a read that writes (UPDATE ... RETURNING)
             raise self._classified(exc) from exc
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            if self._unreachable(exc):
+                raise self._down(exc) from exc
+            raise
+        if self._said_down:
+            self._reached()
         return [tuple(r) for r in rows]
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
@@ -317,8 +348,15 @@ class PostgresDatabase(GroupCommits):
         assert self._pool is not None
         if key in self._locks:
             return False
-        conn = await self._pool.acquire()
-        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", key):
+        async with self._reaching():
+            conn = await self._pool.acquire()
+        try:
+            async with self._reaching():
+                taken = await conn.fetchval("SELECT pg_try_advisory_lock($1)", key)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        if taken:
             self._locks[key] = conn
             return True
         await self._pool.release(conn)
@@ -328,12 +366,33 @@ class PostgresDatabase(GroupCommits):
     async def locked(self, key: int) -> AsyncIterator[None]:
         """Hold a session advisory lock for a block, waiting for it if another process has it."""
         assert self._pool is not None
-        async with self._pool.acquire() as conn:
-            await conn.execute("SELECT pg_advisory_lock($1)", key)
+        async with self._reaching():
+            conn = await self._pool.acquire()
+        try:
+            async with self._reaching():
+                await conn.execute("SELECT pg_advisory_lock($1)", key)
+        except BaseException:
+            await self._pool.release(conn)
+            raise
+        try:
             try:
                 yield
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1)", key)
+                async with self._reaching():
+                    await conn.execute("SELECT pg_advisory_unlock($1)", key)
+        finally:
+            await self._pool.release(conn)
+
+    @contextlib.asynccontextmanager
+    async def _reaching(self) -> AsyncIterator[None]:
+        """Raise a failure to reach the server as StoreUnavailable (counted, logged once a
+        minute); let others through."""
+        try:
+            yield
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            if self._unreachable(exc):
+                raise self._down(exc) from exc
+            raise
 
     async def unlock(self, key: int) -> None:
         """Release a lock taken by `try_lock` (if held) and give its connection back."""
@@ -341,7 +400,8 @@ class PostgresDatabase(GroupCommits):
         if conn is None or self._pool is None:
             return
         try:
-            await conn.execute("SELECT pg_advisory_unlock($1)", key)
+            async with self._reaching():
+                await conn.execute("SELECT pg_advisory_unlock($1)", key)
         finally:
             await self._pool.release(conn)
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Engine, MicroBatcher
-from ..store import GLOBAL, MODELS, concerns
+from ..store import GLOBAL, MODELS, StoreRefused, concerns
 from ..tasks import cancel
 from .registry import ModelRegistry, load_version
 
@@ -150,5 +150,7 @@ class ModelRouter:
             self._wake.clear()
             try:
                 await self.refresh()
+            except StoreRefused:  # the database is away: the store logs it, once a minute
+                pass
             except Exception:
                 log.exception("could not check the store for model promotions")

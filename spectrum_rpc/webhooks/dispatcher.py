@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import aiohttp
 
 from ..settings import WebhookSettings
-from ..store import DELIVERED, FAILED, PENDING, Claim, Store, StoreFull, WebhookRecord, now
+from ..store import DELIVERED, FAILED, PENDING, Claim, Store, StoreRefused, WebhookRecord, now
 from ..tasks import cancel
 from . import payload, retry_schedule
 from .client import Outcome, Sender, Sleep
@@ -112,7 +112,7 @@ class Dispatcher:
             try:
                 await self._claim_and_spawn()
                 await self._prune_if_due()
-            except StoreFull:  # the store logs it, once a minute
+            except StoreRefused:  # the store logs it, once a minute
                 pass
             except Exception:  # the store is busy or gone: log, wait, try again
                 log.exception("webhook dispatcher loop failed; retrying")
@@ -135,8 +135,8 @@ class Dispatcher:
     def _finished(self, task: asyncio.Task[Result]) -> None:
         self._tasks.discard(task)
         self._wake.set()  # a slot is free: claim more
-        if task.cancelled() or isinstance(task.exception(), StoreFull | None):
-            return  # a full disk: the store logs it; the claim's lease brings it back
+        if task.cancelled() or isinstance(task.exception(), StoreRefused | None):
+            return  # a full disk, the database away: the store logs it; the lease brings it back
         log.error("webhook delivery crashed", exc_info=task.exception())
 
     # -- burst mode and direct sends -------------------------------------------------------

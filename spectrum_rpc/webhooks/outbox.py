@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol
 
 from ..cache import MISSING, TtlCache
-from ..store import WEBHOOKS, Store, concerns, now
+from ..store import WEBHOOKS, Store, StoreUnavailable, concerns, now
 from .filters import matches, parse_events
 from .payload import build_body, new_event_id
 
@@ -38,13 +38,16 @@ class Outbox:
         on_enqueue: Callable[[], None] | None = None,
         clock: Callable[[], float] = now,
         first_delay: float = 0.0,
+        outage_grace: float = 0.0,
     ):
         self.store = store
         self.on_enqueue = on_enqueue
         self.clock = clock
         self.first_delay = first_delay
         self.enqueued = 0
-        self._cache: TtlCache[str, Targets] = TtlCache(ttl)
+        # While the database is away, a project's webhooks read lately (none, for most).
+        self._cache: TtlCache[str, Targets] = TtlCache(ttl, stale_for=outage_grace,
+                                                       stale_on=(StoreUnavailable,))
 
     def __call__(self, event: ClassificationLike) -> Awaitable[None] | None:
         """Record the event for every enabled webhook of its project whose filter matches.
