@@ -7,11 +7,15 @@
   (about 0.1 ms a call), so it only sees runs that hold 7 to 40 digits and none of the shapes
   below; a 100-character comment without such a run never calls it. Our own floor of 7 digits
   keeps years, prices, postcodes and one-time codes out ("in 2019", "$1999", "12345"), and these
-  shapes, which the library accepts, are not phones: dates ("1998-06-28", "12/27/1986"), IPv4
-  addresses ("58.74.121.78"), US social security numbers ("531-21-7351"), decimals
-  ("3.14159265"), round thousands ("13 000 000") and payment card numbers (Luhn-valid, 13 digits
-  or more): the sensitive detector reports the last three. Nor, in every mode, is a number the
-  words before it name as another kind ("my driver's license number is 481195160", "order #").
+  shapes, which the library accepts, are not phones: digits glued to letters on either side
+  (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"), dates ("1998-06-28",
+  "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US social security
+  numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000 000") and payment
+  card numbers (Luhn-valid, 13 digits or more): the sensitive detector reports the last three.
+  Nor, in every mode, is a number that overlaps a sensitive number the sensitive detector finds
+  in the same text (the digit groups of "DE89 3704 0044 0532 0130 00", an IBAN, read as a phone
+  in every country tried), nor a number the words before it name as another kind ("my driver's
+  license number is 481195160", "order #", "version").
 - SUSPICIOUS: digits written to evade a filter: spelled out ("one two three four five six seven
   eight", document 001), mixed ("five5five 12 34"), or spaced and punctuated in ways the library
   does not read ("5_5_5*1_2_3_4"): 7 to 15 digits in a row of digit tokens with at most three
@@ -30,6 +34,7 @@ from collections.abc import Iterator
 
 import phonenumbers
 
+from . import sensitive
 from .checksums import luhn_valid
 from .match import Match, Mode, Rule, Span, find_tiers
 from .vocabulary import Vocabulary
@@ -47,6 +52,9 @@ MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a pri
 _RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
 _EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
 _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
+# Characters read on each side of a candidate for a sensitive number holding it: an IBAN is 34
+# characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
+_SENSITIVE_ROOM = 80
 
 _NOT_PHONES = re.compile(
     r"\d{4}([-/.])\d{1,2}\1\d{1,2}"  # ISO-style dates
@@ -62,10 +70,13 @@ _HOLDS_NON_PHONE = re.compile(
     r"|\d{1,3}(?:\.\d{1,3}){3}|\d{3}-\d{2}-\d{4})(?!\d)"
     r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ,.]000)+)$")
 # A number the words before it name as something else than a phone.
+# A whole word: "David 555 123 4567" is a phone, "id 555 123 4567" is not.
 _OTHER_NUMBER = re.compile(
+    r"(?<![^\W\d_])"
     r"(?i:licen[cs]e|account|acct|order|invoice|tracking|serial|passport|policy|reference|ref|"
     r"customer|member|membership|transaction|confirmation|routing|iban|card|ssn|social\s+"
-    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment)"
+    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment|version|ver|build|release|"
+    r"firmware)"
     r"(?:\s+(?:number|no\.?|num|#|id|code))?\s*(?:is|was|:|#|=)?\s*$")
 _DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
 _TOKEN = rf"(?:\d{{1,15}}(?!\d)|(?:{_DIGIT_WORDS})(?![^\W\d_]))"
@@ -87,6 +98,40 @@ def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
     return find_tiers(text, mode, KIND, _TIERS)
 
 
+def _not_sensitive(rule: Rule, checked: Mode) -> Rule:
+    """Drop the spans of `rule` that overlap a sensitive number (module docstring).
+
+    Each tier is checked against one fixed mode of the sensitive detector, so what a tier finds
+    does not depend on the mode asked for, and a higher mode still finds all a lower one does.
+    """
+    def spans(text: str) -> Iterator[Span]:
+        for span in rule(text):
+            if not _inside_sensitive(text, span[0], span[1], checked):
+                yield span
+    return spans
+
+
+def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
+    """Tell whether text[begin:end] overlaps a sensitive number of the text around it.
+
+    Only a window is read, wide enough to hold the longest IBAN or card around the candidate,
+    and cut at spaces so that no value is cut short; a text's cost stays linear.
+    """
+    low = max(0, begin - _SENSITIVE_ROOM)
+    high = min(len(text), end + _SENSITIVE_ROOM)
+    while low > 0 and not text[low - 1].isspace() and begin - low < 2 * _SENSITIVE_ROOM:
+        low -= 1
+    while high < len(text) and not text[high].isspace() and high - end < 2 * _SENSITIVE_ROOM:
+        high += 1
+    return any(m.begin < end - low and begin - low < m.end
+               for m in sensitive.find(text[low:high], checked))
+
+
+def _glued_to_letters(text: str, begin: int, end: int) -> bool:
+    """Tell whether a number is part of a word: an id, a tracking or part number."""
+    return (begin > 0 and text[begin - 1].isalpha()) or (end < len(text) and text[end].isalpha())
+
+
 def _normal(text: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Span]:
     for run in _RUN.finditer(text):
         digits = sum(ch.isdigit() for ch in run.group())
@@ -106,8 +151,9 @@ def _library_matches(text: str, begin: int, end: int, regions: tuple[str, ...]) 
             window, region, leniency=phonenumbers.Leniency.POSSIBLE) if _is_phone(m.raw_string)]
         if found:
             for match in found:
-                if not _inside_number(text, begin + match.start):
-                    yield begin + match.start, begin + match.end, None
+                start, stop = begin + match.start, begin + match.end
+                if not (_inside_number(text, start) or _glued_to_letters(text, start, stop)):
+                    yield start, stop, None
             return
 
 
@@ -124,8 +170,8 @@ def _is_phone(raw: str) -> bool:
     digits = "".join(ch for ch in number if ch.isdigit())
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
         return False
-    if _NOT_PHONES.fullmatch(number.strip(" ()+")):
-        return False
+    if _NOT_PHONES.fullmatch(number.strip(" ()+")) or _HOLDS_NON_PHONE.search(number):
+        return False  # "15.03.2024 10": a date, then the hour
     return not (len(digits) >= 13 and luhn_valid(digits))
 
 
@@ -153,6 +199,8 @@ def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
             continue
         if interleaved and len(_NUMBER_TOKEN.findall(row)) < 3:
             continue
+        if row[-1].isdigit() and found.end() < len(text) and text[found.end()].isalpha():
+            continue  # "12345678901X": a part number (the pattern keeps the start off letters)
         yield found.start(), found.end(), None
 
 
@@ -166,7 +214,8 @@ def _after_currency(text: str, begin: int) -> bool:
 
 
 _TIERS: dict[Mode, tuple[Rule, ...]] = {
-    Mode.NORMAL: (_normal,),
-    Mode.SUSPICIOUS: (_suspicious,),
-    Mode.PARANOID: (_paranoid,),
+    Mode.NORMAL: (_not_sensitive(_normal, Mode.NORMAL),),
+    # The sensitive detector's PARANOID shapes are unchecked guesses: a phone stands against them.
+    Mode.SUSPICIOUS: (_not_sensitive(_suspicious, Mode.SUSPICIOUS),),
+    Mode.PARANOID: (_not_sensitive(_paranoid, Mode.SUSPICIOUS),),
 }

@@ -1,0 +1,101 @@
+"""Phone look-alikes: digits inside a sensitive number, or glued to letters, are no phone.
+
+The IBANs are the examples of their countries' national banks and of the SWIFT registry; each
+passes mod-97, so the sensitive detector reports it, and its digit groups, which
+libphonenumber reads as a possible number, must not also come out as a phone.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from spectrum_rpc.engine.pii import Mode, sensitive
+from spectrum_rpc.engine.pii.phone import find
+from tests.helpers.pii import assert_lowest_mode, assert_none, texts_found
+
+IBANS = [
+    "DE89 3704 0044 0532 0130 00",
+    "GB29 NWBK 6016 1331 9268 19",
+    "FR14 2004 1010 0505 0001 3M02 606",
+    "NL91 ABNA 0417 1643 00",
+    "ES91 2100 0418 4502 0005 1332",
+    "IT60 X054 2811 1010 0000 0123 456",
+    "BE68 5390 0754 7034",
+    "CH93 0076 2011 6238 5295 7",
+    "AT61 1904 3002 3457 3201",
+    "PL61 1090 1014 0000 0712 1981 2874",
+    "DK50 0040 0440 1162 43",
+    "NO93 8601 1117 947",
+    "SE45 5000 0000 0583 9825 7466",
+    "PT50 0002 0123 1234 5678 9015 4",
+]
+
+
+@pytest.mark.parametrize("iban", IBANS)
+@pytest.mark.parametrize("mode", list(Mode))
+def test_a_grouped_iban_holds_no_phone(iban: str, mode: Mode) -> None:
+    text = f"please wire it to {iban} by friday"
+    assert [m.component for m in sensitive.find(text, Mode.NORMAL)] == ["iban"]
+    assert find(text, mode) == [], (mode, find(text, mode))
+
+
+@pytest.mark.parametrize("iban", IBANS[:4])
+def test_an_iban_without_spaces_holds_no_phone(iban: str) -> None:
+    assert_none(find, f"IBAN: {iban.replace(' ', '')}.")
+
+
+@pytest.mark.parametrize("card", [
+    "4111 1111 1111 1111", "5500-0000-0000-0004", "3782 822463 10005", "6011 0009 9013 9424",
+])
+def test_a_card_number_holds_no_phone(card: str) -> None:
+    assert_none(find, f"my card is {card} exp 12/27")
+
+
+@pytest.mark.parametrize("text", [
+    "tracking 1Z999AA10123456784 is out for delivery",  # UPS
+    "token abc12345678901 expired",
+    "order A1234567890B shipped",
+    "ref XK-ABC1234567890",
+    "commit deadbeef1234567890 fixed it",
+    "build v1.2.3456789 is out",
+    "the part number is 12345678901X",
+    "hash 3f2a9c4e81234567890d",
+    "SKU B07XJ8C8F5 in stock",
+])
+def test_digits_glued_to_letters_are_no_phone(text: str) -> None:
+    assert find(text, Mode.NORMAL) == [], find(text, Mode.NORMAL)
+
+
+@pytest.mark.parametrize("text", [
+    "meet on 2024-03-15 at 14:30:00",
+    "posted 15.03.2024 10:45",
+    "released 03/15/2024 at 9:05 pm",
+    "version 10.0.19045.3803 of the kernel",
+    "it costs 1,299.99 or 1.299,99 EUR",
+    "upgrade to 2.14.3 then 3.0.1",
+])
+def test_dates_times_prices_and_versions_are_no_phone(text: str) -> None:
+    assert find(text, Mode.NORMAL) == [], find(text, Mode.NORMAL)
+
+
+@pytest.mark.parametrize("value", [
+    "+49 30 12345678", "+33 1 42 68 53 00", "030 12345678", "+1 (415) 555-2671",
+])
+def test_a_phone_next_to_an_iban_is_still_found(value: str) -> None:
+    text = f"IBAN DE89 3704 0044 0532 0130 00, call {value}"
+    assert texts_found(find, text, Mode.NORMAL) == [value]
+
+
+@pytest.mark.parametrize("text", ["tel:+4930123456", "Tel.030 1234567", "(phone)555-123-4567"])
+def test_punctuation_before_a_number_is_no_glue(text: str) -> None:
+    value = text[next(i for i, ch in enumerate(text) if ch.isdigit() or ch == "+"):]
+    assert_lowest_mode(find, text, value, Mode.NORMAL)
+
+
+@pytest.mark.parametrize("text", [
+    "call David 555 123 4567", "ask Sid: 0171 234 5678", "the kid's +44 20 7946 0958",
+    "text Astrid on 06 12 34 56 78",
+])
+def test_a_word_ending_like_a_cue_does_not_hide_a_phone(text: str) -> None:
+    # "id", "ref", "card" name another number only as whole words, not inside "David"
+    assert len(find(text, Mode.NORMAL)) == 1, find(text, Mode.NORMAL)
