@@ -14,8 +14,10 @@
   card numbers (Luhn-valid, 13 digits or more): the sensitive detector reports the last three.
   Nor, in every mode, is a number that overlaps a sensitive number the sensitive detector finds
   in the same text (the digit groups of "DE89 3704 0044 0532 0130 00", an IBAN, read as a phone
-  in every country tried), nor a number the words before it name as another kind ("my driver's
-  license number is 481195160", "order #", "version").
+  in every country tried) or an IBAN mistyped (its checksum fails), nor a number the words
+  before it name as another kind ("my driver's license number is 481195160", "order #",
+  "version"). Dotted versions ("10.0.19045.3803") and European prices ("35.434,96") are no phone
+  in any mode, nor are hexadecimal ids ("0a4f4452229dfdf4") in PARANOID.
 - SUSPICIOUS: digits written to evade a filter: spelled out ("one two three four five six seven
   eight", document 001), mixed ("five5five 12 34"), or spaced and punctuated in ways the library
   does not read ("5_5_5*1_2_3_4"): 7 to 15 digits in a row of digit tokens with at most three
@@ -63,12 +65,19 @@ _NOT_PHONES = re.compile(
     r"|\d{3}-\d{2}-\d{4}"  # US SSN
     r"|\d+[.,]\d+"  # decimals
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # thousands separated by commas
+    r"|\d{1,3}(?:\.\d{3})+,\d{1,2}"  # a European price, "35.434,96"
     r"|\d{1,3}(?:[ ,.]000)+")  # round thousands
 # The shapes of _NOT_PHONES within a longer row: "1998-06-28 14", "20|98.85.59.159".
 _HOLDS_NON_PHONE = re.compile(
     r"(?<!\d)(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4}"
     r"|\d{1,3}(?:\.\d{1,3}){3}|\d{3}-\d{2}-\d{4})(?!\d)"
-    r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ,.]000)+)$")
+    r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+,\d{1,2}"
+    r"|\d{1,3}(?:[ ,.]000)+)$")
+# An id in hexadecimal ("0a4f4452229dfdf4", a uuid's groups): its letters are no words between
+# digits (PARANOID).
+_HEX_ID = re.compile(r"(?=[\w-]*[a-fA-F])[0-9a-fA-F]+(?:-[0-9a-fA-F]+)*")
+# A date, then the time: "15.03.2024 10:45" reads as "15.03.2024 10".
+_DATE_THEN_TIME = re.compile(r"(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4})\s")
 # A number the words before it name as something else than a phone.
 # A whole word: "David 555 123 4567" is a phone, "id 555 123 4567" is not.
 _OTHER_NUMBER = re.compile(
@@ -123,8 +132,10 @@ def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
         low -= 1
     while high < len(text) and not text[high].isspace() and high - end < 2 * _SENSITIVE_ROOM:
         high += 1
-    return any(m.begin < end - low and begin - low < m.end
-               for m in sensitive.find(text[low:high], checked))
+    window = text[low:high]
+    spans = [(m.begin, m.end) for m in sensitive.find(window, checked)]
+    spans += sensitive.iban_shapes(window)
+    return any(b < end - low and begin - low < e for b, e in spans)
 
 
 def _glued_to_letters(text: str, begin: int, end: int) -> bool:
@@ -152,6 +163,8 @@ def _library_matches(text: str, begin: int, end: int, regions: tuple[str, ...]) 
         if found:
             for match in found:
                 start, stop = begin + match.start, begin + match.end
+                if match.raw_string.startswith("(") and ")" not in match.raw_string:
+                    start += 1  # "(0458 423 914)": the bracket holds the number, not its prefix
                 if not (_inside_number(text, start) or _glued_to_letters(text, start, stop)):
                     yield start, stop, None
             return
@@ -170,9 +183,19 @@ def _is_phone(raw: str) -> bool:
     digits = "".join(ch for ch in number if ch.isdigit())
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
         return False
-    if _NOT_PHONES.fullmatch(number.strip(" ()+")) or _HOLDS_NON_PHONE.search(number):
-        return False  # "15.03.2024 10": a date, then the hour
-    return not (len(digits) >= 13 and luhn_valid(digits))
+    bare = number.strip(" ()+")
+    if _NOT_PHONES.fullmatch(bare) or _DATE_THEN_TIME.match(bare) or _is_version(bare):
+        return False
+    # A card number unless written with its country code ("+55 11 98184-2371" passes Luhn).
+    return number.lstrip("( ").startswith("+") or not (len(digits) >= 13 and luhn_valid(digits))
+
+
+def _is_version(number: str) -> bool:
+    """Tell whether dotted groups read as a version ("10.0.19045.3803"): four groups or more, one
+    of them after the first a single digit; dotted phones group evenly ("01.94.74.11.21")."""
+    groups = number.split(".")
+    return (len(groups) >= 4 and all(g.isdigit() for g in groups)
+            and any(len(g) == 1 for g in groups[1:]))
 
 
 def _suspicious(text: str) -> Iterator[Span]:
@@ -192,6 +215,8 @@ def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
         digits = len(_DIGIT_COUNT.findall(row))
         if not MIN_DIGITS <= digits <= MAX_DIGITS or _HOLDS_NON_PHONE.search(row):
             continue
+        if _is_version(row) or (interleaved and _HEX_ID.fullmatch(row)):
+            continue
         if _named_otherwise(text, found.start()):
             continue
         years = len(_YEAR.findall(row))
@@ -210,7 +235,8 @@ def _named_otherwise(text: str, begin: int) -> bool:
 
 
 def _after_currency(text: str, begin: int) -> bool:
-    return begin > 0 and text[begin - 1] in "$€£¥₹"
+    before = text[max(0, begin - 2):begin].rstrip()
+    return bool(before) and before[-1] in "$€£¥₹"
 
 
 _TIERS: dict[Mode, tuple[Rule, ...]] = {

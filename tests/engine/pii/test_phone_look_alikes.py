@@ -99,3 +99,48 @@ def test_punctuation_before_a_number_is_no_glue(text: str) -> None:
 def test_a_word_ending_like_a_cue_does_not_hide_a_phone(text: str) -> None:
     # "id", "ref", "card" name another number only as whole words, not inside "David"
     assert len(find(text, Mode.NORMAL)) == 1, find(text, Mode.NORMAL)
+
+
+@pytest.mark.parametrize("iban", ["AT24 9019 1264 5982 5693", "DE55 6713 3801 6078 5265 59",
+                                  "RO31 CIBE 4300 4260 1113 4581", "ES05 0451 0622 5196 5510 2474"])
+def test_a_mistyped_iban_holds_no_phone(iban: str) -> None:
+    # the checksum fails, so no sensitive detector of NORMAL reports it: still no phone
+    assert find(f"IBAN: {iban}", Mode.NORMAL) == []
+
+
+@pytest.mark.parametrize("text", ["running 22.0.01015.1048 on the server",
+                                  "Chrome 120.0.6099.109 crashed"])
+def test_a_dotted_version_is_no_phone(text: str) -> None:
+    assert find(text, Mode.NORMAL) == []
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("my number is 01.94.74.11.21", "01.94.74.11.21"),  # French, dotted in pairs
+    ("The front desk (0458 423 914) opens at nine", "0458 423 914"),
+    ("The front desk (+49 151 82687496) opens at nine", "+49 151 82687496"),
+    ("whatsapp me +55 11 98184-2371 pls", "+55 11 98184-2371"),  # its 13 digits pass Luhn
+])
+def test_numbers_the_generated_set_found_missed(text: str, value: str) -> None:
+    assert texts_found(find, text, Mode.NORMAL) == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "I sold it for € 35.434,96 last year", "total 14.447,36 € incl. VAT",
+    "running 22.0.01015.1048 on the server",
+])
+def test_european_prices_and_versions_are_no_phone_in_any_mode(text: str) -> None:
+    assert_none(find, text)
+
+
+@pytest.mark.parametrize("text", ["commit 0a4f4452229dfdf4 broke the build",
+                                  "your session fb29452d-35f2-443a-8dbc-9ac7cf7fbbe9 expired"])
+def test_hex_ids_are_no_phone_in_any_mode(text: str) -> None:
+    assert_none(find, text)
+
+
+@pytest.mark.parametrize("value", ["+55 11 98184-2371", "(+49 151 82687496)"])
+def test_a_number_after_a_plus_is_no_card_in_any_mode(value: str) -> None:
+    # Luhn-valid digits with a network's prefix, but the "+" says country code
+    cards = [m for m in sensitive.find(f"call {value} now", Mode.PARANOID)
+             if m.component == "credit_debit_number"]
+    assert cards == []
