@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import quote_plus
 
 from faker import Faker
 
@@ -161,7 +162,8 @@ def _url(rng: random.Random, fakers: dict[str, Faker]) -> tuple[str, str]:
     fake = fakers[rng.choice(TEXT_LOCALES)]
     how = rng.choice(("url", "uri", "query", "www"))
     if how == "query":
-        return f"{fake.url()}search?q={fake.word()}&page={rng.randint(2, 40)}", how
+        query = quote_plus(fake.word())  # a word may hold a space ("zachowywać się")
+        return f"{fake.url()}search?q={query}&page={rng.randint(2, 40)}", how
     if how == "www":
         return f"www.{fake.domain_name()}/{fake.uri_path()}", how
     return getattr(fake, how)(), how

@@ -11,7 +11,8 @@
   (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"), dates ("1998-06-28",
   "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US social security
   numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000 000") and payment
-  card numbers (Luhn-valid, 13 digits or more): the sensitive detector reports the last three.
+  card numbers (a network's prefix and Luhn-valid, 13 digits or more, no "+" before): the
+  sensitive detector reports the last three.
   Nor, in every mode, is a number that overlaps a sensitive number the sensitive detector finds
   in the same text (the digit groups of "DE89 3704 0044 0532 0130 00", an IBAN, read as a phone
   in every country tried) or an IBAN mistyped (its checksum fails), nor a number the words
@@ -37,7 +38,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from . import sensitive
-from .checksums import luhn_valid
+from .checksums import card_number_valid
 from .match import Match, Mode, Rule, Span, find_tiers
 from .vocabulary import Vocabulary
 
@@ -186,8 +187,9 @@ def _is_phone(raw: str) -> bool:
     bare = number.strip(" ()+")
     if _NOT_PHONES.fullmatch(bare) or _DATE_THEN_TIME.match(bare) or _is_version(bare):
         return False
-    # A card number unless written with its country code ("+55 11 98184-2371" passes Luhn).
-    return number.lstrip("( ").startswith("+") or not (len(digits) >= 13 and luhn_valid(digits))
+    # A card number has a network's prefix ("001-973-982-9059" passes Luhn, one number in ten
+    # does); written with a country code ("+55 11 98184-2371") it is a phone whatever its digits.
+    return number.lstrip("( ").startswith("+") or not card_number_valid(digits)
 
 
 def _is_version(number: str) -> bool:

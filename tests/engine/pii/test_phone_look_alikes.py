@@ -144,3 +144,9 @@ def test_a_number_after_a_plus_is_no_card_in_any_mode(value: str) -> None:
     cards = [m for m in sensitive.find(f"call {value} now", Mode.PARANOID)
              if m.component == "credit_debit_number"]
     assert cards == []
+
+
+@pytest.mark.parametrize("value", ["001-973-982-9059", "001-781-549-5852x4429"])
+def test_a_phone_passing_luhn_by_chance_is_still_a_phone(value: str) -> None:
+    # one number in ten passes Luhn; with no card network's prefix it is no card
+    assert texts_found(find, f"you can text {value} anytime.", Mode.NORMAL) == [value]
