@@ -140,8 +140,13 @@ def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
 
 
 def _glued_to_letters(text: str, begin: int, end: int) -> bool:
-    """Tell whether a number is part of a word: an id, a tracking or part number."""
-    return (begin > 0 and text[begin - 1].isalpha()) or (end < len(text) and text[end].isalpha())
+    """Tell whether a number is part of a longer word: an id, a tracking or part number
+    ("1Z999AA10123456784"), one group of a hyphenated id ("94984276-002b-4197-8949-003df748dec5"),
+    or the digits of a longer run ("...-3460096277fd" read as "34600962")."""
+    before, after = text[max(0, begin - 2):begin], text[end:end + 2]
+    return (before[-1:].isalpha() or after[:1].isalnum()
+            or (len(before) == 2 and before[1] == "-" and before[0].isalnum())
+            or (len(after) == 2 and after[0] == "-" and after[1].isalnum()))
 
 
 def _normal(text: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Span]:
@@ -226,8 +231,8 @@ def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
             continue
         if interleaved and len(_NUMBER_TOKEN.findall(row)) < 3:
             continue
-        if row[-1].isdigit() and found.end() < len(text) and text[found.end()].isalpha():
-            continue  # "12345678901X": a part number (the pattern keeps the start off letters)
+        if _glued_to_letters(text, found.start(), found.end()):
+            continue  # "12345678901X", "72ec531c-4609-4403-b559": an id
         yield found.start(), found.end(), None
 
 

@@ -150,3 +150,12 @@ def test_a_number_after_a_plus_is_no_card_in_any_mode(value: str) -> None:
 def test_a_phone_passing_luhn_by_chance_is_still_a_phone(value: str) -> None:
     # one number in ten passes Luhn; with no card network's prefix it is no card
     assert texts_found(find, f"you can text {value} anytime.", Mode.NORMAL) == [value]
+
+
+@pytest.mark.parametrize("text", [
+    "your session 72ec531c-4609-4403-b559-1a9e70410512 expired",
+    "your session 94984276-002b-4197-8949-003df748dec5 expired",
+    "request id d3d896d4-dc27-4124-9b4a-3460096277fd",
+])
+def test_the_groups_of_a_uuid_are_no_phone(text: str) -> None:
+    assert_none(find, text)
