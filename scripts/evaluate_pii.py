@@ -7,7 +7,7 @@ counts if it overlaps a gold entity of its type; a gold entity is found if a pre
 it). `--compare-address` adds the address candidates usaddress and pyap. `--generated` scores both
 systems instead on a set generated at run time (scripts/pii_generated.py: seeded sentences with
 `faker` values, and look-alikes that must not be found), large enough for 95% intervals
-(bootstrap over rows) of each type's precision, recall and F1.
+of each type's precision and recall (Wilson) and F1 (bootstrap over rows).
 
     pip install -e '.[evaluate]'
     python scripts/evaluate_pii.py --data-dir ../shared/data [--compare-address]
@@ -294,7 +294,7 @@ def ordinary_comments(data_dir: Path) -> list[str]:
 
 def generated_evaluation(seed: int, per_kind: int, with_presidio: bool,
                          resamples: int = 1000) -> list[str]:
-    """Score each system on the generated set: a table with 95% bootstrap intervals, then the
+    """Score each system on the generated set: a table with 95% intervals, then the
     varieties each system misses or mistakes at NORMAL."""
     from pii_generated import KINDS as GENERATED_KINDS
     from pii_generated import generated_rows
@@ -306,8 +306,8 @@ def generated_evaluation(seed: int, per_kind: int, with_presidio: bool,
         systems.append(("presidio", presidio()))
     counts = {name: _counts_per_row(rows, system, GENERATED_KINDS) for name, system in systems}
     lines = [f"generated set: seed {seed}, {len(rows)} rows ({per_kind} per type, "
-             f"{sum(g.kind is None for g in generated)} look-alikes); 95% intervals: "
-             f"{resamples} bootstrap resamples of the rows", "",
+             f"{sum(g.kind is None for g in generated)} look-alikes); 95% intervals: Wilson "
+             f"for precision and recall, {resamples} bootstrap resamples of the rows for F1", "",
              "| type | system | gold | predicted | precision | recall | F1 | F1 overlap |",
              "|---" * 8 + "|"]
     rng = np.random.default_rng(seed)
@@ -335,14 +335,23 @@ def _interval_line(kind: str, name: str, counts: np.ndarray, picks: np.ndarray) 
     point = _prf(total[2], total[0], total[2], total[1])
     sampled = counts[picks].sum(axis=1)  # resamples x 5
     with np.errstate(invalid="ignore", divide="ignore"):
-        precision = sampled[:, 2] / sampled[:, 0]
-        recall = sampled[:, 2] / sampled[:, 1]
-        f1 = 2 * precision * recall / (precision + recall)
-    cells = [_with_interval(value, samples)
-             for value, samples in zip(point, (precision, recall, f1), strict=True)]
+        f1 = 2 * sampled[:, 2] / (sampled[:, 0] + sampled[:, 1])
+    cells = [_with_wilson(total[2], total[0]), _with_wilson(total[2], total[1]),
+             _with_interval(point[2], f1)]
     overlap = _prf(total[3], total[0], total[4], total[1])[2]
     return (f"| {kind} | {name} | {total[1]} | {total[0]} | " + " | ".join(cells)
             + f" | {_fmt(overlap)} |")
+
+
+def _with_wilson(hits: int, trials: int, z: float = 1.96) -> str:
+    """A proportion with its 95% Wilson score interval, which unlike a percentile bootstrap does
+    not collapse to [1, 1] when nothing was wrong."""
+    if not trials:
+        return "n/a"
+    share = hits / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * ((share * (1 - share) + z * z / (4 * trials)) / trials) ** 0.5 / (1 + z * z / trials)
+    return f"{share:.3f} [{max(0.0, centre - half):.3f}, {min(1.0, centre + half):.3f}]"
 
 
 def _with_interval(value: float, samples: np.ndarray) -> str:

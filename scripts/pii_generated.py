@@ -4,9 +4,14 @@ presidio_generated_small.json holds too few emails, urls, cards, phones and IBAN
 precision or recall of 0.95 with any confidence. This set is made at run time, seeded and so
 reproducible for one version of `faker` (its providers change between versions): sentences
 written for this set, each with one slot that `faker` fills, in several locales. Every row has
-the gold span of its value; the look-alike rows (order numbers, dates and times, prices, version
-strings, ids, ISBNs, and cards and IBANs whose checksum fails) have none, so whatever a detector
-finds in them is a false positive.
+the gold span of its value; the look-alike rows (order and tracking numbers, dates and times,
+prices, quantities, version strings, hexadecimal ids and uuids, ISBNs, file and dotted names,
+time ranges and scores, and cards and IBANs whose checksum fails) have none, so whatever a
+detector finds in them is a false positive.
+
+Emails: faker's, first.last at a sub-domain, "+tag" addresses, capitals. Urls: faker's `url()`
+and `uri()`, with a query, a port, a fragment, an IPv4 host, or "www." without a scheme (a bare
+domain is SUSPICIOUS in document 001, so none is gold here).
 
 Phone numbers are written in national and international formats of ten countries, the digits
 drawn by `faker` into formats of each country's numbering plan (below); the en_US, en_GB and
@@ -18,6 +23,7 @@ are `faker`'s (valid mod-97) for 18 countries, plain or in groups of four.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote_plus
@@ -116,6 +122,9 @@ LOOK_ALIKES = {
     "hex id": ["commit {} broke the build", "request id {}", "your session {} expired"],
     "ISBN": ["ISBN {}", "the book (ISBN {}) is out of print"],
     "quantity": ["{} people watched it", "we sold {} units in March"],
+    "file or dotted name": ["open {} and look at page 3", "we moved to {} last year",
+                            "the logo is {} in the repo"],
+    "time range or score": ["open {} on weekdays", "it ended {} after extra time"],
     "invalid card": ["card number: {}", "Charge it to my card {} please"],
     "invalid IBAN": ["IBAN: {}", "Please transfer the deposit to {}."],
 }
@@ -151,16 +160,28 @@ def _fill(template: str, value: str, kind: str | None, variety: str) -> Generate
 
 def _email(rng: random.Random, fakers: dict[str, Faker]) -> tuple[str, str]:
     fake = fakers[rng.choice(TEXT_LOCALES)]
-    how = rng.choice(("email", "free_email", "company_email", "dotted"))
+    how = rng.choice(("email", "free_email", "company_email", "dotted", "tagged", "capitals"))
+    # a name as a mailbox writes it: "van den Velden" and "West-Francië, van" lose space, comma
+    name = re.sub(r"[^\w.'-]", "", f"{fake.first_name()}.{fake.last_name()}")
     if how == "dotted":
-        name = f"{fake.first_name()}.{fake.last_name()}".replace(" ", "")  # "van den Velden"
         return f"{name}@{fake.domain_name(2)}".lower(), how
+    if how == "tagged":
+        return f"{fake.user_name()}+{fake.word().replace(' ', '')}@{fake.free_email_domain()}", how
+    if how == "capitals":
+        return f"{name}@{fake.domain_word().capitalize()}.{fake.tld().upper()}", how
     return getattr(fake, how)(), how
 
 
 def _url(rng: random.Random, fakers: dict[str, Faker]) -> tuple[str, str]:
     fake = fakers[rng.choice(TEXT_LOCALES)]
-    how = rng.choice(("url", "uri", "query", "www"))
+    how = rng.choice(("url", "uri", "query", "www", "port", "fragment", "ip"))
+    if how == "port":
+        port = rng.choice((8080, 8443, 3000))
+        return f"http://{fake.domain_name()}:{port}/{fake.uri_path()}", how
+    if how == "fragment":
+        return f"{fake.uri()}#{fake.slug()}", how
+    if how == "ip":
+        return f"http://{fake.ipv4_public()}/{fake.uri_path()}", how
     if how == "query":
         query = quote_plus(fake.word())  # a word may hold a space ("zachowywać się")
         return f"{fake.url()}search?q={query}&page={rng.randint(2, 40)}", how
@@ -223,6 +244,14 @@ def _look_alike(kind: str, rng: random.Random, fakers: dict[str, Faker]) -> str:
         return rng.choice((fake.sha1()[:12], fake.uuid4(), fake.hexify("^^^^^^^^^^^^^^^^")))
     if kind == "ISBN":
         return rng.choice((fake.isbn13(), fake.isbn10()))
+    if kind == "file or dotted name":
+        return rng.choice((fake.file_name(), f"icon@{rng.randint(2, 3)}x.png", "Node.js",
+                           f"{fake.word()}.{fake.file_extension()}",
+                           f"python{rng.randint(2, 3)}.{rng.randint(6, 13)}"))
+    if kind == "time range or score":
+        return rng.choice((f"{rng.randint(6, 10)}:00-{rng.randint(16, 22)}:30",
+                           f"{rng.randint(0, 9)}-{rng.randint(0, 9)} ({rng.randint(0, 9)}-"
+                           f"{rng.randint(0, 9)}, {rng.randint(0, 9)}-{rng.randint(0, 9)})"))
     if kind == "quantity":
         return f"{rng.randint(1_000_000, 99_999_999):,}"
     if kind == "invalid card":
