@@ -8,7 +8,8 @@
   below; a 100-character comment without such a run never calls it. Our own floor of 7 digits
   keeps years, prices, postcodes and one-time codes out ("in 2019", "$1999", "12345"), and these
   shapes, which the library accepts, are not phones: digits glued to letters on either side
-  (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"), dates ("1998-06-28",
+  (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"; not the letters of
+  Chinese, Japanese or Thai, written without spaces, nor a number written with "+"), dates ("1998-06-28",
   "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US social security
   numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000 000") and payment
   card numbers (a network's prefix and Luhn-valid, 13 digits or more, no "+" before): the
@@ -77,6 +78,9 @@ _HOLDS_NON_PHONE = re.compile(
 # An id in hexadecimal ("0a4f4452229dfdf4", a uuid's groups): its letters are no words between
 # digits (PARANOID).
 _HEX_ID = re.compile(r"(?=[\w-]*[a-fA-F])[0-9a-fA-F]+(?:-[0-9a-fA-F]+)*")
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, CJK, kana.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3040-\u31ff"
+                       r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
 # A date, then the time: "15.03.2024 10:45" reads as "15.03.2024 10".
 _DATE_THEN_TIME = re.compile(r"(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4})\s")
 # A number the words before it name as something else than a phone.
@@ -85,7 +89,7 @@ _OTHER_NUMBER = re.compile(
     r"(?<![^\W\d_])"
     r"(?i:licen[cs]e|account|acct|order|invoice|tracking|serial|passport|policy|reference|ref|"
     r"customer|member|membership|transaction|confirmation|routing|iban|card|ssn|social\s+"
-    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment|version|ver|build|release|"
+    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment|version|build|release|"
     r"firmware)"
     r"(?:\s+(?:number|no\.?|num|#|id|code))?\s*(?:is|was|:|#|=)?\s*$")
 _DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
@@ -143,10 +147,18 @@ def _glued_to_letters(text: str, begin: int, end: int) -> bool:
     """Tell whether a number is part of a longer word: an id, a tracking or part number
     ("1Z999AA10123456784"), one group of a hyphenated id ("94984276-002b-4197-8949-003df748dec5"),
     or the digits of a longer run ("...-3460096277fd" read as "34600962")."""
+    if text.startswith("+", begin):
+        return False  # "звоните+79161234567сейчас": a "+" says phone
     before, after = text[max(0, begin - 2):begin], text[end:end + 2]
-    return (before[-1:].isalpha() or after[:1].isalnum()
+    return (_word_letter(before[-1:]) or after[:1].isdigit() or _word_letter(after[:1])
             or (len(before) == 2 and before[1] == "-" and before[0].isalnum())
             or (len(after) == 2 and after[0] == "-" and after[1].isalnum()))
+
+
+def _word_letter(char: str) -> bool:
+    """Tell whether a letter belongs to a word: Chinese, Japanese or Thai write no spaces, and a
+    phone number touches their letters ("请拨打13800138000联系我")."""
+    return char.isalpha() and not _UNSPACED.match(char)
 
 
 def _normal(text: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Span]:

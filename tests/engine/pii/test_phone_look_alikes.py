@@ -159,3 +159,13 @@ def test_a_phone_passing_luhn_by_chance_is_still_a_phone(value: str) -> None:
 ])
 def test_the_groups_of_a_uuid_are_no_phone(text: str) -> None:
     assert_none(find, text)
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("请拨打13800138000联系我", "13800138000"),  # Chinese writes no spaces between words
+    ("電話は03-1234-5678です", "03-1234-5678"),
+    ("โทร0812345678ครับ", "0812345678"),
+    ("звоните+79161234567сейчас", "+79161234567"),  # a "+" says phone, whatever touches it
+])
+def test_a_phone_touching_letters_of_an_unspaced_script_is_found(text: str, value: str) -> None:
+    assert texts_found(find, text, Mode.NORMAL) == [value]
