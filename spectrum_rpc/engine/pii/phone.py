@@ -9,11 +9,11 @@
   keeps years, prices, postcodes and one-time codes out ("in 2019", "$1999", "12345"), and these
   shapes, which the library accepts, are not phones: digits glued to letters on either side
   (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"; not the letters of
-  Chinese, Japanese or Thai, written without spaces, nor a number written with "+"), dates ("1998-06-28",
-  "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US social security
-  numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000 000") and payment
-  card numbers (a network's prefix and Luhn-valid, 13 digits or more, no "+" before): the
-  sensitive detector reports the last three.
+  Chinese, Japanese or Thai, written without spaces, nor a number written with "+"), dates
+  ("1998-06-28", "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US
+  social security numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000
+  000") and payment card numbers (a network's prefix and Luhn-valid, 13 digits or more, no "+"
+  before): the sensitive detector reports the last three.
   Nor, in every mode, is a number that overlaps a sensitive number the sensitive detector finds
   in the same text (the digit groups of "DE89 3704 0044 0532 0130 00", an IBAN, read as a phone
   in every country tried) or an IBAN mistyped (its checksum fails), nor a number the words
