@@ -4,10 +4,14 @@ Precision, recall and F1 at entity level, per type and per mode, next to Presidi
 recognizers (presidio-analyzer, no spaCy model: each recognizer is built directly and called with
 `nlp_artifacts=None`). Two matching rules: exact (same begin and end) and overlap (a prediction
 counts if it overlaps a gold entity of its type; a gold entity is found if a prediction overlaps
-it). `--compare-address` adds the address candidates usaddress and pyap.
+it). `--compare-address` adds the address candidates usaddress and pyap. `--generated` scores both
+systems instead on a set generated at run time (scripts/pii_generated.py: seeded sentences with
+`faker` values, and look-alikes that must not be found), large enough for 95% intervals
+of each type's precision and recall (Wilson) and F1 (bootstrap over rows).
 
     pip install -e '.[evaluate]'
     python scripts/evaluate_pii.py --data-dir ../shared/data [--compare-address]
+    python scripts/evaluate_pii.py --generated [--seed 16] [--per-kind 240]
 
 Gold entity types map to ours as in GOLD_TYPES. Presidio annotates an address as several pieces
 (ADDRESS for the street, number and postcode, LOCATION for the city and country); pieces separated
@@ -27,6 +31,8 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from spectrum_rpc.engine.pii import DETECTORS, Mode
 
@@ -70,12 +76,12 @@ class Score:
 
     def add(self, predicted: set[Span], gold: set[Span], ignored: set[Span]) -> None:
         """Count one row."""
-        predicted = {p for p in predicted if p in gold or not any(_overlaps(p, i) for i in ignored)}
-        self.predicted += len(predicted)
-        self.gold += len(gold)
-        self.exact += len(predicted & gold)
-        self.overlap_predicted += sum(any(_overlaps(p, g) for g in gold) for p in predicted)
-        self.overlap_gold += sum(any(_overlaps(p, g) for p in predicted) for g in gold)
+        counts = row_counts(predicted, gold, ignored)
+        self.predicted += counts[0]
+        self.gold += counts[1]
+        self.exact += counts[2]
+        self.overlap_predicted += counts[3]
+        self.overlap_gold += counts[4]
 
     def exact_prf(self) -> tuple[float, float, float]:
         """Precision, recall, F1 with exact span matches."""
@@ -84,6 +90,15 @@ class Score:
     def overlap_prf(self) -> tuple[float, float, float]:
         """Precision, recall, F1 with overlapping spans."""
         return _prf(self.overlap_predicted, self.predicted, self.overlap_gold, self.gold)
+
+
+def row_counts(predicted: set[Span], gold: set[Span],
+               ignored: set[Span]) -> tuple[int, int, int, int, int]:
+    """Predicted, gold, exact, overlap_predicted and overlap_gold counts of one row."""
+    predicted = {p for p in predicted if p in gold or not any(_overlaps(p, i) for i in ignored)}
+    return (len(predicted), len(gold), len(predicted & gold),
+            sum(any(_overlaps(p, g) for g in gold) for p in predicted),
+            sum(any(_overlaps(p, g) for p in predicted) for g in gold))
 
 
 def _prf(tp_p: int, predicted: int, tp_g: int, gold: int) -> tuple[float, float, float]:
@@ -277,6 +292,95 @@ def ordinary_comments(data_dir: Path) -> list[str]:
         lines.append(f"| {mode.name} | " + " | ".join(str(counts[k]) for k in counts) + " |")
     return lines
 
+def generated_evaluation(seed: int, per_kind: int, with_presidio: bool,
+                         resamples: int = 1000) -> list[str]:
+    """Score each system on the generated set: a table with 95% intervals, then the
+    varieties each system misses or mistakes at NORMAL."""
+    from pii_generated import KINDS as GENERATED_KINDS
+    from pii_generated import generated_rows
+
+    generated = generated_rows(seed, per_kind)
+    rows = [Row(g.text, {g.kind: {g.span}} if g.kind and g.span else {}) for g in generated]
+    systems = [(f"ours {mode.name}", ours(mode)) for mode in Mode]
+    if with_presidio:
+        systems.append(("presidio", presidio()))
+    counts = {name: _counts_per_row(rows, system, GENERATED_KINDS) for name, system in systems}
+    lines = [f"generated set: seed {seed}, {len(rows)} rows ({per_kind} per type, "
+             f"{sum(g.kind is None for g in generated)} look-alikes); 95% intervals: Wilson "
+             f"for precision and recall, {resamples} bootstrap resamples of the rows for F1", "",
+             "| type | system | gold | predicted | precision | recall | F1 | F1 overlap |",
+             "|---" * 8 + "|"]
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(rows), size=(resamples, len(rows)))
+    for kind in GENERATED_KINDS:
+        for name, _ in systems:
+            lines.append(_interval_line(kind, name, counts[name][kind], picks))
+    for name, _ in systems:
+        if name in ("ours NORMAL", "presidio"):
+            lines += ["", *_varieties(name, generated, counts[name])]
+    return lines
+
+
+def _counts_per_row(rows: list[Row], system: System,
+                    kinds: Iterable[str]) -> dict[str, np.ndarray]:
+    """Per kind, an array (rows x 5) of `row_counts`."""
+    kinds = tuple(kinds)
+    found = [system(row.text) for row in rows]
+    return {kind: np.array([row_counts(f.get(kind, set()), row.gold.get(kind, set()), set())
+                            for row, f in zip(rows, found, strict=True)]) for kind in kinds}
+
+
+def _interval_line(kind: str, name: str, counts: np.ndarray, picks: np.ndarray) -> str:
+    total = counts.sum(axis=0)
+    point = _prf(total[2], total[0], total[2], total[1])
+    sampled = counts[picks].sum(axis=1)  # resamples x 5
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f1 = 2 * sampled[:, 2] / (sampled[:, 0] + sampled[:, 1])
+    cells = [_with_wilson(total[2], total[0]), _with_wilson(total[2], total[1]),
+             _with_interval(point[2], f1)]
+    overlap = _prf(total[3], total[0], total[4], total[1])[2]
+    return (f"| {kind} | {name} | {total[1]} | {total[0]} | " + " | ".join(cells)
+            + f" | {_fmt(overlap)} |")
+
+
+def _with_wilson(hits: int, trials: int, z: float = 1.96) -> str:
+    """A proportion with its 95% Wilson score interval, which unlike a percentile bootstrap does
+    not collapse to [1, 1] when nothing was wrong."""
+    if not trials:
+        return "n/a"
+    share = hits / trials
+    centre = (share + z * z / (2 * trials)) / (1 + z * z / trials)
+    half = z * ((share * (1 - share) + z * z / (4 * trials)) / trials) ** 0.5 / (1 + z * z / trials)
+    return f"{share:.3f} [{max(0.0, centre - half):.3f}, {min(1.0, centre + half):.3f}]"
+
+
+def _with_interval(value: float, samples: np.ndarray) -> str:
+    samples = samples[~np.isnan(samples)]
+    if value != value or not len(samples):
+        return "n/a"
+    low, high = np.percentile(samples, [2.5, 97.5])
+    return f"{value:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def _varieties(name: str, generated: list, counts: dict[str, np.ndarray]) -> list[str]:
+    """Recall per variety of value (exact spans) and false positives per look-alike kind."""
+    found: dict[str, list[int]] = {}
+    for index, row in enumerate(generated):
+        if row.kind:
+            hit = counts[row.kind][index][2]
+        else:
+            hit = sum(int(c[index][0]) for c in counts.values())
+        tally = found.setdefault(row.variety, [0, 0])
+        tally[0] += int(hit)
+        tally[1] += 1
+    lines = [f"{name}: varieties not all found exactly, and look-alikes found as anything",
+             "", "| variety | found | rows |", "|---|---|---|"]
+    for variety, (hit, total) in sorted(found.items()):
+        missed = hit < total if not variety.startswith("look-alike") else hit > 0
+        if missed:
+            lines.append(f"| {variety} | {hit} | {total} |")
+    return lines
+
 
 def main(argv: list[str] | None = None) -> None:
     """Print the evaluation tables."""
@@ -285,7 +389,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--compare-address", action="store_true",
                         help="also score usaddress and pyap on addresses")
     parser.add_argument("--no-presidio", action="store_true")
+    parser.add_argument("--generated", action="store_true",
+                        help="score the generated set (scripts/pii_generated.py) instead")
+    parser.add_argument("--seed", type=int, default=16)
+    parser.add_argument("--per-kind", type=int, default=240)
     args = parser.parse_args(argv)
+    if args.generated:
+        print("\n".join(generated_evaluation(args.seed, args.per_kind, not args.no_presidio)))
+        return
     path = Path(args.data_dir) / "pii" / "presidio_generated_small.json"
     if not path.exists():
         sys.exit(f"not found: {path}")

@@ -30,9 +30,13 @@ KIND = "email"
 _LOCAL_CHAR = r"[\w%+-]"
 _LOCAL = rf"{_LOCAL_CHAR}{{1,64}}(?:\.{_LOCAL_CHAR}{{1,64}}){{0,8}}"
 _LOCAL_START = r"(?<![\w%+.@-])"
+# Written with its "@", a local part may hold an apostrophe between letters, as Irish and Italian
+# names do ("adrian.o'sullivan@", RFC 5322 allows it); a quote around the address stays out.
+_LOCAL_NORMAL = rf"{_LOCAL_CHAR}{{1,64}}(?:[.']{_LOCAL_CHAR}{{1,64}}){{0,8}}"
 
 _NORMAL = re.compile(
-    rf"{_LOCAL_START}(?P<local>{_LOCAL})@(?P<domain>{LABEL}(?:\.{LABEL}){{1,9}})(?![\w@])")
+    rf"{_LOCAL_START}(?<!\w')(?P<local>{_LOCAL_NORMAL})"
+    rf"@(?P<domain>{LABEL}(?:\.{LABEL}){{1,9}})(?![\w@])")
 
 # The "@" in disguise. Plain forms (" at ", " @ ") are told apart from bracketed ones afterwards.
 _AT = (r"(?P<at>\s{0,3}(?:[\[({<|]\s{0,2}(?:at|@)\s{0,2}[\])}>|]|\*at\*|-at-|_at_|＠)\s{0,3}"

@@ -7,11 +7,19 @@
   (about 0.1 ms a call), so it only sees runs that hold 7 to 40 digits and none of the shapes
   below; a 100-character comment without such a run never calls it. Our own floor of 7 digits
   keeps years, prices, postcodes and one-time codes out ("in 2019", "$1999", "12345"), and these
-  shapes, which the library accepts, are not phones: dates ("1998-06-28", "12/27/1986"), IPv4
-  addresses ("58.74.121.78"), US social security numbers ("531-21-7351"), decimals
-  ("3.14159265"), round thousands ("13 000 000") and payment card numbers (Luhn-valid, 13 digits
-  or more): the sensitive detector reports the last three. Nor, in every mode, is a number the
-  words before it name as another kind ("my driver's license number is 481195160", "order #").
+  shapes, which the library accepts, are not phones: digits glued to letters on either side
+  (ids, tracking and part numbers: "abc12345678901", "1Z999AA10123456784"; not the letters of
+  Chinese, Japanese or Thai, written without spaces, nor a number written with "+"), dates
+  ("1998-06-28", "12/27/1986", also followed by a time), IPv4 addresses ("58.74.121.78"), US
+  social security numbers ("531-21-7351"), decimals ("3.14159265"), round thousands ("13 000
+  000") and payment card numbers (a network's prefix and Luhn-valid, 13 digits or more, no "+"
+  before): the sensitive detector reports the last three.
+  Nor, in every mode, is a number that overlaps a sensitive number the sensitive detector finds
+  in the same text (the digit groups of "DE89 3704 0044 0532 0130 00", an IBAN, read as a phone
+  in every country tried) or an IBAN mistyped (its checksum fails), nor a number the words
+  before it name as another kind ("my driver's license number is 481195160", "order #",
+  "version"). Dotted versions ("10.0.19045.3803") and European prices ("35.434,96") are no phone
+  in any mode, nor are hexadecimal ids ("0a4f4452229dfdf4") in PARANOID.
 - SUSPICIOUS: digits written to evade a filter: spelled out ("one two three four five six seven
   eight", document 001), mixed ("five5five 12 34"), or spaced and punctuated in ways the library
   does not read ("5_5_5*1_2_3_4"): 7 to 15 digits in a row of digit tokens with at most three
@@ -30,7 +38,8 @@ from collections.abc import Iterator
 
 import phonenumbers
 
-from .checksums import luhn_valid
+from . import sensitive
+from .checksums import card_number_valid
 from .match import Match, Mode, Rule, Span, find_tiers
 from .vocabulary import Vocabulary
 
@@ -47,6 +56,9 @@ MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a pri
 _RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
 _EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
 _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
+# Characters read on each side of a candidate for a sensitive number holding it: an IBAN is 34
+# characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
+_SENSITIVE_ROOM = 80
 
 _NOT_PHONES = re.compile(
     r"\d{4}([-/.])\d{1,2}\1\d{1,2}"  # ISO-style dates
@@ -55,17 +67,30 @@ _NOT_PHONES = re.compile(
     r"|\d{3}-\d{2}-\d{4}"  # US SSN
     r"|\d+[.,]\d+"  # decimals
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # thousands separated by commas
+    r"|\d{1,3}(?:\.\d{3})+,\d{1,2}"  # a European price, "35.434,96"
     r"|\d{1,3}(?:[ ,.]000)+")  # round thousands
 # The shapes of _NOT_PHONES within a longer row: "1998-06-28 14", "20|98.85.59.159".
 _HOLDS_NON_PHONE = re.compile(
     r"(?<!\d)(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4}"
     r"|\d{1,3}(?:\.\d{1,3}){3}|\d{3}-\d{2}-\d{4})(?!\d)"
-    r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:[ ,.]000)+)$")
+    r"|^(?:\d+[.,]\d+|\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d{1,3}(?:\.\d{3})+,\d{1,2}"
+    r"|\d{1,3}(?:[ ,.]000)+)$")
+# An id in hexadecimal ("0a4f4452229dfdf4", a uuid's groups): its letters are no words between
+# digits (PARANOID).
+_HEX_ID = re.compile(r"(?=[\w-]*[a-fA-F])[0-9a-fA-F]+(?:-[0-9a-fA-F]+)*")
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, CJK, kana.
+_UNSPACED = re.compile(r"[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u2e80-\u2fdf\u3040-\u31ff"
+                       r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# A date, then the time: "15.03.2024 10:45" reads as "15.03.2024 10".
+_DATE_THEN_TIME = re.compile(r"(?:\d{4}([-/.])\d{1,2}\1\d{1,2}|\d{1,2}([-/.])\d{1,2}\2\d{2,4})\s")
 # A number the words before it name as something else than a phone.
+# A whole word: "David 555 123 4567" is a phone, "id 555 123 4567" is not.
 _OTHER_NUMBER = re.compile(
+    r"(?<![^\W\d_])"
     r"(?i:licen[cs]e|account|acct|order|invoice|tracking|serial|passport|policy|reference|ref|"
     r"customer|member|membership|transaction|confirmation|routing|iban|card|ssn|social\s+"
-    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment)"
+    r"security|vat|tax|id|isbn|case|ticket|booking|parcel|shipment|version|build|release|"
+    r"firmware)"
     r"(?:\s+(?:number|no\.?|num|#|id|code))?\s*(?:is|was|:|#|=)?\s*$")
 _DIGIT_WORDS = "zero|oh|one|two|three|four|five|six|seven|eight|nine"
 _TOKEN = rf"(?:\d{{1,15}}(?!\d)|(?:{_DIGIT_WORDS})(?![^\W\d_]))"
@@ -87,6 +112,55 @@ def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
     return find_tiers(text, mode, KIND, _TIERS)
 
 
+def _not_sensitive(rule: Rule, checked: Mode) -> Rule:
+    """Drop the spans of `rule` that overlap a sensitive number (module docstring).
+
+    Each tier is checked against one fixed mode of the sensitive detector, so what a tier finds
+    does not depend on the mode asked for, and a higher mode still finds all a lower one does.
+    """
+    def spans(text: str) -> Iterator[Span]:
+        for span in rule(text):
+            if not _inside_sensitive(text, span[0], span[1], checked):
+                yield span
+    return spans
+
+
+def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
+    """Tell whether text[begin:end] overlaps a sensitive number of the text around it.
+
+    Only a window is read, wide enough to hold the longest IBAN or card around the candidate,
+    and cut at spaces so that no value is cut short; a text's cost stays linear.
+    """
+    low = max(0, begin - _SENSITIVE_ROOM)
+    high = min(len(text), end + _SENSITIVE_ROOM)
+    while low > 0 and not text[low - 1].isspace() and begin - low < 2 * _SENSITIVE_ROOM:
+        low -= 1
+    while high < len(text) and not text[high].isspace() and high - end < 2 * _SENSITIVE_ROOM:
+        high += 1
+    window = text[low:high]
+    spans = [(m.begin, m.end) for m in sensitive.find(window, checked)]
+    spans += sensitive.iban_shapes(window)
+    return any(b < end - low and begin - low < e for b, e in spans)
+
+
+def _glued_to_letters(text: str, begin: int, end: int) -> bool:
+    """Tell whether a number is part of a longer word: an id, a tracking or part number
+    ("1Z999AA10123456784"), one group of a hyphenated id ("94984276-002b-4197-8949-003df748dec5"),
+    or the digits of a longer run ("...-3460096277fd" read as "34600962")."""
+    if text.startswith("+", begin):
+        return False  # "звоните+79161234567сейчас": a "+" says phone
+    before, after = text[max(0, begin - 2):begin], text[end:end + 2]
+    return (_word_letter(before[-1:]) or after[:1].isdigit() or _word_letter(after[:1])
+            or (len(before) == 2 and before[1] == "-" and before[0].isalnum())
+            or (len(after) == 2 and after[0] == "-" and after[1].isalnum()))
+
+
+def _word_letter(char: str) -> bool:
+    """Tell whether a letter belongs to a word: Chinese, Japanese or Thai write no spaces, and a
+    phone number touches their letters ("请拨打13800138000联系我")."""
+    return char.isalpha() and not _UNSPACED.match(char)
+
+
 def _normal(text: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Span]:
     for run in _RUN.finditer(text):
         digits = sum(ch.isdigit() for ch in run.group())
@@ -106,8 +180,11 @@ def _library_matches(text: str, begin: int, end: int, regions: tuple[str, ...]) 
             window, region, leniency=phonenumbers.Leniency.POSSIBLE) if _is_phone(m.raw_string)]
         if found:
             for match in found:
-                if not _inside_number(text, begin + match.start):
-                    yield begin + match.start, begin + match.end, None
+                start, stop = begin + match.start, begin + match.end
+                if match.raw_string.startswith("(") and ")" not in match.raw_string:
+                    start += 1  # "(0458 423 914)": the bracket holds the number, not its prefix
+                if not (_inside_number(text, start) or _glued_to_letters(text, start, stop)):
+                    yield start, stop, None
             return
 
 
@@ -124,9 +201,20 @@ def _is_phone(raw: str) -> bool:
     digits = "".join(ch for ch in number if ch.isdigit())
     if not MIN_DIGITS <= len(digits) <= MAX_DIGITS:
         return False
-    if _NOT_PHONES.fullmatch(number.strip(" ()+")):
+    bare = number.strip(" ()+")
+    if _NOT_PHONES.fullmatch(bare) or _DATE_THEN_TIME.match(bare) or _is_version(bare):
         return False
-    return not (len(digits) >= 13 and luhn_valid(digits))
+    # A card number has a network's prefix ("001-973-982-9059" passes Luhn, one number in ten
+    # does); written with a country code ("+55 11 98184-2371") it is a phone whatever its digits.
+    return number.lstrip("( ").startswith("+") or not card_number_valid(digits)
+
+
+def _is_version(number: str) -> bool:
+    """Tell whether dotted groups read as a version ("10.0.19045.3803"): four groups or more, one
+    of them after the first a single digit; dotted phones group evenly ("01.94.74.11.21")."""
+    groups = number.split(".")
+    return (len(groups) >= 4 and all(g.isdigit() for g in groups)
+            and any(len(g) == 1 for g in groups[1:]))
 
 
 def _suspicious(text: str) -> Iterator[Span]:
@@ -146,6 +234,8 @@ def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
         digits = len(_DIGIT_COUNT.findall(row))
         if not MIN_DIGITS <= digits <= MAX_DIGITS or _HOLDS_NON_PHONE.search(row):
             continue
+        if _is_version(row) or (interleaved and _HEX_ID.fullmatch(row)):
+            continue
         if _named_otherwise(text, found.start()):
             continue
         years = len(_YEAR.findall(row))
@@ -153,6 +243,8 @@ def _digit_rows(pattern: re.Pattern[str], text: str) -> Iterator[Span]:
             continue
         if interleaved and len(_NUMBER_TOKEN.findall(row)) < 3:
             continue
+        if _glued_to_letters(text, found.start(), found.end()):
+            continue  # "12345678901X", "72ec531c-4609-4403-b559": an id
         yield found.start(), found.end(), None
 
 
@@ -162,11 +254,13 @@ def _named_otherwise(text: str, begin: int) -> bool:
 
 
 def _after_currency(text: str, begin: int) -> bool:
-    return begin > 0 and text[begin - 1] in "$€£¥₹"
+    before = text[max(0, begin - 2):begin].rstrip()
+    return bool(before) and before[-1] in "$€£¥₹"
 
 
 _TIERS: dict[Mode, tuple[Rule, ...]] = {
-    Mode.NORMAL: (_normal,),
-    Mode.SUSPICIOUS: (_suspicious,),
-    Mode.PARANOID: (_paranoid,),
+    Mode.NORMAL: (_not_sensitive(_normal, Mode.NORMAL),),
+    # The sensitive detector's PARANOID shapes are unchecked guesses: a phone stands against them.
+    Mode.SUSPICIOUS: (_not_sensitive(_suspicious, Mode.SUSPICIOUS),),
+    Mode.PARANOID: (_not_sensitive(_paranoid, Mode.SUSPICIOUS),),
 }

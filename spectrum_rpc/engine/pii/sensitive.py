@@ -42,11 +42,12 @@ CARD, IBAN, SSN, IP, PASSWORD = "credit_debit_number", "iban", "ssn", "ip_addres
 # regex engine then skips ahead to candidate characters instead of trying every position.
 # A card number is a whole run of digit groups: it starts where the run starts (not after a
 # digit and a separator) and it is taken whole (possessive: a run of more than 19 digits is no
-# card, and giving digits back could not make it one), so each run is read once.
-_CARD_NORMAL = re.compile(r"\d(?<![\w-]\d)(?<!\d[ -]\d)(?:[ -]?\d){12,18}+(?![\w-]|[ -]\d)")
-_CARD_SPLIT = re.compile(r"\d(?<![\w.-]\d)(?<!\d[ .\-_/|*]\d)(?:[ .\-_/|*]{0,3}\d){12,18}+"
+# card, and giving digits back could not make it one), so each run is read once. A run after
+# "+" is a phone number (its country code, then the rest), not a card.
+_CARD_NORMAL = re.compile(r"\d(?<![\w+-]\d)(?<!\d[ -]\d)(?:[ -]?\d){12,18}+(?![\w-]|[ -]\d)")
+_CARD_SPLIT = re.compile(r"\d(?<![\w.+-]\d)(?<!\d[ .\-_/|*]\d)(?:[ .\-_/|*]{0,3}\d){12,18}+"
                          r"(?![\w-]|[ .\-_/|*]{1,3}\d)")
-_CARD_GROUPS = re.compile(r"\d(?<![\w-]\d)\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?![\w-])")
+_CARD_GROUPS = re.compile(r"\d(?<![\w+-]\d)\d{3}([ -])\d{4}\1\d{4}\1\d{4}(?![\w-])")
 
 _IBAN_NORMAL = re.compile(
     r"[A-Z](?<!\w[A-Z])[A-Z]\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?(?!\w)")
@@ -109,6 +110,13 @@ _SSN_WORDS = Vocabulary(words=["ssn", "social security"])
 def find(text: str, mode: Mode = Mode.NORMAL) -> list[Match]:
     """Return the sensitive numbers of `text` that `mode` detects, in order, with components."""
     return find_tiers(text, mode, KIND, _TIERS)
+
+
+def iban_shapes(text: str) -> Iterator[tuple[int, int]]:
+    """Yield the spans of IBANs as NORMAL writes them, whatever their checksum: a mistyped IBAN
+    is still no phone number (the phone detector asks)."""
+    for begin, end, _ in _ibans(_IBAN_NORMAL, text, strict=False):
+        yield begin, end
 
 
 def _normal(text: str) -> Iterator[Span]:
