@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .labels import DECIDED
+from .labels import DECIDED, SCORABLE
 
 ENV_PREFIX = "SPECTRUM_RPC_"
 # Variables with the prefix that are not settings: the scripts' and the tests' own.
@@ -107,6 +107,21 @@ class ThresholdSettings:
     toxicity: float = 0.21
     sexual: float = 0.46
     phishing: float = 0.21
+    # Their review thresholds are REVIEW_SHARE (0.75) of these (analysis/policy.py).
+    # The other labels moderateText scores: [reject, review] (review at or below reject; one
+    # number: review at 0.75 of it), or [] for off: never flagged unless a project sets a pair.
+    # Chosen by scripts/choose_thresholds.py by F1 on development data (the moderation samples'
+    # development part; the toxic-span model's tune split), with the review at 0.75 of reject;
+    # left off where fewer than 15 positives, a best F1 under 0.4 or a bootstrap interval wider
+    # than 0.2 could not support a default (docs/BENCHMARKS.md, "Per-label decision thresholds").
+    insult: tuple[float, ...] = (0.46, 0.345)
+    threat: tuple[float, ...] = ()
+    identity_attack: tuple[float, ...] = ()
+    profanity: tuple[float, ...] = ()
+    harassment: tuple[float, ...] = ()
+    hate: tuple[float, ...] = ()
+    violence: tuple[float, ...] = ()
+    self_harm: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,6 +317,12 @@ def _check_ranges(settings: Settings) -> None:
     for name in DECIDED:
         if not 0.0 <= getattr(settings.thresholds, name) <= 1.0:
             raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
+    for name in SCORABLE:
+        pair = getattr(settings.thresholds, name)
+        if isinstance(pair, tuple) and (len(pair) > 2 or not all(0.0 <= v <= 1.0 for v in pair)
+                                        or (len(pair) == 2 and pair[1] > pair[0])):
+            raise ConfigError(f"config key thresholds.{name} must be [] (off), [reject] or "
+                              "[reject, review], each between 0 and 1, review <= reject")
     if not 0 <= settings.server.port <= 65535:
         raise ConfigError("config key server.port must be between 0 and 65535")
     for key in _GREATER_THAN_ZERO:

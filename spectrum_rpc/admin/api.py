@@ -7,10 +7,9 @@ from typing import Any
 import orjson
 from aiohttp import web
 
-from ..analysis import FilterError
+from ..analysis import FilterError, ThresholdError, threshold_pairs
 from ..auth import create_key
 from ..body import BodyRefused
-from ..labels import DECIDED
 from . import audit, bodies, review
 from .access import api_error, api_route, principal
 from .filters import check_filter
@@ -174,23 +173,12 @@ async def revoke_key(request: web.Request) -> web.Response:
 
 
 async def get_settings(request: web.Request) -> web.Response:
-    """A project's effective thresholds, webhook text setting and filter (complete)."""
+    """A project's effective thresholds (`thresholds`: each label's reject threshold, where it
+    has one; `pairs`: every label's {reject, review}, null where off), webhook text setting and
+    filter (complete)."""
     policy = await admin(request).analyzer.policies.get(project_of(request))
-    return ok({"thresholds": policy.thresholds, "include_text": policy.include_text,
-               "filter": policy.filter})
-
-
-def _thresholds(given: Any) -> dict[str, float]:
-    if not isinstance(given, dict):
-        raise BadRequest("thresholds must be an object of label: number")
-    out = {}
-    for label, value in given.items():
-        if label not in DECIDED:
-            raise BadRequest(f"unknown label {label!r}; known: {', '.join(DECIDED)}")
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
-            raise BadRequest(f"the threshold for {label} must be a number from 0 to 1")
-        out[label] = float(value)
-    return out
+    return ok({"thresholds": policy.thresholds, "pairs": threshold_pairs(policy.pairs),
+               "include_text": policy.include_text, "filter": policy.filter})
 
 
 async def put_settings(request: web.Request) -> web.Response:
@@ -201,14 +189,16 @@ async def put_settings(request: web.Request) -> web.Response:
     if not data:
         raise BadRequest("give thresholds, include_text and/or filter")
     changes: dict[str, Any] = {}
-    if "thresholds" in data:
-        stored = (await admin(request).store.projects.get_settings(project)).get("thresholds", {})
-        changes["thresholds"] = {**stored, **_thresholds(data["thresholds"])}
     if "include_text" in data:
         if not isinstance(data["include_text"], bool):
             raise BadRequest("include_text must be true or false")
         changes["include_text"] = data["include_text"]
     policies = admin(request).analyzer.policies
+    if "thresholds" in data:  # checked before anything is stored: a bad pair changes nothing
+        try:
+            changes["thresholds"] = await policies.merge_thresholds(project, data["thresholds"])
+        except ThresholdError as exc:
+            raise BadRequest(str(exc)) from None
     if "filter" in data:  # validated (and stored) first: a bad filter changes nothing
         try:
             check_filter(data["filter"])

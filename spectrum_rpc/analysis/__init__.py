@@ -11,14 +11,16 @@ from .filters import TYPES as FILTER_TYPES
 from .filters import FilterError, default_filter, parse_filter
 from .offload import DetectorsFailed, Offload
 from .options import AVAILABLE, DETECTORS, LABELS_ONLY, LANGUAGE_ONLY, MODED, MODES, Options
-from .policy import Policies, Policy
+from .policy import PAIR_KEYS, REVIEW_SHARE, Policies, Policy, ThresholdError
+from .policy import as_pairs as threshold_pairs
 from .sentences import split as split_sentences
 
 __all__ = ["AVAILABLE", "DETECTORS", "FILTER_LANGUAGES", "FILTER_MASK_LENGTH", "FILTER_TYPES",
            "FILTER_WORDS", "FILTER_WORD_LENGTH", "LABELS_ONLY", "LANGUAGE_ONLY", "MODED",
-           "MODES", "Analyzer",
+           "MODES", "PAIR_KEYS", "REVIEW_SHARE", "Analyzer",
            "Classification", "Classifier", "Detection", "DetectorsFailed", "FilterError",
-           "Listener", "Offload", "Options", "Policies", "Policy", "default_filter",
+           "Listener", "Offload", "Options", "Policies", "Policy", "ThresholdError",
+           "default_filter", "threshold_pairs",
            "parse_filter", "split_sentences"]
 
 

@@ -77,7 +77,7 @@ class Analyzer:
             policy = await self.policies.get(project)
         if "labels" in options.detect:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
-            result["flagged"], result["actions"] = policy.decisions(scores)
+            result["flagged"] = result["actions"] = None  # decided below, with the sub-labels
             result["modelVersion"] = version
             if key_id is not None:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
@@ -97,10 +97,12 @@ class Analyzer:
             found = await self.offload.run(self.detection, engine.source, text, options, toxic)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
-            # engine's labels; the decisions above stay the engine's.
+            # engine's labels before the project's thresholds decide them all.
             if "labels" in found:
                 result["labels"].update(found.pop("labels"))
             result.update(found)
+        if "labels" in options.detect:
+            result["flagged"], result["actions"] = policy.decisions(result["labels"])
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
 

@@ -1,4 +1,12 @@
-"""Per-project decision policy: thresholds per label and webhook privacy, cached briefly."""
+"""Per-project decision policy: a reject and a review threshold per label, webhook privacy,
+the filter; cached briefly.
+
+Every label an analysis scores may have a pair of thresholds: `reject` (the label is `flagged`,
+`actions.reject`) and `review` (at or below reject: `actions.review`, a person should look).
+Either may be None: off (a label with no reject threshold is never flagged). The server's
+defaults are in settings.ThresholdSettings; a project's own pairs are stored in its settings
+(`thresholds`: label -> {"reject", "review"}; a bare number, as stored before pairs existed, is
+the reject threshold, its review REVIEW_SHARE of it)."""
 
 from __future__ import annotations
 
@@ -7,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..cache import MISSING, TtlCache
-from ..labels import DECIDED, SPECTRUM_FIELDS
-from ..settings import Settings
+from ..labels import DECIDED, SCORABLE, SPECTRUM_FIELDS
+from ..settings import Settings, ThresholdSettings
 from ..store import SETTINGS, Store, StoreUnavailable, concerns
 from .filters import FilterError, default_filter, filter_options, parse_filter
 from .options import Options
@@ -25,19 +33,94 @@ _PAIRS = tuple(SPECTRUM_FIELDS.items())
 # unlabelled prompts / SMS ham, and is 0.23 / 0.19 / 0.06 at three quarters, while 0.73 of
 # OLID val's offensive tweets still reach review (0.56 flagged).
 REVIEW_SHARE = 0.75
+PAIR_KEYS = ("reject", "review")
+
+
+class ThresholdError(ValueError):
+    """A threshold pair that cannot be stored: `path` names the field at fault."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path} {reason}")
+        self.path, self.reason = path, reason
+
+
+Pair = tuple[float | None, float | None]  # (reject, review); None: off
+
+
+def default_pairs(thresholds: ThresholdSettings) -> dict[str, Pair]:
+    """Return the server's default pair of every scorable label (settings.ThresholdSettings)."""
+    pairs: dict[str, Pair] = {}
+    for label in SCORABLE:
+        value = getattr(thresholds, label, ())
+        if isinstance(value, float):  # a decided label: its review is the share, as before
+            pairs[label] = (value, round(REVIEW_SHARE * value, 6))
+        elif len(value) == 1:
+            pairs[label] = (value[0], round(REVIEW_SHARE * value[0], 6))
+        else:
+            pairs[label] = (value[0], value[1]) if value else (None, None)
+    return pairs
+
+
+def _number(value: Any, path: str, optional: bool) -> float | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+        raise ThresholdError(path, "must be a number from 0 to 1" + (" or null" if optional
+                                                                         else ""))
+    return float(value)
+
+
+def parse_pair(label: str, given: Any, current: Pair, path: str = "thresholds") -> Pair:
+    """Validate one label's thresholds over its current pair: a number (the reject threshold,
+    review REVIEW_SHARE of it, as stored before pairs) or an object with `reject` and/or
+    `review` (null: off); raise ThresholdError naming the field at fault."""
+    where = f"{path}.{label}"
+    if label not in SCORABLE:
+        raise ThresholdError(where, f"is not a label; known: {', '.join(SCORABLE)}")
+    decided = label in DECIDED  # classifyText's booleans need a reject threshold
+    if not isinstance(given, dict):
+        if given is None and not decided:
+            return None, None
+        reject = _number(given, where, optional=False)
+        return reject, round(REVIEW_SHARE * reject, 6)
+    unknown = [k for k in given if k not in PAIR_KEYS]
+    if unknown:
+        raise ThresholdError(f"{where}.{unknown[0]}", "is not a field; known: reject, review")
+    reject = (_number(given["reject"], f"{where}.reject", optional=not decided)
+              if "reject" in given else current[0])
+    review = (_number(given["review"], f"{where}.review", optional=True)
+              if "review" in given else current[1])
+    if reject is not None and review is not None and review > reject:
+        raise ThresholdError(f"{where}.review", f"must not be above reject ({reject})")
+    return reject, review
+
+
+def as_pairs(pairs: dict[str, Pair]) -> dict[str, dict[str, float | None]]:
+    """Return pairs as the admin API and the stored settings spell them."""
+    return {label: dict(zip(PAIR_KEYS, pair, strict=True)) for label, pair in pairs.items()}
 
 
 @dataclass(frozen=True)
 class Policy:
+    # The reject threshold of each label that has one (classifyText's three always do).
     thresholds: dict[str, float] = field(default_factory=dict)
     include_text: bool = False
     # The project's filter, complete (filters.default_filter() when it set none), and the
     # analysis it asks for when a request names no detectors.
     filter: dict[str, Any] = field(default_factory=default_filter)
     options: Options = field(default_factory=lambda: DEFAULT_OPTIONS)
+    # The review threshold of each label that has one.
+    reviews: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pairs(self) -> dict[str, Pair]:
+        """Return every scorable label's (reject, review), None where off."""
+        return {label: (self.thresholds.get(label), self.reviews.get(label))
+                for label in SCORABLE}
 
     def decide(self, label: str, confidence: float) -> bool:
-        """Return whether a confidence crosses this project's threshold for the label."""
+        """Return whether a confidence crosses this project's reject threshold for the label
+        (0.5 for a label left off: for the dialects whose answer decides every attribute)."""
         return confidence >= self.thresholds.get(label, 0.5)
 
     def review_line(self, label: str) -> float:
@@ -58,12 +141,13 @@ class Policy:
         return result
 
     def decisions(self, scores: dict[str, float]) -> tuple[dict[str, bool], dict[str, bool]]:
-        """Return `flagged` per decided label, and the actions: `reject` when any is flagged,
-        `review` when any reaches REVIEW_SHARE of its threshold (a human should look first)."""
-        flagged = {label: float(scores[label]) >= self.thresholds.get(label, 0.5)
-                   for label in DECIDED if label in scores}
-        review = any(float(scores[label]) >= REVIEW_SHARE * self.thresholds.get(label, 0.5)
-                     for label in DECIDED if label in scores)
+        """Return `flagged` for each scored label with a reject threshold, and the actions:
+        `reject` when any is flagged, `review` when any label reaches its review threshold (a
+        person should look first; review is at or below reject, so a rejected text is one)."""
+        flagged = {label: float(value) >= self.thresholds[label]
+                   for label, value in scores.items() if label in self.thresholds}
+        review = any(float(value) >= self.reviews[label]
+                     for label, value in scores.items() if label in self.reviews)
         return flagged, {"reject": any(flagged.values()), "review": review}
 
 
@@ -76,10 +160,9 @@ class Policies:
 
     def __init__(self, store: Store, settings: Settings, ttl: float = 1.0):
         self.store = store
-        self.defaults = Policy(
-            thresholds={label: getattr(settings.thresholds, label) for label in DECIDED},
-            include_text=settings.webhooks.include_text,
-        )
+        self.default_pairs = default_pairs(settings.thresholds)
+        self.defaults = Policy(include_text=settings.webhooks.include_text)
+        self.defaults = self._merge({})
         # While the database is away: the policy read last (within store.outage_grace).
         self._cache: TtlCache[str, Policy] = TtlCache(
             ttl, stale_for=settings.store.outage_grace, stale_on=(StoreUnavailable,))
@@ -88,6 +171,18 @@ class Policies:
         """Return the project's current policy."""
         policy = self._cache.peek(project)
         return policy if policy is not MISSING else await self._cache.get(project, self._load)
+
+    async def merge_thresholds(self, project: str, changes: Any) -> dict[str, Any]:
+        """Validate thresholds (label -> a number, or {reject, review}) over the project's
+        current pairs and return its `thresholds` setting with them (to store; nothing is
+        stored here); raise ThresholdError naming the field at fault."""
+        if not isinstance(changes, dict):
+            raise ThresholdError("thresholds", "must be an object of label: {reject, review}")
+        pairs = (await self.get(project)).pairs
+        for label, given in changes.items():
+            pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)))
+        stored = (await self.store.projects.get_settings(project)).get("thresholds", {})
+        return {**stored, **as_pairs({label: pairs[label] for label in changes})}
 
     async def change_filter(self, project: str, changes: Any) -> dict[str, Any]:
         """Validate a (partial) filter over the project's current one, store it, and return
@@ -110,10 +205,15 @@ class Policies:
         return self._merge(await self.store.projects.get_settings(project))
 
     def _merge(self, stored: dict[str, Any]) -> Policy:
-        thresholds = dict(self.defaults.thresholds)
-        thresholds.update(
-            {k: float(v) for k, v in stored.get("thresholds", {}).items() if k in thresholds}
-        )
+        pairs = dict(self.default_pairs)
+        own = stored.get("thresholds", {})
+        for label, given in (own.items() if isinstance(own, dict) else ()):
+            try:
+                pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)))
+            except ThresholdError as exc:  # validated when written: only a hand-edited database
+                log.warning("ignoring a stored threshold of a project: %s", exc.path)
+        thresholds = {label: r for label, (r, _) in pairs.items() if r is not None}
+        reviews = {label: v for label, (_, v) in pairs.items() if v is not None}
         project_filter = self.defaults.filter
         if "filter" in stored:
             try:
@@ -121,4 +221,4 @@ class Policies:
             except FilterError as exc:  # validated when written: only a hand-edited database
                 log.warning("ignoring the stored filter of a project: %s", exc.path)
         return Policy(thresholds, bool(stored.get("include_text", self.defaults.include_text)),
-                      project_filter, filter_options(project_filter))
+                      project_filter, filter_options(project_filter), reviews)

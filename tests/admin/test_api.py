@@ -85,9 +85,11 @@ async def test_threshold_change_flips_the_playground_decision(client):
     defaults = client.app[SETTINGS].thresholds  # the served defaults for the other labels
     answer = await saved.json()
     assert answer.pop("filter")["labels"]["enabled"] is True  # the filter: its own tests
+    assert answer.pop("pairs")["toxicity"]["reject"] == above  # pairs: test_threshold_pairs.py
     assert answer == {
         "thresholds": {"toxicity": above, "sexual": defaults.sexual,
-                       "phishing": defaults.phishing}, "include_text": True}
+                       "phishing": defaults.phishing, "insult": defaults.insult[0]},
+        "include_text": True}
     second = await (await client.post(url, json={"text": text})).json()
     assert second["result"]["toxic"] is False
     await client.put(f"{API}/projects/default/settings", json={"thresholds": {"toxicity": 0.0}})

@@ -28,7 +28,10 @@ async def review(api, body: object = None, key: str | None = "own", method: str 
 
 
 async def set_thresholds(api, **thresholds: float) -> None:
-    await api.store.projects.update_settings(DEFAULT_PROJECT, {"thresholds": thresholds})
+    # insult has a default pair too (it would reject these insults): off here, so that the
+    # bands asked for are toxicity's alone.
+    await api.store.projects.update_settings(DEFAULT_PROJECT,
+                                             {"thresholds": {"insult": None, **thresholds}})
     api.app[ANALYZER].policies.forget()
 
 
