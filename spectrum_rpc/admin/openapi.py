@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from ..labels import DECIDED
+from ..labels import DECIDED, SCORABLE
 from ..store import MAX_ACTOR_CHARS
 from ..webhooks import EVENT_NAMES, MAX_DESCRIPTION_LENGTH, MAX_URL_LENGTH
 from .filters import filter_schema
@@ -106,6 +106,16 @@ PROJECT = _path("project", {"type": "string", "pattern": PROJECT_PATTERN})
 WEBHOOK_ID = _path("id", {"type": "string"})
 KEY_ID = _path("key_id", {"type": "string"})
 SCORE = {"type": "number", "minimum": 0, "maximum": 1}
+OFF_OR_SCORE = {**SCORE, "nullable": True, "description": "null: off"}
+# A label's thresholds: review at or below reject (a decided label's reject is never null).
+PAIR = _obj(required=("reject", "review"), reject=OFF_OR_SCORE, review=OFF_OR_SCORE)
+
+
+def _threshold_change(label: str) -> dict[str, Any]:
+    pair = _obj(reject=SCORE if label in DECIDED else OFF_OR_SCORE, review=OFF_OR_SCORE)
+    number = SCORE if label in DECIDED else OFF_OR_SCORE
+    return {"oneOf": [{**number, "description": "the reject threshold (review at 0.75 of it)"},
+                      pair]}
 
 
 def _limit(most: int, default: int) -> dict[str, Any]:
@@ -166,9 +176,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "properties": {"id": {"type": "string"}, "project": {"type": "string"},
                            "name": {"type": "string"}, "prefix": {"type": "string"},
                            "created_at": TIME, "last_used_at": TIME, "revoked_at": TIME}},
-    "Settings": {"type": "object", "required": ["thresholds", "include_text", "filter"],
+    "Settings": {"type": "object", "required": ["thresholds", "pairs", "include_text", "filter"],
                  "properties": {
-                     "thresholds": {"type": "object", "additionalProperties": SCORE},
+                     "thresholds": {"type": "object", "additionalProperties": SCORE,
+                                    "description": "each label's reject threshold, where it "
+                                                   "has one"},
+                     "pairs": _obj(required=SCORABLE, **dict.fromkeys(SCORABLE, PAIR)),
                      "include_text": {"type": "boolean"},
                      "filter": _ref("Filter")}},
     "Filter": filter_schema(),
@@ -263,7 +276,8 @@ PATHS: dict[str, dict[str, Any]] = {
         "put": _op("Change thresholds, include_text and/or the filter (partial: only the "
                    "fields given change; a bad field is a 400 naming it, and nothing changes)",
                    params=(PROJECT,), change=True, answer=_ref("Settings"), body={
-                       **_obj(thresholds=_obj(**{label: SCORE for label in DECIDED}),
+                       **_obj(thresholds=_obj(**{label: _threshold_change(label)
+                                                 for label in SCORABLE}),
                               include_text={"type": "boolean"}, filter=_ref("Filter")),
                        "minProperties": 1}),
     },

@@ -13,7 +13,7 @@ from aiohttp import web
 from ..analysis import FILTER_TYPES, MODES, default_filter
 from ..body import TOO_LARGE, BodyRefused
 from ..constants import DEFAULT_PROJECT
-from ..labels import SPECTRUM_FIELDS
+from ..labels import DECIDED, SPECTRUM_FIELDS
 from ..store import MAX_ACTOR_CHARS, StatsRow, WebhookHealth
 from ..webhooks import EVENT_NAMES, NotFound
 from ..webhooks import management as webhook_ops
@@ -217,7 +217,7 @@ async def keys(request: web.Request) -> web.Response:
 async def settings(request: web.Request) -> web.Response:
     """GET /admin/settings: thresholds per label, the project's filter, webhook privacy."""
     policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
-    return await render(request, "settings.html", "settings", policy=policy,
+    return await render(request, "settings.html", "settings", policy=policy, decided=DECIDED,
                         filter_types=FILTER_TYPES, modes=MODES,
                         name_components=default_filter()["name"]["components"],
                         switched=[k for k in policy.filter if k not in FILTER_TYPES])

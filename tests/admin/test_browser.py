@@ -201,7 +201,9 @@ def test_feedback_recorded_over_rpc_shows_on_the_feedback_page(page, server, sho
 def test_threshold_change_flips_the_playground_decision(page, server, shots):  # type: ignore[no-untyped-def]
     def decide(threshold: str) -> str:
         page.goto("/admin/settings?project=default")
-        page.get_by_label("toxicity").fill(threshold)
+        page.get_by_label("toxicity", exact=True).fill(threshold)
+        # review must not be above reject (a pair's rule): at most the reject threshold
+        page.get_by_label("toxicity review", exact=True).fill(threshold)
         page.get_by_role("button", name="Save settings").click()
         page.get_by_role("status").get_by_text("Saved").wait_for()
         page.goto("/admin/playground?project=default")

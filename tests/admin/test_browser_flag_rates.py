@@ -45,8 +45,9 @@ def test_flag_rates_follow_a_typed_threshold_before_saving(tab, live_server, tmp
     top = max(scores)
     tab.get_by_label("toxicity", exact=True).fill("1")
     proposed.get_by_text(f"{0 if top < 1 else 100:.1f} %").wait_for()
-    # Saved: the typed threshold is now the current one.
+    # Saved: the typed threshold is now the current one (review, at most reject, with it).
     tab.get_by_label("toxicity", exact=True).fill("0")
+    tab.get_by_label("toxicity review", exact=True).fill("0")
     tab.get_by_role("button", name="Save settings").click()
     tab.get_by_role("status").get_by_text("Saved at").wait_for()
     current.get_by_text(f"100.0 % (≈{n} of {n} texts, {n} of {n} sampled) at 0").wait_for()

@@ -65,8 +65,8 @@
       }
       if (el.type === "checkbox") value = el.checked;
       else if (el.type === "number") {
-        if (value === "") continue;
-        value = Number(value);
+        if (value === "" && !el.hasAttribute("data-nullable")) continue;
+        value = value === "" ? null : Number(value);  // an empty nullable field: off
       } else if (value === "" && el.hasAttribute("data-optional")) continue;
       setPath(out, path, value);
     }
@@ -197,9 +197,11 @@
     let asked = 0;
     refreshRates = async () => {
       const params = new URLSearchParams();
-      for (const input of form.querySelectorAll('input[name^="thresholds."]')) {
+      for (const input of form.querySelectorAll('input[name^="thresholds."][name$=".reject"]')) {
+        const label = input.name.split(".")[1];  // thresholds.LABEL.reject
+        if (!box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]')) continue;  // no rates kept
         const value = input.value.trim();
-        if (value !== "" && Number(value) >= 0 && Number(value) <= 1) params.set(input.name.slice(11), value);
+        if (value !== "" && Number(value) >= 0 && Number(value) <= 1) params.set(label, value);
       }
       const mine = ++asked;  // an older answer arriving late must not overwrite a newer one
       try {
