@@ -39,9 +39,8 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.analysis import REVIEW_SHARE
 from spectrum_rpc.engine import load_engine, spans
 from spectrum_rpc.settings import ThresholdSettings
-from spectrum_rpc.training import Sample, choose_threshold, data_dir, load_corpus
+from spectrum_rpc.training import Sample, choose_threshold, data_dir, load_corpus, realistic
 from spectrum_rpc.training import spans as T
-from spectrum_rpc.training.calibration import realistic
 
 MIN_POSITIVES = 15
 MIN_F1 = 0.4

@@ -11,7 +11,8 @@ it works with only the host and the key changed.
   policy: `explicit` (our sexual label, 0-1), `suggestiveMature` (the higher of our violence and
   self-harm labels: mature themes; suggestive sexual text scores in `explicit`, as we have one
   sexual label), `offensiveToxic` (our toxicity label) and `reviewRecommended` (a label reached
-  the project's review level, three quarters of its threshold, but none its reject threshold).
+  its review threshold in the project's policy but none its reject threshold: every label with
+  a pair counts, the span model's insult among them; policy.py).
 - `locale` (e.g. `en-US`) chooses the lexicon's and speller's language. We have English only:
   an English locale (or none) is answered as such; any other is accepted, checked with the
   English lexicon, not spelling-corrected, and reported in the `X-Unsupported-Locale` header.

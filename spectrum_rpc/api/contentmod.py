@@ -6,10 +6,10 @@ The answer, field by field, from our analysis of the text (`Analyzer.moderate`: 
 model and policy, profanity with the request's `bannedWords`, language, sentiment). Every
 number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probability p:
 
-- `isSafe`: no label flagged by the project's thresholds (`suggestedActions.reject` is false).
+- `isSafe`: no label flagged by the project's reject thresholds (`suggestedActions.reject` is
+  false): every label with one (toxicity, sexual, phishing, insult by default; policy.py).
 - `confidence` (1-100): confidence in `isSafe`: p is the highest score of the flagged labels
-  when unsafe, else 1 minus the highest score of the decided labels (toxicity, sexual,
-  phishing).
+  when unsafe, else 1 minus the highest score of the labels with a reject threshold.
 - `sentiment`, `sentimentScore` (1-100): VADER's label, and its compound score c in [-1, 1]
   as p = (c + 1) / 2: 1 the most negative, 50 or 51 neutral, 100 the most positive.
 - `riskScores` (1-100, the document's scale for its other scores): `toxicity` from our toxicity
@@ -18,16 +18,16 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
 - `topics`: always `[]`. We have no labelled topic data, so no topic model we could measure;
   the field is named in the `X-Unsupported-Fields` header rather than filled with guesses.
 - `nsfwCategories`: `[{"category": "sexual", "severity"}]` (severity 1-100 from our sexual
-  label) when the sexual label reaches the project's review level (three quarters of its
-  threshold, as `suggestedActions.review`), else `[]`.
+  label) when the sexual label reaches the project's review threshold for it (as
+  `suggestedActions.review` counts it), else `[]`.
 - `summary`: `profanity` (the lexicon, and `options.bannedWords`, found something),
   `totalFlags` (labels flagged by the project's thresholds, plus 1 for profanity),
   `contentRating` by this rule, first match wins: `R` when the sexual label is flagged or
   violence, hate or self-harm scores 0.5 or more; `PG-13` when toxicity is flagged or profanity
-  is found; `PG` when any decided label reaches the review level; `G` otherwise. `language`:
+  is found; `PG` when any label reaches its review threshold; `G` otherwise. `language`:
   the detected ISO 639-1 code (null when the text tells none).
-- `suggestedActions`: the project's policy's actions (`reject` at a threshold, `review` from
-  three quarters of it).
+- `suggestedActions`: the project's policy's actions (`reject` when a label reaches its reject
+  threshold, `review` when one reaches its review threshold; a pair per label, policy.py).
 - `filteredContent`: the text with each profanity's characters replaced by `*`.
 - `hash`: SHA-256 of the text (UTF-8), `meta`: `options.meta` as sent (null when absent),
   `id` = `request.requestId` (a UUID), `request.timestamp` ISO 8601 in UTC with milliseconds.

@@ -19,7 +19,8 @@ The answer, key by key, from our analysis of `request.media.text`:
   `insult` (the toxic-span model's, from the typed toxic spans). A label a project's model does
   not score is left out and named in the `X-Unsupported-Labels` header, as the document leaves
   out what was not scored (`"gifs": {"result": {}}`) — never a made-up number. `hit`: a score
-  reaches the project's threshold for its label (0.5 for a label without one).
+  reaches the project's reject threshold for its label (0.5 for a label left off: the
+  document's `hit` decides every score it answers).
 - `images`, `gifs`: every URL of `image_url` (or `gif_url`) is fetched through the SSRF guard,
   decoded and scored for nudity (spectrum_rpc.media; README, "Image moderation"); the answer is
   the document's one object for the list: `porn`, `sexual`, `neutral` (the highest of each over

@@ -68,7 +68,8 @@ SCORED = {
     "violence": L.VIOLENCE,
 }
 UNSUPPORTED = tuple(c for c in CATEGORIES if c not in SCORED)
-# The threshold of a label the project has none for (only the decided labels have one).
+# The threshold of a label the project left off (no reject threshold): OpenAI's categories are
+# always decided. A label with a pair (the project's, or a default) decides at its reject.
 DEFAULT_THRESHOLD = 0.5
 SCORES_ONLY = replace(LABELS_ONLY, sub_labels=False)  # the labels alone: answers no sub-label
 IMAGE_CATEGORY = "sexual"  # the one category images are scored for

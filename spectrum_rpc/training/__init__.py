@@ -22,7 +22,7 @@ _LAZY = {
                      "template_samples", "train", "write_models"), "recipe"),
     **dict.fromkeys(("Report", "expected_calibration_error", "report"), "metrics"),
     **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
-                     "recalibrate"), "calibration"),
+                     "realistic", "recalibrate"), "calibration"),
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 

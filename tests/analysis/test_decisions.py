@@ -16,7 +16,7 @@ from tests.helpers.http import classify
 INSULT = "you are a pathetic worthless idiot"
 CLEAN = "See you at the meeting on Monday."
 # Every decided label out of the way, so that the label under test decides alone.
-QUIET = {L.TOXICITY: 1.0, L.SEXUAL: 1.0, L.PHISHING: 1.0}
+QUIET = dict.fromkeys((L.TOXICITY, L.SEXUAL, L.PHISHING), {"reject": 1.0, "review": 1.0})
 
 
 def call(text: str) -> dict:
