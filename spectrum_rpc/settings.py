@@ -113,7 +113,8 @@ class ThresholdSettings:
     # Chosen by scripts/choose_thresholds.py by F1 on development data (the moderation samples'
     # development part; the toxic-span model's tune split), with the review at 0.75 of reject;
     # left off where fewer than 15 positives, a best F1 under 0.4 or a bootstrap interval wider
-    # than 0.2 could not support a default (docs/BENCHMARKS.md, "Per-label decision thresholds").
+    # than 0.2 could not support a default (docs/BENCHMARKS.md, "Per-label decision thresholds";
+    # training/label_thresholds.py; tests/training/test_label_thresholds.py holds them equal).
     insult: tuple[float, ...] = (0.46, 0.345)
     threat: tuple[float, ...] = ()
     identity_attack: tuple[float, ...] = ()

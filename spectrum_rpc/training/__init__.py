@@ -26,13 +26,14 @@ _LAZY = {
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 
+# `label_thresholds`: the default reject thresholds of the labels outside classifyText's three.
 # `functional`: the functional test table (templated cases with expected decisions).
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
 # `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
 # `contrast`: contrastive training sentences for the encoder (train_encoder.py --recipe mix2).
-__all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional", "names",
-           "spans", *_LAZY]
+__all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional",
+           "label_thresholds", "names", "spans", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:
