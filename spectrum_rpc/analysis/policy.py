@@ -124,8 +124,10 @@ class Policy:
         return confidence >= self.thresholds.get(label, 0.5)
 
     def review_line(self, label: str) -> float:
-        """Return the score from which a text asks for review on this label (`decisions`)."""
-        return REVIEW_SHARE * self.thresholds.get(label, 0.5)
+        """Return the score from which a text asks for review on this label (`decisions`);
+        for a label whose review is off, REVIEW_SHARE of its reject threshold (0.5 when off)."""
+        line = self.reviews.get(label)
+        return line if line is not None else REVIEW_SHARE * self.thresholds.get(label, 0.5)
 
     def answer(self, scores: dict[str, float], version: str) -> dict[str, Any]:
         """Return classifyText's result object: Spectrum's decision/confidence pairs."""

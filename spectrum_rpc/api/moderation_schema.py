@@ -50,8 +50,11 @@ def moderate_result() -> dict[str, Any]:
     clients should tolerate additive fields)."""
     properties = {
         "labels": {**_NUMBERS, "description": "label -> probability. " + LABELS_NOTE},
-        "flagged": {**_FLAGS, "description": "decided label -> at the project's threshold"},
-        "actions": _object(reject={"type": "boolean"}, review={"type": "boolean"}),
+        "flagged": {**_FLAGS, "description": "label -> at or above the project's reject "
+                    "threshold for it (each label that has one; a label left off is absent)"},
+        "actions": _object(reject={"type": "boolean", "description": "a label is flagged"},
+                           review={"type": "boolean", "description": "a label reached its "
+                                   "review threshold (at or below its reject threshold)"}),
         "modelVersion": {"type": "string"},
         "spans": {"type": "array", "items": _SPAN, "description": "toxic character spans per "
                   "label (code points of the text as sent, end exclusive); [] unless the "
