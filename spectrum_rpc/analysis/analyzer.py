@@ -15,7 +15,7 @@ from .events import Classification, Listener
 from .offload import Offload
 from .options import SCORED, Options
 from .policy import Policies
-from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
+from .sentences import MAX_SPANS, THREAD_CHARS, grouped
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -134,10 +134,9 @@ class Analyzer:
         code points into the text, at most `most` of them (consecutive sentences are scored
         together beyond that). Nothing is told to the listeners."""
         if len(text) > THREAD_CHARS:  # a long text is split off the event loop
-            spans = await asyncio.to_thread(split, text)
+            spans = await asyncio.to_thread(grouped, text, most)
         else:
-            spans = split(text)
-        spans = grouped(spans, most)
+            spans = grouped(text, most)
         # Concurrent: the engine's micro-batcher scores them together.
         scored = await asyncio.gather(*(self.classifier.score(project, text[b:e])
                                         for b, e in spans))
