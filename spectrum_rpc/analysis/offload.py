@@ -47,7 +47,7 @@ class Offload:
         self._source: Path | None = None
 
     async def run(self, detection: Detection, source: Path | None, text: str,
-                  options: Options, toxic: bool = True) -> dict[str, Any]:
+                  options: Options, toxic: bool | None = True) -> dict[str, Any]:
         """Return `detection.run(text, options, toxic)`, computed where it disturbs the server
         least. `source` is the directory of the model whose lexicon `detection` holds."""
         if not self.large_text or len(text) < self.large_text or source is None:
@@ -97,6 +97,6 @@ def _start(source: str) -> None:
     _DETECTION = Detection(Lexicon.from_records(records))
 
 
-def _run(text: str, options: Options, toxic: bool) -> dict[str, Any]:
+def _run(text: str, options: Options, toxic: bool | None) -> dict[str, Any]:
     assert _DETECTION is not None, "the detector process was not started"
     return _DETECTION.run(text, options, toxic)
