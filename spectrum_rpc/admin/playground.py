@@ -8,9 +8,8 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..analysis import AVAILABLE, FILTER_TYPES, Analyzer, Options, Policy
+from ..analysis import AVAILABLE, PII_TYPES, Analyzer, Options, Policy
 
-PII_TYPES = tuple(kind for kind in FILTER_TYPES if kind != "profanity")
 # The detectors' state, cheapest first: the speller alone takes seconds (and ~160 MB), so the
 # Playground answers without spelling until it is built rather than keep the admin waiting.
 STATE = ("span_model", "sentiment_analyzer", "profanity_finder", "language_detector", "speller")

@@ -56,7 +56,8 @@ def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
 
 def _pii_match(match: pii.Match) -> dict[str, Any]:
     found = {"text": match.text, "begin": match.begin, "end": match.end}
-    if match.component is not None:  # sensitive numbers: which kind (iban, password, ...)
+    # Sensitive numbers: which kind (iban, password, ...); name parts: which (first+last, ...).
+    if match.component is not None:
         found["component"] = match.component
     return found
 

@@ -1,7 +1,8 @@
 """Sentence-like spans of a text, with offsets in code points into the original text.
 
-A span ends after a run of sentence-ending marks (`.`, `!`, `?`, `…` and their full-width forms)
-that is followed by whitespace, or at a line break; whitespace around a span is left out of it.
+A span ends after a run of sentence-ending marks (`.`, `!`, `?`, `…` and the full-width `。`,
+`！`, `？`), with any closing quotes or brackets after it, that is followed by whitespace or the
+end of the text, or at a line break; whitespace around a span is left out of it.
 Decimal numbers and URLs stay whole because a mark ends a sentence only when whitespace follows
 it. One regular-expression pass and one look at each character: linear in the text's length; the
 spans are yielded one at a time, so memory does not grow with the number of sentences.
