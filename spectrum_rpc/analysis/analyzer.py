@@ -156,7 +156,7 @@ class Analyzer:
         code points into the text, at most `most` of them (consecutive sentences are scored
         together beyond that). Nothing is told to the listeners."""
         if len(text) > THREAD_CHARS:  # a long text is split off the event loop
-            spans = await asyncio.to_thread(grouped, text, most)
+            spans = await self.offload.sentences(self.classifier.engine.source, text, most)
         else:
             spans = grouped(text, most)
         # Concurrent: the engine's micro-batcher scores them together.
