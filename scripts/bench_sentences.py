@@ -17,7 +17,9 @@ import subprocess
 import sys
 import time
 
-from spectrum_rpc.analysis.sentences import MAX_SPANS, grouped, split
+from spectrum_rpc.analysis import SENTENCE_RUNS as MAX_SPANS
+from spectrum_rpc.analysis import group_sentences as grouped
+from spectrum_rpc.analysis import split_sentences as split
 
 CASES = {
     "a. ": "a. ",

@@ -13,6 +13,7 @@ from .offload import DetectorsFailed, Offload
 from .options import AVAILABLE, DETECTORS, LABELS_ONLY, LANGUAGE_ONLY, MODED, MODES, Options
 from .policy import Policies, Policy
 from .sentences import MAX_SPANS as SENTENCE_RUNS
+from .sentences import grouped as group_sentences
 from .sentences import split as split_sentences
 
 __all__ = ["AVAILABLE", "DETECTORS", "FILTER_LANGUAGES", "FILTER_MASK_LENGTH", "FILTER_TYPES",
@@ -20,7 +21,7 @@ __all__ = ["AVAILABLE", "DETECTORS", "FILTER_LANGUAGES", "FILTER_MASK_LENGTH", "
            "MODES", "PII_TYPES", "SENTENCE_RUNS", "Analyzer",
            "Classification", "Classifier", "Detection", "DetectorsFailed", "FilterError",
            "Listener", "Offload", "Options", "Policies", "Policy", "default_filter",
-           "parse_filter", "split_sentences"]
+           "group_sentences", "parse_filter", "split_sentences"]
 
 
 def __getattr__(name: str):  # type: ignore[no-untyped-def]
