@@ -8,13 +8,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from ..analysis import AVAILABLE, FILTER_TYPES, Analyzer, Options, Policy
+from ..analysis import AVAILABLE, PII_TYPES, Analyzer, Options, Policy
 
-PII_TYPES = tuple(kind for kind in FILTER_TYPES if kind != "profanity")
 # The detectors' state, cheapest first: the speller alone takes seconds (and ~160 MB), so the
 # Playground answers without spelling until it is built rather than keep the admin waiting.
 STATE = ("span_model", "sentiment_analyzer", "profanity_finder", "language_detector", "speller")
 WARM_WAIT = 2.0  # seconds an analysis waits for the state before answering without spelling
+# Detectors the Playground does not show, so does not run: per-sentence scores score the text
+# once more per sentence.
+NOT_SHOWN = frozenset({"sentences"})
 
 
 def _build(detection: Any) -> None:
@@ -86,13 +88,14 @@ def model_version(classifier: Any, project: str | None = None) -> str:
 
 
 def every_detector(policy: Policy, skip: Iterable[str] = ()) -> Options:
-    """The project's options with every detector on (but `skip`) and every kind of personal
-    data looked for, each at its mode in the project's filter, with its mask when masking is
-    on."""
+    """The project's options with every detector it shows on (but `skip`) and every kind of
+    personal data looked for, each at its mode in the project's filter, with its mask when
+    masking is on."""
     chosen = policy.filter
     masks = {kind: chosen[kind]["mask"] if chosen[kind]["masking"] else None
              for kind in (*PII_TYPES, "profanity")}
-    return replace(policy.options, detect=frozenset(AVAILABLE) - set(skip), masks=masks,
+    return replace(policy.options, detect=frozenset(AVAILABLE) - NOT_SHOWN - set(skip),
+                   masks=masks,
                    pii_modes={kind: chosen[kind]["mode"] for kind in PII_TYPES},
                    modes={**policy.options.modes, "profanity": chosen["profanity"]["mode"]})
 

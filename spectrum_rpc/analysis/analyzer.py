@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -15,7 +15,7 @@ from .events import Classification, Listener
 from .offload import Offload
 from .options import SCORED, Options
 from .policy import Policies
-from .sentences import MAX_SPANS, THREAD_CHARS, grouped, split
+from .sentences import MAX_SPANS, THREAD_CHARS, grouped
 
 if TYPE_CHECKING:
     from ..engine import Engine
@@ -34,6 +34,17 @@ class Classifier(Protocol):
         """The global model's engine (its lexicon serves the profanity detector)."""
         ...
 
+
+
+async def _together(jobs: Iterable[Awaitable[Any]]) -> list[Any]:
+    """Await jobs concurrently; when one fails, cancel the others before raising."""
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        return await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        raise
 
 
 def quality(scores: Mapping[str, float]) -> dict[str, float]:
@@ -66,16 +77,27 @@ class Analyzer:
         model and policy (`flagged`, `actions`); everything else off the event loop. With a
         `key_id`, the labels' outcome is told to the listeners as classify tells them (an
         event of `event_type`, with `meta`)."""
+        detect = options.detect
+        # The model's scores, the sentences' and the other detectors run at the same time.
+        # Spans need the text's toxicity too (a text below the review line is marked only when
+        # the span model's sub-labels say so: `spans.worth_marking`): they are found without
+        # it and the rule applied once both are known.
+        jobs: dict[str, Awaitable[Any]] = {}
+        if detect & {"labels", "quality", "spans"}:
+            jobs["scores"] = self.classifier.score(project, text)
+        if "sentences" in detect:
+            jobs["sentences"] = self.sentence_scores(project, text)
+        if detect - SCORED or ("labels" in detect and options.sub_labels):
+            jobs["found"] = self.offload.run(self.detection, self.classifier.engine.source, text,
+                                             options, None if "spans" in detect else True)
+        done = dict(zip(jobs, await _together(jobs.values()), strict=True))
+        scores, version = done.get("scores", ({}, ""))
+        policy = await self.policies.get(project) if detect & {"labels", "spans"} else None
         result: dict[str, Any] = {}
-        # Spans need the text's toxicity too: a text below the review line is marked only
-        # when the span model's sub-labels say so (`spans.worth_marking`).
-        if options.detect & {"labels", "quality", "spans"}:
-            scores, version = await self.classifier.score(project, text)
-            if "quality" in options.detect:
-                result["quality"] = quality(scores)
-        if options.detect & {"labels", "spans"}:
-            policy = await self.policies.get(project)
-        if "labels" in options.detect:
+        if "quality" in detect:
+            result["quality"] = quality(scores)
+        if "labels" in detect:
+            assert policy is not None
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"] = result["actions"] = None  # decided below, with the sub-labels
             result["modelVersion"] = version
@@ -83,18 +105,18 @@ class Analyzer:
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 meta or {}, text, policy.include_text,
                                                 event_type))
-        if "sentences" in options.detect:
+        if "sentences" in done:
             # Without the lexicon's profanity rule: `labels.profanity` is the span model's,
             # and one name should not mean two scores in one answer.
             result["sentences"] = [
                 {"begin": b, "end": e, "scores": {k: v for k, v in s.items() if k != PROFANITY}}
-                for b, e, s in await self.sentence_scores(project, text)]
-        if (options.detect - SCORED
-                or ("labels" in options.detect and options.sub_labels)):
-            engine = self.classifier.engine
-            toxic = ("spans" not in options.detect
-                     or float(scores.get(TOXICITY, 1.0)) >= policy.review_line(TOXICITY))
-            found = await self.offload.run(self.detection, engine.source, text, options, toxic)
+                for b, e, s in done["sentences"]]
+        if "found" in done:
+            found = done["found"]
+            if "spans" in detect:
+                assert policy is not None
+                self.detection.settle(found, float(scores.get(TOXICITY, 1.0))
+                                      >= policy.review_line(TOXICITY))
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels before the project's thresholds decide them all.
@@ -136,10 +158,9 @@ class Analyzer:
         code points into the text, at most `most` of them (consecutive sentences are scored
         together beyond that). Nothing is told to the listeners."""
         if len(text) > THREAD_CHARS:  # a long text is split off the event loop
-            spans = await asyncio.to_thread(split, text)
+            spans = await self.offload.sentences(self.classifier.engine.source, text, most)
         else:
-            spans = split(text)
-        spans = grouped(spans, most)
+            spans = grouped(text, most)
         # Concurrent: the engine's micro-batcher scores them together.
         scored = await asyncio.gather(*(self.classifier.score(project, text[b:e])
                                         for b, e in spans))

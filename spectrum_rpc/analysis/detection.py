@@ -27,6 +27,8 @@ from .options import Options
 FINDERS = {**pii.DETECTORS, "name": pii.names.find}
 PII_TYPES = tuple(FINDERS)
 MASK_TEMPLATES = dict(pii.DEFAULT_TEMPLATES)
+# Where `Detection.run` keeps the span analysis until `Detection.settle` applies the rule.
+_UNSETTLED = "_spanAnalysis"
 _MODES = {mode.name: mode for mode in pii.Mode}  # `Mode[name]` without the Enum machinery
 
 
@@ -54,7 +56,8 @@ def _pii(self: Detection, text: str, options: Options, out: dict[str, Any],
 
 def _pii_match(match: pii.Match) -> dict[str, Any]:
     found = {"text": match.text, "begin": match.begin, "end": match.end}
-    if match.component is not None:  # sensitive numbers: which kind (iban, password, ...)
+    # Sensitive numbers: which kind (iban, password, ...); name parts: which (first+last, ...).
+    if match.component is not None:
         found["component"] = match.component
     return found
 
@@ -170,18 +173,21 @@ class Detection:
         """Detectors this process can run (besides the labels, which the engine scores)."""
         return frozenset(self._steps)
 
-    def run(self, text: str, options: Options, toxic: bool = True) -> dict[str, Any]:
+    def run(self, text: str, options: Options, toxic: bool | None = True) -> dict[str, Any]:
         """Return each requested detector's output, `masked` when anything was masked, and
         with `labels` asked for, the span model's sub-labels under `labels` (the caller
         merges them with the engine's). `toxic`: the text's toxicity reached the review line;
-        without it, spans are answered only when a sub-label is high (`spans.worth_marking`)."""
+        without it, spans are answered only when a sub-label is high (`spans.worth_marking`).
+        `None`: not known yet; the caller passes the output to `settle` once it is."""
         out: dict[str, Any] = {}
         found: dict[str, list] = {}  # each detector's matches, for masking and spelling
         for name, step in self._steps.items():
             if name in options.detect:
                 step(self, text, options, out, found)
-        if "spans" in found and not spans.worth_marking(found["spans"][0], toxic):
-            out["spans"] = []
+        if "spans" in found:
+            out[_UNSETTLED] = found["spans"][0]
+            if toxic is not None:
+                self.settle(out, toxic)
         if "labels" in options.detect and options.sub_labels:
             analysis = found["spans"][0] if "spans" in found else self.span_model.analyze(
                 text, labels=())
@@ -195,3 +201,10 @@ class Detection:
             templates = {**MASK_TEMPLATES, **{k: v for k, v in masks.items() if v}}
             out["masked"] = pii.mask(masked, hidden, templates)
         return out
+
+    @staticmethod
+    def settle(out: dict[str, Any], toxic: bool) -> None:
+        """Apply the spans rule to `run`'s output now that the text's toxicity is known."""
+        analysis = out.pop(_UNSETTLED, None)
+        if analysis is not None and not spans.worth_marking(analysis, toxic):
+            out["spans"] = []

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..analysis import FILTER_TYPES, MODES
+from ..analysis import MODES, PII_TYPES, SENTENCE_RUNS
+from ..engine import sentiment, spans, spelling
 from ..labels import ALIASES, SPAN_LABELS, TOXICITY, UNSUPPORTED
 
 LABELS_NOTE = (
     "Labels not scored (no labelled data here supports them; never answered): "
     + ", ".join(UNSUPPORTED) + ". "
     + "; ".join(f"{alias} is our {label}" for alias, label in ALIASES.items()) + ".")
-PII_TYPES = tuple(kind for kind in FILTER_TYPES if kind != "profanity")
 
 _NUMBERS = {"type": "object", "additionalProperties": {"type": "number"}}
 _FLAGS = {"type": "object", "additionalProperties": {"type": "boolean"}}
@@ -40,8 +40,11 @@ _PROFANE = _object(text={"type": "string"}, begin=_OFFSET, end=_OFFSET,
                    canonical={"type": "string"}, category={"type": "string"},
                    severity={"type": "number"})
 _PERSONAL = _object(("text", "begin", "end"), text={"type": "string"}, begin=_OFFSET,
-                    end=_OFFSET, component={"type": "string", "description": "which kind of "
-                                            "sensitive number (iban, ssn, ...)"})
+                    end=_OFFSET, component={"type": "string", "description": "for a sensitive "
+                                            "number, which kind (iban, ssn, ...); for a part "
+                                            "of a person's name (the project's filter asks "
+                                            "for components), which parts, joined with + "
+                                            "(first, last, first+last, ...)"})
 _NULLABLE_STRING = {"type": ["string", "null"]}
 
 
@@ -58,11 +61,12 @@ def moderate_result() -> dict[str, Any]:
         "modelVersion": {"type": "string"},
         "spans": {"type": "array", "items": _SPAN, "description": "toxic character spans per "
                   "label (code points of the text as sent, end exclusive); [] unless the "
-                  "text's toxicity reaches the project's review line or a sub-label 0.25"},
+                  "text's toxicity reaches the project's review line or a sub-label "
+                  f"{spans.SUB_LABEL_LINE}"},
         "sentences": {"type": "array", "items": _SENTENCE, "description": "per-sentence scores "
                       "of the project's model (Perspective's spanScores): each sentence scored "
-                      "alone; a text of more than 100 sentences is scored in at most 100 runs "
-                      "of consecutive sentences"},
+                      f"alone; a text of more than {SENTENCE_RUNS} sentences is scored in at "
+                      f"most {SENTENCE_RUNS} runs of consecutive sentences"},
         "profanity": _found(_PROFANE, "profane words in the mode asked"),
         "pii": {**_object((), **{kind: _found(_PERSONAL, f"{kind} found")
                                  for kind in PII_TYPES}),
@@ -74,13 +78,14 @@ def moderate_result() -> dict[str, Any]:
         "sentiment": _object(label={"enum": ["negative", "neutral", "positive"]},
                              score={"type": "number", "minimum": -1, "maximum": 1},
                              truncated={"type": "boolean", "description": "only the first "
-                                        "20,000 characters were scored"}),
+                                        f"{sentiment.MAX_CHARS:,} characters were scored"}),
         "quality": {**_object((), spam=_PROBABILITY), "description": "spam: the scam/spam "
                     "label's probability (incoherent and unsubstantial are not scored)"},
         "corrected": {"type": "string", "description": "the text with English misspellings "
                       "corrected"},
         "correctedSkipped": {"enum": ["language", "size"], "description": "why `corrected` is "
-                             "the text unchanged: not English, or over 20,000 characters"},
+                             "the text unchanged: not English, or over "
+                             f"{spelling.MAX_CHARS:,} characters"},
         "hash": {"type": "string", "pattern": "^[0-9a-f]{64}$"},
     }
     return {"type": "object", "properties": properties, "required": ["hash"],

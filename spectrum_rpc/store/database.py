@@ -66,8 +66,13 @@ class GroupCommits:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.commits = 0
         self.refused_disk_full = 0  # writes failed by a full disk (see _refuse)
-        self._full_log = Throttle(clock=clock)  # the refusal line: once a minute at most
+        # The refusal line once a minute at most, and the first refusal after a "committed
+        # again" line whenever it comes (the log's last word is then the disk's state); "committed
+        # again" once after each refusal line, once a minute at most: one such pair a minute.
+        self._full_log = Throttle(clock=clock)
+        self._room_log = Throttle(clock=clock)
         self._said_full = False  # the log said writes are refused, not yet that they commit
+        self._said_room = False  # ... and then that they commit, not yet refused again
         self.unavailable = 0  # reads and writes failed: the database is out of reach
         self._down_log = Throttle(clock=clock)  # "unavailable": once a minute at most
         self._said_down = False  # the log said it is out of reach, not yet that it is back
@@ -132,22 +137,27 @@ class GroupCommits:
 
     def _classified(self, exc: Exception) -> Exception:
         """Return `exc`, or StoreFull for a full disk, logged once per minute at most (every
-        request that writes fails while it lasts); the first commit after a logged refusal
-        says, once, that writes commit again (see `_committed`). A database out of reach is
+        request that writes fails while it lasts), and always right after a line saying writes
+        commit again (a group may mix a refused write with ones that fit); the first commit
+        after a logged refusal says, once, that writes commit again (see `_committed`), once a
+        minute at most. A database out of reach is
         StoreUnavailable (see `_down`)."""
         if self._unreachable(exc):
             return self._down(exc)
         if not self._disk_full(exc):
             return exc
         self.refused_disk_full += 1
-        held = self._full_log.allow("disk full")
+        if self._said_room:
+            held: int | None = self._full_log.force("disk full")
+        else:
+            held = self._full_log.allow("disk full")
         if held is not None:
             more = f" ({held} more since the last such line)" if held else ""
             # One line: PostgreSQL's message goes on with a HINT line ("Check free disk space").
             said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             log.error("store write refused: the disk holding %s is full (%s)%s",
                       self.path, said, more)
-            self._said_full = True
+            self._said_full, self._said_room = True, False
         full = StoreFull(f"the disk holding the store {self.path} is full: nothing was stored")
         full.__cause__ = exc
         return full
@@ -180,8 +190,10 @@ class GroupCommits:
         self.commit_seconds += elapsed
         self.group_sizes[len(group).bit_length()] += 1
         self.commit_micros[int(elapsed * 1e6).bit_length()] += 1
-        if self._said_full:  # once, on the first commit since the refusal line, however soon
-            self._said_full = False
+        # Once, on the first commit since the refusal line (however soon, unless that would
+        # make two such lines in a minute: see `_room_log`).
+        if self._said_full and self._room_log.allow("room") is not None:
+            self._said_full, self._said_room = False, True
             log.warning("store writes are committed again: the disk holding %s has room",
                         self.path)
         self._reached()

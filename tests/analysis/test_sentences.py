@@ -3,9 +3,11 @@ scores with the project's real model."""
 
 from __future__ import annotations
 
+import tracemalloc
+
 import pytest
 
-from spectrum_rpc.analysis.sentences import MAX_SPANS, grouped, split
+from spectrum_rpc.analysis.sentences import MAX_SPANS, count, grouped, split
 from spectrum_rpc.resources import ANALYZER
 
 
@@ -30,7 +32,7 @@ def test_split(text, sentences):
 
 def test_offsets_are_code_points_into_the_original():
     text = "👍🏽 Great post. Ça va? 😀"
-    spans = split(text)
+    spans = list(split(text))
     assert spans == [(0, 14), (15, 21), (22, 23)]
     assert [text[b:e] for b, e in spans] == ["👍🏽 Great post.", "Ça va?", "😀"]
 
@@ -38,15 +40,30 @@ def test_offsets_are_code_points_into_the_original():
 def test_a_long_run_of_marks_without_space_is_linear():
     # Each mark would restart a naive pattern's scan of the rest of the run.
     text = "!" * 200_000 + "x"
-    assert split(text) == [(0, len(text))]
+    assert list(split(text)) == [(0, len(text))]
 
 
 def test_grouped_keeps_at_most_the_bound_and_covers_everything():
-    spans = [(i * 3, i * 3 + 2) for i in range(10)]
-    assert grouped(spans, 10) is spans
-    joined = grouped(spans, 3)
-    assert joined == [(0, 11), (12, 23), (24, 29)]
-    assert len(grouped(spans, 1)) == 1 and grouped(spans, 1)[0] == (0, 29)
+    text = " ".join(["a."] * 10)  # sentences at 0, 3, ..., 27
+    assert count(text) == 10
+    assert grouped(text, 10) == list(split(text)) == [(i * 3, i * 3 + 2) for i in range(10)]
+    assert grouped(text, 3) == [(0, 11), (12, 23), (24, 29)]
+    assert grouped(text, 1) == [(0, 29)]
+    assert grouped("", 3) == [] and count(" \n ") == 0
+
+
+@pytest.mark.parametrize("unit", ["a. ", "a\n", "Quite an ordinary sentence. "])
+def test_grouping_a_long_text_holds_no_list_of_its_sentences(unit):
+    # 1 MB of one-character sentences: a list of every sentence would hold tens of MB.
+    text = unit * (1_000_000 // len(unit))
+    tracemalloc.start()
+    try:
+        runs = grouped(text, MAX_SPANS)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(runs) == MAX_SPANS and runs[0][0] == 0 and runs[-1][1] == len(text.rstrip())
+    assert peak < 1_000_000
 
 
 async def test_sentence_scores_score_each_sentence_with_the_projects_model(app_client):
