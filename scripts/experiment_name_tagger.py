@@ -457,9 +457,72 @@ def cost(root: Path, work: Path, epoch: int) -> None:
               f"p90 {np.percentile(cpu, 90) * 1e3:.2f} ms")
 
 
+STATE_OUTPUTS = ("/layers.3/ln2/LayerNormalization_output_0",
+                 "/layers.5/ln2/LayerNormalization_output_0")
+
+
+def shipped_states(root: Path, work: Path) -> None:
+    """The cheaper variant: the SHIPPED encoder (`models/encoder.onnx`, fine-tuned for the
+    toxicity labels) with its layer-4 and layer-6 token states as extra outputs, a logistic
+    head over a word's first sub-token states fitted on the training sentences, then the same
+    dev comparisons with the CRF."""
+    import onnx
+    import onnxruntime as ort
+    from sklearn.linear_model import LogisticRegression
+
+    models = Path(names.__file__).resolve().parents[2] / "models"
+    graph = onnx.load(str(models / "encoder.onnx"))
+    for name in STATE_OUTPUTS:
+        graph.graph.output.append(onnx.helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT,
+                                                                     None))
+    work.mkdir(parents=True, exist_ok=True)
+    target = work / "encoder_states.onnx"
+    onnx.save(graph, str(target))
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+    tok = tokenizer()
+
+    def features(sentences):  # noqa: ANN001, ANN202
+        out = []
+        for s in sentences:
+            ids, first = encode(tok, s.tokens, 48 * 2)
+            x = np.array([ids], dtype=np.int64)
+            _, *states = session.run(None, {"input_ids": x, "attention_mask": np.ones_like(x)})
+            h = np.concatenate([z[0] for z in states], axis=1)
+            f = np.zeros((len(first), h.shape[1]), dtype=np.float32)
+            for w, pos in enumerate(first):
+                if pos >= 0:
+                    f[w] = h[pos]
+            out.append(f)
+        return out
+
+    t0 = time.thread_time()
+    train_s = training_sentences(root)
+    dev = T.read_btc(root, "dev")
+    xs = features(train_s)
+    dev_x = features(dev)
+    calls = len(train_s) + len(dev)
+    print(f"states of {calls} texts: {(time.thread_time() - t0) / calls * 1e3:.1f} ms CPU each")
+    index = {t: i for i, t in enumerate(TAGS)}
+    x = np.concatenate(xs)
+    y = np.concatenate([[index.get(t, 0) for t in s.tags] for s in train_s])
+    for C in (0.1, 1.0):  # noqa: N806
+        clf = LogisticRegression(C=C, max_iter=300).fit(x, y)
+        probs = []
+        for f in dev_x:
+            p = clf.predict_proba(f) if len(f) else np.zeros((0, 3))
+            probs.append((p[:, 1] + p[:, 2], p[:, 1]))
+        crf = T.sentence_probabilities(names.default_model(), dev)
+        report(f"shipped encoder states + logistic head C={C}", dev, probs)
+        avg = [((c[0] + n[0]) / 2, (c[1] + n[1]) / 2) for c, n in zip(crf, probs, strict=True)]
+        report(f"mean of CRF and that head C={C}", dev, avg)
+        report(f"stack of CRF and that head C={C} (5-fold)", dev, cross_fit(dev, crf, probs))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("step", choices=("train", "score", "cost"))
+    parser.add_argument("step", choices=("train", "score", "cost", "states"))
     parser.add_argument("--data-dir")
     parser.add_argument("--work", type=Path, default=Path("/tmp/name_tagger"))
     parser.add_argument("--epochs", type=int, default=3)
@@ -471,8 +534,10 @@ def main() -> None:
         train(root, args.work, args.epochs, args.threads)
     elif args.step == "score":
         score(root, args.work, args.epoch)
-    else:
+    elif args.step == "cost":
         cost(root, args.work, args.epoch)
+    else:
+        shipped_states(root, args.work)
 
 
 if __name__ == "__main__":
