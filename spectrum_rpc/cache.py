@@ -22,14 +22,16 @@ class TtlCache(Generic[K, V]):
     (measured: the herd of reads cost about a tenth of the server's CPU at 256 connections).
 
     With a grace (`stale_for` > 0 and `stale_on` kinds of failure, the database out of reach),
-    a value loaded less than `ttl + stale_for` seconds ago is stale-while-revalidate: once its
-    TTL has passed it is still returned at once while one load per key runs in the background,
-    so no request waits on a read that may take a connect timeout; a caller waits on a load
-    only when there is nothing stale to return. While loads fail with a `stale_on` kind the
-    stale value goes on serving (and is not loaded again for `ttl` seconds): `stale_for`
-    bounds how long a value changed meanwhile, a revoked key say, can outlive its change. A
-    load failing otherwise (a bug, not an outage) drops the value, so the next call sees the
-    error. After `forget` nothing stale is left to return.
+    a value loaded less than `ttl + stale_for` seconds ago is returned when its load fails so
+    (and not loaded again for `ttl` seconds): `stale_for` bounds how long a value changed
+    meanwhile, a revoked key say, can outlive its change. Once a load has failed so, and until
+    one succeeds, the cache is stale-while-revalidate: an expired value within the grace is
+    returned at once while one load per key runs in the background, so no request waits on a
+    read that may take the whole connect timeout (a server dropping packets); a caller waits
+    only when nothing stale can answer. While the source answers, an expired value is loaded
+    again before it answers (a change made elsewhere shows after the TTL). A background load
+    failing otherwise (a bug, not an outage) drops the value, so the next call sees the error.
+    After `forget` nothing stale is left to return.
     """
 
     def __init__(self, ttl: float, max_size: int = 10_000, *, stale_for: float = 0.0,
@@ -46,6 +48,7 @@ class TtlCache(Generic[K, V]):
         self._loading: dict[K, asyncio.Task[V]] = {}
         # Bumped by forget(): a load that started before it must not store its older value.
         self._generation = 0
+        self._away = False  # whether the last load to end failed as `stale_on`
 
     def peek(self, key: K) -> V:
         """Return the fresh cached value for key, or MISSING: the hit path without a coroutine
@@ -57,18 +60,24 @@ class TtlCache(Generic[K, V]):
 
     async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
         """Return the cached value for key, loading it when absent or older than the TTL
-        (in the background while a stale value may answer)."""
+        (in the background while the source is away and a stale value may answer)."""
         hit = self.peek(key)
         if hit is not MISSING:
             return hit
         stale = self._stale(key)
-        if stale is not MISSING:
+        if stale is not MISSING and (self._away or key in self._failed):
             failed = self._failed.get(key)
             if failed is None or self.clock() - failed >= self.ttl:
                 self._start(key, load)  # nobody waits for it
             return stale
         # Shielded: one waiter giving up (a client hanging up) must not cancel the others' load.
-        return await asyncio.shield(self._start(key, load))
+        try:
+            return await asyncio.shield(self._start(key, load))
+        except self.stale_on:
+            stale = self._stale(key)
+            if stale is MISSING:
+                raise
+            return stale
 
     def _stale(self, key: K) -> V:
         """Return the value loaded less than `ttl + stale_for` ago, else MISSING."""
@@ -106,9 +115,10 @@ class TtlCache(Generic[K, V]):
         # Read even when nobody waits (a background load, or every waiter gone): a failed
         # load is then not reported as an exception never retrieved.
         error = task.exception()
+        self._away = isinstance(error, self.stale_on)
         if error is None or generation != self._generation or key not in self._items:
             return
-        if isinstance(error, self.stale_on):
+        if self._away:
             self._failed[key] = self.clock()  # the stale value serves; retried after a TTL
         else:  # not an outage: no stale value hides it, the next call loads and sees it
             del self._items[key]
