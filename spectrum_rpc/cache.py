@@ -21,10 +21,17 @@ class TtlCache(Generic[K, V]):
     arrive while it is being read again share that one read instead of each starting its own
     (measured: the herd of reads cost about a tenth of the server's CPU at 256 connections).
 
-    While loads fail with one of the `stale_on` kinds (the database is out of reach), a value
-    loaded less than `ttl + stale_for` seconds ago is still returned (and not loaded again for
-    `ttl` seconds): `stale_for` bounds how long a value changed meanwhile, a revoked key say,
-    can outlive its change. After `forget` nothing stale is left to return.
+    With a grace (`stale_for` > 0 and `stale_on` kinds of failure, the database out of reach),
+    a value loaded less than `ttl + stale_for` seconds ago is returned when its load fails so
+    (and not loaded again for `ttl` seconds): `stale_for` bounds how long a value changed
+    meanwhile, a revoked key say, can outlive its change. Once a load has failed so, and until
+    one succeeds, the cache is stale-while-revalidate: an expired value within the grace is
+    returned at once while one load per key runs in the background, so no request waits on a
+    read that may take the whole connect timeout (a server dropping packets); a caller waits
+    only when nothing stale can answer. While the source answers, an expired value is loaded
+    again before it answers (a change made elsewhere shows after the TTL). A background load
+    failing otherwise (a bug, not an outage) drops the value, so the next call sees the error.
+    After `forget` nothing stale is left to return.
     """
 
     def __init__(self, ttl: float, max_size: int = 10_000, *, stale_for: float = 0.0,
@@ -33,13 +40,15 @@ class TtlCache(Generic[K, V]):
         self.ttl = ttl
         self.clock = clock or _monotonic
         self.max_size = max_size
-        self.stale_for = stale_for
+        self.stale_for = stale_for if stale_on else 0.0
         self.stale_on = stale_on
         self._items: dict[K, tuple[float, V]] = {}
-        self._failed: dict[K, float] = {}  # keys whose last load failed as `stale_on`, when
+        # Keys holding a value whose last load failed as `stale_on`, and when it failed.
+        self._failed: dict[K, float] = {}
         self._loading: dict[K, asyncio.Task[V]] = {}
         # Bumped by forget(): a load that started before it must not store its older value.
         self._generation = 0
+        self._away = False  # whether the last load to end failed as `stale_on`
 
     def peek(self, key: K) -> V:
         """Return the fresh cached value for key, or MISSING: the hit path without a coroutine
@@ -50,43 +59,43 @@ class TtlCache(Generic[K, V]):
         return MISSING
 
     async def get(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
-        """Return the cached value for key, loading it when absent or older than the TTL."""
+        """Return the cached value for key, loading it when absent or older than the TTL
+        (in the background while the source is away and a stale value may answer)."""
         hit = self.peek(key)
         if hit is not MISSING:
             return hit
-        if key in self._failed:
-            stale = self._stale(key, retry=True)
-            if stale is not MISSING:  # a load failed lately: not tried again for `ttl`
-                return stale
-        task = self._loading.get(key)
-        if task is None:
-            task = asyncio.ensure_future(self._load(key, load))
-            self._loading[key] = task
-            task.add_done_callback(functools.partial(self._loaded, key))
+        stale = self._stale(key)
+        if stale is not MISSING and (self._away or key in self._failed):
+            failed = self._failed.get(key)
+            if failed is None or self.clock() - failed >= self.ttl:
+                self._start(key, load)  # nobody waits for it
+            return stale
         # Shielded: one waiter giving up (a client hanging up) must not cancel the others' load.
         try:
-            return await asyncio.shield(task)
+            return await asyncio.shield(self._start(key, load))
         except self.stale_on:
             stale = self._stale(key)
             if stale is MISSING:
                 raise
-            self._failed.setdefault(key, self.clock())
             return stale
 
-    def _stale(self, key: K, retry: bool = False) -> V:
-        """Return the value loaded less than `ttl + stale_for` ago, else MISSING; with
-        `retry`, MISSING too once `ttl` has passed since the failed load (time to try again)."""
+    def _stale(self, key: K) -> V:
+        """Return the value loaded less than `ttl + stale_for` ago, else MISSING."""
         hit = self._items.get(key)
-        now = self.clock()
-        if retry and now - self._failed[key] >= self.ttl:
-            del self._failed[key]
-            return MISSING
-        if hit is None or now - hit[0] >= self.ttl + self.stale_for:
+        if hit is None or self.clock() - hit[0] >= self.ttl + self.stale_for:
             return MISSING
         return hit[1]
 
-    async def _load(self, key: K, load: Callable[[K], Awaitable[V]]) -> V:
-        generation = self._generation
+    def _start(self, key: K, load: Callable[[K], Awaitable[V]]) -> asyncio.Task[V]:
+        """Return the key's load running now, or start one."""
+        task = self._loading.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._load(key, load, self._generation))
+            self._loading[key] = task
+            task.add_done_callback(functools.partial(self._loaded, key, self._generation))
+        return task
+
+    async def _load(self, key: K, load: Callable[[K], Awaitable[V]], generation: int) -> V:
         value = await load(key)
         if generation == self._generation:
             if len(self._items) >= self.max_size:
@@ -96,13 +105,29 @@ class TtlCache(Generic[K, V]):
             self._failed.pop(key, None)
         return value
 
-    def _loaded(self, key: K, task: asyncio.Task[V]) -> None:
+    def _loaded(self, key: K, generation: int, task: asyncio.Task[V]) -> None:
         # Here rather than in `_load`: a task cancelled before its first step never runs its
         # body, and must not stay behind as the key's load.
         if self._loading.get(key) is task:
             del self._loading[key]
-        if not task.cancelled():
-            task.exception()  # read: a failed load whose waiters all gave up is not an error
+        if task.cancelled():
+            return
+        # Read even when nobody waits (a background load, or every waiter gone): a failed
+        # load is then not reported as an exception never retrieved.
+        error = task.exception()
+        self._away = isinstance(error, self.stale_on)
+        if error is None or generation != self._generation or key not in self._items:
+            return
+        if self._away:
+            self._failed[key] = self.clock()  # the stale value serves; retried after a TTL
+        else:  # not an outage: no stale value hides it, the next call loads and sees it
+            del self._items[key]
+            self._failed.pop(key, None)
+
+    async def idle(self) -> None:
+        """Wait until the loads running now (background ones included) have ended."""
+        while self._loading:
+            await asyncio.gather(*self._loading.values(), return_exceptions=True)
 
     def forget(self, key: K | None = None) -> None:
         """Drop one key, or everything (after an in-process change)."""

@@ -1,6 +1,7 @@
 """The TTL cache while its source is out of reach: the value read last serves for `stale_for`
 seconds past its TTL, and no longer (a revoked key must not live for ever); a load that fails
-is not tried again on every call, but once a TTL; `forget` leaves nothing stale."""
+is not tried again on every call, but once a TTL; `forget` leaves nothing stale. Loads of a
+stale value run in the background once a load has failed: `idle` waits for them."""
 
 from __future__ import annotations
 
@@ -46,12 +47,15 @@ async def test_the_last_value_serves_while_the_source_is_away_for_the_grace_and_
     source.error = Away("down")
     clock.now += 1.5  # expired: loaded again, which fails: the stale value answers
     assert await cache.get("k", source) == "k:v1"
+    await cache.idle()
     assert source.calls == 2
     clock.now += 0.5  # within a TTL of the failed load: not tried again
     assert await cache.get("k", source) == "k:v1"
+    await cache.idle()
     assert source.calls == 2
     clock.now += 1.0  # a TTL later: tried again
     assert await cache.get("k", source) == "k:v1"
+    await cache.idle()
     assert source.calls == 3
     clock.now = 1000.0 + 1.0 + 60.0  # TTL + grace after the last good load: refused
     with pytest.raises(Away):
@@ -83,6 +87,7 @@ async def test_forget_leaves_nothing_stale(clock):
     clock.now += 1.5
     source.error = Away("down")
     assert await cache.get("k", source) == "k:v1"
+    await cache.idle()
     cache.forget()  # a revocation heard (or every cache dropped when the connection is back)
     with pytest.raises(Away):
         await cache.get("k", source)

@@ -311,6 +311,9 @@ class Usage:
                 write.add_done_callback(lambda done: self._kept_if_failed(done, pending))
             raise
         except BaseException:
+            # Kept whatever the failure, though one cut off during its COMMIT (StoreUnavailable
+            # with the outcome unknown) may have been committed: those counts are then written
+            # twice, an over-count of one flush (README, "Operating it") rather than a loss.
             self._keep(pending)
             raise
 

@@ -53,10 +53,14 @@ KEEPALIVES = {"tcp_keepalives_idle": "5", "tcp_keepalives_interval": "2",
 CONNECT_TIMEOUT = 10
 # Failures that mean the server is out of reach, not that a statement is wrong: the connection
 # lost or refused (08xxx), the server shutting down, crashed or starting up (57P01-57P03), no
-# connection slot free (53300). OSError covers a refused or timed-out connect.
+# connection slot free (53300). OSError covers a refused or timed-out connect, but not the
+# TimeoutError (an OSError since Python 3.11) of a statement past COMMAND_TIMEOUT: see
+# `unreachable`.
 UNREACHABLE = (asyncpg.PostgresConnectionError, asyncpg.AdminShutdownError,
                asyncpg.CrashShutdownError, asyncpg.CannotConnectNowError,
                asyncpg.TooManyConnectionsError, OSError)
+# Seconds a statement may run before asyncpg gives up on it with TimeoutError.
+COMMAND_TIMEOUT = 60.0
 # asyncpg's InterfaceError for a query on a connection that was closed under it: only these
 # (its other InterfaceErrors are mistakes of the caller's).
 _CLOSED = "connection is closed"
@@ -76,6 +80,26 @@ def mask(url: str) -> str:
     return _PASSWORD.sub(r"\1***@", url)
 
 
+class ConnectTimeout(ConnectionError):
+    """No connection to the server within CONNECT_TIMEOUT: it is out of reach (unlike a
+    statement's TimeoutError, which may wait on a lock or a slow server)."""
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Return whether a failure means the server is out of reach, not that a statement failed.
+
+    A TimeoutError from a timer (no errno: asyncpg's command timeout) is a statement that took
+    too long, a lock waited on say: the server answers, and that write alone fails. Timeouts
+    while connecting are raised as ConnectTimeout (see `PostgresDatabase._acquire`); the
+    kernel's (ETIMEDOUT, an errno) are the network's.
+    """
+    if isinstance(exc, asyncpg.InterfaceError):
+        return str(exc).endswith(_CLOSED)
+    if isinstance(exc, TimeoutError) and exc.errno is None:
+        return False
+    return isinstance(exc, UNREACHABLE)
+
+
 def translate(sql: str) -> str:
     """Return the statement with `?` placeholders numbered as PostgreSQL wants them."""
     numbers = iter(range(1, 1 << 16))
@@ -88,8 +112,10 @@ class PostgresDatabase(GroupCommits):
     dialect = "postgresql"
 
     def __init__(self, url: str, *, pool_size: int = 10, max_batch: int = 2000,
-                 liveness_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic):
+                 liveness_timeout: float = 10.0, clock: Callable[[], float] = time.monotonic,
+                 command_timeout: float = COMMAND_TIMEOUT):
         self.url = url
+        self.command_timeout = command_timeout
         self.liveness_timeout = liveness_timeout
         self.path = mask(url)  # what messages and logs show
         # Three at least: a named lock (Store.exclusive, e.g. callback webhooks) holds one
@@ -119,7 +145,8 @@ class PostgresDatabase(GroupCommits):
             self._pool = await asyncpg.create_pool(
                 # min_size 0: at 1, asyncpg keeps reconnecting a lost connection in the
                 # background while the server is away, logging a traceback each time.
-                self.url, min_size=0, max_size=self.pool_size, command_timeout=60,
+                self.url, min_size=0, max_size=self.pool_size,
+                command_timeout=self.command_timeout,
                 server_settings=KEEPALIVES, timeout=CONNECT_TIMEOUT,
             )
         except (OSError, asyncpg.PostgresError, ValueError) as exc:
@@ -275,9 +302,25 @@ class PostgresDatabase(GroupCommits):
         return isinstance(exc, asyncpg.DiskFullError) or super()._disk_full(exc)
 
     def _unreachable(self, exc: BaseException) -> bool:
-        if isinstance(exc, asyncpg.InterfaceError):
-            return str(exc).endswith(_CLOSED)
-        return isinstance(exc, UNREACHABLE) and not self._disk_full(exc)
+        return unreachable(exc) and not self._disk_full(exc)
+
+    async def _acquire(self) -> asyncpg.Connection:
+        """Return a pooled connection (made now if none is free); a timeout here is the
+        connect's, raised as ConnectTimeout."""
+        assert self._pool is not None
+        try:
+            return await self._pool.acquire()
+        except TimeoutError as exc:
+            raise ConnectTimeout(f"no connection within {CONNECT_TIMEOUT} s") from exc
+
+    @contextlib.asynccontextmanager
+    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+        assert self._pool is not None
+        conn = await self._acquire()
+        try:
+            yield conn
+        finally:
+            await self._pool.release(conn)
 
     async def _commit_group(self, group: list[Pending]) -> None:
         started = time.perf_counter()
@@ -297,8 +340,7 @@ class PostgresDatabase(GroupCommits):
         self._committed(group, time.perf_counter() - started)
 
     async def _run(self, statements: Iterable[Statement]) -> None:
-        assert self._pool is not None
-        async with self._pool.acquire() as conn, conn.transaction():
+        async with self._connection() as conn, conn.transaction():
             for sql, run in groupby(statements, key=lambda s: s[0]):
                 params = [tuple(p) for _, p in run]
                 if len(params) == 1:
@@ -310,9 +352,9 @@ class PostgresDatabase(GroupCommits):
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Run a read query on a pooled connection (sees every committed write)."""
-        assert self._pool is not None
         try:
-            rows = await self._pool.fetch(self._translated(sql), *params)
+            async with self._connection() as conn:
+                rows = await conn.fetch(self._translated(sql), *params)
         except asyncpg.DiskFullError as exc:  # a read that writes (UPDATE ... RETURNING)
             raise self._classified(exc) from exc
         except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
@@ -349,7 +391,7 @@ class PostgresDatabase(GroupCommits):
         if key in self._locks:
             return False
         async with self._reaching():
-            conn = await self._pool.acquire()
+            conn = await self._acquire()
         try:
             async with self._reaching():
                 taken = await conn.fetchval("SELECT pg_try_advisory_lock($1)", key)
@@ -367,7 +409,7 @@ class PostgresDatabase(GroupCommits):
         """Hold a session advisory lock for a block, waiting for it if another process has it."""
         assert self._pool is not None
         async with self._reaching():
-            conn = await self._pool.acquire()
+            conn = await self._acquire()
         try:
             async with self._reaching():
                 await conn.execute("SELECT pg_advisory_lock($1)", key)
