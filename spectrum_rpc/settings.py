@@ -124,6 +124,14 @@ class ThresholdSettings:
     violence: tuple[float, ...] = ()
     self_harm: tuple[float, ...] = ()
 
+    def reject(self, label: str, off: float = 0.5) -> float:
+        """Return the label's default reject threshold as a number, `off` for a label left
+        off or not decided here (the fields above mix numbers and pairs)."""
+        value = getattr(self, label, ())
+        if isinstance(value, tuple):
+            return float(value[0]) if value else off
+        return float(value)
+
 
 @dataclass(frozen=True)
 class WebhookSettings:

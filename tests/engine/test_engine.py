@@ -45,7 +45,7 @@ def test_batch_equals_single(engine):
 )
 def test_harmful_texts_score_high(engine, text, label):
     # flagged at the served default threshold (0.5 for the labels without one)
-    threshold = getattr(ThresholdSettings(), label, 0.5)
+    threshold = ThresholdSettings().reject(label)
     assert engine.classify([text])[0][label] >= threshold
 
 
