@@ -254,6 +254,13 @@ class Policies:
                 own[label] = value
         return own
 
+    async def own_thresholds(self, project: str) -> dict[str, Any]:
+        """Return what the project set of each label's pair (as stored: a number, null or an
+        object of the fields it set); a label absent follows the server's default."""
+        stored = (await self.store.projects.get_settings(project)).get("thresholds", {})
+        return ({label: value for label, value in stored.items() if label in SCORABLE}
+                if isinstance(stored, dict) else {})
+
     async def change_filter(self, project: str, changes: Any) -> dict[str, Any]:
         """Validate a (partial) filter over the project's current one, store it, and return
         it complete; raise FilterError naming the field at fault (nothing stored then)."""

@@ -98,3 +98,12 @@ async def test_a_bad_stored_label_is_logged_once(client, caplog):
     assert answer["pairs"][L.HATE]["reject"] == 0.6
     warnings = [r for r in caplog.records if "thresholds.spam" in r.getMessage()]
     assert len(warnings) == 1
+
+
+async def test_the_settings_answer_and_page_say_what_the_project_set(client):
+    answer = await put(client, {L.HATE: {"reject": 0.6}, L.SEXUAL: 0.7})
+    assert answer["own"] == {L.HATE: {"reject": 0.6}, L.SEXUAL: 0.7}
+    page = await (await client.get("/admin/settings?project=shop")).text()
+    assert 'data-initial="0.6"' in page  # what the page counts as unchanged
+    assert 'aria-label="hate: back to the default">' in page  # shown: its own pair
+    assert 'aria-label="threat: back to the default" hidden>' in page  # the default's
