@@ -63,7 +63,7 @@ def only(data: dict[str, Any], *known: str) -> dict[str, Any]:
     """Refuse a body with a field this operation does not know (a typo would be ignored)."""
     for name in data:
         if name not in known:
-            raise BadRequest(f"unknown field {name!r}; known: {', '.join(known)}")
+            raise BadRequest(f"unknown field {name[:40]!r}; known: {', '.join(known)}")
     return data
 
 

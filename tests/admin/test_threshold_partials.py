@@ -107,3 +107,12 @@ async def test_the_settings_answer_and_page_say_what_the_project_set(client):
     assert 'data-initial="0.6"' in page  # what the page counts as unchanged
     assert 'aria-label="hate: back to the default">' in page  # shown: its own pair
     assert 'aria-label="threat: back to the default" hidden>' in page  # the default's
+
+
+async def test_an_unknown_settings_field_or_flag_rate_parameter_is_cut_too(client):
+    long = "z" * 1000
+    for response in (await client.put(SETTINGS, json={long: 1}),
+                     await client.get(f"{API}/projects/shop/flag-rates", params={long: "0.1"})):
+        assert response.status == 400
+        error = (await response.json())["error"]
+        assert "z" * 40 in error and "z" * 41 not in error
