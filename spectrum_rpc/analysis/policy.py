@@ -92,14 +92,16 @@ def _derive(reject: float | None) -> float | None:
 
 
 def parse_pair(label: str, given: Any, default: Pair, derived: bool = False,
-               path: str = "thresholds") -> Pair:
+               path: str = "thresholds", writing: bool = False) -> Pair:
     """Return a label's effective pair from the project's own value over the server's default
     pair, raising ThresholdError naming the field at fault. The own value is a number (the
     reject threshold, review REVIEW_SHARE of it, as stored before pairs), null (off) or an
     object with `reject` and/or `review` (null: off). A field left out is the default's, except
     where that would clash: review missing is derived from the given reject (REVIEW_SHARE of
     it) when the default review was derived so too or lies above it; reject missing is raised
-    to a given review above it. Both given with review above reject is an error."""
+    to a given review above it (when `writing`, an error instead: a review typed above the
+    reject in force must not move that reject). Both given with review above reject is an
+    error."""
     where = f"{path}.{_short(label)}"
     if label not in SCORABLE:
         raise ThresholdError(where, f"is not a label; known: {', '.join(SCORABLE)}")
@@ -122,7 +124,7 @@ def parse_pair(label: str, given: Any, default: Pair, derived: bool = False,
         if "reject" in given and "review" not in given and derived:
             review = _derive(reject)
         return reject, review
-    if "reject" in given and "review" in given:
+    if "review" in given and ("reject" in given or writing):
         raise ThresholdError(f"{where}.review", f"must not be above reject ({reject})")
     if "reject" in given:  # the default review lies above the project's reject
         return reject, _derive(reject)
@@ -247,7 +249,8 @@ class Policies:
                         value.pop(key, None)
                     else:
                         value[key] = field_value
-            parse_pair(label, value, self.default_pairs[label], label in self.derived)
+            parse_pair(label, value, self.default_pairs[label], label in self.derived,
+                       writing=True)
             if value == {}:
                 own.pop(label, None)
             else:

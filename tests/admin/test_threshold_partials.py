@@ -60,10 +60,13 @@ async def test_lowering_only_reject_below_a_derived_review_derives_it_again(clie
     # An explicit default review above the new reject is derived too (not refused).
     answer = await put(client, {L.INSULT: {"reject": 0.3}})
     assert answer["pairs"][L.INSULT] == {"reject": 0.3, "review": round(REVIEW_SHARE * 0.3, 6)}
-    # Both given, review above reject: still refused.
-    response = await client.put(SETTINGS, json={"thresholds": {L.INSULT: {"review": 0.35}}})
-    assert response.status == 400
-    assert (await response.json())["error"].startswith("thresholds.insult.review ")
+    # Review above the reject in force: still refused (it does not move the reject).
+    for label, change in ((L.TOXICITY, {"review": 0.35}), (L.SEXUAL, {"review": 0.6}),
+                          (L.HATE, {"reject": 0.3, "review": 0.35})):
+        response = await client.put(SETTINGS, json={"thresholds": {label: change}})
+        assert response.status == 400
+        assert (await response.json())["error"].startswith(f"thresholds.{label}.review ")
+    assert await stored(client) == {L.TOXICITY: {"reject": 0.1}, L.INSULT: {"reject": 0.3}}
 
 
 async def test_changed_server_defaults_reach_a_project_that_set_part_of_a_pair(
