@@ -63,7 +63,7 @@ def only(data: dict[str, Any], *known: str) -> dict[str, Any]:
     """Refuse a body with a field this operation does not know (a typo would be ignored)."""
     for name in data:
         if name not in known:
-            raise BadRequest(f"unknown field {name!r}; known: {', '.join(known)}")
+            raise BadRequest(f"unknown field {name[:40]!r}; known: {', '.join(known)}")
     return data
 
 
@@ -174,10 +174,13 @@ async def revoke_key(request: web.Request) -> web.Response:
 
 async def get_settings(request: web.Request) -> web.Response:
     """A project's effective thresholds (`thresholds`: each label's reject threshold, where it
-    has one; `pairs`: every label's {reject, review}, null where off), webhook text setting and
-    filter (complete)."""
-    policy = await admin(request).analyzer.policies.get(project_of(request))
+    has one; `pairs`: every label's {reject, review}, null where off; `own`: what the project
+    set of them, as stored: a label or field absent follows the server's default), webhook text
+    setting and filter (complete)."""
+    policies = admin(request).analyzer.policies
+    policy = await policies.get(project_of(request))
     return ok({"thresholds": policy.thresholds, "pairs": threshold_pairs(policy.pairs),
+               "own": await policies.own_thresholds(project_of(request)),
                "include_text": policy.include_text, "filter": policy.filter})
 
 

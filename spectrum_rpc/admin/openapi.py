@@ -111,11 +111,17 @@ OFF_OR_SCORE = {**SCORE, "nullable": True, "description": "null: off"}
 PAIR = _obj(required=("reject", "review"), reject=OFF_OR_SCORE, review=OFF_OR_SCORE)
 
 
+# A label, or one field of its pair: back to the server's default (null, by contrast: off).
+DEFAULT = {"type": "string", "enum": ["default"],
+           "description": "forget the project's own value: the server's default applies"}
+
+
 def _threshold_change(label: str) -> dict[str, Any]:
-    pair = _obj(reject=SCORE if label in DECIDED else OFF_OR_SCORE, review=OFF_OR_SCORE)
+    pair = _obj(reject={"oneOf": [SCORE if label in DECIDED else OFF_OR_SCORE, DEFAULT]},
+                review={"oneOf": [OFF_OR_SCORE, DEFAULT]})
     number = SCORE if label in DECIDED else OFF_OR_SCORE
     return {"oneOf": [{**number, "description": "the reject threshold (review at 0.75 of it)"},
-                      pair]}
+                      pair, DEFAULT]}
 
 
 def _limit(most: int, default: int) -> dict[str, Any]:
@@ -182,6 +188,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                     "description": "each label's reject threshold, where it "
                                                    "has one"},
                      "pairs": _obj(required=SCORABLE, **dict.fromkeys(SCORABLE, PAIR)),
+                     "own": {"type": "object", "description": "what the project set of each "
+                             "label's pair, as stored (a number: reject; null: off; an object "
+                             "of the fields set); a label or field absent follows the default"},
                      "include_text": {"type": "boolean"},
                      "filter": _ref("Filter")}},
     "Filter": filter_schema(),

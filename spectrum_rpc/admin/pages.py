@@ -216,8 +216,11 @@ async def keys(request: web.Request) -> web.Response:
 @page_route
 async def settings(request: web.Request) -> web.Response:
     """GET /admin/settings: thresholds per label, the project's filter, webhook privacy."""
-    policy = await request.app[ADMIN].analyzer.policies.get(project_param(request))
+    policies = request.app[ADMIN].analyzer.policies
+    policy = await policies.get(project_param(request))
+    own = await policies.own_thresholds(project_param(request))
     return await render(request, "settings.html", "settings", policy=policy, decided=DECIDED,
+                        own=own,
                         filter_types=FILTER_TYPES, modes=MODES,
                         name_components=default_filter()["name"]["components"],
                         switched=[k for k in policy.filter if k not in FILTER_TYPES])

@@ -21,7 +21,7 @@ def proposed_thresholds(query: Mapping[str, str]) -> dict[str, float]:
     out = {}
     for name, text in query.items():
         if name not in DECIDED:
-            raise BadRequest(f"unknown parameter {name!r}; known: {', '.join(DECIDED)}")
+            raise BadRequest(f"unknown parameter {name[:40]!r}; known: {', '.join(DECIDED)}")
         try:
             value = float(text)
         except ValueError:

@@ -34,6 +34,7 @@ _PAIRS = tuple(SPECTRUM_FIELDS.items())
 # OLID val's offensive tweets still reach review (0.56 flagged).
 REVIEW_SHARE = 0.75
 PAIR_KEYS = ("reject", "review")
+_IGNORED_MOST = 10_000  # bad stored thresholds remembered as logged (beyond: logged again)
 
 
 class ThresholdError(ValueError):
@@ -45,6 +46,14 @@ class ThresholdError(ValueError):
 
 
 Pair = tuple[float | None, float | None]  # (reject, review); None: off
+# Given for a label (or one field of its pair): forget the project's own value, so that the
+# server's default applies again (and later changes of the default reach the project).
+DEFAULT = "default"
+_NAME_CUT = 40  # an error message repeats at most this much of a name it was given
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= _NAME_CUT else name[:_NAME_CUT] + "…"
 
 
 def default_pairs(thresholds: ThresholdSettings) -> dict[str, Pair]:
@@ -61,6 +70,14 @@ def default_pairs(thresholds: ThresholdSettings) -> dict[str, Pair]:
     return pairs
 
 
+def derived_reviews(thresholds: ThresholdSettings) -> frozenset[str]:
+    """Return the labels whose default review is REVIEW_SHARE of their default reject (set as
+    one number): a project that sets only reject gets its review derived from it the same way."""
+    return frozenset(label for label in SCORABLE
+                     if isinstance(value := getattr(thresholds, label, ()), float)
+                     or len(value) == 1)
+
+
 def _number(value: Any, path: str, optional: bool) -> float | None:
     if value is None and optional:
         return None
@@ -70,11 +87,22 @@ def _number(value: Any, path: str, optional: bool) -> float | None:
     return float(value)
 
 
-def parse_pair(label: str, given: Any, current: Pair, path: str = "thresholds") -> Pair:
-    """Validate one label's thresholds over its current pair: a number (the reject threshold,
-    review REVIEW_SHARE of it, as stored before pairs) or an object with `reject` and/or
-    `review` (null: off); raise ThresholdError naming the field at fault."""
-    where = f"{path}.{label}"
+def _derive(reject: float | None) -> float | None:
+    return None if reject is None else round(REVIEW_SHARE * reject, 6)
+
+
+def parse_pair(label: str, given: Any, default: Pair, derived: bool = False,
+               path: str = "thresholds", writing: bool = False) -> Pair:
+    """Return a label's effective pair from the project's own value over the server's default
+    pair, raising ThresholdError naming the field at fault. The own value is a number (the
+    reject threshold, review REVIEW_SHARE of it, as stored before pairs), null (off) or an
+    object with `reject` and/or `review` (null: off). A field left out is the default's, except
+    where that would clash: review missing is derived from the given reject (REVIEW_SHARE of
+    it) when the default review was derived so too or lies above it; reject missing is raised
+    to a given review above it (when `writing`, an error instead: a review typed above the
+    reject in force must not move that reject). Both given with review above reject is an
+    error."""
+    where = f"{path}.{_short(label)}"
     if label not in SCORABLE:
         raise ThresholdError(where, f"is not a label; known: {', '.join(SCORABLE)}")
     decided = label in DECIDED  # classifyText's booleans need a reject threshold
@@ -82,17 +110,34 @@ def parse_pair(label: str, given: Any, current: Pair, path: str = "thresholds") 
         if given is None and not decided:
             return None, None
         reject = _number(given, where, optional=False)
-        return reject, round(REVIEW_SHARE * reject, 6)
+        return reject, _derive(reject)
     unknown = [k for k in given if k not in PAIR_KEYS]
     if unknown:
-        raise ThresholdError(f"{where}.{unknown[0]}", "is not a field; known: reject, review")
-    reject = (_number(given["reject"], f"{where}.reject", optional=not decided)
-              if "reject" in given else current[0])
-    review = (_number(given["review"], f"{where}.review", optional=True)
-              if "review" in given else current[1])
-    if reject is not None and review is not None and review > reject:
+        raise ThresholdError(f"{where}.{_short(str(unknown[0]))}",
+                             "is not a field; known: reject, review")
+    reject, review = default
+    if "reject" in given:
+        reject = _number(given["reject"], f"{where}.reject", optional=not decided)
+    if "review" in given:
+        review = _number(given["review"], f"{where}.review", optional=True)
+    if reject is None or review is None or review <= reject:
+        if "reject" in given and "review" not in given and derived:
+            review = _derive(reject)
+        return reject, review
+    if "review" in given and ("reject" in given or writing):
         raise ThresholdError(f"{where}.review", f"must not be above reject ({reject})")
-    return reject, review
+    if "reject" in given:  # the default review lies above the project's reject
+        return reject, _derive(reject)
+    return review, review  # the default reject lies below the project's review
+
+
+def own_partial(stored: Any) -> dict[str, Any]:
+    """Return a label's stored value as the object of the fields the project set."""
+    if isinstance(stored, dict):
+        return dict(stored)
+    if stored is None:
+        return {"reject": None, "review": None}
+    return {"reject": stored}  # a number: reject (its review derived, as before pairs)
 
 
 def as_pairs(pairs: dict[str, Pair]) -> dict[str, dict[str, float | None]]:
@@ -163,6 +208,9 @@ class Policies:
     def __init__(self, store: Store, settings: Settings, ttl: float = 1.0):
         self.store = store
         self.default_pairs = default_pairs(settings.thresholds)
+        self.derived = derived_reviews(settings.thresholds)
+        # (project, label) of the stored thresholds found bad, each logged once.
+        self._ignored: set[tuple[str, str]] = set()
         self.defaults = Policy(include_text=settings.webhooks.include_text)
         self.defaults = self._merge({})
         # While the database is away: the policy read last (within store.outage_grace).
@@ -175,16 +223,46 @@ class Policies:
         return policy if policy is not MISSING else await self._cache.get(project, self._load)
 
     async def merge_thresholds(self, project: str, changes: Any) -> dict[str, Any]:
-        """Validate thresholds (label -> a number, or {reject, review}) over the project's
-        current pairs and return its `thresholds` setting with them (to store; nothing is
-        stored here); raise ThresholdError naming the field at fault."""
+        """Validate thresholds (label -> a number, null, {reject and/or review}, or "default")
+        and return the project's `thresholds` setting with them (to store; nothing is stored
+        here); raise ThresholdError naming the field at fault.
+
+        Only what is given is stored, over the fields the project set before: a field left out
+        keeps following the server's default. "default" for a label, or for one field of its
+        pair, forgets the project's own value (null, by contrast, turns it off)."""
         if not isinstance(changes, dict):
             raise ThresholdError("thresholds", "must be an object of label: {reject, review}")
-        pairs = (await self.get(project)).pairs
-        for label, given in changes.items():
-            pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)))
         stored = (await self.store.projects.get_settings(project)).get("thresholds", {})
-        return {**stored, **as_pairs({label: pairs[label] for label in changes})}
+        own = dict(stored) if isinstance(stored, dict) else {}
+        for label, given in changes.items():
+            if label not in SCORABLE:
+                raise ThresholdError(f"thresholds.{_short(label)}",
+                                     f"is not a label; known: {', '.join(SCORABLE)}")
+            if isinstance(given, str) and given == DEFAULT:
+                own.pop(label, None)
+                continue
+            value = given
+            if isinstance(given, dict):
+                value = own_partial(own[label]) if label in own else {}
+                for key, field_value in given.items():
+                    if isinstance(field_value, str) and field_value == DEFAULT:
+                        value.pop(key, None)
+                    else:
+                        value[key] = field_value
+            parse_pair(label, value, self.default_pairs[label], label in self.derived,
+                       writing=True)
+            if value == {}:
+                own.pop(label, None)
+            else:
+                own[label] = value
+        return own
+
+    async def own_thresholds(self, project: str) -> dict[str, Any]:
+        """Return what the project set of each label's pair (as stored: a number, null or an
+        object of the fields it set); a label absent follows the server's default."""
+        stored = (await self.store.projects.get_settings(project)).get("thresholds", {})
+        return ({label: value for label, value in stored.items() if label in SCORABLE}
+                if isinstance(stored, dict) else {})
 
     async def change_filter(self, project: str, changes: Any) -> dict[str, Any]:
         """Validate a (partial) filter over the project's current one, store it, and return
@@ -204,16 +282,21 @@ class Policies:
         self._cache.forget(project)
 
     async def _load(self, project: str) -> Policy:
-        return self._merge(await self.store.projects.get_settings(project))
+        return self._merge(await self.store.projects.get_settings(project), project)
 
-    def _merge(self, stored: dict[str, Any]) -> Policy:
+    def _merge(self, stored: dict[str, Any], project: str = "") -> Policy:
         pairs = dict(self.default_pairs)
         own = stored.get("thresholds", {})
         for label, given in (own.items() if isinstance(own, dict) else ()):
             try:
-                pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)))
+                pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)),
+                                          label in self.derived)
             except ThresholdError as exc:  # validated when written: only a hand-edited database
-                log.warning("ignoring a stored threshold of a project: %s", exc.path)
+                if (project, label) not in self._ignored:  # once, not at every reload
+                    if len(self._ignored) < _IGNORED_MOST:
+                        self._ignored.add((project, label))
+                    log.warning("ignoring a stored threshold of project %s: %s",
+                                _short(project), exc)
         thresholds = {label: r for label, (r, _) in pairs.items() if r is not None}
         reviews = {label: v for label, (_, v) in pairs.items() if v is not None}
         project_filter = self.defaults.filter

@@ -86,6 +86,7 @@ async def test_threshold_change_flips_the_playground_decision(client):
     answer = await saved.json()
     assert answer.pop("filter")["labels"]["enabled"] is True  # the filter: its own tests
     assert answer.pop("pairs")["toxicity"]["reject"] == above  # pairs: test_threshold_pairs.py
+    assert answer.pop("own") == {"toxicity": above}  # what the project set: as given
     assert answer == {
         "thresholds": {"toxicity": above, "sexual": defaults.sexual,
                        "phishing": defaults.phishing, "insult": defaults.insult[0]},

@@ -56,7 +56,7 @@ async def test_a_pair_part_of_one_and_a_bare_number_change_what_they_name(client
     ({L.HATE: {"block": 0.5}}, "thresholds.hate.block"),
     ({L.TOXICITY: {"reject": None}}, "thresholds.toxicity.reject"),  # classifyText needs it
     ({L.TOXICITY: None}, "thresholds.toxicity"),
-    ({L.TOXICITY: {"reject": 0.1}}, "thresholds.toxicity.review"),  # below the current review
+    ({L.INSULT: {"reject": 0.1, "review": 0.2}}, "thresholds.insult.review"),
     ([0.5], "thresholds"),
 ])
 async def test_bad_thresholds_are_refused_naming_the_field(client, thresholds, field):

@@ -63,6 +63,9 @@
         setPath(out, path, value.split(sep).map((w) => w.trim()).filter((w) => w));
         continue;
       }
+      // A field rendered with its saved value (data-initial) is sent only when changed: a
+      // threshold pair left alone keeps following the server's default.
+      if (el.hasAttribute("data-initial") && value === el.dataset.initial) continue;
       if (el.type === "checkbox") value = el.checked;
       else if (el.type === "number") {
         if (value === "" && !el.hasAttribute("data-nullable")) continue;
@@ -221,12 +224,37 @@
     refreshRates();
   }
 
+  // A row of the Settings page's pairs shown as saved: its fields (and what they count as
+  // unchanged), whether the project set it or it follows the default.
+  function showPair(row, data) {
+    const label = row.dataset.pair;
+    const pair = data.pairs[label];
+    if (!pair) return;
+    for (const key of ["reject", "review"]) {
+      const input = row.querySelector('input[name="thresholds.' + CSS.escape(label) + "." + key + '"]');
+      if (!input) continue;
+      input.value = input.dataset.initial = pair[key] === null ? "" : String(pair[key]);
+    }
+    const own = Object.prototype.hasOwnProperty.call(data.own || {}, label);
+    row.querySelector(".pair-source").textContent = own ? "this project" : "default";
+    const button = row.querySelector("button[data-api]");
+    if (button) button.hidden = !own;
+  }
+
   const renderers = {
     reload() { location.reload(); },
 
     saved(data, out, form) {
       show(form.querySelector(".ok"), "Saved at " + new Date().toLocaleTimeString() + ".");
+      if (data.pairs) for (const row of form.querySelectorAll("tr[data-pair]")) showPair(row, data);
       return refreshRates();  // the saved thresholds are now the current ones
+    },
+
+    pairDefault(data, out, button) {  // one label back to the default: only its row changes
+      const row = button.closest("tr[data-pair]");
+      showPair(row, data);
+      row.querySelector("input")?.focus();  // the Default button is hidden now
+      return refreshRates();
     },
 
     playground(data, out) {
