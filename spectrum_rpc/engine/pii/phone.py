@@ -122,8 +122,10 @@ def _not_sensitive(rule: Rule, checked: Mode) -> Rule:
     does not depend on the mode asked for, and a higher mode still finds all a lower one does.
     """
     def spans(text: str) -> Iterator[Span]:
-        sensitive_spans = _SensitiveSpans(text, checked)
+        sensitive_spans = None  # most texts hold no candidate: nothing to set up
         for span in rule(text):
+            if sensitive_spans is None:
+                sensitive_spans = _SensitiveSpans(text, checked)
             if not sensitive_spans.overlap(span[0], span[1]):
                 yield span
     return spans
