@@ -33,6 +33,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterator
 
@@ -59,6 +61,7 @@ _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy noth
 # Characters read on each side of a candidate for a sensitive number holding it: an IBAN is 34
 # characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
 _SENSITIVE_ROOM = 80
+_SENSITIVE_BLOCK = 1 << 16  # characters of a text read at once for sensitive numbers
 
 _NOT_PHONES = re.compile(
     r"\d{4}([-/.])\d{1,2}\1\d{1,2}"  # ISO-style dates
@@ -119,10 +122,67 @@ def _not_sensitive(rule: Rule, checked: Mode) -> Rule:
     does not depend on the mode asked for, and a higher mode still finds all a lower one does.
     """
     def spans(text: str) -> Iterator[Span]:
+        sensitive_spans = None  # most texts hold no candidate: nothing to set up
         for span in rule(text):
-            if not _inside_sensitive(text, span[0], span[1], checked):
+            if sensitive_spans is None:
+                sensitive_spans = _SensitiveSpans(text, checked)
+            if not sensitive_spans.overlap(span[0], span[1]):
                 yield span
     return spans
+
+
+class _SensitiveSpans:
+    """The sensitive numbers and IBAN shapes of one text, read a block at a time as candidates
+    ask, so that each value is read once (not once per candidate near it) and a long text's
+    values are never all held at once.
+
+    A block is read with `2 * _SENSITIVE_ROOM` characters more on each side, cut at spaces like
+    a window of `_inside_sensitive`; a candidate too near its block's reach for that is checked
+    in its own window instead.
+    """
+
+    def __init__(self, text: str, checked: Mode) -> None:
+        self._text, self._checked = text, checked
+        self._block = -1
+        self._reach = (0, 0)
+        self._begins: list[int] = []
+        self._ends: list[int] = []  # the largest end among the spans up to each begin
+
+    def overlap(self, begin: int, end: int) -> bool:
+        """Tell whether text[begin:end] overlaps a sensitive number or an IBAN shape."""
+        self._read_block(begin // _SENSITIVE_BLOCK)
+        low, high = self._reach
+        if (low and begin - low < _SENSITIVE_ROOM) or (
+                high < len(self._text) and high - end < _SENSITIVE_ROOM):
+            return _inside_sensitive(self._text, begin, end, self._checked)
+        before = bisect.bisect_left(self._begins, end)  # the spans that begin before `end`
+        return before > 0 and self._ends[before - 1] > begin
+
+    def _read_block(self, block: int) -> None:
+        if block == self._block:
+            return
+        text = self._text
+        low, high = _cut_at_spaces(text, block * _SENSITIVE_BLOCK, (block + 1) * _SENSITIVE_BLOCK,
+                                   2 * _SENSITIVE_ROOM)
+        part = text[low:high]
+        spans = [(m.begin, m.end) for m in sensitive.find(part, self._checked)]
+        spans += sensitive.iban_shapes(part)
+        spans.sort()
+        self._begins = [low + b for b, _ in spans]
+        self._ends = list(itertools.accumulate((low + e for _, e in spans), max))
+        self._block, self._reach = block, (low, high)
+
+
+def _cut_at_spaces(text: str, begin: int, end: int, room: int) -> tuple[int, int]:
+    """Widen text[begin:end] by `room` characters each side, then on to a space (at most `room`
+    more) so that no value is cut short."""
+    low = max(0, begin - room)
+    high = min(len(text), end + room)
+    while low > 0 and not text[low - 1].isspace() and begin - low < 2 * room:
+        low -= 1
+    while high < len(text) and not text[high].isspace() and high - end < 2 * room:
+        high += 1
+    return low, high
 
 
 def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
@@ -131,12 +191,7 @@ def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
     Only a window is read, wide enough to hold the longest IBAN or card around the candidate,
     and cut at spaces so that no value is cut short; a text's cost stays linear.
     """
-    low = max(0, begin - _SENSITIVE_ROOM)
-    high = min(len(text), end + _SENSITIVE_ROOM)
-    while low > 0 and not text[low - 1].isspace() and begin - low < 2 * _SENSITIVE_ROOM:
-        low -= 1
-    while high < len(text) and not text[high].isspace() and high - end < 2 * _SENSITIVE_ROOM:
-        high += 1
+    low, high = _cut_at_spaces(text, begin, end, _SENSITIVE_ROOM)
     window = text[low:high]
     spans = [(m.begin, m.end) for m in sensitive.find(window, checked)]
     spans += sensitive.iban_shapes(window)
