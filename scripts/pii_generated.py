@@ -26,6 +26,7 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import quote_plus
 
 from faker import Faker
@@ -104,6 +105,7 @@ PHONE_FORMATS = {
     "BR": (["(11) 9%###-####", "(21) %###-####"], ["+55 11 9%###-####", "+55 21 %###-####"]),
 }
 PHONE_LOCALES = ("en_US", "en_GB", "fr_FR")  # whose own phone_number() formats are plausible
+_FIRST_DATE, _LAST_DATE = datetime(2001, 1, 1), datetime(2030, 12, 31)  # look-alike dates
 
 CARD_BRANDS = ("visa16", "visa13", "mastercard", "amex", "discover", "jcb16", "diners")
 CARD_GROUPS = {13: (13,), 14: (4, 6, 4), 15: (4, 6, 5), 16: (4, 4, 4, 4)}
@@ -233,7 +235,9 @@ def _look_alike(kind: str, rng: random.Random, fakers: dict[str, Faker]) -> str:
     if kind == "date and time":
         pattern = rng.choice(("%Y-%m-%d %H:%M", "%d.%m.%Y %H:%M", "%m/%d/%Y %I:%M %p",
                               "%d/%m/%Y", "%Y-%m-%dT%H:%M:%S"))
-        return fake.date_time().strftime(pattern)
+        # Fixed bounds: faker's date_time() ends at the current time, so a seed gave another
+        # value every minute.
+        return fake.date_time_between(_FIRST_DATE, _LAST_DATE).strftime(pattern)
     if kind == "price":
         cents = f"{rng.randint(0, 99):02d}"
         return rng.choice((fake.pricetag(), f"{rng.randint(1000, 99999):,}.{cents} EUR",
