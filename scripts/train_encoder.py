@@ -127,6 +127,14 @@ def seed_everything(seed: int = SEED) -> None:
 
 def build_model():  # noqa: ANN201 - torch is imported here only
     """Return the MiniLM encoder with heads, initialised from the bundled weights."""
+    return minilm(len(HEADS))
+
+
+def minilm(outputs: int, pooled: bool = True, head: str = "heads"):  # noqa: ANN201
+    """Return all-MiniLM-L6-v2 initialised from the bundled weights, with a linear head of
+    `outputs` (attribute `head`, initialised N(0, 0.02)). `pooled`: the head reads the masked
+    mean of the token states (one row of logits per text, the encoder tier); otherwise each
+    token's state (one row per token: a token tagger)."""
     import torch
     from safetensors.torch import load_file
     from torch import nn
@@ -168,7 +176,7 @@ def build_model():  # noqa: ANN201 - torch is imported here only
             self.ln = nn.LayerNorm(HIDDEN, eps=EPS)
             self.layers = nn.ModuleList(Layer() for _ in range(LAYERS))
             self.drop = nn.Dropout(0.1)
-            self.heads = nn.Linear(HIDDEN, len(HEADS))
+            setattr(self, head, nn.Linear(HIDDEN, outputs))  # created last, as it always was
 
         def forward(self, input_ids, attention_mask):  # noqa: ANN001, ANN202
             t = input_ids.shape[1]
@@ -179,8 +187,10 @@ def build_model():  # noqa: ANN201 - torch is imported here only
             bias = (1.0 - m)[:, None, None, :] * -1e4
             for layer in self.layers:
                 x = layer(x, bias)
-            pooled = (x * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True).clamp(min=1e-9)
-            return self.heads(self.drop(pooled))
+            if not pooled:
+                return getattr(self, head)(self.drop(x))
+            mean = (x * m.unsqueeze(-1)).sum(1) / m.sum(1, keepdim=True).clamp(min=1e-9)
+            return getattr(self, head)(self.drop(mean))
 
     model = Encoder()
     w = load_file(str(model_dir() / "model.safetensors"))
@@ -197,22 +207,34 @@ def build_model():  # noqa: ANN201 - torch is imported here only
         for ours, theirs in names.items():
             for part in ("weight", "bias"):
                 state[f"layers.{n}.{ours}.{part}"] = w[f"encoder.layer.{n}.{theirs}.{part}"]
-    head = nn.Linear(HIDDEN, len(HEADS))
-    nn.init.normal_(head.weight, std=0.02)
-    nn.init.zeros_(head.bias)
-    state["heads.weight"], state["heads.bias"] = head.weight.data, head.bias.data
+    linear = nn.Linear(HIDDEN, outputs)
+    nn.init.normal_(linear.weight, std=0.02)
+    nn.init.zeros_(linear.bias)
+    state[f"{head}.weight"], state[f"{head}.bias"] = linear.weight.data, linear.bias.data
     model.load_state_dict(state)
     return model
 
 
-def tokenizer(max_tokens: int = MAX_TOKENS):  # noqa: ANN201
-    """Return the bundled WordPiece tokenizer, truncating to `max_tokens`."""
+def tokenizer(max_tokens: int | None = MAX_TOKENS):  # noqa: ANN201
+    """Return the bundled WordPiece tokenizer, truncating to `max_tokens` (None: never)."""
     from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir() / "tokenizer.json"))
-    tok.enable_truncation(max_length=max_tokens)
+    if max_tokens is None:
+        tok.no_truncation()
+    else:
+        tok.enable_truncation(max_length=max_tokens)
     tok.no_padding()
     return tok
+
+
+def warmup_schedule(optimiser, total: int):  # noqa: ANN001, ANN201
+    """Linear warm-up over WARMUP of the `total` steps, then linear decay to 0."""
+    import torch
+
+    warm = max(1, int(WARMUP * total))
+    return torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
 
 
 def _source_group(sample) -> str:  # noqa: ANN001
@@ -357,9 +379,7 @@ def train(root: Path, work: Path, steps: int | None, stop: int | None = None,
     optimiser = torch.optim.AdamW([{"params": others, "lr": LR_ENCODER},
                                    {"params": head_params, "lr": LR_HEADS}],
                                   weight_decay=WEIGHT_DECAY)
-    warm = max(1, int(WARMUP * total))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
+    schedule = warmup_schedule(optimiser, total)
     yt, wt = torch.from_numpy(y), torch.from_numpy(w)
     work.mkdir(parents=True, exist_ok=True)
     step, started, running = 0, time.perf_counter(), 0.0
@@ -407,25 +427,32 @@ def _record_in_manifest(out: Path, names: tuple[str, ...]) -> None:
     path.write_text(json.dumps(manifest, indent=2) + "\n")
 
 
+def onnx_int8(model, ids, full: Path, target: Path, logits_axes: dict) -> None:  # noqa: ANN001
+    """Export `model` (input_ids, attention_mask -> logits) to ONNX at `full`, traced on `ids`
+    with a mask of ones, then quantise it to int8 at `target` (dynamic quantisation)."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    torch.onnx.export(model, (ids, torch.ones_like(ids)), str(full),
+                      input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                      opset_version=17, dynamo=False,
+                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
+                                    "attention_mask": {0: "batch", 1: "tokens"},
+                                    "logits": logits_axes})
+    quantize_dynamic(str(full), str(target), weight_type=QuantType.QInt8)
+
+
 def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa: ANN001
     """Export the checkpoint to ONNX, quantise to int8, write it and the tokenizer to `out`."""
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     seed_everything()
     model = build_model()
     model.load_state_dict(torch.load(checkpoint, weights_only=True))
     model.eval()
-    ids = torch.ones((2, 8), dtype=torch.int64)
-    mask = torch.ones((2, 8), dtype=torch.int64)
-    full = work / "encoder_fp32.onnx"
-    torch.onnx.export(model, (ids, mask), str(full), input_names=["input_ids", "attention_mask"],
-                      output_names=["logits"], opset_version=17, dynamo=False,
-                      dynamic_axes={"input_ids": {0: "batch", 1: "tokens"},
-                                    "attention_mask": {0: "batch", 1: "tokens"},
-                                    "logits": {0: "batch"}})
     target = out / ENCODER_FILE
-    quantize_dynamic(str(full), str(target), weight_type=QuantType.QInt8)
+    onnx_int8(model, torch.ones((2, 8), dtype=torch.int64), work / "encoder_fp32.onnx", target,
+              {0: "batch"})
     shutil.copyfile(model_dir() / "tokenizer.json", out / TOKENIZER_FILE)
     _record_in_manifest(out, (ENCODER_FILE, TOKENIZER_FILE))
     log(f"wrote {target} ({target.stat().st_size / 1e6:.1f} MB) and {out / TOKENIZER_FILE}")

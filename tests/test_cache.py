@@ -8,25 +8,7 @@ import gc
 import pytest
 
 from spectrum_rpc.cache import MISSING, TtlCache
-
-
-class Source:
-    """A loader that counts its calls and can be held open until released."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.release = asyncio.Event()
-        self.release.set()
-        self.value = "v1"
-        self.error: Exception | None = None
-
-    async def __call__(self, key: str) -> str:
-        self.calls += 1
-        value, error = self.value, self.error  # what the store held when the read began
-        await self.release.wait()
-        if error is not None:
-            raise error
-        return f"{key}:{value}"
+from tests.helpers.cache import Source
 
 
 def held(ttl: float = 60) -> tuple[TtlCache[str, str], Source]:

@@ -8,31 +8,7 @@ from __future__ import annotations
 import pytest
 
 from spectrum_rpc.cache import TtlCache
-
-
-class Away(ConnectionError):
-    """The source is out of reach (the kind the cache may serve a stale value for)."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Source:
-    def __init__(self) -> None:
-        self.calls = 0
-        self.error: Exception | None = None
-        self.value = "v1"
-
-    async def __call__(self, key: str) -> str:
-        self.calls += 1
-        if self.error is not None:
-            raise self.error
-        return f"{key}:{self.value}"
+from tests.helpers.cache import Away, Clock, Source
 
 
 @pytest.fixture

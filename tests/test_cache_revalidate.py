@@ -13,46 +13,14 @@ import gc
 import pytest
 
 from spectrum_rpc.cache import TtlCache
-
-
-class Away(ConnectionError):
-    """The source is out of reach."""
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-class Held:
-    """A source whose loads wait on `release` (an event, not the wall clock)."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-        self.started = asyncio.Event()
-        self.release = asyncio.Event()
-        self.release.set()
-        self.value = "v1"
-        self.error: Exception | None = None
-
-    async def __call__(self, key: str) -> str:
-        self.calls += 1
-        value, error = self.value, self.error
-        self.started.set()
-        await self.release.wait()
-        if error is not None:
-            raise error
-        return f"{key}:{value}"
+from tests.helpers.cache import Away, Clock, Source
 
 
 def graced(clock: Clock) -> TtlCache[str, str]:
     return TtlCache(1.0, stale_for=60.0, stale_on=(Away,), clock=clock)
 
 
-async def answered_at_once(cache: TtlCache[str, str], source: Held) -> str:
+async def answered_at_once(cache: TtlCache[str, str], source: Source) -> str:
     """Return what get answers, failing if it had to wait (the source is held)."""
     task = asyncio.create_task(cache.get("k", source))
     for _ in range(3):  # a few loop turns, no clock: a waiting get is still pending after them
@@ -61,7 +29,7 @@ async def answered_at_once(cache: TtlCache[str, str], source: Held) -> str:
     return task.result()
 
 
-async def outage(cache: TtlCache[str, str], clock: Clock, source: Held) -> None:
+async def outage(cache: TtlCache[str, str], clock: Clock, source: Source) -> None:
     """Read "k", then let a TTL pass and a load of it fail as an outage (answered stale)."""
     assert await cache.get("k", source) == "k:v1"
     clock.now += 1.5
@@ -72,7 +40,7 @@ async def outage(cache: TtlCache[str, str], clock: Clock, source: Held) -> None:
 
 
 async def test_an_expired_value_answers_while_one_load_runs_and_then_the_new_one_serves():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     source.release.clear()  # the next load hangs, as on a dropped connection
@@ -90,7 +58,7 @@ async def test_an_expired_value_answers_while_one_load_runs_and_then_the_new_one
 
 
 async def test_while_the_source_answers_an_expired_value_is_read_again_before_answering():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     assert await cache.get("k", source) == "k:v1"  # in the background: the source is back
@@ -107,7 +75,7 @@ async def test_while_the_source_answers_an_expired_value_is_read_again_before_an
 
 
 async def test_an_outage_never_makes_a_request_wait_within_the_grace():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     source.release.clear()
@@ -131,7 +99,7 @@ async def test_an_outage_never_makes_a_request_wait_within_the_grace():
 
 
 async def test_with_nothing_stale_the_caller_waits_on_the_load():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     for cache in (graced(clock), TtlCache[str, str](1.0, clock=clock)):
         source.release.clear()
         waiting = asyncio.create_task(cache.get("k", source))
@@ -153,7 +121,7 @@ async def test_with_nothing_stale_the_caller_waits_on_the_load():
 
 
 async def test_a_failed_background_load_is_not_reported_as_unretrieved(caplog):
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     source.error = Away("still down")
@@ -165,7 +133,7 @@ async def test_a_failed_background_load_is_not_reported_as_unretrieved(caplog):
 
 
 async def test_forget_during_a_background_load_keeps_its_older_value_out():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     source.release.clear()
@@ -180,7 +148,7 @@ async def test_forget_during_a_background_load_keeps_its_older_value_out():
 
 
 async def test_a_background_load_failing_otherwise_than_an_outage_drops_the_value():
-    clock, source = Clock(), Held()
+    clock, source = Clock(), Source()
     cache = graced(clock)
     await outage(cache, clock, source)
     source.error = ValueError("a bug, not an outage")

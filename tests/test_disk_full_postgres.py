@@ -25,7 +25,6 @@ import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import aiohttp
 import orjson
@@ -33,17 +32,15 @@ import pytest
 
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.constants import (
-    DEFAULT_PROJECT,
     DISK_FULL_REASON,
     DISK_FULL_RETRY_AFTER,
     RPC_PATH,
     SERVER_BUSY,
 )
-from spectrum_rpc.resources import STORE
-from spectrum_rpc.webhooks import management
 from tests.api.test_dialect_errors_rest import ANALYSED, send
 from tests.helpers import postgres
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers.admin import API
+from tests.helpers.outage import app_on_postgres, metric
 from tests.helpers.serve import free_port
 from tests.test_disk_full import UNAVAILABLE, Served, busy, fill, limited_lines
 
@@ -104,27 +101,15 @@ async def rpc(client, key: str, method: str, params: dict) -> dict:  # type: ign
 
 
 async def refused_metric(client) -> float:  # type: ignore[no-untyped-def]
-    async with client.get("/metrics") as resp:
-        assert resp.status == 200
-        return float(REFUSED_METRIC.search(await resp.text()).group(1))
+    return await metric(client, REFUSED_METRIC)
 
 
 @pytest.mark.slow  # a PostgreSQL server of its own: initdb takes seconds
 async def test_postgres_refuses_writes_on_a_full_tablespace_and_loses_no_acknowledged_one(
         tablespace, aiohttp_client, tmp_path, caplog):  # the server outlives the app
-    client = await logged_in_client(aiohttp_client, tmp_path, store={"path": tablespace.url},
-                                    metrics={"enabled": True},
-                                    webhooks={"allow_private_addresses": True,
-                                              "poll_interval": 0.2},
-                                    training={"model_root": str(tmp_path / "models")})
-    store = client.app[STORE]
-    assert store.db.dialect == "postgresql"
     # Project "default" has a webhook: each analysis there stores an event (a write); project
     # "acme" has none: its classifyText writes nothing on the way.
-    await management.add_webhook(store, f"http://127.0.0.1:{free_port()}/",
-                                 project=DEFAULT_PROJECT, allow_private_addresses=True)
-    # What `send` takes: the HTTP client and a key (of the project with the webhook).
-    rest = SimpleNamespace(http=client, key=(await create_key(store, "rest", DEFAULT_PROJECT)).key)
+    client, store, rest = await app_on_postgres(aiohttp_client, tmp_path, tablespace.url)
     key = (await create_key(store, "rpc", "acme")).key
     caplog.set_level(logging.INFO)
     acked: list[str] = []

@@ -16,7 +16,6 @@ import re
 import signal
 import subprocess
 from collections.abc import Iterator
-from types import SimpleNamespace
 
 import aiohttp
 import orjson
@@ -25,18 +24,16 @@ import pytest
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.clock import Clock
 from spectrum_rpc.constants import (
-    DEFAULT_PROJECT,
     RPC_PATH,
     SERVER_BUSY,
     STORE_DOWN_REASON,
     STORE_DOWN_RETRY_AFTER,
 )
-from spectrum_rpc.resources import STORE
 from spectrum_rpc.store import PostgresDatabase, StoreUnavailable
-from spectrum_rpc.webhooks import management
 from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, fastapi, send, spring
 from tests.helpers import postgres
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers.admin import API
+from tests.helpers.outage import app_on_postgres, metric
 from tests.helpers.serve import free_port
 from tests.test_disk_full import Served
 
@@ -102,10 +99,8 @@ async def rpc(client, key: str, method: str, params: dict) -> tuple[int, dict]: 
         return resp.status, await resp.json()
 
 
-async def metric(client) -> float:  # type: ignore[no-untyped-def]
-    async with client.get("/metrics") as resp:
-        assert resp.status == 200
-        return float(METRIC.search(await resp.text()).group(1))
+async def unavailable_metric(client) -> float:  # type: ignore[no-untyped-def]
+    return await metric(client, METRIC)
 
 
 def refused(status: int, answer: dict) -> bool:
@@ -117,17 +112,8 @@ def refused(status: int, answer: dict) -> bool:
 @pytest.mark.slow  # a PostgreSQL server of its own: initdb takes seconds
 async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
         database, aiohttp_client, tmp_path, caplog):
-    client = await logged_in_client(aiohttp_client, tmp_path, store={"path": database.url},
-                                    metrics={"enabled": True},
-                                    webhooks={"allow_private_addresses": True,
-                                              "poll_interval": 0.2},
-                                    training={"model_root": str(tmp_path / "models")})
-    store = client.app[STORE]
-    assert store.db.dialect == "postgresql"
     # Project "default" has a webhook (each analysis there stores an event); "acme" has none.
-    await management.add_webhook(store, f"http://127.0.0.1:{free_port()}/",
-                                 project=DEFAULT_PROJECT, allow_private_addresses=True)
-    rest = SimpleNamespace(http=client, key=(await create_key(store, "rest", DEFAULT_PROJECT)).key)
+    client, store, rest = await app_on_postgres(aiohttp_client, tmp_path, database.url)
     made = await create_key(store, "rpc", "acme")
     key = made.key
     unseen = (await create_key(store, "unseen", "acme")).key  # never used before the outage
@@ -139,7 +125,7 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
     acked.append("before")
     status, answer = await rpc(client, key, "classifyText", {"text": "hello"})
     assert "result" in answer, answer
-    assert await metric(client) == 0
+    assert await unavailable_metric(client) == 0
 
     database.stop()
     answers = []
@@ -178,7 +164,7 @@ async def test_postgres_going_away_is_answered_clearly_and_recovered_from(
     for i in range(3):
         status, answer = await rpc(client, key, "classifyText", {"text": f"you idiot {i}"})
         assert status == 200 and "result" in answer, answer
-    down_refusals = await metric(client)
+    down_refusals = await unavailable_metric(client)
     assert down_refusals >= 3 + 1 + len(REQUESTS) + 1 + 2
     await asyncio.sleep(1.5)  # the usage flush, the dispatcher, the router poll fail meanwhile
 
