@@ -20,7 +20,6 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -40,7 +39,7 @@ from spectrum_rpc.constants import (
 from tests.api.test_dialect_errors_rest import ANALYSED, send
 from tests.helpers import postgres
 from tests.helpers.admin import API
-from tests.helpers.outage import app_on_postgres, metric
+from tests.helpers.outage import app_on_postgres, metric, stop_served
 from tests.helpers.serve import free_port
 from tests.test_disk_full import UNAVAILABLE, Served, busy, fill, limited_lines
 
@@ -220,12 +219,8 @@ async def test_stopping_on_a_full_tablespace_ends_with_one_line(tablespace, tmp_
             for i in range(5):  # counts (usage, per-minute stats) the flushes cannot store
                 answer = await server.rpc(session, "classifyText", {"text": f"idiot {i}"})
                 assert "result" in answer or busy(answer), answer
-        server.process.send_signal(signal.SIGTERM)
-        status = server.process.wait(timeout=60)
     finally:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait(timeout=30)
+        status = stop_served(server)
     log = server.stderr
     assert "Traceback" not in log, log
     if status != 0:  # what was still in memory was not stored: said once, as the exit status

@@ -13,7 +13,6 @@ import asyncio
 import logging
 import os
 import re
-import signal
 import subprocess
 from collections.abc import Iterator
 
@@ -33,7 +32,7 @@ from spectrum_rpc.store import PostgresDatabase, StoreUnavailable
 from tests.api.test_dialect_errors_rest import ANALYSED, contentmod, document, fastapi, send, spring
 from tests.helpers import postgres
 from tests.helpers.admin import API
-from tests.helpers.outage import app_on_postgres, metric
+from tests.helpers.outage import app_on_postgres, metric, stop_served
 from tests.helpers.serve import free_port
 from tests.test_disk_full import Served
 
@@ -230,12 +229,8 @@ async def test_a_served_process_logs_one_line_for_many_refusals_and_stops_in_one
                 assert answer.get("error") == DOWN, answer
             async with session.get(server.url + "/readyz") as resp:
                 assert resp.status == 503
-        server.process.send_signal(signal.SIGTERM)
-        status = server.process.wait(timeout=60)
     finally:
-        if server.process.poll() is None:
-            server.process.kill()
-            server.process.wait(timeout=30)
+        status = stop_served(server)
     log = server.stderr
     assert "Traceback" not in log, log
     assert log.count("cannot reach the database") == 1, log

@@ -1,12 +1,14 @@
 """What the PostgreSQL outage tests (a full tablespace, a server gone away) share: the app on
-the test's own server, with a webhook to make analyses write, and a counter of its metrics."""
+the test's own server, with a webhook to make analyses write, a counter of its metrics, and the
+stop of a served process."""
 
 from __future__ import annotations
 
 import re
+import signal
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp.test_utils import TestClient
 
@@ -17,6 +19,9 @@ from spectrum_rpc.store import Store
 from spectrum_rpc.webhooks import management
 from tests.helpers.admin import logged_in_client
 from tests.helpers.serve import free_port
+
+if TYPE_CHECKING:
+    from tests.test_disk_full import Served
 
 
 async def app_on_postgres(aiohttp_client: Any, tmp_path: Path,
@@ -42,3 +47,15 @@ async def metric(client: TestClient, pattern: re.Pattern[str]) -> float:
     async with client.get("/metrics") as resp:
         assert resp.status == 200
         return float(pattern.search(await resp.text()).group(1))
+
+
+def stop_served(server: Served) -> int:
+    """Stop `server` as an operator does (SIGTERM) and return its exit status; kill it if it
+    has not ended within a minute (or the stop itself failed)."""
+    try:
+        server.process.send_signal(signal.SIGTERM)
+        return server.process.wait(timeout=60)
+    finally:
+        if server.process.poll() is None:
+            server.process.kill()
+            server.process.wait(timeout=30)
