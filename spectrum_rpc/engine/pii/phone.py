@@ -58,8 +58,8 @@ MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a pri
 _RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
 _EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
 _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
-# Characters read on each side of a candidate for a sensitive number holding it: an IBAN is 34
-# characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
+# Characters read at least on each side of a candidate for a sensitive number holding it: an
+# IBAN is 34 characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
 _SENSITIVE_ROOM = 80
 _SENSITIVE_BLOCK = 1 << 16  # characters of a text read at once for sensitive numbers
 
@@ -132,37 +132,39 @@ def _not_sensitive(rule: Rule, checked: Mode) -> Rule:
 
 
 class _SensitiveSpans:
-    """The sensitive numbers and IBAN shapes of one text, read a block at a time as candidates
+    """The sensitive numbers and IBAN shapes of one text, read an area at a time as candidates
     ask, so that each value is read once (not once per candidate near it) and a long text's
     values are never all held at once.
 
-    A block is read with `2 * _SENSITIVE_ROOM` characters more on each side, cut at spaces like
-    a window of `_inside_sensitive`; a candidate too near its block's reach for that is checked
-    in its own window instead.
+    An area is `_SENSITIVE_BLOCK` characters from the first candidate it serves, with
+    `2 * _SENSITIVE_ROOM` more on each side, cut at spaces so that no value is cut short. It
+    serves each candidate it holds with `_SENSITIVE_ROOM` characters to spare on both sides (as
+    much as a window around the candidate alone would see, at the least); the first candidate it
+    does not hold so starts the next area, which therefore holds that candidate whole whatever
+    its length. Candidates come in order, so areas overlap by a candidate and its room at most.
     """
 
     def __init__(self, text: str, checked: Mode) -> None:
         self._text, self._checked = text, checked
-        self._block = -1
-        self._reach = (0, 0)
+        self._reach = (0, -1)  # no area read yet
         self._begins: list[int] = []
         self._ends: list[int] = []  # the largest end among the spans up to each begin
 
     def overlap(self, begin: int, end: int) -> bool:
         """Tell whether text[begin:end] overlaps a sensitive number or an IBAN shape."""
-        self._read_block(begin // _SENSITIVE_BLOCK)
-        low, high = self._reach
-        if (low and begin - low < _SENSITIVE_ROOM) or (
-                high < len(self._text) and high - end < _SENSITIVE_ROOM):
-            return _inside_sensitive(self._text, begin, end, self._checked)
+        if not self._holds(begin, end):
+            self._read(begin, end)
         before = bisect.bisect_left(self._begins, end)  # the spans that begin before `end`
         return before > 0 and self._ends[before - 1] > begin
 
-    def _read_block(self, block: int) -> None:
-        if block == self._block:
-            return
+    def _holds(self, begin: int, end: int) -> bool:
+        low, high = self._reach
+        return ((low == 0 or begin - low >= _SENSITIVE_ROOM)
+                and (high == len(self._text) or high - end >= _SENSITIVE_ROOM))
+
+    def _read(self, begin: int, end: int) -> None:
         text = self._text
-        low, high = _cut_at_spaces(text, block * _SENSITIVE_BLOCK, (block + 1) * _SENSITIVE_BLOCK,
+        low, high = _cut_at_spaces(text, begin, max(end, begin + _SENSITIVE_BLOCK),
                                    2 * _SENSITIVE_ROOM)
         part = text[low:high]
         spans = [(m.begin, m.end) for m in sensitive.find(part, self._checked)]
@@ -170,7 +172,7 @@ class _SensitiveSpans:
         spans.sort()
         self._begins = [low + b for b, _ in spans]
         self._ends = list(itertools.accumulate((low + e for _, e in spans), max))
-        self._block, self._reach = block, (low, high)
+        self._reach = (low, high)
 
 
 def _cut_at_spaces(text: str, begin: int, end: int, room: int) -> tuple[int, int]:
@@ -183,19 +185,6 @@ def _cut_at_spaces(text: str, begin: int, end: int, room: int) -> tuple[int, int
     while high < len(text) and not text[high].isspace() and high - end < 2 * room:
         high += 1
     return low, high
-
-
-def _inside_sensitive(text: str, begin: int, end: int, checked: Mode) -> bool:
-    """Tell whether text[begin:end] overlaps a sensitive number of the text around it.
-
-    Only a window is read, wide enough to hold the longest IBAN or card around the candidate,
-    and cut at spaces so that no value is cut short; a text's cost stays linear.
-    """
-    low, high = _cut_at_spaces(text, begin, end, _SENSITIVE_ROOM)
-    window = text[low:high]
-    spans = [(m.begin, m.end) for m in sensitive.find(window, checked)]
-    spans += sensitive.iban_shapes(window)
-    return any(b < end - low and begin - low < e for b, e in spans)
 
 
 def _glued_to_letters(text: str, begin: int, end: int) -> bool:

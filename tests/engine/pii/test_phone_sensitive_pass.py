@@ -1,8 +1,9 @@
-"""The phone detector reads a text's sensitive numbers once, a block at a time, and finds exactly
+"""The phone detector reads a text's sensitive numbers once, an area at a time, and finds exactly
 what it found when it read a window around each phone candidate (the reference kept below).
 
 Inputs: the look-alike cases, document 001's tables and examples, and generated texts dense with
-IBANs (valid and mistyped), cards, phones, spaced and spelled digits, longer than one block.
+IBANs (valid and mistyped), cards, phones, spaced and spelled digits, longer than one block;
+and an IBAN and a phone across the edges of the areas read.
 """
 
 from __future__ import annotations
@@ -148,3 +149,40 @@ def test_the_benchmarks_texts_come_out_the_same(kind: str) -> None:
     text = " ".join(unit() for _ in range(300))
     for mode in Mode:
         assert phone.find(text, mode) == _reference(text, mode), mode
+
+
+EDGE_IBANS = ["DE89 3704 0044 0532 0130 00",  # valid
+              "DE55 6713 3801 6078 5265 59",  # mistyped: an IBAN shape only
+              "de89-3704-0044-0532-0130-00"]  # disguised: SUSPICIOUS reads it
+FILLER = "lorem ipsum dolor sit amet "  # no digit, no digit word: no candidate, no value
+
+
+def _straddling(offset: int, iban: str) -> tuple[str, int]:
+    """A text of more than a block: a phone at its start (the first area starts there), words,
+    then an IBAN that begins at `offset` and a phone; return it and where that phone begins."""
+    head = "call 0171 234 5678 "
+    filler = FILLER * (offset // len(FILLER) + 2)
+    text = head + filler[:offset - len(head) - 6] + " IBAN " + iban + " or +49 30 12345678 "
+    return text + filler[:400], len(text) - len("+49 30 12345678 ")
+
+
+@pytest.mark.parametrize("iban", EDGE_IBANS)
+def test_an_iban_and_a_phone_across_the_end_of_a_read_area_come_out_the_same(iban: str) -> None:
+    # From well before the block's end to past the first area's reach (a block after the first
+    # candidate, and up to twice the room more): each IBAN and phone sits across each edge once.
+    for offset in range(phone._SENSITIVE_BLOCK - 240, phone._SENSITIVE_BLOCK + 560, 29):
+        text, phone_begin = _straddling(offset, iban)
+        iban_begin = text.index(iban)
+        for mode in Mode:
+            found = phone.find(text, mode)
+            assert found == _reference(text, mode), (offset, mode)
+            assert not [m for m in found if iban_begin <= m.begin < phone_begin], (offset, mode)
+            assert any(m.begin == phone_begin for m in found), (offset, mode)
+
+
+def test_an_iban_right_across_the_block_boundary_holds_no_phone() -> None:
+    for shift in range(1 - len(EDGE_IBANS[0]), 1):
+        text, phone_begin = _straddling(phone._SENSITIVE_BLOCK + shift, EDGE_IBANS[0])
+        assert text.index(EDGE_IBANS[0]) == phone._SENSITIVE_BLOCK + shift
+        for mode in Mode:
+            assert [m.begin for m in phone.find(text, mode)] == [5, phone_begin], (shift, mode)
