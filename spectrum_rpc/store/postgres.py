@@ -15,7 +15,10 @@ lock, when the process dies, and also when the process stops answering without c
 connection (a frozen process, a host gone without a FIN): the session is opened with
 `idle_session_timeout = liveness_timeout`, and a heartbeat queries it four times as often. Every
 connection also asks the server for TCP keepalives (`tcp_keepalives_*`), so a vanished host's
-pooled connections, and the row locks of its open transactions, go within seconds too. A lost
+pooled connections, and the row locks of its open transactions, go within seconds too; and it
+probes the server with keepalives of its own (`keepalive`: the URL's `keepalives_*`, 30 s idle,
+then every 10 s, 3 probes), so the idle connections to a vanished server go in a minute, not
+when a statement sent on one reaches its command timeout. A lost
 control connection is made again, under a new liveness number, and every listener hears
 `EVERYTHING` (notifications may have been missed).
 """
@@ -34,7 +37,7 @@ from typing import Any
 
 import asyncpg
 
-from . import changes
+from . import changes, keepalive
 from .database import GroupCommits, Pending, Statement, StoreOpenError
 from .schema import POSTGRES_MIGRATIONS
 
@@ -124,6 +127,10 @@ class PostgresDatabase(GroupCommits):
         self.pool_size = max(3, pool_size)
         self.max_batch = max_batch
         self._pool: asyncpg.Pool | None = None
+        # What asyncpg is given: the URL without its keepalive parameters, which a connection
+        # of this class sets on its socket instead (see `keepalive`); both made by `open`.
+        self._dsn = url
+        self._connection_class: type[asyncpg.Connection] = asyncpg.Connection
         self._queue: asyncio.Queue[Pending] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
         self.committers = max(1, min(COMMITTERS, self.pool_size - 2))
@@ -142,11 +149,13 @@ class PostgresDatabase(GroupCommits):
     async def open(self) -> None:
         """Connect, apply pending migrations (one process at a time) and start the commit loop."""
         try:
+            dsn, kept_alive = keepalive.split(self.url)
+            self._dsn, self._connection_class = dsn, keepalive.connection_class(kept_alive)
             self._pool = await asyncpg.create_pool(
                 # min_size 0: at 1, asyncpg keeps reconnecting a lost connection in the
                 # background while the server is away, logging a traceback each time.
-                self.url, min_size=0, max_size=self.pool_size,
-                command_timeout=self.command_timeout,
+                dsn, min_size=0, max_size=self.pool_size,
+                command_timeout=self.command_timeout, connection_class=self._connection_class,
                 server_settings=KEEPALIVES, timeout=CONNECT_TIMEOUT,
             )
         except (OSError, asyncpg.PostgresError, ValueError) as exc:
@@ -194,7 +203,8 @@ class PostgresDatabase(GroupCommits):
     async def _connect_control(self) -> None:
         timeout_ms = str(max(1000, int(self.liveness_timeout * 1000)))
         conn = await asyncpg.connect(
-            self.url, command_timeout=60, timeout=CONNECT_TIMEOUT,
+            self._dsn, command_timeout=60, timeout=CONNECT_TIMEOUT,
+            connection_class=self._connection_class,
             server_settings={**KEEPALIVES, "idle_session_timeout": timeout_ms,
                              "application_name": "spectrum-rpc control"},
         )  # fmt: skip

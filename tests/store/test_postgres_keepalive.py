@@ -1,0 +1,137 @@
+"""Client-side TCP keepalives: every connection the store makes to PostgreSQL over TCP (the
+pool's and the control connection) has them on its socket, as the URL's libpq-style
+`keepalives*` parameters ask or by default; the parameters never reach the server.
+
+The tests' PostgreSQL listens on a Unix socket only (keepalives are TCP's): the store reaches
+it over real TCP through a relay that copies bytes to that socket."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from spectrum_rpc.store import PostgresDatabase, StoreOpenError
+from spectrum_rpc.store.keepalive import Keepalive, split
+from tests.helpers.postgres import DATABASE_USER, PostgresServer
+
+pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"),
+                                reason="TCP_KEEPIDLE is Linux's: the values cannot be read back")
+
+
+@pytest.fixture
+async def tcp_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """A fresh database's URL on 127.0.0.1, relayed to the tests' server."""
+    database = postgres_server.database_for_one_test().split("?")[0].rsplit("/", 1)[1]
+    unix_path = str(postgres_server.socket_dir / f".s.PGSQL.{postgres_server.port}")
+    pipes: set[asyncio.Task[None]] = set()
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        server_reader, server_writer = await asyncio.open_unix_connection(unix_path)
+        for task in (pipe(reader, server_writer), pipe(server_reader, writer)):
+            pipes.add(asyncio.create_task(task))
+
+    relay_server = await asyncio.start_server(relay, "127.0.0.1", 0)
+    port = relay_server.sockets[0].getsockname()[1]
+    try:
+        yield f"postgresql://{DATABASE_USER}@127.0.0.1:{port}/{database}"
+    finally:
+        relay_server.close()
+        for task in pipes:
+            task.cancel()
+        await asyncio.gather(*pipes, return_exceptions=True)
+        await relay_server.wait_closed()
+
+
+def read_back(conn: asyncpg.Connection) -> Keepalive | None:
+    """Return the keepalives on a connection's socket (None: none)."""
+    sock = conn._transport.get_extra_info("socket")
+    assert sock.family == socket.AF_INET  # over TCP, really
+    if not sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE):
+        return None
+    tcp = socket.IPPROTO_TCP
+    return Keepalive(idle=sock.getsockopt(tcp, socket.TCP_KEEPIDLE),
+                     interval=sock.getsockopt(tcp, socket.TCP_KEEPINTVL),
+                     count=sock.getsockopt(tcp, socket.TCP_KEEPCNT))
+
+
+async def pooled(db: PostgresDatabase, count: int) -> list[Keepalive | None]:
+    """Hold `count` of the pool's connections at once (so that each is its own socket) and
+    return their keepalives."""
+    assert db._pool is not None
+    held = [await db._pool.acquire() for _ in range(count)]
+    try:
+        assert len({id(c._transport) for c in held}) == count
+        return [read_back(c) for c in held]
+    finally:
+        for conn in held:
+            await db._pool.release(conn)
+
+
+async def test_every_connection_probes_the_server_by_default(tcp_url):
+    db = PostgresDatabase(tcp_url)
+    await db.open()
+    try:
+        await db.execute("CREATE TABLE t (v INTEGER)")  # the group commit's connection
+        await db.execute("INSERT INTO t VALUES (?)", (1,))
+        assert await db.fetchall("SELECT v FROM t") == [(1,)]
+        default = Keepalive(idle=30, interval=10, count=3)
+        assert await pooled(db, 3) == [default] * 3
+        assert db._control is not None and read_back(db._control) == default
+    finally:
+        await db.close()
+
+
+async def test_the_urls_libpq_parameters_set_them_and_never_reach_the_server(tcp_url):
+    db = PostgresDatabase(f"{tcp_url}?keepalives_idle=7&keepalives_interval=2"
+                          "&keepalives_count=5&application_name=kept")
+    await db.open()
+    try:
+        # The server was asked for no setting named so (it would have refused to connect),
+        # and still gets the URL's other parameters.
+        assert await db.fetchall("SELECT current_setting('application_name')") == [("kept",)]
+        assert await pooled(db, 2) == [Keepalive(idle=7, interval=2, count=5)] * 2
+        assert db._control is not None
+        assert read_back(db._control) == Keepalive(idle=7, interval=2, count=5)
+    finally:
+        await db.close()
+
+
+async def test_keepalives_0_turns_them_off(tcp_url):
+    db = PostgresDatabase(f"{tcp_url}?keepalives=0")
+    await db.open()
+    try:
+        assert await pooled(db, 1) == [None]
+        assert db._control is not None and read_back(db._control) is None
+    finally:
+        await db.close()
+
+
+@pytest.mark.parametrize("query", ["keepalives_idle=0", "keepalives_count=x",
+                                   "keepalives=2", "keepalives_interval=40000"])
+async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query):
+    db = PostgresDatabase(f"{tcp_url}?{query}")
+    with pytest.raises(StoreOpenError, match=query.split("=")[0]):
+        await db.open()
+
+
+def test_split_keeps_the_other_parameters_as_written():
+    url = "postgresql://u@/db?host=/run/postgresql&keepalives_idle=9&port=5433&keepalives=1"
+    assert split(url) == ("postgresql://u@/db?host=/run/postgresql&port=5433",
+                          Keepalive(idle=9))
+    assert split("postgresql://u@h/db") == ("postgresql://u@h/db", Keepalive())
+    assert split("postgresql://u@h/db?keepalives_count=4") == ("postgresql://u@h/db",
+                                                               Keepalive(count=4))
