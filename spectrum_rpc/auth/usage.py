@@ -16,7 +16,10 @@ the request or raises `LimitExceeded`; the dialect answers that in its own shape
 
 Counting is in memory, written to the store every `flush_interval` seconds in one transaction:
 the request path never waits for the disk. Counts are statistics, not acknowledged writes: a
-crash loses at most the last interval's counts (a clean shutdown flushes them all).
+crash loses at most the last interval's counts (a clean shutdown flushes them all). A flush
+whose write failed is written again as it was, under the same batch id, before anything
+counted since: the store applies a batch once, so a write that committed but whose
+acknowledgement was lost is not counted twice (see `store.usage`).
 
 Several processes on one PostgreSQL database share each key's rate limit: its token bucket is a
 row there, from which each process leases a few tokens at a time (a tenth of a second's worth,
@@ -33,6 +36,7 @@ import contextlib
 import functools
 import logging
 import math
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,6 +62,18 @@ RATE = "rate"
 QUOTA = "quota"
 # Pending counts: (month, key id, project, api) -> [requests, refused].
 _Slot = tuple[str, str, str, str]
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """Counts flushed together, under an id the store applies once."""
+
+    id: str
+    pending: dict[_Slot, list[int]]
+
+    def counts(self) -> list[Count]:
+        return [Count(key_id, project, month, api, requests, refused)
+                for (month, key_id, project, api), (requests, refused) in self.pending.items()]
 
 
 class LimitExceeded(Exception):
@@ -128,6 +144,11 @@ class Usage:
         self.clock = clock  # wall time: which month a request counts in
         self.monotonic = monotonic  # the token buckets' time
         self._pending: dict[_Slot, list[int]] = {}
+        # The batch a failed flush left, written again as it was (same id, same counts) until
+        # a write of it is acknowledged; and the batches known applied, whose ids the next
+        # flush's transaction drops.
+        self._unsettled: _Batch | None = None
+        self._applied: list[str] = []
         self._limits: dict[str, KeyLimits] = {}
         self._buckets: dict[str, TokenBucket] = {}
         self._shared: dict[str, LeasedBucket] = {}  # PostgreSQL: leases of the fleet's buckets
@@ -295,39 +316,37 @@ class Usage:
             await self._flush()
 
     async def _flush(self) -> None:
-        pending, self._pending = self._pending, {}
-        counts = [Count(key_id, project, month, api, requests, refused)
-                  for (month, key_id, project, api), (requests, refused) in pending.items()]
-        write = asyncio.ensure_future(self.store.usage.add(counts))
+        if self._unsettled is not None:  # first, as it was: it may have been applied
+            await self._write(self._unsettled)
+        if self._pending:
+            pending, self._pending = self._pending, {}
+            self._unsettled = _Batch(secrets.token_hex(16), pending)
+            await self._write(self._unsettled)
+
+    async def _write(self, batch: _Batch) -> None:
+        """Write a batch; it stays unsettled (for the next flush) unless acknowledged."""
+        forget = list(self._applied)
+        write = asyncio.ensure_future(self.store.usage.add(batch.counts(), batch.id, forget))
         try:
             await asyncio.shield(write)
         except asyncio.CancelledError:
             # Cancelled (the server stops) with the write queued: it is still committed or
-            # refused. Wait for which: counts kept here after a commit were written twice (by
-            # it and by the last flush).
+            # refused. Wait for which (close() writes the batch again if refused).
             try:
                 await asyncio.wait([write])
-            finally:  # cancelled again while waiting: keep them when the write ends, if it fails
-                write.add_done_callback(lambda done: self._kept_if_failed(done, pending))
+            finally:  # cancelled again while waiting: settled when the write ends, if it does
+                write.add_done_callback(lambda done: self._settle(done, batch, forget))
             raise
-        except BaseException:
-            # Kept whatever the failure, though one cut off during its COMMIT (StoreUnavailable
-            # with the outcome unknown) may have been committed: those counts are then written
-            # twice, an over-count of one flush (README, "Operating it") rather than a loss.
-            self._keep(pending)
-            raise
+        self._settled(batch, forget)
 
-    def _kept_if_failed(self, write: asyncio.Future[None],
-                        pending: dict[_Slot, list[int]]) -> None:
-        if write.cancelled() or write.exception() is not None:  # (retrieved: never logged)
-            self._keep(pending)
+    def _settle(self, write: asyncio.Future[None], batch: _Batch, forget: list[str]) -> None:
+        if not write.cancelled() and write.exception() is None:  # (retrieved: never logged)
+            self._settled(batch, forget)
 
-    def _keep(self, pending: dict[_Slot, list[int]]) -> None:
-        """Put counts whose write failed back for the next flush."""
-        for slot, (requests, refused) in pending.items():
-            counts_now = self._pending.setdefault(slot, [0, 0])
-            counts_now[0] += requests
-            counts_now[1] += refused
+    def _settled(self, batch: _Batch, forget: list[str]) -> None:
+        if self._unsettled is batch:
+            self._unsettled = None
+        self._applied = [i for i in self._applied if i not in forget] + [batch.id]
 
     async def refresh(self) -> None:
         """Reload every key's limits, and this month's counts of the keys with a quota (which
@@ -344,7 +363,8 @@ class Usage:
         if month != self._month:  # the month turned during the reads: next time
             return
         unflushed: dict[str, int] = {}
-        for (m, key_id, _, _), (requests, _) in self._pending.items():
+        held = [self._pending] + ([self._unsettled.pending] if self._unsettled else [])
+        for (m, key_id, _, _), (requests, _) in (i for p in held for i in p.items()):
             if m == month:
                 unflushed[key_id] = unflushed.get(key_id, 0) + requests
         self._used = {key_id: stored.get(key_id, 0) + unflushed.get(key_id, 0)

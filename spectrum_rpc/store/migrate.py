@@ -15,7 +15,8 @@ from .database import Database
 from .postgres import PostgresDatabase
 from .webhooks import SEALED, _tagged
 
-# Parents before children (foreign keys); each with its identity column, if any.
+# Parents before children (foreign keys); each with its identity column, if any. Not
+# usage_flushes: its ids matter only to the processes that wrote them, stopped before.
 TABLES: list[tuple[str, str | None]] = [
     ("projects", None), ("api_keys", None), ("feedback", "id"), ("admin_users", "id"),
     ("admin_sessions", None), ("admin_audit", "id"), ("classification_stats", None),

@@ -261,6 +261,16 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
     """,
+    # 9: the usage flush batches applied (store/usage.py): a batch written again after its
+    # acknowledgement was lost adds its counts once.
+    """
+    CREATE TABLE usage_flushes (
+        id          TEXT PRIMARY KEY,
+        attempt     TEXT NOT NULL,
+        applied_at  REAL NOT NULL
+    );
+    CREATE INDEX usage_flushes_applied ON usage_flushes(applied_at);
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -489,5 +499,14 @@ POSTGRES_MIGRATIONS: list[str] = [
         updated_at    DOUBLE PRECISION NOT NULL
     );
     CREATE INDEX login_throttle_updated ON login_throttle(updated_at);
+    """,
+    # 9: the usage flush batches applied
+    """
+    CREATE TABLE usage_flushes (
+        id          TEXT PRIMARY KEY,
+        attempt     TEXT NOT NULL,
+        applied_at  DOUBLE PRECISION NOT NULL
+    );
+    CREATE INDEX usage_flushes_applied ON usage_flushes(applied_at);
     """,
 ]

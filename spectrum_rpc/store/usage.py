@@ -3,14 +3,30 @@
 Counts arrive in batches (the auth layer counts in memory and flushes now and then), each batch
 one transaction of upserts that add to the stored counts. Portable SQL: `ON CONFLICT ... DO
 UPDATE` works on SQLite (3.24+) and PostgreSQL alike.
+
+A batch is applied once, however often it is written: a write whose acknowledgement was lost
+(the connection dropped after the server committed) is written again by its flusher, as it
+was, and must not add the same counts twice. So each batch has an id, recorded in
+`usage_flushes` in the transaction that adds its counts, and each write attempt a token of its
+own: the attempt records the id unless it is there already, and adds the counts only if the
+row is its own. On PostgreSQL an attempt that finds the id being recorded by an earlier one
+still in flight waits for that one's outcome. A flusher that knows its batch applied (the write
+was acknowledged) deletes its id with its next batch; ids left behind (a process gone before it
+knew) go after FLUSH_RETENTION.
 """
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .changes import LIMITS, announce
-from .database import Database, now
+from .database import Database, Statement, now
+
+# Seconds an applied batch's id is kept when its flusher never said it knew: a batch written
+# again later than this after its first attempt (an outage that long) may count twice.
+FLUSH_RETENTION = 7 * 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -53,13 +69,22 @@ class KeyMonth:
     by_api: dict[str, int]
 
 
+_RECORD_FLUSH = ("INSERT INTO usage_flushes(id, attempt, applied_at) VALUES (?, ?, ?)"
+                 " ON CONFLICT(id) DO NOTHING")
+# The counts of a batch, added only by the attempt that recorded its id. (Typed: PostgreSQL
+# infers no type for a bare parameter in a SELECT list. The WHERE also keeps SQLite from
+# reading ON CONFLICT as a join's.)
 _ADD = (
     "INSERT INTO usage_counts(key_id, month, api, project, requests, refused)"
-    " VALUES (?, ?, ?, ?, ?, ?)"
+    " SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT),"
+    " CAST(? AS BIGINT), CAST(? AS BIGINT)"
+    " WHERE EXISTS (SELECT 1 FROM usage_flushes WHERE id = ? AND attempt = ?)"
     " ON CONFLICT(key_id, month, api) DO UPDATE SET"
     " requests = usage_counts.requests + excluded.requests,"
     " refused = usage_counts.refused + excluded.refused"
 )
+_FORGET_FLUSH = "DELETE FROM usage_flushes WHERE id = ?"
+_PRUNE_FLUSHES = "DELETE FROM usage_flushes WHERE applied_at < ?"
 _SET_LIMITS = (
     "INSERT INTO key_limits(key_id, rate, burst, quota, updated_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT(key_id) DO UPDATE SET rate = excluded.rate, burst = excluded.burst,"
@@ -71,13 +96,22 @@ class UsageStore:
     def __init__(self, db: Database):
         self.db = db
 
-    async def add(self, counts: list[Count]) -> None:
-        """Add counts to the stored ones, all in one transaction."""
-        if counts:
-            await self.db.write([
-                (_ADD, (c.key_id, c.month, c.api, c.project, c.requests, c.refused))
-                for c in counts
-            ])
+    async def add(self, counts: Sequence[Count], batch: str | None = None,
+                  forget: Sequence[str] = ()) -> None:
+        """Add counts to the stored ones, all in one transaction, unless the batch of id
+        `batch` was applied already (None: a new batch); drop the ids of the batches in
+        `forget`, known applied (see the module docstring)."""
+        if not counts:
+            return
+        batch = batch or secrets.token_hex(16)
+        attempt = secrets.token_hex(8)
+        at = now()
+        statements: list[Statement] = [(_RECORD_FLUSH, (batch, attempt, at))]
+        statements += [(_ADD, (c.key_id, c.month, c.api, c.project, c.requests, c.refused,
+                               batch, attempt)) for c in counts]
+        statements += [(_FORGET_FLUSH, (applied,)) for applied in forget]
+        statements.append((_PRUNE_FLUSHES, (at - FLUSH_RETENTION,)))
+        await self.db.write(statements)
 
     async def month(self, month: str, project: str | None = None) -> list[KeyMonth]:
         """Return every key's totals for a month (optionally of one project), busiest first."""

@@ -3,11 +3,10 @@ pool's and the control connection) has them on its socket, as the URL's libpq-st
 `keepalives*` parameters ask or by default; the parameters never reach the server.
 
 The tests' PostgreSQL listens on a Unix socket only (keepalives are TCP's): the store reaches
-it over real TCP through a relay that copies bytes to that socket."""
+it over real TCP through a relay that copies bytes to that socket (tests/helpers/relay.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -16,7 +15,8 @@ import pytest
 
 from spectrum_rpc.store import PostgresDatabase, StoreOpenError
 from spectrum_rpc.store.keepalive import Keepalive, split
-from tests.helpers.postgres import DATABASE_USER, PostgresServer
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.relay import Relay
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"),
                                 reason="TCP_KEEPIDLE is Linux's: the values cannot be read back")
@@ -25,35 +25,8 @@ pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"),
 @pytest.fixture
 async def tcp_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
     """A fresh database's URL on 127.0.0.1, relayed to the tests' server."""
-    database = postgres_server.database_for_one_test().split("?")[0].rsplit("/", 1)[1]
-    unix_path = str(postgres_server.socket_dir / f".s.PGSQL.{postgres_server.port}")
-    pipes: set[asyncio.Task[None]] = set()
-
-    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while data := await reader.read(65536):
-                writer.write(data)
-                await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            writer.close()
-
-    async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        server_reader, server_writer = await asyncio.open_unix_connection(unix_path)
-        for task in (pipe(reader, server_writer), pipe(server_reader, writer)):
-            pipes.add(asyncio.create_task(task))
-
-    relay_server = await asyncio.start_server(relay, "127.0.0.1", 0)
-    port = relay_server.sockets[0].getsockname()[1]
-    try:
-        yield f"postgresql://{DATABASE_USER}@127.0.0.1:{port}/{database}"
-    finally:
-        relay_server.close()
-        for task in pipes:
-            task.cancel()
-        await asyncio.gather(*pipes, return_exceptions=True)
-        await relay_server.wait_closed()
+    async with Relay(postgres_server) as relay:
+        yield relay.url(postgres_server.database_for_one_test())
 
 
 def read_back(conn: asyncpg.Connection) -> Keepalive | None:
