@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
-from aiohttp import web
+from aiohttp import web, web_app
 
 from . import __version__, admin, api
 from .analysis import Analyzer, Offload, Policies
@@ -78,6 +78,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/healthz", handle_healthz)
     app.router.add_get("/readyz", handle_readyz)
     admin.setup(app)
+    app.on_cleanup.append(_forget_middleware_chains)  # after every context above has closed
     return app
 
 
@@ -99,6 +100,17 @@ async def handle_readyz(request: web.Request) -> web.Response:
     if await request.app[STORE].ping():
         return json_response({"status": "ready"})
     return json_response({"status": "store unreachable"}, 503)
+
+
+async def _forget_middleware_chains(app: web.Application) -> None:
+    """Let go of the closed app: aiohttp caches each handler's middleware chain process-wide
+    (up to 1,024 entries) keyed by the handler and its apps, so every app that served a request
+    stayed alive with its models, detectors and store objects. One app per process never noticed;
+    the test process, which builds an app per test, grew by gigabytes. Clearing also drops other
+    live apps' chains, which their next request rebuilds."""
+    cache = getattr(web_app, "_cached_build_middleware", None)  # private: absent in some versions
+    if cache is not None:
+        cache.cache_clear()
 
 
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
