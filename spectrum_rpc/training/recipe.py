@@ -84,6 +84,9 @@ class LabelPlan:
 # The written sexual solicitation rows (`training.solicitation`) weigh as the templates do: a
 # tenth of a moderation row, so the ~130 moderation positives still lead the label.
 SOLICITATION_WEIGHT = 1.0
+# Whether the sexual stack is fitted on them too (False: the linear tier learns from them, the
+# stack is fitted on the real rows alone; docs/BENCHMARKS.md, "Explicit sexual requests").
+SOLICITATION_IN_STACK = False
 CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
 # Clean negatives from other domains keep false positives down outside the moderation prompts,
 # but weigh little so they do not drown the few in-domain positives.
@@ -393,7 +396,14 @@ def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str,
         return None
     rows, y, w = targets(samples, L.SEXUAL)
     assert label.out_of_fold is not None  # no held-out calibration set for sexual
-    return fit_sexual_stack(samples, rows, y, w, label.out_of_fold, label.platt,
+    raw = label.out_of_fold
+    if not SOLICITATION_IN_STACK:
+        # The written rows teach the linear tier only: their out-of-fold scores are not
+        # honest (rows of one frame sit in every fold), and a stack fitted on them trusts the
+        # linear logit more than the real rows warrant.
+        real = np.array([samples[r].source != SOLICITATION for r in rows], dtype=bool)
+        rows, y, w, raw = rows[real], y[real], w[real], raw[real]
+    return fit_sexual_stack(samples, rows, y, w, raw, label.platt,
                             (label.weights, label.bias), lexicon, model, log)
 
 
