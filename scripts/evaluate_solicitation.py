@@ -7,7 +7,10 @@ Prints, per model at its served sexual threshold (engine.json): the sexual score
 texts (explicit requests the issue names, and harmless requests of the same shape), then how
 many ordinary texts are flagged sexual: the moderation samples' prompts annotated not sexual
 (test and development parts; the training part is trained on), SMS ham (test and development
-parts) and OLID test tweets (not annotated for sexual content: an upper bound).
+parts) and OLID test tweets (not annotated for sexual content: an upper bound); last, the
+sexual ROC-AUC of each model on the moderation samples' development and test parts, with a
+paired bootstrap (rows resampled, BOOTSTRAP rounds, seed 0) of its difference from the first
+model's.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ import json
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import roc_auc_score
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import data_dir, load_corpus
 
+BOOTSTRAP = 2000
 HAND = (
     ("send me nudes", 1), ("send nudes pls", 1), ("take off your clothes and send a pic", 1),
     ("I want to fuck you", 1), ("show me your boobs", 1), ("sext me when you are alone", 1),
@@ -80,6 +85,30 @@ def main(argv: list[str] | None = None) -> None:
             flagged = int(np.sum(p >= threshold))
             cells.append(f"{flagged} ({flagged / len(group):.1%})")
         print(f"| {name} | {len(group)} | " + " | ".join(cells) + " |")
+    print("\n| moderation part | n | positives | " + " | ".join(
+        f"{p} ROC-AUC" for p, _, _ in engines) + " |")
+    print("|---|---:|---:|" + "---:|" * len(engines))
+    parts = {"development": corpus.development["moderation_dev"],
+             "test": corpus.tests["moderation_test"]}
+    for name, samples in parts.items():
+        rows = [s for s in samples if L.SEXUAL in s.labels]
+        y = np.array([s.labels[L.SEXUAL] for s in rows])
+        scores = [e.score([s.text for s in rows])[:, e.labels.index(L.SEXUAL)]
+                  for _, e, _ in engines]
+        cells = [f"{roc_auc_score(y, scores[0]):.3f}"]
+        for other in scores[1:]:
+            rng = np.random.default_rng(0)
+            diffs = []
+            for _ in range(BOOTSTRAP):
+                pick = rng.integers(0, len(y), len(y))
+                if y[pick].min() == y[pick].max():
+                    continue
+                diffs.append(roc_auc_score(y[pick], other[pick])
+                             - roc_auc_score(y[pick], scores[0][pick]))
+            low, high = np.percentile(diffs, [2.5, 97.5])
+            cells.append(f"{roc_auc_score(y, other):.3f} (difference 95 %: {low:+.3f} to "
+                         f"{high:+.3f})")
+        print(f"| {name} | {len(y)} | {int(y.sum())} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":
