@@ -105,7 +105,7 @@ class ThresholdSettings:
     # several sources, chosen by `make models` (engine.json "served_calibration" records the
     # choice and its bootstrap interval; tests/training/test_calibration.py holds them equal).
     toxicity: float = 0.21
-    sexual: float = 0.46
+    sexual: float = 0.47
     phishing: float = 0.21
     # Their review thresholds are REVIEW_SHARE (0.75) of these (analysis/policy.py).
     # The other labels moderateText scores: [reject, review] (review at or below reject; one

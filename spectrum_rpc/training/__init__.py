@@ -32,8 +32,9 @@ _LAZY = {
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
 # `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
 # `contrast`: contrastive training sentences for the encoder (train_encoder.py --recipe mix2).
+# `solicitation`: sexual solicitation sentences for the sexual label (recipe.train adds them).
 __all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional",
-           "label_thresholds", "names", "spans", *_LAZY]
+           "label_thresholds", "names", "solicitation", "spans", *_LAZY]
 
 
 def __getattr__(name: str) -> Any:

@@ -28,6 +28,7 @@ from ..engine import sha256
 from ..store import FeedbackRecord
 from .corpus import SEED, Sample, load_corpus
 from .recipe import lure_samples, template_samples
+from .solicitation import solicitation_samples
 
 FEEDBACK_SOURCE = "feedback"
 # feedback label -> model labels a `true` makes positive
@@ -197,7 +198,8 @@ def load_base(path: Path | None) -> BaseCorpus | None:
         return None
     if (path / "toxicity" / "olid").is_dir():
         corpus = load_corpus(path)
-        train = [*corpus.train, *template_samples(), *lure_samples()]  # as the engine's train()
+        # as the engine's train(): the written sexual solicitation rows last (sexual only)
+        train = [*corpus.train, *template_samples(), *lure_samples(), *solicitation_samples()]
         return BaseCorpus(str(path), "shared-data", train, corpus.calibration, corpus.tests,
                           _hashes(path))
     if (path / "train.jsonl").is_file():

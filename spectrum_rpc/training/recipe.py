@@ -31,6 +31,8 @@ from ..engine import (
     write_manifest,
 )
 from .corpus import SEED, Corpus, Sample
+from .solicitation import SOURCE as SOLICITATION
+from .solicitation import solicitation_samples
 from .stacking import (
     CALIBRATION_FOLDS,
     OLID_ONLY,
@@ -79,6 +81,12 @@ class LabelPlan:
     nb: float | None = None
 
 
+# The written sexual solicitation rows (`training.solicitation`) weigh as the templates do: a
+# tenth of a moderation row, so the ~130 moderation positives still lead the label.
+SOLICITATION_WEIGHT = 1.0
+# Whether the sexual stack is fitted on them too (False: the linear tier learns from them, the
+# stack is fitted on the real rows alone; docs/BENCHMARKS.md, "Explicit sexual requests").
+SOLICITATION_IN_STACK = False
 CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
 # Clean negatives from other domains keep false positives down outside the moderation prompts,
 # but weigh little so they do not drown the few in-domain positives.
@@ -87,7 +95,8 @@ PLANS: dict[str, LabelPlan] = {
     L.TOXICITY: LabelPlan(("sms_ham", "templates"),
                           {"davidson": 0.5, "moderation": 6.0, "templates": 2.0}, C=1.5, nb=0.5),
     L.SEXUAL: LabelPlan(CLEAN, {"olid_clean": 0.1, "sms_ham": 0.1, "youtube_ham": 0.1,
-                                "templates": 1.0, "moderation": 10.0}, C=8.0, nb=0.5),
+                                "templates": 1.0, "moderation": 10.0,
+                                SOLICITATION: SOLICITATION_WEIGHT}, C=8.0, nb=0.5),
     L.PHISHING: LabelPlan(("olid_all", "davidson_all", "moderation_all"),
                           {"olid_all": 0.3, "davidson_all": 0.1, "moderation_all": 0.3,
                            "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0},
@@ -288,17 +297,29 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
     return FittedLabel(coef * a, intercept * a + c, how, (a, c), scores)
 
 
-def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True
+def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
+          solicitations: bool = True
           ) -> tuple[list[str], np.ndarray, dict[str, FittedLabel], StackFit | None]:
     """Fit every model label, then (`stacked`) the toxicity and sexual stacks; return
     vocabulary, idf, calibrated weights per label (a stacked label's merged with its stack's
-    linear inputs) and the stack (None if no label was stacked)."""
+    linear inputs) and the stack (None if no label was stacked). `solicitations` adds the
+    written sexual solicitation rows (`training.solicitation`) to the sexual label's rows."""
     samples = [*corpus.train, *template_samples(), *lure_samples()]
     docs = featurize((s.text for s in samples), lexicon)
     vocabulary = build_vocabulary(docs, lexicon)
     idf = idf_of(docs, vocabulary)
     x = matrix(docs, vocabulary, idf)
     log(f"{len(samples)} training texts, {len(vocabulary)} features")
+    if solicitations:
+        # Rows written for the sexual label alone: appended after the vocabulary and idf are
+        # chosen (they choose no feature), so every other label's rows, features and fit stay
+        # exactly as without them.
+        extra = solicitation_samples()
+        samples = [*samples, *extra]
+        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
+                      format="csr")
+        log(f"  + {len(extra)} sexual solicitation rows (sexual only, weight "
+            f"{SOLICITATION_WEIGHT:g})")
     fitted = {}
     for label in L.MODEL_LABELS:
         rows, y, w = targets(samples, label)
@@ -375,7 +396,14 @@ def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str,
         return None
     rows, y, w = targets(samples, L.SEXUAL)
     assert label.out_of_fold is not None  # no held-out calibration set for sexual
-    return fit_sexual_stack(samples, rows, y, w, label.out_of_fold, label.platt,
+    raw = label.out_of_fold
+    if not SOLICITATION_IN_STACK:
+        # The written rows teach the linear tier only: their out-of-fold scores are not
+        # honest (rows of one frame sit in every fold), and a stack fitted on them trusts the
+        # linear logit more than the real rows warrant.
+        real = np.array([samples[r].source != SOLICITATION for r in rows], dtype=bool)
+        rows, y, w, raw = rows[real], y[real], w[real], raw[real]
+    return fit_sexual_stack(samples, rows, y, w, raw, label.platt,
                             (label.weights, label.bias), lexicon, model, log)
 
 

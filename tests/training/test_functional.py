@@ -20,10 +20,11 @@ from spectrum_rpc.training.functional import (
 # The served defaults: when they change, the floors below are measured again at the new ones.
 SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
 
-# Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.46,
-# phishing 0.21 since 2026.12.05-encoder-2; sexual was 0.57 from 2026.12.05-calibrated-1, whose
-# easy accuracies are in the comments; 2026.12.05-encoder-2 measured the same except
-# insult_no_profanity 0.85, 17/20). Where they come from:
+# Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.47
+# since 2026.12.06-sexual-1 (0.46 before), phishing 0.21 since 2026.12.05-encoder-2; sexual was
+# 0.57 from 2026.12.05-calibrated-1, whose easy accuracies are in the comments;
+# 2026.12.05-encoder-2 measured the same except insult_no_profanity 0.85, 17/20). Where they
+# come from:
 # `.venv/bin/python scripts/evaluate.py --before-rev <previous>` on the shipped model
 # 2026.12.05-calibrated-1 measured the easy accuracy in the comment (correct/cases); each floor
 # sits a little under it, so that today's model passes and a model that loses ground fails.
@@ -42,7 +43,9 @@ EASY_FLOORS = {
     "spelling_variation": 0.95,       # 1.00 (24/24)
     "identity_neutral": 0.95,         # 1.00 (55/55)
     "short_text": 0.95,               # 0.97 (227/234)
-    "sexual_explicit_request": 0.20,  # 0.21 (5/24)
+    # 0.21 (5/24) until 2026.12.06-sexual-1 (written solicitation rows for the sexual label;
+    # measured there at sexual 0.47: 0.75, 18/24; hard half 0.05, 1/20)
+    "sexual_explicit_request": 0.70,  # 0.75 (18/24)
     "sexual_innocent": 0.95,          # 1.00 (20/20)
     "spam": 0.95,                     # 1.00 (30/30)
     # 0.90 (18/20) by the linear tier; 0.80 (16/20) with the encoder tier (2026.12.05-encoder-1:
