@@ -25,6 +25,10 @@ import asyncpg
 # The URL's parameters (libpq's names), and the Keepalive field each sets.
 PARAMETERS = {"keepalives": "enabled", "keepalives_idle": "idle",
               "keepalives_interval": "interval", "keepalives_count": "count"}
+_NAMES = {field: name for name, field in PARAMETERS.items()}
+# The largest value Linux takes for each (MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL, MAX_TCP_KEEPCNT):
+# a larger one would pass here and fail only on the socket.
+_LARGEST = {"idle": 32767, "interval": 32767, "count": 127}
 _OPTIONS = {  # each a socket option at IPPROTO_TCP level, where the platform has it
     "idle": getattr(socket, "TCP_KEEPIDLE", getattr(socket, "TCP_KEEPALIVE", None)),  # macOS
     "interval": getattr(socket, "TCP_KEEPINTVL", None),
@@ -43,14 +47,22 @@ class Keepalive:
     count: int = 3
 
     def apply(self, sock: Any) -> None:
-        """Set these keepalives on a TCP socket (nothing on a Unix one)."""
+        """Set these keepalives on a TCP socket (nothing on a Unix one); raise ValueError naming
+        the URL's parameter of a value the system refuses."""
         if sock.family not in (socket.AF_INET, socket.AF_INET6):
             return
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, int(self.enabled))
-        if self.enabled:
-            for name, option in _OPTIONS.items():
-                if option is not None:
-                    sock.setsockopt(socket.IPPROTO_TCP, option, getattr(self, name))
+        if not self.enabled:
+            return
+        for field, option in _OPTIONS.items():
+            value = getattr(self, field)
+            if option is None:
+                continue
+            try:
+                sock.setsockopt(socket.IPPROTO_TCP, option, value)
+            except OSError as exc:
+                raise ValueError(f"the URL's {_NAMES[field]}={value} is refused by the system: "
+                                 f"{exc.strerror or exc}") from exc
 
 
 def split(url: str) -> tuple[str, Keepalive]:
@@ -70,7 +82,7 @@ def split(url: str) -> tuple[str, Keepalive]:
 
 
 def _number(name: str, value: str) -> int:
-    low, high = (0, 1) if name == "keepalives" else (1, 32767)  # Linux's bounds for seconds
+    low, high = (0, 1) if name == "keepalives" else (1, _LARGEST[PARAMETERS[name]])
     if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
         raise ValueError(f"the URL's {name} must be a whole number from {low} to {high}, "
                          f"not {value!r}")
@@ -83,6 +95,10 @@ def connection_class(keepalive: Keepalive) -> type[asyncpg.Connection]:
     class KeptAlive(asyncpg.Connection):  # type: ignore[misc]
         def __init__(self, protocol: Any, transport: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(protocol, transport, *args, **kwargs)
-            keepalive.apply(transport.get_extra_info("socket"))
+            try:
+                keepalive.apply(transport.get_extra_info("socket"))
+            except ValueError:
+                self.terminate()  # asyncpg would leave it open, a session on the server
+                raise
 
     return KeptAlive

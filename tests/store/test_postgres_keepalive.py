@@ -7,6 +7,7 @@ it over real TCP through a relay that copies bytes to that socket (tests/helpers
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -14,8 +15,8 @@ import asyncpg
 import pytest
 
 from spectrum_rpc.store import PostgresDatabase, StoreOpenError
-from spectrum_rpc.store.keepalive import Keepalive, split
-from tests.helpers.postgres import PostgresServer
+from spectrum_rpc.store.keepalive import Keepalive, connection_class, split
+from tests.helpers.postgres import PostgresServer, query
 from tests.helpers.relay import Relay
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"),
@@ -99,6 +100,29 @@ async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query):
     db = PostgresDatabase(f"{tcp_url}?{query}")
     with pytest.raises(StoreOpenError, match=query.split("=")[0]):
         await db.open()
+
+
+def test_a_value_the_system_refuses_is_named():
+    with socket.socket() as sock, pytest.raises(ValueError, match="keepalives_count=200 is "):
+        Keepalive(count=200).apply(sock)  # Linux takes 127 probes at most
+
+
+async def test_a_connection_whose_socket_refuses_is_closed(postgres_server):
+    """asyncpg leaves the connection open when its class fails: the class closes it."""
+    url = postgres_server.database_for_one_test()
+    database = url.split("?")[0].rsplit("/", 1)[1]
+    sessions = ("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
+                " AND pid <> pg_backend_pid()")
+    async with Relay(postgres_server) as relay:
+        with pytest.raises(ValueError, match="keepalives_count=200"):
+            await asyncpg.connect(relay.url(url),
+                                  connection_class=connection_class(Keepalive(count=200)))
+        for _ in range(100):  # the server notices the closed connection soon
+            left = query(url, sessions, database)
+            if left == [(0,)]:
+                break
+            await asyncio.sleep(0.05)
+        assert left == [(0,)]
 
 
 def test_split_keeps_the_other_parameters_as_written():
