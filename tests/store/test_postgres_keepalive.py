@@ -94,12 +94,20 @@ async def test_keepalives_0_turns_them_off(tcp_url):
         await db.close()
 
 
-@pytest.mark.parametrize("query", ["keepalives_idle=0", "keepalives_count=x",
-                                   "keepalives=2", "keepalives_interval=40000"])
-async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query):
+@pytest.mark.parametrize(("query", "refusal"), [
+    ("keepalives_idle=0", "keepalives_idle must be a whole number from 1 to 32767, not '0'"),
+    ("keepalives_count=x", "keepalives_count must be a whole number from 1 to 127, not 'x'"),
+    ("keepalives=2", "keepalives must be a whole number from 0 to 1, not '2'"),
+    ("keepalives_interval=40000",
+     "keepalives_interval must be a whole number from 1 to 32767, not '40000'"),
+    ("keepalives_count=200", "keepalives_count must be a whole number from 1 to 127, not '200'"),
+])
+async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query, refusal):
+    # The message after the URL (which holds the query, hence its name, anyway).
     db = PostgresDatabase(f"{tcp_url}?{query}")
-    with pytest.raises(StoreOpenError, match=query.split("=")[0]):
+    with pytest.raises(StoreOpenError) as refused:
         await db.open()
+    assert str(refused.value).endswith(f": the URL's {refusal}")
 
 
 def test_a_value_the_system_refuses_is_named():
