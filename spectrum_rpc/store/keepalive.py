@@ -19,6 +19,7 @@ from __future__ import annotations
 import socket
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 import asyncpg
 
@@ -39,7 +40,8 @@ _OPTIONS = {  # each a socket option at IPPROTO_TCP level, where the platform ha
 @dataclass(frozen=True)
 class Keepalive:
     """Whether and how a connection is probed: a server gone is noticed after about
-    `idle + interval * count` seconds of silence (60 by default)."""
+    `idle + interval * count` seconds of silence (60 by default). 0 leaves the system's value
+    (on Linux 7200 s idle, 75 s apart, 9 probes), as in libpq."""
 
     enabled: bool = True
     idle: int = 30
@@ -56,7 +58,7 @@ class Keepalive:
             return
         for field, option in _OPTIONS.items():
             value = getattr(self, field)
-            if option is None:
+            if option is None or value == 0:
                 continue
             try:
                 sock.setsockopt(socket.IPPROTO_TCP, option, value)
@@ -67,13 +69,15 @@ class Keepalive:
 
 def split(url: str) -> tuple[str, Keepalive]:
     """Return the URL without the keepalive parameters, and the keepalives they ask for (the
-    defaults for those not given); raise ValueError naming a parameter of the wrong value."""
+    defaults for those not given); raise ValueError naming a parameter of the wrong value.
+    Names and values are percent-decoded first, as libpq does ("keepalives%5Fidle")."""
     base, _, query = url.partition("?")
     kept, given = [], {}
     for part in query.split("&") if query else ():
         name, _, value = part.partition("=")
+        name = unquote(name)
         if name in PARAMETERS:
-            given[PARAMETERS[name]] = _number(name, value)
+            given[PARAMETERS[name]] = _number(name, unquote(value))
         else:
             kept.append(part)
     if "enabled" in given:
@@ -82,10 +86,13 @@ def split(url: str) -> tuple[str, Keepalive]:
 
 
 def _number(name: str, value: str) -> int:
-    low, high = (0, 1) if name == "keepalives" else (1, _LARGEST[PARAMETERS[name]])
-    if not (value.isascii() and value.isdigit() and low <= int(value) <= high):
-        raise ValueError(f"the URL's {name} must be a whole number from {low} to {high}, "
-                         f"not {value!r}")
+    """Read a parameter's value: any whole number for `keepalives` (not 0: on), else 0 (the
+    system's value) up to the largest Linux takes."""
+    digits = value.removeprefix("-") if name == "keepalives" else value
+    high = _LARGEST.get(PARAMETERS[name])
+    if not (digits.isascii() and digits.isdigit() and (high is None or int(value) <= high)):
+        allowed = "a whole number" if high is None else f"a whole number from 0 to {high}"
+        raise ValueError(f"the URL's {name} must be {allowed}, not {value!r}")
     return int(value)
 
 
