@@ -7,6 +7,7 @@ it over real TCP through a relay that copies bytes to that socket (tests/helpers
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from collections.abc import AsyncIterator
 
@@ -14,8 +15,8 @@ import asyncpg
 import pytest
 
 from spectrum_rpc.store import PostgresDatabase, StoreOpenError
-from spectrum_rpc.store.keepalive import Keepalive, split
-from tests.helpers.postgres import PostgresServer
+from spectrum_rpc.store.keepalive import Keepalive, connection_class, split
+from tests.helpers.postgres import PostgresServer, query
 from tests.helpers.relay import Relay
 
 pytestmark = pytest.mark.skipif(not hasattr(socket, "TCP_KEEPIDLE"),
@@ -93,12 +94,72 @@ async def test_keepalives_0_turns_them_off(tcp_url):
         await db.close()
 
 
-@pytest.mark.parametrize("query", ["keepalives_idle=0", "keepalives_count=x",
-                                   "keepalives=2", "keepalives_interval=40000"])
-async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query):
+@pytest.mark.parametrize(("query", "refusal"), [
+    ("keepalives_count=x", "keepalives_count must be a whole number from 0 to 127, not 'x'"),
+    ("keepalives=on", "keepalives must be a whole number, not 'on'"),
+    ("keepalives_interval=40000",
+     "keepalives_interval must be a whole number from 0 to 32767, not '40000'"),
+    ("keepalives_idle=-5", "keepalives_idle must be a whole number from 0 to 32767, not '-5'"),
+    ("keepalives_count=200", "keepalives_count must be a whole number from 0 to 127, not '200'"),
+])
+async def test_a_wrong_value_is_refused_at_open_naming_it(tcp_url, query, refusal):
+    # The message after the URL (which holds the query, hence its name, anyway).
     db = PostgresDatabase(f"{tcp_url}?{query}")
-    with pytest.raises(StoreOpenError, match=query.split("=")[0]):
+    with pytest.raises(StoreOpenError) as refused:
         await db.open()
+    assert str(refused.value).endswith(f": the URL's {refusal}")
+
+
+async def test_0_leaves_the_systems_values_as_libpq_does(tcp_url):
+    probe = socket.socket()
+    probe.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    tcp = socket.IPPROTO_TCP
+    system = Keepalive(idle=probe.getsockopt(tcp, socket.TCP_KEEPIDLE),
+                       interval=probe.getsockopt(tcp, socket.TCP_KEEPINTVL),
+                       count=probe.getsockopt(tcp, socket.TCP_KEEPCNT))
+    probe.close()
+    assert system != Keepalive()  # else the test could not tell
+    db = PostgresDatabase(f"{tcp_url}?keepalives_idle=0&keepalives_interval=0"
+                          "&keepalives_count=0&keepalives=7")  # any number but 0 is on
+    await db.open()
+    try:
+        assert await pooled(db, 1) == [system]
+        assert db._control is not None and read_back(db._control) == system
+    finally:
+        await db.close()
+
+
+async def test_a_percent_encoded_name_is_read_as_libpq_reads_it(tcp_url):
+    # Left in the URL, it would reach the server as a setting, which refuses it.
+    db = PostgresDatabase(f"{tcp_url}?keepalives%5Fidle=11&keepalives_count=%34")
+    await db.open()
+    try:
+        assert await pooled(db, 1) == [Keepalive(idle=11, count=4)]
+    finally:
+        await db.close()
+
+
+def test_a_value_the_system_refuses_is_named():
+    with socket.socket() as sock, pytest.raises(ValueError, match="keepalives_count=200 is "):
+        Keepalive(count=200).apply(sock)  # Linux takes 127 probes at most
+
+
+async def test_a_connection_whose_socket_refuses_is_closed(postgres_server):
+    """asyncpg leaves the connection open when its class fails: the class closes it."""
+    url = postgres_server.database_for_one_test()
+    database = url.split("?")[0].rsplit("/", 1)[1]
+    sessions = ("SELECT count(*) FROM pg_stat_activity WHERE datname = ?"
+                " AND pid <> pg_backend_pid()")
+    async with Relay(postgres_server) as relay:
+        with pytest.raises(ValueError, match="keepalives_count=200"):
+            await asyncpg.connect(relay.url(url),
+                                  connection_class=connection_class(Keepalive(count=200)))
+        for _ in range(100):  # the server notices the closed connection soon
+            left = query(url, sessions, database)
+            if left == [(0,)]:
+                break
+            await asyncio.sleep(0.05)
+        assert left == [(0,)]
 
 
 def test_split_keeps_the_other_parameters_as_written():
@@ -108,3 +169,11 @@ def test_split_keeps_the_other_parameters_as_written():
     assert split("postgresql://u@h/db") == ("postgresql://u@h/db", Keepalive())
     assert split("postgresql://u@h/db?keepalives_count=4") == ("postgresql://u@h/db",
                                                                Keepalive(count=4))
+
+
+def test_split_reads_names_and_values_percent_decoded_and_0_and_any_number():
+    assert split("postgresql://u@h/db?keepalives%5Fidle=10&a%5Fb=1") == (
+        "postgresql://u@h/db?a%5Fb=1", Keepalive(idle=10))
+    assert split("postgresql://u@h/db?keepalives=-1&keepalives_count=0") == (
+        "postgresql://u@h/db", Keepalive(count=0))
+    assert split("postgresql://u@h/db?keepalives=0")[1] == Keepalive(enabled=False)

@@ -41,7 +41,7 @@ from collections.abc import Iterator
 import phonenumbers
 
 from . import sensitive
-from .checksums import card_number_valid
+from .checksums import IBAN_LENGTHS, card_number_valid
 from .match import Match, Mode, Rule, Span, find_tiers
 from .vocabulary import Vocabulary
 
@@ -58,9 +58,13 @@ MIN_DIGITS, MAX_DIGITS = 7, 15  # E.164 allows 15; fewer than 7 is a year, a pri
 _RUN = re.compile(r"[+(\d][\d \t().\-/\u2010-\u2015]*")
 _EXTENSION_ROOM = 12  # characters after a run where "x751" or " ext. 12" may follow
 _MAX_RUN_DIGITS = 40  # longer runs are tables or ids; their cost would buy nothing
-# Characters read at least on each side of a candidate for a sensitive number holding it: an
-# IBAN is 34 characters at most, more with separators ("DE 89-37 04..." in SUSPICIOUS).
-_SENSITIVE_ROOM = 80
+# Characters read at least on each side of a candidate for a sensitive number holding it: as
+# many as the longest value the sensitive detector's patterns can match, so that any value that
+# overlaps a candidate lies wholly within what is read around it. The longest is an IBAN of the
+# longest country in SUSPICIOUS's loose form, up to two separators between its characters except
+# within the country code and within the check digits ("RU 74..A..B..C..."): 34 characters and
+# 2 * 31 separators, 96 in all. The next longest, cards split by separators, reach 73.
+_SENSITIVE_ROOM = 3 * max(IBAN_LENGTHS.values()) - 6
 _SENSITIVE_BLOCK = 1 << 16  # characters of a text read at once for sensitive numbers
 
 _NOT_PHONES = re.compile(
@@ -138,10 +142,11 @@ class _SensitiveSpans:
 
     An area is `_SENSITIVE_BLOCK` characters from the first candidate it serves, with
     `2 * _SENSITIVE_ROOM` more on each side, cut at spaces so that no value is cut short. It
-    serves each candidate it holds with `_SENSITIVE_ROOM` characters to spare on both sides (as
-    much as a window around the candidate alone would see, at the least); the first candidate it
-    does not hold so starts the next area, which therefore holds that candidate whole whatever
-    its length. Candidates come in order, so areas overlap by a candidate and its room at most.
+    serves each candidate whose window it holds: `_SENSITIVE_ROOM` characters on each side,
+    then on to a space, what a window around the candidate alone would read; the first
+    candidate it does not hold so starts the next area, which therefore holds that candidate's
+    window whole whatever its length. Candidates come in order, so areas overlap by a
+    candidate and its window at most.
     """
 
     def __init__(self, text: str, checked: Mode) -> None:
@@ -158,9 +163,16 @@ class _SensitiveSpans:
         return before > 0 and self._ends[before - 1] > begin
 
     def _holds(self, begin: int, end: int) -> bool:
+        """Tell whether the area read holds the window around the candidate alone: the room on
+        each side, then on to a space. An area's end may fall within a word, a value written
+        with no space in it ("RU.74..A..B..."), so the room alone is not enough."""
         low, high = self._reach
-        return ((low == 0 or begin - low >= _SENSITIVE_ROOM)
-                and (high == len(self._text) or high - end >= _SENSITIVE_ROOM))
+        if high < 0:
+            return False
+        if begin - low >= 2 * _SENSITIVE_ROOM and high - end >= 2 * _SENSITIVE_ROOM:
+            return True  # the widest window fits: no need to look for its spaces
+        window_low, window_high = _cut_at_spaces(self._text, begin, end, _SENSITIVE_ROOM)
+        return low <= window_low and window_high <= high
 
     def _read(self, begin: int, end: int) -> None:
         text = self._text
