@@ -129,3 +129,18 @@ def test_the_weight_needs_the_draw_and_a_positive_value(train_encoder, argv, cap
         train_encoder.main(argv)
     assert stopped.value.code == 2
     assert "--contrast-dev-weight needs --contrast-dev" in capsys.readouterr().err
+
+
+def test_evaluate_bands_notes_the_share_asked_without_the_draw():
+    spec = importlib.util.spec_from_file_location(
+        "evaluate_bands_weight_test", SCRIPT.parent / "evaluate_bands.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    development, _ = _development()
+    lines = module.lines_for(SHIPPED_MODELS, development, labels=(L.TOXICITY,))
+    # the shipped model has no toxicity band: nothing is asked, with or without the draw
+    assert lines[-1] == "toxicity: 0.0% of the development texts without the draw asked"
+    assert lines[-2] == ""
+    without = module.lines_for(SHIPPED_MODELS, {"olid_dev": development["olid_dev"]},
+                               labels=(L.TOXICITY,))
+    assert not any("without the draw asked" in line for line in without)
