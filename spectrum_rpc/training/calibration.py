@@ -151,16 +151,28 @@ class ThresholdChoice:
                 "per_source": self.per_source}
 
 
+def mean_over_sources(curves: Sequence[np.ndarray], names: Sequence[str],
+                      weights: Mapping[str, float] | None = None) -> np.ndarray:
+    """Return the mean of the sources' `curves` (one per name of `names`): each source weighs
+    the same, or as `weights` says (a source it does not name weighs 1)."""
+    if not weights or all(weights.get(n, 1.0) == 1.0 for n in names):
+        return np.mean(curves, axis=0)
+    return np.average(curves, axis=0, weights=[weights.get(n, 1.0) for n in names])
+
+
 def choose_threshold(scored: Sequence[tuple[str, np.ndarray, np.ndarray]],
                      grid: np.ndarray = THRESHOLD_GRID, rounds: int = BOOTSTRAP,
-                     seed: int = DEV_SEED) -> ThresholdChoice:
+                     seed: int = DEV_SEED,
+                     weights: Mapping[str, float] | None = None) -> ThresholdChoice:
     """Choose the grid threshold with the best F1 averaged over the (name, probabilities,
     targets) sources that have positives; bootstrap the choice over rows resampled within each
-    source (`rounds` times, fixed by `seed`)."""
+    source (`rounds` times, fixed by `seed`). `weights` (source name -> weight, default 1 each)
+    makes the average a weighted one."""
     judged = [(n, p, y) for n, p, y in scored if y.sum() > 0]
     if not judged:
         raise ValueError("no development source has a positive example")
-    curve = np.mean([f1_curve(p, y, grid) for _, p, y in judged], axis=0)
+    names = [n for n, _, _ in judged]
+    curve = mean_over_sources([f1_curve(p, y, grid) for _, p, y in judged], names, weights)
     best = int(np.argmax(curve))
     rng = np.random.default_rng(seed)
     chosen, peaks = [], []
@@ -169,7 +181,7 @@ def choose_threshold(scored: Sequence[tuple[str, np.ndarray, np.ndarray]],
         for _, p, y in judged:
             pick = rng.integers(0, len(y), len(y))
             resampled.append(f1_curve(p[pick], y[pick], grid))
-        mean = np.mean(resampled, axis=0)
+        mean = mean_over_sources(resampled, names, weights)
         chosen.append(grid[int(np.argmax(mean))])
         peaks.append(mean.max())
     per_source = {}

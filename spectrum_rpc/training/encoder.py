@@ -22,7 +22,9 @@ never trained on, never a test split), per label of the encoder's heads:
    (`engine.encoder = false`) leaves the linear tier at the thresholds it was calibrated for.
 
 The development parts may include a draw of contrastive sentences the encoder never trained on
-(`band_development(contrast=True)`), one more source weighing as each of the others does.
+(`band_development(contrast=True)`), one more source weighing as each of the others does, or
+less (`fit_bands(source_weights={DEV_SOURCE: w})`: its rows in the stack's fit and its F1 in
+the averages that choose the threshold and the band weigh w of a real source's).
 
 The record goes into engine.json under "encoder" (files, heads, bands, thresholds, figures).
 """
@@ -35,7 +37,14 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from ..engine import Engine
-from .calibration import THRESHOLD_GRID, _weights, choose_threshold, f1_curve, pool
+from .calibration import (
+    THRESHOLD_GRID,
+    _weights,
+    choose_threshold,
+    f1_curve,
+    mean_over_sources,
+    pool,
+)
 from .contrast import DEV_SOURCE, development_samples
 from .corpus import SEED, Sample, _split
 
@@ -98,13 +107,15 @@ def band_grid(widths: Sequence[float] = BAND_WIDTHS,
 def try_bands(p: np.ndarray, z: np.ndarray, y: np.ndarray, w: np.ndarray, short: np.ndarray,
               scored: Callable[[np.ndarray], list[tuple[str, np.ndarray, np.ndarray]]],
               threshold: float, grid: Sequence[tuple[float, float]],
-              log: Callable[[str], None] = print) -> list[dict]:
+              log: Callable[[str], None] = print,
+              weights: Mapping[str, float] | None = None) -> list[dict]:
     """Fit the stack of each band of `grid` and choose its threshold; return one trial each.
 
     `p` is the linear tier's probability and `z` the encoder's logit of every development
     text, `y` the target, `w` the row weights (each source the same), `short` whether the
     encoder may read the text, `scored(q)` splits a score vector into (source, scores,
-    targets)."""
+    targets); `weights` (source -> weight, default 1) weighs the sources' F1 in the threshold's
+    choice."""
     e = _logit(p)
     centre = float(_logit(np.array(threshold)))
     trials = []
@@ -119,7 +130,7 @@ def try_bands(p: np.ndarray, z: np.ndarray, y: np.ndarray, w: np.ndarray, short:
         q[inside] = fit.predict_proba(x[inside])[:, 1]
         low, high = _sigmoid(np.array(centre - below)), _sigmoid(np.array(centre + above))
         thresholds = THRESHOLD_GRID[(THRESHOLD_GRID >= low) & (THRESHOLD_GRID <= high)]
-        choice = choose_threshold(scored(q), grid=thresholds, rounds=200)
+        choice = choose_threshold(scored(q), grid=thresholds, rounds=200, weights=weights)
         trial = {"below": below, "above": above, "low": float(low), "high": float(high),
                  "a": float(fit.coef_[0, 0]), "b": float(fit.coef_[0, 1]),
                  "c": float(fit.intercept_[0]), "share": float(inside.mean()),
@@ -162,11 +173,14 @@ def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarr
               thresholds: Mapping[str, float], max_chars: int,
               banded: Sequence[str] | None = None,
               grid: Sequence[tuple[float, float]] | None = None,
-              log: Callable[[str], None] = print) -> tuple[list[dict], dict[str, float], dict]:
+              log: Callable[[str], None] = print,
+              source_weights: Mapping[str, float] | None = None,
+              ) -> tuple[list[dict], dict[str, float], dict]:
     """Return (bands as engine.json records, the thresholds chosen, a report) for `heads`;
     only the labels of `banded` (default: every head) may get a band, the others are reported.
     `grid` holds the (below, above) half-widths tried (default `band_grid()`: BAND_WIDTHS,
-    symmetric).
+    symmetric). `source_weights` (source name -> weight, default 1 each) weighs a source's rows
+    in the stack's fit and its F1 in the means that choose thresholds and bands.
 
     `engine` scores without its encoder; `encoder_logits(texts)` returns texts x heads."""
     grid = band_grid() if grid is None else list(grid)
@@ -176,6 +190,9 @@ def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarr
         texts = [t for s in sources for t in s.texts]
         y = np.concatenate([s.y for s in sources])
         w = _weights(sources)
+        if source_weights:
+            w = w * np.concatenate([np.full(len(s.y), source_weights.get(s.name, 1.0))
+                                    for s in sources])
         edges = np.cumsum([0] + [len(s.y) for s in sources])
         column = engine.labels.index(label)
         p = engine.linear_scores(texts)[:, column]
@@ -188,14 +205,17 @@ def fit_bands(engine: Engine, encoder_logits: Callable[[Sequence[str]], np.ndarr
                    ) -> list[tuple[str, np.ndarray, np.ndarray]]:
             return [(s.name, q[edges[k]:edges[k + 1]], s.y) for k, s in enumerate(sources)]
 
-        base_f1 = float(np.mean([f1_curve(q, yy, np.array([t0]))[0]
-                                 for _, q, yy in scored(p) if yy.sum() > 0]))
-        alone = float(np.mean([f1_curve(_sigmoid(zz), yy, THRESHOLD_GRID).max()
-                               for _, zz, yy in scored(z) if yy.sum() > 0]))
+        judged = [name for name, _, yy in scored(p) if yy.sum() > 0]
+        base_f1 = float(mean_over_sources([f1_curve(q, yy, np.array([t0]))[0]
+                                           for _, q, yy in scored(p) if yy.sum() > 0],
+                                          judged, source_weights))
+        alone = float(mean_over_sources([f1_curve(_sigmoid(zz), yy, THRESHOLD_GRID).max()
+                                         for _, zz, yy in scored(z) if yy.sum() > 0],
+                                        judged, source_weights))
         suffix = f" (engine alone {base_f1:.4f} at {t0:.2f})"
         trials = try_bands(p, z, y, w, short, scored, t0, grid,
                            log=lambda line, label=label, suffix=suffix:
-                           log(f"  encoder {label}: {line}{suffix}"))
+                           log(f"  encoder {label}: {line}{suffix}"), weights=source_weights)
         best = max((t["choice"].mean_f1 for t in trials), default=0.0)
         common = {"engine_alone_mean_f1": round(base_f1, 4), "engine_threshold": t0,
                   "encoder_alone_best_mean_f1": round(alone, 4),
