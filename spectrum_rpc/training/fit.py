@@ -52,6 +52,7 @@ from .recipe import (
     targets,
     write_models,
 )
+from .solicitation import SOURCE as SOLICITATION
 
 NEW_GRAM_MIN_DF = 2
 NEW_GRAM_LIMIT = 20_000
@@ -200,6 +201,9 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
 
 
 def _anchors(pool: list[Sample]) -> list[Sample]:
+    # Anchors are drawn from the real rows only: the written solicitation rows (sexual only,
+    # appended last) would otherwise change the seeded draw, and so every label's fine-tuning.
+    pool = [s for s in pool if s.source != SOLICITATION]
     if len(pool) <= ANCHOR_ROWS:
         return pool
     chosen = np.random.default_rng(SEED).choice(len(pool), ANCHOR_ROWS, replace=False)
