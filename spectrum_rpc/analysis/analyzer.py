@@ -115,8 +115,9 @@ class Analyzer:
             found = done["found"]
             if "spans" in detect:
                 assert policy is not None
-                self.detection.settle(found, float(scores.get(TOXICITY, 1.0))
-                                      >= policy.review_line(TOXICITY))
+                line = policy.review_line(TOXICITY)  # classifyText's labels always have one
+                self.detection.settle(found, line is not None
+                                      and float(scores.get(TOXICITY, 1.0)) >= line)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels before the project's thresholds decide them all.
