@@ -101,10 +101,6 @@ class Analyzer:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"] = result["actions"] = None  # decided below, with the sub-labels
             result["modelVersion"] = version
-            if key_id is not None:
-                await self._tell(Classification(project, key_id, policy.answer(scores, version),
-                                                meta or {}, text, policy.include_text,
-                                                event_type))
         if "sentences" in done:
             # Without the lexicon's profanity rule: `labels.profanity` is the span model's,
             # and one name should not mean two scores in one answer.
@@ -124,8 +120,13 @@ class Analyzer:
             if "labels" in found:
                 result["labels"].update(found.pop("labels"))
             result.update(found)
-        if "labels" in options.detect:
+        if "labels" in detect:
+            assert policy is not None
             result["flagged"], result["actions"] = policy.decisions(result["labels"])
+            if key_id is not None:  # told once the sub-labels are known (recent scores keep them)
+                await self._tell(Classification(project, key_id, policy.answer(scores, version),
+                                                meta or {}, text, policy.include_text,
+                                                event_type, result["labels"]))
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
 
