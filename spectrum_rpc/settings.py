@@ -47,9 +47,9 @@ class ServerSettings:
 class AdminSettings:
     # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
     max_body_bytes: int = 64 * 1024
-    # Settings shows each label's flag rate on a project's recent traffic: the scores (never
-    # the text) of a sample of its texts (at most 240 a minute) are kept, its latest
-    # `recent_scores` of the last `recent_days` days. 0 keeps none.
+    # Settings shows each label's flag and review rates on a project's recent traffic: the
+    # scores (never the text) of a sample of its texts (at most 240 a minute) are kept, its
+    # latest `recent_scores` of the last `recent_days` days. 0 keeps none.
     recent_scores: int = 10000
     recent_days: float = 7.0
 
