@@ -17,6 +17,7 @@ import argparse
 from collections.abc import Sequence
 
 from spectrum_rpc.analysis import REVIEW_SHARE
+from spectrum_rpc.labels import DECIDED
 from spectrum_rpc.settings import ThresholdSettings
 from spectrum_rpc.training import data_dir
 from spectrum_rpc.training import label_thresholds as T
@@ -27,9 +28,8 @@ def row(scored: T.Scored, rounds: int) -> dict:
     p, y = scored.p, scored.y
     out: dict = {"label": scored.label, "source": scored.source, "n": len(y),
                  "positives": int(y.sum())}
-    served = getattr(ThresholdSettings(), scored.label, None)
-    if isinstance(served, float):
-        out.update(reject=served, rule="served")
+    if scored.label in DECIDED:  # classifyText's labels: the served default
+        out.update(reject=getattr(ThresholdSettings(), scored.label).reject, rule="served")
     else:
         choice = T.choose(p, y, rounds)
         out.update(reject=choice.reject, interval=choice.interval, rule=choice.rule)

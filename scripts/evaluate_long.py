@@ -44,7 +44,7 @@ HAM = 150
 
 def thresholds() -> dict[str, float]:
     served = ThresholdSettings()
-    return {label: getattr(served, label) for label in L.DECIDED}
+    return {label: getattr(served, label).reject for label in L.DECIDED}
 
 
 class Maker:

@@ -92,7 +92,7 @@ def functional_report(model_dir: Path | None, thresholds: Mapping[str, float],
 
 def _thresholds(default: float | None, overrides: Sequence[str]) -> dict[str, float]:
     served = ThresholdSettings()
-    thresholds = {label: default if default is not None else getattr(served, label)
+    thresholds = {label: default if default is not None else getattr(served, label).reject
                   for label in EVERY_LABEL}
     for item in overrides:
         label, _, value = item.partition("=")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .labels import DECIDED, SCORABLE
+from .thresholds import OFF, Pair, parse_config
 
 ENV_PREFIX = "SPECTRUM_RPC_"
 # Variables with the prefix that are not settings: the scripts' and the tests' own.
@@ -46,9 +47,9 @@ class ServerSettings:
 class AdminSettings:
     # The admin UI's forms and JSON API take small bodies; login is unauthenticated.
     max_body_bytes: int = 64 * 1024
-    # Settings shows each label's flag rate on a project's recent traffic: the scores (never
-    # the text) of a sample of its texts (at most 240 a minute) are kept, its latest
-    # `recent_scores` of the last `recent_days` days. 0 keeps none.
+    # Settings shows each label's flag and review rates on a project's recent traffic: the
+    # scores (never the text) of a sample of its texts (at most 240 a minute) are kept, its
+    # latest `recent_scores` of the last `recent_days` days. 0 keeps none.
     recent_scores: int = 10000
     recent_days: float = 7.0
 
@@ -101,36 +102,30 @@ class EngineSettings:
 
 @dataclass(frozen=True)
 class ThresholdSettings:
-    # The served defaults: each decided label's best F1 averaged over development data of
+    # Every label moderateText scores has a Pair (thresholds.py): reject and review, each a
+    # score or None (off); in the config file a number (reject, its review REVIEW_SHARE = 0.75
+    # of it), [reject], [reject, review], a table {reject, review}, or [] for off. classifyText's
+    # three labels always have a reject threshold.
+    # Their served defaults: each decided label's best F1 averaged over development data of
     # several sources, chosen by `make models` (engine.json "served_calibration" records the
     # choice and its bootstrap interval; tests/training/test_calibration.py holds them equal).
-    toxicity: float = 0.21
-    sexual: float = 0.47
-    phishing: float = 0.21
-    # Their review thresholds are REVIEW_SHARE (0.75) of these (analysis/policy.py).
-    # The other labels moderateText scores: [reject, review] (review at or below reject; one
-    # number: review at 0.75 of it), or [] for off: never flagged unless a project sets a pair.
-    # Chosen by scripts/choose_thresholds.py by F1 on development data (the moderation samples'
+    toxicity: Pair = Pair.of_reject(0.21)
+    sexual: Pair = Pair.of_reject(0.47)
+    phishing: Pair = Pair.of_reject(0.21)
+    # The others: off (never flagged unless a project sets a pair) or chosen by
+    # scripts/choose_thresholds.py by F1 on development data (the moderation samples'
     # development part; the toxic-span model's tune split), with the review at 0.75 of reject;
     # left off where fewer than 15 positives, a best F1 under 0.4 or a bootstrap interval wider
     # than 0.2 could not support a default (docs/BENCHMARKS.md, "Per-label decision thresholds";
     # training/label_thresholds.py; tests/training/test_label_thresholds.py holds them equal).
-    insult: tuple[float, ...] = (0.46, 0.345)
-    threat: tuple[float, ...] = ()
-    identity_attack: tuple[float, ...] = ()
-    profanity: tuple[float, ...] = ()
-    harassment: tuple[float, ...] = ()
-    hate: tuple[float, ...] = ()
-    violence: tuple[float, ...] = ()
-    self_harm: tuple[float, ...] = ()
-
-    def reject(self, label: str, off: float = 0.5) -> float:
-        """Return the label's default reject threshold as a number, `off` for a label left
-        off or not decided here (the fields above mix numbers and pairs)."""
-        value = getattr(self, label, ())
-        if isinstance(value, tuple):
-            return float(value[0]) if value else off
-        return float(value)
+    insult: Pair = Pair(0.46, 0.345)
+    threat: Pair = OFF
+    identity_attack: Pair = OFF
+    profanity: Pair = OFF
+    harassment: Pair = OFF
+    hate: Pair = OFF
+    violence: Pair = OFF
+    self_harm: Pair = OFF
 
 
 @dataclass(frozen=True)
@@ -323,15 +318,11 @@ _NOT_NEGATIVE = (
 
 def _check_ranges(settings: Settings) -> None:
     """Refuse values of the right type that make no sense (a port of 70000, a threshold of 2)."""
-    for name in DECIDED:
-        if not 0.0 <= getattr(settings.thresholds, name) <= 1.0:
-            raise ConfigError(f"config key thresholds.{name} must be between 0 and 1")
     for name in SCORABLE:
-        pair = getattr(settings.thresholds, name)
-        if isinstance(pair, tuple) and (len(pair) > 2 or not all(0.0 <= v <= 1.0 for v in pair)
-                                        or (len(pair) == 2 and pair[1] > pair[0])):
-            raise ConfigError(f"config key thresholds.{name} must be [] (off), [reject] or "
-                              "[reject, review], each between 0 and 1, review <= reject")
+        problem = getattr(settings.thresholds, name).problem(required=name in DECIDED)
+        if problem:
+            raise ConfigError(f"config key thresholds.{name} {problem} ([] or an empty field: "
+                              "off; a number: reject; [reject, review])")
     if not 0 <= settings.server.port <= 65535:
         raise ConfigError("config key server.port must be between 0 and 65535")
     for key in _GREATER_THAN_ZERO:
@@ -421,7 +412,7 @@ def _merge(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
         if key not in known:
             raise ConfigError(f"unknown config key: {name}")
         current = getattr(obj, key)
-        if dataclasses.is_dataclass(current):
+        if dataclasses.is_dataclass(current) and not isinstance(current, Pair):
             if not isinstance(value, Mapping):
                 raise ConfigError(f"config key {name} must be a table")
             changes[key] = _merge(current, value, name + ".")
@@ -432,6 +423,12 @@ def _merge(obj: Any, values: Mapping[str, Any], prefix: str) -> Any:
 
 def _coerce(name: str, current: Any, value: Any) -> Any:
     """Coerce a value (possibly a string from the environment) to the type of the default."""
+    if isinstance(current, Pair):
+        try:
+            return parse_config(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config key {name} must be a number (reject), [reject, review], "
+                              f"a table {{reject, review}} or [] (off), got {value!r}") from None
     try:
         if isinstance(current, bool):
             return _to_bool(value)

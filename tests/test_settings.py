@@ -19,7 +19,7 @@ def test_defaults():
     settings = load_settings(environ={})
     assert settings == Settings()
     assert settings.server.port == 8080
-    assert settings.thresholds.toxicity == 0.21  # the shipped model's chosen default
+    assert settings.thresholds.toxicity.reject == 0.21  # the shipped model's chosen default
 
 
 def test_settings_are_frozen():
@@ -52,7 +52,7 @@ def test_environment_values_are_coerced():
         "OTHER_VARIABLE": "ignored",
     }
     settings = load_settings(environ=env)
-    assert settings.thresholds.toxicity == 0.7
+    assert settings.thresholds.toxicity.reject == 0.7
     assert settings.webhooks.enabled is False
     assert settings.webhooks.schedule == (0.0, 1.0, 2.5)
     assert settings.auth.key_cache_ttl == 3.0

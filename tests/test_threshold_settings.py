@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import pytest
 
-from spectrum_rpc.analysis.policy import REVIEW_SHARE, default_pairs
+from spectrum_rpc.analysis import REVIEW_SHARE
+from spectrum_rpc.analysis.policy import default_pairs
 from spectrum_rpc.settings import ConfigError, load_settings
+from spectrum_rpc.thresholds import Pair
 
 
 def test_pairs_from_toml_and_the_environment(tmp_path):
@@ -15,12 +17,12 @@ def test_pairs_from_toml_and_the_environment(tmp_path):
     config.write_text("[thresholds]\nhate = [0.6, 0.4]\ninsult = []\nthreat = [0.8]\n")
     settings = load_settings(config, environ={"SPECTRUM_RPC_THRESHOLDS_VIOLENCE": "0.7,0.5"})
     pairs = default_pairs(settings.thresholds)
-    assert pairs["hate"] == (0.6, 0.4)
-    assert pairs["insult"] == (None, None)  # off
-    assert pairs["threat"] == (0.8, round(REVIEW_SHARE * 0.8, 6))  # one number: reject
-    assert pairs["violence"] == (0.7, 0.5)
+    assert pairs["hate"] == Pair(0.6, 0.4)
+    assert pairs["insult"] == Pair(None, None)  # off
+    assert pairs["threat"] == Pair(0.8, round(REVIEW_SHARE * 0.8, 6))  # one number: reject
+    assert pairs["violence"] == Pair(0.7, 0.5)
     toxicity = settings.thresholds.toxicity
-    assert pairs["toxicity"] == (toxicity, round(REVIEW_SHARE * toxicity, 6))
+    assert pairs["toxicity"] == Pair(toxicity.reject, round(REVIEW_SHARE * toxicity.reject, 6))
 
 
 @pytest.mark.parametrize("value", [(0.4, 0.6), (1.5,), (0.5, -0.1), (0.5, 0.4, 0.3)])

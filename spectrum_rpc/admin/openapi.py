@@ -107,6 +107,16 @@ WEBHOOK_ID = _path("id", {"type": "string"})
 KEY_ID = _path("key_id", {"type": "string"})
 SCORE = {"type": "number", "minimum": 0, "maximum": 1}
 OFF_OR_SCORE = {**SCORE, "nullable": True, "description": "null: off"}
+SCORE_OR_OFF = {"oneOf": [SCORE, {"type": "string", "enum": ["off"]}]}  # in a query string
+# A share of recent texts at one threshold (the admin's flag-rate view).
+_RATE = {
+    "threshold": {**OFF_OR_SCORE, "description": "null: off (nothing flagged)"},
+    "flagged": {"type": "integer", "minimum": 0,
+                "description": "texts reaching the threshold (estimated)"},
+    "rows": {"type": "integer", "minimum": 0, "description": "kept rows reaching the threshold"},
+    "rate": {**SCORE, "nullable": True,
+             "description": "weighted share flagged / scored; null without texts"},
+}
 # A label's thresholds: review at or below reject (a decided label's reject is never null).
 PAIR = _obj(required=("reject", "review"), reject=OFF_OR_SCORE, review=OFF_OR_SCORE)
 
@@ -229,21 +239,16 @@ SCHEMAS: dict[str, dict[str, Any]] = {
         keep={"type": "integer", "description": "at most this many latest rows are kept"},
         most_per_minute={"type": "number", "description": "a sample of at most this many "
                                                           "texts a minute is kept"},
-        labels=_obj(**{label: _ref("LabelRates") for label in DECIDED})),
+        labels=_obj(**{label: _ref("LabelRates") for label in SCORABLE})),
     "LabelRates": _obj(required=("scored", "rows", "current"),
                        scored={"type": "integer", "minimum": 0,
                                "description": "texts with a score for the label (estimated)"},
                        rows={"type": "integer", "minimum": 0,
                              "description": "kept rows with a score for the label"},
-                       current=_ref("FlagRate"), proposed=_ref("FlagRate")),
-    "FlagRate": _obj(required=("threshold", "flagged", "rows", "rate"), threshold=SCORE,
-                     flagged={"type": "integer", "minimum": 0,
-                              "description": "texts reaching the threshold (estimated)"},
-                     rows={"type": "integer", "minimum": 0,
-                           "description": "kept rows reaching the threshold"},
-                     rate={**SCORE, "nullable": True,
-                           "description": "weighted share flagged / scored; null without "
-                                          "texts"}),
+                       current=_ref("PairRates"), proposed=_ref("PairRates")),
+    # At reject, and under `review` at the review line (review, or reject where it is off).
+    "PairRates": _obj(required=(*_RATE, "review"), review=_ref("FlagRate"), **_RATE),
+    "FlagRate": _obj(required=tuple(_RATE), **_RATE),
     "Secret": {"type": "object", "required": ["secret"], "properties": {
         "secret": {"type": "string"}}},
 }
@@ -319,9 +324,14 @@ PATHS: dict[str, dict[str, Any]] = {
         "Classifications per minute, last 24 h", params=(PROJECT,),
         answer=_list_of("minutes", {"type": "object"}))},
     "/projects/{project}/flag-rates": {"get": _op(
-        "Per decided label, the share of the project's recent texts (admin.recent_scores, "
-        "admin.recent_days) flagged at its current threshold and at a proposed one",
-        params=(PROJECT, *(_query(label, SCORE, "a proposed threshold") for label in DECIDED)),
+        "Per label, the share of the project's recent texts (admin.recent_scores, "
+        "admin.recent_days) flagged and sent to review at its current thresholds and at "
+        "proposed ones",
+        params=(PROJECT,
+                *(_query(label, SCORE if label in DECIDED else SCORE_OR_OFF,
+                         "a proposed reject threshold") for label in SCORABLE),
+                *(_query(f"{label}.review", SCORE_OR_OFF, "a proposed review threshold")
+                  for label in SCORABLE)),
         answer=_ref("FlagRates"))},
     "/projects/{project}/actors": {"get": _op(
         "A project's actors (contentmod's actorId, discuse's user_id), the most recently "

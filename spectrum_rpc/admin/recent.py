@@ -1,5 +1,7 @@
 """Recent scores: every analysis told to the listeners (classifyText, moderateText and the
-other dialects' calls with a key) leaves the decided labels' scores, never the text, in memory;
+other dialects' calls with a key) leaves the scores of the labels that have thresholds, never
+the text, in memory (classifyText's three confidences; every label a moderateText call scored,
+the span model's sub-labels among them, null for those it did not);
 they are written every few seconds in one group-committed batch, so the request path does no
 I/O for them. The store prunes them by count per project and by age.
 
@@ -13,14 +15,18 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from ..analysis import Classification
-from ..labels import SPECTRUM_FIELDS
+from ..labels import DECIDED, SPECTRUM_FIELDS
 from ..store import SCORE_COLUMNS, FlagCounts, Sample, Store, StoreRefused
 from ..tasks import cancel, every
 
-# The result fields holding each stored column's score (classifyText's confidences).
-_FIELDS = tuple(SPECTRUM_FIELDS[label][1] for label in SCORE_COLUMNS)
+# The result fields holding the decided labels' scores (classifyText's confidences): the
+# store's first columns (tests/store/test_traffic_labels.py holds them so); the others are
+# null for an event without `labels`.
+_FIELDS = tuple(SPECTRUM_FIELDS[label][1] for label in DECIDED)
+_UNSCORED = (None,) * (len(SCORE_COLUMNS) - len(DECIDED))
 DAY = 86400.0
 
 
@@ -43,8 +49,7 @@ class ScoreRecorder:
         self.per_flush = per_flush
         self.random = random
         # Per project, this interval's kept texts (a Sample without its weight, known at the end)
-        self._pending: dict[str, list[tuple[str, float, float | None, float | None,
-                                            float | None]]] = {}
+        self._pending: dict[str, list[tuple[Any, ...]]] = {}
         self._seen: dict[str, int] = {}  # texts per project since the last flush
         self._task: asyncio.Task[None] | None = None
         # A query reads the store and the unwritten samples while no flush is between them (a
@@ -63,10 +68,15 @@ class ScoreRecorder:
             slot = int(self.random() * seen)
             if slot >= self.per_flush:
                 return
-        get = event.result.get
         # To the minute: a row cannot be matched to a request's exact time.
-        sample = (project, self.clock() // 60 * 60, get(_FIELDS[0]), get(_FIELDS[1]),
-                  get(_FIELDS[2]))
+        minute = self.clock() // 60 * 60
+        labels = event.labels
+        if labels is None:  # classifyText: its three confidences
+            get = event.result.get
+            sample = (project, minute, get(_FIELDS[0]), get(_FIELDS[1]), get(_FIELDS[2]),
+                      *_UNSCORED)
+        else:
+            sample = (project, minute, *map(labels.get, SCORE_COLUMNS))
         if slot < 0:
             self._pending.setdefault(project, []).append(sample)
         else:

@@ -1,6 +1,7 @@
 """The analysis: one call every API dialect and the admin UI make, over the engine and each
 project's policy, telling listeners (webhooks, statistics) of every outcome."""
 
+from ..thresholds import PAIR_KEYS, REVIEW_SHARE
 from .analyzer import Analyzer, Classifier
 from .events import Classification, Listener
 from .filters import MAX_LANGUAGES as FILTER_LANGUAGES
@@ -11,7 +12,7 @@ from .filters import PII_TYPES, FilterError, default_filter, parse_filter
 from .filters import TYPES as FILTER_TYPES
 from .offload import DetectorsFailed, Offload
 from .options import AVAILABLE, DETECTORS, LABELS_ONLY, LANGUAGE_ONLY, MODED, MODES, Options
-from .policy import PAIR_KEYS, REVIEW_SHARE, Policies, Policy, ThresholdError
+from .policy import Policies, Policy, ThresholdError
 from .policy import as_pairs as threshold_pairs
 from .sentences import MAX_SPANS as SENTENCE_RUNS
 from .sentences import grouped as group_sentences

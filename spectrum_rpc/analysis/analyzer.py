@@ -101,10 +101,6 @@ class Analyzer:
             result["labels"] = {k: round(float(v), 6) for k, v in scores.items()}
             result["flagged"] = result["actions"] = None  # decided below, with the sub-labels
             result["modelVersion"] = version
-            if key_id is not None:
-                await self._tell(Classification(project, key_id, policy.answer(scores, version),
-                                                meta or {}, text, policy.include_text,
-                                                event_type))
         if "sentences" in done:
             # Without the lexicon's profanity rule: `labels.profanity` is the span model's,
             # and one name should not mean two scores in one answer.
@@ -115,16 +111,22 @@ class Analyzer:
             found = done["found"]
             if "spans" in detect:
                 assert policy is not None
-                self.detection.settle(found, float(scores.get(TOXICITY, 1.0))
-                                      >= policy.review_line(TOXICITY))
+                line = policy.review_line(TOXICITY)  # classifyText's labels always have one
+                self.detection.settle(found, line is not None
+                                      and float(scores.get(TOXICITY, 1.0)) >= line)
             # The span model's sub-labels (insult, threat, identity_attack, and profanity,
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels before the project's thresholds decide them all.
             if "labels" in found:
                 result["labels"].update(found.pop("labels"))
             result.update(found)
-        if "labels" in options.detect:
+        if "labels" in detect:
+            assert policy is not None
             result["flagged"], result["actions"] = policy.decisions(result["labels"])
+            if key_id is not None:  # told once the sub-labels are known (recent scores keep them)
+                await self._tell(Classification(project, key_id, policy.answer(scores, version),
+                                                meta or {}, text, policy.include_text,
+                                                event_type, result["labels"]))
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
 

@@ -22,6 +22,9 @@ class Classification:
     text: str
     include_text: bool
     event_type: str = EVENT_CLASSIFICATION
+    # Every label the call scored (moderateText's `labels`: the sub-labels among them), for
+    # listeners that look past `result`, classifyText's three; None: `result` is all there is.
+    labels: dict[str, float] | None = None
 
 
 # A listener returns an awaitable only when it has I/O to do (the outbox writing an event):

@@ -1,16 +1,21 @@
 """Per-project decision policy: a reject and a review threshold per label, webhook privacy,
 the filter; cached briefly.
 
-Every label an analysis scores may have a pair of thresholds: `reject` (the label is `flagged`,
+Every label an analysis scores has a thresholds.Pair: `reject` (the label is `flagged`,
 `actions.reject`) and `review` (at or below reject: `actions.review`, a person should look).
 Either may be None: off (a label with no reject threshold is never flagged). The server's
 defaults are in settings.ThresholdSettings; a project's own pairs are stored in its settings
-(`thresholds`: label -> {"reject", "review"}; a bare number, as stored before pairs existed, is
-the reject threshold, its review REVIEW_SHARE of it)."""
+(`thresholds`: label -> {"reject", "review"}, the fields it set; a bare number, as stored before
+pairs existed, is the reject threshold, its review REVIEW_SHARE of it).
+
+One review line per label (`Pair.review_line`) serves both `actions.review` and the toxic-spans
+rule (`Policy.review_line`): the review threshold, or the reject threshold where review is off,
+so that a rejected text always asks for review too."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +23,7 @@ from ..cache import MISSING, TtlCache
 from ..labels import DECIDED, SCORABLE, SPECTRUM_FIELDS
 from ..settings import Settings, ThresholdSettings
 from ..store import SETTINGS, Store, StoreUnavailable, concerns
+from ..thresholds import OFF, PAIR_KEYS, Pair, share
 from .filters import FilterError, default_filter, filter_options, parse_filter
 from .options import Options
 
@@ -25,15 +31,6 @@ log = logging.getLogger(__name__)
 DEFAULT_OPTIONS = filter_options(default_filter())
 
 _PAIRS = tuple(SPECTRUM_FIELDS.items())
-# `review` is asked for from this share of a label's threshold up: a rule, not a probability
-# (the reference services expose the same two-threshold shape: review below reject).
-# Three quarters, measured with calibrated-1's thresholds (0.21, 0.57, 0.21): the share of
-# ordinary texts sent to review (any decided label at REVIEW_SHARE of its threshold or more) was
-# 0.53 / 0.43 / 0.17 at one half on OLID val's inoffensive tweets / the moderation samples'
-# unlabelled prompts / SMS ham, and is 0.23 / 0.19 / 0.06 at three quarters, while 0.73 of
-# OLID val's offensive tweets still reach review (0.56 flagged).
-REVIEW_SHARE = 0.75
-PAIR_KEYS = ("reject", "review")
 _IGNORED_MOST = 10_000  # bad stored thresholds remembered as logged (beyond: logged again)
 
 
@@ -45,7 +42,6 @@ class ThresholdError(ValueError):
         self.path, self.reason = path, reason
 
 
-Pair = tuple[float | None, float | None]  # (reject, review); None: off
 # Given for a label (or one field of its pair): forget the project's own value, so that the
 # server's default applies again (and later changes of the default reach the project).
 DEFAULT = "default"
@@ -58,24 +54,7 @@ def _short(name: str) -> str:
 
 def default_pairs(thresholds: ThresholdSettings) -> dict[str, Pair]:
     """Return the server's default pair of every scorable label (settings.ThresholdSettings)."""
-    pairs: dict[str, Pair] = {}
-    for label in SCORABLE:
-        value = getattr(thresholds, label, ())
-        if isinstance(value, float):  # a decided label: its review is the share, as before
-            pairs[label] = (value, round(REVIEW_SHARE * value, 6))
-        elif len(value) == 1:
-            pairs[label] = (value[0], round(REVIEW_SHARE * value[0], 6))
-        else:
-            pairs[label] = (value[0], value[1]) if value else (None, None)
-    return pairs
-
-
-def derived_reviews(thresholds: ThresholdSettings) -> frozenset[str]:
-    """Return the labels whose default review is REVIEW_SHARE of their default reject (set as
-    one number): a project that sets only reject gets its review derived from it the same way."""
-    return frozenset(label for label in SCORABLE
-                     if isinstance(value := getattr(thresholds, label, ()), float)
-                     or len(value) == 1)
+    return {label: getattr(thresholds, label, OFF) for label in SCORABLE}
 
 
 def _number(value: Any, path: str, optional: bool) -> float | None:
@@ -87,12 +66,8 @@ def _number(value: Any, path: str, optional: bool) -> float | None:
     return float(value)
 
 
-def _derive(reject: float | None) -> float | None:
-    return None if reject is None else round(REVIEW_SHARE * reject, 6)
-
-
-def parse_pair(label: str, given: Any, default: Pair, derived: bool = False,
-               path: str = "thresholds", writing: bool = False) -> Pair:
+def parse_pair(label: str, given: Any, default: Pair, path: str = "thresholds",
+               writing: bool = False) -> Pair:
     """Return a label's effective pair from the project's own value over the server's default
     pair, raising ThresholdError naming the field at fault. The own value is a number (the
     reject threshold, review REVIEW_SHARE of it, as stored before pairs), null (off) or an
@@ -108,27 +83,28 @@ def parse_pair(label: str, given: Any, default: Pair, derived: bool = False,
     decided = label in DECIDED  # classifyText's booleans need a reject threshold
     if not isinstance(given, dict):
         if given is None and not decided:
-            return None, None
+            return OFF
         reject = _number(given, where, optional=False)
-        return reject, _derive(reject)
+        assert reject is not None
+        return Pair.of_reject(reject)
     unknown = [k for k in given if k not in PAIR_KEYS]
     if unknown:
         raise ThresholdError(f"{where}.{_short(str(unknown[0]))}",
                              "is not a field; known: reject, review")
-    reject, review = default
+    reject, review = default.reject, default.review
     if "reject" in given:
         reject = _number(given["reject"], f"{where}.reject", optional=not decided)
     if "review" in given:
         review = _number(given["review"], f"{where}.review", optional=True)
     if reject is None or review is None or review <= reject:
-        if "reject" in given and "review" not in given and derived:
-            review = _derive(reject)
-        return reject, review
+        if "reject" in given and "review" not in given and default.derived:
+            return Pair(reject, share(reject), derived=True)
+        return Pair(reject, review)
     if "review" in given and ("reject" in given or writing):
         raise ThresholdError(f"{where}.review", f"must not be above reject ({reject})")
     if "reject" in given:  # the default review lies above the project's reject
-        return reject, _derive(reject)
-    return review, review  # the default reject lies below the project's review
+        return Pair(reject, share(reject), derived=True)
+    return Pair(review, review)  # the default reject lies below the project's review
 
 
 def own_partial(stored: Any) -> dict[str, Any]:
@@ -140,39 +116,42 @@ def own_partial(stored: Any) -> dict[str, Any]:
     return {"reject": stored}  # a number: reject (its review derived, as before pairs)
 
 
-def as_pairs(pairs: dict[str, Pair]) -> dict[str, dict[str, float | None]]:
+def as_pairs(pairs: Mapping[str, Pair]) -> dict[str, dict[str, float | None]]:
     """Return pairs as the admin API and the stored settings spell them."""
-    return {label: dict(zip(PAIR_KEYS, pair, strict=True)) for label, pair in pairs.items()}
+    return {label: pair.as_dict() for label, pair in pairs.items()}
 
 
 @dataclass(frozen=True)
 class Policy:
-    # The reject threshold of each label that has one (classifyText's three always do).
-    thresholds: dict[str, float] = field(default_factory=dict)
+    # Every scorable label's pair (a label not given: off).
+    pairs: Mapping[str, Pair] = field(default_factory=dict)
     include_text: bool = False
     # The project's filter, complete (filters.default_filter() when it set none), and the
     # analysis it asks for when a request names no detectors.
     filter: dict[str, Any] = field(default_factory=default_filter)
     options: Options = field(default_factory=lambda: DEFAULT_OPTIONS)
-    # The review threshold of each label that has one.
-    reviews: dict[str, float] = field(default_factory=dict)
+    # Read on the request path, so worked out once: the reject threshold of each label that
+    # has one (classifyText's three always do), and the review line of each that has one.
+    thresholds: dict[str, float] = field(init=False, repr=False)
+    reviews: dict[str, float] = field(init=False, repr=False)
 
-    @property
-    def pairs(self) -> dict[str, Pair]:
-        """Return every scorable label's (reject, review), None where off."""
-        return {label: (self.thresholds.get(label), self.reviews.get(label))
-                for label in SCORABLE}
+    def __post_init__(self) -> None:
+        pairs = {label: self.pairs.get(label, OFF) for label in SCORABLE}
+        object.__setattr__(self, "pairs", pairs)
+        object.__setattr__(self, "thresholds", {label: p.reject for label, p in pairs.items()
+                                                if p.reject is not None})
+        object.__setattr__(self, "reviews", {label: p.review_line for label, p in pairs.items()
+                                             if p.review_line is not None})
 
     def decide(self, label: str, confidence: float) -> bool:
         """Return whether a confidence crosses this project's reject threshold for the label
         (0.5 for a label left off: for the dialects whose answer decides every attribute)."""
         return confidence >= self.thresholds.get(label, 0.5)
 
-    def review_line(self, label: str) -> float:
-        """Return the score from which a text asks for review on this label (`decisions`);
-        for a label whose review is off, REVIEW_SHARE of its reject threshold (0.5 when off)."""
-        line = self.reviews.get(label)
-        return line if line is not None else REVIEW_SHARE * self.thresholds.get(label, 0.5)
+    def review_line(self, label: str) -> float | None:
+        """Return the score from which a text asks for review on this label (`decisions`,
+        and the toxic-spans rule): `Pair.review_line`; None when the label is off."""
+        return self.reviews.get(label)
 
     def answer(self, scores: dict[str, float], version: str) -> dict[str, Any]:
         """Return classifyText's result object: Spectrum's decision/confidence pairs."""
@@ -189,8 +168,8 @@ class Policy:
 
     def decisions(self, scores: dict[str, float]) -> tuple[dict[str, bool], dict[str, bool]]:
         """Return `flagged` for each scored label with a reject threshold, and the actions:
-        `reject` when any is flagged, `review` when any label reaches its review threshold (a
-        person should look first; review is at or below reject, so a rejected text is one)."""
+        `reject` when any is flagged, `review` when any label reaches its review line (a
+        person should look first; the line is at or below reject, so a rejected text is one)."""
         flagged = {label: float(value) >= self.thresholds[label]
                    for label, value in scores.items() if label in self.thresholds}
         review = any(float(value) >= self.reviews[label]
@@ -208,7 +187,6 @@ class Policies:
     def __init__(self, store: Store, settings: Settings, ttl: float = 1.0):
         self.store = store
         self.default_pairs = default_pairs(settings.thresholds)
-        self.derived = derived_reviews(settings.thresholds)
         # (project, label) of the stored thresholds found bad, each logged once.
         self._ignored: set[tuple[str, str]] = set()
         self.defaults = Policy(include_text=settings.webhooks.include_text)
@@ -249,8 +227,7 @@ class Policies:
                         value.pop(key, None)
                     else:
                         value[key] = field_value
-            parse_pair(label, value, self.default_pairs[label], label in self.derived,
-                       writing=True)
+            parse_pair(label, value, self.default_pairs[label], writing=True)
             if value == {}:
                 own.pop(label, None)
             else:
@@ -289,21 +266,18 @@ class Policies:
         own = stored.get("thresholds", {})
         for label, given in (own.items() if isinstance(own, dict) else ()):
             try:
-                pairs[label] = parse_pair(label, given, pairs.get(label, (None, None)),
-                                          label in self.derived)
+                pairs[label] = parse_pair(label, given, pairs.get(label, OFF))
             except ThresholdError as exc:  # validated when written: only a hand-edited database
                 if (project, label) not in self._ignored:  # once, not at every reload
                     if len(self._ignored) < _IGNORED_MOST:
                         self._ignored.add((project, label))
                     log.warning("ignoring a stored threshold of project %s: %s",
                                 _short(project), exc)
-        thresholds = {label: r for label, (r, _) in pairs.items() if r is not None}
-        reviews = {label: v for label, (_, v) in pairs.items() if v is not None}
         project_filter = self.defaults.filter
         if "filter" in stored:
             try:
                 project_filter = parse_filter(stored["filter"])
             except FilterError as exc:  # validated when written: only a hand-edited database
                 log.warning("ignoring the stored filter of a project: %s", exc.path)
-        return Policy(thresholds, bool(stored.get("include_text", self.defaults.include_text)),
-                      project_filter, filter_options(project_filter), reviews)
+        return Policy(pairs, bool(stored.get("include_text", self.defaults.include_text)),
+                      project_filter, filter_options(project_filter))

@@ -271,6 +271,19 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX usage_flushes_applied ON usage_flushes(applied_at);
     """,
+    # 10: recent scores of every label with thresholds (moderateText's sub-labels and the
+    # moderation samples' labels besides classifyText's three): a column each, null where the
+    # call did not score the label
+    """
+    ALTER TABLE recent_scores ADD COLUMN harassment REAL;
+    ALTER TABLE recent_scores ADD COLUMN hate REAL;
+    ALTER TABLE recent_scores ADD COLUMN violence REAL;
+    ALTER TABLE recent_scores ADD COLUMN self_harm REAL;
+    ALTER TABLE recent_scores ADD COLUMN profanity REAL;
+    ALTER TABLE recent_scores ADD COLUMN insult REAL;
+    ALTER TABLE recent_scores ADD COLUMN threat REAL;
+    ALTER TABLE recent_scores ADD COLUMN identity_attack REAL;
+    """,
 ]
 
 POSTGRES_MIGRATIONS: list[str] = [
@@ -508,5 +521,16 @@ POSTGRES_MIGRATIONS: list[str] = [
         applied_at  DOUBLE PRECISION NOT NULL
     );
     CREATE INDEX usage_flushes_applied ON usage_flushes(applied_at);
+    """,
+    # 10: recent scores of every label with thresholds
+    """
+    ALTER TABLE recent_scores ADD COLUMN harassment DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN hate DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN violence DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN self_harm DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN profanity DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN insult DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN threat DOUBLE PRECISION;
+    ALTER TABLE recent_scores ADD COLUMN identity_attack DOUBLE PRECISION;
     """,
 ]

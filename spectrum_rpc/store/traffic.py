@@ -1,10 +1,10 @@
 """SQL for recent scores: what a project's traffic scored, to show its flag rate per label at
 any threshold (the admin UI's Settings page).
 
-Private by construction: a row holds the project, the minute and the decided labels' scores,
-never the text, the key or the caller. Bounded: each write prunes a project to its newest
-`keep` rows and every project to `max_age` seconds. The SQL is portable (SQLite and
-PostgreSQL).
+Private by construction: a row holds the project, the minute and the scores of the labels
+that have thresholds (null where the call did not score one), never the text, the key or the
+caller. Bounded: each write prunes a project to its newest `keep` rows and every project to
+`max_age` seconds. The SQL is portable (SQLite and PostgreSQL).
 """
 
 from __future__ import annotations
@@ -15,21 +15,23 @@ from typing import Any
 
 from .database import Database, Statement
 
-# The decided labels' columns, in the order a sample gives its scores (the store imports no
-# label names: the admin's recorder maps them).
-SCORE_COLUMNS = ("toxicity", "sexual", "phishing")
+# The columns of the labels with thresholds, in the order a sample gives its scores (the
+# store imports no label names: the admin's recorder maps them; a test holds them equal).
+SCORE_COLUMNS = ("toxicity", "sexual", "phishing", "harassment", "hate", "violence", "self_harm",
+                 "profanity", "insult", "threat", "identity_attack")
+_WEIGHT = 2 + len(SCORE_COLUMNS)  # a sample's weight: after project, at and the scores
 
-_INSERT = ("INSERT INTO recent_scores(project, at, toxicity, sexual, phishing, weight)"
-           " VALUES (?, ?, ?, ?, ?, ?)")
+_INSERT = (f"INSERT INTO recent_scores(project, at, {', '.join(SCORE_COLUMNS)}, weight)"
+           f" VALUES ({', '.join('?' * (_WEIGHT + 1))})")
 # Keeps a project's newest `keep` rows: the id of the first row past them bounds the delete.
 _CAP = ("DELETE FROM recent_scores WHERE project = ? AND id <= (SELECT id FROM recent_scores"
         " WHERE project = ? ORDER BY id DESC LIMIT 1 OFFSET ?)")
 _EXPIRE = "DELETE FROM recent_scores WHERE at < ?"
 
 
-# One kept text: (project, when, a score per SCORE_COLUMNS or None where the model did not
+# One kept text: (project, when, a score per SCORE_COLUMNS or None where the call did not
 # score the label, weight: how many texts of its interval it stands for). A plain tuple.
-Sample = tuple[str, float, float | None, float | None, float | None, float]
+Sample = tuple[Any, ...]
 
 
 @dataclass(frozen=True)
@@ -61,15 +63,15 @@ class FlagCounts:
         flagged_rows: dict[str, list[int]] = {}
         for label, threshold in asked:
             hits = [s for s in kept if (v := s[column[label]]) is not None and v >= threshold]
-            flagged.setdefault(label, []).append(float(sum(s[5] for s in hits)))
+            flagged.setdefault(label, []).append(float(sum(s[_WEIGHT] for s in hits)))
             flagged_rows.setdefault(label, []).append(len(hits))
         for sample in kept:
             for label in SCORE_COLUMNS:
                 if sample[column[label]] is not None:
-                    scored[label] += sample[5]
+                    scored[label] += sample[_WEIGHT]
                     scored_rows[label] += 1
         times = [s[1] for s in kept]
-        return cls(float(sum(s[5] for s in kept)), len(kept), min(times, default=None),
+        return cls(float(sum(s[_WEIGHT] for s in kept)), len(kept), min(times, default=None),
                    max(times, default=None), scored, scored_rows, flagged, flagged_rows)
 
     def __add__(self, other: FlagCounts) -> FlagCounts:

@@ -119,7 +119,7 @@ def _build(settings: Settings, root: ModelRecord, current: ModelRecord, base_dat
                               method=t.method)
     write_candidate(staging, version, base_model, candidate,
                     {"parent": current.version, "base_version": root.version, "project": project})
-    thresholds = {k: getattr(settings.thresholds, k) for k in DECIDED}
+    thresholds = {k: getattr(settings.thresholds, k).reject for k in DECIDED}
     tests = base.tests if base else {}
     loaded = {"in_use": load_version(current), "candidate": load_engine(staging)}
     # Judged as served; the tier the candidate keeps on disk is judged either way, so switching

@@ -88,8 +88,8 @@ async def test_threshold_change_flips_the_playground_decision(client):
     assert answer.pop("pairs")["toxicity"]["reject"] == above  # pairs: test_threshold_pairs.py
     assert answer.pop("own") == {"toxicity": above}  # what the project set: as given
     assert answer == {
-        "thresholds": {"toxicity": above, "sexual": defaults.sexual,
-                       "phishing": defaults.phishing, "insult": defaults.insult[0]},
+        "thresholds": {"toxicity": above, "sexual": defaults.sexual.reject,
+                       "phishing": defaults.phishing.reject, "insult": defaults.insult.reject},
         "include_text": True}
     second = await (await client.post(url, json={"text": text})).json()
     assert second["result"]["toxic"] is False

@@ -23,6 +23,11 @@ TEXTS = ["have a lovely day", "you are a stupid idiot", "thanks for the help",
          "what time is the meeting", "shut up you worthless moron"]
 
 
+def at_reject(rates: dict) -> dict:
+    """The rates at the reject threshold (without those at the review line)."""
+    return {k: v for k, v in rates.items() if k != "review"}
+
+
 async def send(client: TestClient, key: str, method: str, text: str) -> dict:
     params: dict = {"text": text}
     if method == "moderateText":
@@ -60,12 +65,14 @@ async def test_rates_at_the_current_and_a_proposed_threshold(client):
     assert current == (await (await client.get(f"{API}/projects/shop/settings")).json()
                        )["thresholds"]["toxicity"]
     flagged = sum(s >= current for s in scores)
-    assert toxicity["current"] == {"threshold": current, "flagged": flagged, "rows": flagged,
-                                   "rate": round(flagged / len(TEXTS), 6)}
-    assert toxicity["proposed"] == {"threshold": proposed, "flagged": 3, "rows": 3, "rate": 0.6}
+    assert at_reject(toxicity["current"]) == {"threshold": current, "flagged": flagged,
+                                              "rows": flagged,
+                                              "rate": round(flagged / len(TEXTS), 6)}
+    assert at_reject(toxicity["proposed"]) == {"threshold": proposed, "flagged": 3, "rows": 3,
+                                               "rate": 0.6}
     assert (answer["rows"], toxicity["scored"], toxicity["rows"]) == (len(TEXTS),) * 3
     assert "proposed" not in answer["labels"]["sexual"]
-    assert set(answer["labels"]) == set(DECIDED)
+    assert set(DECIDED) <= set(answer["labels"])
 
 
 async def test_a_saved_threshold_becomes_the_current_one(client):
@@ -74,7 +81,7 @@ async def test_a_saved_threshold_becomes_the_current_one(client):
         "toxicity": 0.0}})
     assert saved.status == 200
     answer = await (await client.get(RATES)).json()
-    assert answer["labels"]["toxicity"]["current"] == {
+    assert at_reject(answer["labels"]["toxicity"]["current"]) == {
         "threshold": 0.0, "flagged": len(TEXTS), "rows": len(TEXTS), "rate": 1.0}
 
 
@@ -83,7 +90,7 @@ async def test_another_project_and_an_empty_one_see_none_of_it(client):
     answer = await (await client.get(f"{API}/projects/quiet/flag-rates",
                                      params={"sexual": "0.5"})).json()
     assert (answer["texts"], answer["first"], answer["last"]) == (0, None, None)
-    assert answer["labels"]["sexual"]["proposed"] == {"threshold": 0.5, "flagged": 0,
+    assert at_reject(answer["labels"]["sexual"]["proposed"]) == {"threshold": 0.5, "flagged": 0,
                                                       "rows": 0, "rate": None}
 
 
@@ -97,7 +104,8 @@ async def test_texts_older_than_the_window_drop_out(client):
 
 
 @pytest.mark.parametrize("params", [{"toxicity": "2"}, {"toxicity": "-0.1"},
-                                    {"toxicity": "nan"}, {"toxicity": "x"}, {"insult": "0.5"}])
+                                    {"toxicity": "nan"}, {"toxicity": "x"}, {"spam": "0.5"},
+                                    {"toxicity": "off"}])
 async def test_bad_thresholds_are_refused(client, params):
     response = await client.get(RATES, params=params)
     assert response.status == 400

@@ -37,8 +37,8 @@ async def test_the_defaults_decide_insult_and_leave_the_unsupported_labels_off(a
     result = await moderate(app_client, rpc, INSULT)
     assert set(result["flagged"]) == {*L.DECIDED, L.INSULT}  # the others are off by default
     assert result["flagged"][L.INSULT] == (result["labels"][L.INSULT]
-                                           >= ThresholdSettings().insult[0])
-    assert result["labels"][L.INSULT] >= ThresholdSettings().insult[0]  # a plain insult
+                                           >= ThresholdSettings().insult.reject)
+    assert result["labels"][L.INSULT] >= ThresholdSettings().insult.reject  # a plain insult
     assert result["actions"] == {"reject": True, "review": True}
     clean = await moderate(app_client, rpc, CLEAN)
     assert not any(clean["flagged"].values()) and clean["actions"]["reject"] is False

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from spectrum_rpc.analysis.policy import REVIEW_SHARE
+from spectrum_rpc.analysis import REVIEW_SHARE
 from spectrum_rpc.constants import DEFAULT_PROJECT
 from spectrum_rpc.resources import ANALYZER
 

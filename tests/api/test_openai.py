@@ -133,9 +133,8 @@ async def test_the_answer_field_by_field(app_client):
             assert result["category_applied_input_types"][category] == []
         for category, label in SCORED.items():
             # a label at its default reject threshold (sexual), those off by default at 0.5
-            default = getattr(ThresholdSettings(), label, ())
-            threshold = (default if isinstance(default, float) else
-                         default[0] if default else dialect.DEFAULT_THRESHOLD)
+            default = getattr(ThresholdSettings(), label).reject
+            threshold = dialect.DEFAULT_THRESHOLD if default is None else default
             assert result["category_applied_input_types"][category] == ["text"]
             assert result["categories"][category] == \
                 (result["category_scores"][category] >= threshold)

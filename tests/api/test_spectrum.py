@@ -36,7 +36,7 @@ async def test_classify_answers_in_the_spectrum_shape(app_client, rpc):
         assert isinstance(result[confidence], float)
         assert 0.0 <= result[confidence] <= 1.0
         # the default threshold
-        assert result[decision] == (result[confidence] >= getattr(defaults, label))
+        assert result[decision] == (result[confidence] >= getattr(defaults, label).reject)
     assert isinstance(result["modelVersion"], str) and result["modelVersion"]
 
 

@@ -8,7 +8,7 @@ import asyncio
 import sqlite3
 
 from spectrum_rpc.auth import create_key, hash_key
-from spectrum_rpc.store import Count, KeyLimits, SecretBox, Store, generate_key
+from spectrum_rpc.store import SCORE_COLUMNS, Count, KeyLimits, SecretBox, Store, generate_key
 from spectrum_rpc.store.migrate import TABLES
 from spectrum_rpc.webhooks import management as ops
 from tests.helpers.cli import run
@@ -44,7 +44,8 @@ async def fill(db: str) -> tuple[str, str, str]:
         await store.models.activate("", "v1", "first")
         await store.usage.add([Count(new.id, "default", "2026-12", "spectrum", 7)])
         await store.actors.record("default", "user-1", "contentmod", ["toxic"])
-        await store.traffic.add([("default", 60.0, 0.1, 0.2, 0.3, 2.5)], 100, 0.0)
+        await store.traffic.add([("default", 60.0, 0.1, 0.2, 0.3,
+                                  *(None,) * (len(SCORE_COLUMNS) - 4), 0.7, 2.5)], 100, 0.0)
         return new.key, created.view.id, created.secret
 
 
@@ -88,7 +89,8 @@ def test_migrate_copies_everything_once(capsys, tmp_path, postgres_url):
     asyncio.run(check())
     sealed = query(postgres_url, "SELECT secret FROM webhooks")[0][0]
     assert sealed.startswith("sealed:") and secret not in out + err
-    assert query(postgres_url, "SELECT toxicity, weight FROM recent_scores") == [(0.1, 2.5)]
+    assert query(postgres_url, "SELECT toxicity, identity_attack, weight FROM recent_scores"
+                 ) == [(0.1, 0.7, 2.5)]
 
 
 def test_migrate_refuses_anything_but_a_file_into_a_url(capsys, tmp_path, postgres_url):

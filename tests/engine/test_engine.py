@@ -45,7 +45,8 @@ def test_batch_equals_single(engine):
 )
 def test_harmful_texts_score_high(engine, text, label):
     # flagged at the served default threshold (0.5 for the labels without one)
-    threshold = ThresholdSettings().reject(label)
+    served = getattr(ThresholdSettings(), label).reject
+    threshold = 0.5 if served is None else served
     assert engine.classify([text])[0][label] >= threshold
 
 
@@ -79,7 +80,7 @@ def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
     edge = list(spans(benign))[_GROUP][0]
     # split over two windows (each holds half of it and ~400 benign chars), then whole in one:
     # flagged at the served threshold each time
-    floor = ThresholdSettings().toxicity
+    floor = ThresholdSettings().toxicity.reject
     for at in (edge - len(TOXIC) // 2, edge - 40, edge + 1):
         at = benign.rfind(" ", 0, at) + 1
         spiked = benign[:at] + TOXIC + benign[at:]

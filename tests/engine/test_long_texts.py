@@ -56,8 +56,8 @@ def test_explicit_material_spread_through_a_story_is_caught(engine):
     text = story(3)
     sexual = column(engine, "sexual")
     assert not fits_one_window(text)
-    assert first_scale_only(engine).score([text])[0, sexual] < SERVED.sexual
-    assert engine.score([text])[0, sexual] >= SERVED.sexual
+    assert first_scale_only(engine).score([text])[0, sexual] < SERVED.sexual.reject
+    assert engine.score([text])[0, sexual] >= SERVED.sexual.reject
 
 
 @pytest.mark.parametrize("repeat", [2, 6, 40])  # about 1.7 KB to 40 KB: both scoring paths
@@ -66,15 +66,15 @@ def test_a_short_insult_inside_long_harmless_text_is_caught(engine, repeat):
     middle = filler.find(" ", len(filler) // 2)
     text = filler[:middle] + " " + INSULT + filler[middle:]
     toxicity = column(engine, "toxicity")
-    assert first_scale_only(engine).score([text])[0, toxicity] < SERVED.toxicity
-    assert engine.score([text])[0, toxicity] >= SERVED.toxicity
+    assert first_scale_only(engine).score([text])[0, toxicity] < SERVED.toxicity.reject
+    assert engine.score([text])[0, toxicity] >= SERVED.toxicity.reject
 
 
 @pytest.mark.parametrize("repeat", [2, 6, 40])
 def test_long_harmless_text_is_not_flagged(engine, repeat):
     (row,) = engine.score([" ".join(HARMLESS * repeat)])
     for label in ("toxicity", "sexual", "phishing"):
-        assert row[column(engine, label)] < getattr(SERVED, label), label
+        assert row[column(engine, label)] < getattr(SERVED, label).reject, label
 
 
 def test_a_scale_counts_only_for_its_labels(engine):

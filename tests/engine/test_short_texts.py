@@ -9,7 +9,7 @@ from spectrum_rpc.engine import Entry, Featurizer, Lexicon, grams, load_engine
 from spectrum_rpc.engine.normalize import normalize, normalize_pieces, normalize_with_offsets
 from spectrum_rpc.settings import ThresholdSettings
 
-SERVED = {label: getattr(ThresholdSettings(), label) for label in L.DECIDED}
+SERVED = {label: getattr(ThresholdSettings(), label).reject for label in L.DECIDED}
 
 MASKED = [
     ("f*ck", "f_ck"),

@@ -8,7 +8,7 @@ from spectrum_rpc.store import SCORE_COLUMNS
 
 def sample(project: str, at: float, toxicity: float | None, sexual: float = 0.0,
            phishing: float = 0.0, weight: float = 1.0) -> tuple:
-    return (project, at, toxicity, sexual, phishing, weight)
+    return (project, at, toxicity, sexual, phishing, *(None,) * (len(SCORE_COLUMNS) - 3), weight)
 
 
 async def test_counts_at_several_thresholds_per_project(store):
@@ -17,7 +17,8 @@ async def test_counts_at_several_thresholds_per_project(store):
     counts = await store.traffic.flag_counts("p", 0.0, {"toxicity": [0.21, 0.4],
                                                         "sexual": [0.57], "nope": [0.1]})
     assert (counts.texts, counts.first, counts.last) == (3, 60.0, 180.0)
-    assert counts.scored == {"toxicity": 3, "sexual": 3, "phishing": 3}
+    assert counts.scored == {**dict.fromkeys(SCORE_COLUMNS, 0), "toxicity": 3, "sexual": 3,
+                             "phishing": 3}
     assert counts.flagged == {"toxicity": [2, 1], "sexual": [1]}
 
 

@@ -101,7 +101,7 @@ def test_served_defaults_are_the_thresholds_training_chose():
     """settings.py holds the defaults; engine.json records what calibration chose from them."""
     chosen = _shipped_meta()["served_calibration"]["thresholds"]
     defaults = ThresholdSettings()
-    assert {label: getattr(defaults, label) for label in L.DECIDED} == {
+    assert {label: getattr(defaults, label).reject for label in L.DECIDED} == {
         label: chosen[label]["threshold"] for label in L.DECIDED}
     for label in L.DECIDED:
         low, high = chosen[label]["bootstrap_95"]

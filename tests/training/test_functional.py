@@ -18,7 +18,7 @@ from spectrum_rpc.training.functional import (
 )
 
 # The served defaults: when they change, the floors below are measured again at the new ones.
-SERVED = {label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL}
+SERVED = {label: getattr(ThresholdSettings(), label).reject for label in EVERY_LABEL}
 
 # Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.47
 # since 2026.12.06-sexual-1 (0.46 before), phishing 0.21 since 2026.12.05-encoder-2; sexual was
@@ -92,7 +92,7 @@ def test_expansion_is_deterministic(table):
 
 def test_decisions_are_the_servers(easy_outcomes):
     """`run` decides as classifyText's policy does, on a case flagged and one not."""
-    policy = Policy(thresholds=SERVED)
+    policy = Policy({label: getattr(ThresholdSettings(), label) for label in EVERY_LABEL})
     seen = set()
     for outcome in easy_outcomes:
         if outcome.flagged in seen:

@@ -162,8 +162,8 @@
     return out;
   }
 
-  // Settings: each label's flag rate on the project's recent traffic at the saved threshold
-  // and at the one typed (asked for as the user types, before saving).
+  // Settings: each label's flag and review rates on the project's recent traffic at the saved
+  // thresholds and at those typed (asked for as the user types, before saving).
   let refreshRates = async () => {};
 
   function percent(rate) { return rate === null ? "–" : (100 * rate).toFixed(1) + " %"; }
@@ -173,6 +173,7 @@
   // A count is estimated (the kept rows' weights summed: a row stands for the texts of its
   // interval), so each is shown with the sampled rows it rests on.
   function rateText(r, scored, rows) {
+    if (r.threshold === null) return "off";
     return percent(r.rate) + " (≈" + count(r.flagged) + " of " + count(scored) + " texts, "
       + count(r.rows) + " of " + count(rows) + " sampled) at " + r.threshold;
   }
@@ -188,7 +189,9 @@
       const row = box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]');
       if (!row) continue;
       row.querySelector(".rate-current").textContent = rateText(r.current, r.scored, r.rows);
+      row.querySelector(".rate-current-review").textContent = rateText(r.current.review, r.scored, r.rows);
       row.querySelector(".rate-proposed").textContent = r.proposed ? rateText(r.proposed, r.scored, r.rows) : "–";
+      row.querySelector(".rate-proposed-review").textContent = r.proposed ? rateText(r.proposed.review, r.scored, r.rows) : "–";
     }
   }
 
@@ -200,11 +203,18 @@
     let asked = 0;
     refreshRates = async () => {
       const params = new URLSearchParams();
-      for (const input of form.querySelectorAll('input[name^="thresholds."][name$=".reject"]')) {
-        const label = input.name.split(".")[1];  // thresholds.LABEL.reject
+      // As saving would send them: the fields changed, an empty one as off (the server
+      // derives what is left out as it would on saving).
+      for (const row of form.querySelectorAll("tr[data-pair]")) {
+        const label = row.dataset.pair;
         if (!box.querySelector('tr[data-rates="' + CSS.escape(label) + '"]')) continue;  // no rates kept
-        const value = input.value.trim();
-        if (value !== "" && Number(value) >= 0 && Number(value) <= 1) params.set(label, value);
+        for (const [key, suffix] of [["reject", ""], ["review", ".review"]]) {
+          const input = row.querySelector('input[name$=".' + key + '"]');
+          const value = input.value.trim();
+          if (value === input.dataset.initial) continue;
+          if (value === "" ? input.required : !(Number(value) >= 0 && Number(value) <= 1)) continue;
+          params.set(label + suffix, value === "" ? "off" : value);
+        }
       }
       const mine = ++asked;  // an older answer arriving late must not overwrite a newer one
       try {
