@@ -82,7 +82,8 @@ class LabelPlan:
 
 
 # The written sexual solicitation rows (`training.solicitation`) weigh as the templates do: a
-# tenth of a moderation row, so the ~130 moderation positives still lead the label.
+# tenth of a moderation row, so the 65 moderation positives of the training part still lead the
+# label.
 SOLICITATION_WEIGHT = 1.0
 # Whether the sexual stack is fitted on them too (False: the linear tier learns from them, the
 # stack is fitted on the real rows alone; docs/BENCHMARKS.md, "Explicit sexual requests").

@@ -1,6 +1,6 @@
 """Sexual solicitation sentences for the sexual label's training (issue 20, part 2).
 
-The sexual label learns from about 130 positives of the moderation samples (mostly stories and
+The sexual label learns from 65 positives of the moderation samples' training part (mostly stories and
 descriptions) and the lexicon's "sexual anatomy / sexual acts" words, so a short explicit
 request without such a word (asking for naked pictures, to undress on camera, for sex) scored
 low. These rows set such requests beside harmless requests of the same shape, drawn from word
@@ -40,7 +40,7 @@ KINDS = {
     "art_shopping": 0,
 }
 # Rows drawn per kind (fewer when a kind's frames and words cannot make that many distinct
-# texts); about 720 rows in all, 380 positive.
+# texts); 768 rows in all, 380 positive.
 PER_KIND = {
     "explicit_request": 170, "undress": 80, "proposition": 130,
     "photo_request": 110, "file_request": 70, "clothes_off": 60, "date": 80, "clinical": 28,
