@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from .. import labels as L
 from .corpus import DEV_SEED, SEED, Sample
+from .written import draw_rows
 
 SOURCE = "contrast"
 # A separate draw for fitting the encoder's band and stack (`development_samples`): its own
@@ -349,22 +350,8 @@ DEVELOPMENT = Vocabulary(
 def contrast_rows(seed: int = SEED, words: Vocabulary = TRAINING,
                   per_kind: Mapping[str, int] = PER_KIND) -> list[tuple[str, str]]:
     """Return (kind, text) rows, `per_kind` of each kind, distinct texts, in a seeded order."""
-    rng = random.Random(seed)
-    rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for kind in KINDS:
-        frames: Sequence[str] = words.frames[kind]
-        made, tries = 0, 0
-        while made < per_kind[kind] and tries < 50 * per_kind[kind]:
-            tries += 1
-            text = _fill(frames[rng.randrange(len(frames))], rng, words)
-            if text.lower() in seen:
-                continue
-            seen.add(text.lower())
-            rows.append((kind, text))
-            made += 1
-    rng.shuffle(rows)
-    return rows
+    return draw_rows(KINDS, per_kind, seed, lambda kind, rng: _fill(
+        words.frames[kind][rng.randrange(len(words.frames[kind]))], rng, words))
 
 
 def _samples(rows: Sequence[tuple[str, str]], source: str) -> list[Sample]:

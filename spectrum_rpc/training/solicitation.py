@@ -1,10 +1,10 @@
 """Sexual solicitation sentences for the sexual label's training (issue 20, part 2).
 
-The sexual label learns from 65 positives of the moderation samples' training part (mostly stories and
-descriptions) and the lexicon's "sexual anatomy / sexual acts" words, so a short explicit
-request without such a word (asking for naked pictures, to undress on camera, for sex) scored
-low. These rows set such requests beside harmless requests of the same shape, drawn from word
-lists written for this module (each row draws its own words):
+The sexual label learns from 65 positives of the moderation samples' training part (mostly
+stories and descriptions) and the lexicon's "sexual anatomy / sexual acts" words, so a short
+explicit request without such a word (asking for naked pictures, to undress on camera, for sex)
+scored low. These rows set such requests beside harmless requests of the same shape, drawn from
+word lists written for this module (each row draws its own words):
 
 - `explicit_request` (1): asking someone for naked or sexual pictures and videos;
 - `undress` (1): telling or asking someone to undress for the writer or a camera;
@@ -31,6 +31,7 @@ from collections.abc import Mapping, Sequence
 
 from .. import labels as L
 from .corpus import SEED, Sample
+from .written import draw_rows
 
 SOURCE = "solicitation"
 # The sexual target of each kind of row.
@@ -207,22 +208,8 @@ def solicitation_rows(seed: int = SEED, per_kind: Mapping[str, int] = PER_KIND
                       ) -> list[tuple[str, str]]:
     """Return (kind, text) rows, up to `per_kind` of each kind, distinct texts, in a seeded
     order."""
-    rng = random.Random(seed)
-    rows: list[tuple[str, str]] = []
-    seen: set[str] = set()
-    for kind in KINDS:
-        frames = FRAMES[kind]
-        made, tries = 0, 0
-        while made < per_kind[kind] and tries < 50 * per_kind[kind]:
-            tries += 1
-            text = _fill(kind, frames[rng.randrange(len(frames))], rng)
-            if text.lower() in seen:
-                continue
-            seen.add(text.lower())
-            rows.append((kind, text))
-            made += 1
-    rng.shuffle(rows)
-    return rows
+    return draw_rows(KINDS, per_kind, seed, lambda kind, rng: _fill(
+        kind, FRAMES[kind][rng.randrange(len(FRAMES[kind]))], rng))
 
 
 def solicitation_samples(seed: int = SEED) -> list[Sample]:
