@@ -234,6 +234,17 @@ class Policies:
                 own[label] = value
         return own
 
+    async def preview_thresholds(self, project: str, changes: Any) -> dict[str, Pair]:
+        """Return the effective pair of each label in `changes` as saving them would make it
+        (merge_thresholds over the project's stored value, then parse_pair over the server's
+        default pair), storing nothing; raise ThresholdError as saving would."""
+        own = await self.merge_thresholds(project, changes)
+        pairs = dict(self.default_pairs)
+        for label in changes:
+            if label in own:
+                pairs[label] = parse_pair(label, own[label], self.default_pairs[label])
+        return {label: pairs[label] for label in changes}
+
     async def own_thresholds(self, project: str) -> dict[str, Any]:
         """Return what the project set of each label's pair (as stored: a number, null or an
         object of the fields it set); a label absent follows the server's default."""
