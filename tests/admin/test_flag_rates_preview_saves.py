@@ -91,3 +91,12 @@ async def test_minus_zero_is_zero(client):
     proposed = (await response.json())["labels"][L.TOXICITY]["proposed"]
     assert str(proposed["threshold"]) == "0.0"
     assert str(proposed["review"]["threshold"]) == "0.0"
+
+
+async def test_a_saved_minus_zero_is_zero(client):
+    response = await client.put(SETTINGS, data='{"thresholds": {"hate": {"reject": -0.0}}}',
+                                headers={"Content-Type": "application/json"})
+    assert response.status == 200, await response.text()
+    assert "-0.0" not in await response.text()
+    saved = (await (await client.get(SETTINGS)).json())["pairs"][L.HATE]
+    assert str(saved["reject"]) == "0.0"
