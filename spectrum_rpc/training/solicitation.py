@@ -1,10 +1,10 @@
 """Sexual solicitation sentences for the sexual label's training (issue 20, part 2).
 
-The sexual label learns from 65 positives of the moderation samples' training part (mostly stories and
-descriptions) and the lexicon's "sexual anatomy / sexual acts" words, so a short explicit
-request without such a word (asking for naked pictures, to undress on camera, for sex) scored
-low. These rows set such requests beside harmless requests of the same shape, drawn from word
-lists written for this module (each row draws its own words):
+The sexual label learns from 65 positives of the moderation samples' training part (mostly
+stories and descriptions) and the lexicon's "sexual anatomy / sexual acts" words, so a short
+explicit request without such a word (asking for naked pictures, to undress on camera, for sex)
+scored low. These rows set such requests beside harmless requests of the same shape, drawn from
+word lists written for this module (each row draws its own words):
 
 - `explicit_request` (1): asking someone for naked or sexual pictures and videos;
 - `undress` (1): telling or asking someone to undress for the writer or a camera;
