@@ -428,7 +428,8 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
             return parse_config(value)
         except (TypeError, ValueError):
             raise ConfigError(f"config key {name} must be a number (reject), [reject, review], "
-                              f"a table {{reject, review}} or [] (off), got {value!r}") from None
+                              f"a table {{reject, review}} or [] (off), got {_cut(value)}"
+                              ) from None
     try:
         if isinstance(current, bool):
             return _to_bool(value)
@@ -447,7 +448,17 @@ def _coerce(name: str, current: Any, value: Any) -> Any:
             return value
     except (TypeError, ValueError):
         pass
-    raise ConfigError(f"config key {name} must be of type {type(current).__name__}, got {value!r}")
+    raise ConfigError(f"config key {name} must be of type {type(current).__name__}, "
+                      f"got {_cut(value)}")
+
+
+_VALUE_CUT = 60  # a config error repeats at most this much of the value it was given
+
+
+def _cut(value: Any) -> str:
+    """Return a bad config value as an error message shows it: its repr, cut."""
+    text = repr(value)
+    return text if len(text) <= _VALUE_CUT else f"{text[:_VALUE_CUT]}… ({len(text)} characters)"
 
 
 def _to_bool(value: Any) -> bool:

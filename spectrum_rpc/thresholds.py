@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 # `review` is asked for from this share of a label's reject threshold up, where only reject
@@ -36,9 +36,10 @@ class Pair:
     reject: float | None = None
     review: float | None = None
     # The review was not given but derived from reject (`share`): a project that then sets
-    # only the reject gets its review derived the same way. How the pair was written, not
-    # what it decides: left out of equality.
-    derived: bool = field(default=False, compare=False)
+    # only the reject gets its review derived the same way. Part of equality (and the hash):
+    # two pairs that decide alike today but derive differently when only reject changes
+    # (Pair.of_reject(0.4) and Pair(0.4, 0.3)) are different settings.
+    derived: bool = False
 
     @classmethod
     def of_reject(cls, reject: float) -> Pair:

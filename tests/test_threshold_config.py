@@ -13,7 +13,7 @@ from spectrum_rpc.thresholds import Pair
 
 def test_every_label_is_a_pair_by_default():
     thresholds = Settings().thresholds
-    assert thresholds.toxicity == Pair(0.21, round(REVIEW_SHARE * 0.21, 6))
+    assert thresholds.toxicity == Pair(0.21, round(REVIEW_SHARE * 0.21, 6), derived=True)
     assert thresholds.toxicity.derived and not thresholds.insult.derived
     assert thresholds.threat == Pair(None, None)
 
@@ -23,7 +23,7 @@ def test_the_forms_a_config_file_may_use(tmp_path):
     config.write_text("[thresholds]\ntoxicity = 0.4\nsexual = [0.6, 0.2]\n"
                       "insult = {reject = 0.5}\nhate = {review = 0.3}\nthreat = []\n")
     thresholds = load_settings(config, environ={}).thresholds
-    assert thresholds.toxicity == Pair(0.4, 0.3) and thresholds.toxicity.derived
+    assert thresholds.toxicity == Pair(0.4, 0.3, derived=True)
     assert thresholds.sexual == Pair(0.6, 0.2)
     assert thresholds.insult == Pair(0.5, None)  # a table's field left out: off
     assert thresholds.hate == Pair(None, 0.3)
@@ -34,7 +34,7 @@ def test_the_environment_turns_a_label_off_or_sets_one_number():
     thresholds = load_settings(environ={"SPECTRUM_RPC_THRESHOLDS_INSULT": "",
                                         "SPECTRUM_RPC_THRESHOLDS_SEXUAL": "0.8"}).thresholds
     assert thresholds.insult == Pair(None, None)
-    assert thresholds.sexual == Pair(0.8, 0.6)
+    assert thresholds.sexual == Pair(0.8, 0.6, derived=True)
 
 
 @pytest.mark.parametrize(("label", "value"), [

@@ -19,10 +19,11 @@ def test_pairs_from_toml_and_the_environment(tmp_path):
     pairs = default_pairs(settings.thresholds)
     assert pairs["hate"] == Pair(0.6, 0.4)
     assert pairs["insult"] == Pair(None, None)  # off
-    assert pairs["threat"] == Pair(0.8, round(REVIEW_SHARE * 0.8, 6))  # one number: reject
+    # one number: reject, its review derived
+    assert pairs["threat"] == Pair(0.8, round(REVIEW_SHARE * 0.8, 6), derived=True)
     assert pairs["violence"] == Pair(0.7, 0.5)
     toxicity = settings.thresholds.toxicity
-    assert pairs["toxicity"] == Pair(toxicity.reject, round(REVIEW_SHARE * toxicity.reject, 6))
+    assert pairs["toxicity"] == Pair.of_reject(toxicity.reject)
 
 
 @pytest.mark.parametrize("value", [(0.4, 0.6), (1.5,), (0.5, -0.1), (0.5, 0.4, 0.3)])

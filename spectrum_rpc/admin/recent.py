@@ -1,7 +1,9 @@
 """Recent scores: every analysis told to the listeners (classifyText, moderateText and the
 other dialects' calls with a key) leaves the scores of the labels that have thresholds, never
 the text, in memory (classifyText's three confidences; every label a moderateText call scored,
-the span model's sub-labels among them, null for those it did not);
+the span model's sub-labels among them, null for those it did not: a span label
+(labels.SPAN_LABELS) only when the span model scored it, so that `profanity` is never the
+lexicon rule's score in some rows and the span model's in others);
 they are written every few seconds in one group-committed batch, so the request path does no
 I/O for them. The store prunes them by count per project and by age.
 
@@ -18,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from ..analysis import Classification
-from ..labels import DECIDED, SPECTRUM_FIELDS
+from ..labels import DECIDED, SPAN_LABELS, SPECTRUM_FIELDS
 from ..store import SCORE_COLUMNS, FlagCounts, Sample, Store, StoreRefused
 from ..tasks import cancel, every
 
@@ -28,6 +30,7 @@ from ..tasks import cancel, every
 _FIELDS = tuple(SPECTRUM_FIELDS[label][1] for label in DECIDED)
 _UNSCORED = (None,) * (len(SCORE_COLUMNS) - len(DECIDED))
 DAY = 86400.0
+_SPANNED = frozenset(SPAN_LABELS)  # kept only when the span model scored them
 
 
 class ScoreRecorder:
@@ -76,7 +79,9 @@ class ScoreRecorder:
             sample = (project, minute, get(_FIELDS[0]), get(_FIELDS[1]), get(_FIELDS[2]),
                       *_UNSCORED)
         else:
-            sample = (project, minute, *map(labels.get, SCORE_COLUMNS))
+            spanned = event.span_labels
+            sample = (project, minute, *(None if c in _SPANNED and c not in spanned
+                                         else labels.get(c) for c in SCORE_COLUMNS))
         if slot < 0:
             self._pending.setdefault(project, []).append(sample)
         else:

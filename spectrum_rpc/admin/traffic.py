@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
+from multidict import MultiMapping
 
+from ..analysis import Policies, ThresholdError
 from ..labels import DECIDED
 from ..store import SCORE_COLUMNS, FlagCounts
-from ..thresholds import Pair, share
+from ..thresholds import Pair
 from .api import BadRequest, admin, ok, project_of
 from .recent import DAY, ScoreRecorder
 from .review import iso
@@ -30,36 +32,41 @@ def _value(name: str, text: str, off_allowed: bool) -> float | None:
     if not 0.0 <= value <= 1.0:  # NaN fails too
         raise BadRequest(f"the threshold {name[:60]} must be a number from 0 to 1"
                          + (' or "off"' if off_allowed else ""))
-    return value
+    return value + 0.0  # -0 is 0
 
 
-def proposed_pairs(query: Mapping[str, str], current: Mapping[str, Pair]) -> dict[str, Pair]:
-    """Return the pairs proposed in the query (?toxicity=0.3&insult.review=0.2&hate=off...);
-    raise BadRequest. "off" turns a field off (never a decided reject); a field not given is
-    the current one, except a review where only reject is proposed: derived from it as saving
-    that reject would (policy.parse_pair)."""
+def proposed_changes(query: MultiMapping[str]) -> dict[str, dict[str, float | None]]:
+    """Return the threshold changes proposed in the query (?toxicity=0.3&insult.review=0.2&
+    hate=off...) as the settings' PUT spells them ({label: {reject, review}}, "off": null);
+    raise BadRequest (a parameter given twice among them)."""
     given: dict[str, dict[str, float | None]] = {}
-    for name, text in query.items():
+    for name in dict.fromkeys(query.keys()):
         label, review = (name[:-len(REVIEW_SUFFIX)], True) if name.endswith(REVIEW_SUFFIX) \
             else (name, False)
         if label not in SCORE_COLUMNS:
             raise BadRequest(f"unknown parameter {name[:40]!r}; known: each label "
                              f"({', '.join(SCORE_COLUMNS)}), and LABEL{REVIEW_SUFFIX}")
-        value = _value(name, text, off_allowed=review or label not in DECIDED)
+        texts = query.getall(name)
+        if len(texts) > 1:
+            raise BadRequest(f"the parameter {name} is given {len(texts)} times; give it once")
+        value = _value(name, texts[0], off_allowed=review or label not in DECIDED)
         given.setdefault(label, {})["review" if review else "reject"] = value
-    out = {}
-    for label, fields in given.items():
-        pair = current[label]
-        reject = fields.get("reject", pair.reject)
-        review = fields.get("review", pair.review)
-        if "review" not in fields and (pair.derived or (
-                reject is not None and review is not None and review > reject)):
-            review = share(reject)
-        if reject is not None and review is not None and review > reject:
-            raise BadRequest(f"the proposed review threshold of {label} must not be above its "
-                             f"reject threshold ({reject})")
-        out[label] = Pair(reject, review)
-    return out
+    return given
+
+
+async def proposed_pairs(query: MultiMapping[str], policies: Policies,
+                         project: str) -> dict[str, Pair]:
+    """Return the pairs proposed in the query; raise BadRequest. Each is the pair saving the
+    same fields would give the project (Policies.preview_thresholds: over the project's own
+    stored value, a field not given kept, a review not given derived only where saving
+    derives it), and refused where saving would be."""
+    changes = proposed_changes(query)
+    if not changes:
+        return {}
+    try:
+        return await policies.preview_thresholds(project, changes)
+    except ThresholdError as exc:
+        raise BadRequest(f"proposed {exc}") from None
 
 
 def _rate(flagged: float, scored: float) -> float | None:
@@ -126,8 +133,9 @@ async def flag_rates(request: web.Request) -> web.Response:
     time span."""
     project = project_of(request)
     state = admin(request)
-    current = (await state.analyzer.policies.get(project)).pairs
-    proposed = proposed_pairs(request.query, current)
+    policies = state.analyzer.policies
+    current = (await policies.get(project)).pairs
+    proposed = await proposed_pairs(request.query, policies, project)
     counts = await state.traffic.counts(project, asked(current, proposed))
     return ok({"project": project, **rates(counts, current, proposed, state.traffic)})
 

@@ -90,6 +90,7 @@ class Analyzer:
         if detect - SCORED or ("labels" in detect and options.sub_labels):
             jobs["found"] = self.offload.run(self.detection, self.classifier.engine.source, text,
                                              options, None if "spans" in detect else True)
+        spanned: frozenset[str] = frozenset()  # the labels the span model scored
         done = dict(zip(jobs, await _together(jobs.values()), strict=True))
         scores, version = done.get("scores", ({}, ""))
         policy = await self.policies.get(project) if detect & {"labels", "spans"} else None
@@ -118,7 +119,9 @@ class Analyzer:
             # which it scores better than the lexicon rule: docs/BENCHMARKS.md) join the
             # engine's labels before the project's thresholds decide them all.
             if "labels" in found:
-                result["labels"].update(found.pop("labels"))
+                span_scores = found.pop("labels")
+                spanned = frozenset(span_scores)
+                result["labels"].update(span_scores)
             result.update(found)
         if "labels" in detect:
             assert policy is not None
@@ -126,7 +129,7 @@ class Analyzer:
             if key_id is not None:  # told once the sub-labels are known (recent scores keep them)
                 await self._tell(Classification(project, key_id, policy.answer(scores, version),
                                                 meta or {}, text, policy.include_text,
-                                                event_type, result["labels"]))
+                                                event_type, result["labels"], spanned))
         result["hash"] = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
         return result
 

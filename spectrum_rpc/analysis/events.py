@@ -25,6 +25,10 @@ class Classification:
     # Every label the call scored (moderateText's `labels`: the sub-labels among them), for
     # listeners that look past `result`, classifyText's three; None: `result` is all there is.
     labels: dict[str, float] | None = None
+    # Which of `labels` the span model scored (labels.SPAN_LABELS it ran for): a span label
+    # not among them (profanity: the lexicon rule's) is not the score a listener keeps under
+    # that name.
+    span_labels: frozenset[str] = frozenset()
 
 
 # A listener returns an awaitable only when it has I/O to do (the outbox writing an event):

@@ -63,7 +63,7 @@ def _number(value: Any, path: str, optional: bool) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
         raise ThresholdError(path, "must be a number from 0 to 1" + (" or null" if optional
                                                                          else ""))
-    return float(value)
+    return float(value) + 0.0  # -0.0 is 0.0
 
 
 def parse_pair(label: str, given: Any, default: Pair, path: str = "thresholds",
@@ -105,6 +105,11 @@ def parse_pair(label: str, given: Any, default: Pair, path: str = "thresholds",
     if "reject" in given:  # the default review lies above the project's reject
         return Pair(reject, share(reject), derived=True)
     return Pair(review, review)  # the default reject lies below the project's review
+
+
+def _unsigned(value: Any) -> Any:
+    """Return a given value with -0.0 stored as 0.0 (anything else as given)."""
+    return 0.0 if isinstance(value, float) and value == 0.0 else value
 
 
 def own_partial(stored: Any) -> dict[str, Any]:
@@ -219,20 +224,32 @@ class Policies:
             if isinstance(given, str) and given == DEFAULT:
                 own.pop(label, None)
                 continue
-            value = given
             if isinstance(given, dict):
                 value = own_partial(own[label]) if label in own else {}
                 for key, field_value in given.items():
                     if isinstance(field_value, str) and field_value == DEFAULT:
                         value.pop(key, None)
                     else:
-                        value[key] = field_value
+                        value[key] = _unsigned(field_value)
+            else:
+                value = _unsigned(given)
             parse_pair(label, value, self.default_pairs[label], writing=True)
             if value == {}:
                 own.pop(label, None)
             else:
                 own[label] = value
         return own
+
+    async def preview_thresholds(self, project: str, changes: Any) -> dict[str, Pair]:
+        """Return the effective pair of each label in `changes` as saving them would make it
+        (merge_thresholds over the project's stored value, then parse_pair over the server's
+        default pair), storing nothing; raise ThresholdError as saving would."""
+        own = await self.merge_thresholds(project, changes)
+        pairs = dict(self.default_pairs)
+        for label in changes:
+            if label in own:
+                pairs[label] = parse_pair(label, own[label], self.default_pairs[label])
+        return {label: pairs[label] for label in changes}
 
     async def own_thresholds(self, project: str) -> dict[str, Any]:
         """Return what the project set of each label's pair (as stored: a number, null or an

@@ -18,16 +18,19 @@ number the document puts on a 1-100 scale is `round(1 + 99 * p)` of a probabilit
 - `topics`: always `[]`. We have no labelled topic data, so no topic model we could measure;
   the field is named in the `X-Unsupported-Fields` header rather than filled with guesses.
 - `nsfwCategories`: `[{"category": "sexual", "severity"}]` (severity 1-100 from our sexual
-  label) when the sexual label reaches the project's review threshold for it (as
-  `suggestedActions.review` counts it), else `[]`.
+  label) when the sexual label reaches the project's review line for it (its review
+  threshold, or its reject threshold where review is off: as `suggestedActions.review` counts
+  it), else `[]`.
 - `summary`: `profanity` (the lexicon, and `options.bannedWords`, found something),
   `totalFlags` (labels flagged by the project's thresholds, plus 1 for profanity),
   `contentRating` by this rule, first match wins: `R` when the sexual label is flagged or
   violence, hate or self-harm scores 0.5 or more; `PG-13` when toxicity is flagged or profanity
-  is found; `PG` when any label reaches its review threshold; `G` otherwise. `language`:
+  is found; `PG` when any label reaches its review line (its review threshold, or its reject
+  threshold where review is off); `G` otherwise. `language`:
   the detected ISO 639-1 code (null when the text tells none).
 - `suggestedActions`: the project's policy's actions (`reject` when a label reaches its reject
-  threshold, `review` when one reaches its review threshold; a pair per label, policy.py).
+  threshold, `review` when one reaches its review line: its review threshold, or its reject
+  threshold where review is off; a pair per label, policy.py).
 - `filteredContent`: the text with each profanity's characters replaced by `*`.
 - `hash`: SHA-256 of the text (UTF-8), `meta`: `options.meta` as sent (null when absent),
   `id` = `request.requestId` (a UUID), `request.timestamp` ISO 8601 in UTC with milliseconds.

@@ -57,7 +57,9 @@ def moderate_result() -> dict[str, Any]:
                     "threshold for it (each label that has one; a label left off is absent)"},
         "actions": _object(reject={"type": "boolean", "description": "a label is flagged"},
                            review={"type": "boolean", "description": "a label reached its "
-                                   "review threshold (at or below its reject threshold)"}),
+                                   "review line: its review threshold (at or below its "
+                                   "reject threshold), or its reject threshold where "
+                                   "review is off"}),
         "modelVersion": {"type": "string"},
         "spans": {"type": "array", "items": _SPAN, "description": "toxic character spans per "
                   "label (code points of the text as sent, end exclusive); [] unless the "
