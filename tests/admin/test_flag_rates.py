@@ -105,7 +105,11 @@ async def test_texts_older_than_the_window_drop_out(client):
 
 @pytest.mark.parametrize("params", [{"toxicity": "2"}, {"toxicity": "-0.1"},
                                     {"toxicity": "nan"}, {"toxicity": "x"}, {"spam": "0.5"},
-                                    {"toxicity": "off"}])
+                                    {"toxicity": "off"},
+                                    # review lines and the other labels' pairs
+                                    {"toxicity.review": "0.5"}, {"insult.review": "x"},
+                                    {"sexual": "off"}, {"spam.review": "0.1"},
+                                    {"insult": "0.1", "insult.review": "0.2"}])
 async def test_bad_thresholds_are_refused(client, params):
     response = await client.get(RATES, params=params)
     assert response.status == 400
