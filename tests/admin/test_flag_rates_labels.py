@@ -15,8 +15,7 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
-from tests.helpers.http import call
+from tests.helpers.admin import API, logged_in_client, send
 
 RATES = f"{API}/projects/shop/flag-rates"
 MODERATED = ["you are a pathetic worthless idiot", "shut up you stupid moron",
@@ -27,15 +26,6 @@ CLASSIFIED = ["have a lovely day", "what time is it"]
 @pytest.fixture
 async def client(aiohttp_client, tmp_path) -> TestClient:
     return await logged_in_client(aiohttp_client, tmp_path)
-
-
-async def send(client: TestClient, key: str, method: str, text: str) -> dict:
-    params: dict = {"text": text}
-    if method == "moderateText":
-        params["options"] = {"detect": ["labels"]}
-    response = await client.post("/api/v1/classification", json=call(method, params),
-                                 headers={"Authorization": f"Apikey {key}"})
-    return (await response.json())["result"]
 
 
 async def traffic(client: TestClient) -> list[dict[str, float]]:
