@@ -15,33 +15,18 @@ from spectrum_rpc.clock import Clock
 from spectrum_rpc.labels import DECIDED
 from spectrum_rpc.resources import STORE
 from spectrum_rpc.store import SCORE_COLUMNS
-from tests.helpers.admin import API, logged_in_client
-from tests.helpers.http import call
+from tests.helpers import admin
+from tests.helpers.admin import API, logged_in_client, send
 
 RATES = f"{API}/projects/shop/flag-rates"
 TEXTS = ["have a lovely day", "you are a stupid idiot", "thanks for the help",
          "what time is the meeting", "shut up you worthless moron"]
+client = admin.client  # alice logged in, default settings
 
 
 def at_reject(rates: dict) -> dict:
     """The rates at the reject threshold (without those at the review line)."""
     return {k: v for k, v in rates.items() if k != "review"}
-
-
-async def send(client: TestClient, key: str, method: str, text: str) -> dict:
-    params: dict = {"text": text}
-    if method == "moderateText":
-        params["options"] = {"detect": ["labels"]}
-    response = await client.post("/api/v1/classification", json=call(method, params),
-                                 headers={"Authorization": f"Apikey {key}"})
-    answer = await response.json()
-    assert "result" in answer, answer
-    return answer["result"]
-
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
 
 
 async def traffic(client: TestClient) -> list[float]:

@@ -8,34 +8,20 @@ from __future__ import annotations
 import sqlite3
 from contextlib import closing
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
-from tests.helpers.http import call
+from tests.helpers import admin
+from tests.helpers.admin import API, send
 
 RATES = f"{API}/projects/shop/flag-rates"
 MODERATED = ["you are a pathetic worthless idiot", "shut up you stupid moron",
              "thanks for the help", "see you at the meeting on Monday"]
 CLASSIFIED = ["have a lovely day", "what time is it"]
-
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
-
-
-async def send(client: TestClient, key: str, method: str, text: str) -> dict:
-    params: dict = {"text": text}
-    if method == "moderateText":
-        params["options"] = {"detect": ["labels"]}
-    response = await client.post("/api/v1/classification", json=call(method, params),
-                                 headers={"Authorization": f"Apikey {key}"})
-    return (await response.json())["result"]
+client = admin.client  # alice logged in, default settings
 
 
 async def traffic(client: TestClient) -> list[dict[str, float]]:

@@ -7,23 +7,14 @@ naming it; -0 is 0."""
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from spectrum_rpc import labels as L
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API, put_thresholds
 
 SETTINGS = f"{API}/projects/shop/settings"
 RATES = f"{API}/projects/shop/flag-rates"
-
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
-
-
-async def put(client: TestClient, thresholds: dict) -> None:
-    response = await client.put(SETTINGS, json={"thresholds": thresholds})
-    assert response.status == 200, await response.text()
+client = admin.client  # alice logged in, default settings
 
 
 def as_query(label: str, fields: dict) -> dict[str, str]:
@@ -47,11 +38,11 @@ CASES = [
 @pytest.mark.parametrize("label,before,fields", CASES)
 async def test_the_preview_shows_the_pair_saving_would_store(client, label, before, fields):
     if before is not None:
-        await put(client, {label: before})
+        await put_thresholds(client, {label: before})
     response = await client.get(RATES, params=as_query(label, fields))
     assert response.status == 200, await response.text()
     proposed = (await response.json())["labels"][label]["proposed"]
-    await put(client, {label: fields})
+    await put_thresholds(client, {label: fields})
     saved = (await (await client.get(SETTINGS)).json())["pairs"][label]
     review_line = saved["review"] if saved["review"] is not None else saved["reject"]
     assert (proposed["threshold"], proposed["review"]["threshold"]) == (saved["reject"],
@@ -59,7 +50,7 @@ async def test_the_preview_shows_the_pair_saving_would_store(client, label, befo
 
 
 async def test_the_two_review_examples_of_the_review(client):
-    await put(client, {L.INSULT: {"reject": 0.3}, L.HATE: 0.4})
+    await put_thresholds(client, {L.INSULT: {"reject": 0.3}, L.HATE: 0.4})
     answer = await (await client.get(RATES, params={"insult": "0.44", "hate": "0.6"})).json()
     insult, hate = answer["labels"][L.INSULT]["proposed"], answer["labels"][L.HATE]["proposed"]
     assert (insult["threshold"], insult["review"]["threshold"]) == (0.44, 0.345)
@@ -67,7 +58,7 @@ async def test_the_two_review_examples_of_the_review(client):
 
 
 async def test_a_proposal_saving_would_refuse_is_refused(client):
-    await put(client, {L.INSULT: {"review": 0.3}})
+    await put_thresholds(client, {L.INSULT: {"review": 0.3}})
     response = await client.get(RATES, params={"insult": "0.2"})
     assert response.status == 400
     assert "insult.review" in (await response.json())["error"]

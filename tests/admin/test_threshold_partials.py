@@ -7,26 +7,16 @@ from __future__ import annotations
 
 import logging
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.analysis import REVIEW_SHARE
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API, logged_in_client, put_thresholds
 
 SETTINGS = f"{API}/projects/shop/settings"
-
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
-
-
-async def put(client: TestClient, thresholds: dict) -> dict:
-    response = await client.put(SETTINGS, json={"thresholds": thresholds})
-    assert response.status == 200, await response.text()
-    return await response.json()
+client = admin.client  # alice logged in, default settings
 
 
 async def stored(client: TestClient) -> dict:
@@ -34,31 +24,32 @@ async def stored(client: TestClient) -> dict:
 
 
 async def test_only_the_fields_given_are_stored(client):
-    answer = await put(client, {L.INSULT: {"review": 0.2}})
+    answer = await put_thresholds(client, {L.INSULT: {"review": 0.2}})
     assert await stored(client) == {L.INSULT: {"review": 0.2}}  # reject: still the default's
     assert answer["pairs"][L.INSULT] == {"reject": 0.46, "review": 0.2}
-    await put(client, {L.INSULT: {"reject": 0.5}})  # over the project's own review
+    await put_thresholds(client, {L.INSULT: {"reject": 0.5}})  # over the project's own review
     assert await stored(client) == {L.INSULT: {"review": 0.2, "reject": 0.5}}
 
 
 async def test_default_forgets_a_label_or_one_field_and_null_turns_off(client):
-    await put(client, {L.INSULT: {"reject": 0.5, "review": 0.2}, L.HATE: {"reject": 0.6}})
-    answer = await put(client, {L.INSULT: {"review": "default"}, L.HATE: "default"})
+    await put_thresholds(client, {L.INSULT: {"reject": 0.5, "review": 0.2},
+                                  L.HATE: {"reject": 0.6}})
+    answer = await put_thresholds(client, {L.INSULT: {"review": "default"}, L.HATE: "default"})
     assert await stored(client) == {L.INSULT: {"reject": 0.5}}
     assert answer["pairs"][L.HATE] == {"reject": None, "review": None}
     assert answer["pairs"][L.INSULT] == {"reject": 0.5, "review": 0.345}
-    answer = await put(client, {L.INSULT: {"review": None}})  # null: off, stored as such
+    answer = await put_thresholds(client, {L.INSULT: {"review": None}})  # null: off, stored as such
     assert answer["pairs"][L.INSULT] == {"reject": 0.5, "review": None}
-    answer = await put(client, {L.INSULT: {"reject": "default", "review": "default"}})
+    answer = await put_thresholds(client, {L.INSULT: {"reject": "default", "review": "default"}})
     assert await stored(client) == {}  # nothing of its own left
     assert answer["pairs"][L.INSULT] == {"reject": 0.46, "review": 0.345}
 
 
 async def test_lowering_only_reject_below_a_derived_review_derives_it_again(client):
-    answer = await put(client, {L.TOXICITY: {"reject": 0.1}})
+    answer = await put_thresholds(client, {L.TOXICITY: {"reject": 0.1}})
     assert answer["pairs"][L.TOXICITY] == {"reject": 0.1, "review": round(REVIEW_SHARE * 0.1, 6)}
     # An explicit default review above the new reject is derived too (not refused).
-    answer = await put(client, {L.INSULT: {"reject": 0.3}})
+    answer = await put_thresholds(client, {L.INSULT: {"reject": 0.3}})
     assert answer["pairs"][L.INSULT] == {"reject": 0.3, "review": round(REVIEW_SHARE * 0.3, 6)}
     # Review above the reject in force: still refused (it does not move the reject).
     for label, change in ((L.TOXICITY, {"review": 0.35}), (L.SEXUAL, {"review": 0.6}),
@@ -96,7 +87,7 @@ async def test_a_bad_stored_label_is_logged_once(client, caplog):
         "spam": 0.9, L.TOXICITY: 0.4}})
     with caplog.at_level(logging.WARNING, logger="spectrum_rpc.analysis.policy"):
         for _ in range(3):  # each PUT forgets the cached policy: read again
-            answer = await put(client, {L.HATE: {"reject": 0.6}})
+            answer = await put_thresholds(client, {L.HATE: {"reject": 0.6}})
     assert answer["pairs"][L.TOXICITY]["reject"] == 0.4
     assert answer["pairs"][L.HATE]["reject"] == 0.6
     warnings = [r for r in caplog.records if "thresholds.spam" in r.getMessage()]
@@ -104,7 +95,7 @@ async def test_a_bad_stored_label_is_logged_once(client, caplog):
 
 
 async def test_the_settings_answer_and_page_say_what_the_project_set(client):
-    answer = await put(client, {L.HATE: {"reject": 0.6}, L.SEXUAL: 0.7})
+    answer = await put_thresholds(client, {L.HATE: {"reject": 0.6}, L.SEXUAL: 0.7})
     assert answer["own"] == {L.HATE: {"reject": 0.6}, L.SEXUAL: 0.7}
     page = await (await client.get("/admin/settings?project=shop")).text()
     assert 'data-initial="0.6"' in page  # what the page counts as unchanged
