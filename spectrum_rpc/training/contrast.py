@@ -376,6 +376,12 @@ def contrast_samples(seed: int = SEED) -> list[Sample]:
     return _samples(contrast_rows(seed), SOURCE)
 
 
+def toxicity_samples(seed: int = SEED) -> list[Sample]:
+    """The rows as the linear tier's toxicity samples (`training.recipe`): source `contrast`,
+    toxicity as KINDS says and no other label, so no other label's fit sees them."""
+    return [Sample(text, SOURCE, {L.TOXICITY: KINDS[kind]}) for kind, text in contrast_rows(seed)]
+
+
 def development_rows(seed: int = DEV_SEED) -> list[tuple[str, str]]:
     """Return the development draw's (kind, text) rows: DEVELOPMENT's frames and words (none
     shared with TRAINING's), DEV_PER_KIND of each kind."""
