@@ -11,7 +11,7 @@ parts); the toxicity ROC-AUC of each model on every development and test part th
 toxicity, with a paired bootstrap (rows resampled, BOOTSTRAP rounds, seed 0) of its difference
 from the first model's; the contrast rows' development draw (never trained on) is one more
 development part there, with each model's accuracy on it. `--texts`: a JSON-lines file of
-texts with an expected toxicity (`{"text": ..., "toxicity": 0|1}`; `label`, `expected` or
+texts with an expected toxicity (`{"text": ..., "toxicity": 0|1}`; `toxic`, `label`, `expected` or
 `labels.toxicity` are read too, and an optional `category`) scored the same way: ROC-AUC,
 flagged per class and per category, and how many decisions differ from the first model's.
 """
@@ -62,7 +62,7 @@ def _development(path: Path) -> str:
 
 
 def _expected(row: dict) -> int:
-    for key in ("toxicity", "label", "expected"):
+    for key in ("toxicity", "toxic", "label", "expected"):
         if key in row:
             value = row[key]
             return int(value) if not isinstance(value, str) else int(
@@ -103,6 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", type=Path, action="append", required=True,
                         help="a model directory (repeatable; the first is the reference)")
     parser.add_argument("--texts", type=Path, help="JSON lines of texts with expected toxicity")
+    parser.add_argument("--development", action="store_true",
+                        help="development parts only (no test part, no test ordinary texts)")
     parser.add_argument("--no-data", action="store_true",
                         help="skip the shared data (hand texts and --texts only)")
     args = parser.parse_args(argv)
@@ -136,6 +138,8 @@ def main(argv: list[str] | None = None) -> None:
         "SMS ham, dev": [s.text for s in corpus.development["sms_dev"]
                          if s.labels[L.PHISHING] == 0],
     }
+    if args.development:
+        ordinary = {k: v for k, v in ordinary.items() if "dev" in k}
     print("\n| ordinary texts | n | " + " | ".join(f"{p} flagged" for p, _, _ in engines) + " |")
     print("|---|---:|" + "---:|" * len(engines))
     for name, group in ordinary.items():
@@ -146,7 +150,8 @@ def main(argv: list[str] | None = None) -> None:
           + " |")
     print("|---|---:|---:|" + "---:|" * len(engines))
     # the contrast rows' development draw (frames and words of its own, never trained on)
-    parts = {**corpus.development, DEV_SOURCE: development_samples(), **corpus.tests}
+    parts = {**corpus.development, DEV_SOURCE: development_samples(),
+             **({} if args.development else corpus.tests)}
     for name, samples in parts.items():
         rows = [s for s in samples if L.TOXICITY in s.labels]
         y = np.array([s.labels[L.TOXICITY] for s in rows])
