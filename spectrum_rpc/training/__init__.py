@@ -31,7 +31,7 @@ _LAZY = {
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
 # `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
-# `contrast`: contrastive toxicity sentences (recipe.train; train_encoder.py --recipe mix2).
+# `contrast`: contrastive toxicity sentences (train_encoder.py --recipe mix2; recipe, off).
 # `solicitation`: sexual solicitation sentences for the sexual label (recipe.train adds them).
 __all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional",
            "label_thresholds", "names", "solicitation", "spans", *_LAZY]

@@ -1,5 +1,6 @@
-"""Contrastive toxicity sentences: the linear tier's toxicity rows (`training.recipe`,
-CONTRAST_WEIGHT) and the encoder's "mix2" recipe (`scripts/train_encoder.py --recipe mix2`).
+"""Contrastive toxicity sentences: for the encoder's "mix2" recipe (`scripts/train_encoder.py
+--recipe mix2`) and, switched off (`recipe.CONTRAST_ROWS`; measured, not shipped), the linear
+tier's toxicity label.
 
 The "mix" encoder learnt that a text naming a group or holding a swear word is toxic, whether it
 attacks or defends: it flagged more texts that condemn, negate or report abuse, and more swearing
