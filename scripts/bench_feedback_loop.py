@@ -73,10 +73,10 @@ from spectrum_rpc.training import (
     moderation,
     olid,
     read_surge_lexicon,
-    solicitation,
     template_samples,
     train,
     write_models,
+    written_samples,
     youtube,
 )
 
@@ -163,7 +163,7 @@ def unseen_setup(root: Path, corpus, domain: Domain, cache: Path) -> Setup:
         print(f"trained {version} in {time.perf_counter() - started:.0f}s", flush=True)
     base_data = cache / f"base-data-without-{domain.name}"
     write_base_data(base_data, [*kept, *template_samples(), *lure_samples(),
-                                *solicitation.solicitation_samples()],
+                                *written_samples()],
                     corpus.calibration, tests)
     return Setup("unseen", model_dir, base_data, tests, load_engine(model_dir), domain.sources)
 

@@ -19,7 +19,7 @@ _LAZY = {
                     "corpus"),
     **dict.fromkeys(("PLANS", "build_vocabulary", "featurize", "fit_linear", "idf_of",
                      "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
-                     "template_samples", "train", "write_models"), "recipe"),
+                     "template_samples", "train", "write_models", "written_samples"), "recipe"),
     **dict.fromkeys(("Report", "expected_calibration_error", "report"), "metrics"),
     **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
                      "realistic", "recalibrate"), "calibration"),
@@ -31,7 +31,7 @@ _LAZY = {
 # `names`: the person-name tagger's training (scripts/train_names.py, scripts/evaluate_names.py).
 # `spans`: the toxic-span model's training (scripts/train_spans.py, scripts/evaluate_spans.py).
 # `encoder`: where the encoder tier is asked, how its score is stacked (train_encoder.py).
-# `contrast`: contrastive training sentences for the encoder (train_encoder.py --recipe mix2).
+# `contrast`: contrastive toxicity sentences (train_encoder.py --recipe mix2; recipe, off).
 # `solicitation`: sexual solicitation sentences for the sexual label (recipe.train adds them).
 __all__ = ["RetrainRefused", "RetrainSchedule", "contrast", "encoder", "functional",
            "label_thresholds", "names", "solicitation", "spans", *_LAZY]

@@ -1,4 +1,6 @@
-"""Contrastive sentences for the encoder's training (`scripts/train_encoder.py --recipe mix2`).
+"""Contrastive toxicity sentences: for the encoder's "mix2" recipe (`scripts/train_encoder.py
+--recipe mix2`) and, switched off (`recipe.CONTRAST_ROWS`; measured, not shipped), the linear
+tier's toxicity label.
 
 The "mix" encoder learnt that a text naming a group or holding a swear word is toxic, whether it
 attacks or defends: it flagged more texts that condemn, negate or report abuse, and more swearing
@@ -16,14 +18,19 @@ lists (each row draws its own words: the kinds share vocabulary, not sentences):
 - `ordinary_link` (0, also not phishing): everyday messages with links, accounts and codes.
 
 Written for training from the kinds of mistake, never from the functional table's cases
-(`training.functional`, the evaluation). A test checks that no text is shared; some short frames
-are common phrasing and recur there (a shared 5-word run in about 40 rows), so the table's
-threats and negated-hate figures for an encoder trained on these rows are somewhat optimistic.
+(`training.functional`, the evaluation): a test checks that no training row shares a text, a
+run of 5 words or a whole short case with a table case. The first draft's rows did in 43 rows
+(common phrasing such as "I know where you live", "lined up and shot", "I would never say
+that"); those six frames and one claim were rewritten before the rows joined the linear tier.
+That rewrite also changed the encoder's "mix2" rows, whose figures in docs/BENCHMARKS.md were
+measured on the first draft (that recipe is not shipped). The rows label toxicity (and sexual
+0, `ordinary_link` phishing 0) for the encoder; the linear tier takes their toxicity only.
 Deterministic: the same rows in the same order for a given seed.
 
 `development_rows` draws a separate development part (DEVELOPMENT: frames and filler words of
 its own, none of TRAINING's; DEV_SEED) for fitting the encoder's bands and stack
-(`train_encoder.py stack --contrast-dev`), never for training.
+(`train_encoder.py stack --contrast-dev`), never for training; it was not rewritten (about 45
+of its rows share a 5-word run with a table case).
 """
 
 from __future__ import annotations
@@ -65,7 +72,7 @@ PEOPLE = (
     "indians", "chinese people", "nurses from abroad", "people on benefits",
 )
 CLAIMS = (
-    "are a stinking disease", "are a plague on this country", "should all be deported",
+    "are a stinking disease", "are a plague on this country", "should all get deported",
     "are born criminals", "are too dumb to be allowed to vote", "do not deserve any rights",
     "are a cancer on society", "are less than human", "multiply like cockroaches",
     "should be locked away from decent people", "cannot be trusted with anything",
@@ -81,7 +88,7 @@ ATTACK_FRAMES = (
 )
 CONDEMN_FRAMES = (
     "Anyone who says {g} {c} is spreading hate.", "It is simply false that {g} {c}.",
-    "I would never say that {g} {c}.", "Someone posted that {g} {c} and I reported it.",
+    "Not once in my life have I claimed {g} {c}.", "Someone posted that {g} {c} and I reported it.",
     "The idea that {g} {c} is bigoted garbage.", "Saying {g} {c} is disgusting, stop it.",
     "No, {g} are not what that troll claims.", "My uncle keeps insisting {g} {c}, and he is wrong.",
     "Graffiti near the station read '{g} {c}' and the council painted over it.",
@@ -145,11 +152,11 @@ THINGS = ("song", "pizza", "game", "concert", "movie", "book", "burger", "laptop
 HARMS = ("kill", "stab", "shoot", "strangle", "beat the life out of", "break every bone of",
          "burn down the house of", "hunt down", "slit the throat of")
 THREAT_FRAMES = (
-    "I'm going to {h} you, {n}.", "Keep talking and I will {h} you.",
-    "Someone should {h} {n} before the vote.", "I know where you live, {n}; I'll {h} you.",
+    "I'm going to {h} you, {n}.", "Keep talking and see what happens when I {h} you.",
+    "Someone should {h} {n} before the vote.", "I've got your home address, {n}; I'll {h} you.",
     "One day I'll {h} you and nobody will miss you.", "{N} deserves to die slowly.",
     "If I see you again I will {h} you.", "I hope somebody decides to {h} {n}.",
-    "Watch your back, {n}, I'm coming to {h} you.", "{G} should be lined up and shot.",
+    "Watch your back, {n}, I'm coming to {h} you.", "{G} ought to face a firing squad.",
     "Let's find {n} after school and {h} them.", "I swear I'll {h} your whole family.",
 )
 IDIOM_FRAMES = (
@@ -172,7 +179,7 @@ IDIOM_FRAMES = (
     "{N} knocked it out of the park today.", "I'm going to attack this {t} with a spoon.",
 )
 LINK_FRAMES = (
-    "The recipe I mentioned is here: {u}", "Photos from Saturday are up at {u} :)",
+    "The recipe I mentioned is here: {u}", "Saturday's photos can be found at {u} :)",
     "Minutes of the residents' meeting: {u}", "Reminder: lunch moved to 1pm, menu at {u}",
     "My talk slides, as promised: {u}", "Check out the trail we did, map at {u}",
     "Club fees can be paid at the desk or via {u}", "Volunteer sign-up sheet: {u}",
@@ -368,6 +375,12 @@ def contrast_samples(seed: int = SEED) -> list[Sample]:
     """The rows as training samples of source `contrast`: toxicity as KINDS says, never sexual;
     `ordinary_link` rows not phishing."""
     return _samples(contrast_rows(seed), SOURCE)
+
+
+def toxicity_samples(seed: int = SEED) -> list[Sample]:
+    """The rows as the linear tier's toxicity samples (`training.recipe`): source `contrast`,
+    toxicity as KINDS says and no other label, so no other label's fit sees them."""
+    return [Sample(text, SOURCE, {L.TOXICITY: KINDS[kind]}) for kind, text in contrast_rows(seed)]
 
 
 def development_rows(seed: int = DEV_SEED) -> list[tuple[str, str]]:

@@ -30,6 +30,8 @@ from ..engine import (
     normalize,
     write_manifest,
 )
+from .contrast import SOURCE as CONTRAST
+from .contrast import toxicity_samples as contrast_samples
 from .corpus import SEED, Corpus, Sample
 from .solicitation import SOURCE as SOLICITATION
 from .solicitation import solicitation_samples
@@ -88,13 +90,24 @@ SOLICITATION_WEIGHT = 1.0
 # Whether the sexual stack is fitted on them too (False: the linear tier learns from them, the
 # stack is fitted on the real rows alone; docs/BENCHMARKS.md, "Explicit sexual requests").
 SOLICITATION_IN_STACK = False
+# The written contrastive toxicity rows (`training.contrast`: attacks beside condemnations,
+# insults beside reports, swearing at someone beside swearing for emphasis, threats beside
+# violent idioms, ordinary links), toxicity only: whether the linear tier learns from them, at
+# what weight (an OLID row weighs 1, a moderation row 6, a template 2), and whether the toxicity
+# stack is fitted on them too (docs/BENCHMARKS.md, "Contrastive toxicity rows in the linear
+# tier"). Off: measured at weight 1 outside the stack (chosen on development data), the
+# candidate lost 0.013 OLID test F1 and two cases in each of two functional categories.
+CONTRAST_ROWS = False
+CONTRAST_WEIGHT = 1.0
+CONTRAST_IN_STACK = False
 CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
 # Clean negatives from other domains keep false positives down outside the moderation prompts,
 # but weigh little so they do not drown the few in-domain positives.
 _CLEAN_WEIGHTS = {"olid_clean": 0.3, "sms_ham": 0.3, "youtube_ham": 0.3, "templates": 1.0}
 PLANS: dict[str, LabelPlan] = {
     L.TOXICITY: LabelPlan(("sms_ham", "templates"),
-                          {"davidson": 0.5, "moderation": 6.0, "templates": 2.0}, C=1.5, nb=0.5),
+                          {"davidson": 0.5, "moderation": 6.0, "templates": 2.0,
+                           CONTRAST: CONTRAST_WEIGHT}, C=1.5, nb=0.5),
     L.SEXUAL: LabelPlan(CLEAN, {"olid_clean": 0.1, "sms_ham": 0.1, "youtube_ham": 0.1,
                                 "templates": 1.0, "moderation": 10.0,
                                 SOLICITATION: SOLICITATION_WEIGHT}, C=8.0, nb=0.5),
@@ -151,6 +164,13 @@ def lure_samples() -> list[Sample]:
     """Hand-written phishing lures (labelled phishing), documented in the model card."""
     return [Sample(t.format(u), "synthetic", {L.PHISHING: 1})
             for t in PHISHING_LURES for u in LURE_LINKS]
+
+
+def written_samples(contrasts: bool = CONTRAST_ROWS) -> list[Sample]:
+    """The written rows `train` appends after the vocabulary and idf are chosen, in its order:
+    the sexual solicitation rows (sexual only), then (`contrasts`) the contrastive toxicity
+    rows (toxicity only)."""
+    return [*solicitation_samples(), *(contrast_samples() if contrasts else [])]
 
 
 def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
@@ -299,12 +319,13 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
 
 
 def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
-          solicitations: bool = True
+          solicitations: bool = True, contrasts: bool = CONTRAST_ROWS
           ) -> tuple[list[str], np.ndarray, dict[str, FittedLabel], StackFit | None]:
     """Fit every model label, then (`stacked`) the toxicity and sexual stacks; return
     vocabulary, idf, calibrated weights per label (a stacked label's merged with its stack's
     linear inputs) and the stack (None if no label was stacked). `solicitations` adds the
-    written sexual solicitation rows (`training.solicitation`) to the sexual label's rows."""
+    written sexual solicitation rows (`training.solicitation`) to the sexual label's rows,
+    `contrasts` the contrastive rows (`training.contrast`) to the toxicity label's."""
     samples = [*corpus.train, *template_samples(), *lure_samples()]
     docs = featurize((s.text for s in samples), lexicon)
     vocabulary = build_vocabulary(docs, lexicon)
@@ -321,6 +342,15 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
                       format="csr")
         log(f"  + {len(extra)} sexual solicitation rows (sexual only, weight "
             f"{SOLICITATION_WEIGHT:g})")
+    if contrasts:
+        # Toxicity only, after the vocabulary and idf as the solicitation rows: every other
+        # label's rows, features and fit stay exactly as without them.
+        extra = contrast_samples()
+        samples = [*samples, *extra]
+        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
+                      format="csr")
+        log(f"  + {len(extra)} contrastive toxicity rows (toxicity only, weight "
+            f"{CONTRAST_WEIGHT:g}, in the stack: {CONTRAST_IN_STACK})")
     fitted = {}
     for label in L.MODEL_LABELS:
         rows, y, w = targets(samples, label)
@@ -386,7 +416,7 @@ def _toxicity_stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix,
     return fit_stack(samples, x, rows, y, w, lambda *a: fit_linear(*a, plan), label.platt,
                      (label.weights, label.bias), val, lexicon,
                      lambda *a: fit_linear(*a, olid_plan), plan.source_weights["templates"], model,
-                     log)
+                     log, written=(CONTRAST, CONTRAST_WEIGHT) if CONTRAST_IN_STACK else None)
 
 
 def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str, FittedLabel],

@@ -166,7 +166,8 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
               linear: tuple[np.ndarray, float],
               val: tuple[sp.csr_matrix, list[str], np.ndarray], lexicon: Lexicon,
               fit_olid: Fit, templates: float, model: LinearModel,
-              log: Callable[[str], None] = print) -> LabelStack | None:
+              log: Callable[[str], None] = print,
+              written: tuple[str, float] | None = None) -> LabelStack | None:
     """Fit the stack of the toxicity label; None without OLID train rows.
 
     `rows`, `y`, `w` are the label's training rows of `x`, `fit` its linear fit, `platt` the
@@ -175,7 +176,8 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
     stack's inputs (`empty_stack_model`). The identity and
     look-alike templates join the stack's rows at weight `templates`, as they join the linear
     tier's: alt-profanity-check and the embedding both score identity words alone ("gay",
-    "muslim") as offensive, and only these rows tell the stack they are not.
+    "muslim") as offensive, and only these rows tell the stack they are not. `written`
+    (source, weight) adds the rows of that source at that weight (`recipe.CONTRAST_IN_STACK`).
     """
     position = {int(r): k for k, r in enumerate(rows)}
 
@@ -184,12 +186,13 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
                 and i in position]
 
     olid, moderation, template = of("olid_train"), of("moderation"), of("templates")
+    extra = of(written[0]) if written else []
     if not olid:
         return None
     log(f"  stack: {FOLDS}-fold out-of-fold linear logits on {len(y)} texts")
     first = platt[0] * out_of_fold(x[rows], y, w, fit) + platt[1]
     second, (coef2, intercept2) = _olid_only(x[rows], y, olid, fit_olid)
-    chosen = np.array(olid + moderation + template)
+    chosen = np.array(olid + moderation + template + extra)
     log(f"  stack: reference and embedding inputs of {len(chosen) + len(val[2])} texts")
     texts = [samples[rows[k]].text for k in chosen]
     # Toxicity's stack has no lexicon input: the served inputs' last column is left out.
@@ -197,14 +200,16 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
                               served_inputs(model, lexicon, texts)[:, :DIMS + 1]])
     val_inputs = np.column_stack([val[0] @ linear[0] + linear[1], val[0] @ coef2 + intercept2,
                                   served_inputs(model, lexicon, val[1])[:, :DIMS + 1]])
-    kind = np.repeat([0, 1, 2], [len(olid), len(moderation), len(template)])
-    fixed = np.where(kind == 2, templates, 1.0)
+    kind = np.repeat([0, 1, 2, 3], [len(olid), len(moderation), len(template), len(extra)])
+    fixed = np.select([kind == 2, kind == 3], [templates, written[1] if written else 1.0], 1.0)
     (C, weight), grid = _choose(inputs, y[chosen], kind == 1, fixed, val_inputs, val[2])
     final = _stacker(C).fit(inputs, y[chosen], sample_weight=np.where(kind == 1, weight, fixed))
     a, b, reference = final.coef_[0, :3]
     report = {"label": L.TOXICITY, "C": C, "moderation_weight": weight,
               "rows": {"olid_train": len(olid), "moderation": len(moderation),
-                       "templates": len(template)}, "templates_weight": templates,
+                       "templates": len(template), **({written[0]: len(extra)} if written
+                                                      else {})}, "templates_weight": templates,
+              **({f"{written[0]}_weight": written[1]} if written else {}),
               "selection": "mean of OLID val ROC-AUC and moderation out-of-fold ROC-AUC",
               "grid": grid,
               "coefficients": {"linear": float(a), "olid_only": float(b),

@@ -9,12 +9,15 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
 
 from spectrum_rpc.engine import MANIFEST, SHIPPED_MODELS, sha256
 from spectrum_rpc.engine.lexicon import Lexicon
+from spectrum_rpc.training import functional
 from spectrum_rpc.training.corpus import Sample
 from spectrum_rpc.training.recipe import (
     LabelPlan,
@@ -169,3 +172,35 @@ def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
         manifest["sha256"][name] = sha256(model_dir / name)
     (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return record
+
+
+# Written training rows must not repeat the functional table (the evaluation): no shared text,
+# no shared run of RUN words, and no short table case (2 to RUN - 1 words) inside a row.
+RUN = 5
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _runs(text: str, n: int = RUN) -> set[tuple[str, ...]]:
+    words = _words(text)
+    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+
+
+def table_overlaps(texts: Iterable[str]) -> list[str]:
+    """Return the texts that share a text, a run of RUN words or a whole short case with the
+    functional table, each followed by what it shares (empty: none does)."""
+    cases = functional.build_table()
+    table = {" ".join(_words(case.text)) for case in cases}
+    table_runs = set().union(*(_runs(case.text) for case in cases))
+    short = {" ".join(_words(c.text)) for c in cases if 2 <= len(_words(c.text)) < RUN}
+    found = []
+    for text in texts:
+        joined = " ".join(_words(text))
+        shared = sorted({" ".join(r) for r in _runs(text) & table_runs}
+                        | {s for s in short if f" {s} " in f" {joined} "})
+        if joined in table or shared:
+            found.append(f"{text} -> {shared or 'the whole text'}")
+    return found

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from spectrum_rpc import labels as L
-from spectrum_rpc.training import contrast, functional
+from spectrum_rpc.training import contrast, recipe, solicitation
+from tests.helpers.training import table_overlaps
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_encoder.py"
 SWEARS = re.compile(r"fuck|shit|damn|bloody|freaking|effing|bleeding|hell|crap|bastard|git|"
@@ -73,10 +74,40 @@ def test_pairs_share_their_words_across_the_label():
     assert all(re.search(r"https?://|www\.|\.com/", t) for t in by_kind["ordinary_link"])
 
 
-def test_no_text_is_a_functional_table_case():
-    table = {case.text.lower().strip() for case in functional.build_table()}
-    shared = [text for _, text in contrast.contrast_rows() if text.lower().strip() in table]
-    assert shared == []
+def test_the_linear_tier_takes_the_rows_for_toxicity_only():
+    rows, samples = contrast.contrast_rows(), contrast.toxicity_samples()
+    assert [(s.source, s.text, s.labels) for s in samples] == [
+        (contrast.SOURCE, text, {L.TOXICITY: contrast.KINDS[kind]}) for kind, text in rows]
+    assert recipe.PLANS[L.TOXICITY].source_weights[contrast.SOURCE] == recipe.CONTRAST_WEIGHT
+    base = [*recipe.template_samples(), *recipe.lure_samples(),
+            *solicitation.solicitation_samples()]
+    for label in L.MODEL_LABELS:
+        taken_rows, y, w = recipe.targets([*base, *samples], label)
+        before = recipe.targets(base, label)
+        taken = taken_rows >= len(base)
+        if label == L.TOXICITY:
+            assert taken.sum() == len(samples)
+            assert y[taken].tolist() == [contrast.KINDS[kind] for kind, _ in rows]
+            assert set(w[taken]) == {recipe.CONTRAST_WEIGHT}
+        else:
+            assert not taken.any()
+            for a, b in zip((taken_rows, y, w), before, strict=True):
+                assert a.tolist() == b.tolist()
+        assert contrast.SOURCE not in recipe.PLANS[label].negatives_from
+
+
+def test_the_written_rows_follow_the_switch():
+    assert [s.source for s in recipe.written_samples(contrasts=False)] == [
+        s.source for s in solicitation.solicitation_samples()]
+    both = recipe.written_samples(contrasts=True)
+    assert both[-len(contrast.contrast_rows()):] == contrast.toxicity_samples()
+    assert recipe.written_samples() == recipe.written_samples(contrasts=recipe.CONTRAST_ROWS)
+
+
+def test_no_text_and_no_run_of_five_words_is_shared_with_the_functional_table():
+    # the training rows only: the development draw fits the (unshipped) encoder's stack and
+    # is never trained on
+    assert table_overlaps(text for _, text in contrast.contrast_rows()) == []
 
 
 def test_mix2_gives_the_contrast_rows_their_share_and_keeps_mix(train_encoder):

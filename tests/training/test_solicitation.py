@@ -3,23 +3,11 @@ takes them in (`training.recipe`)."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 
 from spectrum_rpc import labels as L
-from spectrum_rpc.training import functional, recipe, solicitation
-
-RUN = 5
-_WORD = re.compile(r"[a-z0-9']+")
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-def _runs(text: str, n: int = RUN) -> set[tuple[str, ...]]:
-    words = _words(text)
-    return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
+from spectrum_rpc.training import recipe, solicitation
+from tests.helpers.training import table_overlaps
 
 
 def test_the_rows_are_the_same_for_a_seed_and_change_with_it():
@@ -65,16 +53,7 @@ def test_requests_and_look_alikes_share_their_asking_words():
 
 
 def test_no_text_and_no_run_of_five_words_is_shared_with_the_functional_table():
-    cases = functional.build_table()
-    table = {" ".join(_words(case.text)) for case in cases}
-    table_runs = set().union(*(_runs(case.text) for case in cases))
-    rows = [text for _, text in solicitation.solicitation_rows()]
-    assert [t for t in rows if " ".join(_words(t)) in table] == []
-    assert [t for t in rows if _runs(t) & table_runs] == []
-    # nor a whole table case of fewer than five words inside a row
-    short = {" ".join(_words(c.text)) for c in cases
-             if 2 <= len(_words(c.text)) < RUN}
-    assert [t for t in rows if any(f" {s} " in f" {' '.join(_words(t))} " for s in short)] == []
+    assert table_overlaps(text for _, text in solicitation.solicitation_rows()) == []
 
 
 def test_the_sexual_plan_weighs_the_rows_and_no_other_plan_reads_them():
