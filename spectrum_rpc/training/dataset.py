@@ -27,7 +27,7 @@ from .. import labels as L
 from ..engine import sha256
 from ..store import FeedbackRecord
 from .corpus import SEED, Sample, load_corpus
-from .recipe import lure_samples, template_samples
+from .recipe import enron_samples, lure_samples, template_samples
 from .solicitation import solicitation_samples
 
 FEEDBACK_SOURCE = "feedback"
@@ -198,8 +198,10 @@ def load_base(path: Path | None) -> BaseCorpus | None:
         return None
     if (path / "toxicity" / "olid").is_dir():
         corpus = load_corpus(path)
-        # as the engine's train(): the written sexual solicitation rows last (sexual only)
-        train = [*corpus.train, *template_samples(), *lure_samples(), *solicitation_samples()]
+        # as the engine's train(): the written sexual solicitation rows (sexual only), then the
+        # Enron e-mails (phishing only) last
+        train = [*corpus.train, *template_samples(), *lure_samples(), *solicitation_samples(),
+                 *enron_samples(corpus.phishing_rows)]
         return BaseCorpus(str(path), "shared-data", train, corpus.calibration, corpus.tests,
                           _hashes(path))
     if (path / "train.jsonl").is_file():

@@ -30,7 +30,7 @@ from ..engine import (
     normalize,
     write_manifest,
 )
-from .corpus import SEED, Corpus, Sample
+from .corpus import ENRON, SEED, Corpus, Sample
 from .solicitation import SOURCE as SOLICITATION
 from .solicitation import solicitation_samples
 from .stacking import (
@@ -88,6 +88,12 @@ SOLICITATION_WEIGHT = 1.0
 # Whether the sexual stack is fitted on them too (False: the linear tier learns from them, the
 # stack is fitted on the real rows alone; docs/BENCHMARKS.md, "Explicit sexual requests").
 SOLICITATION_IN_STACK = False
+# The Enron e-mails that train the phishing label (`Corpus.phishing_rows`): each cut to its
+# first ENRON_CHARS characters (the subject line and the opening, one engine window: a long
+# e-mail is served as its worst window) and weighing ENRON_WEIGHT (an SMS row weighs 1, a
+# YouTube row 3); both chosen on the development parts (docs/BENCHMARKS.md, "Enron-Spam").
+ENRON_CHARS = 512
+ENRON_WEIGHT = 1.0
 CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
 # Clean negatives from other domains keep false positives down outside the moderation prompts,
 # but weigh little so they do not drown the few in-domain positives.
@@ -100,8 +106,8 @@ PLANS: dict[str, LabelPlan] = {
                                 SOLICITATION: SOLICITATION_WEIGHT}, C=8.0, nb=0.5),
     L.PHISHING: LabelPlan(("olid_all", "davidson_all", "moderation_all"),
                           {"olid_all": 0.3, "davidson_all": 0.1, "moderation_all": 0.3,
-                           "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0},
-                          C=4.0),
+                           "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0,
+                           ENRON: ENRON_WEIGHT}, C=4.0),
     L.HATE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 6.0, "templates": 2.0}, C=4.0),
     L.HARASSMENT: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
     L.VIOLENCE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
@@ -153,6 +159,11 @@ def lure_samples() -> list[Sample]:
             for t in PHISHING_LURES for u in LURE_LINKS]
 
 
+def enron_samples(rows: Sequence[Sample]) -> list[Sample]:
+    """The phishing label's Enron rows as it trains on them: the first ENRON_CHARS characters."""
+    return [Sample(s.text[:ENRON_CHARS], s.source, s.labels) for s in rows]
+
+
 def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
     pools: dict[str, list[int]] = {"olid_clean": [], "sms_ham": [], "youtube_ham": [],
                                    "templates": [], "olid_all": [], "davidson_all": [],
@@ -168,7 +179,7 @@ def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
             pools["moderation_all"].append(i)
         elif s.source == "templates":
             pools["templates"].append(i)
-        elif s.labels.get(L.PHISHING) == 0:
+        elif s.labels.get(L.PHISHING) == 0 and s.source != ENRON:  # e-mail: phishing alone
             pools["sms_ham" if s.source == "sms" else "youtube_ham"].append(i)
     return pools
 
@@ -321,6 +332,15 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
                       format="csr")
         log(f"  + {len(extra)} sexual solicitation rows (sexual only, weight "
             f"{SOLICITATION_WEIGHT:g})")
+    if corpus.phishing_rows:
+        # Phishing only, after the vocabulary and idf as the solicitation rows: no other
+        # label's rows, features or fit move.
+        extra = enron_samples(corpus.phishing_rows)
+        samples = [*samples, *extra]
+        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
+                      format="csr")
+        log(f"  + {len(extra)} Enron e-mails (phishing only, first {ENRON_CHARS} characters, "
+            f"weight {ENRON_WEIGHT:g})")
     fitted = {}
     for label in L.MODEL_LABELS:
         rows, y, w = targets(samples, label)
