@@ -37,9 +37,10 @@ SPANS_TEST = 0.5
 # Enron-Spam: e-mail spam for the phishing label alone (issue 20, part 3). With ENRON_TRAINING
 # one development subset trains it (its rows are appended after the vocabulary and idf are
 # chosen, `recipe.train`, so no other label moves), the other stays development; the test
-# subsets are never trained on. Off: both are development, as for models before enron-1.
+# subsets are never trained on. Off (the shipped model): both are development. Measured and not
+# shipped: it flags more ordinary prompts as phishing (docs/BENCHMARKS.md, "Enron-Spam").
 ENRON = "enron"
-ENRON_TRAINING = True
+ENRON_TRAINING = False
 ENRON_TRAIN_SUBSETS = ("enron1",) if ENRON_TRAINING else ()
 ENRON_DEV_SUBSETS = tuple(s for s in ("enron1", "enron3") if s not in ENRON_TRAIN_SUBSETS)
 ENRON_TEST_SUBSETS = ("enron4", "enron6")
