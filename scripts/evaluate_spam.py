@@ -109,6 +109,9 @@ def development(root: Path, engines: dict[str, Engine], served: dict[str, float]
     lines += ["", *(f"- {name}: mean development F1 {np.mean(f[:3]):.4f} (sms_dev, "
                     "youtube_dev, enron3)" for name, f in means.items())]
     ordinary = {name: [s.text for s in corpus.development[name]] for name in ORDINARY}
+    # The moderation prompts include web adverts and porn spam; these have no category positive
+    ordinary["moderation_dev, no category positive"] = [
+        s.text for s in corpus.development["moderation_dev"] if not any(s.labels.values())]
     if test:
         ordinary["moderation_test"] = [s.text for s in corpus.tests["moderation_test"]]
     for part, texts in ordinary.items():
@@ -117,6 +120,23 @@ def development(root: Path, engines: dict[str, Engine], served: dict[str, float]
             lines.append(f"- {name}: {part}: {flagged} of {len(texts)} flagged as phishing "
                          f"({flagged / len(texts):.2%})")
     return lines
+
+
+def flagged(root: Path, engines: dict[str, Engine], served: dict[str, float],
+            test: bool) -> list[str]:
+    """Return the moderation prompts any model flags as phishing, with every model's score."""
+    corpus = load_corpus(root)
+    samples = corpus.tests["moderation_test"] if test else corpus.development["moderation_dev"]
+    texts = [s.text for s in samples]
+    scores = {name: phishing(e, texts) for name, e in engines.items()}
+    lines = []
+    for i, text in enumerate(texts):
+        marks = [f"{scores[n][i]:.3f}{'*' if scores[n][i] >= served[n] else ''}" for n in engines]
+        if any(m.endswith("*") for m in marks):
+            positive = sorted(k for k, v in samples[i].labels.items() if v)
+            lines.append(f"- {' / '.join(marks)} {positive} {text[:100]!r}")
+    return [f"Moderation {'test' if test else 'development'} prompts flagged (* at the "
+            "model's threshold; the categories they are positive for):", *lines]
 
 
 def hand(engines: dict[str, Engine], served: dict[str, float]) -> list[str]:
@@ -143,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="model directory (repeat; the first is the served one)")
     parser.add_argument("--test", action="store_true", help="also the moderation test prompts")
     parser.add_argument("--no-data", action="store_true", help="the hand list only")
+    parser.add_argument("--flagged", action="store_true", help="also list the moderation "
+                        "prompts flagged (development; with --test, the test part's)")
     args = parser.parse_args(argv)
     from evaluate import served_thresholds  # scripts/ is on sys.path when run as a script
 
@@ -150,6 +172,8 @@ def main(argv: list[str] | None = None) -> None:
     served = {name: served_thresholds(e)[L.PHISHING] for name, e in engines.items()}
     lines = [] if args.no_data else development(data_dir(args.data_dir), engines, served,
                                                 args.test)
+    if args.flagged:
+        lines += ["", *flagged(data_dir(args.data_dir), engines, served, args.test)]
     print("\n".join([*lines, "", *hand(engines, served)]))
 
 
