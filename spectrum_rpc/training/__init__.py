@@ -15,8 +15,8 @@ from .retrain_schedule import RetrainSchedule
 _LAZY = {
     **dict.fromkeys(("retrain", "RetrainResult"), "pipeline"),
     **dict.fromkeys(("SEED", "YOUTUBE_TEST", "YOUTUBE_TRAIN", "Corpus", "Sample", "data_dir",
-                     "load_corpus", "moderation", "moderation_rows", "olid", "youtube"),
-                    "corpus"),
+                     "enron", "load_corpus", "moderation", "moderation_rows", "olid",
+                     "youtube"), "corpus"),
     **dict.fromkeys(("PLANS", "build_vocabulary", "featurize", "fit_linear", "idf_of",
                      "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
                      "template_samples", "train", "write_models", "written_samples"), "recipe"),

@@ -34,7 +34,15 @@ SMS_DEV = 0.2
 YOUTUBE_DEV = 0.3
 # Sources no model trains on, halved into a development and a test part.
 SPANS_TEST = 0.5
-ENRON_DEV_SUBSETS = ("enron1", "enron3")
+# Enron-Spam: e-mail spam for the phishing label alone (issue 20, part 3). With ENRON_TRAINING
+# one development subset trains it (its rows are appended after the vocabulary and idf are
+# chosen, `recipe.train`, so no other label moves), the other stays development; the test
+# subsets are never trained on. Off (the shipped model): both are development. Measured and not
+# shipped: it flags more ordinary prompts as phishing (docs/BENCHMARKS.md, "Enron-Spam").
+ENRON = "enron"
+ENRON_TRAINING = False
+ENRON_TRAIN_SUBSETS = ("enron1",) if ENRON_TRAINING else ()
+ENRON_DEV_SUBSETS = tuple(s for s in ("enron1", "enron3") if s not in ENRON_TRAIN_SUBSETS)
 ENRON_TEST_SUBSETS = ("enron4", "enron6")
 # A post of the toxic spans set is toxic when more than this share of its raters marked a span.
 SPANS_MAJORITY = 0.5
@@ -184,7 +192,7 @@ def enron(root: Path, subsets: tuple[str, ...]) -> list[Sample]:
     path = root / "spam" / "enron" / "enron_spam.jsonl"
     with path.open(encoding="utf-8") as f:
         rows = [json.loads(line) for line in f if line.strip()]
-    return [Sample(r["text"], "enron", {L.PHISHING: int(r["label"] == "spam")})
+    return [Sample(r["text"], ENRON, {L.PHISHING: int(r["label"] == "spam")})
             for r in rows if r["subset"] in subsets]
 
 
@@ -197,12 +205,14 @@ def _partition(samples: list[Sample], test: np.ndarray) -> tuple[list[Sample], l
 @dataclass
 class Corpus:
     """Training pool, calibration set, named test sets and named development sets (what the
-    served calibration and default thresholds are fitted on: never trained or tested on)."""
+    served calibration and default thresholds are fitted on: never trained or tested on), and
+    the phishing label's own training rows (Enron e-mail: they choose no feature)."""
 
     train: list[Sample]
     calibration: dict[str, list[Sample]]
     tests: dict[str, list[Sample]]
     development: dict[str, list[Sample]] = field(default_factory=dict)
+    phishing_rows: list[Sample] = field(default_factory=list)
 
 
 def load_corpus(root: Path) -> Corpus:
@@ -243,4 +253,5 @@ def load_corpus(root: Path) -> Corpus:
             "youtube_dev": yt_dev,
             "enron_dev": enron(root, ENRON_DEV_SUBSETS),
         },
+        phishing_rows=enron(root, ENRON_TRAIN_SUBSETS) if ENRON_TRAIN_SUBSETS else [],
     )

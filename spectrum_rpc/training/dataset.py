@@ -27,7 +27,7 @@ from .. import labels as L
 from ..engine import sha256
 from ..store import FeedbackRecord
 from .corpus import SEED, Sample, load_corpus
-from .recipe import lure_samples, template_samples, written_samples
+from .recipe import enron_samples, lure_samples, template_samples, written_samples
 
 FEEDBACK_SOURCE = "feedback"
 # feedback label -> model labels a `true` makes positive
@@ -197,9 +197,10 @@ def load_base(path: Path | None) -> BaseCorpus | None:
         return None
     if (path / "toxicity" / "olid").is_dir():
         corpus = load_corpus(path)
-        # as the engine's train(): the written rows last (solicitation: sexual only; contrast:
-        # toxicity only)
-        train = [*corpus.train, *template_samples(), *lure_samples(), *written_samples()]
+        # as the engine's train(): the written rows (solicitation: sexual only; contrast:
+        # toxicity only), then the Enron e-mails (phishing only) last
+        train = [*corpus.train, *template_samples(), *lure_samples(), *written_samples(),
+                 *enron_samples(corpus.phishing_rows)]
         return BaseCorpus(str(path), "shared-data", train, corpus.calibration, corpus.tests,
                           _hashes(path))
     if (path / "train.jsonl").is_file():

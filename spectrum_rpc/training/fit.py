@@ -41,7 +41,7 @@ from scipy.special import expit
 
 from ..engine import ENGINE_FILE, LEX_PREFIX, LINEAR_FILE, Engine, Lexicon, Stack, load_engine
 from .contrast import SOURCE as CONTRAST
-from .corpus import SEED, Sample
+from .corpus import ENRON, SEED, Sample
 from .dataset import BaseCorpus
 from .recipe import (
     PLANS,
@@ -202,10 +202,10 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
 
 
 def _anchors(pool: list[Sample]) -> list[Sample]:
-    # Anchors are drawn from the real rows only: the written solicitation and contrast rows
-    # (one label each, appended last) would otherwise change the seeded draw, and so every
-    # label's fine-tuning.
-    pool = [s for s in pool if s.source not in (SOLICITATION, CONTRAST)]
+    # Anchors are drawn from the rows every label trains on: the written solicitation and
+    # contrast rows and the Enron e-mails (one label each, appended last) would otherwise change
+    # the seeded draw, and so every label's fine-tuning.
+    pool = [s for s in pool if s.source not in (SOLICITATION, CONTRAST, ENRON)]
     if len(pool) <= ANCHOR_ROWS:
         return pool
     chosen = np.random.default_rng(SEED).choice(len(pool), ANCHOR_ROWS, replace=False)

@@ -32,7 +32,7 @@ from ..engine import (
 )
 from .contrast import SOURCE as CONTRAST
 from .contrast import toxicity_samples as contrast_samples
-from .corpus import SEED, Corpus, Sample
+from .corpus import ENRON, SEED, Corpus, Sample
 from .solicitation import SOURCE as SOLICITATION
 from .solicitation import solicitation_samples
 from .stacking import (
@@ -100,6 +100,13 @@ SOLICITATION_IN_STACK = False
 CONTRAST_ROWS = False
 CONTRAST_WEIGHT = 1.0
 CONTRAST_IN_STACK = False
+# The Enron e-mails that train the phishing label when `corpus.ENRON_TRAINING` is on
+# (`Corpus.phishing_rows`): each cut to its first ENRON_CHARS characters (the subject line and
+# the opening, at most one 512-character engine window: a long e-mail is served as its worst
+# window) and weighing ENRON_WEIGHT (an SMS row weighs 1, a YouTube row 3); the best of three
+# runs on the development parts (docs/BENCHMARKS.md, "Enron-Spam").
+ENRON_CHARS = 256
+ENRON_WEIGHT = 1.0
 CLEAN = ("olid_clean", "sms_ham", "youtube_ham", "templates")
 # Clean negatives from other domains keep false positives down outside the moderation prompts,
 # but weigh little so they do not drown the few in-domain positives.
@@ -113,8 +120,8 @@ PLANS: dict[str, LabelPlan] = {
                                 SOLICITATION: SOLICITATION_WEIGHT}, C=8.0, nb=0.5),
     L.PHISHING: LabelPlan(("olid_all", "davidson_all", "moderation_all"),
                           {"olid_all": 0.3, "davidson_all": 0.1, "moderation_all": 0.3,
-                           "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0},
-                          C=4.0),
+                           "synthetic": 2.0, "youtube_psy": 3.0, "youtube_katyperry": 3.0,
+                           ENRON: ENRON_WEIGHT}, C=4.0),
     L.HATE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 6.0, "templates": 2.0}, C=4.0),
     L.HARASSMENT: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
     L.VIOLENCE: LabelPlan(CLEAN, {**_CLEAN_WEIGHTS, "moderation": 4.0}, C=8.0),
@@ -173,6 +180,11 @@ def written_samples(contrasts: bool = CONTRAST_ROWS) -> list[Sample]:
     return [*solicitation_samples(), *(contrast_samples() if contrasts else [])]
 
 
+def enron_samples(rows: Sequence[Sample]) -> list[Sample]:
+    """The phishing label's Enron rows as it trains on them: the first ENRON_CHARS characters."""
+    return [Sample(s.text[:ENRON_CHARS], s.source, s.labels) for s in rows]
+
+
 def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
     pools: dict[str, list[int]] = {"olid_clean": [], "sms_ham": [], "youtube_ham": [],
                                    "templates": [], "olid_all": [], "davidson_all": [],
@@ -188,7 +200,7 @@ def _pools(train: Sequence[Sample]) -> dict[str, list[int]]:
             pools["moderation_all"].append(i)
         elif s.source == "templates":
             pools["templates"].append(i)
-        elif s.labels.get(L.PHISHING) == 0:
+        elif s.labels.get(L.PHISHING) == 0 and s.source != ENRON:  # e-mail: phishing alone
             pools["sms_ham" if s.source == "sms" else "youtube_ham"].append(i)
     return pools
 
@@ -332,25 +344,26 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
     idf = idf_of(docs, vocabulary)
     x = matrix(docs, vocabulary, idf)
     log(f"{len(samples)} training texts, {len(vocabulary)} features")
+
+    def append(extra: list[Sample], what: str) -> None:
+        # Rows for one label alone, appended after the vocabulary and idf are chosen (they
+        # choose no feature), so every other label's rows, features and fit stay exactly as
+        # without them.
+        nonlocal samples, x
+        samples = [*samples, *extra]
+        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
+                      format="csr")
+        log(f"  + {len(extra)} {what}")
+
     if solicitations:
-        # Rows written for the sexual label alone: appended after the vocabulary and idf are
-        # chosen (they choose no feature), so every other label's rows, features and fit stay
-        # exactly as without them.
-        extra = solicitation_samples()
-        samples = [*samples, *extra]
-        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
-                      format="csr")
-        log(f"  + {len(extra)} sexual solicitation rows (sexual only, weight "
-            f"{SOLICITATION_WEIGHT:g})")
+        append(solicitation_samples(),
+               f"sexual solicitation rows (sexual only, weight {SOLICITATION_WEIGHT:g})")
     if contrasts:
-        # Toxicity only, after the vocabulary and idf as the solicitation rows: every other
-        # label's rows, features and fit stay exactly as without them.
-        extra = contrast_samples()
-        samples = [*samples, *extra]
-        x = sp.vstack([x, matrix(featurize((s.text for s in extra), lexicon), vocabulary, idf)],
-                      format="csr")
-        log(f"  + {len(extra)} contrastive toxicity rows (toxicity only, weight "
-            f"{CONTRAST_WEIGHT:g}, in the stack: {CONTRAST_IN_STACK})")
+        append(contrast_samples(), f"contrastive toxicity rows (toxicity only, weight "
+               f"{CONTRAST_WEIGHT:g}, in the stack: {CONTRAST_IN_STACK})")
+    if corpus.phishing_rows:
+        append(enron_samples(corpus.phishing_rows), f"Enron e-mails (phishing only, first "
+               f"{ENRON_CHARS} characters, weight {ENRON_WEIGHT:g})")
     fitted = {}
     for label in L.MODEL_LABELS:
         rows, y, w = targets(samples, label)
