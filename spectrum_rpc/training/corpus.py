@@ -41,9 +41,19 @@ SPANS_TEST = 0.5
 # shipped: it flags more ordinary prompts as phishing (docs/BENCHMARKS.md, "Enron-Spam").
 ENRON = "enron"
 ENRON_TRAINING = False
-ENRON_TRAIN_SUBSETS = ("enron1",) if ENRON_TRAINING else ()
-ENRON_DEV_SUBSETS = tuple(s for s in ("enron1", "enron3") if s not in ENRON_TRAIN_SUBSETS)
+ENRON_TRAIN_SUBSET = "enron1"
+ENRON_DEV_SUBSETS = ("enron1", "enron3")
 ENRON_TEST_SUBSETS = ("enron4", "enron6")
+
+
+def enron_split(training: bool | None = None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The Enron subsets that train phishing and those that stay development. Resolved when the
+    corpus is loaded, not at import, so that setting ENRON_TRAINING from a driver (or a test)
+    takes effect."""
+    if not (ENRON_TRAINING if training is None else training):
+        return (), ENRON_DEV_SUBSETS
+    return ((ENRON_TRAIN_SUBSET,),
+            tuple(s for s in ENRON_DEV_SUBSETS if s != ENRON_TRAIN_SUBSET))
 # A post of the toxic spans set is toxic when more than this share of its raters marked a span.
 SPANS_MAJORITY = 0.5
 
@@ -224,6 +234,7 @@ def load_corpus(root: Path) -> Corpus:
                                   for s in mod_pool])
     sms_pool, sms_test = sms(root)
     sms_train, sms_dev = develop(sms_pool, SMS_DEV, _strata(sms_pool))
+    enron_train, enron_dev = enron_split()
     yt_train, yt_dev = [], []
     for name in YOUTUBE_TRAIN:
         part = youtube(root, name)
@@ -251,7 +262,7 @@ def load_corpus(root: Path) -> Corpus:
             "toxic_spans_dev": spans_dev,
             "sms_dev": sms_dev,
             "youtube_dev": yt_dev,
-            "enron_dev": enron(root, ENRON_DEV_SUBSETS),
+            "enron_dev": enron(root, enron_dev),
         },
-        phishing_rows=enron(root, ENRON_TRAIN_SUBSETS) if ENRON_TRAIN_SUBSETS else [],
+        phishing_rows=enron(root, enron_train) if enron_train else [],
     )

@@ -13,6 +13,7 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.training import corpus as C
 from spectrum_rpc.training import data_dir, load_corpus, recipe
 from spectrum_rpc.training.corpus import ENRON, Sample
+from spectrum_rpc.training.dataset import load_base
 from spectrum_rpc.training.fit import ANCHOR_ROWS, _anchors
 
 
@@ -43,6 +44,8 @@ def test_targets_take_the_rows_for_phishing_only():
             assert taken.sum() == len(extra)
             assert y[taken].tolist() == [s.labels[L.PHISHING] for s in extra]
             assert set(w[taken]) == {recipe.ENRON_WEIGHT}
+            # the plan names the weight itself (an absent key would fall back to 1.0 unseen)
+            assert recipe.PLANS[L.PHISHING].source_weights[ENRON] == recipe.ENRON_WEIGHT
         else:  # an Enron ham e-mail is no other label's clean negative
             assert not taken.any()
             for a, b in zip((rows, y, w), recipe.targets(base, label), strict=True):
@@ -80,12 +83,28 @@ def test_the_subsets_stay_apart(corpus):
     assert len(train & test) < 250
 
 
+def test_the_split_follows_the_switch_when_the_corpus_is_loaded(monkeypatch):
+    assert C.ENRON_TRAINING is False  # the shipped model trains on no e-mail
+    assert C.enron_split() == ((), ("enron1", "enron3"))
+    monkeypatch.setattr(C, "ENRON_TRAINING", True)  # read at call time, not at import
+    assert C.enron_split() == (("enron1",), ("enron3",))
+
+
 def test_the_switch_on_moves_enron1_from_development_to_training(corpus, monkeypatch):
-    monkeypatch.setattr(C, "ENRON_TRAIN_SUBSETS", ("enron1",))
-    monkeypatch.setattr(C, "ENRON_DEV_SUBSETS", ("enron3",))
+    monkeypatch.setattr(C, "ENRON_TRAINING", True)
     on = load_corpus(data_dir())
     assert len(on.phishing_rows) == 5172 and len(on.development["enron_dev"]) == 5512
     assert sum(s.labels[L.PHISHING] for s in on.phishing_rows) == 1500
     assert len(on.development["enron_dev"]) + len(on.phishing_rows) == len(
         corpus.development["enron_dev"]) + len(corpus.phishing_rows)
     assert [s.text for s in on.train] == [s.text for s in corpus.train]
+
+
+def test_the_base_corpus_ends_with_the_enron_rows(corpus, monkeypatch):
+    """The feedback fine-tuning's base corpus appends the rows in `recipe.train`'s order: the
+    written rows, then the Enron e-mails last."""
+    off = load_base(data_dir()).train
+    monkeypatch.setattr(C, "ENRON_TRAINING", True)
+    on = load_base(data_dir()).train
+    rows = recipe.enron_samples(load_corpus(data_dir()).phishing_rows)
+    assert rows and on == [*off, *rows]
