@@ -174,6 +174,17 @@ def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
     return record
 
 
+def fits_differ(before: tuple, after: tuple) -> list[str]:
+    """Compare two `recipe.train` results (vocabulary, idf, fitted, stack): assert vocabulary
+    and idf are equal and return the labels whose weights or bias differ, in label order."""
+    assert before[0] == after[0]
+    assert np.array_equal(before[1], after[1])
+    assert list(before[2]) == list(after[2])
+    return [label for label in before[2]
+            if not (np.array_equal(before[2][label].weights, after[2][label].weights)
+                    and before[2][label].bias == after[2][label].bias)]
+
+
 # Written training rows must not repeat the functional table (the evaluation): no shared text,
 # no shared run of RUN words, and no short table case (2 to RUN - 1 words) inside a row.
 RUN = 5
