@@ -117,6 +117,33 @@ def test_training_with_the_rows_changes_the_toxicity_fit_alone():
     assert fits_differ(*runs) == [L.TOXICITY]
 
 
+def test_the_switches_are_read_when_called(monkeypatch):
+    # a driver sets the constants after import (docs/BENCHMARKS.md's run_variant.py)
+    monkeypatch.setattr(recipe, "CONTRAST_ROWS", True)
+    assert recipe.written_samples() == recipe.written_samples(contrasts=True)
+    assert recipe.written_samples(contrasts=False) == solicitation.solicitation_samples()
+
+
+def test_the_stack_takes_the_rows_only_when_switched_on_and_present(monkeypatch):
+    base = [*recipe.template_samples(), *solicitation.solicitation_samples()]
+    rows = [*base, *contrast.toxicity_samples()]
+    assert recipe.stacked_written(rows) is None  # shipped: off
+    monkeypatch.setattr(recipe, "CONTRAST_IN_STACK", True)
+    assert recipe.stacked_written(base) is None  # no contrast row: the model is unchanged
+    assert recipe.stacked_written(rows) == (contrast.SOURCE, 1.0)
+    # the weight is the plan's as it is when called
+    monkeypatch.setitem(recipe.PLANS[L.TOXICITY].source_weights, contrast.SOURCE, 3.0)
+    assert recipe.stacked_written(rows) == (contrast.SOURCE, 3.0)
+
+
+def test_training_follows_the_switch_set_after_import(monkeypatch):
+    corpus = Corpus(base_samples(random.Random(0), 600), {}, {})
+    off = recipe.train(corpus, Lexicon([]), log=lambda _: None, stacked=False)
+    monkeypatch.setattr(recipe, "CONTRAST_ROWS", True)
+    on = recipe.train(corpus, Lexicon([]), log=lambda _: None, stacked=False)
+    assert fits_differ(off, on) == [L.TOXICITY]
+
+
 def test_no_text_and_no_run_of_five_words_is_shared_with_the_functional_table():
     # the training rows only: the development draw fits the (unshipped) encoder's stack and
     # is never trained on
