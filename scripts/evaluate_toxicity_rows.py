@@ -95,6 +95,15 @@ def paired_auc(y: np.ndarray, scores: Sequence[np.ndarray]) -> list[str]:
     return cells
 
 
+def _existing_file(value: str) -> Path:
+    # Checked while parsing: the file is read before the shared data, so a wrong path found
+    # only then would cost the models' loading and end in a traceback.
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return path
+
+
 def main(argv: list[str] | None = None) -> None:
     """Parse flags, score, print."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -102,7 +111,8 @@ def main(argv: list[str] | None = None) -> None:
                         "or ../shared/data)")
     parser.add_argument("--models", type=Path, action="append", required=True,
                         help="a model directory (repeatable; the first is the reference)")
-    parser.add_argument("--texts", type=Path, help="JSON lines of texts with expected toxicity")
+    parser.add_argument("--texts", type=_existing_file,
+                        help="JSON lines of texts with expected toxicity")
     parser.add_argument("--development", action="store_true",
                         help="development parts only (no test part, no test ordinary texts)")
     parser.add_argument("--no-data", action="store_true",

@@ -402,16 +402,18 @@ def _stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix, vocabula
     fits = [fit for fit in (_toxicity_stack(corpus, samples, x, (vocabulary, idf), fitted,
                                             lexicon, model, log),
                             _sexual_stack(samples, x, fitted, lexicon, model, log)) if fit]
+    written = stacked_written(samples)
+    also = f" and the {written[0]} rows (weight {written[1]:g})" if written else ""
     for fit in fits:
         fitted[fit.label] = FittedLabel(fit.weights, fit.bias, _STACKED_HOW[fit.label].format(
-            fitted[fit.label].calibration))
+            fitted[fit.label].calibration, written=also))
     return assemble(model, fits) if fits else None
 
 
 _STACKED_HOW = {
     L.TOXICITY: ("stacked logistic regression over [linear logit, OLID-only linear logit, "
                  "alt-profanity-check probability, 64-d MiniLM word embedding] on OLID train, "
-                 "moderation and templates (out-of-fold inputs; C and moderation weight "
+                 "moderation and templates{written} (out-of-fold inputs; C and moderation weight "
                  "chosen on OLID val and moderation out-of-fold); linear logit: {}"),
     L.SEXUAL: ("stacked logistic regression over [linear logit (3-fold out-of-fold), "
                "alt-profanity-check probability, 64-d MiniLM word embedding, log1p sexual "

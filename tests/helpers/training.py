@@ -1,4 +1,6 @@
-"""Tiny labelled data and a tiny model, made on the fly, for the training and models tests.
+"""Tiny labelled data and a tiny model, made on the fly, for the training and models tests;
+`fits_differ` (which labels two `recipe.train` results fit differently, their vocabulary and
+idf equal) and `table_overlaps` (written training rows that repeat the functional table).
 
 Base texts use one vocabulary (insults, sexual words, bank phishing, small talk); the
 "deployment" the feedback comes from has crypto spam the base model has never seen.

@@ -1,4 +1,8 @@
-"""The contrastive training sentences (`training.contrast`) and the "mix2" recipe's draws."""
+"""The contrastive training sentences (`training.contrast`): the rows themselves, the linear
+tier's use of them (toxicity only; `recipe.CONTRAST_ROWS` and `CONTRAST_IN_STACK` off as
+shipped, read when training runs) and the "mix2" encoder recipe's draws. Helpers from
+`tests.helpers.training`: `base_samples` (a small corpus), `fits_differ` (which labels two
+trainings fit differently), `table_overlaps` (no row repeats the functional table)."""
 
 from __future__ import annotations
 
