@@ -18,7 +18,8 @@ import pytest
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine.lexicon import Lexicon
 from spectrum_rpc.training import contrast, recipe, solicitation
-from spectrum_rpc.training.corpus import Corpus
+from spectrum_rpc.training.corpus import Corpus, Sample
+from spectrum_rpc.training.stacking import stack_rows
 from tests.helpers.training import base_samples, fits_differ, table_overlaps
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_encoder.py"
@@ -138,6 +139,27 @@ def test_the_stack_takes_the_rows_only_when_switched_on_and_present(monkeypatch)
     # the weight is the plan's as it is when called
     monkeypatch.setitem(recipe.PLANS[L.TOXICITY].source_weights, contrast.SOURCE, 3.0)
     assert recipe.stacked_written(rows) == (contrast.SOURCE, 3.0)
+
+
+def test_the_stack_rows_with_and_without_written_rows():
+    sources = ["contrast", "olid_train", "davidson", "templates", "moderation", "olid_train",
+               "contrast", "templates", "moderation", "contrast"]
+    samples = [Sample(f"text {i}", source, {L.TOXICITY: i % 2}) for i, source in
+               enumerate(sources)]
+    rows = np.array([0, 1, 2, 3, 4, 5, 6, 7, 9])  # sample 8 is not among the label's rows
+    chosen, kind, fixed, counts = stack_rows(samples, rows, 2.0)
+    # positions in `rows`: OLID train (1, 5), moderation (4), templates (3, 7)
+    assert chosen.tolist() == [1, 5, 4, 3, 7]
+    assert kind.tolist() == [0, 0, 1, 2, 2]
+    assert fixed.tolist() == [1.0, 1.0, 1.0, 2.0, 2.0]
+    assert counts == {"olid_train": 2, "moderation": 1, "templates": 2}
+    chosen, kind, fixed, counts = stack_rows(samples, rows, 2.0, (contrast.SOURCE, 0.5))
+    # the written rows come last, at their own weight (sample 9 is row 8)
+    assert chosen.tolist() == [1, 5, 4, 3, 7, 0, 6, 8]
+    assert kind.tolist() == [0, 0, 1, 2, 2, 3, 3, 3]
+    assert fixed.tolist() == [1.0, 1.0, 1.0, 2.0, 2.0, 0.5, 0.5, 0.5]
+    assert counts == {"olid_train": 2, "moderation": 1, "templates": 2, contrast.SOURCE: 3}
+    assert [samples[rows[k]].source for k in chosen[kind == 3]] == [contrast.SOURCE] * 3
 
 
 def test_training_follows_the_switch_set_after_import(monkeypatch):
