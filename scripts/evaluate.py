@@ -24,8 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from spectrum_rpc import labels as L
-from spectrum_rpc.engine import ENGINE_FILE, Engine, load_engine
+from spectrum_rpc.engine import Engine, load_engine
 from spectrum_rpc.training import Report, data_dir, load_corpus, report
+from spectrum_rpc.training import served_thresholds as from_directory
 from spectrum_rpc.training.functional import CATEGORIES, EASY, HARD, accuracy_by, build_table, run
 
 HEADER = (f"| {'test set':<16} | {'label':<10} | {'model':<26} | {'thr':>4} | {'n':>5} | "
@@ -48,11 +49,9 @@ def row(test: str, label: str, model: str, threshold: float, r: Report) -> str:
 def served_thresholds(engine: Engine | PastEngine) -> dict[str, float]:
     """Return the thresholds `engine` is served with (see the module docstring)."""
     source = engine.source
-    meta = json.loads((source / ENGINE_FILE).read_text()) if source is not None else {}
-    chosen = {label: choice["threshold"] for label, choice
-              in meta.get("served_calibration", {}).get("thresholds", {}).items()}
-    if getattr(engine, "encoder", None) is not None:  # the encoder tier's stacked scores
-        chosen.update(meta["encoder"]["thresholds"])
+    # the encoder tier's thresholds only where it is loaded (it scores the stacked labels)
+    chosen = ({} if source is None else
+              from_directory(source, encoder=getattr(engine, "encoder", None) is not None))
     return {label: chosen.get(label, OLD_DEFAULT) for label in L.ALL}
 
 

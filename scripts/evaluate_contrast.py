@@ -21,6 +21,7 @@ import numpy as np
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import ENGINE_FILE, SHIPPED_MODELS, Encoder, load_engine
+from spectrum_rpc.training import served_threshold
 from spectrum_rpc.training.contrast import KINDS, contrast_rows, development_rows
 
 
@@ -34,8 +35,7 @@ def lines_for(models: Path, development: bool = False) -> list[str]:
     record = meta.get("encoder") or {}
     engine = load_engine(models)
     column = engine.labels.index(L.TOXICITY)
-    threshold = record.get("thresholds", {}).get(
-        L.TOXICITY, meta["served_calibration"]["thresholds"][L.TOXICITY]["threshold"])
+    threshold = served_threshold(models, L.TOXICITY)
     served = np.array([row[L.TOXICITY] for row in engine.classify(texts)]) >= threshold
     linear = engine.without_encoder().linear_scores(texts)[:, column]
     band = next((b for b in record.get("bands", []) if b["label"] == L.TOXICITY), None)

@@ -16,7 +16,6 @@ model's.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +23,7 @@ from sklearn.metrics import roc_auc_score
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.training import data_dir, load_corpus
+from spectrum_rpc.training import data_dir, load_corpus, paired_auc, served_threshold
 
 BOOTSTRAP = 2000
 HAND = (
@@ -36,14 +35,6 @@ HAND = (
     ("I want to take you to dinner", 0), ("is it normal to bleed after sex?", 0),
     ("the nude painting in the gallery", 0), ("send me the file when you can", 0),
 )
-
-
-def _threshold(path: Path) -> float:
-    meta = json.loads((path / "engine.json").read_text())
-    encoder = meta.get("encoder", {}).get("thresholds", {})
-    if L.SEXUAL in encoder:
-        return float(encoder[L.SEXUAL])
-    return float(meta["served_calibration"]["thresholds"][L.SEXUAL]["threshold"])
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -66,7 +57,8 @@ def main(argv: list[str] | None = None) -> None:
                          if s.labels[L.PHISHING] == 0],
         "OLID test tweets (not annotated)": [s.text for s in corpus.tests["olid_test"]],
     }
-    engines = [(path, load_engine(path), _threshold(path)) for path in args.models]
+    engines = [(path, load_engine(path), served_threshold(path, L.SEXUAL))
+               for path in args.models]
     print("| text | expected | " + " | ".join(f"{p} ({t:.2f})" for p, _, t in engines) + " |")
     print("|---|---:|" + "---:|" * len(engines))
     texts = [t for t, _ in HAND]
@@ -97,17 +89,8 @@ def main(argv: list[str] | None = None) -> None:
                   for _, e, _ in engines]
         cells = [f"{roc_auc_score(y, scores[0]):.3f}"]
         for other in scores[1:]:
-            rng = np.random.default_rng(0)
-            diffs = []
-            for _ in range(BOOTSTRAP):
-                pick = rng.integers(0, len(y), len(y))
-                if y[pick].min() == y[pick].max():
-                    continue
-                diffs.append(roc_auc_score(y[pick], other[pick])
-                             - roc_auc_score(y[pick], scores[0][pick]))
-            low, high = np.percentile(diffs, [2.5, 97.5])
-            cells.append(f"{roc_auc_score(y, other):.3f} (difference 95 %: {low:+.3f} to "
-                         f"{high:+.3f})")
+            auc, low, high = paired_auc(y, scores[0], other, BOOTSTRAP)
+            cells.append(f"{auc:.3f} (difference 95 %: {low:+.3f} to {high:+.3f})")
         print(f"| {name} | {len(y)} | {int(y.sum())} | " + " | ".join(cells) + " |")
 
 

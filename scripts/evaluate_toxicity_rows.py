@@ -28,7 +28,7 @@ from sklearn.metrics import roc_auc_score
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.training import data_dir, load_corpus
+from spectrum_rpc.training import data_dir, load_corpus, paired_auc, served_threshold
 from spectrum_rpc.training.contrast import DEV_SOURCE, development_samples
 
 BOOTSTRAP = 2000
@@ -41,14 +41,6 @@ HAND = (
     ("this workout is killing me", 0), ("I'm dying to see the new film", 0),
     ("a", 0), ("ok", 0), ("the minutes are at https://example.org/notes", 0),
 )
-
-
-def _threshold(path: Path) -> float:
-    meta = json.loads((path / "engine.json").read_text())
-    encoder = meta.get("encoder", {}).get("thresholds", {})
-    if L.TOXICITY in encoder:
-        return float(encoder[L.TOXICITY])
-    return float(meta["served_calibration"]["thresholds"][L.TOXICITY]["threshold"])
 
 
 def _development(path: Path) -> str:
@@ -77,22 +69,23 @@ def read_texts(path: Path) -> list[tuple[str, int, str]]:
     return [(r["text"], _expected(r), str(r.get("category", ""))) for r in rows]
 
 
-def paired_auc(y: np.ndarray, scores: Sequence[np.ndarray]) -> list[str]:
+def auc_cells(y: np.ndarray, scores: Sequence[np.ndarray]) -> list[str]:
     """Return the first model's ROC-AUC, then each other's with the 95 % interval of its
-    difference from the first's."""
+    difference from the first's (`training.paired_auc`)."""
     cells = [f"{roc_auc_score(y, scores[0]):.3f}"]
     for other in scores[1:]:
-        rng = np.random.default_rng(0)
-        diffs = []
-        for _ in range(BOOTSTRAP):
-            pick = rng.integers(0, len(y), len(y))
-            if y[pick].min() == y[pick].max():
-                continue
-            diffs.append(roc_auc_score(y[pick], other[pick])
-                         - roc_auc_score(y[pick], scores[0][pick]))
-        low, high = np.percentile(diffs, [2.5, 97.5])
-        cells.append(f"{roc_auc_score(y, other):.3f} ({low:+.3f} to {high:+.3f})")
+        auc, low, high = paired_auc(y, scores[0], other, BOOTSTRAP)
+        cells.append(f"{auc:.3f} ({low:+.3f} to {high:+.3f})")
     return cells
+
+
+def _existing_file(value: str) -> Path:
+    # Checked while parsing: the file is read before the shared data, so a wrong path found
+    # only then would cost the models' loading and end in a traceback.
+    path = Path(value)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {value}")
+    return path
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -102,13 +95,15 @@ def main(argv: list[str] | None = None) -> None:
                         "or ../shared/data)")
     parser.add_argument("--models", type=Path, action="append", required=True,
                         help="a model directory (repeatable; the first is the reference)")
-    parser.add_argument("--texts", type=Path, help="JSON lines of texts with expected toxicity")
+    parser.add_argument("--texts", type=_existing_file,
+                        help="JSON lines of texts with expected toxicity")
     parser.add_argument("--development", action="store_true",
                         help="development parts only (no test part, no test ordinary texts)")
     parser.add_argument("--no-data", action="store_true",
                         help="skip the shared data (hand texts and --texts only)")
     args = parser.parse_args(argv)
-    engines = [(path, load_engine(path), _threshold(path)) for path in args.models]
+    engines = [(path, load_engine(path), served_threshold(path, L.TOXICITY))
+               for path in args.models]
 
     def toxicity(texts: Sequence[str]) -> list[np.ndarray]:
         return [e.score(list(texts))[:, e.labels.index(L.TOXICITY)] for _, e, _ in engines]
@@ -158,7 +153,7 @@ def main(argv: list[str] | None = None) -> None:
         if len(rows) == 0 or y.min() == y.max():
             continue
         scores = toxicity([s.text for s in rows])
-        cells = paired_auc(y, scores)
+        cells = auc_cells(y, scores)
         if name == DEV_SOURCE:
             cells = [f"{c}, accuracy {np.mean((p >= t) == y):.3f}"
                      for c, p, (_, _, t) in zip(cells, scores, engines, strict=True)]
@@ -174,7 +169,7 @@ def _texts(path: Path, engines: list, toxicity) -> None:
     print("| figure | " + " | ".join(str(p) for p, _, _ in engines) + " |")
     print("|---|" + "---:|" * len(engines))
     if y.min() != y.max():
-        print("| ROC-AUC (paired difference 95 %) | " + " | ".join(paired_auc(y, scores)) + " |")
+        print("| ROC-AUC (paired difference 95 %) | " + " | ".join(auc_cells(y, scores)) + " |")
     print(f"| toxic flagged (of {int(y.sum())}) | "
           + " | ".join(str(int(f[y == 1].sum())) for f in flagged) + " |")
     print(f"| harmless flagged (of {int((y == 0).sum())}) | "

@@ -88,7 +88,8 @@ FROZEN = 3
 # toxicity recipe above (MIX, STEPS): measured, not shipped (its toxicity band lost functional
 # categories on the test parts; the model card, "Encoder tier"). "mix2" is "mix" plus the
 # contrastive sentences (MIX2): measured, not shipped either (OLID test 0.707, but negated hate,
-# counter-speech, reclaimed slurs and ham look-alikes lost; docs/BENCHMARKS.md, "mix2").
+# counter-speech, reclaimed slurs and ham look-alikes lost; docs/BENCHMARKS.md, "mix2"; measured
+# on the rows before the 2026-12-06 rewrite, `training.contrast`).
 RECIPES = ("encoder-1", "mix", "mix2")
 LEGACY_STEPS = 180
 DAVIDSON_ROWS = 5000

@@ -20,9 +20,10 @@ _LAZY = {
     **dict.fromkeys(("PLANS", "build_vocabulary", "featurize", "fit_linear", "idf_of",
                      "lure_samples", "matrix", "out_of_fold", "read_surge_lexicon", "targets",
                      "template_samples", "train", "write_models", "written_samples"), "recipe"),
-    **dict.fromkeys(("Report", "expected_calibration_error", "report"), "metrics"),
+    **dict.fromkeys(("Report", "expected_calibration_error", "paired_auc", "report"), "metrics"),
     **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
-                     "realistic", "recalibrate"), "calibration"),
+                     "realistic", "recalibrate", "served_threshold", "served_thresholds"),
+                    "calibration"),
     **dict.fromkeys(("base_figures",), "evaluation"),
 }
 

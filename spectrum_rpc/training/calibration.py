@@ -24,6 +24,7 @@ never a test split):
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from .. import labels as L
-from ..engine import Engine, Lexicon, Stack, load_engine
+from ..engine import ENGINE_FILE, Engine, Lexicon, Stack, load_engine
 from .corpus import DEV_SEED, Sample
 from .recipe import FittedLabel, write_models
 
@@ -292,3 +293,22 @@ def recalibrate(development: Mapping[str, Sequence[Sample]], version: str,
     meta = {**meta, "evidence_prior": calibration.evidence_prior,
             "served_calibration": calibration.report}
     return fitted, stack, meta, calibration
+
+
+def served_thresholds(models: Path, encoder: bool = True) -> dict[str, float]:
+    """Return the thresholds a model directory's labels are served with, as its engine.json
+    records them (a label it chose none for is absent): the pooled calibration's
+    ("served_calibration", written above), replaced by the encoder tier's where the directory
+    has one and `encoder` is set (an engine loaded without its encoder serves the former)."""
+    meta = json.loads((models / ENGINE_FILE).read_text())
+    chosen = {label: float(choice["threshold"]) for label, choice
+              in meta.get("served_calibration", {}).get("thresholds", {}).items()}
+    if encoder:
+        chosen.update({label: float(t) for label, t
+                       in meta.get("encoder", {}).get("thresholds", {}).items()})
+    return chosen
+
+
+def served_threshold(models: Path, label: str) -> float:
+    """Return the threshold `label` is served with from the model directory `models`."""
+    return served_thresholds(models)[label]

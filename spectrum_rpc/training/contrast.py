@@ -21,7 +21,7 @@ Written for training from the kinds of mistake, never from the functional table'
 (`training.functional`, the evaluation): a test checks that no training row shares a text, a
 run of 5 words or a whole short case with a table case. The first draft's rows did in 43 rows
 (common phrasing such as "I know where you live", "lined up and shot", "I would never say
-that"); those six frames and one claim were rewritten before the rows joined the linear tier.
+that"); those five frames and one claim were rewritten before the rows joined the linear tier.
 That rewrite also changed the encoder's "mix2" rows, whose figures in docs/BENCHMARKS.md were
 measured on the first draft (that recipe is not shipped). The rows label toxicity (and sexual
 0, `ordinary_link` phishing 0) for the encoder; the linear tier takes their toxicity only.

@@ -1,4 +1,4 @@
-"""Evaluation metrics shared by scripts/evaluate.py and the quality tests."""
+"""Evaluation metrics shared by the scripts/evaluate*.py scripts and the quality tests."""
 
 from __future__ import annotations
 
@@ -6,6 +6,27 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+
+def paired_auc(y: np.ndarray, reference: np.ndarray, other: np.ndarray, rounds: int = 2000,
+               seed: int = 0) -> tuple[float, float, float]:
+    """Return `other`'s ROC-AUC and the 95 % interval (2.5th to 97.5th percentile) of its
+    difference from `reference`'s by a paired bootstrap: the rows resampled `rounds` times
+    (seed `seed`), both scored on the same resample; a resample holding one class has no
+    ROC-AUC and is skipped. NaN where a figure is undefined: the ROC-AUC when `y` holds one
+    class, the interval when no resample holds both."""
+    rng = np.random.default_rng(seed)
+    diffs = []
+    for _ in range(rounds):
+        pick = rng.integers(0, len(y), len(y))
+        if y[pick].min() == y[pick].max():
+            continue
+        diffs.append(roc_auc_score(y[pick], other[pick]) - roc_auc_score(y[pick], reference[pick]))
+    auc = float(roc_auc_score(y, other)) if len(np.unique(y)) == 2 else float("nan")
+    if not diffs:
+        return auc, float("nan"), float("nan")
+    low, high = np.percentile(diffs, [2.5, 97.5])
+    return auc, float(low), float(high)
 
 
 def expected_calibration_error(y: np.ndarray, p: np.ndarray, bins: int = 10) -> float:

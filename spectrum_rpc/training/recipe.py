@@ -98,6 +98,8 @@ SOLICITATION_IN_STACK = False
 # tier"). Off: measured at weight 1 outside the stack (chosen on development data), the
 # candidate lost 0.013 OLID test F1 and two cases in each of two functional categories.
 CONTRAST_ROWS = False
+# The toxicity plan's initial weight for the rows: what training reads is the plan's
+# (PLANS[L.TOXICITY].source_weights[CONTRAST]), so a driver changes that.
 CONTRAST_WEIGHT = 1.0
 CONTRAST_IN_STACK = False
 # The Enron e-mails that train the phishing label when `corpus.ENRON_TRAINING` is on
@@ -173,10 +175,12 @@ def lure_samples() -> list[Sample]:
             for t in PHISHING_LURES for u in LURE_LINKS]
 
 
-def written_samples(contrasts: bool = CONTRAST_ROWS) -> list[Sample]:
+def written_samples(contrasts: bool | None = None) -> list[Sample]:
     """The written rows `train` appends after the vocabulary and idf are chosen, in its order:
-    the sexual solicitation rows (sexual only), then (`contrasts`) the contrastive toxicity
-    rows (toxicity only)."""
+    the sexual solicitation rows (sexual only), then (`contrasts`, None: CONTRAST_ROWS as it is
+    when called) the contrastive toxicity rows (toxicity only)."""
+    if contrasts is None:
+        contrasts = CONTRAST_ROWS
     return [*solicitation_samples(), *(contrast_samples() if contrasts else [])]
 
 
@@ -331,13 +335,16 @@ def fit_label(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, plan: LabelPlan,
 
 
 def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
-          solicitations: bool = True, contrasts: bool = CONTRAST_ROWS
+          solicitations: bool = True, contrasts: bool | None = None
           ) -> tuple[list[str], np.ndarray, dict[str, FittedLabel], StackFit | None]:
     """Fit every model label, then (`stacked`) the toxicity and sexual stacks; return
     vocabulary, idf, calibrated weights per label (a stacked label's merged with its stack's
     linear inputs) and the stack (None if no label was stacked). `solicitations` adds the
     written sexual solicitation rows (`training.solicitation`) to the sexual label's rows,
-    `contrasts` the contrastive rows (`training.contrast`) to the toxicity label's."""
+    `contrasts` the contrastive rows (`training.contrast`) to the toxicity label's (None:
+    CONTRAST_ROWS as it is when called, so a driver that sets the constant is obeyed)."""
+    if contrasts is None:
+        contrasts = CONTRAST_ROWS
     samples = [*corpus.train, *template_samples(), *lure_samples()]
     docs = featurize((s.text for s in samples), lexicon)
     vocabulary = build_vocabulary(docs, lexicon)
@@ -360,7 +367,8 @@ def train(corpus: Corpus, lexicon: Lexicon, log=print, stacked: bool = True,
                f"sexual solicitation rows (sexual only, weight {SOLICITATION_WEIGHT:g})")
     if contrasts:
         append(contrast_samples(), f"contrastive toxicity rows (toxicity only, weight "
-               f"{CONTRAST_WEIGHT:g}, in the stack: {CONTRAST_IN_STACK})")
+               f"{PLANS[L.TOXICITY].source_weights[CONTRAST]:g}, in the stack: "
+               f"{CONTRAST_IN_STACK})")
     if corpus.phishing_rows:
         append(enron_samples(corpus.phishing_rows), f"Enron e-mails (phishing only, first "
                f"{ENRON_CHARS} characters, weight {ENRON_WEIGHT:g})")
@@ -394,16 +402,18 @@ def _stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix, vocabula
     fits = [fit for fit in (_toxicity_stack(corpus, samples, x, (vocabulary, idf), fitted,
                                             lexicon, model, log),
                             _sexual_stack(samples, x, fitted, lexicon, model, log)) if fit]
+    written = stacked_written(samples)
+    also = f" and the {written[0]} rows (weight {written[1]:g})" if written else ""
     for fit in fits:
         fitted[fit.label] = FittedLabel(fit.weights, fit.bias, _STACKED_HOW[fit.label].format(
-            fitted[fit.label].calibration))
+            fitted[fit.label].calibration, written=also))
     return assemble(model, fits) if fits else None
 
 
 _STACKED_HOW = {
     L.TOXICITY: ("stacked logistic regression over [linear logit, OLID-only linear logit, "
                  "alt-profanity-check probability, 64-d MiniLM word embedding] on OLID train, "
-                 "moderation and templates (out-of-fold inputs; C and moderation weight "
+                 "moderation and templates{written} (out-of-fold inputs; C and moderation weight "
                  "chosen on OLID val and moderation out-of-fold); linear logit: {}"),
     L.SEXUAL: ("stacked logistic regression over [linear logit (3-fold out-of-fold), "
                "alt-profanity-check probability, 64-d MiniLM word embedding, log1p sexual "
@@ -429,7 +439,17 @@ def _toxicity_stack(corpus: Corpus, samples: Sequence[Sample], x: sp.csr_matrix,
     return fit_stack(samples, x, rows, y, w, lambda *a: fit_linear(*a, plan), label.platt,
                      (label.weights, label.bias), val, lexicon,
                      lambda *a: fit_linear(*a, olid_plan), plan.source_weights["templates"], model,
-                     log, written=(CONTRAST, CONTRAST_WEIGHT) if CONTRAST_IN_STACK else None)
+                     log, written=stacked_written(samples))
+
+
+def stacked_written(samples: Sequence[Sample]) -> tuple[str, float] | None:
+    """The written rows the toxicity stack is fitted on, as `fit_stack`'s `written` (source,
+    weight): the contrast rows at the weight the toxicity plan gives them when CONTRAST_IN_STACK
+    is set (both read when called) and `samples` hold some; else None, so the switch alone
+    cannot change a model trained without them (its stack report included)."""
+    if not CONTRAST_IN_STACK or not any(s.source == CONTRAST for s in samples):
+        return None
+    return CONTRAST, PLANS[L.TOXICITY].source_weights[CONTRAST]
 
 
 def _sexual_stack(samples: Sequence[Sample], x: sp.csr_matrix, fitted: dict[str, FittedLabel],

@@ -161,6 +161,28 @@ def _moderation_oof(inputs: np.ndarray, y: np.ndarray, w: np.ndarray, mod_rows: 
     return float(roc_auc_score(y[mod_rows], held))
 
 
+# The kinds of the toxicity stack's rows, in `stack_rows`' order.
+STACK_KINDS = ("olid_train", "moderation", "templates")
+
+
+def stack_rows(samples: Sequence[Sample], rows: np.ndarray, templates: float,
+               written: tuple[str, float] | None = None
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict[str, int]]:
+    """Choose the toxicity stack's rows among the label's training rows `rows` of `samples`:
+    return their positions in `rows` (OLID train, moderation, templates, then the `written`
+    source's rows), the kind of each (0 to 3, in that order), the fixed weight of each (1, the
+    templates' `templates`, the written rows' own; moderation's is chosen by the grid, so 1
+    here) and the count of each kind by name (the written source's only when given)."""
+    position = {int(r): k for k, r in enumerate(rows)}
+    sources = [*STACK_KINDS, *([written[0]] if written else [])]
+    taken = {source: [position[i] for i, s in enumerate(samples)
+                      if s.source == source and i in position] for source in sources}
+    chosen = np.array([k for source in sources for k in taken[source]], dtype=int)
+    kind = np.repeat(np.arange(len(sources)), [len(taken[source]) for source in sources])
+    fixed = np.select([kind == 2, kind == 3], [templates, written[1] if written else 1.0], 1.0)
+    return chosen, kind, fixed, {source: len(taken[source]) for source in sources}
+
+
 def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: np.ndarray,
               w: np.ndarray, fit: Fit, platt: tuple[float, float],
               linear: tuple[np.ndarray, float],
@@ -179,20 +201,13 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
     "muslim") as offensive, and only these rows tell the stack they are not. `written`
     (source, weight) adds the rows of that source at that weight (`recipe.CONTRAST_IN_STACK`).
     """
-    position = {int(r): k for k, r in enumerate(rows)}
-
-    def of(source: str) -> list[int]:
-        return [position[i] for i, s in enumerate(samples) if s.source == source
-                and i in position]
-
-    olid, moderation, template = of("olid_train"), of("moderation"), of("templates")
-    extra = of(written[0]) if written else []
+    chosen, kind, fixed, counts = stack_rows(samples, rows, templates, written)
+    olid = chosen[kind == 0].tolist()
     if not olid:
         return None
     log(f"  stack: {FOLDS}-fold out-of-fold linear logits on {len(y)} texts")
     first = platt[0] * out_of_fold(x[rows], y, w, fit) + platt[1]
     second, (coef2, intercept2) = _olid_only(x[rows], y, olid, fit_olid)
-    chosen = np.array(olid + moderation + template + extra)
     log(f"  stack: reference and embedding inputs of {len(chosen) + len(val[2])} texts")
     texts = [samples[rows[k]].text for k in chosen]
     # Toxicity's stack has no lexicon input: the served inputs' last column is left out.
@@ -200,15 +215,11 @@ def fit_stack(samples: Sequence[Sample], x: sp.csr_matrix, rows: np.ndarray, y: 
                               served_inputs(model, lexicon, texts)[:, :DIMS + 1]])
     val_inputs = np.column_stack([val[0] @ linear[0] + linear[1], val[0] @ coef2 + intercept2,
                                   served_inputs(model, lexicon, val[1])[:, :DIMS + 1]])
-    kind = np.repeat([0, 1, 2, 3], [len(olid), len(moderation), len(template), len(extra)])
-    fixed = np.select([kind == 2, kind == 3], [templates, written[1] if written else 1.0], 1.0)
     (C, weight), grid = _choose(inputs, y[chosen], kind == 1, fixed, val_inputs, val[2])
     final = _stacker(C).fit(inputs, y[chosen], sample_weight=np.where(kind == 1, weight, fixed))
     a, b, reference = final.coef_[0, :3]
     report = {"label": L.TOXICITY, "C": C, "moderation_weight": weight,
-              "rows": {"olid_train": len(olid), "moderation": len(moderation),
-                       "templates": len(template), **({written[0]: len(extra)} if written
-                                                      else {})}, "templates_weight": templates,
+              "rows": counts, "templates_weight": templates,
               **({f"{written[0]}_weight": written[1]} if written else {}),
               "selection": "mean of OLID val ROC-AUC and moderation out-of-fold ROC-AUC",
               "grid": grid,

@@ -7,21 +7,19 @@ import io
 import re
 
 import orjson
-import pytest
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import SETTINGS, STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API
 
 PAGES = ["/admin/", "/admin/playground", "/admin/keys", "/admin/webhooks", "/admin/feedback",
          "/admin/settings", "/admin/audit"]
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def rpc(client: TestClient, key: str, method: str, params: dict) -> dict:

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 import re
 
-import pytest
-from aiohttp.test_utils import TestClient
-
 from spectrum_rpc.admin.openapi import document
 from spectrum_rpc.admin.sessions import CSRF_HEADER
+from tests.helpers import admin
 from tests.helpers.admin import API, logged_in_client
 
 STATUSES_OF_EVERY_OPERATION = {"401"}
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def refused(response, status: int = 400) -> str:  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from spectrum_rpc.labels import DECIDED
 from spectrum_rpc.resources import STORE
 from spectrum_rpc.store import SCORE_COLUMNS
 from tests.helpers import admin
-from tests.helpers.admin import API, logged_in_client, send
+from tests.helpers.admin import API, logged_in_client, put_thresholds, send
 
 RATES = f"{API}/projects/shop/flag-rates"
 TEXTS = ["have a lovely day", "you are a stupid idiot", "thanks for the help",
@@ -62,9 +62,7 @@ async def test_rates_at_the_current_and_a_proposed_threshold(client):
 
 async def test_a_saved_threshold_becomes_the_current_one(client):
     await traffic(client)
-    saved = await client.put(f"{API}/projects/shop/settings", json={"thresholds": {
-        "toxicity": 0.0}})
-    assert saved.status == 200
+    await put_thresholds(client, {"toxicity": 0.0})
     answer = await (await client.get(RATES)).json()
     assert at_reject(answer["labels"]["toxicity"]["current"]) == {
         "threshold": 0.0, "flagged": len(TEXTS), "rows": len(TEXTS), "rate": 1.0}

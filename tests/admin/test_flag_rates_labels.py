@@ -15,7 +15,7 @@ from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import STORE
 from tests.helpers import admin
-from tests.helpers.admin import API, send
+from tests.helpers.admin import API, put_thresholds, send
 
 RATES = f"{API}/projects/shop/flag-rates"
 MODERATED = ["you are a pathetic worthless idiot", "shut up you stupid moron",
@@ -85,9 +85,8 @@ async def test_a_proposed_reject_alone_derives_the_review_as_saving_it_would(cli
     await traffic(client)
     toxicity = (await rates(client, toxicity="0.4"))["labels"][L.TOXICITY]["proposed"]
     assert (toxicity["threshold"], toxicity["review"]["threshold"]) == (0.4, 0.3)
-    saved = await client.put(f"{API}/projects/shop/settings",
-                             json={"thresholds": {"toxicity": {"reject": 0.4}}})
-    assert (await saved.json())["pairs"][L.TOXICITY] == {"reject": 0.4, "review": 0.3}
+    saved = await put_thresholds(client, {"toxicity": {"reject": 0.4}})
+    assert saved["pairs"][L.TOXICITY] == {"reject": 0.4, "review": 0.3}
     current = (await rates(client))["labels"][L.TOXICITY]["current"]
     assert {k: v for k, v in current.items() if k != "review"} == {
         k: v for k, v in toxicity.items() if k != "review"}
@@ -96,8 +95,7 @@ async def test_a_proposed_reject_alone_derives_the_review_as_saving_it_would(cli
 
 async def test_a_saved_review_off_reviews_from_reject(client):
     scores = await traffic(client)
-    await client.put(f"{API}/projects/shop/settings",
-                     json={"thresholds": {"insult": {"review": None}}})
+    await put_thresholds(client, {"insult": {"review": None}})
     current = (await rates(client))["labels"][L.INSULT]["current"]
     assert current["review"]["threshold"] == 0.46
     assert current["review"]["flagged"] == counted(scores, L.INSULT, 0.46)

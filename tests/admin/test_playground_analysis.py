@@ -5,22 +5,20 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.admin.playground import pieces
 from spectrum_rpc.resources import ANALYZER, STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API
 
 TEXT = ("You stupid idiot <script>alert(1)</script>, mail me at bob@example.com or call "
         "555-123-4567, fuck off.")
 URL = f"{API}/projects/default/playground"
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def play(client: TestClient, text: str) -> dict:

@@ -15,16 +15,14 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.admin import ADMIN
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import logged_in_client
+from tests.helpers import admin
 from tests.helpers.http import call
 
 TEXT = "you are a fucking idiot"  # the lexicon rule scores it high: not null for that reason
 SPAN_COLUMNS = ", ".join(L.SPAN_LABELS)
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def recorded(client: TestClient, tmp_path) -> list[tuple]:

@@ -4,20 +4,18 @@ refused with a 400 naming the field (and nothing stored), audited, documented.""
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.admin import limits
 from spectrum_rpc.admin.openapi import document
 from spectrum_rpc.analysis import default_filter, filters
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API
 
 SETTINGS = f"{API}/projects/shop/settings"
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def test_get_settings_holds_the_complete_default_filter(client):

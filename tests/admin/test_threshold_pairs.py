@@ -5,20 +5,18 @@ naming the field (and nothing stored), and decided by moderateText at once."""
 from __future__ import annotations
 
 import pytest
-from aiohttp.test_utils import TestClient
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.analysis import REVIEW_SHARE
 from spectrum_rpc.resources import SETTINGS as SERVER_SETTINGS
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API
 
 SETTINGS = f"{API}/projects/shop/settings"
 
 
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def test_every_scorable_label_has_a_pair(client):

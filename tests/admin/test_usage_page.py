@@ -11,12 +11,10 @@ from aiohttp.test_utils import TestClient
 
 from spectrum_rpc.auth import create_key
 from spectrum_rpc.resources import STORE
-from tests.helpers.admin import API, logged_in_client
+from tests.helpers import admin
+from tests.helpers.admin import API
 
-
-@pytest.fixture
-async def client(aiohttp_client, tmp_path) -> TestClient:
-    return await logged_in_client(aiohttp_client, tmp_path)
+client = admin.client  # alice logged in, default settings
 
 
 async def classify(client: TestClient, key: str) -> int:

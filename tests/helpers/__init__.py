@@ -2,5 +2,6 @@
 (running the command line), `http` (JSON-RPC requests), `pii` (assertions of the personal-data
 detector tests), `process` (processes seen through /proc), `serve` (a real `spectrum-rpc serve`
 process), `texts` (paragraphs the engine tests score), `training` (tiny corpora and models made
-on the fly), `webhooks` (a scripted receiver, results, the outbox run as classifyText runs it).
+on the fly, two trainings compared label by label, written rows checked against the functional
+table), `webhooks` (a scripted receiver, results, the outbox run as classifyText runs it).
 """

@@ -1,4 +1,6 @@
-"""Tiny labelled data and a tiny model, made on the fly, for the training and models tests.
+"""Tiny labelled data and a tiny model, made on the fly, for the training and models tests;
+`fits_differ` (which labels two `recipe.train` results fit differently, their vocabulary and
+idf equal) and `table_overlaps` (written training rows that repeat the functional table).
 
 Base texts use one vocabulary (insults, sexual words, bank phishing, small talk); the
 "deployment" the feedback comes from has crypto spam the base model has never seen.
@@ -172,6 +174,17 @@ def add_encoder(model_dir: Path, low: float = 0.01, high: float = 0.999,
         manifest["sha256"][name] = sha256(model_dir / name)
     (model_dir / MANIFEST).write_text(json.dumps(manifest, indent=2))
     return record
+
+
+def fits_differ(before: tuple, after: tuple) -> list[str]:
+    """Compare two `recipe.train` results (vocabulary, idf, fitted, stack): assert vocabulary
+    and idf are equal and return the labels whose weights or bias differ, in label order."""
+    assert before[0] == after[0]
+    assert np.array_equal(before[1], after[1])
+    assert list(before[2]) == list(after[2])
+    return [label for label in before[2]
+            if not (np.array_equal(before[2][label].weights, after[2][label].weights)
+                    and before[2][label].bias == after[2][label].bias)]
 
 
 # Written training rows must not repeat the functional table (the evaluation): no shared text,

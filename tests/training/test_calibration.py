@@ -17,9 +17,11 @@ from spectrum_rpc.training.calibration import (
     pool,
     realistic,
     served_logits,
+    served_threshold,
+    served_thresholds,
     sigmoid,
 )
-from spectrum_rpc.training.metrics import expected_calibration_error
+from spectrum_rpc.training.metrics import expected_calibration_error, paired_auc
 
 
 def _samples(positives: int, negatives: int, label: str = L.TOXICITY) -> list[Sample]:
@@ -162,3 +164,36 @@ def test_fold_puts_platt_into_the_weights_and_the_stack(tmp_path):
     assert np.allclose(after[:, column(L.SEXUAL)], 0.5 * before[:, column(L.SEXUAL)] + 0.25,
                        atol=1e-4)
     assert np.allclose(after[:, column(L.PHISHING)], before[:, column(L.PHISHING)], atol=1e-5)
+
+
+def test_paired_auc_bounds_the_difference_and_survives_one_class():
+    rng = np.random.default_rng(1)
+    y = np.array([0, 1] * 40)
+    noise = rng.normal(size=len(y))
+    auc, low, high = paired_auc(y, noise, noise, rounds=200)
+    assert (low, high) == (0.0, 0.0)  # the same scores: no difference in any resample
+    auc, low, high = paired_auc(y, noise, y + 0.1 * noise, rounds=200)
+    assert auc == 1.0 and 0 < low <= high
+    # two rows: a resample of one class (half of them) is skipped, not scored
+    auc, low, high = paired_auc(np.array([0, 1]), np.array([0.2, 0.1]), np.array([0.1, 0.2]),
+                                rounds=50)
+    assert (auc, low, high) == (1.0, 1.0, 1.0)
+    # one class: no ROC-AUC and no resample to bootstrap (np.percentile of nothing crashed)
+    auc, low, high = paired_auc(np.zeros(5, dtype=int), noise[:5], noise[:5])
+    assert np.isnan(auc) and np.isnan(low) and np.isnan(high)
+
+
+def test_served_thresholds_are_the_calibration_s_then_the_encoder_s(tmp_path):
+    meta = json.loads((SHIPPED_MODELS / ENGINE_FILE).read_text())
+    pooled = {label: choice["threshold"]
+              for label, choice in meta["served_calibration"]["thresholds"].items()}
+    encoder = meta["encoder"]["thresholds"]
+    assert served_thresholds(SHIPPED_MODELS) == {**pooled, **encoder}
+    assert served_thresholds(SHIPPED_MODELS, encoder=False) == pooled
+    # a directory without an encoder tier serves the calibration's thresholds
+    (tmp_path / ENGINE_FILE).write_text(json.dumps({**meta, "encoder": {}}))
+    assert served_thresholds(tmp_path) == pooled
+    (tmp_path / ENGINE_FILE).write_text(json.dumps(
+        {**meta, "encoder": {"thresholds": {L.TOXICITY: 0.625}}}))
+    assert served_threshold(tmp_path, L.TOXICITY) == 0.625
+    assert served_threshold(tmp_path, L.SEXUAL) == pooled[L.SEXUAL]

@@ -7,14 +7,18 @@ them, and the Enron subsets of training, development and test must stay apart.
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from spectrum_rpc import labels as L
+from spectrum_rpc.engine.lexicon import Lexicon
 from spectrum_rpc.training import corpus as C
 from spectrum_rpc.training import data_dir, load_corpus, recipe
 from spectrum_rpc.training.corpus import ENRON, Sample
 from spectrum_rpc.training.dataset import load_base
 from spectrum_rpc.training.fit import ANCHOR_ROWS, _anchors
+from tests.helpers.training import base_samples, fits_differ
 
 
 def mails() -> list[Sample]:
@@ -56,6 +60,19 @@ def test_the_anchor_draw_ignores_the_enron_rows():
     real = [Sample(f"text {i}", "olid", {L.TOXICITY: i % 2}) for i in range(ANCHOR_ROWS * 3)]
     assert _anchors([*real, *mails()]) == _anchors(real)
     assert not any(s.source == ENRON for s in _anchors([*real[:10], *mails()]))
+
+
+def test_the_shipped_recipe_has_no_enron_rows():
+    # measured and not shipped (docs/BENCHMARKS.md, "Enron-Spam")
+    assert C.ENRON_TRAINING is False and C.ENRON_TRAIN_SUBSETS == ()
+
+
+def test_training_with_the_rows_changes_the_phishing_fit_alone():
+    train = base_samples(random.Random(0), 600)
+    runs = [recipe.train(C.Corpus(train, {}, {}, phishing_rows=rows), Lexicon([]),
+                         log=lambda _: None, stacked=False, contrasts=False)
+            for rows in ([], mails() * 4)]
+    assert fits_differ(*runs) == [L.PHISHING]
 
 
 @pytest.fixture(scope="module")
