@@ -37,10 +37,11 @@ LIBC = ctypes.CDLL("libc.so.6")
 LIBC.mallinfo2.restype = MallInfo2
 
 
-def rss_mib() -> float:
+def status_mib(field: str = "VmRSS") -> float:
+    """A size from /proc/self/status in MiB: VmRSS, or its parts RssAnon and RssFile."""
     with open(f"/proc/{os.getpid()}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(f"{field}:"):
                 return int(line.split()[1]) / 1024
     return 0.0
 
@@ -50,7 +51,8 @@ def sample() -> dict[str, float]:
     gc.collect()
     info = LIBC.mallinfo2()
     return {"objects": len(gc.get_objects()), "blocks": sys.getallocatedblocks(),
-            "rss": rss_mib(), "malloc_used": info.uordblks / MIB,
+            "rss": status_mib(), "anon": status_mib("RssAnon"), "file": status_mib("RssFile"),
+            "modules": len(sys.modules), "malloc_used": info.uordblks / MIB,
             "malloc_free": info.fordblks / MIB, "mmapped": info.hblkhd / MIB}
 
 
@@ -71,15 +73,16 @@ class Probe:
         self.rows.append((self.tests, sample()))
 
 
-HEADER = ("| tests | tracked objects | allocated blocks | RSS MiB | malloc in use MiB "
-          "| malloc free MiB |")
+HEADER = ("| tests | modules | tracked objects | allocated blocks | RSS MiB (anonymous, files) "
+          "| malloc in use MiB | malloc free MiB |")
 
 
 def print_table(rows: list[tuple[int, dict[str, float]]]) -> None:
     print(HEADER)
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for tests, s in rows:
-        print(f"| {tests} | {s['objects']:,} | {s['blocks']:,} | {s['rss']:.0f} | "
+        print(f"| {tests} | {s['modules']:,} | {s['objects']:,} | {s['blocks']:,} | "
+              f"{s['rss']:.0f} ({s['anon']:.0f}, {s['file']:.0f}) | "
               f"{s['malloc_used'] + s['mmapped']:.0f} | {s['malloc_free']:.0f} |")
 
 
@@ -94,7 +97,7 @@ def main() -> None:
     print_table(probe.rows)
     before = sample()["rss"]
     LIBC.malloc_trim(0)
-    print(f"\nat the end: RSS {before:.0f} MiB, after malloc_trim(0) {rss_mib():.0f} MiB "
+    print(f"\nat the end: RSS {before:.0f} MiB, after malloc_trim(0) {status_mib():.0f} MiB "
           f"(pytest exit code {int(code)})")
     sys.exit(int(code))
 
