@@ -86,9 +86,17 @@ def print_table(rows: list[tuple[int, dict[str, float]]]) -> None:
               f"{s['malloc_used'] + s['mmapped']:.0f} | {s['malloc_free']:.0f} |")
 
 
+def positive(value: str) -> int:
+    """An argparse type: a whole number of at least 1 (`--every 0` would divide by zero)."""
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--every", type=int, default=40, help="print every N-th test")
+    parser.add_argument("--every", type=positive, default=40, help="print every N-th test")
     parser.add_argument("--trim", action="store_true", help="malloc_trim(0) after each test")
     parser.add_argument("pytest_args", nargs="+", help="test files and pytest options (after --)")
     args = parser.parse_args()
