@@ -24,6 +24,7 @@ from sklearn.metrics import roc_auc_score
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import data_dir, load_corpus, paired_auc, served_threshold
+from spectrum_rpc.training.evaluation import ordinary_texts
 
 BOOTSTRAP = 2000
 HAND = (
@@ -47,14 +48,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     corpus = load_corpus(data_dir(args.data_dir))
     ordinary = {
-        "moderation test, not sexual": [s.text for s in corpus.tests["moderation_test"]
-                                        if s.labels.get(L.SEXUAL) == 0],
-        "moderation dev, not sexual": [s.text for s in corpus.development["moderation_dev"]
-                                       if s.labels.get(L.SEXUAL) == 0],
-        "SMS ham, test": [s.text for s in corpus.tests["sms_test"]
-                          if s.labels[L.PHISHING] == 0],
-        "SMS ham, dev": [s.text for s in corpus.development["sms_dev"]
-                         if s.labels[L.PHISHING] == 0],
+        **ordinary_texts(corpus, L.SEXUAL, "sexual"),
         "OLID test tweets (not annotated)": [s.text for s in corpus.tests["olid_test"]],
     }
     engines = [(path, load_engine(path), served_threshold(path, L.SEXUAL))

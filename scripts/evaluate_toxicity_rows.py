@@ -30,6 +30,7 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
 from spectrum_rpc.training import data_dir, load_corpus, paired_auc, served_threshold
 from spectrum_rpc.training.contrast import DEV_SOURCE, development_samples
+from spectrum_rpc.training.evaluation import ordinary_texts
 
 BOOTSTRAP = 2000
 HAND = (
@@ -123,16 +124,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.no_data:
         return
     corpus = load_corpus(data_dir(args.data_dir))
-    ordinary = {
-        "moderation test, not toxic": [s.text for s in corpus.tests["moderation_test"]
-                                       if s.labels.get(L.TOXICITY) == 0],
-        "moderation dev, not toxic": [s.text for s in corpus.development["moderation_dev"]
-                                      if s.labels.get(L.TOXICITY) == 0],
-        "SMS ham, test": [s.text for s in corpus.tests["sms_test"]
-                          if s.labels[L.PHISHING] == 0],
-        "SMS ham, dev": [s.text for s in corpus.development["sms_dev"]
-                         if s.labels[L.PHISHING] == 0],
-    }
+    ordinary = ordinary_texts(corpus, L.TOXICITY, "toxic")
     if args.development:
         ordinary = {k: v for k, v in ordinary.items() if "dev" in k}
     print("\n| ordinary texts | n | " + " | ".join(f"{p} flagged" for p, _, _ in engines) + " |")

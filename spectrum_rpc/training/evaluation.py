@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.metrics import f1_score, precision_score, recall_score, roc_auc_score
 
+from .. import labels as L
 from ..engine import Engine
-from .corpus import Sample
+from .corpus import Corpus, Sample
 from .dataset import Correction
 
 EPSILON = 1e-6  # probabilities are clipped so one confident mistake costs log(1e6), not inf
@@ -220,3 +221,18 @@ def _tier_reasons(candidate: dict, tests: set[str], tolerance: float) -> list[st
                                f" {served:.4f} with it, {linear:.4f} with the linear tier"
                                f" alone, worse by more than {tolerance:g}")
     return reasons
+
+
+def ordinary_texts(corpus: Corpus, label: str, adjective: str) -> dict[str, list[str]]:
+    """Texts a label should not flag, by part: the moderation samples' prompts annotated not
+    `label` (test and development parts; the training part is trained on) and SMS ham (test and
+    development parts). `adjective` names the label in the keys ("moderation test, not toxic")."""
+    def not_label(rows: Sequence[Sample], name: str) -> list[str]:
+        return [s.text for s in rows if s.labels.get(name) == 0]
+
+    return {
+        f"moderation test, not {adjective}": not_label(corpus.tests["moderation_test"], label),
+        f"moderation dev, not {adjective}": not_label(corpus.development["moderation_dev"], label),
+        "SMS ham, test": not_label(corpus.tests["sms_test"], L.PHISHING),
+        "SMS ham, dev": not_label(corpus.development["sms_dev"], L.PHISHING),
+    }
