@@ -23,8 +23,13 @@ from sklearn.metrics import roc_auc_score
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.training import data_dir, load_corpus, paired_auc, served_threshold
-from spectrum_rpc.training.evaluation import ordinary_texts
+from spectrum_rpc.training import (
+    data_dir,
+    load_corpus,
+    ordinary_texts,
+    paired_auc,
+    served_threshold,
+)
 
 BOOTSTRAP = 2000
 HAND = (

@@ -24,7 +24,7 @@ _LAZY = {
     **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
                      "realistic", "recalibrate", "served_threshold", "served_thresholds"),
                     "calibration"),
-    **dict.fromkeys(("base_figures",), "evaluation"),
+    **dict.fromkeys(("base_figures", "ordinary_texts"), "evaluation"),
 }
 
 # `label_thresholds`: the default reject thresholds of the labels outside classifyText's three.

@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from spectrum_rpc import labels as L
+from spectrum_rpc.training import ordinary_texts
 from spectrum_rpc.training.corpus import Corpus, Sample
-from spectrum_rpc.training.evaluation import ordinary_texts
 
 
 def test_only_the_texts_annotated_negative_are_ordinary():
