@@ -1,6 +1,7 @@
 """Tiny labelled data and a tiny model, made on the fly, for the training and models tests;
 `fits_differ` (which labels two `recipe.train` results fit differently, their vocabulary and
-idf equal) and `table_overlaps` (written training rows that repeat the functional table).
+idf equal), `overlaps` and `table_overlaps` (written training rows that repeat an evaluation
+set, or the functional table).
 
 Base texts use one vocabulary (insults, sexual words, bank phishing, small talk); the
 "deployment" the feedback comes from has crypto spam the base model has never seen.
@@ -202,18 +203,23 @@ def _runs(text: str, n: int = RUN) -> set[tuple[str, ...]]:
     return {tuple(words[i:i + n]) for i in range(len(words) - n + 1)}
 
 
-def table_overlaps(texts: Iterable[str]) -> list[str]:
-    """Return the texts that share a text, a run of RUN words or a whole short case with the
-    functional table, each followed by what it shares (empty: none does)."""
-    cases = functional.build_table()
-    table = {" ".join(_words(case.text)) for case in cases}
-    table_runs = set().union(*(_runs(case.text) for case in cases))
-    short = {" ".join(_words(c.text)) for c in cases if 2 <= len(_words(c.text)) < RUN}
+def overlaps(texts: Iterable[str], reference: Iterable[str]) -> list[str]:
+    """Return the texts that share a text, a run of RUN words or a whole short reference text
+    with `reference`, each followed by what it shares (empty: none does)."""
+    reference = list(reference)
+    whole = {" ".join(_words(text)) for text in reference}
+    runs = set().union(*(_runs(text) for text in reference))
+    short = {" ".join(_words(t)) for t in reference if 2 <= len(_words(t)) < RUN}
     found = []
     for text in texts:
         joined = " ".join(_words(text))
-        shared = sorted({" ".join(r) for r in _runs(text) & table_runs}
+        shared = sorted({" ".join(r) for r in _runs(text) & runs}
                         | {s for s in short if f" {s} " in f" {joined} "})
-        if joined in table or shared:
+        if joined in whole or shared:
             found.append(f"{text} -> {shared or 'the whole text'}")
     return found
+
+
+def table_overlaps(texts: Iterable[str]) -> list[str]:
+    """Return the texts that repeat the functional table (`overlaps`)."""
+    return overlaps(texts, (case.text for case in functional.build_table()))
