@@ -21,7 +21,7 @@ from spectrum_rpc.training.calibration import (
     served_thresholds,
     sigmoid,
 )
-from spectrum_rpc.training.metrics import expected_calibration_error, paired_auc
+from spectrum_rpc.training.metrics import best_f1, expected_calibration_error, paired_auc, report
 
 
 def _samples(positives: int, negatives: int, label: str = L.TOXICITY) -> list[Sample]:
@@ -181,6 +181,17 @@ def test_paired_auc_bounds_the_difference_and_survives_one_class():
     # one class: no ROC-AUC and no resample to bootstrap (np.percentile of nothing crashed)
     auc, low, high = paired_auc(np.zeros(5, dtype=int), noise[:5], noise[:5])
     assert np.isnan(auc) and np.isnan(low) and np.isnan(high)
+
+
+def test_best_f1_is_the_ceiling_of_every_threshold():
+    rng = np.random.default_rng(5)
+    y = rng.integers(0, 2, 400)
+    p = np.clip(0.25 * y + rng.random(400) * 0.75, 0, 1)
+    every = [f1_score(y, p >= t, zero_division=0) for t in np.unique(p)]
+    assert best_f1(y, p) == pytest.approx(max(every))
+    assert report(y, p, 0.5).best_f1 >= report(y, p, 0.5).f1
+    assert best_f1(y, y.astype(float)) == 1.0  # a perfect ranking
+    assert np.isnan(best_f1(np.zeros(4, dtype=int), p[:4]))  # nothing to find
 
 
 def test_served_thresholds_are_the_calibration_s_then_the_encoder_s(tmp_path):
