@@ -107,8 +107,6 @@ def test_the_shipped_recipe_has_no_contrast_rows():
     # toxicity rows in the linear tier")
     assert recipe.CONTRAST_ROWS is False and recipe.CONTRAST_IN_STACK is False
     assert recipe.PLANS[L.TOXICITY].source_weights[contrast.SOURCE] == 1.0
-    # the plan copies CONTRAST_WEIGHT at import: the two must name the same weight
-    assert recipe.CONTRAST_WEIGHT == recipe.PLANS[L.TOXICITY].source_weights[contrast.SOURCE]
     assert recipe.written_samples() == solicitation.solicitation_samples()
 
 
