@@ -4,9 +4,6 @@ that chooses a threshold (`calibration.choose_threshold(weights=...)`) and in th
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -16,8 +13,8 @@ from spectrum_rpc.training.calibration import choose_threshold, f1_curve, mean_o
 from spectrum_rpc.training.contrast import DEV_SOURCE
 from spectrum_rpc.training.corpus import Sample
 from spectrum_rpc.training.encoder import fit_bands
+from tests.helpers.scripts import load_script
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_encoder.py"
 HEADS = (L.TOXICITY, L.SEXUAL, L.PHISHING)
 
 
@@ -116,10 +113,7 @@ def test_a_lighter_draw_lets_the_real_source_decide_the_stack(engine):
 
 @pytest.fixture(scope="module")
 def train_encoder():
-    spec = importlib.util.spec_from_file_location("train_encoder_weight_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_encoder")
 
 
 @pytest.mark.parametrize("argv", [["stack", "--contrast-dev-weight", "0.5"],
@@ -132,10 +126,7 @@ def test_the_weight_needs_the_draw_and_a_positive_value(train_encoder, argv, cap
 
 
 def test_evaluate_bands_notes_the_share_asked_without_the_draw():
-    spec = importlib.util.spec_from_file_location(
-        "evaluate_bands_weight_test", SCRIPT.parent / "evaluate_bands.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_script("evaluate_bands")
     development, _ = _development()
     lines = module.lines_for(SHIPPED_MODELS, development, labels=(L.TOXICITY,))
     # the shipped model has no toxicity band: nothing is asked, with or without the draw

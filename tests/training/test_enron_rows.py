@@ -35,7 +35,14 @@ def test_the_rows_are_cut_to_one_window():
     assert [s.labels for s in rows] == [s.labels for s in mails()]
 
 
-def test_targets_take_the_rows_for_phishing_only():
+def test_the_phishing_plan_names_the_weight_of_the_rows():
+    # an absent key would fall back to 1.0 unseen; shipped, an Enron row weighs as an SMS row
+    assert recipe.PLANS[L.PHISHING].source_weights[ENRON] == 1.0
+
+
+def test_targets_take_the_rows_for_phishing_only(monkeypatch):
+    # a weight no other source has, so the rows' weights can only come from the plan
+    monkeypatch.setitem(recipe.PLANS[L.PHISHING].source_weights, ENRON, 2.75)
     base = [*recipe.template_samples(), *recipe.lure_samples(),
             Sample("ok see you later", "sms", {L.PHISHING: 0}),
             Sample("win a prize now", "sms", {L.PHISHING: 1})]
@@ -47,9 +54,7 @@ def test_targets_take_the_rows_for_phishing_only():
         if label == L.PHISHING:
             assert taken.sum() == len(extra)
             assert y[taken].tolist() == [s.labels[L.PHISHING] for s in extra]
-            assert set(w[taken]) == {recipe.ENRON_WEIGHT}
-            # the plan names the weight itself (an absent key would fall back to 1.0 unseen)
-            assert recipe.PLANS[L.PHISHING].source_weights[ENRON] == recipe.ENRON_WEIGHT
+            assert set(w[taken]) == {2.75}
         else:  # an Enron ham e-mail is no other label's clean negative
             assert not taken.any()
             for a, b in zip((rows, y, w), recipe.targets(base, label), strict=True):

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import SHIPPED_MODELS
 from spectrum_rpc.training import contrast
 from spectrum_rpc.training.corpus import Sample
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "evaluate_bands.py"
+from tests.helpers.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def evaluate_bands():
-    spec = importlib.util.spec_from_file_location("evaluate_bands_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate_bands")
 
 
 def test_each_source_and_both_means_are_reported(evaluate_bands):

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import pytest
 
 from spectrum_rpc.engine import SHIPPED_MODELS
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "evaluate_toxicity_rows.py"
+from tests.helpers.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def evaluate_toxicity_rows():
-    spec = importlib.util.spec_from_file_location("evaluate_toxicity_rows_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("evaluate_toxicity_rows")
 
 
 def test_a_missing_texts_file_is_refused_before_anything_is_scored(evaluate_toxicity_rows,

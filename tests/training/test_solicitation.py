@@ -58,14 +58,17 @@ def test_no_text_and_no_run_of_five_words_is_shared_with_the_functional_table():
 
 def test_the_sexual_plan_weighs_the_rows_and_no_other_plan_reads_them():
     plan = recipe.PLANS[L.SEXUAL]
-    assert plan.source_weights[solicitation.SOURCE] == recipe.SOLICITATION_WEIGHT
+    # the plan is where the weight lives; shipped, the rows weigh as the templates do
+    assert plan.source_weights[solicitation.SOURCE] == plan.source_weights["templates"] == 1.0
     for label, other in recipe.PLANS.items():
         if label != L.SEXUAL:
             assert solicitation.SOURCE not in other.source_weights
             assert solicitation.SOURCE not in other.negatives_from
 
 
-def test_targets_take_the_rows_for_sexual_only():
+def test_targets_take_the_rows_for_sexual_only(monkeypatch):
+    # a weight no other source has, so the rows' weights can only come from the plan
+    monkeypatch.setitem(recipe.PLANS[L.SEXUAL].source_weights, solicitation.SOURCE, 2.75)
     base = [*recipe.template_samples(), *recipe.lure_samples()]
     extra = solicitation.solicitation_samples()
     samples = [*base, *extra]
@@ -76,7 +79,7 @@ def test_targets_take_the_rows_for_sexual_only():
         if label == L.SEXUAL:
             assert len(taken) == len(extra)
             assert y[rows >= len(base)].tolist() == [s.labels[L.SEXUAL] for s in extra]
-            assert set(w[rows >= len(base)]) == {recipe.SOLICITATION_WEIGHT}
+            assert set(w[rows >= len(base)]) == {2.75}
         else:
             assert len(taken) == 0
             for a, b in zip((rows, y, w), before, strict=True):

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 from spectrum_rpc.engine import MANIFEST, sha256
-
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_encoder.py"
+from tests.helpers.scripts import load_script
 
 
 def _script():
-    spec = importlib.util.spec_from_file_location("train_encoder_manifest_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("train_encoder")
 
 
 def _stale(directory: Path) -> list[str]:

@@ -3,27 +3,18 @@ says, and NORMAL finds nothing in its look-alikes."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
-from pathlib import Path
 
 import pytest
 
 from spectrum_rpc.engine.pii import DETECTORS, Mode
 from spectrum_rpc.engine.pii.checksums import iban_valid, luhn_valid
-
-SCRIPT = Path(__file__).resolve().parents[3] / "scripts" / "pii_generated.py"
+from tests.helpers.scripts import load_script
 
 
 @pytest.fixture(scope="module")
 def generator():
-    spec = importlib.util.spec_from_file_location("pii_generated_under_test", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclass looks its module up while it is defined
-    spec.loader.exec_module(module)
-    yield module
-    del sys.modules[spec.name]
+    return load_script("pii_generated")
 
 
 @pytest.fixture(scope="module")
