@@ -206,9 +206,14 @@ def main() -> None:
                         "or ../shared/data)")
     parser.add_argument("--model-dir", type=Path, default=spans.MODEL_DIR)
     parser.add_argument("--no-speed", action="store_true")
+    parser.add_argument("--speed-only", action="store_true", help="only the speed (no data read)")
     args = parser.parse_args()
     data = data_dir(args.data_dir)
     model = spans.load(args.model_dir, load_engine().lexicon.word_entries())
+    if args.speed_only:
+        short, long = speed(model)
+        print(f"speed: 100-char text p50 {short:.0f} µs; 1 MB text {long:.2f} s")
+        return
     print("## Toxic spans: SemEval-2021 Task 5 char F1 on tsd_trial.csv (690 posts)\n")
     print("| system | char F1 |\n| --- | --- |")
     for name, f1 in span_table(model, data):

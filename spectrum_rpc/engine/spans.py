@@ -57,7 +57,10 @@ _CUT = re.compile(r"[\s.,;:?()\[\]{}<>\"/\\]")
 _CACHE_LIMIT = 200_000
 # The second stage sees the highest logit within this many tokens either side.
 WINDOW = 100
+# The second stage's inputs: the six every model has, and two more (the logits two tokens
+# before and after) since the model of 2026-12-06; a model's stack width says which it uses.
 STACK_INPUTS = 6
+FAR_STACK_INPUTS = 8
 _NO_NEIGHBOUR = -10.0  # the logit standing for "no token" next to the first and last
 
 
@@ -76,25 +79,30 @@ def window_max(values: np.ndarray, radius: int) -> np.ndarray:
 
 
 @functools.cache
-def _edge_row(labels: int) -> np.ndarray:
-    """The logits standing for "no token" (read-only: shared by every call)."""
-    edge = np.full((1, labels), _NO_NEIGHBOUR)
+def _edge_rows(labels: int) -> np.ndarray:
+    """The logits standing for "no token", two rows (read-only: shared by every call)."""
+    edge = np.full((2, labels), _NO_NEIGHBOUR)
     edge.flags.writeable = False
     return edge
 
 
-def stack_inputs(logits: np.ndarray, offset: int, n: int) -> np.ndarray:
-    """Return the second stage's inputs (tokens x labels x STACK_INPUTS) for rows
+def stack_inputs(logits: np.ndarray, offset: int, n: int, width: int = STACK_INPUTS
+                 ) -> np.ndarray:
+    """Return the second stage's inputs (tokens x labels x `width`) for rows
     offset..offset+n-1 of `logits` (the rows around them are up to WINDOW tokens of context):
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
-    token's distance below it, and the log of how many tokens that window holds."""
-    edge = _edge_row(logits.shape[1])
+    token's distance below it, the log of how many tokens that window holds, and with
+    `width` FAR_STACK_INPUTS the logits two tokens before and after."""
+    edge = _edge_rows(logits.shape[1])
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
-    out = np.empty((n, logits.shape[1], STACK_INPUTS))
+    out = np.empty((n, logits.shape[1], width))
     out[:, :, 0] = own
-    out[:, :, 1] = padded[offset:offset + n]
-    out[:, :, 2] = padded[offset + 2:offset + n + 2]
+    out[:, :, 1] = padded[offset + 1:offset + n + 1]
+    out[:, :, 2] = padded[offset + 3:offset + n + 3]
+    if width == FAR_STACK_INPUTS:
+        out[:, :, 6] = padded[offset:offset + n]
+        out[:, :, 7] = padded[offset + 4:offset + n + 4]
     if len(logits) <= WINDOW + 1:  # a short text: every window is the whole text
         top = logits.max(axis=0)
         out[:, :, 3] = top
@@ -355,6 +363,9 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
+        self.stack_width = self.stack.shape[1] - 1
+        if self.stack_width not in (STACK_INPUTS, FAR_STACK_INPUTS):
+            raise ValueError(f"a second stage over {self.stack_width} inputs is not known")
         self._no_rows = np.zeros((0, len(self.labels)))
         self._lock = threading.Lock()
         self._tokens = _TokenTable(len(self.labels))
@@ -427,7 +438,7 @@ class SpanModel:
             # (float64, as the concatenation with the float64 context rows makes it)
             context = (logits.astype(np.float64) if not len(before) and not len(after)
                        else np.concatenate([before, logits, after]))
-            inputs = stack_inputs(context, len(before), len(logits))
+            inputs = stack_inputs(context, len(before), len(logits), self.stack_width)
             yield begins, ends, logits, self.stacked(inputs)
             if following is not None:
                 before = np.concatenate([before, logits])[-WINDOW:]

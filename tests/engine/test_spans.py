@@ -112,6 +112,40 @@ def test_long_text_spans_are_the_same_across_scoring_blocks(model):
     assert len({s.score for s in inner}) == 1
 
 
+def test_far_inputs_are_the_logits_two_tokens_away():
+    logits = np.arange(10.0).reshape(5, 2)
+    six = spans.stack_inputs(logits, 0, 5)
+    eight = spans.stack_inputs(logits, 0, 5, spans.FAR_STACK_INPUTS)
+    np.testing.assert_array_equal(eight[:, :, :6], six)
+    edge = spans._NO_NEIGHBOUR
+    assert eight[:, 0, 6].tolist() == [edge, edge, 0.0, 2.0, 4.0]
+    assert eight[:, 0, 7].tolist() == [4.0, 6.0, 8.0, edge, edge]
+    # rows of a block inside a longer text see their neighbours across its edges
+    inner = spans.stack_inputs(logits, 1, 3, spans.FAR_STACK_INPUTS)
+    assert inner[:, 1, 6].tolist() == [edge, 1.0, 3.0]
+    assert inner[:, 1, 7].tolist() == [7.0, 9.0, edge]
+
+
+def test_a_second_stage_of_unknown_width_is_refused(model):
+    with pytest.raises(ValueError, match="7 inputs"):
+        spans.SpanModel(model.weights, model.bias, model.labels, model.thresholds, model.platt,
+                        model.post_labels, {}, np.zeros((len(model.labels), 8)))
+
+
+def test_far_inputs_agree_across_scoring_blocks(model):
+    # the model's first stage with a second stage over eight inputs that reads only the two
+    # far neighbours: every block's edge must see the tokens of the next and previous block
+    stack = np.zeros((len(model.labels), spans.FAR_STACK_INPUTS + 1))
+    stack[:, 6] = stack[:, 7] = 1.0
+    far = spans.SpanModel(model.weights, model.bias, model.labels, model.thresholds,
+                          model.platt, model.post_labels, model.words, stack)
+    text = "you idiot. the plan is fine. " * 6_000  # several blocks of tokens
+    served = np.concatenate([p for _, _, _, p in far.blocks(text)])
+    logits = np.concatenate([lg for _, _, lg in far.logits(text)]).astype(np.float64)
+    whole = far.stacked(spans.stack_inputs(logits, 0, len(logits), spans.FAR_STACK_INPUTS))
+    np.testing.assert_allclose(served, whole, rtol=1e-6)
+
+
 def test_a_one_megabyte_text_is_scored_whole(model):
     filler = "the council met on tuesday to discuss the budget for next year. "
     text = filler * (1_000_000 // len(filler)) + "and you are an idiot"
