@@ -93,6 +93,9 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int, width: int = STACK_INP
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
     token's distance below it, the log of how many tokens that window holds, and with
     `width` FAR_STACK_INPUTS the logits two tokens before and after."""
+    if width not in (STACK_INPUTS, FAR_STACK_INPUTS):
+        # any other width would leave columns of np.empty's leftovers in the inputs
+        raise ValueError(f"a second stage over {width} inputs is not known")
     edge = _edge_rows(logits.shape[1])
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
@@ -363,6 +366,9 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
+        if self.stack.ndim != 2 or len(self.stack) != len(self.labels):
+            raise ValueError(f"the second stage's weights must be one row per label, not of "
+                             f"shape {self.stack.shape}")
         self.stack_width = self.stack.shape[1] - 1
         if self.stack_width not in (STACK_INPUTS, FAR_STACK_INPUTS):
             raise ValueError(f"a second stage over {self.stack_width} inputs is not known")
