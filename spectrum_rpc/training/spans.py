@@ -341,6 +341,12 @@ def words_of(model_dir: Path = SHIPPED_MODELS) -> Mapping:
     return lexicon.word_entries()
 
 
+def toxicity_rows(table: Table, recipe: Recipe) -> np.ndarray:
+    """Return which rows of `table` the `toxicity` token model learns from: the tokens of
+    posts with a SemEval gold, and with `recipe.typed_toxicity` also those of typed posts."""
+    return np.array(table.toxic if recipe.typed_toxicity else table.has_gold, dtype=bool)
+
+
 def train(data: Path, log=print, recipe: Recipe = RECIPES[DEFAULT_RECIPE]) -> Trained:
     """Fit the token models, tune thresholds, fit the sub-labels' scaling, test; return all."""
     posts, _ = load_posts(data)
@@ -359,7 +365,7 @@ def train(data: Path, log=print, recipe: Recipe = RECIPES[DEFAULT_RECIPE]) -> Tr
     log(f"{len(table.rows)} tokens")
     weights = np.zeros((DIM, len(LABELS)), np.float32)
     bias = np.zeros(len(LABELS), np.float32)
-    gold_rows = np.array(table.toxic if recipe.typed_toxicity else table.has_gold)
+    gold_rows = toxicity_rows(table, recipe)
     typed_rows = np.array([k < len(parts["fit"]) and fitted[k].raters > 0 for k in table.post])
     for j, label in enumerate(LABELS):
         rows = gold_rows if label == L.TOXICITY else typed_rows
