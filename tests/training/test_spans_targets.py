@@ -42,3 +42,4 @@ def test_the_recipe_says_which_posts_teach_toxicity():
     assert table.post == [0, 0, 1, 1]
     assert T.toxicity_rows(table, T.RECIPES["spans-1"]).tolist() == [True, True, False, False]
     assert T.toxicity_rows(table, T.RECIPES["spans-2"]).tolist() == [True, True, True, True]
+    assert T.DEFAULT_RECIPE == "spans-2"  # the shipped spans.npz's recipe (`make models`)
