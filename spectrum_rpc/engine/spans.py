@@ -58,7 +58,8 @@ _CACHE_LIMIT = 200_000
 # The second stage sees the highest logit within this many tokens either side.
 WINDOW = 100
 # The second stage's inputs: the six every model has, and two more (the logits two tokens
-# before and after) since the model of 2026-12-06; a model's stack width says which it uses.
+# before and after) in a spans-2 model (`training.spans.RECIPES`; the shipped spans.npz since
+# 2026-12-06); a model's stack width says which it uses.
 STACK_INPUTS = 6
 FAR_STACK_INPUTS = 8
 _NO_NEIGHBOUR = -10.0  # the logit standing for "no token" next to the first and last
@@ -93,6 +94,9 @@ def stack_inputs(logits: np.ndarray, offset: int, n: int, width: int = STACK_INP
     the token's logit, its previous and next token's, the highest within WINDOW tokens, the
     token's distance below it, the log of how many tokens that window holds, and with
     `width` FAR_STACK_INPUTS the logits two tokens before and after."""
+    if width not in (STACK_INPUTS, FAR_STACK_INPUTS):
+        # any other width would leave columns of np.empty's leftovers in the inputs
+        raise ValueError(f"a second stage over {width} inputs is not known")
     edge = _edge_rows(logits.shape[1])
     padded = np.concatenate([edge, logits, edge])
     own = logits[offset:offset + n]
@@ -262,7 +266,7 @@ class SpanAnalysis:
 # A text's spans are answered only when it is worth marking: its toxicity (the engine's, a
 # separate model) reaches the review line, or one of its sub-labels reaches this probability.
 # The span model was trained on Civil Comments posts pre-selected as likely toxic, and marks a
-# word of half of all harmless tweets and SMS without this rule ("Nice photo!": `photo`).
+# word of half of all harmless tweets and SMS without this rule ("Nice picture!": `picture`).
 # Chosen on development data only (scripts/evaluate_spans.py; docs/BENCHMARKS.md, "Toxic
 # spans on harmless texts"): the best mean char F1 over the tune split's SemEval posts and
 # the harmless development texts counted as posts without a gold span, among 0.1-0.3.
@@ -363,6 +367,9 @@ class SpanModel:
             stack = np.zeros((len(self.labels), STACK_INPUTS + 1))
             stack[:, 0] = 1.0
         self.stack = np.asarray(stack, dtype=np.float64)
+        if self.stack.ndim != 2 or len(self.stack) != len(self.labels):
+            raise ValueError(f"the second stage's weights must be one row per label, not of "
+                             f"shape {self.stack.shape}")
         self.stack_width = self.stack.shape[1] - 1
         if self.stack_width not in (STACK_INPUTS, FAR_STACK_INPUTS):
             raise ValueError(f"a second stage over {self.stack_width} inputs is not known")

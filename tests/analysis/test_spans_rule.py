@@ -11,7 +11,7 @@ from spectrum_rpc.engine import SHIPPED_MODELS, load_engine
 from spectrum_rpc.engine.spans import SUB_LABEL_LINE, Span, SpanAnalysis, worth_marking
 from spectrum_rpc.resources import ANALYZER
 
-INSULTING = "You sound uneducated"  # toxicity below the review line, insult 0.29
+INSULTING = "You sound so uneducated"  # toxicity below the review line, insult 0.31
 HARMLESS = "Thanks, genius."  # a span, but no sub-label near the line
 SPANS = Options(detect=frozenset({"spans"}))
 

@@ -8,7 +8,7 @@ import pytest
 
 from spectrum_rpc import labels as L
 
-HARMLESS = ("Nice photo!", "Could you send me the report?", "What a lovely day for a walk")
+HARMLESS = ("Nice picture!", "Could you send me the report?", "What a lovely day for a walk")
 TOXIC = "Shut up, you are a worthless moron and an idiot"
 
 
@@ -34,6 +34,6 @@ async def test_the_line_is_the_projects(make_client, rpc):
     # With a toxicity threshold near zero every text reaches the review line: the span model's
     # own marks are answered as they were before the rule.
     client = await make_client(thresholds={"toxicity": 0.0001})
-    result = (await rpc(client, call("Nice photo!"))).json["result"]
-    assert [("Nice photo!"[s["begin"]:s["end"]], s["label"]) for s in result["spans"]] == [
-        ("photo", L.TOXICITY)]
+    result = (await rpc(client, call("Nice picture!"))).json["result"]
+    assert [("Nice picture!"[s["begin"]:s["end"]], s["label"]) for s in result["spans"]] == [
+        ("picture", L.TOXICITY)]

@@ -8,8 +8,8 @@ from spectrum_rpc import labels as L
 from spectrum_rpc.engine.spans import SUB_LABEL_LINE
 from spectrum_rpc.resources import ANALYZER
 
-# Toxicity 0.134 (below the default review line 0.1575), insult 0.29.
-INSULTING = "You sound uneducated"
+# Toxicity 0.143 (below the default review line 0.1575), insult 0.31 (spans-2 model).
+INSULTING = "You sound so uneducated"
 # Toxicity 0.073, insult 0.06: the span model still marks a word, the rule drops it.
 HARMLESS = "Thanks, genius."
 

@@ -112,10 +112,25 @@ def test_long_text_spans_are_the_same_across_scoring_blocks(model):
     assert len({s.score for s in inner}) == 1
 
 
+def test_near_inputs_are_the_logits_one_token_away():
+    logits = np.arange(10.0).reshape(5, 2)
+    six = spans.stack_inputs(logits, 0, 5)
+    edge = spans._NO_NEIGHBOUR
+    assert six[:, 0, 0].tolist() == [0.0, 2.0, 4.0, 6.0, 8.0]
+    assert six[:, 0, 1].tolist() == [edge, 0.0, 2.0, 4.0, 6.0]
+    assert six[:, 0, 2].tolist() == [2.0, 4.0, 6.0, 8.0, edge]
+    assert six[:, 1, 1].tolist() == [edge, 1.0, 3.0, 5.0, 7.0]
+    # rows of a block inside a longer text see their neighbours across its edges
+    inner = spans.stack_inputs(logits, 1, 3)
+    assert inner[:, 1, 1].tolist() == [1.0, 3.0, 5.0]
+    assert inner[:, 1, 2].tolist() == [5.0, 7.0, 9.0]
+
+
 def test_far_inputs_are_the_logits_two_tokens_away():
     logits = np.arange(10.0).reshape(5, 2)
     six = spans.stack_inputs(logits, 0, 5)
     eight = spans.stack_inputs(logits, 0, 5, spans.FAR_STACK_INPUTS)
+    # the first six inputs are those of a six-input model (pinned above)
     np.testing.assert_array_equal(eight[:, :, :6], six)
     edge = spans._NO_NEIGHBOUR
     assert eight[:, 0, 6].tolist() == [edge, edge, 0.0, 2.0, 4.0]
@@ -130,6 +145,18 @@ def test_a_second_stage_of_unknown_width_is_refused(model):
     with pytest.raises(ValueError, match="7 inputs"):
         spans.SpanModel(model.weights, model.bias, model.labels, model.thresholds, model.platt,
                         model.post_labels, {}, np.zeros((len(model.labels), 8)))
+
+
+def test_stack_inputs_of_an_unknown_width_are_refused():
+    with pytest.raises(ValueError, match="7 inputs"):
+        spans.stack_inputs(np.zeros((5, 2)), 0, 5, width=7)
+
+
+@pytest.mark.parametrize("stack", [np.zeros(7), np.zeros((3, 7))], ids=["1-D", "3 rows"])
+def test_a_second_stage_not_one_row_per_label_is_refused(model, stack):
+    with pytest.raises(ValueError, match="one row per label"):
+        spans.SpanModel(model.weights, model.bias, model.labels, model.thresholds, model.platt,
+                        model.post_labels, {}, stack)
 
 
 def test_far_inputs_agree_across_scoring_blocks(model):

@@ -12,7 +12,7 @@ from spectrum_rpc.training import data_dir
 from spectrum_rpc.training import spans as T
 
 DATA = data_dir()
-# Measured with scripts/evaluate_spans.py: 0.6719 (docs/BENCHMARKS.md); the floor sits a
+# Measured with scripts/evaluate_spans.py: 0.6746 (spans-2; docs/BENCHMARKS.md); the floor sits a
 # little under it.
 TRIAL_F1_FLOOR = 0.65
 
