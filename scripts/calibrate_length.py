@@ -1,7 +1,7 @@
 """Refit a trained model's phishing calibration with a second fit for long texts (a dev tool).
 
     .venv/bin/python scripts/calibrate_length.py --data-dir ../shared/data \
-        --models var/enron-base --out var/len-256 --chars 256
+        --models var/enron-base --out var/len-256 --chars 256 --enron-training
 
 `training.calibration.calibrate` on the model as it is served (its encoder tier off), for the
 LONG_LABELS only, with `long_chars`: Platt on the development texts of at most `--chars`
@@ -47,12 +47,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--models", type=Path, required=True, help="trained model directory")
     parser.add_argument("--out", type=Path, required=True, help="new model directory")
     parser.add_argument("--chars", type=int, required=True, help="longest short text")
+    parser.add_argument("--enron-training", action="store_true",
+                        help="the model was trained on the Enron rows (corpus.ENRON_TRAINING): "
+                             "its development part then holds enron3 alone, as in training")
     args = parser.parse_args(argv)
     meta = json.loads((args.models / ENGINE_FILE).read_text())
     if "long_calibration" in meta or "encoder" in meta:
         raise SystemExit("needs a model with one calibration for every length, no encoder")
     engine = load_engine(args.models)
-    corpus = load_corpus(data_dir(args.data_dir))
+    # The development part must be the one the model was trained beside: with the Enron rows
+    # in training, enron1 is training data and not a calibration source.
+    corpus = load_corpus(data_dir(args.data_dir), enron_training=args.enron_training)
     fit = calibrate(engine, corpus.development, labels=LONG_LABELS, prior=EVIDENCE_PRIOR,
                     priors=(EVIDENCE_PRIOR,), long_chars=args.chars)
     files, _ = model_files(args.models)

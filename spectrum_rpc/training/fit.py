@@ -287,6 +287,13 @@ def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: 
     # the evidence prior belongs to the weights (their calibration was fitted with it)
     keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack", "evidence_prior")
             if k in base_model.meta}
+    # so does the long texts' calibration, of the labels not refitted: a refitted label is
+    # calibrated afresh, one fit for every length (its long map would move it twice)
+    long = base_model.meta.get("long_calibration")
+    kept = {k: v for k, v in (long or {}).get("labels", {}).items()
+            if k not in candidate.refit}
+    if kept:
+        keep["long_calibration"] = {**long, "labels": kept}
     tier = carry_encoder(base_model, out)
     write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
                  base_model.lexicon, {**keep, **tier, **meta}, candidate.stack)
