@@ -176,7 +176,7 @@ class Engine:
                 np.maximum.at(worst, owners, rows * mask)
             for i, text in enumerate(texts):
                 if len(text) >= _STREAM and wanted[i]:
-                    for rows in self._score_long(text, scale, long is not None and long[i]):
+                    for rows in self._score_long(text, scale):
                         np.maximum(worst[i], rows.max(axis=0) * mask, out=worst[i])
         return worst
 
@@ -197,7 +197,7 @@ class Engine:
             yield owners, self._rows(*self._featurizer.featurize(part for _, part in chunk),
                                      long=None if long is None else long[owners])
 
-    def _score_long(self, text: str, scale: Scale, long: bool = False) -> Iterator[np.ndarray]:
+    def _score_long(self, text: str, scale: Scale) -> Iterator[np.ndarray]:
         """Yield the score rows of a long text's windows, a group of windows at a time.
 
         Windows overlap, so a group's stretch of text is normalised and featurised once as a
@@ -207,7 +207,9 @@ class Engine:
         cuts = spans(text, scale.size, scale.overlap, scale.wide)
         while group := list(islice(cuts, _GROUP)):
             points = edges(text, group)
-            marks = np.full(len(group), long) if self.length is not None else None
+            # every window of a streamed text (16 KB and more) is a long text's
+            marks = (np.full(len(group), len(text) > self.length.chars)
+                     if self.length is not None else None)
             if points is None:  # a token straddles an edge: score window by window
                 yield self._rows(*self._featurizer.featurize(text[a:b] for a, b in group),
                                  long=marks)

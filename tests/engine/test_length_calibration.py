@@ -19,21 +19,26 @@ from spectrum_rpc.engine import (
 
 CHARS = 100
 SLOPE, SHIFT = 2.0, 1.0
-SENTENCE = "Win a free holiday, call now to claim your prize at www.prize.example. "
+SENTENCE = "Thanks for the notes, see the agenda at www.example.org before we meet. "
 
 
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory):
-    """The shipped engine and the same files with a long calibration, both without the
-    encoder tier (its band would see the moved score)."""
-    folder = tmp_path_factory.mktemp("long")
-    files, meta = model_files(SHIPPED_MODELS)
-    for name in files:
-        shutil.copyfile(SHIPPED_MODELS / name, folder / name)
-    meta["long_calibration"] = {"chars": CHARS, "labels": {L.PHISHING: [SLOPE, SHIFT]}}
-    (folder / ENGINE_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-    write_manifest(folder, list(files))
-    return load_engine().without_encoder(), load_engine(folder).without_encoder()
+    """The shipped files with one calibration for every length, and with a long calibration
+    of their own, both without the encoder tier (its band would see the moved score)."""
+    out = []
+    for name, long in (("plain", None), ("long", {L.PHISHING: [SLOPE, SHIFT]})):
+        folder = tmp_path_factory.mktemp(name)
+        files, meta = model_files(SHIPPED_MODELS)
+        for file in files:
+            shutil.copyfile(SHIPPED_MODELS / file, folder / file)
+        meta.pop("long_calibration", None)
+        if long is not None:
+            meta["long_calibration"] = {"chars": CHARS, "labels": long}
+        (folder / ENGINE_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+        write_manifest(folder, list(files))
+        out.append(load_engine(folder).without_encoder())
+    return tuple(out)
 
 
 def _mapped(p: np.ndarray) -> np.ndarray:
