@@ -234,8 +234,9 @@ class Calibration:
 def _fit(logits: np.ndarray, y: np.ndarray, w: np.ndarray, long: np.ndarray | None
          ) -> tuple[tuple[float, float], tuple[float, float] | None, np.ndarray]:
     """Return the Platt fit of the short rows (all rows without `long`), that of the `long`
-    rows (None without), and every row's calibrated probability."""
-    if long is None:
+    rows (None without, or where every row is of one kind), and every row's calibrated
+    probability."""
+    if long is None or long.all() or not long.any():
         a, c = platt(logits, y, w)
         return (a, c), None, sigmoid(a * logits + c)
     short = ~long

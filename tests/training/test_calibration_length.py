@@ -7,7 +7,7 @@ import pytest
 
 from spectrum_rpc import labels as L
 from spectrum_rpc.engine import load_engine
-from spectrum_rpc.training import Sample
+from spectrum_rpc.training import Sample, calibration
 from spectrum_rpc.training.calibration import Calibration, calibrate
 
 SPAM = ("win a free prize now, call {} to claim", "urgent: your account is locked, visit {}")
@@ -39,10 +39,14 @@ def test_the_long_record_maps_the_folded_logit_to_the_long_fit():
     assert Calibration(300.0, {L.PHISHING: (0.4, -1.2)}, {}, {}).long_record() is None
 
 
-def test_long_texts_are_fitted_apart(engine):
+def test_long_texts_are_fitted_apart(engine, monkeypatch):
     development = _development()
+    monkeypatch.setattr(calibration, "LONG_CHARS", None)  # one fit for every length
     single = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
                        log=lambda _: None)
+    # a length no text of this pool reaches: one fit too
+    assert calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
+                     log=lambda _: None, long_chars=10_000).long_record() is None
     split = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
                       log=lambda _: None, long_chars=200)
     assert single.long_chars is None and single.long_record() is None
