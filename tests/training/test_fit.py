@@ -191,11 +191,14 @@ def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
     assert candidate.refit == ["sexual"]
 
 
-@pytest.mark.parametrize("refit", [["toxicity"], ["phishing"]])
-def test_the_long_calibration_stays_with_the_labels_not_refitted(tmp_path, refit):
+@pytest.mark.parametrize(("refit", "method"), [(["toxicity"], "refit"),
+                                               (["phishing"], "finetune"),
+                                               (["phishing"], "refit")])
+def test_the_long_calibration_stays_unless_its_label_is_fitted_afresh(tmp_path, refit, method):
     """The long texts' calibration belongs to the weights it was fitted on (as the evidence
-    prior): a candidate keeps it for a label it does not refit and drops it for one it does
-    (that label is calibrated afresh, one fit for every length)."""
+    prior): a candidate keeps it for a label it does not refit or only fine-tunes from the base
+    weights, and drops it for one fitted from scratch (calibrated afresh, one fit for every
+    length)."""
     import json
 
     from spectrum_rpc.engine import ENGINE_FILE
@@ -208,11 +211,12 @@ def test_the_long_calibration_stays_with_the_labels_not_refitted(tmp_path, refit
     assert "phishing" in model.labels
     model.meta["long_calibration"] = {"chars": 400, "labels": {"phishing": [0.9, -2.0]}}
     candidate = fit_candidate(model, load_base(base_dir), _corrections(refit[0], seed=5), refit,
-                              1.0, lambda _: None, method="refit")
+                              1.0, lambda _: None, method=method)
+    assert candidate.refit == refit
     write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
     meta = json.loads((tmp_path / "candidate" / ENGINE_FILE).read_text())
     engine = load_engine(tmp_path / "candidate")
-    if refit == ["phishing"]:
+    if refit == ["phishing"] and method == "refit":
         assert "long_calibration" not in meta and engine.length is None
     else:
         assert meta["long_calibration"] == model.meta["long_calibration"]
