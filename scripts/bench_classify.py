@@ -98,10 +98,14 @@ def median_of(runs: int, measure: Callable[[], float | tuple[float, ...]]):
     return statistics.median(results)
 
 
-def bench(runs: int, huge_mb: float, compare: bool) -> list[str]:
-    """Run every measurement and return markdown lines."""
+def bench(runs: int, huge_mb: float, compare: bool, models: Path | None = None,
+          linear: bool = False) -> list[str]:
+    """Run every measurement (the engine of `models`, default the shipped one; `linear`:
+    without its encoder tier) and return markdown lines."""
     rng = random.Random(7)
-    engine = load_engine()
+    engine = load_engine(models)
+    if linear:
+        engine = engine.without_encoder()
     short = [text_of(100, rng) for _ in range(5000)]
     medium = [text_of(2048, rng) for _ in range(400)]
     huge = text_of(int(huge_mb * 1e6), rng)
@@ -268,13 +272,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--huge-mb", type=float, default=15.0, help="size of the huge text")
     parser.add_argument("--no-compare", action="store_true", help="skip alt-profanity-check")
     parser.add_argument("--write", action="store_true", help="record in docs/BENCHMARKS.md")
+    parser.add_argument("--models", type=Path, help="model directory (default: the shipped one)")
+    parser.add_argument("--linear", action="store_true",
+                        help="the linear tier alone (the encoder tier switched off)")
     parser.add_argument("--analysis", action="store_true",
                         help="measure the full analysis (every detector) instead of the engine")
     args = parser.parse_args(argv)
     if args.analysis:
         lines = analysis_bench(args.runs, args.huge_mb)
     else:
-        lines = bench(args.runs, args.huge_mb, not args.no_compare)
+        lines = bench(args.runs, args.huge_mb, not args.no_compare, args.models, args.linear)
     show(lines, "Full analysis" if args.analysis else "Speed", "bench_classify.py", argv,
          args.write)
 

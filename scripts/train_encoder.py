@@ -102,7 +102,7 @@ THREADS = 2
 # on the moderation prompts (0.444 -> 0.463) but lost five functional categories (the model
 # card, "Encoder tier").
 BANDED = (L.PHISHING, L.SEXUAL)
-VERSION = "2026.12.06-sexual-1"
+VERSION = "2026.12.06-spamkind-1"
 
 
 def model_dir() -> Path:

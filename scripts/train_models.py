@@ -17,7 +17,7 @@ from spectrum_rpc.training import (
     write_models,
 )
 
-VERSION = "2026.12.06-sexual-1"
+VERSION = "2026.12.06-spamkind-1"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -111,7 +111,7 @@ class ThresholdSettings:
     # choice and its bootstrap interval; tests/training/test_calibration.py holds them equal).
     toxicity: Pair = Pair.of_reject(0.21)
     sexual: Pair = Pair.of_reject(0.47)
-    phishing: Pair = Pair.of_reject(0.21)
+    phishing: Pair = Pair.of_reject(0.38)
     # The others: off (never flagged unless a project sets a pair) or chosen by
     # scripts/choose_thresholds.py by F1 on development data (the moderation samples'
     # development part; the toxic-span model's tune split), with the review at 0.75 of reject;

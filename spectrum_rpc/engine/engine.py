@@ -50,12 +50,49 @@ class ProfanityScale:
         return min(0.97, self.base + self.per_severity * severity)
 
 
+@dataclass(frozen=True)
+class LengthCalibration:
+    """A second calibration for texts longer than `chars` characters (engine.json
+    "long_calibration"): on those, a listed label's logit becomes `slope * logit + shift`.
+
+    The served calibration (training/calibration.py) may fit a label's Platt scaling twice, on
+    short and on long development texts: the short fit is folded into the weights, the long
+    one is this map on top of it. It applies to every unit of a long text (each of its
+    windows), so a text's worst part is still its worst window under one calibration.
+    """
+
+    chars: int
+    columns: tuple[int, ...]
+    slope: np.ndarray
+    shift: np.ndarray
+
+    @classmethod
+    def from_meta(cls, record: dict, labels: Sequence[str]) -> LengthCalibration:
+        """Read engine.json's record: {"chars": N, "labels": {label: [slope, shift]}}."""
+        fits = record["labels"]
+        return cls(int(record["chars"]), tuple(labels.index(label) for label in fits),
+                   np.array([float(v[0]) for v in fits.values()]),
+                   np.array([float(v[1]) for v in fits.values()]))
+
+    def long(self, lengths: Sequence[int]) -> np.ndarray:
+        """Return which of texts of these lengths take the long calibration."""
+        return np.fromiter((n > self.chars for n in lengths), bool, len(lengths))
+
+    def apply(self, logits: np.ndarray, long: np.ndarray) -> None:
+        """Map the listed labels' logits of the `long` rows (in place)."""
+        if long.any():
+            block = logits[np.ix_(long, self.columns)]
+            block *= self.slope
+            block += self.shift
+            logits[np.ix_(long, self.columns)] = block
+
+
 class Engine:
     """Score texts per label; `classify` is synchronous and safe to call from many threads."""
 
     def __init__(self, version: str, model: LinearModel, lexicon: Lexicon,
                  profanity: ProfanityScale | None = None, source: Path | None = None,
-                 encoder: Encoder | None = None):
+                 encoder: Encoder | None = None, length: LengthCalibration | None = None):
         self.version = version
         # The verified directory the engine was loaded from (an engine process reloads it).
         self.source = source
@@ -71,6 +108,8 @@ class Engine:
         # The encoder tier (None: the model has none, or it is switched off): asked only for
         # texts whose scores lie near a threshold (`Encoder.refine`).
         self.encoder = encoder
+        # The long texts' calibration (None: one calibration for every length).
+        self.length = length
 
     @property
     def scales(self) -> tuple[Scale, ...]:
@@ -98,7 +137,8 @@ class Engine:
 
     def with_lexicon(self, lexicon: Lexicon) -> Engine:
         """Return an engine sharing this model but matching against `lexicon`."""
-        return Engine(self.version, self.model, lexicon, self.profanity, encoder=self.encoder)
+        return Engine(self.version, self.model, lexicon, self.profanity, encoder=self.encoder,
+                      length=self.length)
 
     def classify(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Return per-label probabilities for each text; long texts score their worst window."""
@@ -119,6 +159,8 @@ class Engine:
         if all(len(text) <= whole for text in texts):
             return self._score_short(texts)
         worst = np.zeros((len(texts), len(self.labels)))
+        # Every unit of a long text takes the long calibration (by the whole text's length).
+        long = self.length.long(list(map(len, texts))) if self.length is not None else None
         for n, (scale, mask) in enumerate(self._scales):
             # The first scale scores every text (one that fits a window is its own window);
             # the others only texts they apply to (longer than one window, or than the
@@ -130,7 +172,7 @@ class Engine:
             units = ((i, part) for i, text in enumerate(texts) if len(text) < _STREAM
                      and wanted[i]
                      for part in windows(text, scale.size, scale.overlap, scale.wide))
-            for owners, rows in self._score_groups(units):
+            for owners, rows in self._score_groups(units, long):
                 np.maximum.at(worst, owners, rows * mask)
             for i, text in enumerate(texts):
                 if len(text) >= _STREAM and wanted[i]:
@@ -141,13 +183,19 @@ class Engine:
     def _score_short(self, texts: Sequence[str]) -> np.ndarray:
         """Score texts that are one window each: the server's usual batch, so none of the
         window bookkeeping (it costs about a tenth of a small batch)."""
-        return self._rows(*self._featurizer.featurize(texts))
+        if self.length is None:
+            return self._rows(*self._featurizer.featurize(texts))
+        return self._rows(*self._featurizer.featurize(texts),
+                          long=self.length.long(list(map(len, texts))))
 
-    def _score_groups(self, units: Iterator[tuple[int, str]]
+    def _score_groups(self, units: Iterator[tuple[int, str]], long: np.ndarray | None
                       ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Yield the owners and score rows of `units` (owner, part), a group at a time;
+        `long`: which owners take the long calibration (None: no such calibration)."""
         while chunk := list(islice(units, _GROUP)):
             owners = np.asarray([owner for owner, _ in chunk])
-            yield owners, self._rows(*self._featurizer.featurize(part for _, part in chunk))
+            yield owners, self._rows(*self._featurizer.featurize(part for _, part in chunk),
+                                     long=None if long is None else long[owners])
 
     def _score_long(self, text: str, scale: Scale) -> Iterator[np.ndarray]:
         """Yield the score rows of a long text's windows, a group of windows at a time.
@@ -159,8 +207,12 @@ class Engine:
         cuts = spans(text, scale.size, scale.overlap, scale.wide)
         while group := list(islice(cuts, _GROUP)):
             points = edges(text, group)
+            # every window of a streamed text (16 KB and more) is a long text's
+            marks = (np.full(len(group), len(text) > self.length.chars)
+                     if self.length is not None else None)
             if points is None:  # a token straddles an edge: score window by window
-                yield self._rows(*self._featurizer.featurize(text[a:b] for a, b in group))
+                yield self._rows(*self._featurizer.featurize(text[a:b] for a, b in group),
+                                 long=marks)
                 continue
             stream = normalize_pieces([text[a:b] for a, b in pairwise(points)])
             index = {point: i for i, point in enumerate(points)}
@@ -181,7 +233,7 @@ class Engine:
                     features = self._featurizer.windows(stream)
                 parts.append(features.windows(starts[ks[0]:ks[-1] + 1], stops[ks[0]:ks[-1] + 1]))
             yield self._rows(*(np.concatenate([part[i] for part in parts]) for i in range(4)),
-                             list(chain.from_iterable(part[4] for part in parts)))
+                             list(chain.from_iterable(part[4] for part in parts)), long=marks)
 
     def stack_offsets(self, texts: Sequence[str]) -> np.ndarray:
         """Return what the stack adds to each stacked label's logit for each whole text (texts
@@ -198,10 +250,17 @@ class Engine:
         return np.concatenate(parts)
 
     def _rows(self, words: Sequence[int], word_counts: Sequence[int], features: Sequence[int],
-              feature_counts: Sequence[int], severities: list[float]) -> np.ndarray:
-        """Return one row of label probabilities per text given by `Featurizer.add`."""
+              feature_counts: Sequence[int], severities: list[float],
+              long: np.ndarray | None = None) -> np.ndarray:
+        """Return one row of label probabilities per text given by `Featurizer.add`; `long`
+        marks the texts that take the long calibration (None: no such calibration)."""
         rows = np.empty((len(severities), len(self.labels)))
-        rows[:, :-1] = self.model.probabilities(words, word_counts, features, feature_counts)
+        if long is None or self.length is None:
+            rows[:, :-1] = self.model.probabilities(words, word_counts, features, feature_counts)
+        else:
+            logits = self.model.logits(words, word_counts, features, feature_counts)
+            self.length.apply(logits, long)
+            rows[:, :-1] = 1.0 / (1.0 + np.exp(-logits))
         rows[:, -1] = list(map(self.profanity, severities))
         return rows
 
@@ -256,5 +315,7 @@ def _load(model_dir: Path, files: tuple[str, ...], meta: dict, digests: dict) ->
     model.evidence_prior = float(meta.get("evidence_prior", 0.0))
     encoder = (Encoder(model_dir, meta["encoder"], digests.get(ENCODER_FILE))
                if "encoder" in meta else None)
+    length = (LengthCalibration.from_meta(meta["long_calibration"], model.labels)
+              if "long_calibration" in meta else None)
     return Engine(meta["version"], model, lexicon, ProfanityScale(**meta.get("profanity", {})),
-                  source=model_dir, encoder=encoder)
+                  source=model_dir, encoder=encoder, length=length)

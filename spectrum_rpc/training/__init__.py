@@ -22,8 +22,9 @@ _LAZY = {
                      "template_samples", "train", "write_models", "written_samples"), "recipe"),
     **dict.fromkeys(("Report", "best_f1", "expected_calibration_error", "paired_auc", "report"),
                    "metrics"),
-    **dict.fromkeys(("Calibration", "calibrate", "choose_threshold", "f1_curve", "pool",
-                     "realistic", "recalibrate", "served_threshold", "served_thresholds"),
+    **dict.fromkeys(("Calibration", "EVIDENCE_PRIOR", "LONG_LABELS", "calibrate",
+                     "choose_threshold", "f1_curve", "pool", "realistic", "recalibrate",
+                     "served_threshold", "served_thresholds"),
                     "calibration"),
     **dict.fromkeys(("base_figures", "ordinary_texts"), "evaluation"),
 }

@@ -37,10 +37,12 @@ SPANS_TEST = 0.5
 # Enron-Spam: e-mail spam for the phishing label alone (issue 20, part 3). With ENRON_TRAINING
 # one development subset trains it (its rows are appended after the vocabulary and idf are
 # chosen, `recipe.train`, so no other label moves), the other stays development; the test
-# subsets are never trained on. Off (the shipped model): both are development. Measured and not
-# shipped: it flags more ordinary prompts as phishing (docs/BENCHMARKS.md, "Enron-Spam").
+# subsets are never trained on. Off: both are development. On since 2026.12.06-spamkind-1,
+# with the long texts' own calibration (`calibration.LONG_CHARS`): with one calibration for
+# every length it flagged more ordinary prompts as phishing (docs/BENCHMARKS.md, "Enron-Spam"
+# and "Enron-Spam with a length-aware phishing calibration").
 ENRON = "enron"
-ENRON_TRAINING = False
+ENRON_TRAINING = True
 ENRON_TRAIN_SUBSET = "enron1"
 ENRON_DEV_SUBSETS = ("enron1", "enron3")
 ENRON_TEST_SUBSETS = ("enron4", "enron6")
@@ -225,8 +227,9 @@ class Corpus:
     phishing_rows: list[Sample] = field(default_factory=list)
 
 
-def load_corpus(root: Path) -> Corpus:
-    """Load every source and apply the fixed splits."""
+def load_corpus(root: Path, enron_training: bool | None = None) -> Corpus:
+    """Load every source and apply the fixed splits (the Enron rows' as `enron_split` says for
+    `enron_training`, None: ENRON_TRAINING as it is when called)."""
     dav_train, dav_test = davidson(root)
     mod_pool, mod_test = moderation(root)
     mod_train, mod_dev = develop(mod_pool, MODERATION_DEV,
@@ -234,7 +237,7 @@ def load_corpus(root: Path) -> Corpus:
                                   for s in mod_pool])
     sms_pool, sms_test = sms(root)
     sms_train, sms_dev = develop(sms_pool, SMS_DEV, _strata(sms_pool))
-    enron_train, enron_dev = enron_split()
+    enron_train, enron_dev = enron_split(enron_training)
     yt_train, yt_dev = [], []
     for name in YOUTUBE_TRAIN:
         part = youtube(root, name)

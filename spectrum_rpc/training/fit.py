@@ -31,7 +31,7 @@ import os
 import shutil
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -149,6 +149,10 @@ class Candidate:
     skipped: dict[str, str]
     new_grams: int
     stack: Stack | None = None
+    # The refitted labels fitted from scratch (method "refit", or nothing to fine-tune from):
+    # calibrated afresh, one fit for every length; a fine-tuned label keeps its base weights'
+    # calibration, and so the base model's long texts' calibration on top of them.
+    afresh: list[str] = field(default_factory=list)
 
 
 def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: Sequence[Sample],
@@ -171,6 +175,7 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
     fitted: dict[str, FittedLabel] = {}
     skipped: dict[str, str] = {}
     done: list[str] = []
+    afresh: list[str] = []
     stack = base_model.stack
     offsets: dict[str, np.ndarray] | None = None  # the base model's stack terms, on first need
     for j, label in enumerate(base_model.labels):
@@ -188,6 +193,7 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
                                        idf, base_model.lexicon)
+                afresh.append(label)
             if result is None:
                 skipped[label] = why
             else:
@@ -198,7 +204,8 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
                 done.append(label)
                 log(f"  {label}: {why}")
         fitted[label] = result or kept
-    return Candidate(vocabulary, idf, fitted, done, skipped, len(added), stack)
+    return Candidate(vocabulary, idf, fitted, done, skipped, len(added), stack,
+                     [label for label in afresh if label in done])
 
 
 def _anchors(pool: list[Sample]) -> list[Sample]:
@@ -287,6 +294,13 @@ def write_candidate(out: Path, version: str, base_model: ModelFiles, candidate: 
     # the evidence prior belongs to the weights (their calibration was fitted with it)
     keep = {k: base_model.meta[k] for k in ("profanity", "seed", "stack", "evidence_prior")
             if k in base_model.meta}
+    # so does the long texts' calibration, but of no label fitted from scratch: that one is
+    # calibrated afresh, one fit for every length (the long map would move it twice)
+    long = base_model.meta.get("long_calibration")
+    kept = {k: v for k, v in (long or {}).get("labels", {}).items()
+            if k not in candidate.afresh}
+    if kept:
+        keep["long_calibration"] = {**long, "labels": kept}
     tier = carry_encoder(base_model, out)
     write_models(out, version, candidate.vocabulary, candidate.idf, candidate.fitted,
                  base_model.lexicon, {**keep, **tier, **meta}, candidate.stack)

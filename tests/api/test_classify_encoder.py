@@ -14,6 +14,8 @@ CANDIDATES = (
     "The match report is here: https://www.example.com/sport/report",
     "check out my channel http://youtube.com/example",
     "call me when you get this",
+    # in 2026.12.06-spamkind-1's phishing band (0.27-0.50) by its linear score, 0.46
+    "Our train leaves at 9:40, timetable here: www.nationalrail.co.uk",
 )
 
 

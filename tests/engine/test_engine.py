@@ -92,16 +92,19 @@ def test_toxic_paragraph_across_a_window_group_edge_is_found(engine):
 
 def worst_window(engine, text: str) -> np.ndarray:
     """Each label's highest score over the windows of every scale counting for it, each window
-    featurised on its own."""
+    featurised on its own (and, where the model has one, under the long texts' calibration
+    when the whole text is long)."""
     from spectrum_rpc.engine.windows import windows
 
     worst = np.zeros(len(engine.labels))
+    long = engine.length is not None and len(text) > engine.length.chars
     for scale in engine.scales:
         if scale.labels is not None and max(
                 worst[engine.labels.index(label)] for label in scale.labels) < scale.gate:
             continue
         parts = list(windows(text, scale.size, scale.overlap, scale.wide))
-        rows = engine._rows(*engine._featurizer.featurize(parts)).max(axis=0)
+        marks = np.full(len(parts), long) if engine.length is not None else None
+        rows = engine._rows(*engine._featurizer.featurize(parts), long=marks).max(axis=0)
         for i, label in enumerate(engine.labels):
             if scale.labels is None or label in scale.labels:
                 worst[i] = max(worst[i], rows[i])
@@ -143,6 +146,11 @@ def test_spaced_letter_windows_are_scored_once_and_the_same(engine, text):
     # each truly on its own, by the linear tier (the encoder tier is asked about whole short
     # texts only, never a long text's windows)
     alone = np.array([engine.linear_scores([part])[0] for part in parts])
+    if engine.length is not None:  # every window of a long text, a short last one too, takes
+        for k, part in enumerate(parts):  # the long texts' calibration
+            if len(part) <= engine.length.chars:
+                alone[k] = engine._rows(*engine._featurizer.featurize([part]),
+                                        long=np.array([True]))[0]
     assert np.array_equal(rows, alone)
     assert engine.score([text])[0][0] > 0.5  # and the worst part shows
 

@@ -105,7 +105,9 @@ def test_the_stream_path_scores_each_scale_as_windows_alone(engine):
         mask = [scale.labels is None or label in scale.labels for label in engine.labels]
         assert np.where(mask, worst, 0.0).max() >= scale.gate  # the gates open for this text
         parts = [text[a:b] for a, b in spans(text, scale.size, scale.overlap, scale.wide)]
-        rows = engine._rows(*engine._featurizer.featurize(parts)).max(axis=0)
+        long = (np.full(len(parts), len(text) > engine.length.chars)  # the long calibration
+                if engine.length is not None else None)
+        rows = engine._rows(*engine._featurizer.featurize(parts), long=long).max(axis=0)
         worst = np.maximum(worst, np.where(mask, rows, 0.0))
     assert whole == pytest.approx(worst, rel=0, abs=1e-12)
 

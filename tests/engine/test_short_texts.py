@@ -96,8 +96,9 @@ def test_masked_profanity_is_toxic(engine, text):
 
 
 # Every bare link the spam training data labels is spam (41 of 41 YouTube comments), and the
-# evidence prior does not pull a link alone under the phishing threshold (0.245 against 0.21):
-# a known false alarm, kept visible here.
+# evidence prior does not pull a link alone under the phishing threshold (2026.12.06-spamkind-1:
+# 0.662 and 0.895 against 0.38; 2026.12.06-sexual-1: 0.312 and 0.499 against 0.21): a known
+# false alarm, kept visible.
 BARE_LINK = pytest.mark.xfail(strict=True, reason="a link alone still reads as spam")
 
 

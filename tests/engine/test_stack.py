@@ -177,8 +177,9 @@ def test_the_single_label_stack_format_still_loads(tmp_path, engine):
     model = read_model(models)
     fitted = {label: _kept(model, j, 0) for j, label in enumerate(model.labels)}
     write_models(tmp_path / "again", "again", model.vocabulary, model.idf, fitted,
-                 model.lexicon, {"stack": model.meta["stack"],
-                                 "evidence_prior": model.meta["evidence_prior"]}, model.stack)
+                 model.lexicon, {k: model.meta[k] for k in ("stack", "evidence_prior",
+                                                             "long_calibration")
+                                 if k in model.meta}, model.stack)
     again = json.loads((tmp_path / "again" / ENGINE_FILE).read_text())["stack"]
     shipped = json.loads((SHIPPED_MODELS / ENGINE_FILE).read_text())["stack"]
     assert again["labels"] == ["toxicity"]

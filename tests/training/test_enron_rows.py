@@ -101,11 +101,13 @@ def test_the_subsets_stay_apart(corpus):
 
 
 def test_the_split_follows_the_switch_when_the_corpus_is_loaded(monkeypatch):
-    # measured and not shipped (docs/BENCHMARKS.md, "Enron-Spam"): no e-mail is trained on
-    assert C.ENRON_TRAINING is False
-    assert C.enron_split() == ((), ("enron1", "enron3"))
-    monkeypatch.setattr(C, "ENRON_TRAINING", True)  # read at call time, not at import
+    # shipped since 2026.12.06-spamkind-1 (docs/BENCHMARKS.md, "Enron-Spam with a length-aware
+    # phishing calibration"): enron1 trains the phishing label
+    assert C.ENRON_TRAINING is True
     assert C.enron_split() == (("enron1",), ("enron3",))
+    monkeypatch.setattr(C, "ENRON_TRAINING", False)  # read at call time, not at import
+    assert C.enron_split() == ((), ("enron1", "enron3"))
+    assert C.enron_split(True) == (("enron1",), ("enron3",))
 
 
 def test_the_switch_on_moves_enron1_from_development_to_training(corpus, monkeypatch):
@@ -121,6 +123,7 @@ def test_the_switch_on_moves_enron1_from_development_to_training(corpus, monkeyp
 def test_the_base_corpus_ends_with_the_enron_rows(corpus, monkeypatch):
     """The feedback fine-tuning's base corpus appends the rows in `recipe.train`'s order: the
     written rows, then the Enron e-mails last."""
+    monkeypatch.setattr(C, "ENRON_TRAINING", False)
     off = load_base(data_dir()).train
     monkeypatch.setattr(C, "ENRON_TRAINING", True)
     on = load_base(data_dir()).train

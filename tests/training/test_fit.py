@@ -189,3 +189,35 @@ def test_a_label_the_base_model_never_learnt_is_fitted_afresh(tmp_path):
     fitted = candidate.fitted["sexual"]
     assert "fine-tuned" not in fitted.calibration and np.any(fitted.weights)
     assert candidate.refit == ["sexual"]
+
+
+@pytest.mark.parametrize(("refit", "method"), [(["toxicity"], "refit"),
+                                               (["phishing"], "finetune"),
+                                               (["phishing"], "refit")])
+def test_the_long_calibration_stays_unless_its_label_is_fitted_afresh(tmp_path, refit, method):
+    """The long texts' calibration belongs to the weights it was fitted on (as the evidence
+    prior): a candidate keeps it for a label it does not refit or only fine-tunes from the base
+    weights, and drops it for one fitted from scratch (calibrated afresh, one fit for every
+    length)."""
+    import json
+
+    from spectrum_rpc.engine import ENGINE_FILE
+    from spectrum_rpc.training.dataset import load_base
+    from spectrum_rpc.training.fit import fit_candidate, read_model, write_candidate
+    from tests.helpers.training import write_base, write_model
+
+    base_dir = write_base(tmp_path / "base")
+    model = read_model(write_model(tmp_path / "model", base_dir))
+    assert "phishing" in model.labels
+    model.meta["long_calibration"] = {"chars": 400, "labels": {"phishing": [0.9, -2.0]}}
+    candidate = fit_candidate(model, load_base(base_dir), _corrections(refit[0], seed=5), refit,
+                              1.0, lambda _: None, method=method)
+    assert candidate.refit == refit
+    write_candidate(tmp_path / "candidate", "tiny-2", model, candidate, {})
+    meta = json.loads((tmp_path / "candidate" / ENGINE_FILE).read_text())
+    engine = load_engine(tmp_path / "candidate")
+    if refit == ["phishing"] and method == "refit":
+        assert "long_calibration" not in meta and engine.length is None
+    else:
+        assert meta["long_calibration"] == model.meta["long_calibration"]
+        assert engine.length is not None and engine.length.chars == 400

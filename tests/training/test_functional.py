@@ -21,7 +21,8 @@ from spectrum_rpc.training.functional import (
 SERVED = {label: getattr(ThresholdSettings(), label).reject for label in EVERY_LABEL}
 
 # Floors for the EASY half, per category, at the served thresholds (toxicity 0.21, sexual 0.47
-# since 2026.12.06-sexual-1 (0.46 before), phishing 0.21 since 2026.12.05-encoder-2; sexual was
+# since 2026.12.06-sexual-1 (0.46 before), phishing 0.38 since 2026.12.06-spamkind-1 (0.21 from
+# 2026.12.05-encoder-2: the same easy accuracies but ham_lookalike 0.80, 16/20); sexual was
 # 0.57 from 2026.12.05-calibrated-1, whose easy accuracies are in the comments;
 # 2026.12.05-encoder-2 measured the same except insult_no_profanity 0.85, 17/20). Where they
 # come from:
