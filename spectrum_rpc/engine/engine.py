@@ -68,8 +68,16 @@ class LengthCalibration:
 
     @classmethod
     def from_meta(cls, record: dict, labels: Sequence[str]) -> LengthCalibration:
-        """Read engine.json's record: {"chars": N, "labels": {label: [slope, shift]}}."""
+        """Read engine.json's record: {"chars": N, "labels": {label: [slope, shift]}}.
+
+        A slope must be positive: only an increasing map keeps a long text's worst window the
+        worst after the map (a zero slope would score every long text the same, a negative
+        one would report its most harmless window).
+        """
         fits = record["labels"]
+        bad = [label for label, (slope, _) in fits.items() if not float(slope) > 0.0]
+        if bad:
+            raise ValueError(f"long_calibration: the slope of {', '.join(bad)} is not positive")
         return cls(int(record["chars"]), tuple(labels.index(label) for label in fits),
                    np.array([float(v[0]) for v in fits.values()]),
                    np.array([float(v[1]) for v in fits.values()]))

@@ -4,6 +4,7 @@ score is left as it is, and the worst-part rule still picks a long text's worst 
 
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,19 +27,21 @@ SENTENCE = "Thanks for the notes, see the agenda at www.example.org before we me
 def engines(tmp_path_factory):
     """The shipped files with one calibration for every length, and with a long calibration
     of their own, both without the encoder tier (its band would see the moved score)."""
-    out = []
-    for name, long in (("plain", None), ("long", {L.PHISHING: [SLOPE, SHIFT]})):
-        folder = tmp_path_factory.mktemp(name)
-        files, meta = model_files(SHIPPED_MODELS)
-        for file in files:
-            shutil.copyfile(SHIPPED_MODELS / file, folder / file)
-        meta.pop("long_calibration", None)
-        if long is not None:
-            meta["long_calibration"] = {"chars": CHARS, "labels": long}
-        (folder / ENGINE_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
-        write_manifest(folder, list(files))
-        out.append(load_engine(folder).without_encoder())
-    return tuple(out)
+    return tuple(load_engine(_model(tmp_path_factory.mktemp(name), long)).without_encoder()
+                 for name, long in (("plain", None), ("long", {L.PHISHING: [SLOPE, SHIFT]})))
+
+
+def _model(folder: Path, long: dict | None) -> Path:
+    """Write the shipped files into `folder` with `long` as the long calibration's labels."""
+    files, meta = model_files(SHIPPED_MODELS)
+    for file in files:
+        shutil.copyfile(SHIPPED_MODELS / file, folder / file)
+    meta.pop("long_calibration", None)
+    if long is not None:
+        meta["long_calibration"] = {"chars": CHARS, "labels": long}
+    (folder / ENGINE_FILE).write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n")
+    write_manifest(folder, list(files))
+    return folder
 
 
 def _mapped(p: np.ndarray) -> np.ndarray:
@@ -70,3 +73,10 @@ def test_a_text_scores_the_same_alone_and_in_a_batch(engines):
     batch = long.score(texts)
     for k, text in enumerate(texts):
         assert np.array_equal(long.score([text])[0], batch[k])
+
+
+@pytest.mark.parametrize("slope", [0.0, -1.0])
+def test_a_slope_that_is_not_positive_is_refused_at_load(tmp_path, slope):
+    # The worst window before the map is the worst after it only for an increasing map.
+    with pytest.raises(ValueError, match="slope of phishing is not positive"):
+        load_engine(_model(tmp_path, {L.PHISHING: [slope, SHIFT]}))
