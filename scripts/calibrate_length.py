@@ -8,10 +8,11 @@ LONG_LABELS only, with `long_chars`: Platt on the development texts of at most `
 characters and, apart, on the longer ones. The short fit is an affine map of the served logit,
 so it is folded into the label's weight column and bias here; the long one is written as
 engine.json's "long_calibration"; the label's default threshold is chosen again. Every other
-label is left as it is. This compares several lengths on one trained model (docs/BENCHMARKS.md,
-"Enron-Spam with a length-aware phishing calibration"); `make models` does the same inside
-training (`calibration.LONG_CHARS`), from the raw logits, so its weights differ from these in
-the float32 rounding of the fold only.
+label is left as it is. A label with a stack is refused (its stack terms are not folded here).
+This compares several lengths on one trained model (docs/BENCHMARKS.md, "Enron-Spam with a
+length-aware phishing calibration"); `make models` does the same inside training
+(`calibration.LONG_CHARS`), from the raw logits, so its weights differ from these in the float32
+rounding of the fold only.
 """
 
 from __future__ import annotations
@@ -55,6 +56,13 @@ def main(argv: list[str] | None = None) -> None:
     if "long_calibration" in meta or "encoder" in meta:
         raise SystemExit("needs a model with one calibration for every length, no encoder")
     engine = load_engine(args.models)
+    # The short fit is folded into the weights and bias below, not into a stack's terms
+    # (`calibration.fold` does both, inside training): a stacked label would be miscalibrated.
+    stacked = sorted(set(LONG_LABELS) & set(engine.model.stack.labels if engine.model.stack
+                                            else ()))
+    if stacked:
+        raise SystemExit(f"{', '.join(stacked)} has a stack in {args.models}: this tool folds "
+                         "the short fit into the weights only; refit it with `make models`")
     # The development part must be the one the model was trained beside: with the Enron rows
     # in training, enron1 is training data and not a calibration source.
     corpus = load_corpus(data_dir(args.data_dir), enron_training=args.enron_training)
