@@ -5,8 +5,6 @@ before."""
 
 from __future__ import annotations
 
-import random
-
 import numpy as np
 import pytest
 
@@ -18,19 +16,9 @@ LONG = {"chars": 400, "labels": {"phishing": [0.934, -2.33]}}  # the shipped map
 
 
 def _corrections(padding: int) -> list:
-    """40 corrections marking spam-word texts phishing and 40 marking fan-word texts not, each
-    followed by `padding` small-talk words (about 6 characters each)."""
-    from spectrum_rpc.training.corpus import Sample
-    from tests.helpers.training import WORDS
+    from tests.helpers.training import padded_corrections
 
-    rng = random.Random(7)
-    out = []
-    for kind, target in (("spam", 1), ("fan", 0)):
-        for i in range(40):
-            filler = " ".join(rng.choice(WORDS["clean"]) for _ in range(padding))
-            out.append(Sample(f"{rng.choice(WORDS[kind])} {filler} {i}".strip(), "feedback",
-                              {"phishing": target}))
-    return out
+    return padded_corrections("phishing", padding)
 
 
 def _fit(tmp_path, long: dict | None, fixes: list, name: str, weight: float = 1.0):
