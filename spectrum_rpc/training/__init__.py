@@ -27,6 +27,8 @@ _LAZY = {
                      "served_threshold", "served_thresholds"),
                     "calibration"),
     **dict.fromkeys(("base_figures", "ordinary_texts"), "evaluation"),
+    **dict.fromkeys(("fit_candidate", "read_model", "write_candidate"), "fit"),
+    "load_base": "dataset",
 }
 
 # `label_thresholds`: the default reject thresholds of the labels outside classifyText's three.

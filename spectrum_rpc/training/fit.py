@@ -21,6 +21,11 @@ count). Fine-tuning learns that served logit: the label's stack terms of each te
 offset and the weight column moves around them. Refitting a stacked label from scratch fits a
 plain linear model, so its candidate is written without that label's stack terms (and says so
 in its calibration note); the other stacked labels keep theirs.
+
+A label with a long texts' calibration (engine.json "long_calibration") is served as
+sigmoid(slope * z + shift) on texts longer than its length, z the logit above: fine-tuning fits
+that served score on those rows (and scores the anchors with it), the plain sigmoid(z) on the
+others. The candidate keeps the map (`write_candidate`), so what it learnt is what it serves.
 """
 
 from __future__ import annotations
@@ -189,7 +194,9 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
                 if offsets is None:
                     offsets = stack_offsets(base_model, [s.text for s in [*pool, *corrections]])
                 offset = offsets.get(label, np.zeros(x.shape[0]))
-                result, why = _finetune_one(label, x, pool, corrections, weight, kept, offset)
+                served = served_map(base_model, label, [s.text for s in [*pool, *corrections]])
+                result, why = _finetune_one(label, x, pool, corrections, weight, kept, offset,
+                                            served)
             else:
                 result, why = _fit_one(label, x, pool, corrections, weight, base, vocabulary,
                                        idf, base_model.lexicon)
@@ -208,6 +215,22 @@ def fit_candidate(base_model: ModelFiles, base: BaseCorpus | None, corrections: 
                      [label for label in afresh if label in done])
 
 
+def served_map(model: ModelFiles, label: str, texts: Sequence[str]
+               ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the (slope, shift) per text that serving maps `label`'s logit z of each text
+    with (slope * z + shift: the long texts' calibration of the model's engine.json, on the
+    texts it calls long); None where that is the identity for every text."""
+    record = model.meta.get("long_calibration")
+    if not record or label not in record.get("labels", {}):
+        return None
+    # the engine's rule (`LengthCalibration.long`): longer than "chars" characters is long
+    long = np.array([len(t) > int(record["chars"]) for t in texts], dtype=bool)
+    if not long.any():
+        return None
+    slope, shift = (float(v) for v in record["labels"][label])
+    return np.where(long, slope, 1.0), np.where(long, shift, 0.0)
+
+
 def _anchors(pool: list[Sample]) -> list[Sample]:
     # Anchors are drawn from the rows every label trains on: the written solicitation and
     # contrast rows and the Enron e-mails (one label each, appended last) would otherwise change
@@ -220,18 +243,24 @@ def _anchors(pool: list[Sample]) -> list[Sample]:
 
 
 def finetune(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, w0: np.ndarray, b0: float,
-             l2: float = FINETUNE_L2, offset: np.ndarray | None = None
+             l2: float = FINETUNE_L2, offset: np.ndarray | None = None,
+             served: tuple[np.ndarray, np.ndarray] | None = None
              ) -> tuple[np.ndarray, float]:
     """Minimise the weighted log-loss of `x @ (w0 + d) + b0 + db + offset` plus `l2/2 |d|^2`
-    (`offset`: fixed per-row logit terms, e.g. a stack's)."""
+    (`offset`: fixed per-row logit terms, e.g. a stack's); with `served` = (slope, shift) per
+    row, the log-loss of `slope * logit + shift`, the logit serving scores (`served_map`)."""
     z0 = x @ w0 + b0 + (offset if offset is not None else 0.0)
     n = x.shape[1]
     bias_l2 = l2 * 0.01  # the bias may move freely: it carries the deployment's base rate
 
     def loss(p: np.ndarray) -> tuple[float, np.ndarray]:
         z = z0 + x @ p[:n] + p[n]
+        if served is not None:
+            z = served[0] * z + served[1]
         g = w * (expit(z) - y)
         value = np.sum(w * (np.logaddexp(0.0, z) - y * z))
+        if served is not None:
+            g = g * served[0]  # d(served logit)/d(logit): the gradient of the weights' logit
         value += 0.5 * l2 * (p[:n] @ p[:n]) + 0.5 * bias_l2 * p[n] ** 2
         return float(value), np.concatenate([x.T @ g + l2 * p[:n], [g.sum() + bias_l2 * p[n]]])
 
@@ -242,18 +271,24 @@ def finetune(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, w0: np.ndarray, b0:
 
 def _finetune_one(label: str, x: sp.csr_matrix, pool: list[Sample],
                   corrections: Sequence[Sample], weight: float, kept: FittedLabel,
-                  offset: np.ndarray) -> tuple[FittedLabel | None, str]:
+                  offset: np.ndarray, served: tuple[np.ndarray, np.ndarray] | None = None
+                  ) -> tuple[FittedLabel | None, str]:
     mine = [i for i, s in enumerate(corrections) if label in s.labels]
     if not mine:
         return None, "no correction names this label"
     anchors = x[: len(pool)]
-    # Anchors keep the base model's own probabilities as targets: without corrections the
-    # optimum is the base model itself, and with them it moves only where they pull.
-    y = np.concatenate([expit(anchors @ kept.weights + kept.bias + offset[:len(pool)]),
-                        [corrections[i].labels[label] for i in mine]])
+    # Anchors keep the base model's own probabilities as targets, as served (the long texts'
+    # map included): without corrections the optimum is the base model itself, and with them
+    # it moves only where they pull.
+    z = anchors @ kept.weights + kept.bias + offset[:len(pool)]
+    if served is not None:
+        z = served[0][:len(pool)] * z + served[1][:len(pool)]
+    y = np.concatenate([expit(z), [corrections[i].labels[label] for i in mine]])
     w = np.concatenate([np.ones(len(pool)), np.full(len(mine), weight)])
     index = np.concatenate([np.arange(len(pool)), len(pool) + np.array(mine, dtype=np.int64)])
-    weights, bias = finetune(x[index], y, w, kept.weights, kept.bias, offset=offset[index])
+    weights, bias = finetune(x[index], y, w, kept.weights, kept.bias, offset=offset[index],
+                             served=None if served is None else (served[0][index],
+                                                                 served[1][index]))
     how = (f"fine-tuned from the base model on {len(mine)} corrections (weight {weight:g}),"
            f" anchored on its own scores of {len(pool)} base texts, L2 {FINETUNE_L2:g}")
     return FittedLabel(weights, bias, how), how

@@ -129,6 +129,20 @@ def corrections(rng: random.Random, n: int, flipped: bool = False) -> list[dict]
     return out
 
 
+def padded_corrections(label: str, padding: int, seed: int = 7) -> list[Sample]:
+    """Return 40 corrections marking spam-word texts `label` and 40 marking fan-word texts not,
+    each followed by `padding` small-talk words (about 6 characters each: 80 make e-mail-length
+    texts of about 550 characters)."""
+    rng = random.Random(seed)
+    out = []
+    for kind, target in (("spam", 1), ("fan", 0)):
+        for i in range(40):
+            filler = " ".join(rng.choice(WORDS["clean"]) for _ in range(padding))
+            out.append(Sample(f"{rng.choice(WORDS[kind])} {filler} {i}".replace("  ", " "),
+                              "feedback", {label: target}))
+    return out
+
+
 def rpc_batch(method: str, params: list[dict], start: int = 0) -> list[dict]:
     """Return a JSON-RPC batch calling `method` once per params object."""
     return [{"jsonrpc": "2.0", "method": method, "params": p, "id": start + i}

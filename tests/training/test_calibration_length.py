@@ -1,6 +1,9 @@
 """The long texts' calibration fitted apart (`calibration.LONG_CHARS`, issue 20 part 3): the
 short fit is what the weights fold, the long one is served on top of it, and with no length
-given the calibration is the single fit it was."""
+(`long_chars=None`) the calibration is the single fit it was; training and serving agree on
+which texts are long."""
+
+import copy
 
 import numpy as np
 import pytest
@@ -26,7 +29,19 @@ def _development() -> dict[str, list[Sample]]:
 
 @pytest.fixture(scope="module")
 def engine():
-    return load_engine().without_encoder()
+    # the shipped weights served with one calibration for every length, as `calibrate` needs
+    # (a copy: `load_engine` keeps the engine it returns for the next call)
+    engine = copy.copy(load_engine().without_encoder())
+    engine.length = None
+    return engine
+
+
+def test_an_engine_serving_a_long_calibration_is_refused():
+    shipped = load_engine().without_encoder()
+    assert shipped.length is not None
+    with pytest.raises(ValueError, match="long_calibration"):
+        calibrate(shipped, _development(), labels=(L.PHISHING,), priors=(300.0,),
+                  log=lambda _: None)
 
 
 def test_the_long_record_maps_the_folded_logit_to_the_long_fit():
@@ -39,11 +54,10 @@ def test_the_long_record_maps_the_folded_logit_to_the_long_fit():
     assert Calibration(300.0, {L.PHISHING: (0.4, -1.2)}, {}, {}).long_record() is None
 
 
-def test_long_texts_are_fitted_apart(engine, monkeypatch):
+def test_long_texts_are_fitted_apart(engine):
     development = _development()
-    monkeypatch.setattr(calibration, "LONG_CHARS", None)  # one fit for every length
     single = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
-                       log=lambda _: None)
+                       log=lambda _: None, long_chars=None)  # one fit for every length
     # a length no text of this pool reaches: one fit too
     assert calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
                      log=lambda _: None, long_chars=10_000).long_record() is None
@@ -65,3 +79,39 @@ def test_the_threshold_is_chosen_on_both_fits_probabilities(engine):
                       log=lambda _: None, long_chars=200)
     per_source = split.thresholds[L.PHISHING].per_source
     assert set(per_source) == {"sms_dev", "enron_dev"}
+
+
+def _exactly(n: int, i: int, spam: bool) -> str:
+    """Return a text of exactly `n` characters (a spam or a ham opening, then ordinary words)."""
+    text = (SPAM if spam else HAM)[i % 2].format(i) + FILLER * 10
+    return text[:n]
+
+
+def test_a_text_of_long_chars_is_short_and_one_more_is_long_in_training_and_serving(engine):
+    from types import SimpleNamespace
+
+    from spectrum_rpc.training.fit import served_map
+
+    n = calibration.LONG_CHARS
+    assert n is not None
+    # training: the calibration's long fit takes the texts of n + 1 characters, not those of n
+    development = {"sms_dev": [Sample(_exactly(n, i, i % 4 == 0), "sms",
+                                      {L.PHISHING: int(i % 4 == 0)}) for i in range(120)],
+                   "enron_dev": [Sample(_exactly(n + 1, i, i % 4 == 0), "enron",
+                                        {L.PHISHING: int(i % 4 == 0)}) for i in range(80)]}
+    fit = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
+                    log=lambda _: None)
+    assert fit.long_chars == n and fit.report["long"]["texts"][L.PHISHING] == 80
+    # fine-tuning (`fit.served_map`) maps the logit of the longer text only
+    model = SimpleNamespace(meta={"long_calibration": {"chars": n,
+                                                       "labels": {L.PHISHING: [0.9, -2.0]}}})
+    slope, shift = served_map(model, L.PHISHING, [_exactly(n, 0, True), _exactly(n + 1, 0, True)])
+    assert list(slope) == [1.0, 0.9] and list(shift) == [0.0, -2.0]
+    # serving: the shipped model's long calibration starts at the same length
+    shipped = load_engine().without_encoder()
+    assert shipped.length is not None and shipped.length.chars == n
+    column = shipped.labels.index(L.PHISHING)
+    texts = [_exactly(n, 0, True), _exactly(n + 1, 0, True)]
+    assert [len(t) for t in texts] == [n, n + 1]
+    served, plain = shipped.score(texts)[:, column], engine.score(texts)[:, column]
+    assert served[0] == plain[0] and served[1] != pytest.approx(plain[1])
