@@ -2,9 +2,10 @@
 
 The shipped model (the engine's default, or `engine.model_dir`) is copied in and recorded as
 the first global version on first use. A project's active model falls back to the global one.
-An upgrade that ships a newer model activates it in place of an older shipped model that was
-activated automatically (the default thresholds fit the new one); a retrained or an
-admin-chosen global model is kept, with a warning.
+A package that ships a new model records it but never activates it by itself: hosts of one
+fleet may run two packages during a rolling upgrade, and an older host must not be handed a
+model its code cannot read. While the global model differs from the shipped one, each start
+warns that the default thresholds fit the shipped model (`models promote` activates it).
 """
 
 from __future__ import annotations
@@ -24,10 +25,7 @@ REPORT_FILE = "training.json"
 SHIPPED = "shipped"
 RETRAIN = "retrain"
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]")
-# Reasons of the activations no one chose: an upgrade may replace these models.
 INITIAL = "initial shipped model"
-UPGRADED = "shipped model upgraded"
-_AUTOMATIC = (INITIAL, UPGRADED)
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +72,7 @@ class ModelRegistry:
         self.root = root
 
     async def ensure_shipped(self, source: Path) -> ModelRecord:
-        """Record the shipped model if this version is new; make it global if nothing is, or
-        if the global one is an older shipped model activated automatically (`_upgrade`)."""
+        """Record the shipped model if this version is new; make it global if nothing is."""
         _, meta = model_files(source)  # verified before anything is recorded
         version = meta["version"]
         record = await self.store.models.get(version)
@@ -91,38 +88,15 @@ class ModelRegistry:
         active = (await self.store.models.active()).get(GLOBAL)
         if active is None:
             await self.store.models.activate(GLOBAL, version, INITIAL)
-        elif active != version:
-            await self._upgrade(active, version)
+            return record
+        in_use = await self.store.models.get(active) if active != version else None
+        if in_use is not None and in_use.origin == SHIPPED:
+            # An older (or newer) package's model; a retrained one is the admin's own. Versions
+            # only: nothing user-written reaches the log.
+            log.warning("the global model is %s, not this package's shipped model %s, whose"
+                        " default thresholds are in use: `models promote %s` once every host"
+                        " runs this package, or set the thresholds", active, version, version)
         return record
-
-    async def _upgrade(self, active: str, shipped: str) -> None:
-        """Activate the newly shipped version in place of an older shipped global model that
-        no one chose (the default thresholds fit the shipped model, not the old one).
-
-        A retrained model, a manual promotion or a rollback is the admin's choice: kept, with
-        a warning. "Older" is the order versions were recorded in, so a host still running the
-        previous package (a rolling upgrade on a shared database) does not switch back.
-        """
-        order = [record.version for record in await self.store.models.list()]
-        current = await self.store.models.get(active)
-        if order.index(active) > order.index(shipped):
-            # A model trained since, or a newer package's: nothing to upgrade.
-            if current is not None and current.origin == SHIPPED:
-                log.warning("the global model %s is newer than this package's shipped model"
-                            " %s: kept", active, shipped)
-            return
-        history = await self.store.models.history(GLOBAL)
-        latest = history[0] if history else None
-        automatic = (current is not None and current.origin == SHIPPED and latest is not None
-                     and not latest.rolled_back and latest.version == active
-                     and latest.reason in _AUTOMATIC)
-        if not automatic:
-            log.warning("the global model %s was retrained or chosen by an admin: kept; the"
-                        " newly shipped model %s is recorded (`models promote` activates it),"
-                        " and the default thresholds fit it, not %s", active, shipped, active)
-            return
-        await self.store.models.activate(GLOBAL, shipped, UPGRADED)
-        log.info("the global model is now the shipped model %s (was %s)", shipped, active)
 
     def _copy_in(self, source: Path, version: str) -> Path:
         target = self.dir_for(version)

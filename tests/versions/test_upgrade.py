@@ -1,4 +1,4 @@
-"""An upgrade that ships a newer model: the old shipped model is replaced only if no one chose it.
+"""An upgrade that ships a new model records it and warns; it never activates it by itself.
 
 Each "start" opens the real SQLite store afresh and records the shipped model, as the server,
 the retrain pipeline and `models` do on start.
@@ -31,34 +31,40 @@ async def start(db_path: Path, root: Path, source: Path) -> str:
         return (await store.models.active())[GLOBAL]
 
 
-async def test_an_upgrade_activates_the_newly_shipped_model(db_path, tmp_path, shipped):
-    root = tmp_path / "models"
-    assert await start(db_path, root, shipped["tiny-1"]) == "tiny-1"
-    assert await start(db_path, root, shipped["tiny-2"]) == "tiny-2"
-    async with Store(db_path) as store:
-        latest = (await store.models.history(GLOBAL))[0]
-    assert (latest.version, latest.previous, latest.reason) == (
-        "tiny-2", "tiny-1", "shipped model upgraded")
-    # A host still on the old package (a rolling upgrade) does not switch back.
-    assert await start(db_path, root, shipped["tiny-1"]) == "tiny-2"
+def warnings(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
 
 
-async def test_an_admin_promoted_shipped_model_is_kept_with_a_warning(
+async def test_an_upgrade_records_the_new_model_and_warns_until_it_is_promoted(
         db_path, tmp_path, shipped, caplog):
     root = tmp_path / "models"
-    await start(db_path, root, shipped["tiny-1"])
-    async with Store(db_path) as store:
-        await ModelRegistry(store, root).promote("tiny-1", None, "manual promotion (CLI)")
+    assert await start(db_path, root, shipped["tiny-1"]) == "tiny-1"
     with caplog.at_level(logging.WARNING, logger="spectrum_rpc.versions.registry"):
+        # A rolling upgrade: hosts of both packages start; nothing switches under either.
         assert await start(db_path, root, shipped["tiny-2"]) == "tiny-1"
-    [warning] = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert "tiny-1" in warning and "tiny-2" in warning
+        assert await start(db_path, root, shipped["tiny-1"]) == "tiny-1"
+    [warning] = warnings(caplog)
+    assert "tiny-1" in warning and "models promote tiny-2" in warning
+    async with Store(db_path) as store:
+        assert (await store.models.get("tiny-2")).status == "shipped"  # recorded, not active
+        await ModelRegistry(store, root).promote("tiny-2", None, "manual promotion (CLI)")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="spectrum_rpc.versions.registry"):
+        assert await start(db_path, root, shipped["tiny-2"]) == "tiny-2"
+        assert await start(db_path, root, shipped["tiny-1"]) == "tiny-2"  # an old host
+    [warning] = warnings(caplog)  # the old host is told, the new one is not
+    assert "models promote tiny-1" in warning
 
 
-async def test_a_rollback_to_the_old_shipped_model_is_kept(db_path, tmp_path, shipped):
+async def test_a_retrained_global_model_starts_without_a_warning(db_path, tmp_path, shipped,
+                                                                  caplog):
     root = tmp_path / "models"
     await start(db_path, root, shipped["tiny-1"])
-    await start(db_path, root, shipped["tiny-2"])
     async with Store(db_path) as store:
-        await store.models.rollback(GLOBAL)  # the admin goes back to tiny-1 on purpose
-    assert await start(db_path, root, shipped["tiny-2"]) == "tiny-1"
+        await store.models.add(version="retrained-1", project=None, origin="retrain",
+                               parent="tiny-1", path=str(shipped["tiny-1"]), status="candidate",
+                               report={})
+        await store.models.activate(GLOBAL, "retrained-1", "promoted after retraining")
+    with caplog.at_level(logging.WARNING, logger="spectrum_rpc.versions.registry"):
+        assert await start(db_path, root, shipped["tiny-2"]) == "retrained-1"
+    assert warnings(caplog) == []
