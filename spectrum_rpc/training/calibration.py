@@ -227,6 +227,9 @@ class Calibration:
         for label, (a, c) in self.long_platt.items():
             short_a, short_c = self.platt[label]
             # a * raw + c where raw = (z - short_c) / short_a, z the served (short) logit
+            if not a / short_a > 0:  # the engine refuses it: fail here, not at load
+                raise ValueError(f"{label}: the long texts' Platt slope {a / short_a:g} is not "
+                                 "positive; the long texts rank backwards on this data")
             fits[label] = [a / short_a, c - a * short_c / short_a]
         return {"chars": self.long_chars, "labels": fits}
 

@@ -25,7 +25,9 @@ in its calibration note); the other stacked labels keep theirs.
 A label with a long texts' calibration (engine.json "long_calibration") is served as
 sigmoid(slope * z + shift) on texts longer than its length, z the logit above: fine-tuning fits
 that served score on those rows (and scores the anchors with it), the plain sigmoid(z) on the
-others. The candidate keeps the map (`write_candidate`), so what it learnt is what it serves.
+others. The candidate keeps the map (`write_candidate`), so what it learnt is what it serves,
+but for the evidence prior (`engine/linear.py`: serving shrinks a text's evidence toward the
+base rate, by a factor near 1 for long texts); fine-tuning has always left that out.
 """
 
 from __future__ import annotations

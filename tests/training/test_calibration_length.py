@@ -52,6 +52,10 @@ def test_the_long_record_maps_the_folded_logit_to_the_long_fit():
     raw = np.linspace(-5, 5, 11)
     assert np.allclose(slope * (0.4 * raw - 1.2) + shift, 0.9 * raw + 0.3)
     assert Calibration(300.0, {L.PHISHING: (0.4, -1.2)}, {}, {}).long_record() is None
+    backwards = Calibration(300.0, {L.PHISHING: (0.4, -1.2)}, {}, {}, 120,
+                            {L.PHISHING: (-0.9, 0.3)})
+    with pytest.raises(ValueError, match="not positive"):  # the engine would refuse the file
+        backwards.long_record()
 
 
 def test_long_texts_are_fitted_apart(engine):

@@ -62,3 +62,23 @@ def test_short_rows_are_fitted_as_without_a_long_calibration(tmp_path):
     mapped, _ = _fit(tmp_path, LONG, fixes, "mapped")
     assert np.array_equal(plain.fitted["phishing"].weights, mapped.fitted["phishing"].weights)
     assert plain.fitted["phishing"].bias == mapped.fitted["phishing"].bias
+
+
+def test_short_rows_beside_long_ones_are_fitted_as_without_a_map():
+    """With some rows long, `served` is set for all: the short rows' slope 1 and shift 0 must
+    leave the fit exactly as without a map, and a single long row must move it."""
+    import scipy.sparse as sp
+
+    from spectrum_rpc.training.fit import finetune
+
+    rng = np.random.default_rng(7)
+    x = sp.csr_matrix(rng.random((60, 12)) * (rng.random((60, 12)) < 0.3))
+    y = (rng.random(60) < 0.4).astype(float)
+    w, w0 = np.ones(60), rng.normal(size=12) * 0.1
+    plain = finetune(x, y, w, w0, -0.2)
+    identity = finetune(x, y, w, w0, -0.2, served=(np.ones(60), np.zeros(60)))
+    assert np.array_equal(plain[0], identity[0]) and plain[1] == identity[1]
+    slope, shift = np.ones(60), np.zeros(60)
+    slope[0], shift[0] = 0.934, -2.33  # one long row
+    moved = finetune(x, y, w, w0, -0.2, served=(slope, shift))
+    assert not np.array_equal(plain[0], moved[0])
