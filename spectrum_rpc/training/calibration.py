@@ -33,6 +33,7 @@ import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -252,11 +253,12 @@ def calibrate(engine: Engine, development: Mapping[str, Sequence[Sample]],
               labels: Sequence[str] = L.DECIDED, prior: float = EVIDENCE_PRIOR,
               priors: Sequence[float] = PRIOR_GRID,
               log: Callable[[str], None] = print,
-              long_chars: int | None = LONG_CHARS) -> Calibration:
+              long_chars: int | None | Literal["switch"] = "switch") -> Calibration:
     """Fit Platt per label and choose each label's threshold on the development pool, with
     the evidence prior `prior` (the pooled log-loss of each of `priors` is reported too).
     Sets `engine.model.evidence_prior` to each in turn (left at `prior`); the caller folds
-    (a, c) into the weights. With `long_chars` (default LONG_CHARS; None: one fit for every
+    (a, c) into the weights. With `long_chars` (default: the switch LONG_CHARS, read when this
+    runs, so a driver that sets it is obeyed; None: one fit for every
     length), LONG_LABELS are fitted twice, on texts of at most that many characters and on
     longer ones. `engine` must serve one calibration for every length: its logits are the
     ones the fits map, and a long calibration already served would be fitted on twice."""
@@ -264,6 +266,8 @@ def calibrate(engine: Engine, development: Mapping[str, Sequence[Sample]],
         raise ValueError("calibrate needs an engine with one calibration for every length; "
                          "this one serves a long texts' calibration (engine.json "
                          "\"long_calibration\")")
+    if long_chars == "switch":
+        long_chars = LONG_CHARS
     pools = {label: pool(development, label) for label in labels}
     longs = {label: (np.array([len(t) > long_chars for s in sources for t in s.texts])
                      if long_chars is not None and label in LONG_LABELS else None)

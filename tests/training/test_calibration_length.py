@@ -58,7 +58,7 @@ def test_the_long_record_maps_the_folded_logit_to_the_long_fit():
         backwards.long_record()
 
 
-def test_long_texts_are_fitted_apart(engine):
+def test_long_texts_are_fitted_apart(engine, monkeypatch):
     development = _development()
     single = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
                        log=lambda _: None, long_chars=None)  # one fit for every length
@@ -68,6 +68,13 @@ def test_long_texts_are_fitted_apart(engine):
     split = calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
                       log=lambda _: None, long_chars=200)
     assert single.long_chars is None and single.long_record() is None
+    # The switch is read when calibrate runs: a driver that sets it is obeyed.
+    monkeypatch.setattr(calibration, "LONG_CHARS", 200)
+    assert calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
+                     log=lambda _: None).long_chars == 200
+    monkeypatch.setattr(calibration, "LONG_CHARS", None)
+    assert calibrate(engine, development, labels=(L.PHISHING,), priors=(300.0,),
+                     log=lambda _: None).long_chars is None
     assert "long" not in single.report
     assert split.long_chars == 200 and split.report["long"]["texts"][L.PHISHING] == 160  # 25 % spam
     assert split.platt[L.PHISHING] != pytest.approx(single.platt[L.PHISHING])
