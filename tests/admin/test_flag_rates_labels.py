@@ -51,13 +51,13 @@ async def test_every_label_counts_the_texts_that_scored_it(client):
     insult = answer["labels"][L.INSULT]
     assert insult["scored"] == len(MODERATED)  # classifyText does not score insult
     assert answer["labels"][L.TOXICITY]["scored"] == len(MODERATED) + len(CLASSIFIED)
-    # the defaults: insult rejects at 0.46 and asks for review from 0.345
-    flagged, reviewed = counted(scores, L.INSULT, 0.46), counted(scores, L.INSULT, 0.345)
+    # the defaults: insult rejects at 0.39 and asks for review from 0.2925
+    flagged, reviewed = counted(scores, L.INSULT, 0.39), counted(scores, L.INSULT, 0.2925)
     assert flagged >= 1  # the first text is a plain insult
     assert insult["current"] == {
-        "threshold": 0.46, "flagged": flagged, "rows": flagged,
+        "threshold": 0.39, "flagged": flagged, "rows": flagged,
         "rate": round(flagged / len(MODERATED), 6),
-        "review": {"threshold": 0.345, "flagged": reviewed, "rows": reviewed,
+        "review": {"threshold": 0.2925, "flagged": reviewed, "rows": reviewed,
                    "rate": round(reviewed / len(MODERATED), 6)}}
     # a label off by default: nothing flagged, nothing reviewed, still scored
     hate = answer["labels"][L.HATE]
@@ -71,7 +71,7 @@ async def test_proposed_pairs_show_both_rates(client):
     low = min(s[L.INSULT] for s in scores)
     answer = await rates(client, **{"insult.review": str(low), "hate": "0.0", "threat": "off"})
     insult = answer["labels"][L.INSULT]["proposed"]
-    assert insult["threshold"] == 0.46  # reject not proposed: the saved one
+    assert insult["threshold"] == 0.39  # reject not proposed: the saved one
     assert insult["review"]["threshold"] == low
     assert insult["review"]["flagged"] == len(MODERATED)
     hate = answer["labels"][L.HATE]["proposed"]  # review off: the line is reject
@@ -97,8 +97,8 @@ async def test_a_saved_review_off_reviews_from_reject(client):
     scores = await traffic(client)
     await put_thresholds(client, {"insult": {"review": None}})
     current = (await rates(client))["labels"][L.INSULT]["current"]
-    assert current["review"]["threshold"] == 0.46
-    assert current["review"]["flagged"] == counted(scores, L.INSULT, 0.46)
+    assert current["review"]["threshold"] == 0.39
+    assert current["review"]["flagged"] == counted(scores, L.INSULT, 0.39)
 
 
 async def test_only_scores_are_stored(client, tmp_path):

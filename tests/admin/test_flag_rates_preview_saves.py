@@ -24,7 +24,7 @@ def as_query(label: str, fields: dict) -> dict[str, str]:
 
 # (label, the project's stored value before, the fields proposed then saved)
 CASES = [
-    (L.INSULT, {"reject": 0.3}, {"reject": 0.44}),  # default insult review is 0.345, fixed
+    (L.INSULT, {"reject": 0.25}, {"reject": 0.44}),  # default insult review is 0.2925, fixed
     (L.HATE, 0.4, {"reject": 0.6}),  # a plain number stored before pairs; hate off by default
     (L.TOXICITY, None, {"reject": 0.4}),  # nothing stored: the default's review is derived
     (L.TOXICITY, 0.3, {"reject": 0.5}),
@@ -50,10 +50,10 @@ async def test_the_preview_shows_the_pair_saving_would_store(client, label, befo
 
 
 async def test_the_two_review_examples_of_the_review(client):
-    await put_thresholds(client, {L.INSULT: {"reject": 0.3}, L.HATE: 0.4})
+    await put_thresholds(client, {L.INSULT: {"reject": 0.25}, L.HATE: 0.4})
     answer = await (await client.get(RATES, params={"insult": "0.44", "hate": "0.6"})).json()
     insult, hate = answer["labels"][L.INSULT]["proposed"], answer["labels"][L.HATE]["proposed"]
-    assert (insult["threshold"], insult["review"]["threshold"]) == (0.44, 0.345)
+    assert (insult["threshold"], insult["review"]["threshold"]) == (0.44, 0.2925)
     assert (hate["threshold"], hate["review"]["threshold"]) == (0.6, 0.6)  # review off
 
 

@@ -26,7 +26,7 @@ async def stored(client: TestClient) -> dict:
 async def test_only_the_fields_given_are_stored(client):
     answer = await put_thresholds(client, {L.INSULT: {"review": 0.2}})
     assert await stored(client) == {L.INSULT: {"review": 0.2}}  # reject: still the default's
-    assert answer["pairs"][L.INSULT] == {"reject": 0.46, "review": 0.2}
+    assert answer["pairs"][L.INSULT] == {"reject": 0.39, "review": 0.2}
     await put_thresholds(client, {L.INSULT: {"reject": 0.5}})  # over the project's own review
     assert await stored(client) == {L.INSULT: {"review": 0.2, "reject": 0.5}}
 
@@ -37,27 +37,27 @@ async def test_default_forgets_a_label_or_one_field_and_null_turns_off(client):
     answer = await put_thresholds(client, {L.INSULT: {"review": "default"}, L.HATE: "default"})
     assert await stored(client) == {L.INSULT: {"reject": 0.5}}
     assert answer["pairs"][L.HATE] == {"reject": None, "review": None}
-    assert answer["pairs"][L.INSULT] == {"reject": 0.5, "review": 0.345}
+    assert answer["pairs"][L.INSULT] == {"reject": 0.5, "review": 0.2925}
     answer = await put_thresholds(client, {L.INSULT: {"review": None}})  # null: off, stored as such
     assert answer["pairs"][L.INSULT] == {"reject": 0.5, "review": None}
     answer = await put_thresholds(client, {L.INSULT: {"reject": "default", "review": "default"}})
     assert await stored(client) == {}  # nothing of its own left
-    assert answer["pairs"][L.INSULT] == {"reject": 0.46, "review": 0.345}
+    assert answer["pairs"][L.INSULT] == {"reject": 0.39, "review": 0.2925}
 
 
 async def test_lowering_only_reject_below_a_derived_review_derives_it_again(client):
     answer = await put_thresholds(client, {L.TOXICITY: {"reject": 0.1}})
     assert answer["pairs"][L.TOXICITY] == {"reject": 0.1, "review": round(REVIEW_SHARE * 0.1, 6)}
     # An explicit default review above the new reject is derived too (not refused).
-    answer = await put_thresholds(client, {L.INSULT: {"reject": 0.3}})
-    assert answer["pairs"][L.INSULT] == {"reject": 0.3, "review": round(REVIEW_SHARE * 0.3, 6)}
+    answer = await put_thresholds(client, {L.INSULT: {"reject": 0.25}})
+    assert answer["pairs"][L.INSULT] == {"reject": 0.25, "review": round(REVIEW_SHARE * 0.25, 6)}
     # Review above the reject in force: still refused (it does not move the reject).
     for label, change in ((L.TOXICITY, {"review": 0.35}), (L.SEXUAL, {"review": 0.6}),
                           (L.HATE, {"reject": 0.3, "review": 0.35})):
         response = await client.put(SETTINGS, json={"thresholds": {label: change}})
         assert response.status == 400
         assert (await response.json())["error"].startswith(f"thresholds.{label}.review ")
-    assert await stored(client) == {L.TOXICITY: {"reject": 0.1}, L.INSULT: {"reject": 0.3}}
+    assert await stored(client) == {L.TOXICITY: {"reject": 0.1}, L.INSULT: {"reject": 0.25}}
 
 
 async def test_changed_server_defaults_reach_a_project_that_set_part_of_a_pair(
